@@ -1,0 +1,36 @@
+/**
+ * The `pathway` command line. Each command lives in cli/commands/<name>.ts and
+ * exports `register(program)`. Exit codes: 0 ok, 2 bad input or a rule refused,
+ * 1 environment (database unreachable, ...).
+ */
+import { Command, CommanderError } from 'commander';
+import { exitCodeFor, describeError } from './exit.js';
+import * as programmes from './commands/programmes.js';
+
+const commands: { register(program: Command): void }[] = [
+  programmes,
+];
+
+export function buildProgram(): Command {
+  const program = new Command('pathway')
+    .description("Run schools' Teaching for Mastery pathways for a Maths Hub, and replay their history.")
+    .option('--db <folder|postgres-url>', 'database: a PGlite folder or a postgres:// URL (default: DATABASE_URL, else ./.pglite)')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const c of commands) c.register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`pathway: ${describeError(err)}\n`);
+    process.exitCode = exitCodeFor(err);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Typed errors whose messages say what was wrong and how to fix it, and the
+ * turning of zod issues into plain sentences. Pure.
+ */
+import type { z } from 'zod';
+
+export interface Problem {
+  /** Dotted field path, e.g. "teachers.1.email" ("(root)" for the whole input). */
+  path: string;
+  /** The rule broken, in plain words. */
+  message: string;
+  /** The offending value, when there is one small enough to show. */
+  value?: unknown;
+  severity: 'error' | 'warning';
+}
+
+export function pathOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map(String).join('.');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function showValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** One readable sentence per problem: `teachers.1.email must be an email address (got "x").` */
+export function sentence(p: Problem): string {
+  const got = p.value === undefined ? '' : ` (got ${showValue(p.value)})`;
+  return `${p.severity === 'warning' ? 'warning: ' : ''}${p.path} ${p.message}${got}.`;
+}
+
+/** Every zod issue of a failed parse, as problems with the offending value. */
+export function problemsFromZod(error: z.ZodError, input: unknown): Problem[] {
+  return error.issues.map((issue) => {
+    const value = valueAt(input, issue.path);
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && value === undefined) message = 'is required';
+    else if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) message = `must be one of the known ${issue.discriminator} values`;
+    else if (/^Invalid input: expected/.test(message)) message = message.replace(/^Invalid input: expected (\w+), received (\w+)/, 'must be a $1, not a $2');
+    else if (/^Invalid option: expected one of/.test(message)) message = message.replace(/^Invalid option: expected one of/, 'must be one of');
+    else if (/^Unrecognized key/.test(message)) message = message.replace(/^Unrecognized keys?:/, 'has unknown field(s):');
+    return { path: pathOf(issue.path), message, value: value === undefined || typeof value === 'object' ? undefined : value, severity: 'error' as const };
+  });
+}
+
+/** Bad input from a caller: exit 2 in the CLI, HTTP 400 in the API. Nothing was stored. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(readonly problems: Problem[], what = 'input') {
+    super(`${what} is invalid: ${problems.filter((p) => p.severity === 'error').map(sentence).join(' ')}`);
+  }
+}
+
+/** Parse with a zod schema or throw a ValidationError listing every problem at once. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what = 'input'): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ValidationError(problemsFromZod(r.error, input), what);
+  return r.data;
+}
+
+/** The event is well formed but the school's current state does not accept it. HTTP 409/422, CLI exit 2. */
+export class EventRejectedError extends Error {
+  override readonly name = 'EventRejectedError';
+  constructor(readonly urn: string, readonly eventType: string, readonly state: string, readonly why: string) {
+    super(`school ${urn} cannot take ${eventType} while ${state}: ${why}`);
+  }
+}
+
+/** The caller's expectedVersion is stale. HTTP 409, CLI exit 2. Nothing was written. */
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(readonly urn: string, readonly expected: number, readonly actual: number) {
+    super(`school ${urn} is at version ${actual}, not ${expected}: someone else changed it; reload its state and try again`);
+  }
+}
+
+/** No stream for this URN. HTTP 404, CLI exit 2. */
+export class UnknownSchoolError extends Error {
+  override readonly name = 'UnknownSchoolError';
+  constructor(readonly urn: string) {
+    super(`no school with URN ${urn}: apply first (pathway apply <form.json>) or check the URN`);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Effects: what the machines ask the world to do, as data. Pure types.
+ *
+ * A machine never performs I/O; `transition()` returns these as actions and the
+ * host (embedded or Temporal) carries them out through `activities/`. Each effect
+ * has a `key` that is stable across replays and retries: running it twice
+ * changes nothing.
+ */
+import type { PathwayEvent } from './events.js';
+
+/** Set (or reset) the school's timer `key` to fire `event` at instant `at`. */
+export interface SetTimer { type: 'timer.set'; key: string; at: string; event: PathwayEvent }
+/** Drop the school's timer `key` if it has not fired. */
+export interface CancelTimer { type: 'timer.cancel'; key: string }
+
+export type Recipient = 'headteacher' | 'teachers' | 'headOfDepartment' | 'hubLead';
+
+/** An email to people of the school or the hub. `template` names a message template in activities/. */
+export interface Notify {
+  type: 'notify';
+  key: string;
+  kind: 'reminder' | 'escalation' | 'confirmation';
+  template: string;
+  to: Recipient[];
+  urn: string;
+  data: Record<string, string | number | boolean>;
+}
+
+/** A grant payment into the funding ledger: at most once per school, programme and year. */
+export interface ReleaseFunding {
+  type: 'funding.release';
+  key: string;
+  urn: string;
+  programmeId: string;
+  academicYear: string;
+  amountPence: number;
+  reason: string;
+}
+
+/** Ask the school for its end-of-phase evaluation. */
+export interface RequestEvaluation {
+  type: 'evaluation.request';
+  key: string;
+  urn: string;
+  programmeId: string;
+  academicYear: string;
+  dueBy: string;
+}
+
+export type Effect = SetTimer | CancelTimer | Notify | ReleaseFunding | RequestEvaluation;
+export type EffectType = Effect['type'];
