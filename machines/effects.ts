@@ -22,6 +22,8 @@ export interface Notify {
   kind: 'reminder' | 'escalation' | 'confirmation';
   template: string;
   to: Recipient[];
+  /** The school's people among `to`, resolved when the rule fired; "hubLead" is resolved by the activity from hub data. */
+  recipients: { role: Recipient; name: string; email: string }[];
   urn: string;
   data: Record<string, string | number | boolean>;
 }

@@ -28,6 +28,7 @@ function notify(c: PathwayContext, key: string, kind: Notify['kind'], template: 
     kind,
     template,
     to,
+    recipients: recipientsOf(c, to),
     urn: c.urn,
     data: {
       school: c.school?.name ?? c.urn,
@@ -38,6 +39,16 @@ function notify(c: PathwayContext, key: string, kind: Notify['kind'], template: 
       ...data,
     },
   };
+}
+
+function recipientsOf(c: PathwayContext, to: Recipient[]): Notify['recipients'] {
+  const out: Notify['recipients'] = [];
+  for (const role of to) {
+    if (role === 'headteacher' && c.school) out.push({ role, ...c.school.headteacher });
+    if (role === 'headOfDepartment' && c.school?.headOfDepartment) out.push({ role, ...c.school.headOfDepartment });
+    if (role === 'teachers') for (const t of c.teachers) out.push({ role, name: t.name, email: t.email });
+  }
+  return out;
 }
 
 /** Set timer `key` (replacing one of the same key) and remember it in the context. */
