@@ -1,0 +1,97 @@
+/**
+ * Sending email with nodemailer: over SMTP when `SMTP_URL` is given, else
+ * into a mailbox folder (one .eml file a message) so the embedded default
+ * needs no mail server. I/O.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, rename, writeFile, access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import nodemailer from 'nodemailer';
+
+export interface OutgoingMessage {
+  /** Idempotency key of the effect; becomes the Message-ID so receivers can drop duplicates. */
+  key: string;
+  to: { name: string; email: string }[];
+  subject: string;
+  text: string;
+}
+
+export interface Mailer {
+  readonly transport: 'smtp' | 'mailbox';
+  send(message: OutgoingMessage): Promise<{ messageId: string; duplicate: boolean }>;
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_FROM = 'Mastery Pathway <pathway@mathshub.invalid>';
+
+/** The Message-ID of a key: stable, so a resend is recognisable. Pure. */
+export function messageIdOf(key: string): string {
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@mastery-pathway>`;
+}
+
+/** A file name for a key: readable prefix plus a hash so distinct keys never collide. Pure. */
+export function mailboxFileOf(key: string): string {
+  const safe = key.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return `${safe}.${createHash('sha256').update(key).digest('hex').slice(0, 12)}.eml`;
+}
+
+export interface MailerOptions {
+  smtpUrl?: string;
+  mailboxDir?: string;
+  from?: string;
+}
+
+/** A mailer from options, else from SMTP_URL, else a mailbox folder (./mailbox). */
+export function createMailer(options: MailerOptions = {}): Mailer {
+  const smtpUrl = options.smtpUrl ?? process.env.SMTP_URL;
+  const from = options.from ?? process.env.MAIL_FROM ?? DEFAULT_FROM;
+  if (smtpUrl) return smtpMailer(smtpUrl, from);
+  return mailboxMailer(resolve(options.mailboxDir ?? process.env.MAILBOX_DIR ?? 'mailbox'), from);
+}
+
+function smtpMailer(url: string, from: string): Mailer {
+  const transporter = nodemailer.createTransport(url);
+  return {
+    transport: 'smtp',
+    async send(m) {
+      const messageId = messageIdOf(m.key);
+      await transporter.sendMail({ from, to: m.to.map((t) => ({ name: t.name, address: t.email })), subject: m.subject, text: m.text, messageId, headers: { 'X-Pathway-Key': m.key } });
+      return { messageId, duplicate: false };
+    },
+    describe: () => `SMTP ${url.replace(/\/\/[^@]*@/, '//***@')}`,
+    close: async () => transporter.close(),
+  };
+}
+
+function mailboxMailer(dir: string, from: string): Mailer {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let ready: Promise<unknown> | null = null;
+  return {
+    transport: 'mailbox',
+    async send(m) {
+      ready ??= mkdir(dir, { recursive: true });
+      await ready;
+      const messageId = messageIdOf(m.key);
+      const file = join(dir, mailboxFileOf(m.key));
+      if (await exists(file)) return { messageId, duplicate: true };
+      const info = await transporter.sendMail({ from, to: m.to.map((t) => ({ name: t.name, address: t.email })), subject: m.subject, text: m.text, messageId, headers: { 'X-Pathway-Key': m.key } });
+      // Write then rename, so a crash never leaves half a message in the mailbox.
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, info.message as Buffer);
+      await rename(tmp, file);
+      return { messageId, duplicate: false };
+    },
+    describe: () => `mailbox folder ${dir}`,
+    close: async () => transporter.close(),
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
