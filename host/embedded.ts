@@ -1,0 +1,310 @@
+/**
+ * The embedded host: the pathway machines on one machine with no Temporal
+ * server, on PGlite (default) or Postgres. Each event is decided by the pure
+ * core and, in one transaction, appended to the event log, the stream
+ * snapshot saved, timers upserted and effects put in the outbox
+ * (transactional outbox). A scheduler fires due timers in order; a dispatcher
+ * carries out the outbox through the activities, with retries and backoff.
+ * I/O.
+ */
+import type { Logger } from 'pino';
+import { decide, initialState, parseEvent, summaryOf, fold, type PersistedPathway } from '../machines/decide.js';
+import type { PathwayEvent, PathwayEventInput } from '../machines/events.js';
+import type { Effect } from '../machines/effects.js';
+import { MACHINE_VERSION } from '../machines/pathway.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import { UnknownSchoolError, VersionConflictError, EventRejectedError } from '../domain/errors.js';
+import { openStore, type Store } from '../store/index.js';
+import type { Db } from '../store/db.js';
+import { canonicalJson } from '../store/hash.js';
+import { appendEvent, lockStream, readStream, tryLockStream, verifyStream } from '../store/event-log.js';
+import { listStreams, loadStream, saveStream } from '../store/streams.js';
+import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
+import { claimPending, enqueue, markDone, markFailed } from '../store/outbox.js';
+import { createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
+import { BadEffectError } from '../activities/index.js';
+import { createMailer, type Mailer } from '../activities/mail/mailer.js';
+import { SimulatedClock, systemClock, type Clock } from './clock.js';
+import type { Engine, History, HistoryEntry, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
+import { DateTime } from 'luxon';
+
+export interface EmbeddedEngineOptions {
+  /** A PGlite folder, "memory://", or a postgres:// URL; default DATABASE_URL else ./.pglite. */
+  db?: string;
+  /** An open store to use instead (the caller closes it). */
+  store?: Store;
+  mailer?: Mailer;
+  /** Mailbox folder for the default mailer when SMTP_URL is not set. */
+  mailbox?: string;
+  clock?: Clock;
+  logger?: Logger;
+  hubLead?: ActivityDeps['hubLead'];
+  /** Carry out effects right after each send/tick (default), or only when drainOutbox() is called. */
+  dispatch?: 'inline' | 'manual';
+  /** Outbox: attempts before an effect is left as failed (default 8). */
+  maxAttempts?: number;
+}
+
+export interface TickReport {
+  fired: number;
+  effects: { done: number; failed: number };
+  until: string;
+}
+
+const RETRY_BASE_MS = 30_000;
+
+/** "2021-03-01" (end of that London day) or an ISO instant, as an instant. Pure. */
+export function endOfDayOrInstant(at: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(at)) {
+    const d = DateTime.fromISO(at, { zone: 'Europe/London' });
+    if (!d.isValid) throw new RangeError(`not a date: ${at}`);
+    return d.endOf('day').toISO()!;
+  }
+  if (Number.isNaN(Date.parse(at))) throw new RangeError(`not a date or ISO instant: ${JSON.stringify(at)}`);
+  return at;
+}
+
+export class EmbeddedEngine implements Engine {
+  readonly kind = 'embedded' as const;
+  readonly activities: PathwayActivities;
+  private dispatching: Promise<{ done: number; failed: number }> | null = null;
+  private schedulerTimer: NodeJS.Timeout | null = null;
+  private schedulerRun: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly store: Store,
+    readonly mailer: Mailer,
+    readonly clock: Clock,
+    private readonly options: EmbeddedEngineOptions,
+    private readonly ownsStore: boolean,
+  ) {
+    this.activities = createActivities({ db: store.db, mailer, hubLead: options.hubLead, now: () => (clock === systemClock ? undefined : clock.now()) });
+  }
+
+  get db(): Db {
+    return this.store.db;
+  }
+
+  private get log(): Logger | undefined {
+    return this.options.logger;
+  }
+
+  /** Decide an event for a school and store everything it changes in one transaction. */
+  async send(urn: string, input: PathwayEventInput, options: SendOptions): Promise<SendResult> {
+    const event = parseEvent(input);
+    // On a simulated clock, an event recorded at T means time has reached T.
+    this.advanceClock(event.at);
+    const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options));
+    if (this.options.dispatch !== 'manual') await this.drainOutbox();
+    return result;
+  }
+
+  private async decideAndStore(tx: Db, urn: string, event: PathwayEvent, options: SendOptions): Promise<SendResult> {
+    await lockStream(tx, urn);
+    const current = await loadStream(tx, urn);
+    if (!current && event.type !== 'APPLY') throw new UnknownSchoolError(urn);
+    const version = current?.version ?? 0;
+    if (options.expectedVersion !== undefined && options.expectedVersion !== version) throw new VersionConflictError(urn, options.expectedVersion, version);
+    const snapshot = (current?.snapshot as PersistedPathway | undefined) ?? initialState(urn);
+    const decision = decide(snapshot, event);
+    const appended = await appendEvent(tx, {
+      urn,
+      expectedVersion: version,
+      type: event.type,
+      payload: event,
+      occurredAt: event.at,
+      actor: options.actor,
+      machineVersion: decision.machineVersion,
+      state: decision.snapshot,
+    });
+    await saveStream(tx, { urn, version: appended.version, snapshot: decision.snapshot, summary: decision.summary });
+    await this.storeEffects(tx, urn, appended.version, event.at, decision.effects);
+    return { urn, version: appended.version, summary: decision.summary, effects: decision.effects };
+  }
+
+  private async storeEffects(tx: Db, urn: string, version: number, at: string, effects: Effect[]): Promise<void> {
+    for (const effect of effects) {
+      if (effect.type === 'timer.set') await upsertTimer(tx, { urn, key: effect.key, dueAt: effect.at, event: effect.event, createdByVersion: version });
+      else if (effect.type === 'timer.cancel') await cancelTimer(tx, urn, effect.key);
+      // Effects are due at the school time of the event that decided them.
+      else await enqueue(tx, { key: effect.key, urn, type: effect.type, payload: effect, notBefore: at });
+    }
+  }
+
+  private advanceClock(instant: string): void {
+    if (this.clock instanceof SimulatedClock) this.clock.advanceTo(instant);
+  }
+
+  async state(urn: string): Promise<SchoolState> {
+    const s = await loadStream<SchoolSummary>(this.db, urn);
+    if (!s) throw new UnknownSchoolError(urn);
+    return { urn, version: s.version, summary: s.summary, snapshot: s.snapshot };
+  }
+
+  /**
+   * The school's events (up to `at`, a date meaning the end of that London
+   * day, or an instant), the state on that date found by replaying them
+   * through the machine, and the hash-chain check.
+   */
+  async history(urn: string, options: { at?: string } = {}): Promise<History & { replayMatches: boolean }> {
+    const until = options.at === undefined ? undefined : endOfDayOrInstant(options.at);
+    const [events, tampered, all] = await Promise.all([
+      readStream(this.db, urn, { until }),
+      verifyStream(this.db, urn),
+      until === undefined ? Promise.resolve(null) : readStream(this.db, urn, { toVersion: 1 }),
+    ]);
+    if (events.length === 0 && (all === null || all.length === 0)) {
+      if (!(await loadStream(this.db, urn))) throw new UnknownSchoolError(urn);
+    }
+    let state: PersistedPathway = initialState(urn);
+    let replayMatches = true;
+    const entries: HistoryEntry[] = [];
+    for (const e of events) {
+      state = fold(urn, [e.payload as PathwayEvent], state);
+      if (canonicalJson(state) !== canonicalJson(e.state)) replayMatches = false;
+      const s = summaryOf(state);
+      entries.push({ urn, version: e.version, position: e.position, type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: e.actor, machineVersion: e.machineVersion, payload: e.payload, phase: s.phase, status: s.status });
+    }
+    return { urn, entries, stateAt: entries.length ? summaryOf(state) : null, tampered, replayMatches };
+  }
+
+  async schools(filter: SchoolFilter = {}): Promise<SchoolSummary[]> {
+    const rows = await listStreams<SchoolSummary>(this.db, filter);
+    return rows.map((r) => r.summary);
+  }
+
+  /** The earliest pending timer, or null. */
+  nextDueAt(): Promise<string | null> {
+    return nextDueAt(this.db);
+  }
+
+  /**
+   * Fire every timer due up to `until`, earliest first, each in its own
+   * transaction with its event (actor "timer"); a simulated clock moves to
+   * each timer's due time. Effects are carried out as time passes.
+   */
+  async tick(until: string, onProgress?: (fired: number, at: string) => void): Promise<TickReport> {
+    const limit = endOfDayOrInstant(until);
+    let fired = 0;
+    const effects = { done: 0, failed: 0 };
+    for (;;) {
+      const batch = await this.db.tx(async (tx) => {
+        const timers = await claimDueTimers(tx, limit, 1);
+        const t = timers[0];
+        if (!t) return null;
+        if (!(await tryLockStream(tx, t.urn))) return { busy: true as const, dueAt: t.dueAt };
+        this.advanceClock(t.dueAt);
+        await cancelTimer(tx, t.urn, t.key);
+        try {
+          await this.decideAndStore(tx, t.urn, parseEvent(t.event), { actor: 'timer' });
+        } catch (err) {
+          // A timer whose event the state no longer takes is dropped, and said so; it is not an error of the host.
+          if (!(err instanceof EventRejectedError)) throw err;
+          this.log?.warn({ urn: t.urn, key: t.key, reason: err.message }, 'timer dropped');
+        }
+        return { busy: false as const, dueAt: t.dueAt };
+      });
+      if (batch === null) break;
+      if (batch.busy) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      fired++;
+      onProgress?.(fired, batch.dueAt);
+      if (this.options.dispatch !== 'manual') {
+        const r = await this.drainOutbox();
+        effects.done += r.done;
+        effects.failed += r.failed;
+      }
+    }
+    this.advanceClock(limit);
+    if (this.options.dispatch !== 'manual') {
+      const r = await this.drainOutbox();
+      effects.done += r.done;
+      effects.failed += r.failed;
+    }
+    return { fired, effects, until: limit };
+  }
+
+  /** Carry out every pending effect due now (one run at a time in this process; SKIP LOCKED across processes). */
+  drainOutbox(): Promise<{ done: number; failed: number }> {
+    const run = (this.dispatching ?? Promise.resolve({ done: 0, failed: 0 })).then(() => this.drainOnce());
+    this.dispatching = run.finally(() => {
+      if (this.dispatching === run) this.dispatching = null;
+    }) as Promise<{ done: number; failed: number }>;
+    return run;
+  }
+
+  private async drainOnce(): Promise<{ done: number; failed: number }> {
+    let done = 0;
+    let failed = 0;
+    for (;;) {
+      const now = this.clock.now();
+      const lease = new Date(Date.parse(now) + 5 * 60_000).toISOString();
+      const items = await claimPending(this.db, now, 50, lease);
+      if (items.length === 0) return { done, failed };
+      for (const item of items) {
+        try {
+          await this.perform(item.payload as Effect);
+          await markDone(this.db, item.key, now);
+          done++;
+        } catch (err) {
+          failed++;
+          const attempts = item.attempts + 1;
+          const permanent = err instanceof BadEffectError || attempts >= (this.options.maxAttempts ?? 8);
+          const next = permanent ? null : new Date(Date.parse(now) + RETRY_BASE_MS * 2 ** (attempts - 1)).toISOString();
+          await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), next);
+          this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
+          if (!permanent && this.clock !== systemClock) continue;
+        }
+      }
+    }
+  }
+
+  private async perform(effect: Effect): Promise<void> {
+    switch (effect.type) {
+      case 'notify':
+        await this.activities.notify(effect);
+        return;
+      case 'funding.release':
+        await this.activities.releaseFunding(effect);
+        return;
+      case 'evaluation.request':
+        await this.activities.requestEvaluation(effect);
+        return;
+      default:
+        throw new BadEffectError(`the outbox holds an effect of unknown type ${(effect as { type: string }).type}`);
+    }
+  }
+
+  /** Fire due timers on the system clock every `intervalMs` until close(). */
+  startScheduler(intervalMs = 15_000): void {
+    if (this.schedulerTimer) return;
+    const loop = () => {
+      this.schedulerRun = this.schedulerRun
+        .then(() => this.tick(this.clock.now()))
+        .catch((err) => this.log?.error({ err: err instanceof Error ? err.message : String(err) }, 'scheduler tick failed'));
+    };
+    loop();
+    this.schedulerTimer = setInterval(loop, intervalMs);
+    this.schedulerTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.schedulerTimer) clearInterval(this.schedulerTimer);
+    this.schedulerTimer = null;
+    await this.schedulerRun;
+    await this.dispatching;
+    await this.mailer.close();
+    if (this.ownsStore) await this.store.close();
+  }
+}
+
+/** Open the embedded engine: the store (migrated), the mailer and the activities. */
+export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
+  const store = options.store ?? (await openStore(options.db));
+  const mailer = options.mailer ?? createMailer({ mailboxDir: options.mailbox });
+  return new EmbeddedEngine(store, mailer, options.clock ?? systemClock, options, !options.store);
+}
+
+export { MACHINE_VERSION };

@@ -1,0 +1,32 @@
+/**
+ * Opens the engine the environment asks for: the embedded host by default,
+ * the Temporal host when PATHWAY_ENGINE=temporal. Every interface (CLI, API)
+ * opens its engine here. I/O.
+ */
+import type { Engine } from './engine.js';
+import { createEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from './embedded.js';
+
+export interface OpenEngineOptions extends EmbeddedEngineOptions {
+  engine?: 'embedded' | 'temporal';
+}
+
+/** The engine named by options.engine, else PATHWAY_ENGINE, else embedded. */
+export async function openEngine(options: OpenEngineOptions = {}): Promise<Engine> {
+  const kind = options.engine ?? (process.env.PATHWAY_ENGINE as OpenEngineOptions['engine']) ?? 'embedded';
+  if (kind === 'temporal') {
+    const { createTemporalEngine } = await import('./temporal-engine.js');
+    return createTemporalEngine({
+      address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'mastery-pathway',
+      db: options.db,
+    });
+  }
+  if (kind !== 'embedded') throw new Error(`PATHWAY_ENGINE must be "embedded" or "temporal", not ${JSON.stringify(kind)}`);
+  return createEmbeddedEngine(options);
+}
+
+/** The embedded engine, for commands that only it supports (tick, simulate). */
+export async function openEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
+  return createEmbeddedEngine(options);
+}
