@@ -6,9 +6,15 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, describeError } from './exit.js';
 import * as programmes from './commands/programmes.js';
+import * as hubs from './commands/hubs.js';
+import * as validate from './commands/validate.js';
+import * as temporal from './commands/temporal.js';
 
 const commands: { register(program: Command): void }[] = [
   programmes,
+  hubs,
+  validate,
+  temporal,
 ];
 
 export function buildProgram(): Command {

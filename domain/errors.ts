@@ -91,3 +91,34 @@ export class UnknownSchoolError extends Error {
     super(`no school with URN ${urn}: apply first (pathway apply <form.json>) or check the URN`);
   }
 }
+
+/**
+ * Like problemsFromZod, with three refinements for forms. Pure.
+ * - A custom issue may carry `params: { severity, value }` (added by a
+ *   superRefine) and keeps that severity and value.
+ * - A follow-on issue at a path that already has a wrong-type issue is dropped
+ *   (zod runs size checks on a value of the wrong type: "must be an array" then
+ *   "must have 2 items" would say the same thing twice).
+ * - A bad discriminator lists the values it may take; "a object" reads "an object".
+ */
+export function problemsWithSeverity(error: z.ZodError, input: unknown): Problem[] {
+  const base = problemsFromZod(error, input);
+  const wrongType = new Set(error.issues.filter((i) => i.code === 'invalid_type').map((i) => pathOf(i.path)));
+  const out: Problem[] = [];
+  error.issues.forEach((issue, n) => {
+    const p = { ...base[n]! };
+    if (issue.code !== 'invalid_type' && wrongType.has(p.path)) return;
+    if (issue.code === 'custom' && issue.params) {
+      const params = issue.params as { severity?: unknown; value?: unknown };
+      if (params.severity === 'warning' || params.severity === 'error') p.severity = params.severity;
+      if ('value' in params) p.value = params.value;
+    }
+    if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options) && issue.options.length > 0) {
+      const options = issue.options.map((o) => JSON.stringify(o)).join(', ');
+      p.message = valueAt(input, issue.path) === undefined ? `is required: one of ${options}` : `must be one of ${options}`;
+    }
+    p.message = p.message.replace(/^must be a (object|array)\b/, 'must be an $1');
+    out.push(p);
+  });
+  return out;
+}

@@ -15,12 +15,21 @@ export async function openEngine(options: OpenEngineOptions = {}): Promise<Engin
   const kind = options.engine ?? (process.env.PATHWAY_ENGINE as OpenEngineOptions['engine']) ?? 'embedded';
   if (kind === 'temporal') {
     const { createTemporalEngine } = await import('./temporal-engine.js');
-    return createTemporalEngine({
+    const { openStore } = await import('../store/index.js');
+    // The Postgres audit log that the worker's recordEvent activity writes; history reads it.
+    const store = options.store ?? (await openStore(options.db));
+    const engine = await createTemporalEngine({
       address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'mastery-pathway',
-      db: options.db,
+      db: store.db,
     });
+    const close = engine.close.bind(engine);
+    engine.close = async () => {
+      await close();
+      if (!options.store) await store.close();
+    };
+    return engine;
   }
   if (kind !== 'embedded') throw new Error(`PATHWAY_ENGINE must be "embedded" or "temporal", not ${JSON.stringify(kind)}`);
   return createEmbeddedEngine(options);

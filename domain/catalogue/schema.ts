@@ -46,6 +46,8 @@ export const SessionRule = z.object({
   headteacherAttendsFirst: z.boolean().default(false),
   gapTasksBetween: z.boolean().default(false),
   source: z.array(SourceId).min(1),
+  /** How a vague phrase in the documents was read ("regular" visits -> one a term). */
+  note: z.string().optional(),
 });
 export type SessionRule = z.infer<typeof SessionRule>;
 
@@ -102,6 +104,10 @@ export const Programme = z.object({
   funding: Funding.nullable(),
   /** Funding that this phase earns but that is paid in a later phase (Readiness -> £1000 in Development). */
   fundingNote: z.string().optional(),
+  /** The same promise as data: amount, and the phase and year that pay it. */
+  fundingLater: z
+    .object({ amountPence: z.number().int().positive(), phase: PhaseKind, academicYear: AcademicYear, source: z.array(SourceId).min(1) })
+    .optional(),
   deadlines: z.object({
     applicationsClose: IsoDate.optional(),
     schoolsInformed: IsoDate.optional(),
@@ -117,6 +123,10 @@ export const Programme = z.object({
   inconsistencies: z.array(Inconsistency).default([]),
   takeOnce: z.boolean().default(false),
   sources: z.array(SourceId).min(1),
+  /** Set on a year no document describes: the id of the documented entry whose rules were copied. */
+  carriedFrom: z.string().optional(),
+  /** Provenance and reading notes in plain words. */
+  note: z.string().optional(),
 });
 export type Programme = z.infer<typeof Programme>;
 /** What the caller writes; defaults filled by parsing. */

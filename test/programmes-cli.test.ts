@@ -1,0 +1,82 @@
+import { describe, it, expect } from 'vitest';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { catalogue } from '../domain/catalogue/programmes.js';
+import { hubs } from '../domain/catalogue/hubs.js';
+import { describeMeetings, describeMoney } from '../domain/catalogue/describe.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function pathway(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/pathway.mjs', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('pathway programmes', () => {
+  it('prints every programme on its own row with its money and meetings, then the inconsistencies', async () => {
+    const { code, stdout, stderr } = await pathway('programmes');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^id\s+phase\s+route\s+year\s+leader\s+group\s+meetings\s+money\s+deadline\s+sources$/);
+    for (const p of catalogue) {
+      const row = lines.findIndex((l) => l.startsWith(`${p.id} `));
+      expect(row, p.id).toBeGreaterThan(1);
+      expect(lines[row], p.id).toContain(p.academicYear);
+      expect(lines[row], p.id).toContain(describeMoney(p));
+      // The meetings cell lists one rule per line: the row and the lines under it.
+      const cell = lines.slice(row, row + 4).join('\n');
+      for (const part of describeMeetings(p).split('; ')) expect(cell, p.id).toContain(part);
+    }
+    expect(stdout).toContain('>=4 half-day meetings Nov 2020-Jul 2021');
+    expect(stdout).toContain('£2,000 per department');
+    expect(stdout).toContain('none (£1,000 next year)');
+    expect(stdout).toContain('apply by 2018-06-15');
+    const incon = stdout.slice(stdout.indexOf('Known inconsistencies'));
+    expect(incon).toContain('four separate half days in 2018');
+    expect(incon).toContain("ten (combined) days' release time");
+  });
+
+  it('--json prints the parsed catalogue', async () => {
+    const { code, stdout } = await pathway('programmes', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify(catalogue)));
+  });
+
+  it('filters by route, phase and year', async () => {
+    const { code, stdout } = await pathway('programmes', '--json', '--route', 'secondary', '--year', '2020/21');
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { id: string }[]).map((p) => p.id)).toEqual(['secondary-development-2020-21', 'secondary-embedding-2020-21', 'secondary-sustaining-2020-21']);
+    const table = await pathway('programmes', '--phase', 'trg');
+    expect(table.stdout).toContain('primary-trg-2018-19');
+    expect(table.stdout).not.toContain('primary-readiness');
+  });
+
+  it('refuses a bad filter with exit 2, naming the option and the value', async () => {
+    const { code, stdout, stderr } = await pathway('programmes', '--phase', 'foundation');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/--phase must be one of .*"foundation"/);
+  });
+});
+
+describe('pathway hubs', () => {
+  it('lists the 35 hubs by region, with their lead schools', async () => {
+    const { code, stdout } = await pathway('hubs');
+    expect(code).toBe(0);
+    for (const h of hubs) expect(stdout).toMatch(new RegExp(`^${h.id}\\s+${h.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+`, 'm'));
+    expect(stdout).toContain('East Midlands (3)');
+    expect(stdout).toContain('The Minster School, Southwell, Nottinghamshire');
+    expect(stdout).toContain('35 Maths Hubs in 9 regions');
+  });
+
+  it('--json prints the hubs', async () => {
+    const { code, stdout } = await pathway('hubs', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual(hubs);
+  });
+});
