@@ -47,6 +47,10 @@ export interface RequestEvaluation {
   programmeId: string;
   academicYear: string;
   dueBy: string;
+  /** Who is asked: the headteacher and the teachers, resolved when the rule fired. */
+  recipients: { role: Recipient; name: string; email: string }[];
+  /** Message data, as for Notify (school, programme, ...). */
+  data: Record<string, string | number | boolean>;
 }
 
 export type Effect = SetTimer | CancelTimer | Notify | ReleaseFunding | RequestEvaluation;

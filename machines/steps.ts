@@ -178,7 +178,8 @@ export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>)
   const status = e.teachersPresent > 0 ? ('held' as const) : ('missed' as const);
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status, teachersPresent: e.teachersPresent, headteacherPresent: e.headteacherPresent } : s));
   const step = merge({ patch: { sessions }, effects: [] }, setTimers(c, [], [`check:${e.sessionId}`]));
-  if (status === 'missed') {
+  // A missed session may be recorded again (corrected or confirmed); its escalation is raised once.
+  if (status === 'missed' && !c.escalations.includes(`missed:${e.sessionId}`)) {
     const s = c.sessions.find((x) => x.id === e.sessionId)!;
     step.effects.push(notify(c, `missed:${e.sessionId}`, 'escalation', 'session-missed', ['hubLead', 'headteacher'], { session: e.sessionId, kind: s.kind, when: londonLabel(s.at) }));
     step.patch.escalations = [...c.escalations, `missed:${e.sessionId}`];
@@ -221,6 +222,8 @@ export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>): Step
 
 export function sessionCheckDue(c: PathwayContext, e: EventOf<'SESSION_CHECK_DUE'>): Step {
   const s = c.sessions.find((x) => x.id === e.sessionId)!;
+  // A session moved after its check fired gets a new check; its escalation is still raised once.
+  if (c.escalations.includes(`unrecorded:${e.sessionId}`)) return forgetTimer(c, `check:${e.sessionId}`);
   return merge(forgetTimer(c, `check:${e.sessionId}`), {
     patch: { escalations: [...c.escalations, `unrecorded:${e.sessionId}`] },
     effects: [notify(c, `unrecorded:${e.sessionId}`, 'escalation', 'attendance-missing', ['hubLead'], { session: e.sessionId, kind: s.kind, when: londonLabel(s.at) })],
@@ -234,7 +237,7 @@ export function requestEvaluation(c: PathwayContext): Step {
     .map((d) => ({ d, at: daysBefore(due, d) }))
     .map(({ d, at }) => ({ key: `evaluation-reminder:${d}`, at, event: { type: 'EVALUATION_REMINDER_DUE' as const, at, daysBefore: d } }));
   return merge(
-    { patch: { evaluationRequested: true }, effects: [{ type: 'evaluation.request', key: `${c.urn}:${p.id}:${p.academicYear}:evaluation`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, dueBy: due }] },
+    { patch: { evaluationRequested: true }, effects: [{ type: 'evaluation.request', key: `${c.urn}:${p.id}:${p.academicYear}:evaluation`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, dueBy: due, recipients: recipientsOf(c, ['headteacher', 'teachers']), data: notify(c, 'evaluation', 'reminder', 'evaluation-request', [], { due: londonLabel(due) }).data }] },
     setTimers(c, timers),
   );
 }
