@@ -1,0 +1,597 @@
+/**
+ * One small database interface over two drivers: Postgres through a `pg` pool,
+ * and PGlite (Postgres compiled to WebAssembly) in a data folder or in memory.
+ * Not pure: this is the I/O edge.
+ *
+ * Both drivers return the same JavaScript types, so code above this layer
+ * never asks which one it has: int8 as a number (a string past 2^53),
+ * timestamptz as an ISO instant string in UTC, date and timestamp as the text
+ * Postgres printed, jsonb parsed, text[] as string arrays. Sessions run in UTC.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { DatabaseUnavailableError } from './errors.js';
+
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows returned by a SELECT, or changed by an INSERT, UPDATE or DELETE. */
+  rowCount: number;
+}
+
+export interface PoolStats {
+  /** Connections open (PGlite: always 1). */
+  total: number;
+  /** Connections open and not lent out (PGlite: 1 unless a query or transaction runs). */
+  idle: number;
+  /** Callers queued for a connection (PGlite: for its one connection). */
+  waiting: number;
+}
+
+export interface Db {
+  readonly kind: 'postgres' | 'pglite';
+  /** True for the handle passed to a `tx` callback. */
+  readonly inTransaction: boolean;
+  /** One statement with $1.. parameters. Pass jsonb values as JSON text with a `::jsonb` cast. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Several statements separated by semicolons, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Runs `fn` inside BEGIN/COMMIT, rolling back when it throws. Called on a
+   * transaction handle it reuses that transaction (no savepoint): a failure
+   * anywhere inside rolls back the whole outer transaction.
+   */
+  tx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Where the data lives, without any password: "PGlite at ./.pglite", "Postgres at 127.0.0.1:5432/test". */
+  describe(): string;
+  stats(): PoolStats;
+  /** Waits for work in progress, then closes. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  /** Largest number of Postgres connections (default 10, or PGPOOL_SIZE). Ignored for PGlite. */
+  poolSize?: number;
+  /** How long to wait for a Postgres connection before giving up, in ms (default 10000). */
+  connectTimeoutMs?: number;
+  /**
+   * PGlite in memory only: start from this copy of a data directory (a tarball
+   * from dumpPgliteDataDir) instead of an empty database. Much faster than a
+   * fresh start; tests use it for pre-migrated databases.
+   */
+  pgliteDataDir?: Blob;
+}
+
+/** The default data location: DATABASE_URL when set and not empty, else the folder ./.pglite. Reads the environment. */
+export function defaultTarget(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL && env.DATABASE_URL.trim() !== '' ? env.DATABASE_URL.trim() : './.pglite';
+}
+
+/** Whether a target names a Postgres server (postgres:// or postgresql://) rather than a PGlite folder. Pure. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+/** A URL's server and database without its password, e.g. "127.0.0.1:5432/test (user postgres)". Pure. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    const port = u.port || u.searchParams.get('port') || '5432';
+    const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || '(default database)';
+    const user = u.username ? ` (user ${decodeURIComponent(u.username)})` : '';
+    return `${host}:${port}/${database}${user}`;
+  } catch {
+    return '(unparseable postgres URL)';
+  }
+}
+
+/**
+ * Opens a database. `target`: a postgres:// or postgresql:// URL (a `pg` pool),
+ * "memory://" (a PGlite database that lives only in this process), or else the
+ * path of a PGlite data folder, created when missing. Undefined or empty: see
+ * `defaultTarget`. Checks the connection before it returns; a server or folder
+ * that cannot be used throws DatabaseUnavailableError saying how to fix it.
+ * Not pure.
+ */
+export async function openDb(target?: string, options: OpenDbOptions = {}): Promise<Db> {
+  const t = target === undefined || target.trim() === '' ? defaultTarget() : target.trim();
+  return isPostgresUrl(t) ? openPostgres(t, options) : openPglite(t, options.pgliteDataDir);
+}
+
+/** Postgres error codes (SQLSTATE) that the store reacts to. */
+export const SqlState = {
+  uniqueViolation: '23505',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  undefinedDatabase: '3D000',
+  raiseException: 'P0001',
+} as const;
+
+/** The SQLSTATE of a driver error, if it has one. Pure. */
+export function sqlStateOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Whether a unique constraint (by name, when given) refused an insert. Pure. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  if (sqlStateOf(err) !== SqlState.uniqueViolation) return false;
+  return constraint === undefined || (err as { constraint?: unknown }).constraint === constraint;
+}
+
+/**
+ * Whether a whole transaction may simply be run again: Postgres aborted it for a
+ * deadlock or a serialization failure, not because of its content. Pure.
+ */
+export function isRetryableError(err: unknown): boolean {
+  const code = sqlStateOf(err);
+  return code === SqlState.deadlockDetected || code === SqlState.serializationFailure;
+}
+
+/**
+ * A tx() callback caught a database error and carried on: Postgres had already
+ * aborted the transaction, so COMMIT rolled everything back.
+ */
+export class TransactionAbortedError extends Error {
+  override readonly name = 'TransactionAbortedError';
+  constructor(readonly target: string) {
+    super(`the transaction on ${target} was rolled back, not committed: a statement in it failed and the error was caught inside the tx() callback; let database errors propagate out of tx()`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Value parsing shared by both drivers
+
+const timestamptzParser = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (v: string) => Date | number;
+
+function parseInt8(v: string): number | string {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+}
+
+function parseTimestamptz(v: string): string | null {
+  const d = timestamptzParser(v);
+  if (d === Infinity || d === -Infinity) return v;
+  const date = d instanceof Date ? d : new Date(d);
+  return Number.isNaN(date.getTime()) ? v : date.toISOString();
+}
+
+const identity = (v: string): string => v;
+
+/** OID -> text parser, the same for both drivers. */
+const parsers: Record<number, (v: string) => unknown> = {
+  [pg.types.builtins.INT8]: parseInt8,
+  [pg.types.builtins.TIMESTAMPTZ]: parseTimestamptz,
+  [pg.types.builtins.TIMESTAMP]: identity,
+  [pg.types.builtins.DATE]: identity,
+};
+
+// ---------------------------------------------------------------------------
+// Postgres
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/** Why a driver error means the server cannot be used (not that the query was wrong), with a fix; else null. */
+function connectionProblem(err: unknown, url: string): { reason: string; hint: string } | null {
+  const code = sqlStateOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const u = safeUrl(url);
+  if (code === SqlState.undefinedDatabase) {
+    const database = u ? decodeURIComponent(u.pathname.replace(/^\//, '')) : '?';
+    return {
+      reason: message,
+      hint: `Create it (psql -h ${u?.hostname || '127.0.0.1'} -U ${u?.username || 'postgres'} -c 'create database ${database}') or put an existing database in the URL.`,
+    };
+  }
+  if (code === '28P01' || code === '28000') {
+    return { reason: message, hint: 'Check the user and password in the URL (DATABASE_URL or --db), or the server\'s pg_hba.conf.' };
+  }
+  const connectionLost = (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08')))
+    || /Connection terminated|connection timeout|timeout exceeded when trying to connect|getaddrinfo/i.test(message);
+  if (!connectionLost) return null;
+  return {
+    reason: message || code || 'connection failed',
+    hint: 'Start Postgres (on Debian: pg_ctlcluster <version> main start), or set DATABASE_URL (or --db) to a server that is running, or unset DATABASE_URL to use the embedded PGlite store in ./.pglite.',
+  };
+}
+
+function safeUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+function mapPgError(err: unknown, url: string, label: string): unknown {
+  if (err instanceof DatabaseUnavailableError) return err;
+  const problem = connectionProblem(err, url);
+  return problem ? new DatabaseUnavailableError(label, problem.reason, problem.hint, { cause: err }) : err;
+}
+
+async function openPostgres(url: string, options: OpenDbOptions): Promise<Db> {
+  const label = `Postgres at ${describePostgresUrl(url)}`;
+  const poolSize = options.poolSize ?? (Number(process.env.PGPOOL_SIZE) || 10);
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError(`poolSize must be a whole number of at least 1 (got ${poolSize})`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    idleTimeoutMillis: 10_000,
+    application_name: 'mastery-pathway',
+    options: '-c TimeZone=UTC',
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (format !== 'binary' && parsers[oid]) || pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+  });
+  // An idle client whose server went away emits 'error' on the pool; without a
+  // listener Node would crash the process. pg drops that client, and the next
+  // query reports the problem through DatabaseUnavailableError.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    const problem = connectionProblem(err, url);
+    if (problem) throw new DatabaseUnavailableError(label, problem.reason, problem.hint, { cause: err });
+    throw err;
+  }
+  return new PgPoolDb(pool, url, label);
+}
+
+class PgPoolDb implements Db {
+  readonly kind = 'postgres' as const;
+  readonly inTransaction = false;
+  #closed = false;
+  constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly label: string) {}
+
+  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    this.#checkOpen();
+    try {
+      const r = await this.pool.query(sql, params as unknown[] | undefined);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    } catch (err) {
+      throw mapPgError(err, this.url, this.label);
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#checkOpen();
+    try {
+      await this.pool.query(sql);
+    } catch (err) {
+      throw mapPgError(err, this.url, this.label);
+    }
+  }
+
+  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    this.#checkOpen();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapPgError(err, this.url, this.label);
+    }
+    const handle = new PgTxDb(client, this.url, this.label);
+    let broken: unknown;
+    try {
+      await handle.query('BEGIN');
+      const result = await fn(handle);
+      const commit = await client.query('COMMIT');
+      if (commit.command === 'ROLLBACK') throw new TransactionAbortedError(this.label);
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        // The connection is unusable: pass the error to release() so pg destroys it.
+        broken = rollbackErr;
+      }
+      throw err;
+    } finally {
+      handle.finish();
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  describe(): string {
+    return this.label;
+  }
+
+  stats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error(`${this.label} is closed`);
+  }
+}
+
+class PgTxDb implements Db {
+  readonly kind = 'postgres' as const;
+  readonly inTransaction = true;
+  #finished = false;
+  constructor(private readonly client: pg.PoolClient, private readonly url: string, private readonly label: string) {}
+
+  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    if (this.#finished) throw new Error('this transaction has already ended: use the handle only inside its tx() callback');
+    try {
+      const r = await this.client.query(sql, params as unknown[] | undefined);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    } catch (err) {
+      throw mapPgError(err, this.url, this.label);
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    if (this.#finished) throw new Error('this transaction has already ended: use the handle only inside its tx() callback');
+    try {
+      await this.client.query(sql);
+    } catch (err) {
+      throw mapPgError(err, this.url, this.label);
+    }
+  }
+
+  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  describe(): string {
+    return this.label;
+  }
+
+  stats(): PoolStats {
+    return { total: 1, idle: 0, waiting: 0 };
+  }
+
+  finish(): void {
+    this.#finished = true;
+  }
+
+  async close(): Promise<void> {
+    throw new Error('close the database, not a transaction handle');
+  }
+}
+
+// ---------------------------------------------------------------------------
+// PGlite
+
+/** A FIFO lock: PGlite has one connection, so a transaction must have it to itself. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #busy = false;
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    this.#queued++;
+    const start = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((r) => (release = r));
+    return start.then(async () => {
+      this.#queued--;
+      this.#busy = true;
+      try {
+        return await fn();
+      } finally {
+        this.#busy = false;
+        release();
+      }
+    });
+  }
+
+  get waiting(): number {
+    return this.#queued;
+  }
+
+  get busy(): boolean {
+    return this.#busy;
+  }
+}
+
+async function openPglite(target: string, dataDir?: Blob): Promise<Db> {
+  const inMemory = /^memory:\/\//i.test(target);
+  if (dataDir && !inMemory) throw new RangeError(`pgliteDataDir works only with memory://, not with the folder ${target}`);
+  const folder = inMemory ? undefined : resolve(target);
+  const shown = inMemory ? 'PGlite in memory' : `PGlite at ${displayPath(folder!)}`;
+  let unlock = (): void => undefined;
+  let db: PGlite | undefined;
+  try {
+    if (folder) {
+      mkdirSync(folder, { recursive: true });
+      unlock = lockFolder(folder, shown);
+    }
+    db = new PGlite(folder ?? 'memory://', { parsers, ...(dataDir ? { loadDataDir: dataDir } : {}) });
+    await db.waitReady;
+    await db.query("SET TIME ZONE 'UTC'");
+  } catch (err) {
+    unlock();
+    await db?.close().catch(() => undefined);
+    if (err instanceof DatabaseUnavailableError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DatabaseUnavailableError(
+      shown,
+      reason,
+      inMemory
+        ? 'PGlite could not start in this process; check that @electric-sql/pglite is installed (npm ci).'
+        : `Check that the folder ${folder} is writable and holds a PGlite database (or is empty); or set DATABASE_URL to a Postgres server.`,
+      { cause: err },
+    );
+  }
+  return new PgliteDb(db, shown, unlock);
+}
+
+/** The file in a PGlite folder naming the process that has it open. */
+export const PGLITE_LOCK_FILE = 'pathway.pid';
+
+/**
+ * PGlite has no lock of its own: two processes (or two opens in one) writing
+ * the same folder would corrupt it. Claim the folder with a pid file, taking
+ * it over only when its process is gone. Returns the release function.
+ */
+function lockFolder(folder: string, shown: string): () => void {
+  const file = join(folder, PGLITE_LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
+      throw new DatabaseUnavailableError(
+        shown,
+        `the folder is already open in process ${owner}${owner === process.pid ? ' (this one)' : ''}, and PGlite allows one user at a time`,
+        `Stop that process (e.g. a running "pathway serve") or send the work through it, or use Postgres (DATABASE_URL) so that several processes can share the data. If no process ${owner} exists, delete ${file}.`,
+      );
+    }
+    rmSync(file, { force: true }); // its process has gone: a stale claim
+  }
+  throw new DatabaseUnavailableError(shown, 'could not claim the folder: other processes kept taking it', 'Try again, or use Postgres (DATABASE_URL).');
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A copy of a PGlite database's data directory as an uncompressed tarball
+ * (a backup, or a template for openDb's pgliteDataDir). Waits for work in
+ * progress. Postgres: use pg_dump instead. Not pure.
+ */
+export async function dumpPgliteDataDir(db: Db): Promise<Blob> {
+  if (!(db instanceof PgliteDb)) throw new TypeError(`dumpPgliteDataDir needs a PGlite database, not ${db.describe()}`);
+  return db.dump();
+}
+
+function displayPath(abs: string): string {
+  const rel = relative(process.cwd(), abs);
+  if (rel === '') return '.';
+  return rel.startsWith('..') || isAbsolute(rel) ? abs : `./${rel}`;
+}
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  readonly inTransaction = false;
+  readonly #mutex = new Mutex();
+  #closed = false;
+  constructor(private readonly pglite: PGlite, private readonly label: string, private readonly unlock: () => void) {}
+
+  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    this.#checkOpen();
+    return this.#mutex.run(() => pgliteQuery<T>(this.pglite, sql, params));
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#checkOpen();
+    await this.#mutex.run(() => this.pglite.exec(sql));
+  }
+
+  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    this.#checkOpen();
+    return this.#mutex.run(async () => {
+      const handle = new PgliteTxDb(this.pglite, this.label);
+      await this.pglite.query('BEGIN');
+      try {
+        const result = await fn(handle);
+        const commit = await this.pglite.query('COMMIT');
+        if (commit.command === 'ROLLBACK') throw new TransactionAbortedError(this.label);
+        return result;
+      } catch (err) {
+        await this.pglite.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        handle.finish();
+      }
+    });
+  }
+
+  describe(): string {
+    return this.label;
+  }
+
+  stats(): PoolStats {
+    return { total: 1, idle: this.#mutex.busy ? 0 : 1, waiting: this.#mutex.waiting };
+  }
+
+  async dump(): Promise<Blob> {
+    this.#checkOpen();
+    return this.#mutex.run(() => this.pglite.dumpDataDir('none'));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#mutex.run(() => this.pglite.close());
+    } finally {
+      this.unlock();
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error(`${this.label} is closed`);
+  }
+}
+
+class PgliteTxDb implements Db {
+  readonly kind = 'pglite' as const;
+  readonly inTransaction = true;
+  #finished = false;
+  constructor(private readonly pglite: PGlite, private readonly label: string) {}
+
+  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    this.#checkLive();
+    return pgliteQuery<T>(this.pglite, sql, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#checkLive();
+    await this.pglite.exec(sql);
+  }
+
+  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  describe(): string {
+    return this.label;
+  }
+
+  stats(): PoolStats {
+    return { total: 1, idle: 0, waiting: 0 };
+  }
+
+  finish(): void {
+    this.#finished = true;
+  }
+
+  async close(): Promise<void> {
+    throw new Error('close the database, not a transaction handle');
+  }
+
+  #checkLive(): void {
+    if (this.#finished) throw new Error('this transaction has already ended: use the handle only inside its tx() callback');
+  }
+}
+
+async function pgliteQuery<T>(pglite: PGlite, sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+  const r = await pglite.query<T>(sql, params as unknown[] | undefined);
+  return { rows: r.rows, rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length };
+}

@@ -1,0 +1,290 @@
+/**
+ * The append-only event log: one stream per school (urn), versions 1, 2, 3...,
+ * each event hash-chained to the one before it. Not pure (database I/O).
+ *
+ * Concurrency: an append takes a transaction-scoped advisory lock on its urn,
+ * so writers to one stream queue up and a stale one gets VersionConflictError
+ * with nothing written; the unique (urn, version) constraint backs this up
+ * for any writer that bypasses the lock.
+ */
+import { VersionConflictError } from '../domain/errors.js';
+import { isUniqueViolation, type Db } from './db.js';
+import { eventHash } from './hash.js';
+import { Checks } from './input.js';
+
+export interface AppendEventInput {
+  urn: string;
+  /** The stream version the writer read: 0 for a new stream. */
+  expectedVersion: number;
+  type: string;
+  payload: unknown;
+  /** When it happened in school time (the event's `at`), an ISO instant with offset. */
+  occurredAt: string;
+  /** Who did it: a user id, or "timer". */
+  actor: string;
+  machineVersion: string;
+  /** The persisted machine snapshot after this event. */
+  state: unknown;
+}
+
+export interface AppendedEvent {
+  version: number;
+  position: number;
+  hash: string;
+  /** When the store took it (database clock), ISO UTC. */
+  recordedAt: string;
+}
+
+export interface StoredEvent {
+  position: number;
+  urn: string;
+  version: number;
+  type: string;
+  payload: unknown;
+  /** ISO UTC with milliseconds. */
+  occurredAt: string;
+  recordedAt: string;
+  actor: string;
+  machineVersion: string;
+  state: unknown;
+  prevHash: string | null;
+  hash: string;
+}
+
+interface EventRow {
+  position: number;
+  urn: string;
+  version: number;
+  type: string;
+  payload: unknown;
+  occurred_at: string;
+  recorded_at: string;
+  actor: string;
+  machine_version: string;
+  state: unknown;
+  prev_hash: string | null;
+  hash: string;
+}
+
+const EVENT_COLUMNS = 'position, urn, version, type, payload, occurred_at, recorded_at, actor, machine_version, state, prev_hash, hash';
+
+function toEvent(r: EventRow): StoredEvent {
+  return {
+    position: r.position,
+    urn: r.urn,
+    version: r.version,
+    type: r.type,
+    payload: r.payload,
+    occurredAt: r.occurred_at,
+    recordedAt: r.recorded_at,
+    actor: r.actor,
+    machineVersion: r.machine_version,
+    state: r.state,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/**
+ * Serialises writers to one stream until the end of the current transaction
+ * (a no-op outside one). appendEvent takes it; a host that reads a stream's
+ * state before deciding what to append should take it first, so the state it
+ * decides on cannot change under it. Not pure.
+ */
+export async function lockStream(db: Db, urn: string): Promise<void> {
+  await db.query("SELECT pg_advisory_xact_lock(hashtextextended('pathway.stream:' || $1, 0))", [urn]);
+}
+
+/**
+ * Takes the stream's lock (as lockStream) only if no other transaction holds
+ * it; false when it is busy. Lets a timer scheduler that already holds timer
+ * row locks skip a school someone is writing to, instead of waiting on it
+ * (which can deadlock with a writer waiting on that timer row). Must run
+ * inside db.tx(). Not pure.
+ */
+export async function tryLockStream(db: Db, urn: string): Promise<boolean> {
+  if (!db.inTransaction) throw new Error('tryLockStream must run inside db.tx(): the lock lasts until the transaction ends');
+  const r = await db.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock(hashtextextended('pathway.stream:' || $1, 0)) AS locked", [urn]);
+  return r.rows[0]?.locked === true;
+}
+
+/**
+ * Appends one event at version expectedVersion + 1 and returns where it went.
+ * Throws VersionConflictError (nothing written) when the stream is not at
+ * expectedVersion, ValidationError for malformed input. Runs in its own
+ * transaction, or in the caller's when given a transaction handle. Not pure.
+ */
+export async function appendEvent(db: Db, input: AppendEventInput): Promise<AppendedEvent> {
+  const c = new Checks('event');
+  c.text('urn', input.urn);
+  c.wholeNumber('expectedVersion', input.expectedVersion, 0);
+  c.text('type', input.type);
+  const payloadJson = c.json('payload', input.payload);
+  const occurredAt = c.instant('occurredAt', input.occurredAt);
+  c.text('actor', input.actor);
+  c.text('machineVersion', input.machineVersion);
+  const stateJson = c.json('state', input.state);
+  c.done();
+
+  const { urn, expectedVersion } = input;
+  try {
+    return await db.tx(async (tx) => {
+      await lockStream(tx, urn);
+      const head = (await tx.query<{ version: number; hash: string }>('SELECT version, hash FROM events WHERE urn = $1 ORDER BY version DESC LIMIT 1', [urn])).rows[0];
+      const current = head?.version ?? 0;
+      if (current !== expectedVersion) throw new VersionConflictError(urn, expectedVersion, current);
+      const version = current + 1;
+      const prevHash = head?.hash ?? null;
+      const hash = eventHash({
+        urn,
+        version,
+        type: input.type,
+        payload: JSON.parse(payloadJson),
+        occurredAt,
+        actor: input.actor,
+        machineVersion: input.machineVersion,
+        state: JSON.parse(stateJson),
+        prevHash,
+      });
+      const inserted = await tx.query<{ position: number; recorded_at: string }>(
+        `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10)
+         RETURNING position, recorded_at`,
+        [urn, version, input.type, payloadJson, occurredAt, input.actor, input.machineVersion, stateJson, prevHash, hash],
+      );
+      const row = inserted.rows[0]!;
+      return { version, position: row.position, hash, recordedAt: row.recorded_at };
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err, 'events_urn_version_key')) throw err;
+    // Another writer took this version without the lock. A transaction handle is
+    // aborted now and cannot be asked for the real head.
+    const actual = db.inTransaction ? expectedVersion + 1 : await latestVersion(db, urn);
+    throw new VersionConflictError(urn, expectedVersion, actual);
+  }
+}
+
+/** The stream's latest version; 0 when it has no events. Not pure. */
+export async function latestVersion(db: Db, urn: string): Promise<number> {
+  const r = await db.query<{ version: number | null }>('SELECT max(version) AS version FROM events WHERE urn = $1', [urn]);
+  return r.rows[0]?.version ?? 0;
+}
+
+export interface ReadStreamOptions {
+  /** Only events up to and including this version. */
+  toVersion?: number;
+  /** Only events that occurred at or before this ISO instant (school time). */
+  until?: string;
+}
+
+/** A stream's events in version order, optionally cut at a version or an occurrence time. Not pure. */
+export async function readStream(db: Db, urn: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+  const c = new Checks('readStream options');
+  if (options.toVersion !== undefined) c.wholeNumber('toVersion', options.toVersion, 0);
+  const until = options.until === undefined ? null : c.instant('until', options.until);
+  c.done();
+  const r = await db.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events
+      WHERE urn = $1
+        AND ($2::integer IS NULL OR version <= $2::integer)
+        AND ($3::timestamptz IS NULL OR occurred_at <= $3::timestamptz)
+      ORDER BY version`,
+    [urn, options.toVersion ?? null, until],
+  );
+  return r.rows.map(toEvent);
+}
+
+export interface ReadAllOptions {
+  /** Start at this global position (inclusive); default: the beginning. */
+  fromPosition?: number;
+  /** Events fetched per query; default 500. */
+  batch?: number;
+}
+
+/**
+ * Every event of every stream in global (position) order, fetched in batches,
+ * for replays and rebuilding projections. An event committed while the
+ * iteration runs may be missed if a writer took its position earlier and
+ * committed later; replay from a quiet database or re-run from the last
+ * position seen. Not pure.
+ */
+export async function* readAll(db: Db, options: ReadAllOptions = {}): AsyncGenerator<StoredEvent> {
+  const c = new Checks('readAll options');
+  const from = options.fromPosition === undefined ? 0 : c.wholeNumber('fromPosition', options.fromPosition, 0);
+  const batch = options.batch === undefined ? 500 : c.wholeNumber('batch', options.batch, 1);
+  c.done();
+  let after = from - 1;
+  for (;;) {
+    const r = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, batch]);
+    for (const row of r.rows) yield toEvent(row);
+    if (r.rows.length < batch) return;
+    after = r.rows[r.rows.length - 1]!.position;
+  }
+}
+
+export interface TamperFinding {
+  /** The first version found changed, moved or missing. */
+  version: number;
+  reason: string;
+}
+
+/**
+ * Recomputes a stream's hash chain. Null when every event is as recorded;
+ * otherwise the first version that was changed, deleted or moved, and why.
+ * Deleting the latest events is found through the stream's recorded version
+ * in `streams`. Not pure.
+ */
+export async function verifyStream(db: Db, urn: string): Promise<TamperFinding | null> {
+  const rows = (await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE urn = $1 ORDER BY version, position`, [urn])).rows;
+  let prev: EventRow | undefined;
+  for (const row of rows) {
+    const expected = (prev?.version ?? 0) + 1;
+    if (row.version < expected) {
+      return { version: row.version, reason: `version ${row.version} appears more than once in the log (positions ${prev?.position} and ${row.position})` };
+    }
+    if (row.version > expected) {
+      const missing = row.version - 1 > expected ? `versions ${expected} to ${row.version - 1} are` : `version ${expected} is`;
+      return { version: expected, reason: `${missing} missing from the log: the next event stored is version ${row.version}, so events were deleted` };
+    }
+    const prevHash = prev?.hash ?? null;
+    if (row.prev_hash !== prevHash) {
+      return {
+        version: row.version,
+        reason: prev
+          ? `version ${row.version} does not follow version ${prev.version}: it was chained to a different predecessor (prev_hash ${short(row.prev_hash)} instead of ${short(prevHash)}), so events before it were deleted, replaced or reordered`
+          : `version 1 claims a predecessor (prev_hash ${short(row.prev_hash)}), so earlier events were deleted or it was moved`,
+      };
+    }
+    if (prev && row.position <= prev.position) {
+      return { version: row.version, reason: `version ${row.version} has global position ${row.position}, before version ${prev.version} at ${prev.position}: the events were reordered` };
+    }
+    const recomputed = eventHash({
+      urn: row.urn,
+      version: row.version,
+      type: row.type,
+      payload: row.payload,
+      occurredAt: row.occurred_at,
+      actor: row.actor,
+      machineVersion: row.machine_version,
+      state: row.state,
+      prevHash: row.prev_hash,
+    });
+    if (recomputed !== row.hash) {
+      return { version: row.version, reason: `version ${row.version} (${row.type}) was changed after it was recorded: its content no longer matches its hash ${short(row.hash)}` };
+    }
+    prev = row;
+  }
+  const last = prev?.version ?? 0;
+  const head = (await db.query<{ version: number }>('SELECT version FROM streams WHERE urn = $1', [urn])).rows[0];
+  if (head && head.version > last) {
+    return {
+      version: last + 1,
+      reason: `the stream is at version ${head.version} but the log ends at version ${last}: ${head.version - last === 1 ? `version ${last + 1} was` : `versions ${last + 1} to ${head.version} were`} deleted`,
+    };
+  }
+  return null;
+}
+
+function short(hash: string | null): string {
+  return hash === null ? 'none' : `${hash.slice(0, 12)}...`;
+}

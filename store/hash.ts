@@ -1,0 +1,55 @@
+/**
+ * Canonical JSON and the event hash chain. Pure.
+ *
+ * The hash must come out the same when computed from the values a writer had
+ * and from the values read back out of jsonb, so values are first put through
+ * JSON (as jsonb would keep them: undefined fields dropped, dates as strings)
+ * and object keys are then written in sorted order.
+ */
+import { createHash } from 'node:crypto';
+
+/** JSON text with object keys sorted at every depth and no whitespace. Pure. */
+export function canonicalJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new TypeError(`cannot hash ${typeof value}: it has no JSON form`);
+  return write(JSON.parse(text));
+}
+
+function write(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(write).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${write(obj[k])}`).join(',')}}`;
+}
+
+/** The fields of an event that its hash covers. */
+export interface HashedEventFields {
+  urn: string;
+  version: number;
+  type: string;
+  payload: unknown;
+  /** ISO instant as stored (UTC, milliseconds), e.g. 2020-11-05T09:30:00.000Z. */
+  occurredAt: string;
+  actor: string;
+  machineVersion: string;
+  state: unknown;
+  /** The hash of the stream's previous event; null for version 1. */
+  prevHash: string | null;
+}
+
+/** sha256 (hex) over the canonical JSON of an event's fields and its predecessor's hash. Pure. */
+export function eventHash(e: HashedEventFields): string {
+  const canonical = canonicalJson({
+    urn: e.urn,
+    version: e.version,
+    type: e.type,
+    payload: e.payload,
+    occurred_at: e.occurredAt,
+    actor: e.actor,
+    machine_version: e.machineVersion,
+    state: e.state,
+    prev_hash: e.prevHash,
+  });
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}

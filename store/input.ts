@@ -1,0 +1,54 @@
+/**
+ * Checks on the arguments of store functions, reported as ValidationError
+ * problems that name the field, the rule and the value. Pure.
+ */
+import { ValidationError, type Problem } from '../domain/errors.js';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Collects problems, then throws them all at once. */
+export class Checks {
+  readonly problems: Problem[] = [];
+  constructor(private readonly what: string) {}
+
+  add(path: string, message: string, value?: unknown): void {
+    this.problems.push({ path, message, value, severity: 'error' });
+  }
+
+  text(path: string, value: unknown): string {
+    if (typeof value !== 'string' || value.trim() === '') this.add(path, 'must be a non-empty string', value);
+    return value as string;
+  }
+
+  wholeNumber(path: string, value: unknown, min: number): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) this.add(path, `must be a whole number of at least ${min}`, value);
+    return value as number;
+  }
+
+  /** An ISO instant with offset, returned as UTC with milliseconds (the form the store keeps). */
+  instant(path: string, value: unknown): string {
+    if (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+      this.add(path, 'must be an ISO date-time with offset, e.g. 2021-03-01T09:00:00Z', value);
+      return value as string;
+    }
+    return new Date(value).toISOString();
+  }
+
+  json(path: string, value: unknown): string {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (err) {
+      this.add(path, `must be JSON-serialisable (${err instanceof Error ? err.message : String(err)})`);
+      return '';
+    }
+    if (text === undefined) this.add(path, 'must be a JSON value (not undefined or a function)');
+    // jsonb cannot hold the NUL character; say so here rather than as a driver error.
+    else if (/(^|[^\\])(\\\\)*\\u0000/.test(text)) this.add(path, 'must not contain the NUL character (\\u0000)');
+    return text ?? '';
+  }
+
+  done(): void {
+    if (this.problems.length > 0) throw new ValidationError(this.problems, this.what);
+  }
+}

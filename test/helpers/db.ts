@@ -1,0 +1,259 @@
+/**
+ * The harness for every database test: run the same tests against PGlite and
+ * Postgres, each test file on its own fresh database. Not pure (creates and
+ * drops databases).
+ *
+ *   describe.each(dbTargets())('thing on $name', (target) => {
+ *     const t = useTestDb(target);           // fresh, migrated database for this block
+ *     it('works', async () => { await t.db.query('select 1'); });
+ *   });
+ *
+ * Postgres comes from TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
+ * (.ci/run starts it and sets this). A Postgres that cannot be reached makes
+ * the tests FAIL with a message saying how to fix it; they never skip.
+ * After each block: no pooled connection may still be checked out, and every
+ * database the block created must be gone.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { openDb, describePostgresUrl, dumpPgliteDataDir, type Db } from '../../store/db.js';
+import { migrate, readMigrations } from '../../store/migrate.js';
+
+export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The Postgres server's maintenance database URL for tests. */
+export function postgresTestUrl(): string {
+  const fromEnv = process.env.TEST_DATABASE_URL?.trim();
+  return fromEnv ? fromEnv : DEFAULT_TEST_DATABASE_URL;
+}
+
+export interface DbTarget {
+  name: 'pglite' | 'postgres';
+  /** PGlite: "memory://"; Postgres: the maintenance database new test databases are created from. */
+  url: string;
+}
+
+/** Both drivers, for describe.each. */
+export function dbTargets(): DbTarget[] {
+  return [
+    { name: 'pglite', url: 'memory://' },
+    { name: 'postgres', url: postgresTestUrl() },
+  ];
+}
+
+export interface TestDatabase {
+  target: DbTarget;
+  /** What to pass to openDb/openStore: a fresh database's URL, or "memory://" (each open is a new, empty PGlite). */
+  url: string;
+  /** The Postgres database name, null for PGlite. */
+  name: string | null;
+  /** Drops the database (Postgres) and checks it is gone. Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh PGlite takes seconds to start (initdb in WebAssembly); one loaded
+ * from a dump of an initialised, migrated database takes a fraction of that.
+ * Dumps are kept in the temp folder, keyed by the PGlite version and the
+ * migration files, so a changed migration makes a new one.
+ */
+async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: string }> {
+  // The package's exports hide package.json; find it beside the resolved entry (…/pglite/dist/index.cjs).
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const version = (JSON.parse(readFileSync(join(dirname(dirname(entry)), 'package.json'), 'utf8')) as { version: string }).version;
+  const key = createHash('sha256')
+    .update(`${version}\n${migrated ? readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n') : 'empty'}`)
+    .digest('hex')
+    .slice(0, 16);
+  const file = join(tmpdir(), `pathway-pglite-template-${key}.tar`);
+  if (existsSync(file)) return { blob: new Blob([readFileSync(file)]), file };
+  const db = await openDb('memory://');
+  try {
+    if (migrated) await migrate(db);
+    const blob = await dumpPgliteDataDir(db);
+    // Write then rename, so a parallel test file never reads half a dump.
+    const partial = `${file}.${process.pid}.partial`;
+    writeFileSync(partial, Buffer.from(await blob.arrayBuffer()));
+    renameSync(partial, file);
+    return { blob, file };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Opens the fresh database (from a PGlite template when it can) and migrates it unless told not to. */
+async function openFresh(database: TestDatabase, migrated: boolean): Promise<Db> {
+  let db: Db;
+  if (database.target.name === 'postgres') {
+    db = await openDb(database.url, { poolSize: 10 });
+  } else {
+    const template = await pgliteTemplate(migrated);
+    try {
+      db = await openDb('memory://', { pgliteDataDir: template.blob });
+    } catch {
+      // A damaged template: drop it (the next file makes a new one) and start from scratch.
+      rmSync(template.file, { force: true });
+      db = await openDb('memory://');
+    }
+  }
+  try {
+    // On a PGlite template this checks that it matches the migration files.
+    if (migrated) await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+let counter = 0;
+const created = new Set<string>();
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const url = postgresTestUrl();
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new Error(
+      `the Postgres tests need a server at ${describePostgresUrl(url)} (TEST_DATABASE_URL, default ${DEFAULT_TEST_DATABASE_URL}) and could not connect: ` +
+        `${err instanceof Error ? err.message : String(err)}. Run bash .ci/run (it starts Postgres and creates the database), ` +
+        `or start Postgres yourself and create the database, or set TEST_DATABASE_URL to one that works.`,
+      { cause: err },
+    );
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates a fresh, empty database for `target` (Postgres: pathway_test_<pid>_<n>). Not migrated. */
+export async function createTestDatabase(target: DbTarget): Promise<TestDatabase> {
+  if (target.name === 'pglite') return { target, url: 'memory://', name: null, drop: async () => undefined };
+  const name = `pathway_test_${process.pid}_${Date.now().toString(36)}_${++counter}`;
+  await admin(async (c) => {
+    // A leftover of a crashed run could only have this name if it had this pid, so it is dead.
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${name}"`);
+  });
+  created.add(name);
+  let dropped = false;
+  return {
+    target,
+    url: withDatabase(target.url, name),
+    name,
+    drop: async () => {
+      if (dropped) return;
+      dropped = true;
+      await admin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        const left = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1::text[])', [[...created]]);
+        created.delete(name);
+        const still = left.rows.map((r) => r.datname).filter((n) => n === name);
+        if (still.length > 0) throw new Error(`test database ${name} was not dropped`);
+      });
+    },
+  };
+}
+
+/** Fails when a Postgres pool still has connections lent out (a transaction or client never released). */
+export function assertNoLeakedConnections(db: Db, where: string): void {
+  const s = db.stats();
+  if (s.total - s.idle !== 0 || s.waiting !== 0) {
+    throw new Error(`${where}: ${s.total - s.idle} database connection(s) still checked out and ${s.waiting} waiting after the tests (${db.describe()}): a transaction or query was left running`);
+  }
+}
+
+/** The names of test databases this process created and has not dropped (should be empty after each block). */
+export async function undroppedTestDatabases(): Promise<string[]> {
+  if (created.size === 0) return [];
+  return admin(async (c) => (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1::text[])', [[...created]])).rows.map((r) => r.datname));
+}
+
+/**
+ * Opens a fresh database for `target`, migrated unless told otherwise, runs
+ * `cb`, then checks for leaked connections, closes and drops it.
+ */
+export async function withTestDb<T>(target: DbTarget, cb: (db: Db, database: TestDatabase) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+  const database = await createTestDatabase(target);
+  let db: Db | undefined;
+  try {
+    db = await openFresh(database, options.migrate !== false);
+    const result = await cb(db, database);
+    assertNoLeakedConnections(db, `withTestDb(${target.name})`);
+    return result;
+  } finally {
+    await db?.close();
+    await database.drop();
+  }
+}
+
+export interface TestDbHandle {
+  /** The open database (available inside tests, after beforeAll). */
+  readonly db: Db;
+  /** The fresh database, e.g. to open a second connection pool to it. */
+  readonly database: TestDatabase;
+}
+
+/**
+ * Registers beforeAll/afterAll in the current describe block: one fresh
+ * database for the block (migrated unless `migrate: false`), closed, checked
+ * for leaks and dropped at the end.
+ */
+export function useTestDb(target: DbTarget, options: { migrate?: boolean } = {}): TestDbHandle {
+  let db: Db | undefined;
+  let database: TestDatabase | undefined;
+  // A setup failure (Postgres unreachable, ...) is kept and thrown by every
+  // test that asks for the database, so each one FAILS with the reason:
+  // a throwing beforeAll would make vitest report the tests as skipped.
+  let setupError: unknown;
+  beforeAll(async () => {
+    try {
+      database = await createTestDatabase(target);
+      db = await openFresh(database, options.migrate !== false);
+    } catch (err) {
+      setupError = err;
+    }
+  });
+  afterAll(async () => {
+    const problems: string[] = [];
+    if (db) {
+      try {
+        assertNoLeakedConnections(db, `tests on ${target.name}`);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+      await db.close();
+    }
+    if (database) await database.drop();
+    const left = target.name === 'postgres' ? await undroppedTestDatabases() : [];
+    if (left.length > 0) problems.push(`test databases not dropped: ${left.join(', ')}`);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+  });
+  return {
+    get db(): Db {
+      if (setupError) throw setupError;
+      if (!db) throw new Error('the test database is not open: use t.db inside a test, not at collection time');
+      return db;
+    },
+    get database(): TestDatabase {
+      if (setupError) throw setupError;
+      if (!database) throw new Error('the test database is not created yet: use t.database inside a test');
+      return database;
+    },
+  };
+}

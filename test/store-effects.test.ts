@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../domain/errors.js';
+import { evaluationRequests, recordEvaluationRequest } from '../store/evaluations.js';
+import { payments, recordPayment, type PaymentInput } from '../store/ledger.js';
+import { recordSentMessage, sentMessage, sentMessages } from '../store/messages.js';
+import { claimPending, enqueue, markDone, markFailed, outboxFor, outboxItem } from '../store/outbox.js';
+import { dbTargets, useTestDb } from './helpers/db.js';
+
+const grant = (over: Partial<PaymentInput> = {}): PaymentInput => ({
+  key: 'funding:500001:secondary-tfm-development:2020/21',
+  urn: '500001',
+  programmeId: 'secondary-tfm-development',
+  academicYear: '2020/21',
+  amountPence: 200_000,
+  reason: 'Development work group grant, £2000 per department',
+  paidAt: '2021-07-20T12:00:00Z',
+  ...over,
+});
+
+describe.each(dbTargets())('outbox on $name', (target) => {
+  const t = useTestDb(target);
+
+  it('keeps one item per effect key however often it is enqueued', async () => {
+    const item = { key: 'notify:510001:s1:14', urn: '510001', type: 'notify', payload: { template: 'session-reminder', to: ['headteacher'] } };
+    expect(await enqueue(t.db, item)).toBe(true);
+    expect(await enqueue(t.db, { ...item, payload: { changed: true } })).toBe(false);
+    await markDone(t.db, item.key);
+    expect(await enqueue(t.db, item)).toBe(false);
+    const all = await outboxFor(t.db, '510001');
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ key: item.key, payload: item.payload, status: 'done', attempts: 0 });
+  });
+
+  it('claims due pending items oldest first, retries failures with a count, and gives up when told', async () => {
+    await enqueue(t.db, { key: 'o:1', urn: '510002', type: 'notify', payload: { n: 1 }, notBefore: '2021-01-01T00:00:00Z' });
+    await enqueue(t.db, { key: 'o:2', urn: '510002', type: 'notify', payload: { n: 2 }, notBefore: '2021-01-02T00:00:00Z' });
+    await enqueue(t.db, { key: 'o:3', urn: '510002', type: 'notify', payload: { n: 3 }, notBefore: '2099-01-01T00:00:00Z' });
+    const claim = (now: string, limit = 10) => t.db.tx(async (tx) => (await claimPending(tx, now, limit)).filter((x) => x.urn === '510002').map((x) => x.key));
+    expect(await claim('2021-01-05T00:00:00Z')).toEqual(['o:1', 'o:2']);
+    expect(await claim('2021-01-05T00:00:00Z', 1)).toEqual(['o:1']);
+
+    const failed = await markFailed(t.db, 'o:1', 'SMTP 451 try again later', '2021-01-06T00:00:00Z');
+    expect(failed).toMatchObject({ status: 'pending', attempts: 1, lastError: 'SMTP 451 try again later', nextAttemptAt: '2021-01-06T00:00:00.000Z' });
+    expect(await claim('2021-01-05T00:00:00Z')).toEqual(['o:2']);
+    expect(await claim('2021-01-06T00:00:00Z')).toEqual(['o:2', 'o:1']);
+    const gaveUp = await markFailed(t.db, 'o:1', 'SMTP 550 no such user', null);
+    expect(gaveUp).toMatchObject({ status: 'failed', attempts: 2, lastError: 'SMTP 550 no such user' });
+    expect(await markDone(t.db, 'o:2', '2021-01-06T00:00:01Z')).toBe(true);
+    expect(await markDone(t.db, 'o:2')).toBe(false);
+    expect(await outboxItem(t.db, 'o:2')).toMatchObject({ status: 'done', doneAt: '2021-01-06T00:00:01.000Z' });
+    expect(await claim('2099-06-01T00:00:00Z')).toEqual(['o:3']);
+    expect(await markFailed(t.db, 'o:2', 'late failure', null)).toMatchObject({ status: 'done', attempts: 0 });
+    expect(await markFailed(t.db, 'no-such-key', 'x', null)).toBeNull();
+    await expect(claimPending(t.db, '2021-01-05T00:00:00Z', 5)).rejects.toThrow('claimPending without leaseUntil must run inside db.tx()');
+  });
+
+  it('leases claimed items so they can be carried out outside a transaction, and reclaims them when the lease runs out', async () => {
+    await enqueue(t.db, { key: 'l:1', urn: '510003', type: 'funding.release', payload: {}, notBefore: '2021-02-01T00:00:00Z' });
+    const mine = (items: { key: string }[]) => items.map((x) => x.key).filter((k) => k.startsWith('l:'));
+    expect(mine(await claimPending(t.db, '2021-02-01T00:00:00Z', 10, '2021-02-01T00:05:00Z'))).toEqual(['l:1']);
+    // While leased nobody else gets it...
+    expect(mine(await claimPending(t.db, '2021-02-01T00:04:59Z', 10, '2021-02-01T00:10:00Z'))).toEqual([]);
+    // ...and if the worker died without marking it, it comes back after the lease.
+    expect(mine(await claimPending(t.db, '2021-02-01T00:05:00Z', 10, '2021-02-01T00:10:00Z'))).toEqual(['l:1']);
+    expect((await outboxItem(t.db, 'l:1'))!.attempts).toBe(0);
+  });
+});
+
+describe.each(dbTargets())('funding ledger on $name', (target) => {
+  const t = useTestDb(target);
+
+  it('pays a grant once per key and once per school, programme and year', async () => {
+    const first = await recordPayment(t.db, grant());
+    expect(first).toEqual({ recorded: true, payment: { ...grant(), paidAt: '2021-07-20T12:00:00.000Z' } });
+    const again = await recordPayment(t.db, grant({ paidAt: '2021-07-21T12:00:00Z' }));
+    expect(again).toEqual({ recorded: false, payment: first.payment });
+    // A different key for the same school, programme and year is still the same grant.
+    const otherKey = await recordPayment(t.db, grant({ key: 'funding:500001:dup', amountPence: 100_000 }));
+    expect(otherKey).toEqual({ recorded: false, payment: first.payment });
+    // The next year is a new grant.
+    expect((await recordPayment(t.db, grant({ key: 'funding:500001:2021/22', academicYear: '2021/22', paidAt: '2022-07-20T12:00:00Z' }))).recorded).toBe(true);
+    expect((await payments(t.db, { urn: '500001' })).map((p) => [p.academicYear, p.amountPence])).toEqual([['2020/21', 200_000], ['2021/22', 200_000]]);
+    expect((await payments(t.db, { academicYear: '2021/22' })).map((p) => p.key)).toEqual(['funding:500001:2021/22']);
+  });
+
+  it('pays once when the same grant is released concurrently', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => recordPayment(t.db, grant({ key: `race:${i}`, urn: '500002' }))));
+    expect(results.filter((r) => r.recorded)).toHaveLength(1);
+    const winner = results.find((r) => r.recorded)!.payment;
+    for (const r of results) expect(r.payment).toEqual(winner);
+    expect(await payments(t.db, { urn: '500002' })).toHaveLength(1);
+  });
+
+  it('refuses a payment that is not a positive whole number of pence', async () => {
+    const err = await recordPayment(t.db, grant({ key: 'bad', urn: '500003', amountPence: 19.99 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toContain('amountPence must be a whole number of at least 1 (got 19.99)');
+    expect(await payments(t.db, { urn: '500003' })).toEqual([]);
+  });
+});
+
+describe.each(dbTargets())('sent messages and evaluation requests on $name', (target) => {
+  const t = useTestDb(target);
+
+  it('records an email once per key, with its recipients', async () => {
+    const msg = { key: 'notify:520001:s1:2', urn: '520001', template: 'session-reminder', recipients: ['head@school.example', 'maths.lead@school.example'], subject: 'Workshop on Tuesday', body: 'See you there.', transport: 'mailbox', sentAt: '2021-03-01T08:00:00Z' };
+    expect(await recordSentMessage(t.db, msg)).toBe(true);
+    expect(await recordSentMessage(t.db, { ...msg, subject: 'again' })).toBe(false);
+    expect(await sentMessage(t.db, msg.key)).toEqual({ ...msg, sentAt: '2021-03-01T08:00:00.000Z' });
+    expect(await sentMessage(t.db, 'never-sent')).toBeNull();
+    expect((await sentMessages(t.db, { urn: '520001' })).map((m) => m.subject)).toEqual(['Workshop on Tuesday']);
+    await expect(recordSentMessage(t.db, { ...msg, key: 'x', recipients: [] })).rejects.toThrow('recipients must be a non-empty list of addresses');
+  });
+
+  it('records an evaluation request once per key', async () => {
+    const req = { key: 'evaluation:520002:2020/21', urn: '520002', programmeId: 'secondary-tfm-development', academicYear: '2020/21', dueBy: '2021-07-16T16:00:00+01:00', requestedAt: '2021-06-01T09:00:00Z' };
+    expect(await recordEvaluationRequest(t.db, req)).toBe(true);
+    expect(await recordEvaluationRequest(t.db, { ...req, dueBy: '2021-08-01T00:00:00Z' })).toBe(false);
+    expect(await evaluationRequests(t.db, { urn: '520002' })).toEqual([{ ...req, dueBy: '2021-07-16T15:00:00.000Z', requestedAt: '2021-06-01T09:00:00.000Z' }]);
+  });
+});
