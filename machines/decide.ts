@@ -4,7 +4,7 @@
  * (embedded and Temporal) and replay call only these functions.
  * Pure: XState's `transition()` / `initialTransition()`, no actor, no clock.
  */
-import { __unsafe_getAllOwnEventDescriptors, initialTransition, transition } from 'xstate';
+import { __unsafe_getAllOwnEventDescriptors, getStateNodes, initialTransition, transition } from 'xstate';
 import { EventRejectedError } from '../domain/errors.js';
 import { parseOrThrow } from '../domain/errors.js';
 import type { PathwayContext } from './context.js';
@@ -59,7 +59,8 @@ export function acceptedEventTypes(persisted: PersistedPathway): string[] {
 
 /**
  * Why the state refuses the event, or null when it accepts it. Pure.
- * Names the rule broken (from rules.ts) or the events the state does accept.
+ * Names the rule broken (from rules.ts) or the events the state does accept,
+ * led by the rule that keeps the school out of a state that would take it.
  */
 export function whyRejected(persisted: PersistedPathway, event: PathwayEvent): string | null {
   const s = restore(persisted);
@@ -72,7 +73,28 @@ export function whyRejected(persisted: PersistedPathway, event: PathwayEvent): s
     }
     return `the rules for ${event.type} do not allow it now`;
   }
-  return `${event.type} is not accepted now; accepted: ${accepted.filter((t) => !TIMER_ONLY.has(t)).join(', ') || 'nothing'}`;
+  const notNow = `${event.type} is not accepted now; accepted: ${accepted.filter((t) => !TIMER_ONLY.has(t)).join(', ') || 'nothing'}`;
+  const gate = gateRule(s, event);
+  return gate ? `${gate}. ${notNow}` : notNow;
+}
+
+/**
+ * The rule that keeps the school out of a state that would take the event:
+ * the guard of an eventless transition (running -> evaluating once the
+ * meetings are held) whose target accepts it. Pure.
+ */
+function gateRule(s: Snapshot, event: PathwayEvent): string | null {
+  for (const node of getStateNodes(pathwayMachine.root, s.value)) {
+    for (const t of node.always ?? []) {
+      const guard = typeof t.guard === 'string' ? t.guard : (t.guard as { type?: string } | undefined)?.type;
+      const rule = guard ? (rules as Record<string, (c: PathwayContext, e: PathwayEvent) => string | null>)[guard] : undefined;
+      if (rule && (t.target ?? []).some((n) => n.events.includes(event.type))) {
+        const why = rule(s.context, event);
+        if (why) return why;
+      }
+    }
+  }
+  return null;
 }
 
 const TIMER_ONLY = new Set(['REMINDER_DUE', 'SESSION_CHECK_DUE', 'EVALUATION_REMINDER_DUE', 'YEAR_ENDED']);

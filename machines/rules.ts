@@ -8,7 +8,7 @@
 import type { PhaseKind } from '../domain/catalogue/schema.js';
 import type { PathwayContext, SessionRecord } from './context.js';
 import type { EventOf, PathwayEvent } from './events.js';
-import { isBefore } from './time.js';
+import { isBefore, londonEndOfDay } from './time.js';
 
 export type Rule<E extends PathwayEvent = PathwayEvent> = (context: PathwayContext, event: E) => string | null;
 
@@ -64,7 +64,7 @@ export const rules = {
     if (!(ROUTES[p.route] as readonly PhaseKind[]).includes(p.phase)) return `the ${p.route} route has no ${p.phase} phase`;
     if (p.takeOnce && c.past.some((r) => r.phase === p.phase && r.outcome === 'completed')) return `a school takes part in ${p.phase} only once, and this school completed it in ${c.past.find((r) => r.phase === p.phase)?.academicYear}`;
     if (p.group.teachersPerSchool !== e.teachers.length) return `${p.name} needs ${p.group.teachersPerSchool} teacher(s) per school, the application names ${e.teachers.length}`;
-    if (p.deadlines.applicationsClose && isBefore(`${p.deadlines.applicationsClose}T23:59:59+01:00`, e.at)) return `applications for ${p.name} closed on ${p.deadlines.applicationsClose}`;
+    if (p.deadlines.applicationsClose && isBefore(londonEndOfDay(p.deadlines.applicationsClose), e.at)) return `applications for ${p.name} closed on ${p.deadlines.applicationsClose}`;
     return null;
   }) as Rule<EventOf<'APPLY'>>,
 

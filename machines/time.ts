@@ -33,6 +33,13 @@ export function daysAfter(instant: string, n: number): string {
   return parse(instant).plus({ days: n }).toISO({ suppressMilliseconds: true })!;
 }
 
+/** The last moment (23:59:59.999) of a London calendar date "YYYY-MM-DD", GMT or BST as that day has it, as an ISO instant. Pure. */
+export function londonEndOfDay(date: string): string {
+  const d = DateTime.fromISO(date, { zone: ZONE });
+  if (!d.isValid) throw new RangeError(`not an ISO date: ${JSON.stringify(date)} (${d.invalidExplanation ?? d.invalidReason})`);
+  return d.endOf('day').toISO()!;
+}
+
 /** The London calendar date (YYYY-MM-DD) of an instant. Pure. */
 export function londonDate(instant: string): string {
   return parse(instant).toISODate()!;
