@@ -1,0 +1,297 @@
+/**
+ * The Temporal host's engine: the `Engine` interface over a Temporal server,
+ * selected with PATHWAY_ENGINE=temporal. A hub event is the `sendEvent`
+ * Update of the school's workflow (update-with-start for an application);
+ * state is a query; history is read from the Postgres audit log (Temporal's
+ * own history is deleted after retention); lists use the workflows' search
+ * attributes. Not pure: network and database I/O.
+ */
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Engine, History, HistoryEntry, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
+import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError, parseOrThrow, type Problem } from '../domain/errors.js';
+import { Instant, type PathwayEvent, type PathwayEventInput } from '../machines/events.js';
+import { fold, initialState, parseEvent, summaryOf, type PersistedPathway } from '../machines/decide.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import type { Db } from '../store/db.js';
+import { readStream, verifyStream } from '../store/event-log.js';
+import { canonicalJson } from '../store/hash.js';
+import {
+  DEFAULT_TASK_QUEUE,
+  FailureType,
+  cohortProgressQuery,
+  schoolWorkflowId,
+  searchAttributes,
+  sendEventUpdate,
+  stateQuery,
+  type CohortReport,
+  type CohortTransitionInput,
+  type ConflictDetails,
+  type InvalidDetails,
+  type RejectedDetails,
+} from '../workflows/messages.js';
+import type { schoolPathway } from '../workflows/school-pathway.js';
+import type { cohortTransition } from '../workflows/cohort-transition.js';
+
+export interface TemporalEngineOptions {
+  /** host:port of the Temporal frontend, e.g. localhost:7233. */
+  address: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** The Postgres audit log, for `history` (the worker's recordEvent activity writes it). */
+  db?: Db;
+  /** How long to wait for the server before giving up, in ms (default 10000). */
+  connectTimeoutMs?: number;
+}
+
+export interface TemporalEngine extends Engine {
+  readonly kind: 'temporal';
+  readonly client: Client;
+  /** Run a cohort transition as a workflow and wait for its report. */
+  cohortTransition(input: CohortTransitionInput, options?: { workflowId?: string }): Promise<CohortReport>;
+  /** A running cohort transition's report so far. */
+  cohortProgress(workflowId: string): Promise<CohortReport>;
+}
+
+/** The Temporal server cannot be reached. CLI exit 1, HTTP 503. */
+export class TemporalUnavailableError extends Error {
+  override readonly name = 'TemporalUnavailableError';
+  constructor(readonly address: string, reason: string, options?: { cause?: unknown }) {
+    super(`cannot reach the Temporal server at ${address}: ${reason}. Start it (docker compose up -d temporal) or set TEMPORAL_ADDRESS to a running server.`, options);
+  }
+}
+
+/** The engine's options from the environment: TEMPORAL_ADDRESS (required), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE. Pure. */
+export function temporalOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { address: string; namespace: string; taskQueue: string } | null {
+  const address = env.TEMPORAL_ADDRESS?.trim();
+  if (!address) return null;
+  return {
+    address,
+    namespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE?.trim() || DEFAULT_TASK_QUEUE,
+  };
+}
+
+/**
+ * The domain error a failed Update or call stands for: EventRejectedError,
+ * VersionConflictError, ValidationError, UnknownSchoolError; anything else is
+ * returned as it is. Pure.
+ */
+export function engineErrorFrom(err: unknown, urn: string): unknown {
+  if (err instanceof WorkflowNotFoundError) return new UnknownSchoolError(urn);
+  if (isGrpcServiceError(err) && err.code === 5 /* NOT_FOUND */) return new UnknownSchoolError(urn);
+  const failure = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+  if (!(failure instanceof ApplicationFailure)) return err;
+  const details = (failure.details?.[0] ?? {}) as Record<string, unknown>;
+  switch (failure.type) {
+    case FailureType.rejected: {
+      const d = details as Partial<RejectedDetails>;
+      return new EventRejectedError(d.urn ?? urn, d.eventType ?? '?', d.state ?? '?', d.why ?? failure.message);
+    }
+    case FailureType.conflict: {
+      const d = details as Partial<ConflictDetails>;
+      return new VersionConflictError(d.urn ?? urn, Number(d.expected), Number(d.actual));
+    }
+    case FailureType.invalid: {
+      const problems = (details as Partial<InvalidDetails>).problems;
+      return new ValidationError(Array.isArray(problems) && problems.length > 0 ? (problems as Problem[]) : [{ path: '(root)', message: failure.message, severity: 'error' }], 'event');
+    }
+    default:
+      return new Error(failure.message, { cause: failure });
+  }
+}
+
+/** Whether an error is one of the domain's refusals (a caller's mistake or a rule), not a failure of the system. Pure. */
+export function isRefusal(err: unknown): err is EventRejectedError | VersionConflictError | ValidationError | UnknownSchoolError {
+  return err instanceof EventRejectedError || err instanceof VersionConflictError || err instanceof ValidationError || err instanceof UnknownSchoolError;
+}
+
+/** The visibility query for a filter; values that cannot be quoted safely are left to `matches`. Pure. */
+export function visibilityQuery(filter: SchoolFilter = {}): string {
+  const clauses = [`WorkflowType = 'schoolPathway'`, `ExecutionStatus = 'Running'`];
+  const keyword: [keyof SchoolFilter, string][] = [
+    ['hub', searchAttributes.hub.name],
+    ['phase', searchAttributes.phase.name],
+    ['programmeId', searchAttributes.programme.name],
+    ['academicYear', searchAttributes.academicYear.name],
+    ['groupId', searchAttributes.group.name],
+    ['status', searchAttributes.status.name],
+  ];
+  for (const [field, attribute] of keyword) {
+    const v = filter[field];
+    if (typeof v === 'string' && quotable(v)) clauses.push(`${attribute} = '${v}'`);
+  }
+  if (filter.overdue !== undefined) clauses.push(`${searchAttributes.overdue.name} = ${filter.overdue ? 'true' : 'false'}`);
+  return clauses.join(' AND ');
+}
+
+function quotable(v: string): boolean {
+  return !/['"\\]/.test(v);
+}
+
+/** Whether a summary passes every field of the filter (the check after the visibility list, which may lag). Pure. */
+export function matches(s: SchoolSummary, f: SchoolFilter): boolean {
+  return (
+    (f.hub === undefined || s.hub === f.hub) &&
+    (f.phase === undefined || s.phase === f.phase) &&
+    (f.programmeId === undefined || s.programmeId === f.programmeId) &&
+    (f.academicYear === undefined || s.academicYear === f.academicYear) &&
+    (f.groupId === undefined || s.groupId === f.groupId) &&
+    (f.status === undefined || s.status === f.status) &&
+    (f.overdue === undefined || s.overdue === f.overdue)
+  );
+}
+
+/** A history with the check that replaying the stored events through today's rules gives the stored states. */
+export type CheckedHistory = History & {
+  /** Every stored state equals the fold of the events before it. */
+  replayMatches: boolean;
+  /** The first event that no longer replays, or null. */
+  replayError: string | null;
+};
+
+/**
+ * A school's audit history from the Postgres event log, up to `at` when given
+ * (school time): the entries, the state then as the fold of those entries,
+ * the hash-chain check and the replay check. The same reading as the
+ * embedded host's. Not pure (reads the database).
+ */
+export async function historyFromLog(db: Db, urn: string, at?: string): Promise<CheckedHistory> {
+  if (at !== undefined) parseOrThrow(Instant, at, 'at');
+  const [events, tampered, first] = await Promise.all([
+    readStream(db, urn, at === undefined ? {} : { until: at }),
+    verifyStream(db, urn),
+    readStream(db, urn, { toVersion: 1 }),
+  ]);
+  if (first.length === 0) throw new UnknownSchoolError(urn);
+  let state: PersistedPathway = initialState(urn);
+  let replayMatches = true;
+  let replayError: string | null = null;
+  const entries: HistoryEntry[] = [];
+  for (const e of events) {
+    if (replayError === null) {
+      try {
+        state = fold(urn, [e.payload as PathwayEvent], state);
+      } catch (err) {
+        // A changed event may no longer replay: show the stored states from there on, and say so.
+        replayError = `version ${e.version} (${e.type}) does not replay: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    if (replayError !== null) state = e.state as PersistedPathway;
+    if (replayError !== null || canonicalJson(state) !== canonicalJson(e.state)) replayMatches = false;
+    const { phase, status } = summaryOf(state);
+    entries.push({
+      urn,
+      version: e.version,
+      position: e.position,
+      type: e.type,
+      occurredAt: e.occurredAt,
+      recordedAt: e.recordedAt,
+      actor: e.actor,
+      machineVersion: e.machineVersion,
+      payload: e.payload,
+      phase,
+      status,
+    });
+  }
+  return { urn, entries, stateAt: entries.length > 0 ? summaryOf(state) : null, tampered, replayMatches, replayError };
+}
+
+/** Connect to Temporal and return the engine. Throws TemporalUnavailableError when the server cannot be reached. Not pure. */
+export async function createTemporalEngine(options: TemporalEngineOptions): Promise<TemporalEngine> {
+  const namespace = options.namespace ?? 'default';
+  const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: options.address, connectTimeout: options.connectTimeoutMs ?? 10_000 });
+  } catch (err) {
+    throw new TemporalUnavailableError(options.address, (err as Error).message, { cause: err });
+  }
+  const client = new Client({ connection, namespace });
+  const db = options.db;
+
+  async function call<T>(urn: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw engineErrorFrom(err, urn);
+    }
+  }
+
+  const engine: TemporalEngine = {
+    kind: 'temporal',
+    client,
+
+    async send(urn: string, input: PathwayEventInput, opts: SendOptions): Promise<SendResult> {
+      const event = parseEvent(input);
+      const args: [{ event: PathwayEventInput; actor: string; expectedVersion?: number }] = [
+        { event, actor: opts.actor, ...(opts.expectedVersion !== undefined ? { expectedVersion: opts.expectedVersion } : {}) },
+      ];
+      const workflowId = schoolWorkflowId(urn);
+      return call(urn, () => {
+        if (event.type !== 'APPLY') return client.workflow.getHandle(workflowId).executeUpdate(sendEventUpdate, { args });
+        // An application starts the school's workflow if it has none.
+        const startWorkflowOperation = new WithStartWorkflowOperation<typeof schoolPathway>('schoolPathway', {
+          workflowId,
+          taskQueue,
+          args: [{ urn }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        return client.workflow.executeUpdateWithStart(sendEventUpdate, { args, startWorkflowOperation });
+      });
+    },
+
+    async state(urn: string): Promise<SchoolState> {
+      const s = await call(urn, () => client.workflow.getHandle(schoolWorkflowId(urn)).query(stateQuery));
+      return { urn: s.urn, version: s.version, summary: s.summary, snapshot: s.snapshot };
+    },
+
+    async history(urn: string, opts: { at?: string } = {}): Promise<CheckedHistory> {
+      if (!db) throw new Error('the Temporal engine reads history from the Postgres event log: open it with a database (DATABASE_URL or --db)');
+      return historyFromLog(db, urn, opts.at);
+    },
+
+    async schools(filter: SchoolFilter = {}): Promise<SchoolSummary[]> {
+      const limit = filter.limit ?? 500;
+      const ids: string[] = [];
+      for await (const wf of client.workflow.list({ query: visibilityQuery(filter) })) {
+        ids.push(wf.workflowId);
+        if (ids.length >= limit * 2) break; // the visibility store may lag; the summaries are checked below
+      }
+      const summaries: SchoolSummary[] = [];
+      const queue = [...ids];
+      async function take(): Promise<void> {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+          try {
+            summaries.push((await client.workflow.getHandle(id).query(stateQuery)).summary);
+          } catch (err) {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: 8 }, take));
+      return summaries.filter((s) => matches(s, filter)).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)).slice(0, limit);
+    },
+
+    async cohortTransition(input: CohortTransitionInput, opts: { workflowId?: string } = {}): Promise<CohortReport> {
+      const workflowId = opts.workflowId ?? `cohort-${input.from}-${input.to}-${input.groupId ?? 'all'}${input.dryRun ? '-dry-run' : ''}`.replace(/[^A-Za-z0-9._-]/g, '-');
+      return client.workflow.execute<typeof cohortTransition>('cohortTransition', { workflowId, taskQueue, args: [input] });
+    },
+
+    async cohortProgress(workflowId: string): Promise<CohortReport> {
+      return client.workflow.getHandle(workflowId).query(cohortProgressQuery);
+    },
+
+    async close(): Promise<void> {
+      await connection.close();
+    },
+  };
+  return engine;
+}

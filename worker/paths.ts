@@ -1,0 +1,10 @@
+/**
+ * Where the workflow code lives, for the worker (which bundles it at start)
+ * and for replays. Pure: paths from this file's URL.
+ */
+import { fileURLToPath } from 'node:url';
+
+/** The workflows module the worker registers (bundled into Temporal's sandbox). */
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The interceptor that reports failed workflow tasks during a replay. */
+export const REPLAY_PROBE_PATH = fileURLToPath(new URL('../workflows/replay-probe.ts', import.meta.url));
