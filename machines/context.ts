@@ -68,9 +68,9 @@ export interface PathwayInput {
 export const DEFAULT_POLICY: ReminderPolicy = { daysBefore: [14, 2], escalateAfterDays: 1, evaluationDaysBefore: [14] };
 
 /** The context of a school with no application yet. Pure. */
-export function emptyContext(input: PathwayInput): PathwayContext {
+export function emptyContext(input: PathwayInput | undefined): PathwayContext {
   return {
-    urn: input.urn,
+    urn: input?.urn ?? '',
     school: null,
     teachers: [],
     programme: null,

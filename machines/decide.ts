@@ -4,7 +4,7 @@
  * (embedded and Temporal) and replay call only these functions.
  * Pure: XState's `transition()` / `initialTransition()`, no actor, no clock.
  */
-import { __unsafe_getAllOwnEventDescriptors, getStateNodes, initialTransition, transition } from 'xstate';
+import { __unsafe_getAllOwnEventDescriptors, createActor, getStateNodes, initialTransition } from 'xstate';
 import { EventRejectedError } from '../domain/errors.js';
 import { parseOrThrow } from '../domain/errors.js';
 import type { PathwayContext } from './context.js';
@@ -31,6 +31,18 @@ export interface Decision {
 }
 
 type Snapshot = ReturnType<typeof pathwayMachine.resolveState>;
+
+// XState's transition() is machine.transition() with a fresh inert actor scope, and building that scope
+// (a throwaway actor and its initial state) cost more than the transition itself. The pathway machine
+// spawns no children, so one inert scope serves every call; the actions are collected, not executed.
+const self = createActor(pathwayMachine, { input: { urn: '' } });
+const scope: any = { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: () => {} };
+function transition(_m: unknown, s: Snapshot, e: PathwayEvent): [Snapshot, any[]] {
+  const actions: any[] = [];
+  scope.actionExecutor = (a: any) => actions.push(a);
+  const next = pathwayMachine.transition(s, e, scope) as Snapshot;
+  return [next, actions];
+}
 
 function persist(s: Snapshot): PersistedPathway {
   return pathwayMachine.getPersistedSnapshot(s) as unknown as PersistedPathway;
@@ -111,9 +123,12 @@ export function stateLabel(persisted: PersistedPathway): string {
  * Pure and deterministic: the same snapshot and event give the same decision.
  */
 export function decide(persisted: PersistedPathway, event: PathwayEvent): Decision {
-  const why = whyRejected(persisted, event);
-  if (why !== null) throw new EventRejectedError(persisted.context.urn, event.type, stateLabel(persisted), why);
-  const [next, actions] = transition(pathwayMachine, restore(persisted), event);
+  const current = restore(persisted);
+  if (!current.can(event)) {
+    const why = whyRejected(persisted, event)!;
+    throw new EventRejectedError(persisted.context.urn, event.type, stateLabel(persisted), why);
+  }
+  const [next, actions] = transition(pathwayMachine, current, event);
   const effects = actions.filter((a) => EFFECT_ACTION_TYPES.has(a.type)).map((a) => a.params as Effect);
   const snapshot = persist(next);
   return { snapshot, effects, summary: summarize(snapshot.value, snapshot.context), machineVersion: MACHINE_VERSION };
@@ -121,9 +136,12 @@ export function decide(persisted: PersistedPathway, event: PathwayEvent): Decisi
 
 /** Fold events from the initial state (replay). Rejected events throw: a stored history must replay. Pure. */
 export function fold(urn: string, events: Iterable<PathwayEvent>, from: PersistedPathway = initialState(urn)): PersistedPathway {
-  let s = from;
-  for (const e of events) s = decide(s, e).snapshot;
-  return s;
+  let s = restore(from);
+  for (const e of events) {
+    if (!s.can(e)) decide(persist(s), e);
+    [s] = transition(pathwayMachine, s, e);
+  }
+  return persist(s);
 }
 
 /** The summary of a persisted snapshot. Pure. */

@@ -15,7 +15,9 @@ function parse(instant: string): DateTime {
 
 /** Milliseconds since the epoch of an ISO instant. Pure. */
 export function millis(instant: string): number {
-  return parse(instant).toMillis();
+  const t = Date.parse(instant);
+  if (Number.isNaN(t)) return parse(instant).toMillis();
+  return t;
 }
 
 /** True when instant a is strictly before b. Pure. */
@@ -23,14 +25,25 @@ export function isBefore(a: string, b: string): boolean {
   return millis(a) < millis(b);
 }
 
+// Results of the luxon calls below, which dominate replay time; the same few dates recur across schools.
+const memo = new Map<string, string>();
+function cached(key: string, make: () => string): string {
+  let v = memo.get(key);
+  if (v === undefined) {
+    if (memo.size > 100_000) memo.clear();
+    memo.set(key, (v = make()));
+  }
+  return v;
+}
+
 /** The same London wall-clock time n days earlier (DST-correct), as an ISO instant with offset. Pure. */
 export function daysBefore(instant: string, n: number): string {
-  return parse(instant).minus({ days: n }).toISO({ suppressMilliseconds: true })!;
+  return cached(`b${n}|${instant}`, () => parse(instant).minus({ days: n }).toISO({ suppressMilliseconds: true })!);
 }
 
 /** The same London wall-clock time n days later, as an ISO instant with offset. Pure. */
 export function daysAfter(instant: string, n: number): string {
-  return parse(instant).plus({ days: n }).toISO({ suppressMilliseconds: true })!;
+  return cached(`a${n}|${instant}`, () => parse(instant).plus({ days: n }).toISO({ suppressMilliseconds: true })!);
 }
 
 /** The last moment (23:59:59.999) of a London calendar date "YYYY-MM-DD", GMT or BST as that day has it, as an ISO instant. Pure. */
@@ -47,11 +60,14 @@ export function londonDate(instant: string): string {
 
 /** "Thursday 5 November 2020, 09:30" for messages. Pure. */
 export function londonLabel(instant: string): string {
-  return parse(instant).setLocale('en-GB').toFormat("cccc d LLLL yyyy, HH:mm");
+  return cached(`l|${instant}`, () => parse(instant).setLocale('en-GB').toFormat("cccc d LLLL yyyy, HH:mm"));
 }
 
 /** The last moment of academic year "2020/21": 31 August 2021, 23:59 London. Pure. */
 export function academicYearEnd(academicYear: string): string {
+  return cached(`y|${academicYear}`, () => academicYearEndUncached(academicYear));
+}
+function academicYearEndUncached(academicYear: string): string {
   const endYear = Number(academicYear.slice(0, 4)) + 1;
   return DateTime.fromObject({ year: endYear, month: 8, day: 31, hour: 23, minute: 59 }, { zone: ZONE }).toISO({ suppressMilliseconds: true })!;
 }

@@ -1,0 +1,77 @@
+/**
+ * The measured work of the fold bench, for one shard of the histories (the
+ * main thread runs it for all, each worker thread for its share). Per chunk
+ * of schools, three timed passes over the same text:
+ *
+ *  - parse (the baseline): JSON.parse of each school's serialized events;
+ *  - decide: `fold()` of machines/decide.ts, i.e. `decide()` per event from
+ *    the persisted snapshot, restoring and persisting it each time, exactly
+ *    as both hosts do for every event they take;
+ *  - live: XState's `transition()` on the live snapshot kept between events
+ *    (with the same "does the state accept it" check, `can()`), persisting
+ *    only at the end. This is what a bulk replay of a whole stream needs; it
+ *    is fair only because its final state is checked to equal decide's for
+ *    every school (a mismatch fails the bench).
+ *
+ * Only the passes are timed; reading the file is not. Not pure (files, clock).
+ */
+import { initialTransition, transition } from 'xstate';
+import { fold, type PersistedPathway } from '../machines/decide.js';
+import type { PathwayEvent } from '../machines/events.js';
+import { pathwayMachine } from '../machines/pathway.js';
+import { canonicalJson } from '../store/hash.js';
+import { historyLines, type HistoryManifest } from './history-file.js';
+import type { RecordedEvent } from './histories.js';
+
+export interface StoredHistory {
+  urn: string;
+  route: string;
+  events: RecordedEvent[];
+}
+
+export interface FoldTotals {
+  schools: number;
+  events: number;
+  parseMs: number;
+  decideMs: number;
+  liveMs: number;
+  /** Schools whose live-snapshot fold ended in another state than decide's (must be none). */
+  mismatches: string[];
+}
+
+/** Replay with the live XState snapshot; throws when a stored event is not accepted. Pure. */
+export function foldLive(urn: string, events: readonly PathwayEvent[]): PersistedPathway {
+  let [s] = initialTransition(pathwayMachine, { urn });
+  for (const e of events) {
+    if (!s.can(e)) throw new Error(`school ${urn}: the state ${JSON.stringify(s.value)} does not accept ${e.type} at ${e.at} on replay`);
+    [s] = transition(pathwayMachine, s, e);
+  }
+  return pathwayMachine.getPersistedSnapshot(s) as unknown as PersistedPathway;
+}
+
+/** The three timed passes over this shard's schools; `onProgress` gets the schools done. */
+export async function foldShard(manifest: HistoryManifest, shard: number, shards: number, onProgress?: (schools: number) => void): Promise<FoldTotals> {
+  const t: FoldTotals = { schools: 0, events: 0, parseMs: 0, decideMs: 0, liveMs: 0, mismatches: [] };
+  for await (const chunk of historyLines(manifest, { shard, shards, chunk: 100 })) {
+    let t0 = performance.now();
+    const parsed = chunk.map((line) => JSON.parse(line) as StoredHistory);
+    t.parseMs += performance.now() - t0;
+
+    const streams = parsed.map((h) => h.events.map((e) => e.event));
+    t0 = performance.now();
+    const decided = parsed.map((h, i) => fold(h.urn, streams[i]!));
+    t.decideMs += performance.now() - t0;
+
+    t0 = performance.now();
+    const live = parsed.map((h, i) => foldLive(h.urn, streams[i]!));
+    t.liveMs += performance.now() - t0;
+
+    for (let i = 0; i < parsed.length; i++) {
+      if (canonicalJson(decided[i]) !== canonicalJson(live[i])) t.mismatches.push(parsed[i]!.urn);
+      t.events += streams[i]!.length;
+    }
+    t.schools += parsed.length;
+    onProgress?.(t.schools);
+  }
+  return t;
+}
