@@ -33,7 +33,7 @@ function fromRow(r: ContactRow): HubContact {
   return { hub: r.hub, name: r.name, email: r.email, configured: true, updatedAt: r.updated_at, updatedBy: r.updated_by };
 }
 
-/** The hub lead used when none is set: HUB_LEAD_EMAIL, else a never-delivering reserved address. Reads the environment. */
+/** The hub lead used when none is set: HUB_LEAD_EMAIL, else a never-delivering reserved address. Reads the environment. Not pure. */
 export function defaultHubLead(hubId: string, env: NodeJS.ProcessEnv = process.env): HubContact {
   const hub = findHub(hubId);
   const id = hub?.id ?? (hubSlug(hubId) || 'unknown-hub');

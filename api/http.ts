@@ -1,0 +1,41 @@
+/**
+ * Small helpers for the routes: reading If-Match, setting ETag, the caller
+ * and the service from a request, and the access level each route declares.
+ * Not pure where it touches a request or reply.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal, Service } from './service/context.js';
+
+/** Who may call a route: anyone, any signed-in user (reads), people who may write, or admins. */
+export type Access = 'public' | 'read' | 'write' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    service: Service;
+  }
+}
+
+/** The version in an If-Match header (7, "7" or W/"7"), or undefined when absent. The schema checked its form. Pure. */
+export function ifMatchOf(request: FastifyRequest): number | undefined {
+  const h = request.headers['if-match'];
+  if (typeof h !== 'string') return undefined;
+  const m = /(\d+)/.exec(h);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Sets ETag to a version (quoted, as HTTP wants). Not pure. */
+export function setVersion(reply: FastifyReply, version: number): void {
+  void reply.header('etag', `"${version}"`);
+}
+
+/** The caller; the auth hook has run for every non-public route. Pure. */
+export function who(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`route ${request.routeOptions.url} ran without a signed-in caller`);
+  return request.principal;
+}

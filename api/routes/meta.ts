@@ -1,0 +1,29 @@
+/**
+ * Routes about the service itself: /health (public, does no work: the
+ * latency baseline of the benchmark) and /me (who the token belongs to).
+ */
+import { z } from 'zod';
+import type { TypedApp } from '../server.js';
+import { who } from '../http.js';
+
+/** Registers /health and /me. Not pure. */
+export function metaRoutes(app: TypedApp): void {
+  app.get('/health', {
+    config: { access: 'public' },
+    schema: { tags: ['service'], summary: 'Is the service up? (does no work)', security: [], response: { 200: z.object({ ok: z.literal(true) }) } },
+    handler: async () => ({ ok: true as const }),
+  });
+
+  app.get('/me', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['service'],
+      summary: 'Who this token belongs to',
+      response: { 200: z.object({ id: z.string(), name: z.string(), role: z.string(), hubs: z.array(z.string()) }) },
+    },
+    handler: async (request) => {
+      const p = who(request);
+      return { id: p.id, name: p.name, role: p.role, hubs: p.hubs };
+    },
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The HTTP API of the hub service: Fastify with zod schemas as the single
+ * source of validation and of the OpenAPI document served at /docs. Every
+ * route calls the same service functions as the CLI (api/service/). Not pure.
+ *
+ * Order of checks on a request: route known (else 404) -> token (401) ->
+ * role (403: auditors never reach a writing route) -> body size (413) and
+ * JSON (400/415) -> schemas (400) -> hub and rules in the service (403, 404,
+ * 409, 422). Nothing is written unless every check passed.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type FastifyTypeProvider } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { problemsFromZod } from '../domain/errors.js';
+import { FormSchema } from '../domain/forms/index.js';
+import { RequestValidationError, handleError } from './errors.js';
+import type { Access } from './http.js';
+import { authenticate } from './service/users.js';
+import { ForbiddenError, UnauthenticatedError } from './service/errors.js';
+import type { Service } from './service/context.js';
+import { applicationRoutes } from './routes/applications.js';
+import { groupRoutes } from './routes/groups.js';
+import { schoolRoutes } from './routes/schools.js';
+import { cohortRoutes } from './routes/cohorts.js';
+import { adminRoutes } from './routes/admin.js';
+import { metaRoutes } from './routes/meta.js';
+
+/** Request bodies larger than this get 413. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * Schemas whose value the handler checks itself, all problems at once (the
+ * application form: field and cross-field rules in one pass, with warnings);
+ * the schema still documents the body in OpenAPI.
+ */
+const CHECKED_BY_HANDLER = new WeakSet<object>([FormSchema]);
+
+type Part = 'body' | 'querystring' | 'params' | 'headers';
+const PART_NAME: Record<Part, 'body' | 'query' | 'params' | 'headers'> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+/** Validation with zod, reporting problems in the domain's readable form. */
+function validatorCompiler({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
+  const zod = schema as z.ZodType;
+  const part = PART_NAME[(httpPart ?? 'body') as Part] ?? 'body';
+  if (CHECKED_BY_HANDLER.has(zod)) return (data: unknown) => ({ value: data });
+  return (data: unknown) => {
+    const r = zod.safeParse(data);
+    if (r.success) return { value: r.data };
+    // Header names other than the ones described are not the caller's problem.
+    return { error: new RequestValidationError(problemsFromZod(r.error, data), part) };
+  };
+}
+
+export interface ApiOptions {
+  /** Fastify's logger option (default: off). */
+  logger?: FastifyServerOptions['logger'];
+  bodyLimit?: number;
+}
+
+/** Builds the API over a service (not yet listening). Not pure. */
+export async function buildApi(service: Service, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? BODY_LIMIT_BYTES,
+    // Query strings like ?overdue=true&overdue=false are arrays; the schemas then refuse them readably.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorate('service', service);
+  app.decorateRequest('principal', null);
+  app.setValidatorCompiler(validatorCompiler as never);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}: see /docs for the API` });
+  });
+
+  // Token first (401), then role (403): before the body is even read.
+  app.addHook('onRequest', async (request) => {
+    const url = request.routeOptions.url;
+    // Unknown routes go on to the 404 handler; the documentation is public.
+    if (url === undefined || url === '/docs' || url.startsWith('/docs/')) return;
+    // A route that declares nothing needs a signed-in caller: forgetting to declare never opens a door.
+    const access: Access = request.routeOptions.config?.access ?? 'read';
+    if (access === 'public') return;
+    const header = request.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (typeof header === 'string' && !m) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
+    const p = await authenticate(service, m?.[1]);
+    request.principal = p;
+    if (access === 'write' && p.role === 'auditor') throw new ForbiddenError(`${p.name} is an auditor: auditors can read but never change anything`);
+    if (access === 'admin' && p.role !== 'admin') throw new ForbiddenError(`only an admin may do this; ${p.name} is ${p.role === 'auditor' ? 'an auditor' : 'hub staff'}`);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Mastery Pathway hub operations API',
+        version: '1.0.0',
+        description:
+          "Run Teaching for Mastery work groups for a Maths Hub: applications, work groups, schedules, attendance, cohort transitions, and each school's auditable history. " +
+          'Authenticate with "Authorization: Bearer <token>" (make one with `pathway users add`). Writes accept If-Match with the version you last saw (409 if it changed). ' +
+          'Errors: 400 invalid input (problems listed per field), 401 no or bad token, 403 outside your hub or role, 404 unknown, 409 stale version or id taken, 413 body over 256 KB, 422 refused by the programme rules.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const typed = app.withTypeProvider<ZodRequestTypes>();
+  metaRoutes(typed);
+  applicationRoutes(typed);
+  groupRoutes(typed);
+  schoolRoutes(typed);
+  cohortRoutes(typed);
+  adminRoutes(typed);
+  await app.ready();
+  return app;
+}
+
+/**
+ * Request types inferred from the zod schemas; replies are checked at run time
+ * by the serializer (the service's own interfaces do not carry zod's index
+ * signatures, so typing replies too would only add casts).
+ */
+export interface ZodRequestTypes extends FastifyTypeProvider {
+  validator: this['schema'] extends z.ZodType ? z.output<this['schema']> : unknown;
+  serializer: unknown;
+}
+
+export type TypedApp = FastifyInstance<any, any, any, any, ZodRequestTypes>;

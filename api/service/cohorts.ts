@@ -1,0 +1,52 @@
+/**
+ * Cohort transitions for a person: the scope they may move (hub staff only
+ * their hub; a group only in a hub they work in), then host/cohort.ts. Not
+ * pure (engine and database I/O).
+ */
+import { transitionCohort, type TransitionReport } from '../../host/cohort.js';
+import { getGroup } from '../../store/ops/groups.js';
+import { assertRead, assertWrite, hubLabel, resolveHub } from './access.js';
+import type { Principal, Service } from './context.js';
+import { NotFoundError } from './errors.js';
+import { ForbiddenError } from './errors.js';
+
+export interface CohortInput {
+  from: string;
+  to: string;
+  groupId?: string;
+  hub?: string;
+  dryRun?: boolean;
+}
+
+/**
+ * Runs (or, with dryRun, previews) a cohort transition. A dry run needs only
+ * read access; a real run needs write access to the hub. Hub staff who name
+ * no hub move their own hub's schools. Not pure.
+ */
+export async function runCohortTransition(svc: Service, p: Principal, input: CohortInput): Promise<TransitionReport> {
+  const dryRun = input.dryRun ?? false;
+  const check = dryRun ? assertRead : assertWrite;
+  let hubId: string | undefined;
+  if (input.hub !== undefined) hubId = resolveHub(input.hub, 'hub').id;
+  if (input.groupId !== undefined) {
+    const g = await getGroup(svc.db, input.groupId);
+    if (!g) throw new NotFoundError('work group', input.groupId, 'list them with GET /groups or pathway groups list');
+    if (hubId !== undefined && hubId !== g.hub) throw new ForbiddenError(`work group ${g.id} belongs to ${g.hub}, not ${hubId}`);
+    hubId = g.hub;
+  }
+  if (hubId === undefined && p.role !== 'admin') {
+    if (p.hubs.length !== 1) throw new ForbiddenError(`${p.name} has several hubs (${p.hubs.join(', ')}): name one with hub`);
+    hubId = p.hubs[0]!;
+  }
+  if (hubId !== undefined) check(p, hubId, `the schools of hub ${hubId}`);
+  else if (!dryRun) assertWrite(p, null, 'every hub');
+  return transitionCohort(svc.engine, {
+    from: input.from,
+    to: input.to,
+    dryRun,
+    actor: p.id,
+    at: svc.now(),
+    ...(input.groupId !== undefined ? { groupId: input.groupId } : {}),
+    ...(hubId !== undefined ? { hub: hubLabel(resolveHub(hubId)) } : {}),
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * The weekly hub digest: each hub lead gets one email a week listing the
+ * hub's overdue schools (evaluation overdue, attendance not recorded), sent
+ * through the activities' mailer. Each (hub, ISO week) is claimed in the
+ * database before sending, so running the job any number of times sends one
+ * digest per hub per week. Hubs with no overdue school get nothing. Not pure.
+ */
+import { DateTime } from 'luxon';
+import { LONDON, weekdayNumber, parseWallTime } from '../../domain/calendar/london.js';
+import { findHub } from '../../domain/catalogue/hubs.js';
+import type { SchoolSummary } from '../../machines/summary.js';
+import { claimDigest, markDigestSent } from '../../store/ops/digests.js';
+import { hubLeadFor } from '../../store/ops/hub-contacts.js';
+import { DEFAULT_REMINDER_POLICY, type HubReminderPolicy } from '../../host/reminder-policy.js';
+import type { Service } from './context.js';
+import { isoWeekOf, london } from './time.js';
+
+export interface DigestResult {
+  isoWeek: string;
+  /** Hubs whose digest this run sent. */
+  sent: { hub: string; to: string; schools: number }[];
+  /** Hubs whose digest for the week had already gone. */
+  alreadySent: string[];
+}
+
+function line(s: SchoolSummary): string {
+  const what = s.status === 'overdue' ? 'evaluation overdue' : 'attendance not recorded for a past session';
+  return `- ${s.name ?? s.urn} (URN ${s.urn}), ${s.programmeName ?? s.phase} ${s.academicYear ?? ''}: ${what}${s.groupId ? `, work group ${s.groupId}` : ''}`;
+}
+
+/** The digest's text for one hub. Pure. */
+export function digestMessage(hubName: string, isoWeek: string, overdue: SchoolSummary[]): { subject: string; text: string } {
+  return {
+    subject: `${hubName}: ${overdue.length} school(s) overdue, week ${isoWeek}`,
+    text: [
+      `Weekly digest for ${hubName}, week ${isoWeek}.`,
+      '',
+      `${overdue.length} school(s) have overdue items:`,
+      ...overdue.map(line),
+      '',
+      'See each school with GET /schools/{urn} or pathway schools --overdue.',
+      'This message was sent by Mastery Pathway.',
+    ].join('\n'),
+  };
+}
+
+/**
+ * Sends this week's digest to each hub lead with overdue schools, unless it
+ * went already. `now` decides the ISO week (default: the service clock). Not pure.
+ */
+export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Promise<DigestResult> {
+  if (!svc.mailer) throw new Error('the weekly digest needs a mailer (SMTP_URL or the mailbox folder)');
+  const isoWeek = isoWeekOf(now);
+  const overdue = await svc.engine.schools({ overdue: true });
+  const byHub = new Map<string, { name: string; schools: SchoolSummary[] }>();
+  for (const s of overdue) {
+    const h = s.hub ? findHub(s.hub) : undefined;
+    if (!h) continue;
+    const entry = byHub.get(h.id) ?? { name: h.name, schools: [] };
+    entry.schools.push(s);
+    byHub.set(h.id, entry);
+  }
+  const result: DigestResult = { isoWeek, sent: [], alreadySent: [] };
+  for (const [hubId, { name, schools }] of [...byHub.entries()].sort()) {
+    const lead = await hubLeadFor(svc.db, hubId);
+    if (!(await claimDigest(svc.db, { hub: hubId, isoWeek, schools: schools.length, recipient: lead.email }))) {
+      result.alreadySent.push(hubId);
+      continue;
+    }
+    const m = digestMessage(name, isoWeek, schools);
+    await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text });
+    await markDigestSent(svc.db, hubId, isoWeek);
+    result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });
+  }
+  return result;
+}
+
+/** Whether the week's digest time (policy weekday and London time) has come by `now`. Pure. */
+export function digestDue(now: string, policy: HubReminderPolicy = DEFAULT_REMINDER_POLICY): boolean {
+  const t = DateTime.fromISO(now, { setZone: true }).setZone(LONDON);
+  const { hour, minute } = parseWallTime(policy.digest.time);
+  const due = t.startOf('week').plus({ days: weekdayNumber(policy.digest.weekday) - 1 }).set({ hour, minute });
+  return t >= due;
+}
+
+export interface DigestJob {
+  /** Stops the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+  /** Runs one check now (what the timer does). */
+  check(): Promise<DigestResult | null>;
+}
+
+/**
+ * The service's scheduled job: every `everyMs` (default 15 minutes), once the
+ * week's digest time has come, sends the week's digests not yet sent.
+ * Failures are logged and retried at the next check. Not pure.
+ */
+export function startDigestJob(svc: Service, log: { warn(msg: string): void; info(msg: string): void }, everyMs = 15 * 60_000): DigestJob {
+  let current: Promise<DigestResult | null> | null = null;
+  const run = async (): Promise<DigestResult | null> => {
+    try {
+      const r = await runWeeklyDigest(svc);
+      if (r.sent.length) log.info(`weekly digest ${r.isoWeek} sent to ${r.sent.map((x) => `${x.hub} (${x.to})`).join(', ')}`);
+      return r;
+    } catch (err) {
+      log.warn(`weekly digest failed at ${london(svc.now())}, will retry: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  };
+  // One run at a time: a check while one runs waits for it.
+  const check = (): Promise<DigestResult | null> => {
+    if (current) return current;
+    if (!digestDue(svc.now())) return Promise.resolve(null);
+    current = run().finally(() => {
+      current = null;
+    });
+    return current;
+  };
+  const timer = setInterval(() => void check(), everyMs);
+  timer.unref();
+  void check();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await current;
+    },
+    check,
+  };
+}

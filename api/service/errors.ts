@@ -1,0 +1,52 @@
+/**
+ * Errors of the hub operations service beyond the domain's own (ValidationError,
+ * EventRejectedError, VersionConflictError, UnknownSchoolError). Each names
+ * what was asked and why it cannot be done. The HTTP API maps them to status
+ * codes (api/errors.ts), the CLI to exit codes (cliFailure). Pure.
+ */
+import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../../domain/errors.js';
+import { GroupVersionConflict } from '../../store/ops/groups.js';
+
+/** No token, or a token that is unknown or revoked. HTTP 401. */
+export class UnauthenticatedError extends Error {
+  override readonly name = 'UnauthenticatedError';
+}
+
+/** The caller's role or hubs do not allow this. HTTP 403. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
+/** A work group, session or user that does not exist. HTTP 404. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(readonly what: string, readonly id: string, hint = '') {
+    super(`no ${what} ${id}${hint ? `: ${hint}` : ''}`);
+  }
+}
+
+/** Something with this id exists already. HTTP 409. */
+export class AlreadyExistsError extends Error {
+  override readonly name = 'AlreadyExistsError';
+}
+
+/** Well formed, but the programme's rules or the group's state refuse it (a full group, the wrong hub). HTTP 422. */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+}
+
+/** True for errors caused by what the caller asked (exit 2 in the CLI), false for the environment's failures. Pure. */
+export function isCallerError(err: unknown): boolean {
+  return (
+    err instanceof ValidationError ||
+    err instanceof EventRejectedError ||
+    err instanceof VersionConflictError ||
+    err instanceof UnknownSchoolError ||
+    err instanceof GroupVersionConflict ||
+    err instanceof ForbiddenError ||
+    err instanceof NotFoundError ||
+    err instanceof AlreadyExistsError ||
+    err instanceof RefusedError ||
+    err instanceof UnauthenticatedError
+  );
+}

@@ -1,0 +1,184 @@
+/**
+ * A work group's year of sessions: generated from the calendar and the
+ * catalogue and sent to each of its schools (SCHEDULE_SET, with the reminder
+ * policy), one session moved (SESSION_MOVED) or cancelled
+ * (SESSION_CANCELLED). Reminders follow: the machines reset or drop their
+ * timers. Each school's outcome is reported; one school's refusal does not
+ * stop the others. Not pure (database and engine I/O).
+ */
+import { generateSchedule, type ScheduleOptions, type GeneratedSession } from '../../domain/calendar/schedule.js';
+import type { Weekday } from '../../domain/calendar/london.js';
+import type { Programme, SessionKind } from '../../domain/catalogue/schema.js';
+import { programmeById } from '../../domain/catalogue/programmes.js';
+import type { PersistedPathway } from '../../machines/decide.js';
+import type { ReminderPolicy } from '../../machines/events.js';
+import type { SchoolSummary } from '../../machines/summary.js';
+import { getGroup, groupSession, saveGroupSessions, touchGroup, updateGroupSession, type GroupSession, type WorkGroup } from '../../store/ops/groups.js';
+import { machinePolicy } from '../../host/reminder-policy.js';
+import { assertWrite } from './access.js';
+import type { Principal, Service } from './context.js';
+import { NotFoundError, RefusedError, isCallerError } from './errors.js';
+import { eventTime, london } from './time.js';
+
+/** Statuses in which a school takes part in its group's sessions. */
+const TAKING_PART = new Set(['selected', 'active', 'evaluating', 'overdue']);
+
+export interface SchoolOutcome {
+  urn: string;
+  ok: boolean;
+  /** The school's stream version after the event, when sent. */
+  version?: number;
+  /** Why the school was skipped or refused, in plain words. */
+  reason?: string;
+}
+
+export interface GroupChange {
+  groupId: string;
+  /** The group's version after the change (its If-Match for the next one). */
+  groupVersion: number;
+  schools: SchoolOutcome[];
+}
+
+async function writableGroup(svc: Service, p: Principal, id: string): Promise<WorkGroup> {
+  const group = await getGroup(svc.db, id);
+  if (!group) throw new NotFoundError('work group', id, 'list them with GET /groups or pathway groups list');
+  assertWrite(p, group.hub, `work group ${id}`);
+  return group;
+}
+
+function why(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Sends one event to each school, in turn; a caller's error is that school's outcome, anything else stops the run. */
+async function sendEach(svc: Service, p: Principal, schools: SchoolSummary[], event: (s: SchoolSummary) => Parameters<Service['engine']['send']>[1]): Promise<SchoolOutcome[]> {
+  const out: SchoolOutcome[] = [];
+  for (const s of schools) {
+    try {
+      const r = await svc.engine.send(s.urn, event(s), { actor: p.id });
+      out.push({ urn: s.urn, ok: true, version: r.version });
+    } catch (err) {
+      if (!isCallerError(err)) throw err;
+      out.push({ urn: s.urn, ok: false, reason: why(err) });
+    }
+  }
+  return out;
+}
+
+export interface GenerateInput {
+  /** Default: the group's academic year. After a cohort transition, the year its schools moved to. */
+  academicYear?: string;
+  weekday?: Weekday;
+  /** London wall time, HH:mm. */
+  time?: string;
+  week?: number;
+  place?: string;
+  kinds?: Partial<Record<SessionKind, { weekday?: Weekday; time?: string; week?: number; place?: string }>>;
+  /** The reminder policy to use instead of the service's (host/reminder-policy.ts). */
+  policy?: ReminderPolicy;
+  at?: string;
+}
+
+export interface Generated extends GroupChange {
+  academicYear: string;
+  sessions: GeneratedSession[];
+}
+
+/**
+ * Generates the year's sessions for the group's schools in `academicYear`
+ * (each programme among them gets its own, from the catalogue rules and the
+ * calendar), keeps them with the group and sends SCHEDULE_SET to each school
+ * taking part. `groupVersion` is If-Match for the group. Not pure.
+ */
+export async function generateGroupSchedule(svc: Service, p: Principal, groupId: string, input: GenerateInput = {}, o: { groupVersion?: number } = {}): Promise<Generated> {
+  const group = await writableGroup(svc, p, groupId);
+  const at = eventTime(svc.now(), input.at);
+  const year = input.academicYear ?? group.academicYear;
+  const members = (await svc.engine.schools({ groupId })).filter((s) => s.academicYear === year);
+  if (members.length === 0) throw new RefusedError(`work group ${groupId} has no schools in ${year}: select schools into it first (POST /applications/{urn}/select)`);
+  const taking = members.filter((s) => TAKING_PART.has(s.status));
+  const skipped: SchoolOutcome[] = members.filter((s) => !TAKING_PART.has(s.status)).map((s) => ({ urn: s.urn, ok: false, reason: `not taking part: ${s.status}${s.reason ? ` (${s.reason})` : ''}` }));
+  if (taking.length === 0) throw new RefusedError(`no school of work group ${groupId} is taking part in ${year} (${skipped.map((s) => `${s.urn} ${s.reason}`).join('; ')})`);
+
+  // Every programme among the schools, with the rules each school holds (copied when its phase began).
+  const programmes = new Map<string, Programme>();
+  for (const s of taking) {
+    if (!s.programmeId || programmes.has(s.programmeId)) continue;
+    const st = await svc.engine.state(s.urn);
+    programmes.set(s.programmeId, (st.snapshot as PersistedPathway).context.programme ?? programmeById(s.programmeId));
+  }
+  const options: ScheduleOptions = {};
+  if (input.weekday) options.weekday = input.weekday;
+  if (input.time) options.time = input.time;
+  if (input.week !== undefined) options.week = input.week;
+  if (input.place) options.place = input.place;
+  if (input.kinds) options.kinds = input.kinds;
+  const byProgramme = new Map<string, GeneratedSession[]>();
+  for (const [id, programme] of programmes) {
+    // A place the operator names wins over the catalogue's default ("online or face to face").
+    const sessions = generateSchedule(programme, year, options).map((x) => ({ ...x, place: input.kinds?.[x.kind]?.place ?? input.place ?? x.place }));
+    if (sessions.length === 0) throw new RefusedError(`${programme.name} has no sessions the calendar can place (its sessions are agreed locally): nothing to schedule for work group ${groupId}`);
+    byProgramme.set(id, sessions);
+  }
+
+  const version = await touchGroup(svc.db, groupId, o.groupVersion);
+  if (version === null) throw new NotFoundError('work group', groupId);
+  const all = [...byProgramme.entries()].flatMap(([programmeId, sessions]) => sessions.map((s) => ({ ...s, programmeId })));
+  await saveGroupSessions(svc.db, groupId, all.map((s) => ({ sessionId: s.id, academicYear: year, programmeId: s.programmeId, kind: s.kind, at: s.at, place: s.place })));
+  const policy = input.policy ?? machinePolicy();
+  const sent = await sendEach(svc, p, taking, (s) => ({ type: 'SCHEDULE_SET', at, sessions: byProgramme.get(s.programmeId!) ?? [], policy }));
+  return { groupId, groupVersion: version, academicYear: year, sessions: all.map(({ programmeId: _p, ...s }) => s), schools: [...sent, ...skipped] };
+}
+
+async function sessionOf(svc: Service, group: WorkGroup, sessionId: string): Promise<GroupSession> {
+  const s = await groupSession(svc.db, group.id, sessionId);
+  if (!s) throw new NotFoundError('session', `${sessionId} in work group ${group.id}`, 'see its sessions with GET /groups/{id}');
+  if (s.status === 'cancelled') throw new RefusedError(`session ${sessionId} of work group ${group.id} is cancelled`);
+  return s;
+}
+
+async function schoolsWithSession(svc: Service, groupId: string, s: GroupSession): Promise<SchoolSummary[]> {
+  return (await svc.engine.schools({ groupId })).filter((x) => x.programmeId === s.programmeId && x.academicYear === s.academicYear && TAKING_PART.has(x.status));
+}
+
+/** Moves one session of a group to `to` (and `place`) for each of its schools; reminders move with it. Not pure. */
+export async function moveGroupSession(
+  svc: Service,
+  p: Principal,
+  groupId: string,
+  sessionId: string,
+  input: { to: string; place?: string; at?: string },
+  o: { groupVersion?: number } = {},
+): Promise<GroupChange & { session: GroupSession }> {
+  const group = await writableGroup(svc, p, groupId);
+  const at = eventTime(svc.now(), input.at);
+  const session = await sessionOf(svc, group, sessionId);
+  const to = london(input.to);
+  if (Date.parse(to) <= Date.parse(at)) throw new RefusedError(`a session cannot be moved into the past: ${to} is not after ${at}`);
+  const schools = await schoolsWithSession(svc, groupId, session);
+  const version = await touchGroup(svc.db, groupId, o.groupVersion);
+  if (version === null) throw new NotFoundError('work group', groupId);
+  const outcomes = await sendEach(svc, p, schools, () => ({ type: 'SESSION_MOVED', at, sessionId, to, ...(input.place ? { place: input.place } : {}) }));
+  await updateGroupSession(svc.db, groupId, sessionId, { at: to, ...(input.place ? { place: input.place } : {}) });
+  return { groupId, groupVersion: version, schools: outcomes, session: { ...session, at: to, place: input.place ?? session.place } };
+}
+
+/** Cancels one session of a group for each of its schools; its reminders are dropped. Not pure. */
+export async function cancelGroupSession(
+  svc: Service,
+  p: Principal,
+  groupId: string,
+  sessionId: string,
+  input: { reason: string; at?: string },
+  o: { groupVersion?: number } = {},
+): Promise<GroupChange & { session: GroupSession }> {
+  const group = await writableGroup(svc, p, groupId);
+  const at = eventTime(svc.now(), input.at);
+  const session = await sessionOf(svc, group, sessionId);
+  const schools = await schoolsWithSession(svc, groupId, session);
+  const version = await touchGroup(svc.db, groupId, o.groupVersion);
+  if (version === null) throw new NotFoundError('work group', groupId);
+  const outcomes = await sendEach(svc, p, schools, () => ({ type: 'SESSION_CANCELLED', at, sessionId, reason: input.reason }));
+  await updateGroupSession(svc.db, groupId, sessionId, { status: 'cancelled', note: input.reason });
+  return { groupId, groupVersion: version, schools: outcomes, session: { ...session, status: 'cancelled', note: input.reason } };
+}

@@ -1,0 +1,120 @@
+/**
+ * `pathway serve [--port 3000] [--host 127.0.0.1]` (what `npm start` runs):
+ * the HTTP API with its OpenAPI page at /docs, the embedded scheduler on the
+ * system clock (reminders, escalations) and the weekly hub digest. On the
+ * first start (nobody has a token yet) it makes an admin token and prints it
+ * once; on an empty database it also seeds the demo hub (host/demo.ts).
+ */
+import type { Command } from 'commander';
+import pino from 'pino';
+import { UsageError } from '../exit.js';
+import { dbOption } from '../../api/cli-support.js';
+import { openService } from '../../api/open.js';
+import { buildApi } from '../../api/server.js';
+import { cliOperator } from '../../api/service/context.js';
+import { addUser, hasUsers } from '../../api/service/users.js';
+import { startDigestJob } from '../../api/service/digest.js';
+import { seedDemo, DEMO_HUB } from '../../host/demo.js';
+import type { Clock } from '../../host/clock.js';
+
+export interface ServerOptions {
+  db?: string;
+  port: number;
+  host: string;
+  /** Seed the demo hub into an empty database. */
+  demo: boolean;
+  /** Log every request. */
+  log?: boolean;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Mailbox folder when SMTP_URL is not set. */
+  mailbox?: string;
+  /** Where the startup lines go (default stdout). */
+  say?: (line: string) => void;
+}
+
+export interface RunningServer {
+  address: string;
+  /** The admin token made at this first start, or null when people existed already. */
+  firstToken: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the service, makes the first admin token or says how to get one,
+ * seeds the demo into an empty database, fires timers that fell due while
+ * stopped, then listens and starts the scheduler and the weekly digest. Not pure.
+ */
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const say = o.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const opened = await openService({ ...(o.db ? { db: o.db } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.mailbox ? { mailbox: o.mailbox } : {}), logger });
+  const svc = opened.service;
+  try {
+    const fresh = !(await hasUsers(svc));
+    const empty = fresh && (await svc.engine.schools({ limit: 1 })).length === 0;
+    const firstToken = fresh ? (await addUser(svc, { ...cliOperator(), id: 'first-start' }, { name: 'Admin (first start)', role: 'admin' })).token : null;
+    if (empty && o.demo && opened.embedded) {
+      say(`Empty database (${opened.store.describe()}): seeding the demo hub, ${DEMO_HUB.label} Maths Hub...`);
+      const t0 = Date.now();
+      const demo = await seedDemo(svc, opened.embedded, svc.now());
+      say(`Seeded ${demo.schools.length} schools and ${demo.groups.length} work groups for ${demo.year} (${demo.events} events) in ${((Date.now() - t0) / 1000).toFixed(1)} s:`);
+      for (const s of demo.schools) say(`  ${s.urn}  ${s.name}: ${s.story}`);
+    }
+    const app = await buildApi(svc, { logger: o.log ? { level: 'info' } : false });
+    const address = await app.listen({ port: o.port, host: o.host });
+    // Timers that fell due while the service was stopped fire now, before the first digest looks.
+    await opened.embedded?.tick(svc.now());
+    opened.embedded?.startScheduler();
+    const digest = startDigestJob(svc, { warn: (m) => logger.warn(m), info: (m) => logger.info(m) });
+    // This week's digest, if due and not sent yet, goes before the service says it is up.
+    await digest.check();
+    say(`Mastery Pathway hub service on ${address} (${opened.engine.kind} engine, ${opened.store.describe()})`);
+    say(`  API documentation: ${address}/docs`);
+    if (firstToken) {
+      say(`  Admin token (shown this once; only its hash is kept): ${firstToken}`);
+      say(`  try: curl -H 'Authorization: Bearer ${firstToken}' ${address}/schools`);
+    } else {
+      say('  Admin token: shown once, at the first start. Make another with: npx pathway users add --name "Your Name" --role admin');
+    }
+    say(`  mail: ${svc.mailer?.describe() ?? 'none'}; reminders fire on the ${o.clock ? 'given' : 'system'} clock; Ctrl-C stops.`);
+    return {
+      address,
+      firstToken,
+      close: async () => {
+        await digest.stop();
+        await app.close();
+        await opened.close();
+      },
+    };
+  } catch (err) {
+    await opened.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Registers the command with the program. Not pure. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the hub service: the HTTP API (/docs), the reminder scheduler and the weekly digest')
+    .option('--port <port>', 'TCP port', process.env.PORT ?? '3000')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--no-demo', 'do not seed the demo hub into an empty database')
+    .option('--log', 'log every request (JSON lines)')
+    .action(async (o: { port: string; host: string; demo: boolean; log?: boolean }, cmd: Command) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(o.port)})`);
+      const server = await startServer({ ...(dbOption(cmd) ? { db: dbOption(cmd)! } : {}), port, host: o.host, demo: o.demo, ...(o.log ? { log: true } : {}) });
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write(`${signal}: stopping...\n`);
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,256 @@
+/**
+ * Every route of the API against every kind of caller, table-driven, on the
+ * real embedded engine (PGlite and Postgres): 401 without a token or with a
+ * bad or revoked one, 403 outside one's hub or role (an auditor never
+ * writes), 2xx otherwise; and nothing written by a refused request. The table
+ * is checked against the OpenAPI document, so a new route cannot be missed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from './helpers/db.js';
+import { HUB_A, secondaryForm, startApi, type ApiHarness, type RoleName } from './api-harness.js';
+import type { Principal } from '../api/service/context.js';
+import { submitApplication, assessEligibility, selectApplication } from '../api/service/applications.js';
+import { createGroup } from '../api/service/groups.js';
+import { signCommitment, deferSchool, recordAttendance } from '../api/service/schools.js';
+import { generateGroupSchedule } from '../api/service/schedule.js';
+import { addUser, revoke } from '../api/service/users.js';
+
+type Caller = RoleName | 'none' | 'badToken' | 'revoked';
+const CALLERS: Caller[] = ['none', 'badToken', 'revoked', 'admin', 'staffA', 'staffB', 'auditorA', 'auditorB'];
+
+/** Who may: public (anyone), read (hub A readers), list (any signed-in caller; filtered), write (hub A writers), admin. */
+type Kind = 'public' | 'read' | 'list' | 'write' | 'admin';
+
+interface Req {
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Case {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** The route as OpenAPI names it. */
+  route: string;
+  kind: Kind;
+  /** The status of a successful call. */
+  ok: number;
+  /** A request on a fresh fixture, ready to succeed for an allowed caller. */
+  make: () => Promise<Req>;
+  /** Expected status per caller where the kind's rule does not say it. */
+  except?: Partial<Record<Caller, number>>;
+}
+
+const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', hubs: [] };
+const SIGN = ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'];
+
+function expected(c: Case, who: Caller): number {
+  if (c.except?.[who] !== undefined) return c.except[who]!;
+  if (c.kind === 'public') return c.ok;
+  if (who === 'none' || who === 'badToken' || who === 'revoked') return 401;
+  if (c.kind === 'list') return c.ok;
+  if (c.kind === 'admin') return who === 'admin' ? c.ok : 403;
+  if (c.kind === 'read') return ['admin', 'staffA', 'auditorA'].includes(who) ? c.ok : 403;
+  return ['admin', 'staffA'].includes(who) ? c.ok : 403;
+}
+
+describe.each(dbTargets())('every route x every caller ($name)', (target) => {
+  let h: ApiHarness;
+  let n = 100;
+  let revokedToken = '';
+
+  // Fixtures in hub A (Great North), made through the service as an admin.
+  const applied = async () => {
+    const form = secondaryForm(++n);
+    await submitApplication(h.svc, root, form);
+    return form.school.urn as string;
+  };
+  const eligible = async () => {
+    const urn = await applied();
+    await assessEligibility(h.svc, root, urn, { eligible: true });
+    return urn;
+  };
+  const group = async () => (await createGroup(h.svc, root, { programmeId: 'secondary-development-2020-21', hub: HUB_A, lead: { name: 'Lead', email: 'lead@a.example' } })).id;
+  const selected = async () => {
+    const urn = await eligible();
+    const g = await group();
+    await selectApplication(h.svc, root, urn, { groupId: g });
+    return { urn, g };
+  };
+  const active = async () => {
+    const x = await selected();
+    await signCommitment(h.svc, root, x.urn, { signatories: SIGN as never });
+    return x;
+  };
+  const scheduled = async () => {
+    const x = await active();
+    const r = await generateGroupSchedule(h.svc, root, x.g, {});
+    return { ...x, sessions: r.sessions };
+  };
+
+  const cases: Case[] = [
+    { method: 'GET', route: '/health', kind: 'public', ok: 200, make: async () => ({ url: '/health' }) },
+    { method: 'GET', route: '/me', kind: 'list', ok: 200, make: async () => ({ url: '/me' }) },
+    { method: 'POST', route: '/applications', kind: 'write', ok: 201, make: async () => ({ url: '/applications', body: secondaryForm(++n) }) },
+    { method: 'GET', route: '/applications', kind: 'list', ok: 200, make: async () => ({ url: '/applications' }) },
+    { method: 'POST', route: '/applications/{urn}/eligibility', kind: 'write', ok: 200, make: async () => ({ url: `/applications/${await applied()}/eligibility`, body: { eligible: true } }) },
+    { method: 'POST', route: '/applications/{urn}/select', kind: 'write', ok: 200, make: async () => ({ url: `/applications/${await eligible()}/select`, body: { groupId: await group() } }) },
+    { method: 'POST', route: '/applications/{urn}/waitlist', kind: 'write', ok: 200, make: async () => ({ url: `/applications/${await eligible()}/waitlist`, body: { reason: 'the group is full' } }) },
+    { method: 'POST', route: '/applications/{urn}/decline', kind: 'write', ok: 200, make: async () => ({ url: `/applications/${await applied()}/decline`, body: { reason: 'full', alternative: 'next year' } }) },
+    { method: 'POST', route: '/groups', kind: 'write', ok: 201, make: async () => ({ url: '/groups', body: { programmeId: 'secondary-development-2020-21', hub: HUB_A, lead: { name: 'L', email: 'l@a.example' } } }) },
+    { method: 'GET', route: '/groups', kind: 'list', ok: 200, make: async () => ({ url: '/groups' }) },
+    { method: 'GET', route: '/groups/{id}', kind: 'read', ok: 200, make: async () => ({ url: `/groups/${await group()}` }) },
+    { method: 'POST', route: '/groups/{id}/schools', kind: 'write', ok: 200, make: async () => ({ url: `/groups/${await group()}/schools`, body: { urn: await eligible() } }) },
+    { method: 'POST', route: '/groups/{id}/schedule', kind: 'write', ok: 200, make: async () => ({ url: `/groups/${(await active()).g}/schedule`, body: {} }) },
+    {
+      method: 'POST',
+      route: '/groups/{id}/sessions/{sessionId}/move',
+      kind: 'write',
+      ok: 200,
+      make: async () => {
+        const x = await scheduled();
+        return { url: `/groups/${x.g}/sessions/${x.sessions[0]!.id}/move`, body: { to: '2021-12-02T09:00:00Z' } };
+      },
+    },
+    {
+      method: 'POST',
+      route: '/groups/{id}/sessions/{sessionId}/cancel',
+      kind: 'write',
+      ok: 200,
+      make: async () => {
+        const x = await scheduled();
+        return { url: `/groups/${x.g}/sessions/${x.sessions[0]!.id}/cancel`, body: { reason: 'snow' } };
+      },
+    },
+    { method: 'GET', route: '/schools', kind: 'list', ok: 200, make: async () => ({ url: '/schools?year=2020/21&limit=5' }) },
+    { method: 'GET', route: '/schools/{urn}', kind: 'read', ok: 200, make: async () => ({ url: `/schools/${await applied()}` }) },
+    { method: 'GET', route: '/schools/{urn}/history', kind: 'read', ok: 200, make: async () => ({ url: `/schools/${await applied()}/history?at=2020-07-31` }) },
+    { method: 'POST', route: '/schools/{urn}/commitment', kind: 'write', ok: 200, make: async () => ({ url: `/schools/${(await selected()).urn}/commitment`, body: { signatories: SIGN } }) },
+    {
+      method: 'POST',
+      route: '/schools/{urn}/attendance',
+      kind: 'write',
+      ok: 200,
+      make: async () => {
+        const x = await scheduled();
+        return { url: `/schools/${x.urn}/attendance`, body: { sessionId: x.sessions[0]!.id, teachersPresent: 2 } };
+      },
+    },
+    { method: 'POST', route: '/schools/{urn}/gap-tasks', kind: 'write', ok: 200, make: async () => ({ url: `/schools/${(await active()).urn}/gap-tasks`, body: { task: 'bar models in Year 7' } }) },
+    { method: 'POST', route: '/schools/{urn}/release-days', kind: 'write', ok: 200, make: async () => ({ url: `/schools/${(await active()).urn}/release-days`, body: { days: 1.5 } }) },
+    {
+      method: 'POST',
+      route: '/schools/{urn}/evaluation',
+      kind: 'write',
+      ok: 200,
+      make: async () => {
+        const x = await scheduled();
+        for (const s of x.sessions) await recordAttendance(h.svc, root, x.urn, { sessionId: s.id, teachersPresent: 2 });
+        return { url: `/schools/${x.urn}/evaluation`, body: { summary: 'went well' } };
+      },
+    },
+    { method: 'POST', route: '/schools/{urn}/withdraw', kind: 'write', ok: 200, make: async () => ({ url: `/schools/${(await active()).urn}/withdraw`, body: { reason: 'staff left' } }) },
+    { method: 'POST', route: '/schools/{urn}/defer', kind: 'write', ok: 200, make: async () => ({ url: `/schools/${(await active()).urn}/defer`, body: { reason: 'new head', untilYear: '2021/22' } }) },
+    {
+      method: 'POST',
+      route: '/schools/{urn}/resume',
+      kind: 'write',
+      ok: 200,
+      make: async () => {
+        const x = await active();
+        await deferSchool(h.svc, root, x.urn, { reason: 'new head', untilYear: '2021/22' });
+        return { url: `/schools/${x.urn}/resume`, body: { academicYear: '2021/22' } };
+      },
+    },
+    {
+      method: 'POST',
+      route: '/schools/{urn}/teachers/{slot}',
+      kind: 'write',
+      ok: 200,
+      make: async () => ({ url: `/schools/${(await active()).urn}/teachers/2`, body: { teacher: { name: 'New Teacher', email: 'new@school.example', role: 'teacher' } } }),
+    },
+    // A dry run is a read (hub staff of B see an empty cohort); a real run is a write, refused to auditors.
+    { method: 'POST', route: '/cohorts/transition', kind: 'list', ok: 200, make: async () => ({ url: '/cohorts/transition', body: { from: '2019/20', to: '2020/21', dryRun: true } }) },
+    { method: 'POST', route: '/cohorts/transition', kind: 'list', ok: 200, make: async () => ({ url: '/cohorts/transition', body: { from: '2019/20', to: '2020/21' } }), except: { auditorA: 403, auditorB: 403 } },
+    { method: 'POST', route: '/users', kind: 'admin', ok: 201, make: async () => ({ url: '/users', body: { name: 'New Person', role: 'auditor', hubs: [HUB_A] } }) },
+    { method: 'GET', route: '/users', kind: 'admin', ok: 200, make: async () => ({ url: '/users?revoked=true' }) },
+    {
+      method: 'DELETE',
+      route: '/users/{id}',
+      kind: 'admin',
+      ok: 200,
+      make: async () => ({ url: `/users/${(await addUser(h.svc, root, { name: 'Leaving Soon', role: 'auditor', hubs: [HUB_A] })).user.id}` }),
+    },
+    { method: 'GET', route: '/hubs/contacts', kind: 'admin', ok: 200, make: async () => ({ url: '/hubs/contacts' }) },
+    { method: 'GET', route: '/hubs/{hub}/contact', kind: 'read', ok: 200, make: async () => ({ url: `/hubs/${HUB_A}/contact` }) },
+    { method: 'PUT', route: '/hubs/{hub}/contact', kind: 'admin', ok: 200, make: async () => ({ url: `/hubs/${HUB_A}/contact`, body: { name: 'Gina Lead', email: 'gina@greatnorth.example' } }) },
+  ];
+
+  beforeAll(async () => {
+    h = await startApi(target, { start: '2021-08-01T12:00:00Z' });
+    const leaving = await addUser(h.svc, root, { name: 'Former Staff', role: 'hub_staff', hubs: [HUB_A] });
+    await revoke(h.svc, root, leaving.user.id);
+    revokedToken = leaving.token;
+  });
+  afterAll(async () => h?.close());
+
+  it('the table covers every route in the OpenAPI document', async () => {
+    const doc = (await h.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(new Set(cases.map((c) => `${c.method} ${c.route}`))).toEqual(new Set(documented));
+  });
+
+  for (const c of cases) {
+    it(`${c.method} ${c.route}${c.except ? ' (real run)' : ''}`, async () => {
+      const seen: Record<string, number> = {};
+      const want: Record<string, number> = {};
+      let shared: Req | null = null;
+      for (const who of CALLERS) {
+        const allowed = expected(c, who) < 400;
+        // An allowed caller gets a fresh fixture (its call changes it); the others share one that must not change.
+        const req = allowed ? await c.make() : (shared ??= await c.make());
+        const token = who === 'badToken' ? 'mpt_' + 'x'.repeat(43) : who === 'revoked' ? revokedToken : undefined;
+        const before = await h.eventCount();
+        const r = await h.call(c.method, req.url, { ...(who === 'none' || who === 'badToken' || who === 'revoked' ? { as: 'none' as const } : { as: who }), ...(token ? { token } : {}), ...(req.body !== undefined ? { body: req.body } : {}) });
+        seen[who] = r.status;
+        want[who] = expected(c, who);
+        if (r.status >= 400) {
+          expect(await h.eventCount(), `${who}: a refused request wrote events`).toBe(before);
+          expect(typeof r.body.error, `${who}: error body ${JSON.stringify(r.body)}`).toBe('string');
+        }
+      }
+      expect(seen).toEqual(want);
+    });
+  }
+
+  it('lists show only the hubs a caller may read', async () => {
+    const a = await h.call('GET', '/schools', { as: 'staffA' });
+    expect(a.body.count).toBeGreaterThan(0);
+    expect(new Set(a.body.schools.map((s: any) => s.hub))).toEqual(new Set(['Great North']));
+    for (const who of ['staffB', 'auditorB'] as const) {
+      expect((await h.call('GET', '/schools', { as: who })).body.count).toBe(0);
+      expect((await h.call('GET', '/groups', { as: who })).body.count).toBe(0);
+      expect((await h.call('GET', '/applications', { as: who })).body.count).toBe(0);
+      expect((await h.call('GET', `/schools?hub=${HUB_A}`, { as: who })).status).toBe(403);
+    }
+    expect((await h.call('GET', '/schools', { as: 'auditorA' })).body.count).toBe(a.body.count);
+  });
+
+  it('a revoked token is refused at once, even right after it was used', async () => {
+    const made = await addUser(h.svc, root, { name: 'Short Stay', role: 'hub_staff', hubs: [HUB_A] });
+    expect((await h.call('GET', '/me', { token: made.token })).status).toBe(200);
+    expect((await h.call('DELETE', `/users/${made.user.id}`, { as: 'admin' })).status).toBe(200);
+    const after = await h.call('GET', '/me', { token: made.token });
+    expect(after.status).toBe(401);
+    expect(after.body.error).toBe('the API token is unknown or was revoked');
+  });
+
+  it('401 says how to authenticate; 403 says why not', async () => {
+    const none = await h.call('GET', '/schools');
+    expect(none.body.error).toMatch(/Authorization: Bearer <token>.*pathway users add/);
+    const basic = await h.call('GET', '/schools', { headers: { authorization: 'Basic abc' } });
+    expect(basic.status).toBe(401);
+    const aud = await h.call('POST', '/groups', { as: 'auditorA', body: {} });
+    expect(aud.status).toBe(403);
+    expect(aud.body.error).toMatch(/auditors can read but never change anything/);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * What `npm start` and the operator commands do, on a PGlite folder as a new
+ * user would have: the first start seeds the demo hub (schools in every
+ * phase, a year of meetings, overdue items), serves /docs and the API over
+ * HTTP and prints an admin token once; a later start says how to make
+ * another. Then the CLI, in-process, on the same folder: tables by default,
+ * JSON with --json, exit code 2 with the reason when a rule refuses.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../cli/commands/serve.js';
+import { main } from '../cli/main.js';
+import { SimulatedClock } from '../host/clock.js';
+
+const NOW = '2026-11-23T12:00:00Z';
+
+/** Runs `pathway <args>` in this process; returns what it printed and its exit code. */
+async function pathway(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const saved = process.exitCode;
+  process.exitCode = 0;
+  try {
+    await main(['node', 'pathway', ...args]);
+    return { out, err, code: Number(process.exitCode ?? 0) };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = saved;
+  }
+}
+
+describe('npm start and the operator CLI on a PGlite folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pathway-start-'));
+  const db = join(dir, '.pglite');
+  const mailbox = join(dir, 'mailbox');
+  const lines: string[] = [];
+  let address = '';
+  let token: string | null = null;
+  let close: () => Promise<void> = async () => undefined;
+
+  beforeAll(async () => {
+    const s = await startServer({ db, port: 0, host: '127.0.0.1', demo: true, clock: new SimulatedClock(NOW), mailbox, say: (l) => lines.push(l) });
+    address = s.address;
+    token = s.firstToken;
+    close = s.close;
+  });
+  afterAll(async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('first start: seeds the demo hub, prints the address, /docs and an admin token once', async () => {
+    expect(lines.join('\n')).toMatch(/Seeded 11 schools and 5 work groups for 2026\/27/);
+    expect(lines.some((l) => l.includes(`${address}/docs`))).toBe(true);
+    expect(token).toMatch(/^mpt_/);
+    expect(lines.filter((l) => l.includes(token!))).toHaveLength(2);
+    const docs = await fetch(`${address}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toMatch(/swagger/i);
+    expect((await fetch(`${address}/health`)).status).toBe(200);
+    expect((await fetch(`${address}/schools`)).status).toBe(401);
+  });
+
+  it('the demo hub has schools in every phase, a year of meetings, and overdue items', async () => {
+    const r = await fetch(`${address}/schools`, { headers: { authorization: `Bearer ${token}` } });
+    const { schools } = (await r.json()) as { schools: { urn: string; phase: string; status: string; overdue: boolean; academicYear: string }[] };
+    expect(schools).toHaveLength(11);
+    expect(new Set(schools.map((s) => s.phase))).toEqual(new Set(['trg', 'readiness', 'development', 'embedding', 'sustaining']));
+    expect(new Set(schools.map((s) => s.status))).toEqual(new Set(['completed', 'active', 'overdue', 'applied', 'waitlisted', 'declined', 'withdrawn']));
+    expect(schools.filter((s) => s.overdue).map((s) => s.urn).sort()).toEqual(['100004', '100007']);
+    const group = await fetch(`${address}/groups/emeast-readiness-2026-1`, { headers: { authorization: `Bearer ${token}` } });
+    const g = (await group.json()) as { sessions: { kind: string }[]; schools: unknown[] };
+    expect(g.sessions.filter((s) => s.kind === 'workshop')).toHaveLength(6);
+    // The escalations of the overdue items went out (into the mailbox folder, with no SMTP_URL).
+    const mail = readdirSync(mailbox);
+    expect(mail.some((f) => f.includes('headteacher-absent-first'))).toBe(true);
+    expect(mail.some((f) => f.includes('evaluation-overdue'))).toBe(true);
+    expect(mail.some((f) => f.startsWith('digest_east-midlands-east_2026-W48'))).toBe(true);
+  });
+
+  it('a later start does not show the token again, and says how to make another', async () => {
+    await close();
+    lines.length = 0;
+    const s = await startServer({ db, port: 0, host: '127.0.0.1', demo: true, clock: new SimulatedClock(NOW), mailbox, say: (l) => lines.push(l) });
+    close = s.close;
+    expect(s.firstToken).toBeNull();
+    expect(lines.join('\n')).not.toMatch(/Seeded/);
+    expect(lines.join('\n')).toContain('Admin token: shown once, at the first start. Make another with: npx pathway users add');
+    expect((await fetch(`${s.address}/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    await close();
+    close = async () => undefined;
+  });
+
+  it('pathway schools: a table by default, JSON with --json, filters', async () => {
+    const table = await pathway('--db', db, 'schools', '--phase', 'readiness');
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^urn\s+school\s+hub\s+phase\/status/);
+    expect(table.out).toContain('Hollybrook Primary School');
+    expect(table.out).toMatch(/\n5 school\(s\)\.\n$/);
+    const json = await pathway('--db', db, 'schools', '--overdue', '--json');
+    expect((JSON.parse(json.out) as { urn: string }[]).map((s) => s.urn)).toEqual(['100004', '100007']);
+    const one = await pathway('--db', db, 'schools', 'show', '100005');
+    expect(one.out).toContain('Hollybrook Primary School (URN 100005), East Midlands East Maths Hub: readiness/active');
+  });
+
+  it('pathway cohort transition --dry-run says per school what would happen', async () => {
+    const r = await pathway('--db', db, 'cohort', 'transition', '--from', '2025/26', '--to', '2026/27', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Dry run \(nothing changed\) 2025\/26 -> 2026\/27: 2 already moved, 1 cannot move\./);
+    expect(r.out).toMatch(/100007\s+Kingsway Primary School\s+development \(overdue\)\s+-\s+cannot move\s+evaluation missing \(overdue\)/);
+  });
+
+  it('pathway users, groups and attend', async () => {
+    const added = await pathway('--db', db, 'users', 'add', '--name', 'Ann Auditor', '--role', 'auditor', '--hub', 'east-midlands-east', '--json');
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.out)).toMatchObject({ user: { role: 'auditor', hubs: ['east-midlands-east'] }, token: expect.stringMatching(/^mpt_/) });
+    const bad = await pathway('--db', db, 'users', 'add', '--name', 'Nobody', '--role', 'hub_staff');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('hubs hub staff work in exactly one hub');
+    const list = await pathway('--db', db, 'users', 'list');
+    expect(list.out).toContain('Ann Auditor');
+    const groups = await pathway('--db', db, 'groups', 'list');
+    expect(groups.out).toMatch(/emeast-readiness-2026-1\s+east-midlands-east\s+primary-readiness-2026-27\s+2026\/27\s+3\/8/);
+    const refused = await pathway('--db', db, 'attend', '100008', 'no-such-session', '--teachers', '2');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/school 100008 cannot take ATTENDANCE_RECORDED while readiness\/applied/);
+    const missing = await pathway('--db', db, 'groups', 'show', 'no-such-group');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('no work group no-such-group');
+  });
+});
