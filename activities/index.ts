@@ -35,8 +35,10 @@ export interface ActivityDeps {
 }
 
 /** The hub lead address used when no hub contact is stored. Pure. */
-export function defaultHubLead(hubId: string): HubLead {
-  return { name: `${hubId} Maths Hub lead`, email: `lead@${hubId || 'unknown-hub'}.mathshub.invalid` };
+export function defaultHubLead(hub: string): HubLead {
+  // The hub may come as a name ("East Midlands East") or an id; an address needs the id form.
+  const id = hub.toLowerCase().replace(/\bmaths hub\b/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown-hub';
+  return { name: `${hub || 'Maths Hub'} lead`, email: process.env.HUB_LEAD_EMAIL ?? `lead@${id}.mathshub.invalid` };
 }
 
 /** Bad effect data: retrying cannot help (Temporal: non-retryable). */

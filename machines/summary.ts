@@ -63,7 +63,7 @@ export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
     programmeName: c.programme?.name ?? null,
     academicYear: c.programme?.academicYear ?? null,
     groupId: c.groupId,
-    overdue: status === 'overdue' || c.escalations.some((e) => e.startsWith('unrecorded:')),
+    overdue: status === 'overdue' || c.escalations.some((e) => e.startsWith('unrecorded:') || e.startsWith('missed:')),
     sessionsHeld: sessionsHeld(c),
     sessionsRequired: requiredSessions(c),
     fundingPaidPence: c.fundingPaidPence,
