@@ -6,7 +6,7 @@
  * ledger, messages and mailbox must be equal. Exit 0 when they are, 1 with
  * the differences otherwise.
  *
- *   npm run soak:crash -- [--kills 100] [--schools 12] [--years 3] [--seed 11] [--db postgres|pglite]
+ *   npm run soak:crash -- [--kills 100] [--schools 30] [--years 4] [--seed 11] [--db postgres|pglite]
  *
  * Postgres (default) comes from TEST_DATABASE_URL, else
  * postgres://postgres@127.0.0.1:5432/test; two fresh databases are created
@@ -22,8 +22,8 @@ import { compareWorlds, runUntilDone, worldOf, type HubArgs } from '../test/fixt
 const { values } = parseArgs({
   options: {
     kills: { type: 'string', default: '100' },
-    schools: { type: 'string', default: '12' },
-    years: { type: 'string', default: '3' },
+    schools: { type: 'string', default: '30' },
+    years: { type: 'string', default: '4' },
     seed: { type: 'string', default: '11' },
     db: { type: 'string', default: 'postgres' },
   },
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
       hub,
       kills,
       killSeed: hub.seed * 7919 + kills,
-      maxDaysBeforeKill: 3,
+      maxDaysBeforeKill: 2,
       onKill: (n, days) => process.stderr.write(`soak: kill ${n}/${kills} after ${days} simulated day${days === 1 ? '' : 's'}${days === 0 ? ' (while starting)' : ''}\n`),
     }),
   ]);

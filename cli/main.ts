@@ -6,15 +6,43 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, describeError } from './exit.js';
 import * as programmes from './commands/programmes.js';
+import * as chart from './commands/chart.js';
 import * as hubs from './commands/hubs.js';
 import * as validate from './commands/validate.js';
 import * as temporal from './commands/temporal.js';
+import * as serve from './commands/serve.js';
+import * as users from './commands/users.js';
+import * as groups from './commands/groups.js';
+import * as schedule from './commands/schedule.js';
+import * as attend from './commands/attend.js';
+import * as cohort from './commands/cohort.js';
+import * as schools from './commands/schools.js';
+import * as apply from './commands/apply.js';
+import * as event from './commands/event.js';
+import * as status from './commands/status.js';
+import * as history from './commands/history.js';
+import * as tick from './commands/tick.js';
+import * as simulate from './commands/simulate.js';
 
 const commands: { register(program: Command): void }[] = [
+  apply,
+  event,
+  status,
+  history,
+  tick,
+  simulate,
   programmes,
+  chart,
   hubs,
   validate,
   temporal,
+  serve,
+  users,
+  groups,
+  schedule,
+  attend,
+  cohort,
+  schools,
 ];
 
 export function buildProgram(): Command {

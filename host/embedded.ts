@@ -17,7 +17,7 @@ import { UnknownSchoolError, VersionConflictError, EventRejectedError } from '..
 import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { canonicalJson } from '../store/hash.js';
-import { appendEvent, lockStream, readStream, tryLockStream, verifyStream } from '../store/event-log.js';
+import { appendEvent, lockStream, readStream, verifyStream } from '../store/event-log.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, enqueue, markDone, markFailed } from '../store/outbox.js';
@@ -27,6 +27,8 @@ import { createMailer, type Mailer } from '../activities/mail/mailer.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, History, HistoryEntry, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
+import { decideAndStoreMany, tryLockStreams, type BatchOutcome } from './embedded-batch.js';
+import { ValidationError } from '../domain/errors.js';
 
 export interface EmbeddedEngineOptions {
   /** A PGlite folder, "memory://", or a postgres:// URL; default DATABASE_URL else ./.pglite. */
@@ -45,6 +47,19 @@ export interface EmbeddedEngineOptions {
   maxAttempts?: number;
 }
 
+/** One event of a sendMany batch. */
+export interface SendManyItem {
+  urn: string;
+  event: PathwayEventInput;
+  actor: string;
+  expectedVersion?: number;
+}
+
+export interface SendManyResult extends BatchOutcome {
+  /** How many events were stored. */
+  sent: number;
+}
+
 export interface TickReport {
   fired: number;
   effects: { done: number; failed: number };
@@ -52,6 +67,8 @@ export interface TickReport {
 }
 
 const RETRY_BASE_MS = 30_000;
+/** Effects carried out at once on Postgres (PGlite runs one query at a time anyway). */
+const DISPATCH_PARALLEL = 8;
 
 /** "2021-03-01" (end of that London day) or an ISO instant, as an instant. Pure. */
 export function endOfDayOrInstant(at: string): string {
@@ -97,6 +114,30 @@ export class EmbeddedEngine implements Engine {
     const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options));
     if (this.options.dispatch !== 'manual') await this.drainOutbox();
     return result;
+  }
+
+  /**
+   * Decide and store many events (for many schools, or several for one, in
+   * order) in one transaction: all of them or, when one fails, none. With
+   * onRejected 'skip' an event the school's state refuses is left out and
+   * reported instead, and the rest are stored. For bulk work (simulations,
+   * imports); the rows are those send() would write.
+   */
+  async sendMany(items: SendManyItem[], options: { onRejected?: 'throw' | 'skip' } = {}): Promise<SendManyResult> {
+    const parsed = items.map((item, i) => {
+      try {
+        return { urn: item.urn, event: parseEvent(item.event), actor: item.actor, expectedVersion: item.expectedVersion };
+      } catch (err) {
+        if (err instanceof ValidationError) throw new ValidationError(err.problems.map((p) => ({ ...p, path: `items.${i}.${p.path}` })), 'events');
+        throw err;
+      }
+    });
+    let latest: string | null = null;
+    for (const p of parsed) if (latest === null || Date.parse(p.event.at) > Date.parse(latest)) latest = p.event.at;
+    if (latest !== null) this.advanceClock(latest);
+    const outcome = await this.db.tx((tx) => decideAndStoreMany(tx, parsed, options));
+    if (this.options.dispatch !== 'manual') await this.drainOutbox();
+    return { ...outcome, sent: outcome.results.filter((r) => r !== null).length };
   }
 
   private async decideAndStore(tx: Db, urn: string, event: PathwayEvent, options: SendOptions): Promise<SendResult> {
@@ -146,7 +187,7 @@ export class EmbeddedEngine implements Engine {
    * day, or an instant), the state on that date found by replaying them
    * through the machine, and the hash-chain check.
    */
-  async history(urn: string, options: { at?: string } = {}): Promise<History & { replayMatches: boolean }> {
+  async history(urn: string, options: { at?: string } = {}): Promise<History & { replayMatches: boolean; replayError: string | null }> {
     const until = options.at === undefined ? undefined : endOfDayOrInstant(options.at);
     const [events, tampered, all] = await Promise.all([
       readStream(this.db, urn, { until }),
@@ -158,14 +199,23 @@ export class EmbeddedEngine implements Engine {
     }
     let state: PersistedPathway = initialState(urn);
     let replayMatches = true;
+    let replayError: string | null = null;
     const entries: HistoryEntry[] = [];
     for (const e of events) {
-      state = fold(urn, [e.payload as PathwayEvent], state);
-      if (canonicalJson(state) !== canonicalJson(e.state)) replayMatches = false;
+      if (replayError === null) {
+        try {
+          state = fold(urn, [e.payload as PathwayEvent], state);
+        } catch (err) {
+          // A changed event may no longer replay; the history is still shown, from the stored states, and the failure reported.
+          replayError = `version ${e.version} (${e.type}) does not replay: ${err instanceof Error ? err.message : String(err)}`;
+        }
+      }
+      if (replayError !== null) state = e.state as PersistedPathway;
+      if (replayError !== null || canonicalJson(state) !== canonicalJson(e.state)) replayMatches = false;
       const s = summaryOf(state);
       entries.push({ urn, version: e.version, position: e.position, type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: e.actor, machineVersion: e.machineVersion, payload: e.payload, phase: s.phase, status: s.status });
     }
-    return { urn, entries, stateAt: entries.length ? summaryOf(state) : null, tampered, replayMatches };
+    return { urn, entries, stateAt: entries.length ? summaryOf(state) : null, tampered, replayMatches, replayError };
   }
 
   async schools(filter: SchoolFilter = {}): Promise<SchoolSummary[]> {
@@ -179,37 +229,44 @@ export class EmbeddedEngine implements Engine {
   }
 
   /**
-   * Fire every timer due up to `until`, earliest first, each in its own
-   * transaction with its event (actor "timer"); a simulated clock moves to
-   * each timer's due time. Effects are carried out as time passes.
+   * Fire every timer due up to `until`, earliest first, each with its event
+   * (actor "timer") in the transaction that deletes it; up to `batch` timers
+   * (one per school at a time, so a school's timers fire in order) share a
+   * transaction. A school another writer holds is skipped and retried. A
+   * simulated clock moves to each batch's last due time. Effects are carried
+   * out as time passes.
    */
-  async tick(until: string, onProgress?: (fired: number, at: string) => void): Promise<TickReport> {
+  async tick(until: string, onProgress?: (fired: number, at: string) => void, options: { batch?: number } = {}): Promise<TickReport> {
     const limit = endOfDayOrInstant(until);
+    const batchSize = options.batch ?? 200;
     let fired = 0;
     const effects = { done: 0, failed: 0 };
     for (;;) {
       const batch = await this.db.tx(async (tx) => {
-        const timers = await claimDueTimers(tx, limit, 1);
-        const t = timers[0];
-        if (!t) return null;
-        if (!(await tryLockStream(tx, t.urn))) return { busy: true as const, dueAt: t.dueAt };
-        this.advanceClock(t.dueAt);
-        await cancelTimer(tx, t.urn, t.key);
-        try {
-          await this.decideAndStore(tx, t.urn, parseEvent(t.event), { actor: 'timer' });
-        } catch (err) {
-          // A timer whose event the state no longer takes is dropped, and said so; it is not an error of the host.
-          if (!(err instanceof EventRejectedError)) throw err;
-          this.log?.warn({ urn: t.urn, key: t.key, reason: err.message }, 'timer dropped');
-        }
-        return { busy: false as const, dueAt: t.dueAt };
+        const due = await claimDueTimers(tx, limit, batchSize);
+        if (due.length === 0) return null;
+        const first = new Map<string, (typeof due)[number]>();
+        for (const t of due) if (!first.has(t.urn)) first.set(t.urn, t);
+        const free = await tryLockStreams(tx, [...first.keys()]);
+        const timers = [...first.values()].filter((t) => free.has(t.urn));
+        if (timers.length === 0) return { busy: true as const, fired: 0, dueAt: due[0]!.dueAt };
+        const lastDue = timers.reduce((a, t) => (Date.parse(t.dueAt) > Date.parse(a) ? t.dueAt : a), timers[0]!.dueAt);
+        this.advanceClock(lastDue);
+        const outcome = await decideAndStoreMany(
+          tx,
+          timers.map((t) => ({ urn: t.urn, event: parseEvent(t.event), actor: 'timer' })),
+          { onRejected: 'skip', firedTimers: timers.map((t) => ({ urn: t.urn, key: t.key })) },
+        );
+        // A timer whose event the state no longer takes is dropped, and said so; it is not an error of the host.
+        for (const r of outcome.rejected) this.log?.warn({ urn: timers[r.index]!.urn, key: timers[r.index]!.key, reason: r.error.message }, 'timer dropped');
+        return { busy: false as const, fired: timers.length, dueAt: lastDue };
       });
       if (batch === null) break;
       if (batch.busy) {
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
-      fired++;
+      fired += batch.fired;
       onProgress?.(fired, batch.dueAt);
       if (this.options.dispatch !== 'manual') {
         const r = await this.drainOutbox();
@@ -243,7 +300,7 @@ export class EmbeddedEngine implements Engine {
       const lease = new Date(Date.parse(now) + 5 * 60_000).toISOString();
       const items = await claimPending(this.db, now, 50, lease);
       if (items.length === 0) return { done, failed };
-      for (const item of items) {
+      const one = async (item: (typeof items)[number]) => {
         try {
           await this.perform(item.payload as Effect);
           await markDone(this.db, item.key, now);
@@ -255,9 +312,14 @@ export class EmbeddedEngine implements Engine {
           const next = permanent ? null : new Date(Date.parse(now) + RETRY_BASE_MS * 2 ** (attempts - 1)).toISOString();
           await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), next);
           this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
-          if (!permanent && this.clock !== systemClock) continue;
         }
-      }
+      };
+      // Effects are independent (each its own key); on Postgres several run at once so their commits share the disk's flushes.
+      const parallel = this.db.kind === 'postgres' ? DISPATCH_PARALLEL : 1;
+      let next = 0;
+      await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, async () => {
+        while (next < items.length) await one(items[next++]!);
+      }));
     }
   }
 

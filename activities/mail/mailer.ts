@@ -4,7 +4,7 @@
  * needs no mail server. I/O.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile, access } from 'node:fs/promises';
+import { mkdir, rename, writeFile, access, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 
@@ -70,7 +70,7 @@ function mailboxMailer(dir: string, from: string): Mailer {
   return {
     transport: 'mailbox',
     async send(m) {
-      ready ??= mkdir(dir, { recursive: true });
+      ready ??= mkdir(dir, { recursive: true }).then(() => removeStaleTempFiles(dir));
       await ready;
       const messageId = messageIdOf(m.key);
       const file = join(dir, mailboxFileOf(m.key));
@@ -93,5 +93,28 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A process killed between writing a message's temporary file and renaming
+ * it leaves the temporary file behind (the message itself is sent again,
+ * since its .eml is missing). Remove those of processes that are gone; a
+ * live process sharing the folder may be writing its own.
+ */
+async function removeStaleTempFiles(dir: string): Promise<void> {
+  for (const f of await readdir(dir)) {
+    const pid = /\.(\d+)\.tmp$/.exec(f)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+    await unlink(join(dir, f)).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

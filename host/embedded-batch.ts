@@ -1,0 +1,210 @@
+/**
+ * Batched writes of the embedded host: decide many events (for one school or
+ * many) inside one transaction and store what they change with a handful of
+ * statements instead of a dozen per event: the streams locked in one go,
+ * their heads read in one go, the events inserted with one INSERT, the
+ * snapshots, timers and outbox written with one statement each. The rows are
+ * the same as EmbeddedEngine.send writes one event at a time (the same hash
+ * chain, snapshots, timers and outbox items), so a history does not show
+ * which way it was written. Used by EmbeddedEngine.sendMany and by tick.
+ * Not pure (database I/O); the decisions are the pure core's.
+ */
+import { decide, initialState, type PersistedPathway } from '../machines/decide.js';
+import type { PathwayEvent } from '../machines/events.js';
+import type { Effect } from '../machines/effects.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '../domain/errors.js';
+import type { Db } from '../store/db.js';
+import { eventHash } from '../store/hash.js';
+import type { SendResult } from './engine.js';
+
+export interface BatchItem {
+  urn: string;
+  event: PathwayEvent;
+  actor: string;
+  /** Optimistic concurrency, checked against the stream as this batch has left it so far. */
+  expectedVersion?: number;
+}
+
+export interface BatchOutcome {
+  /** Per item, what was stored; null for an item skipped as rejected. */
+  results: (SendResult | null)[];
+  rejected: { index: number; error: EventRejectedError }[];
+}
+
+export interface BatchOptions {
+  /** 'throw' (default): a refused event rolls back the whole batch; 'skip': it is left out and reported. */
+  onRejected?: 'throw' | 'skip';
+  /** Timers being fired by this batch: deleted before the events' own timer effects apply. */
+  firedTimers?: { urn: string; key: string }[];
+}
+
+interface Head {
+  version: number;
+  hash: string | null;
+  snapshot: PersistedPathway | null;
+  summary: SchoolSummary | null;
+}
+
+/**
+ * Takes every stream's advisory lock (the one lockStream takes), in URN
+ * order so that two batches cannot deadlock each other. Must run inside a
+ * transaction. Not pure.
+ */
+export async function lockStreams(tx: Db, urns: string[]): Promise<void> {
+  const sorted = [...new Set(urns)].sort();
+  if (sorted.length === 1) {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('pathway.stream:' || $1, 0))", [sorted[0]]);
+    return;
+  }
+  // A CTE with OFFSET 0 is not flattened, so the locks are taken in the sorted order.
+  await tx.query(
+    `SELECT count(pg_advisory_xact_lock(hashtextextended('pathway.stream:' || u, 0)))
+       FROM (SELECT u FROM unnest($1::text[]) WITH ORDINALITY AS a(u, n) ORDER BY n OFFSET 0) s`,
+    [sorted],
+  );
+}
+
+/**
+ * Tries every stream's lock without waiting; returns the URNs it got. For the
+ * timer scheduler, which already holds timer row locks and must not wait on
+ * a writer. Must run inside a transaction. Not pure.
+ */
+export async function tryLockStreams(tx: Db, urns: string[]): Promise<Set<string>> {
+  const sorted = [...new Set(urns)].sort();
+  const r = await tx.query<{ u: string; locked: boolean }>(
+    `SELECT u, pg_try_advisory_xact_lock(hashtextextended('pathway.stream:' || u, 0)) AS locked
+       FROM (SELECT u FROM unnest($1::text[]) WITH ORDINALITY AS a(u, n) ORDER BY n OFFSET 0) s`,
+    [sorted],
+  );
+  return new Set(r.rows.filter((x) => x.locked).map((x) => x.u));
+}
+
+async function readHeads(tx: Db, urns: string[]): Promise<Map<string, Head>> {
+  const streams = await tx.query<{ urn: string; version: number; snapshot: PersistedPathway; summary: SchoolSummary }>('SELECT urn, version, snapshot, summary FROM streams WHERE urn = ANY($1::text[])', [urns]);
+  const events = await tx.query<{ urn: string; version: number; hash: string }>('SELECT DISTINCT ON (urn) urn, version, hash FROM events WHERE urn = ANY($1::text[]) ORDER BY urn, version DESC', [urns]);
+  const heads = new Map<string, Head>();
+  const hashes = new Map(events.rows.map((r) => [r.urn, r]));
+  for (const s of streams.rows) {
+    const e = hashes.get(s.urn);
+    // The log and the snapshot moved together or something removed events: refuse, as appendEvent does.
+    if (!e || e.version !== s.version) throw new VersionConflictError(s.urn, s.version, e?.version ?? 0);
+    heads.set(s.urn, { version: s.version, hash: e.hash, snapshot: s.snapshot, summary: s.summary });
+  }
+  for (const e of events.rows) if (!heads.has(e.urn)) throw new VersionConflictError(e.urn, 0, e.version);
+  return heads;
+}
+
+/**
+ * Decides `items` in order (several for one school see each other's
+ * results) and stores them in the transaction `tx`: events, snapshots,
+ * timers and outbox. Throws UnknownSchoolError, VersionConflictError, or
+ * (unless onRejected is 'skip') EventRejectedError, leaving the caller to
+ * roll back. Not pure.
+ */
+export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: BatchOptions = {}): Promise<BatchOutcome> {
+  const results: (SendResult | null)[] = [];
+  const rejected: BatchOutcome['rejected'] = [];
+  if (items.length === 0) return { results, rejected };
+  const urns = [...new Set(items.map((i) => i.urn))];
+  await lockStreams(tx, urns);
+  const heads = await readHeads(tx, urns);
+
+  const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; state: string[]; prevHash: (string | null)[]; hash: string[] } = {
+    urn: [], version: [], type: [], payload: [], occurredAt: [], actor: [], machineVersion: [], state: [], prevHash: [], hash: [],
+  };
+  const touched = new Map<string, Head>();
+  // Final operation per timer: the fired ones go first, then each event's effects in order.
+  const timerOps = new Map<string, { urn: string; key: string; set?: { dueAt: string; event: PathwayEvent; createdByVersion: number } }>();
+  for (const t of options.firedTimers ?? []) timerOps.set(`${t.urn}\u0000${t.key}`, { urn: t.urn, key: t.key });
+  const outbox: { key: string; urn: string; type: string; payload: string; notBefore: string }[] = [];
+
+  items.forEach((item, index) => {
+    const head = heads.get(item.urn);
+    if (!head && item.event.type !== 'APPLY') throw new UnknownSchoolError(item.urn);
+    const version = head?.version ?? 0;
+    if (item.expectedVersion !== undefined && item.expectedVersion !== version) throw new VersionConflictError(item.urn, item.expectedVersion, version);
+    let decision;
+    try {
+      decision = decide(head?.snapshot ?? initialState(item.urn), item.event);
+    } catch (err) {
+      if (err instanceof EventRejectedError && options.onRejected === 'skip') {
+        rejected.push({ index, error: err });
+        results.push(null);
+        return;
+      }
+      throw err;
+    }
+    const occurredAt = new Date(item.event.at).toISOString();
+    const next = version + 1;
+    const hash = eventHash({ urn: item.urn, version: next, type: item.event.type, payload: item.event, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: decision.snapshot, prevHash: head?.hash ?? null });
+    events.urn.push(item.urn);
+    events.version.push(next);
+    events.type.push(item.event.type);
+    events.payload.push(JSON.stringify(item.event));
+    events.occurredAt.push(occurredAt);
+    events.actor.push(item.actor);
+    events.machineVersion.push(decision.machineVersion);
+    events.state.push(JSON.stringify(decision.snapshot));
+    events.prevHash.push(head?.hash ?? null);
+    events.hash.push(hash);
+    const after: Head = { version: next, hash, snapshot: decision.snapshot, summary: decision.summary };
+    heads.set(item.urn, after);
+    touched.set(item.urn, after);
+    for (const effect of decision.effects as Effect[]) {
+      if (effect.type === 'timer.set') timerOps.set(`${item.urn}\u0000${effect.key}`, { urn: item.urn, key: effect.key, set: { dueAt: new Date(effect.at).toISOString(), event: effect.event, createdByVersion: next } });
+      else if (effect.type === 'timer.cancel') timerOps.set(`${item.urn}\u0000${effect.key}`, { urn: item.urn, key: effect.key });
+      else outbox.push({ key: effect.key, urn: item.urn, type: effect.type, payload: JSON.stringify(effect), notBefore: occurredAt });
+    }
+    results.push({ urn: item.urn, version: next, summary: decision.summary, effects: decision.effects });
+  });
+
+  if (events.urn.length > 0) {
+    await tx.query(
+      `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[])`,
+      [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.state, events.prevHash, events.hash],
+    );
+  }
+  if (touched.size > 0) {
+    const s = [...touched].map(([urn, h]) => ({ urn, h, sum: h.summary! }));
+    await tx.query(
+      `INSERT INTO streams (urn, version, snapshot, summary, route, hub, phase, status, programme_id, academic_year, group_id, overdue, updated_at)
+       SELECT u.*, now() FROM unnest($1::text[], $2::int[], $3::jsonb[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[]) AS u
+       ON CONFLICT (urn) DO UPDATE SET
+         version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, summary = EXCLUDED.summary,
+         route = EXCLUDED.route, hub = EXCLUDED.hub, phase = EXCLUDED.phase, status = EXCLUDED.status,
+         programme_id = EXCLUDED.programme_id, academic_year = EXCLUDED.academic_year, group_id = EXCLUDED.group_id,
+         overdue = EXCLUDED.overdue, updated_at = EXCLUDED.updated_at
+       WHERE streams.version <= EXCLUDED.version`,
+      [
+        s.map((x) => x.urn), s.map((x) => x.h.version), s.map((x) => JSON.stringify(x.h.snapshot)), s.map((x) => JSON.stringify(x.sum)),
+        s.map((x) => x.sum.route ?? null), s.map((x) => x.sum.hub ?? null), s.map((x) => x.sum.phase ?? null), s.map((x) => x.sum.status ?? null),
+        s.map((x) => x.sum.programmeId ?? null), s.map((x) => x.sum.academicYear ?? null), s.map((x) => x.sum.groupId ?? null), s.map((x) => x.sum.overdue ?? false),
+      ],
+    );
+  }
+  const ops = [...timerOps.values()];
+  const drop = ops.filter((o) => !o.set);
+  const set = ops.filter((o) => o.set);
+  if (drop.length > 0) {
+    await tx.query('DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS d(urn, key) WHERE t.urn = d.urn AND t.key = d.key', [drop.map((o) => o.urn), drop.map((o) => o.key)]);
+  }
+  if (set.length > 0) {
+    await tx.query(
+      `INSERT INTO timers (urn, key, due_at, event, created_by_version)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::int[])
+       ON CONFLICT (urn, key) DO UPDATE SET due_at = EXCLUDED.due_at, event = EXCLUDED.event, created_by_version = EXCLUDED.created_by_version`,
+      [set.map((o) => o.urn), set.map((o) => o.key), set.map((o) => o.set!.dueAt), set.map((o) => JSON.stringify(o.set!.event)), set.map((o) => o.set!.createdByVersion)],
+    );
+  }
+  if (outbox.length > 0) {
+    await tx.query(
+      `INSERT INTO outbox (key, urn, type, payload, next_attempt_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
+       ON CONFLICT (key) DO NOTHING`,
+      [outbox.map((o) => o.key), outbox.map((o) => o.urn), outbox.map((o) => o.type), outbox.map((o) => o.payload), outbox.map((o) => o.notBefore)],
+    );
+  }
+  return { results, rejected };
+}
