@@ -63,7 +63,8 @@ export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
     programmeName: c.programme?.name ?? null,
     academicYear: c.programme?.academicYear ?? null,
     groupId: c.groupId,
-    overdue: status === 'overdue' || c.escalations.some((e) => e.startsWith('unrecorded:') || e.startsWith('missed:')),
+    // Overdue = something still outstanding (evaluation, attendance to record); a recorded missed session is history, escalated once.
+    overdue: status === 'overdue' || c.escalations.some((e) => e.startsWith('unrecorded:')),
     sessionsHeld: sessionsHeld(c),
     sessionsRequired: requiredSessions(c),
     fundingPaidPence: c.fundingPaidPence,
