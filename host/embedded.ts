@@ -8,27 +8,25 @@
  * I/O.
  */
 import type { Logger } from 'pino';
-import { decide, initialState, parseEvent, summaryOf, fold, type PersistedPathway } from '../machines/decide.js';
+import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEvent, PathwayEventInput } from '../machines/events.js';
 import type { Effect } from '../machines/effects.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
 import type { SchoolSummary } from '../machines/summary.js';
-import { UnknownSchoolError, VersionConflictError, EventRejectedError } from '../domain/errors.js';
+import { UnknownSchoolError, VersionConflictError, EventRejectedError, ValidationError } from '../domain/errors.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
-import { canonicalJson } from '../store/hash.js';
-import { appendEvent, lockStream, readStream, verifyStream } from '../store/event-log.js';
+import { appendEvent, lockStream } from '../store/event-log.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, enqueue, markDone, markFailed } from '../store/outbox.js';
-import { createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
-import { BadEffectError } from '../activities/index.js';
+import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
 import { createMailer, type Mailer } from '../activities/mail/mailer.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
-import type { Engine, History, HistoryEntry, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
+import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
+import { historyFromLog, type CheckedHistory } from './history.js';
 import { decideAndStoreMany, tryLockStreams, type BatchOutcome } from './embedded-batch.js';
-import { ValidationError } from '../domain/errors.js';
 
 export interface EmbeddedEngineOptions {
   /** A PGlite folder, "memory://", or a postgres:// URL; default DATABASE_URL else ./.pglite. */
@@ -185,37 +183,10 @@ export class EmbeddedEngine implements Engine {
   /**
    * The school's events (up to `at`, a date meaning the end of that London
    * day, or an instant), the state on that date found by replaying them
-   * through the machine, and the hash-chain check.
+   * through the machine, and the hash-chain and replay checks.
    */
-  async history(urn: string, options: { at?: string } = {}): Promise<History & { replayMatches: boolean; replayError: string | null }> {
-    const until = options.at === undefined ? undefined : endOfDayOrInstant(options.at);
-    const [events, tampered, all] = await Promise.all([
-      readStream(this.db, urn, { until }),
-      verifyStream(this.db, urn),
-      until === undefined ? Promise.resolve(null) : readStream(this.db, urn, { toVersion: 1 }),
-    ]);
-    if (events.length === 0 && (all === null || all.length === 0)) {
-      if (!(await loadStream(this.db, urn))) throw new UnknownSchoolError(urn);
-    }
-    let state: PersistedPathway = initialState(urn);
-    let replayMatches = true;
-    let replayError: string | null = null;
-    const entries: HistoryEntry[] = [];
-    for (const e of events) {
-      if (replayError === null) {
-        try {
-          state = fold(urn, [e.payload as PathwayEvent], state);
-        } catch (err) {
-          // A changed event may no longer replay; the history is still shown, from the stored states, and the failure reported.
-          replayError = `version ${e.version} (${e.type}) does not replay: ${err instanceof Error ? err.message : String(err)}`;
-        }
-      }
-      if (replayError !== null) state = e.state as PersistedPathway;
-      if (replayError !== null || canonicalJson(state) !== canonicalJson(e.state)) replayMatches = false;
-      const s = summaryOf(state);
-      entries.push({ urn, version: e.version, position: e.position, type: e.type, occurredAt: e.occurredAt, recordedAt: e.recordedAt, actor: e.actor, machineVersion: e.machineVersion, payload: e.payload, phase: s.phase, status: s.status });
-    }
-    return { urn, entries, stateAt: entries.length ? summaryOf(state) : null, tampered, replayMatches, replayError };
+  history(urn: string, options: { at?: string } = {}): Promise<CheckedHistory> {
+    return historyFromLog(this.db, urn, options.at);
   }
 
   async schools(filter: SchoolFilter = {}): Promise<SchoolSummary[]> {

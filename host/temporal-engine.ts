@@ -149,60 +149,9 @@ export function matches(s: SchoolSummary, f: SchoolFilter): boolean {
   );
 }
 
-/** A history with the check that replaying the stored events through today's rules gives the stored states. */
-export type CheckedHistory = History & {
-  /** Every stored state equals the fold of the events before it. */
-  replayMatches: boolean;
-  /** The first event that no longer replays, or null. */
-  replayError: string | null;
-};
+import { historyFromLog, type CheckedHistory } from './history.js';
 
-/**
- * A school's audit history from the Postgres event log, up to `at` when given
- * (school time): the entries, the state then as the fold of those entries,
- * the hash-chain check and the replay check. The same reading as the
- * embedded host's. Not pure (reads the database).
- */
-export async function historyFromLog(db: Db, urn: string, at?: string): Promise<CheckedHistory> {
-  if (at !== undefined) parseOrThrow(Instant, at, 'at');
-  const [events, tampered, first] = await Promise.all([
-    readStream(db, urn, at === undefined ? {} : { until: at }),
-    verifyStream(db, urn),
-    readStream(db, urn, { toVersion: 1 }),
-  ]);
-  if (first.length === 0) throw new UnknownSchoolError(urn);
-  let state: PersistedPathway = initialState(urn);
-  let replayMatches = true;
-  let replayError: string | null = null;
-  const entries: HistoryEntry[] = [];
-  for (const e of events) {
-    if (replayError === null) {
-      try {
-        state = fold(urn, [e.payload as PathwayEvent], state);
-      } catch (err) {
-        // A changed event may no longer replay: show the stored states from there on, and say so.
-        replayError = `version ${e.version} (${e.type}) does not replay: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    }
-    if (replayError !== null) state = e.state as PersistedPathway;
-    if (replayError !== null || canonicalJson(state) !== canonicalJson(e.state)) replayMatches = false;
-    const { phase, status } = summaryOf(state);
-    entries.push({
-      urn,
-      version: e.version,
-      position: e.position,
-      type: e.type,
-      occurredAt: e.occurredAt,
-      recordedAt: e.recordedAt,
-      actor: e.actor,
-      machineVersion: e.machineVersion,
-      payload: e.payload,
-      phase,
-      status,
-    });
-  }
-  return { urn, entries, stateAt: entries.length > 0 ? summaryOf(state) : null, tampered, replayMatches, replayError };
-}
+export { historyFromLog, type CheckedHistory };
 
 /** Connect to Temporal and return the engine. Throws TemporalUnavailableError when the server cannot be reached. Not pure. */
 export async function createTemporalEngine(options: TemporalEngineOptions): Promise<TemporalEngine> {

@@ -1,0 +1,72 @@
+/**
+ * A school's audit history read from the Postgres event log: the entries up
+ * to a date, the state then as the fold of those entries through the
+ * machines, the hash-chain check and the replay check. Both hosts read the
+ * history this way (the log is the audit record on both). Not pure (reads
+ * the database).
+ */
+import { fold, initialState, summaryOf, type PersistedPathway } from '../machines/decide.js';
+import { Instant, type PathwayEvent } from '../machines/events.js';
+import { londonEndOfDay } from '../machines/time.js';
+import { parseOrThrow, UnknownSchoolError } from '../domain/errors.js';
+import type { Db } from '../store/db.js';
+import { readStream, verifyStream } from '../store/event-log.js';
+import { canonicalJson } from '../store/hash.js';
+import type { History, HistoryEntry } from './engine.js';
+
+/** A history with the check that replaying the stored events through today's rules gives the stored states. */
+export type CheckedHistory = History & {
+  /** Every stored state equals the fold of the events before it. */
+  replayMatches: boolean;
+  /** The first event that no longer replays, or null. */
+  replayError: string | null;
+};
+
+/**
+ * A school's audit history from the Postgres event log, up to `at` when given
+ * (school time): the entries, the state then as the fold of those entries,
+ * the hash-chain check and the replay check. The same reading as the
+ * embedded host's. Not pure (reads the database).
+ */
+export async function historyFromLog(db: Db, urn: string, at?: string): Promise<CheckedHistory> {
+  // A date means the end of that London day; otherwise an ISO instant.
+  const until = at === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(at) ? londonEndOfDay(at) : parseOrThrow(Instant, at, 'at');
+  const [events, tampered, first] = await Promise.all([
+    readStream(db, urn, until === undefined ? {} : { until }),
+    verifyStream(db, urn),
+    readStream(db, urn, { toVersion: 1 }),
+  ]);
+  if (first.length === 0) throw new UnknownSchoolError(urn);
+  let state: PersistedPathway = initialState(urn);
+  let replayMatches = true;
+  let replayError: string | null = null;
+  const entries: HistoryEntry[] = [];
+  for (const e of events) {
+    if (replayError === null) {
+      try {
+        state = fold(urn, [e.payload as PathwayEvent], state);
+      } catch (err) {
+        // A changed event may no longer replay: show the stored states from there on, and say so.
+        replayError = `version ${e.version} (${e.type}) does not replay: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    if (replayError !== null) state = e.state as PersistedPathway;
+    if (replayError !== null || canonicalJson(state) !== canonicalJson(e.state)) replayMatches = false;
+    const { phase, status } = summaryOf(state);
+    entries.push({
+      urn,
+      version: e.version,
+      position: e.position,
+      type: e.type,
+      occurredAt: e.occurredAt,
+      recordedAt: e.recordedAt,
+      actor: e.actor,
+      machineVersion: e.machineVersion,
+      payload: e.payload,
+      phase,
+      status,
+    });
+  }
+  return { urn, entries, stateAt: entries.length > 0 ? summaryOf(state) : null, tampered, replayMatches, replayError };
+}
+
