@@ -230,11 +230,13 @@ export function sessionCheckDue(c: PathwayContext, e: EventOf<'SESSION_CHECK_DUE
   });
 }
 
-export function requestEvaluation(c: PathwayContext): Step {
+export function requestEvaluation(c: PathwayContext, e: PathwayEvent): Step {
   const p = c.programme!;
   const due = academicYearEnd(p.academicYear);
+  // As for sessions, a reminder whose time has already passed is not set.
   const timers = c.policy.evaluationDaysBefore
     .map((d) => ({ d, at: daysBefore(due, d) }))
+    .filter(({ at }) => isBefore(e.at, at))
     .map(({ d, at }) => ({ key: `evaluation-reminder:${d}`, at, event: { type: 'EVALUATION_REMINDER_DUE' as const, at, daysBefore: d } }));
   return merge(
     { patch: { evaluationRequested: true }, effects: [{ type: 'evaluation.request', key: `${c.urn}:${p.id}:${p.academicYear}:evaluation`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, dueBy: due, recipients: recipientsOf(c, ['headteacher', 'teachers']), data: notify(c, 'evaluation', 'reminder', 'evaluation-request', [], { due: londonLabel(due) }).data }] },

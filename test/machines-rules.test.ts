@@ -542,6 +542,17 @@ describe('the end of the year', () => {
     s.send(s.context.timers['evaluation-reminder:14']!.event);
     expect(s.last.find((e) => e.type === 'notify')).toMatchObject({ template: 'evaluation-reminder', to: ['headteacher', 'teachers'] });
   });
+
+  it('an evaluation requested after its reminder date gets no reminder in the past', () => {
+    const s = committed(secondaryDev);
+    s.send(schedule(secondaryDev, meetings(secondaryDev, 4)));
+    for (const id of ['m1', 'm2', 'm3']) s.send(attended(s, id));
+    // The last meeting's attendance is recorded on 20 August, after the 14-day reminder (17 August) would have fallen.
+    s.send(attend('m4', london('2021-08-20'), 2));
+    expect(s.last.find((e) => e.type === 'evaluation.request')).toMatchObject({ dueBy: '2021-08-31T23:59:00+01:00' });
+    expect(keysOf(s.last, 'timer.set')).not.toContain('evaluation-reminder:14');
+    expect(s.context.timers['evaluation-reminder:14']).toBeUndefined();
+  });
 });
 
 function keysOf(effects: Effect[], type?: Effect['type']): string[] {
