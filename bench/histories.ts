@@ -21,6 +21,7 @@
  * because it is bench code; it does no I/O.
  */
 import { DateTime } from 'luxon';
+import { mulberry32 } from '../host/simulate.js';
 import { decide, initialState, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEvent } from '../machines/events.js';
 import { DEFAULT_POLICY } from '../machines/context.js';
@@ -58,17 +59,6 @@ const ZONE = 'Europe/London';
 
 // ------------------------------------------------------------------ randomness
 
-/** mulberry32: a small seeded PRNG; the same seed gives the same sequence. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function schoolSeed(seed: number, index: number): number {
   let h = (seed * 0x9e3779b1) ^ (index * 0x85ebca6b);
@@ -233,7 +223,7 @@ function activeYear(p: Programme, from: DateTime, rnd: () => number, weekday: We
  * order. Timer firings are added while folding (see schoolHistory).
  */
 function planSchool(index: number, options: HistoryOptions): { urn: string; route: Route; hub: Planned[] } {
-  const rnd = prng(schoolSeed(options.seed, index));
+  const rnd = mulberry32(schoolSeed(options.seed, index));
   const urn = String(100000 + index);
   // Primary schools outnumber secondary about four to one (8,461 and 2,175 in 2024/25).
   const route: Route = rnd() < 0.8 ? 'primary' : 'secondary';

@@ -48,20 +48,16 @@ export function asCliError(err: unknown): unknown {
  * PATHWAY_ENGINE=temporal) on the command's database, and closes it after.
  */
 export async function withEngine<T>(command: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await openEngine({ db: cliTarget(command) });
-  announce(engine);
-  try {
-    return await fn(engine);
-  } catch (err) {
-    throw asCliError(err);
-  } finally {
-    await engine.close();
-  }
+  return useEngine(await openEngine({ db: cliTarget(command) }), fn);
 }
 
 /** As withEngine, with the embedded engine (tick and simulate need its timer table and clock). */
 export async function withEmbeddedEngine<T>(command: Command, options: Omit<EmbeddedEngineOptions, 'db' | 'store'>, fn: (engine: EmbeddedEngine) => Promise<T>): Promise<T> {
-  const engine = await createEmbeddedEngine({ ...options, db: cliTarget(command) });
+  return useEngine(await createEmbeddedEngine({ ...options, db: cliTarget(command) }), fn);
+}
+
+/** Announce the engine, run `fn` with it, map its errors to CLI errors, and close it whatever happens. */
+async function useEngine<E extends Engine, T>(engine: E, fn: (engine: E) => Promise<T>): Promise<T> {
   announce(engine);
   try {
     return await fn(engine);

@@ -313,33 +313,19 @@ class PgPoolDb implements Db {
   }
 }
 
-class PgTxDb implements Db {
-  readonly kind = 'postgres' as const;
+/**
+ * What the two drivers' transaction handles share: a nested tx() reuses the
+ * transaction, close() is refused, and the handle dies when its tx() ends.
+ */
+abstract class TxHandle {
   readonly inTransaction = true;
   #finished = false;
-  constructor(private readonly client: pg.PoolClient, private readonly url: string, private readonly label: string) {}
+  constructor(protected readonly label: string) {}
 
-  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    if (this.#finished) throw new Error('this transaction has already ended: use the handle only inside its tx() callback');
-    try {
-      const r = await this.client.query(sql, params as unknown[] | undefined);
-      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
-    } catch (err) {
-      throw mapPgError(err, this.url, this.label);
-    }
-  }
-
-  async exec(sql: string): Promise<void> {
-    if (this.#finished) throw new Error('this transaction has already ended: use the handle only inside its tx() callback');
-    try {
-      await this.client.query(sql);
-    } catch (err) {
-      throw mapPgError(err, this.url, this.label);
-    }
-  }
+  abstract query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
 
   async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    return fn(this);
+    return fn(this as unknown as Db);
   }
 
   describe(): string {
@@ -356,6 +342,36 @@ class PgTxDb implements Db {
 
   async close(): Promise<void> {
     throw new Error('close the database, not a transaction handle');
+  }
+
+  protected checkLive(): void {
+    if (this.#finished) throw new Error('this transaction has already ended: use the handle only inside its tx() callback');
+  }
+}
+
+class PgTxDb extends TxHandle implements Db {
+  readonly kind = 'postgres' as const;
+  constructor(private readonly client: pg.PoolClient, private readonly url: string, label: string) {
+    super(label);
+  }
+
+  async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    this.checkLive();
+    try {
+      const r = await this.client.query(sql, params as unknown[] | undefined);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    } catch (err) {
+      throw mapPgError(err, this.url, this.label);
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.checkLive();
+    try {
+      await this.client.query(sql);
+    } catch (err) {
+      throw mapPgError(err, this.url, this.label);
+    }
   }
 }
 
@@ -550,44 +566,20 @@ class PgliteDb implements Db {
   }
 }
 
-class PgliteTxDb implements Db {
+class PgliteTxDb extends TxHandle implements Db {
   readonly kind = 'pglite' as const;
-  readonly inTransaction = true;
-  #finished = false;
-  constructor(private readonly pglite: PGlite, private readonly label: string) {}
+  constructor(private readonly pglite: PGlite, label: string) {
+    super(label);
+  }
 
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    this.#checkLive();
+    this.checkLive();
     return pgliteQuery<T>(this.pglite, sql, params);
   }
 
   async exec(sql: string): Promise<void> {
-    this.#checkLive();
+    this.checkLive();
     await this.pglite.exec(sql);
-  }
-
-  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    return fn(this);
-  }
-
-  describe(): string {
-    return this.label;
-  }
-
-  stats(): PoolStats {
-    return { total: 1, idle: 0, waiting: 0 };
-  }
-
-  finish(): void {
-    this.#finished = true;
-  }
-
-  async close(): Promise<void> {
-    throw new Error('close the database, not a transaction handle');
-  }
-
-  #checkLive(): void {
-    if (this.#finished) throw new Error('this transaction has already ended: use the handle only inside its tx() callback');
   }
 }
 

@@ -6,7 +6,6 @@
  * when the school's state does not take an application. The form-to-event
  * step is the hub service's submitApplication, shared with the HTTP API.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { sentence } from '../../domain/errors.js';
 import { cliOperator } from '../../api/service/context.js';
@@ -16,21 +15,8 @@ import type { Engine } from '../../host/engine.js';
 import { openStore } from '../../store/index.js';
 import { systemClock } from '../../host/clock.js';
 import { cliTarget, withEngine } from '../engine.js';
-import { UsageError } from '../exit.js';
-import { parseJsonFile } from './validate.js';
+import { readForm } from './validate.js';
 import { describeState } from './status.js';
-
-async function readForm(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new UsageError(`cannot read form ${file}: ${why}`);
-  }
-  return parseJsonFile(file, text);
-}
 
 /** Adds the `apply` command. */
 export function register(program: Command): void {

@@ -26,7 +26,8 @@ export function parseJsonFile(file: string, text: string): unknown {
   }
 }
 
-async function readForm(file: string): Promise<unknown> {
+/** Read and parse a form file; a missing file or bad JSON is a UsageError naming the file (exit 2). */
+export async function readForm(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
