@@ -54,16 +54,8 @@ export async function sendToSchool(
   return svc.engine.send(urn, event, { actor: p.id, ...(options.expectedVersion !== undefined ? { expectedVersion: options.expectedVersion } : {}) });
 }
 
-export interface SchoolListFilter {
-  hub?: string;
-  phase?: string;
-  programmeId?: string;
-  academicYear?: string;
-  groupId?: string;
-  status?: string;
-  overdue?: boolean;
-  limit?: number;
-}
+/** The engine's school filter; the service narrows it to the hubs the caller may read. */
+export type SchoolListFilter = SchoolFilter;
 
 /** Schools matching the filter among the hubs `p` may read, in URN order. Not pure. */
 export async function listSchools(svc: Service, p: Principal, filter: SchoolListFilter = {}): Promise<SchoolSummary[]> {
