@@ -22,7 +22,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError, sentence, type Problem } from '../domain/errors.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
-import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, UnauthenticatedError } from './service/errors.js';
+import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, UnauthenticatedError } from '../service/errors.js';
 
 /** A request part that failed its schema: the problems, tagged with where they are. */
 export class RequestValidationError extends ValidationError {

@@ -4,7 +4,7 @@
  * Not pure where it touches a request or reply.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal, Service } from './service/context.js';
+import type { Principal, Service } from '../service/context.js';
 
 /** Who may call a route: anyone, any signed-in user (reads), people who may write, or admins. */
 export type Access = 'public' | 'read' | 'write' | 'admin';

@@ -1,7 +1,7 @@
 /**
  * The HTTP API of the hub service: Fastify with zod schemas as the single
  * source of validation and of the OpenAPI document served at /docs. Every
- * route calls the same service functions as the CLI (api/service/). Not pure.
+ * route calls the same service functions as the CLI and the pages (service/). Not pure.
  *
  * Order of checks on a request: route known (else 404) -> token (401) ->
  * role (403: auditors never reach a writing route) -> body size (413) and
@@ -17,9 +17,9 @@ import { problemsFromZod } from '../domain/errors.js';
 import { FormSchema } from '../domain/forms/index.js';
 import { RequestValidationError, handleError } from './errors.js';
 import type { Access } from './http.js';
-import { authenticate } from './service/users.js';
-import { ForbiddenError, UnauthenticatedError } from './service/errors.js';
-import type { Service } from './service/context.js';
+import { authenticate } from '../service/users.js';
+import { ForbiddenError, UnauthenticatedError } from '../service/errors.js';
+import type { Service } from '../service/context.js';
 import { applicationRoutes } from './routes/applications.js';
 import { groupRoutes } from './routes/groups.js';
 import { schoolRoutes } from './routes/schools.js';

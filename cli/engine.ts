@@ -11,7 +11,7 @@ import { createEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions }
 import type { Engine } from '../host/engine.js';
 import { defaultTarget } from '../store/db.js';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../domain/errors.js';
-import { isCallerError } from '../api/service/errors.js';
+import { isCallerError } from '../service/errors.js';
 import { UsageError } from './exit.js';
 
 /** The database the command line names: --db, else DATABASE_URL, else ./.pglite. Reads the environment. */

@@ -50,7 +50,7 @@ export interface TransitionOptions {
   /** The year it moves into: must be the year after `from`. */
   to: string;
   groupId?: string;
-  /** The hub as schools carry it (see api/service/access.ts hubLabel). */
+  /** The hub as schools carry it (see service/access.ts hubLabel). */
   hub?: string;
   dryRun: boolean;
   /** Recorded as the actor of each ADVANCED event. */

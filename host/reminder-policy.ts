@@ -4,7 +4,7 @@
  * lead, and when the weekly hub digest goes out. The machines take the
  * session and evaluation part in each SCHEDULE_SET (`policy`), so a school's
  * history records the policy its reminders followed; the digest part drives
- * the service's weekly job (api/service/digest.ts). Pure: data and a mapping.
+ * the service's weekly job (service/digest.ts). Pure: data and a mapping.
  */
 import type { ReminderPolicy } from '../machines/events.js';
 import type { Weekday } from '../domain/calendar/london.js';

@@ -8,12 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './helpers/db.js';
 import { HUB_A, secondaryForm, startApi, type ApiHarness, type RoleName } from './api-harness.js';
-import type { Principal } from '../api/service/context.js';
-import { submitApplication, assessEligibility, selectApplication } from '../api/service/applications.js';
-import { createGroup } from '../api/service/groups.js';
-import { signCommitment, deferSchool, recordAttendance } from '../api/service/schools.js';
-import { generateGroupSchedule } from '../api/service/schedule.js';
-import { addUser, revoke } from '../api/service/users.js';
+import type { Principal } from '../service/context.js';
+import { submitApplication, assessEligibility, selectApplication } from '../service/applications.js';
+import { createGroup } from '../service/groups.js';
+import { signCommitment, deferSchool, recordAttendance } from '../service/schools.js';
+import { generateGroupSchedule } from '../service/schedule.js';
+import { addUser, revoke } from '../service/users.js';
 
 type Caller = RoleName | 'none' | 'badToken' | 'revoked';
 const CALLERS: Caller[] = ['none', 'badToken', 'revoked', 'admin', 'staffA', 'staffB', 'auditorA', 'auditorB'];

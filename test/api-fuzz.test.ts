@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { dbTargets } from './helpers/db.js';
 import { HUB_A, readinessForm, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
-import type { Principal } from '../api/service/context.js';
-import { assessEligibility, selectApplication, submitApplication } from '../api/service/applications.js';
-import { createGroup } from '../api/service/groups.js';
-import { signCommitment } from '../api/service/schools.js';
-import { generateGroupSchedule } from '../api/service/schedule.js';
+import type { Principal } from '../service/context.js';
+import { assessEligibility, selectApplication, submitApplication } from '../service/applications.js';
+import { createGroup } from '../service/groups.js';
+import { signCommitment } from '../service/schools.js';
+import { generateGroupSchedule } from '../service/schedule.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', hubs: [] };

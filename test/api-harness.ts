@@ -12,10 +12,10 @@ import type { FastifyInstance } from 'fastify';
 import { createMailer } from '../activities/mail/mailer.js';
 import { SimulatedClock } from '../host/clock.js';
 import type { EmbeddedEngine } from '../host/embedded.js';
-import { openService, type OpenedService } from '../api/open.js';
+import { openService, type OpenedService } from '../service/open.js';
 import { buildApi } from '../api/server.js';
-import type { Principal, Service } from '../api/service/context.js';
-import { addUser } from '../api/service/users.js';
+import type { Principal, Service } from '../service/context.js';
+import { addUser } from '../service/users.js';
 import { createTestDatabase, type DbTarget, type TestDatabase } from './helpers/db.js';
 
 export interface ReceivedMail {

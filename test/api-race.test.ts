@@ -7,11 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './helpers/db.js';
 import { HUB_A, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
-import type { Principal } from '../api/service/context.js';
-import { assessEligibility, submitApplication, selectApplication } from '../api/service/applications.js';
-import { createGroup } from '../api/service/groups.js';
-import { signCommitment } from '../api/service/schools.js';
-import { generateGroupSchedule } from '../api/service/schedule.js';
+import type { Principal } from '../service/context.js';
+import { assessEligibility, submitApplication, selectApplication } from '../service/applications.js';
+import { createGroup } from '../service/groups.js';
+import { signCommitment } from '../service/schools.js';
+import { generateGroupSchedule } from '../service/schedule.js';
 import { placesOf } from '../store/ops/groups.js';
 
 const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', hubs: [] };

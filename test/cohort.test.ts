@@ -9,12 +9,12 @@ import { DateTime } from 'luxon';
 import { transitionCohort, planSchool, type TransitionReport } from '../host/cohort.js';
 import type { Engine } from '../host/engine.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
-import { createGroup } from '../api/service/groups.js';
-import { assessEligibility, selectApplication } from '../api/service/applications.js';
-import { recordAttendance, signCommitment, submitEvaluation, withdrawSchool } from '../api/service/schools.js';
-import { generateGroupSchedule } from '../api/service/schedule.js';
-import type { Principal } from '../api/service/context.js';
-import { runCohortTransition } from '../api/service/cohorts.js';
+import { createGroup } from '../service/groups.js';
+import { assessEligibility, selectApplication } from '../service/applications.js';
+import { recordAttendance, signCommitment, submitEvaluation, withdrawSchool } from '../service/schools.js';
+import { generateGroupSchedule } from '../service/schedule.js';
+import type { Principal } from '../service/context.js';
+import { runCohortTransition } from '../service/cohorts.js';
 import { dbTargets } from './helpers/db.js';
 import { startApi, type ApiHarness } from './api-harness.js';
 

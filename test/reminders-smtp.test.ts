@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { dbTargets } from './helpers/db.js';
 import { HUB_A, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
-import { runWeeklyDigest, digestDue, startDigestJob } from '../api/service/digest.js';
+import { runWeeklyDigest, digestDue, startDigestJob } from '../service/digest.js';
 import { listDigests } from '../store/ops/digests.js';
 import { DEFAULT_REMINDER_POLICY, machinePolicy } from '../host/reminder-policy.js';
 

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { TypedApp } from '../server.js';
 import { who } from '../http.js';
 import { ErrorOut, HubContactBody, HubParams, UserBody, UserOut, UserParams, UsersQuery } from '../schemas.js';
-import { addUser, hubContacts, hubLead, revoke, setHubLead, usersList } from '../service/users.js';
-import { assertRead, resolveHub } from '../service/access.js';
+import { addUser, hubContacts, hubLead, revoke, setHubLead, usersList } from '../../service/users.js';
+import { assertRead, resolveHub } from '../../service/access.js';
 
 const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut };
 const ContactOut = z.object({ hub: z.string(), name: z.string(), email: z.string(), configured: z.boolean(), updatedAt: z.string().nullable(), updatedBy: z.string().nullable() });

@@ -6,7 +6,7 @@ import { FormSchema } from '../../domain/forms/index.js';
 import type { TypedApp } from '../server.js';
 import { ifMatchOf, setVersion, who } from '../http.js';
 import { ApplicationsQuery, ApplyQuery, DeclineBody, EligibilityBody, ErrorOut, IfMatchHeaders, ReasonBody, SchoolListOut, SelectBody, UrnParams, WriteOut } from '../schemas.js';
-import { assessEligibility, declineApplication, listApplications, selectApplication, submitApplication, waitlistApplication } from '../service/applications.js';
+import { assessEligibility, declineApplication, listApplications, selectApplication, submitApplication, waitlistApplication } from '../../service/applications.js';
 import { z } from 'zod';
 import { ProblemOut } from '../schemas.js';
 

@@ -6,7 +6,7 @@
 import type { TypedApp } from '../server.js';
 import { who } from '../http.js';
 import { CohortBody, ErrorOut, TransitionOut } from '../schemas.js';
-import { runCohortTransition } from '../service/cohorts.js';
+import { runCohortTransition } from '../../service/cohorts.js';
 
 /** Registers the cohort transition route. Not pure. */
 export function cohortRoutes(app: TypedApp): void {

@@ -24,8 +24,8 @@ import {
   SummaryOut,
   WriteOut,
 } from '../schemas.js';
-import { addSchoolToGroup, createGroup, groupDetail, listWorkGroups } from '../service/groups.js';
-import { cancelGroupSession, generateGroupSchedule, moveGroupSession } from '../service/schedule.js';
+import { addSchoolToGroup, createGroup, groupDetail, listWorkGroups } from '../../service/groups.js';
+import { cancelGroupSession, generateGroupSchedule, moveGroupSession } from '../../service/schedule.js';
 
 const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut };
 const tags = ['work groups'];

@@ -44,8 +44,8 @@ import {
   submitEvaluation,
   withdrawSchool,
   type WriteOptions,
-} from '../service/schools.js';
-import type { Principal, Service } from '../service/context.js';
+} from '../../service/schools.js';
+import type { Principal, Service } from '../../service/context.js';
 
 const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut };
 const tags = ['schools'];

@@ -8,8 +8,8 @@
  */
 import type { Command } from 'commander';
 import { sentence } from '../../domain/errors.js';
-import { cliOperator } from '../../api/service/context.js';
-import { submitApplication } from '../../api/service/applications.js';
+import { cliOperator } from '../../service/context.js';
+import { submitApplication } from '../../service/applications.js';
 import type { EmbeddedEngine } from '../../host/embedded.js';
 import type { Engine } from '../../host/engine.js';
 import { openStore } from '../../store/index.js';

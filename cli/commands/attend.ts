@@ -3,9 +3,9 @@
  * came to a session (ATTENDANCE_RECORDED).
  */
 import type { Command } from 'commander';
-import { withService, print, wholeNumber } from '../../api/cli-support.js';
-import { renderWrite } from '../../api/render.js';
-import { recordAttendance } from '../../api/service/schools.js';
+import { withService, print, wholeNumber } from '../../cli/support.js';
+import { renderWrite } from '../../cli/render.js';
+import { recordAttendance } from '../../service/schools.js';
 
 /** Registers the command with the program. Not pure. */
 export function register(program: Command): void {

@@ -3,9 +3,9 @@
  * [--hub H] [--dry-run] [--json]`: move a year's schools to their next phase.
  */
 import type { Command } from 'commander';
-import { withService, print } from '../../api/cli-support.js';
-import { renderTransition } from '../../api/render.js';
-import { runCohortTransition } from '../../api/service/cohorts.js';
+import { withService, print } from '../../cli/support.js';
+import { renderTransition } from '../../cli/render.js';
+import { runCohortTransition } from '../../service/cohorts.js';
 
 /** Registers the command with the program. Not pure. */
 export function register(program: Command): void {

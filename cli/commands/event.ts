@@ -14,7 +14,7 @@
  */
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import { cliOperator } from '../../api/service/context.js';
+import { cliOperator } from '../../service/context.js';
 import { nextProgramme, programmeById, programmeFor } from '../../domain/catalogue/programmes.js';
 import { generateSchedule } from '../../domain/calendar/index.js';
 import { ValidationError } from '../../domain/errors.js';

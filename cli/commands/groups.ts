@@ -3,9 +3,9 @@
  * catalogue programme, filled with selected schools within the size limit.
  */
 import type { Command } from 'commander';
-import { withService, print } from '../../api/cli-support.js';
-import { renderGroup, renderGroups, renderWrite } from '../../api/render.js';
-import { addSchoolToGroup, createGroup, groupDetail, listWorkGroups } from '../../api/service/groups.js';
+import { withService, print } from '../../cli/support.js';
+import { renderGroup, renderGroups, renderWrite } from '../../cli/render.js';
+import { addSchoolToGroup, createGroup, groupDetail, listWorkGroups } from '../../service/groups.js';
 
 /** Registers the command with the program. Not pure. */
 export function register(program: Command): void {

@@ -4,9 +4,9 @@
  * session moved or cancelled (reminders follow).
  */
 import type { Command } from 'commander';
-import { withService, print, wholeNumber } from '../../api/cli-support.js';
-import { renderGroupChange, renderTable } from '../../api/render.js';
-import { cancelGroupSession, generateGroupSchedule, moveGroupSession } from '../../api/service/schedule.js';
+import { withService, print, wholeNumber } from '../../cli/support.js';
+import { renderGroupChange, renderTable } from '../../cli/render.js';
+import { cancelGroupSession, generateGroupSchedule, moveGroupSession } from '../../service/schedule.js';
 import type { Weekday } from '../../domain/calendar/london.js';
 
 /** Registers the command with the program. Not pure. */

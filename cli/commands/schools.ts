@@ -8,9 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
-import { withService, print, list, wholeNumber } from '../../api/cli-support.js';
-import { renderHistory, renderSchool, renderSchools, renderWrite } from '../../api/render.js';
-import { assessEligibility, declineApplication, selectApplication, submitApplication, waitlistApplication } from '../../api/service/applications.js';
+import { withService, print, list, wholeNumber } from '../../cli/support.js';
+import { renderHistory, renderSchool, renderSchools, renderWrite } from '../../cli/render.js';
+import { assessEligibility, declineApplication, selectApplication, submitApplication, waitlistApplication } from '../../service/applications.js';
 import {
   deferSchool,
   listSchools,
@@ -23,11 +23,11 @@ import {
   signCommitment,
   submitEvaluation,
   withdrawSchool,
-} from '../../api/service/schools.js';
+} from '../../service/schools.js';
 import { sentence } from '../../domain/errors.js';
 import { Signatory } from '../../domain/catalogue/schema.js';
 import type { SendResult } from '../../host/engine.js';
-import type { Principal, Service } from '../../api/service/context.js';
+import type { Principal, Service } from '../../service/context.js';
 
 interface ListOptions {
   hub?: string;

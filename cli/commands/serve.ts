@@ -3,18 +3,18 @@
  * the HTTP API with its OpenAPI page at /docs, the embedded scheduler on the
  * system clock (reminders, escalations) and the weekly hub digest. On the
  * first start (nobody has a token yet) it makes an admin token and prints it
- * once; on an empty database it also seeds the demo hub (host/demo.ts).
+ * once; on an empty database it also seeds the demo hub (service/demo.ts).
  */
 import type { Command } from 'commander';
 import pino from 'pino';
 import { UsageError } from '../exit.js';
-import { dbOption } from '../../api/cli-support.js';
-import { openService } from '../../api/open.js';
+import { dbOption } from '../../cli/support.js';
+import { openService } from '../../service/open.js';
 import { buildApi } from '../../api/server.js';
-import { cliOperator } from '../../api/service/context.js';
-import { addUser, hasUsers } from '../../api/service/users.js';
-import { startDigestJob } from '../../api/service/digest.js';
-import { seedDemo, DEMO_HUB } from '../../host/demo.js';
+import { cliOperator } from '../../service/context.js';
+import { addUser, hasUsers } from '../../service/users.js';
+import { startDigestJob } from '../../service/digest.js';
+import { seedDemo, DEMO_HUB } from '../../service/demo.js';
 import type { Clock } from '../../host/clock.js';
 
 export interface ServerOptions {

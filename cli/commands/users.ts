@@ -4,9 +4,9 @@
  * the weekly digest). The operator at the command line acts as an admin.
  */
 import type { Command } from 'commander';
-import { withService, print } from '../../api/cli-support.js';
-import { renderContacts, renderUsers } from '../../api/render.js';
-import { addUser, hubContacts, revoke, setHubLead, usersList, ROLES } from '../../api/service/users.js';
+import { withService, print } from '../../cli/support.js';
+import { renderContacts, renderUsers } from '../../cli/render.js';
+import { addUser, hubContacts, revoke, setHubLead, usersList, ROLES } from '../../service/users.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

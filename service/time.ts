@@ -3,8 +3,8 @@
  * or taken from the service clock, never in the future. Pure.
  */
 import { DateTime } from 'luxon';
-import { LONDON } from '../../domain/calendar/london.js';
-import { ValidationError } from '../../domain/errors.js';
+import { LONDON } from '../domain/calendar/london.js';
+import { ValidationError } from '../domain/errors.js';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -6,12 +6,12 @@
  * digest per hub per week. Hubs with no overdue school get nothing. Not pure.
  */
 import { DateTime } from 'luxon';
-import { LONDON, weekdayNumber, parseWallTime } from '../../domain/calendar/london.js';
-import { findHub } from '../../domain/catalogue/hubs.js';
-import type { SchoolSummary } from '../../machines/summary.js';
-import { claimDigest, markDigestSent } from '../../store/ops/digests.js';
-import { hubLeadFor } from '../../store/ops/hub-contacts.js';
-import { DEFAULT_REMINDER_POLICY, type HubReminderPolicy } from '../../host/reminder-policy.js';
+import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
+import { findHub } from '../domain/catalogue/hubs.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import { claimDigest, markDigestSent } from '../store/ops/digests.js';
+import { hubLeadFor } from '../store/ops/hub-contacts.js';
+import { DEFAULT_REMINDER_POLICY, type HubReminderPolicy } from '../host/reminder-policy.js';
 import type { Service } from './context.js';
 import { isoWeekOf, london } from './time.js';
 

@@ -3,8 +3,8 @@
  * their hub; a group only in a hub they work in), then host/cohort.ts. Not
  * pure (engine and database I/O).
  */
-import { transitionCohort, type TransitionReport } from '../../host/cohort.js';
-import { getGroup } from '../../store/ops/groups.js';
+import { transitionCohort, type TransitionReport } from '../host/cohort.js';
+import { getGroup } from '../store/ops/groups.js';
 import { assertRead, assertWrite, hubLabel, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';

@@ -6,15 +6,15 @@
  * timers. Each school's outcome is reported; one school's refusal does not
  * stop the others. Not pure (database and engine I/O).
  */
-import { generateSchedule, type ScheduleOptions, type GeneratedSession } from '../../domain/calendar/schedule.js';
-import type { Weekday } from '../../domain/calendar/london.js';
-import type { Programme, SessionKind } from '../../domain/catalogue/schema.js';
-import { programmeById } from '../../domain/catalogue/programmes.js';
-import type { PersistedPathway } from '../../machines/decide.js';
-import type { ReminderPolicy } from '../../machines/events.js';
-import type { SchoolSummary } from '../../machines/summary.js';
-import { getGroup, groupSession, saveGroupSessions, touchGroup, updateGroupSession, type GroupSession, type WorkGroup } from '../../store/ops/groups.js';
-import { machinePolicy } from '../../host/reminder-policy.js';
+import { generateSchedule, type ScheduleOptions, type GeneratedSession } from '../domain/calendar/schedule.js';
+import type { Weekday } from '../domain/calendar/london.js';
+import type { Programme, SessionKind } from '../domain/catalogue/schema.js';
+import { programmeById } from '../domain/catalogue/programmes.js';
+import type { PersistedPathway } from '../machines/decide.js';
+import type { ReminderPolicy } from '../machines/events.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import { getGroup, groupSession, saveGroupSessions, touchGroup, updateGroupSession, type GroupSession, type WorkGroup } from '../store/ops/groups.js';
+import { machinePolicy } from '../host/reminder-policy.js';
 import { assertWrite } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError, RefusedError, isCallerError } from './errors.js';

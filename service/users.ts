@@ -6,10 +6,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { hubs as allHubs } from '../../domain/catalogue/hubs.js';
-import { ValidationError, parseOrThrow } from '../../domain/errors.js';
-import { countUsers, insertUser, listUsers, revokeUser, userByTokenHash, userById, type ApiUser, type Role } from '../../store/ops/users.js';
-import { hubLeadFor, listHubContacts, setHubContact, defaultHubLead, type HubContact } from '../../store/ops/hub-contacts.js';
+import { hubs as allHubs } from '../domain/catalogue/hubs.js';
+import { ValidationError, parseOrThrow } from '../domain/errors.js';
+import { countUsers, insertUser, listUsers, revokeUser, userByTokenHash, userById, type ApiUser, type Role } from '../store/ops/users.js';
+import { hubLeadFor, listHubContacts, setHubContact, defaultHubLead, type HubContact } from '../store/ops/hub-contacts.js';
 import { assertAdmin, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError, UnauthenticatedError } from './errors.js';

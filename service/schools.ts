@@ -5,13 +5,13 @@
  * deferral, resumption, teacher replacement). Every write goes through the
  * engine. Not pure (engine I/O).
  */
-import type { History, SchoolFilter, SendResult } from '../../host/engine.js';
-import type { PathwayEventInput, Teacher } from '../../machines/events.js';
-import type { PersistedPathway } from '../../machines/decide.js';
-import type { SchoolSummary } from '../../machines/summary.js';
-import type { Signatory } from '../../domain/catalogue/schema.js';
-import { programmeFor } from '../../domain/catalogue/programmes.js';
-import { academicYearOf } from '../../domain/calendar/academic-year.js';
+import type { History, SchoolFilter, SendResult } from '../host/engine.js';
+import type { PathwayEventInput, Teacher } from '../machines/events.js';
+import type { PersistedPathway } from '../machines/decide.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import type { Signatory } from '../domain/catalogue/schema.js';
+import { programmeFor } from '../domain/catalogue/programmes.js';
+import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { assertRead, assertWrite, hubIdOf, hubLabel, readableHubs, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { RefusedError } from './errors.js';

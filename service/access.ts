@@ -3,8 +3,8 @@
  * auditors read the hubs assigned to them and never write, admins do
  * everything. Pure: decisions from the principal and the hub.
  */
-import { findHub, hubs, type MathsHub } from '../../domain/catalogue/hubs.js';
-import { ValidationError } from '../../domain/errors.js';
+import { findHub, hubs, type MathsHub } from '../domain/catalogue/hubs.js';
+import { ValidationError } from '../domain/errors.js';
 import type { Principal } from './context.js';
 import { ForbiddenError } from './errors.js';
 

@@ -2,15 +2,15 @@
  * Text for people at the command line: tables of schools, groups, sessions,
  * users and cohort transitions, and one-line results of writes. Pure.
  */
-import { renderTable } from '../cli/commands/programmes.js';
+import { renderTable } from './commands/programmes.js';
 import type { SendResult, History } from '../host/engine.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import type { TransitionReport } from '../host/cohort.js';
 import { describeCounts } from '../host/cohort.js';
 import type { ApiUser } from '../store/ops/users.js';
-import type { GroupDetail } from './service/groups.js';
+import type { GroupDetail } from '../service/groups.js';
 import type { WorkGroup } from '../store/ops/groups.js';
-import type { GroupChange } from './service/schedule.js';
+import type { GroupChange } from '../service/schedule.js';
 import type { HubContact } from '../store/ops/hub-contacts.js';
 
 export { renderTable };

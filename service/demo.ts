@@ -14,20 +14,20 @@
  * database I/O); it reads no clock: `now` is given.
  */
 import { DateTime } from 'luxon';
-import type { EmbeddedEngine } from './embedded.js';
-import { transitionCohort } from './cohort.js';
+import type { EmbeddedEngine } from '../host/embedded.js';
+import { transitionCohort } from '../host/cohort.js';
 import { LAST_CATALOGUE_YEAR, programmeFor } from '../domain/catalogue/programmes.js';
 import type { PhaseKind, Programme, Route, Signatory } from '../domain/catalogue/schema.js';
 import { academicYearOf, nextAcademicYear, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
 import { atLondon, LONDON } from '../domain/calendar/london.js';
 import { generateSchedule } from '../domain/calendar/schedule.js';
 import type { Teacher } from '../machines/events.js';
-import type { Principal, Service } from '../api/service/context.js';
-import { createGroup } from '../api/service/groups.js';
-import { assessEligibility, declineApplication, selectApplication, waitlistApplication } from '../api/service/applications.js';
-import { recordAttendance, signCommitment, submitEvaluation, withdrawSchool } from '../api/service/schools.js';
-import { generateGroupSchedule } from '../api/service/schedule.js';
-import { setHubLead } from '../api/service/users.js';
+import type { Principal, Service } from './context.js';
+import { createGroup } from './groups.js';
+import { assessEligibility, declineApplication, selectApplication, waitlistApplication } from './applications.js';
+import { recordAttendance, signCommitment, submitEvaluation, withdrawSchool } from './schools.js';
+import { generateGroupSchedule } from './schedule.js';
+import { setHubLead } from './users.js';
 
 /** The demo's hub. */
 export const DEMO_HUB = { id: 'east-midlands-east', label: 'East Midlands East' } as const;

@@ -5,12 +5,12 @@
  * the reason. Not pure.
  */
 import type { Command } from 'commander';
-import { describeError } from '../cli/exit.js';
-import { UsageError } from '../cli/exit.js';
-import { cliOperator, type Principal, type Service } from './service/context.js';
-import { NotFoundError, ForbiddenError, RefusedError, AlreadyExistsError } from './service/errors.js';
+import { describeError } from './exit.js';
+import { UsageError } from './exit.js';
+import { cliOperator, type Principal, type Service } from '../service/context.js';
+import { NotFoundError, ForbiddenError, RefusedError, AlreadyExistsError } from '../service/errors.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
-import { openService } from './open.js';
+import { openService } from '../service/open.js';
 
 /** The --db global option of the command's program. Pure. */
 export function dbOption(command: Command): string | undefined {

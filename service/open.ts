@@ -11,7 +11,7 @@ import type { Engine } from '../host/engine.js';
 import { systemClock, type Clock } from '../host/clock.js';
 import { createMailer, type Mailer } from '../activities/mail/mailer.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
-import type { Service } from './service/context.js';
+import type { Service } from './context.js';
 
 export interface OpenServiceOptions {
   /** A PGlite folder, "memory://" or a postgres:// URL; default DATABASE_URL, else ./.pglite. */

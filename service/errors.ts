@@ -4,8 +4,8 @@
  * what was asked and why it cannot be done. The HTTP API maps them to status
  * codes (api/errors.ts), the CLI to exit codes (cliFailure). Pure.
  */
-import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../../domain/errors.js';
-import { GroupVersionConflict } from '../../store/ops/groups.js';
+import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../domain/errors.js';
+import { GroupVersionConflict } from '../store/ops/groups.js';
 
 /** No token, or a token that is unknown or revoked. HTTP 401. */
 export class UnauthenticatedError extends Error {

@@ -3,10 +3,10 @@
  * by selecting schools (within the catalogue's size limit), listed with their
  * schools and sessions. Not pure (database and engine I/O).
  */
-import { programmeById } from '../../domain/catalogue/programmes.js';
-import { startYearOf } from '../../domain/calendar/academic-year.js';
-import type { SchoolSummary } from '../../machines/summary.js';
-import { countGroupsWithPrefix, getGroup, groupSessions, insertGroup, listGroups, placesOf, type GroupPlace, type GroupSession, type WorkGroup } from '../../store/ops/groups.js';
+import { programmeById } from '../domain/catalogue/programmes.js';
+import { startYearOf } from '../domain/calendar/academic-year.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import { countGroupsWithPrefix, getGroup, groupSessions, insertGroup, listGroups, placesOf, type GroupPlace, type GroupSession, type WorkGroup } from '../store/ops/groups.js';
 import { assertRead, assertWrite, readableHubs, resolveHub } from './access.js';
 import { selectApplication, type Selected } from './applications.js';
 import type { Principal, Service } from './context.js';

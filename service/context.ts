@@ -6,10 +6,10 @@
  * small helpers; not pure where noted.
  */
 import { userInfo } from 'node:os';
-import type { Engine } from '../../host/engine.js';
-import type { Db } from '../../store/db.js';
-import type { Mailer } from '../../activities/mail/mailer.js';
-import type { Role } from '../../store/ops/users.js';
+import type { Engine } from '../host/engine.js';
+import type { Db } from '../store/db.js';
+import type { Mailer } from '../activities/mail/mailer.js';
+import type { Role } from '../store/ops/users.js';
 
 export type { Role };
 

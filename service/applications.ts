@@ -4,16 +4,16 @@
  * group (keeping group applications together where possible), waitlisting
  * and declining with an alternative. Not pure (engine and database I/O).
  */
-import { hubs } from '../../domain/catalogue/hubs.js';
-import { programmeById, programmeFor } from '../../domain/catalogue/programmes.js';
-import type { Programme } from '../../domain/catalogue/schema.js';
-import { ValidationError, EventRejectedError, VersionConflictError, UnknownSchoolError, type Problem } from '../../domain/errors.js';
-import { FORM_KINDS, defaultRules, formToApplication, isFormKind, rulesFromProgramme, validateForm, type FormKind } from '../../domain/forms/index.js';
-import { whyRejected, stateLabel, parseEvent, type PersistedPathway } from '../../machines/decide.js';
-import type { SendResult } from '../../host/engine.js';
-import type { SchoolSummary } from '../../machines/summary.js';
-import { saveForm, formFor } from '../../store/ops/forms.js';
-import { getGroup, listGroups, placesOf, releasePlace, reservePlace, type WorkGroup } from '../../store/ops/groups.js';
+import { hubs } from '../domain/catalogue/hubs.js';
+import { programmeById, programmeFor } from '../domain/catalogue/programmes.js';
+import type { Programme } from '../domain/catalogue/schema.js';
+import { ValidationError, EventRejectedError, VersionConflictError, UnknownSchoolError, type Problem } from '../domain/errors.js';
+import { FORM_KINDS, defaultRules, formToApplication, isFormKind, rulesFromProgramme, validateForm, type FormKind } from '../domain/forms/index.js';
+import { whyRejected, stateLabel, parseEvent, type PersistedPathway } from '../machines/decide.js';
+import type { SendResult } from '../host/engine.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import { saveForm, formFor } from '../store/ops/forms.js';
+import { getGroup, listGroups, placesOf, releasePlace, reservePlace, type WorkGroup } from '../store/ops/groups.js';
 import { assertWrite, hubIdOf, hubLabel, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError, RefusedError } from './errors.js';
