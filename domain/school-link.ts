@@ -1,0 +1,58 @@
+/**
+ * Signed links for headteachers: a reminder email carries a link to a
+ * read-only page about the school that needs no account. The link names the
+ * school and when it stops working, sealed with an HMAC under the service's
+ * key, so it cannot be altered or extended. Pure: the key and the time come in
+ * as data.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** How long a link in an email keeps working. */
+export const SCHOOL_LINK_DAYS = 60;
+
+/** Where the headteacher's page lives under the service's base URL. */
+export const SCHOOL_LINK_PATH = '/for-schools';
+
+export interface SchoolLinkClaims {
+  urn: string;
+  /** ISO instant after which the link is refused. */
+  expiresAt: string;
+}
+
+export type SchoolLinkCheck =
+  | { ok: true; claims: SchoolLinkClaims }
+  | { ok: false; reason: 'malformed' | 'tampered' | 'expired'; claims?: SchoolLinkClaims };
+
+const b64 = (b: Buffer) => b.toString('base64url');
+const mac = (key: Uint8Array, payload: string) => createHmac('sha256', key).update(`school-link.v1.${payload}`).digest();
+
+/** The token for a school's link, valid until `expiresAt`. Pure. */
+export function signSchoolLink(key: Uint8Array, claims: SchoolLinkClaims): string {
+  const payload = b64(Buffer.from(JSON.stringify({ u: claims.urn, e: claims.expiresAt }), 'utf8'));
+  return `${payload}.${b64(mac(key, payload))}`;
+}
+
+/** Checks a token's seal, then its expiry against `now` (ISO). Pure. */
+export function verifySchoolLink(key: Uint8Array, token: string, now: string): SchoolLinkCheck {
+  const m = /^([A-Za-z0-9_-]{8,400})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m) return { ok: false, reason: 'malformed' };
+  const [, payload, sig] = m as unknown as [string, string, string];
+  const expected = mac(key, payload);
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'tampered' };
+  let claims: SchoolLinkClaims;
+  try {
+    const o = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { u?: unknown; e?: unknown };
+    if (typeof o.u !== 'string' || typeof o.e !== 'string' || Number.isNaN(Date.parse(o.e))) return { ok: false, reason: 'malformed' };
+    claims = { urn: o.u, expiresAt: o.e };
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (Date.parse(now) > Date.parse(claims.expiresAt)) return { ok: false, reason: 'expired', claims };
+  return { ok: true, claims };
+}
+
+/** The full URL of a school link under `baseUrl` (no trailing slash needed). Pure. */
+export function schoolLinkUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${SCHOOL_LINK_PATH}/${token}`;
+}

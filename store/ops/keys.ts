@@ -1,0 +1,23 @@
+/**
+ * The service's secret keys (table service_keys, migration 014): made at
+ * random the first time a key is asked for, then read back, so every process
+ * of a deployment shares them. Not pure (database I/O, randomness).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db.js';
+
+/** Names of the keys the service uses. */
+export type KeyName = 'web-session' | 'school-links';
+
+/**
+ * The 32-byte key `name`, made on first use. Two processes racing on the
+ * first use both end up with the one that was stored first.
+ */
+export async function serviceKey(db: Db, name: KeyName): Promise<Buffer> {
+  const made = randomBytes(32);
+  await db.query('INSERT INTO service_keys (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, made]);
+  const { rows } = await db.query<{ secret: Uint8Array }>('SELECT secret FROM service_keys WHERE name = $1', [name]);
+  const secret = rows[0]?.secret;
+  if (!secret) throw new Error(`service key "${name}" was not stored`);
+  return Buffer.from(secret);
+}
