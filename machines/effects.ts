@@ -25,8 +25,20 @@ export interface Notify {
   /** The school's people among `to`, resolved when the rule fired; "hubLead" is resolved by the activity from hub data. */
   recipients: { role: Recipient; name: string; email: string }[];
   urn: string;
-  data: Record<string, string | number | boolean>;
+  data: MessageData;
 }
+
+/** A value in a message's data: JSON, so both hosts can store and pass it. */
+export type MessageValue = string | number | boolean | null | MessageValue[] | { [key: string]: MessageValue };
+
+/**
+ * What a message is about, as data for its template (activities/mail): names,
+ * ISO instants (`startsAt`, `endsAt`, `dueAt`), the instant of the event that
+ * decided it (`decidedAt`), meeting numbers ("n of m"). Internal ids (session,
+ * work group) may be here for the activity to look things up; templates never
+ * print them.
+ */
+export type MessageData = Record<string, MessageValue>;
 
 /** A grant payment into the funding ledger: at most once per school, programme and year. */
 export interface ReleaseFunding {
@@ -50,7 +62,7 @@ export interface RequestEvaluation {
   /** Who is asked: the headteacher and the teachers, resolved when the rule fired. */
   recipients: { role: Recipient; name: string; email: string }[];
   /** Message data, as for Notify (school, programme, ...). */
-  data: Record<string, string | number | boolean>;
+  data: MessageData;
 }
 
 export type Effect = SetTimer | CancelTimer | Notify | ReleaseFunding | RequestEvaluation;

@@ -5,9 +5,9 @@
  */
 import type { PathwayContext, PhaseRecord, SessionRecord } from './context.js';
 import { freshPhase } from './context.js';
-import type { Effect, Notify, Recipient } from './effects.js';
+import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
-import { academicYearEnd, daysAfter, daysBefore, isBefore, londonLabel } from './time.js';
+import { academicYearEnd, daysAfter, daysBefore, isBefore, londonLabel, millis } from './time.js';
 import { firstSession } from './rules.js';
 
 export interface Step {
@@ -19,6 +19,42 @@ const none: Step = { patch: {}, effects: [] };
 
 function phaseKey(c: PathwayContext): string {
   return `${c.urn}:${c.programme?.id ?? 'none'}`;
+}
+
+/**
+ * How long a half-day session lasts, in minutes: the catalogue counts sessions
+ * in half days (`lengthHalfDays`); 13:30 to 16:00 is one. Messages and calendar
+ * invites show the end time from it.
+ */
+export const HALF_DAY_MINUTES = 150;
+
+function byTime(a: Pick<SessionRecord, 'id' | 'at'>, b: Pick<SessionRecord, 'id' | 'at'>): number {
+  return isBefore(a.at, b.at) ? -1 : isBefore(b.at, a.at) ? 1 : a.id < b.id ? -1 : 1;
+}
+
+/** When a session starting at `at` ends: its kind's length in the programme's rules (one half day when none is given). */
+function endOf(c: PathwayContext, kind: SessionRecord['kind'], at: string): string {
+  const halfDays = c.programme?.sessions.find((r) => r.kind === kind)?.lengthHalfDays ?? 1;
+  return new Date(millis(at) + halfDays * HALF_DAY_MINUTES * 60_000).toISOString();
+}
+
+/**
+ * A session as message data: its kind, ISO start and end, place, and its
+ * number among the sessions of its kind that are not cancelled ("meeting 2 of
+ * 6"), counted in `sessions` (the list after the change being announced).
+ */
+function sessionData(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'kind' | 'at' | 'place'>, sessions: Pick<SessionRecord, 'id' | 'kind' | 'at' | 'status'>[] = c.sessions): MessageData {
+  const same = sessions.filter((x) => x.kind === s.kind && x.status !== 'cancelled').sort(byTime);
+  return {
+    session: s.id,
+    kind: s.kind,
+    when: londonLabel(s.at),
+    startsAt: s.at,
+    endsAt: endOf(c, s.kind, s.at),
+    place: s.place,
+    n: same.findIndex((x) => x.id === s.id) + 1,
+    of: same.length,
+  };
 }
 
 function notify(c: PathwayContext, key: string, kind: Notify['kind'], template: string, to: Recipient[], data: Notify['data'] = {}): Notify {
@@ -35,7 +71,13 @@ function notify(c: PathwayContext, key: string, kind: Notify['kind'], template: 
       urn: c.urn,
       hub: c.school?.hub ?? '',
       programme: c.programme?.name ?? '',
+      programmeId: c.programme?.id ?? '',
+      phase: c.programme?.phase ?? '',
+      route: c.school?.route ?? '',
       academicYear: c.programme?.academicYear ?? '',
+      leader: c.programme?.leader ?? '',
+      groupId: c.groupId,
+      headteacher: c.school?.headteacher.name ?? '',
       ...data,
     },
   };
@@ -114,7 +156,7 @@ export function closePhase(c: PathwayContext, outcome: PhaseRecord['outcome'], a
 export function selected(c: PathwayContext, e: EventOf<'SELECTED'>): Step {
   return {
     patch: { groupId: e.groupId },
-    effects: [notify(c, 'selected', 'confirmation', 'selected', ['headteacher', 'teachers'], { groupId: e.groupId })],
+    effects: [notify(c, 'selected', 'confirmation', 'selected', ['headteacher', 'teachers'], { groupId: e.groupId, decidedAt: e.at })],
   };
 }
 
@@ -124,7 +166,7 @@ export function declined(c: PathwayContext, e: EventOf<'DECLINED'> | EventOf<'EL
   const closed = closePhase(c, 'declined', e.at);
   return merge(closed, {
     patch: { lastReason: reason, alternativeOffered: alternative },
-    effects: [notify(c, 'declined', 'confirmation', 'declined', ['headteacher'], { reason, alternative: alternative ?? '' })],
+    effects: [notify(c, 'declined', 'confirmation', 'declined', ['headteacher'], { reason, alternative: alternative ?? '', decidedAt: e.at })],
   });
 }
 
@@ -135,7 +177,7 @@ export function committed(c: PathwayContext, e: EventOf<'COMMITMENT_SIGNED'>): S
   const timer = setTimers(c, [{ key: `year-end:${year}`, at: end, event: { type: 'YEAR_ENDED', at: end, academicYear: year } }]);
   return merge({ patch: { signatories: e.signatories }, effects: [] }, timer, {
     patch: {},
-    effects: [notify(c, 'committed', 'confirmation', 'commitment-confirmed', ['headteacher', 'teachers'])],
+    effects: [notify(c, 'committed', 'confirmation', 'commitment-confirmed', ['headteacher', 'teachers'], { decidedAt: e.at })],
   });
 }
 
@@ -149,8 +191,21 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>): Step
     byId.set(s.id, { id: s.id, kind: s.kind, at: s.at, place: s.place, status: 'scheduled', teachersPresent: 0, headteacherPresent: false });
     set.push(...timersForSession(ctx, s, e.at));
   }
-  const sessions = [...byId.values()].sort((a, b) => (isBefore(a.at, b.at) ? -1 : isBefore(b.at, a.at) ? 1 : a.id < b.id ? -1 : 1));
-  return merge({ patch: { policy: e.policy, sessions }, effects: [] }, setTimers(ctx, set, drop));
+  const sessions = [...byId.values()].sort(byTime);
+  // The year's dates to each school at once (with a calendar invite for each), not only 14 days before each.
+  const live = sessions.filter((s) => s.status !== 'cancelled');
+  const announce = notify(c, `schedule:${e.at}`, 'confirmation', 'schedule-announced', ['headteacher', 'teachers'], {
+    sessions: live.map((s) => sessionData(c, s, live)),
+    headteacherAttendsFirst: (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst),
+    firstSession: firstCounted(live)?.id ?? null,
+    decidedAt: e.at,
+  });
+  return merge({ patch: { policy: e.policy, sessions }, effects: [announce] }, setTimers(ctx, set, drop));
+}
+
+/** The first meeting or workshop by date among `sessions` (the one a headteacher may be asked to attend). */
+function firstCounted(sessions: SessionRecord[]): SessionRecord | undefined {
+  return sessions.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').sort(byTime)[0];
 }
 
 export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>): Step {
@@ -160,7 +215,7 @@ export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>): St
   return merge(
     { patch: { sessions }, effects: [] },
     setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId)),
-    { patch: {}, effects: [notify(c, `moved:${e.sessionId}:${e.to}`, 'confirmation', 'session-moved', ['teachers', 'headteacher'], { session: e.sessionId, kind: old.kind, from: londonLabel(old.at), when: londonLabel(e.to), place: moved.place })] },
+    { patch: {}, effects: [notify(c, `moved:${e.sessionId}:${e.to}`, 'confirmation', 'session-moved', ['teachers', 'headteacher'], { ...sessionData(c, moved, sessions), from: londonLabel(old.at), fromStartsAt: old.at, fromPlace: old.place, decidedAt: e.at })] },
   );
 }
 
@@ -170,7 +225,7 @@ export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLE
   return merge(
     { patch: { sessions }, effects: [] },
     setTimers(c, [], sessionTimerKeys(c, e.sessionId)),
-    { patch: {}, effects: [notify(c, `cancelled:${e.sessionId}`, 'confirmation', 'session-cancelled', ['teachers', 'headteacher'], { session: e.sessionId, kind: old.kind, when: londonLabel(old.at), reason: e.reason })] },
+    { patch: {}, effects: [notify(c, `cancelled:${e.sessionId}`, 'confirmation', 'session-cancelled', ['teachers', 'headteacher'], { ...sessionData(c, old), reason: e.reason, decidedAt: e.at })] },
   );
 }
 
@@ -181,7 +236,7 @@ export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>)
   // A missed session may be recorded again (corrected or confirmed); its escalation is raised once.
   if (status === 'missed' && !c.escalations.includes(`missed:${e.sessionId}`)) {
     const s = c.sessions.find((x) => x.id === e.sessionId)!;
-    step.effects.push(notify(c, `missed:${e.sessionId}`, 'escalation', 'session-missed', ['hubLead', 'headteacher'], { session: e.sessionId, kind: s.kind, when: londonLabel(s.at) }));
+    step.effects.push(notify(c, `missed:${e.sessionId}`, 'escalation', 'session-missed', ['hubLead', 'headteacher'], { ...sessionData(c, s), decidedAt: e.at }));
     step.patch.escalations = [...c.escalations, `missed:${e.sessionId}`];
   }
   return step;
@@ -191,7 +246,7 @@ export function headteacherAbsent(c: PathwayContext, e: EventOf<'ATTENDANCE_RECO
   const s = firstSession(c);
   return {
     patch: { escalations: [...c.escalations, 'headteacher-first-workshop'] },
-    effects: [notify(c, 'headteacher-absent-first', 'escalation', 'headteacher-absent-first-workshop', ['hubLead', 'headteacher'], { session: e.sessionId, when: s ? londonLabel(s.at) : e.at })],
+    effects: [notify(c, 'headteacher-absent-first', 'escalation', 'headteacher-absent-first-workshop', ['hubLead', 'headteacher'], { ...(s ? sessionData(c, s) : {}), session: e.sessionId, when: s ? londonLabel(s.at) : londonLabel(e.at), decidedAt: e.at })],
   };
 }
 
@@ -202,7 +257,7 @@ export function releaseFunding(c: PathwayContext, e: PathwayEvent): Step {
     patch: { fundingPaidPence: f.amountPence },
     effects: [
       { type: 'funding.release', key: `${c.urn}:${p.id}:${p.academicYear}:grant`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, amountPence: f.amountPence, reason: `${f.purpose} (commitment signed, first meeting held ${e.at.slice(0, 10)})` },
-      notify(c, 'funding', 'confirmation', 'funding-released', ['headteacher'], { amount: `£${(f.amountPence / 100).toLocaleString('en-GB')}` }),
+      notify(c, 'funding', 'confirmation', 'funding-released', ['headteacher'], { amount: `£${(f.amountPence / 100).toLocaleString('en-GB')}`, amountPence: f.amountPence, purpose: f.purpose, paidTo: f.recipient, fundingKey: `${c.urn}:${p.id}:${p.academicYear}:grant`, decidedAt: e.at }),
     ],
   };
 }
@@ -216,7 +271,7 @@ export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>): Step
   const to: Recipient[] = s.kind === 'visit' || headFirst ? ['teachers', 'headteacher'] : ['teachers'];
   return merge(forget, {
     patch: {},
-    effects: [notify(c, `reminder:${s.id}:${s.at}:${e.daysBefore}`, 'reminder', headFirst ? 'first-workshop-reminder' : 'session-reminder', to, { session: s.id, kind: s.kind, when: londonLabel(s.at), place: s.place, daysBefore: e.daysBefore })],
+    effects: [notify(c, `reminder:${s.id}:${s.at}:${e.daysBefore}`, 'reminder', headFirst ? 'first-workshop-reminder' : 'session-reminder', to, { ...sessionData(c, s), daysBefore: e.daysBefore, decidedAt: e.at })],
   });
 }
 
@@ -226,7 +281,7 @@ export function sessionCheckDue(c: PathwayContext, e: EventOf<'SESSION_CHECK_DUE
   if (c.escalations.includes(`unrecorded:${e.sessionId}`)) return forgetTimer(c, `check:${e.sessionId}`);
   return merge(forgetTimer(c, `check:${e.sessionId}`), {
     patch: { escalations: [...c.escalations, `unrecorded:${e.sessionId}`] },
-    effects: [notify(c, `unrecorded:${e.sessionId}`, 'escalation', 'attendance-missing', ['hubLead'], { session: e.sessionId, kind: s.kind, when: londonLabel(s.at) })],
+    effects: [notify(c, `unrecorded:${e.sessionId}`, 'escalation', 'attendance-missing', ['hubLead'], { ...sessionData(c, s), decidedAt: e.at })],
   });
 }
 
@@ -239,7 +294,7 @@ export function requestEvaluation(c: PathwayContext, e: PathwayEvent): Step {
     .filter(({ at }) => isBefore(e.at, at))
     .map(({ d, at }) => ({ key: `evaluation-reminder:${d}`, at, event: { type: 'EVALUATION_REMINDER_DUE' as const, at, daysBefore: d } }));
   return merge(
-    { patch: { evaluationRequested: true }, effects: [{ type: 'evaluation.request', key: `${c.urn}:${p.id}:${p.academicYear}:evaluation`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, dueBy: due, recipients: recipientsOf(c, ['headteacher', 'teachers']), data: notify(c, 'evaluation', 'reminder', 'evaluation-request', [], { due: londonLabel(due) }).data }] },
+    { patch: { evaluationRequested: true }, effects: [{ type: 'evaluation.request', key: `${c.urn}:${p.id}:${p.academicYear}:evaluation`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, dueBy: due, recipients: recipientsOf(c, ['headteacher', 'teachers']), data: notify(c, 'evaluation', 'reminder', 'evaluation-request', [], { due: londonLabel(due), dueAt: due, decidedAt: e.at }).data }] },
     setTimers(c, timers),
   );
 }
@@ -247,14 +302,14 @@ export function requestEvaluation(c: PathwayContext, e: PathwayEvent): Step {
 export function evaluationReminder(c: PathwayContext, e: EventOf<'EVALUATION_REMINDER_DUE'>): Step {
   return merge(forgetTimer(c, `evaluation-reminder:${e.daysBefore}`), {
     patch: {},
-    effects: [notify(c, `evaluation-reminder:${e.daysBefore}`, 'reminder', 'evaluation-reminder', ['headteacher', 'teachers'], { due: londonLabel(academicYearEnd(c.programme!.academicYear)), daysBefore: e.daysBefore })],
+    effects: [notify(c, `evaluation-reminder:${e.daysBefore}`, 'reminder', 'evaluation-reminder', ['headteacher', 'teachers'], { due: londonLabel(academicYearEnd(c.programme!.academicYear)), dueAt: academicYearEnd(c.programme!.academicYear), daysBefore: e.daysBefore, decidedAt: e.at })],
   });
 }
 
 export function yearEndedOverdue(c: PathwayContext, e: EventOf<'YEAR_ENDED'>): Step {
   return merge(forgetTimer(c, `year-end:${e.academicYear}`), {
     patch: { escalations: [...c.escalations, 'evaluation-overdue'] },
-    effects: [notify(c, 'evaluation-overdue', 'escalation', 'evaluation-overdue', ['hubLead', 'headteacher'], { year: e.academicYear })],
+    effects: [notify(c, 'evaluation-overdue', 'escalation', 'evaluation-overdue', ['hubLead', 'headteacher'], { year: e.academicYear, dueAt: academicYearEnd(e.academicYear), decidedAt: e.at })],
   });
 }
 
@@ -274,7 +329,7 @@ export function deferred(c: PathwayContext, e: EventOf<'DEFERRED'>): Step {
 export function withdrawn(c: PathwayContext, e: EventOf<'WITHDRAWN'>): Step {
   return merge(closePhase(c, 'withdrawn', e.at), {
     patch: { lastReason: e.reason },
-    effects: [notify(c, 'withdrawn', 'confirmation', 'withdrawn', ['headteacher', 'hubLead'], { reason: e.reason })],
+    effects: [notify(c, 'withdrawn', 'confirmation', 'withdrawn', ['headteacher', 'hubLead'], { reason: e.reason, decidedAt: e.at })],
   });
 }
 
