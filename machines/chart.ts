@@ -15,6 +15,7 @@
  * nothing is downloaded).
  */
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import { ROUTES } from './rules.js';
 
 /** A state of the chart: its id (safe in Mermaid and DOT), its name, and its children. */
 export interface ChartState {
@@ -207,4 +208,308 @@ export async function toSvg(machine: AnyStateMachine): Promise<string> {
   const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
   const graphviz = await Graphviz.load();
   return graphviz.dot(toDot(machine), 'svg');
+}
+
+// ---------------------------------------------------------------------------
+// The whole pathway at phase level: what a hub officer reads.
+// ---------------------------------------------------------------------------
+
+/** Names of the pathway's top-level states in words. */
+export const PHASE_WORDS: Readonly<Record<string, string>> = {
+  prospective: 'Not yet on the pathway',
+  trg: 'TRG pilot',
+  readiness: 'Readiness',
+  development: 'Development',
+  embedding: 'Embedding',
+  sustaining: 'Sustaining',
+};
+
+/** Names of the steps inside a phase in words. */
+export const STEP_WORDS: Readonly<Record<string, string>> = {
+  prospective: 'not yet applied',
+  applied: 'applied',
+  eligible: 'eligible',
+  waitlisted: 'waitlisted',
+  selected: 'selected',
+  active: 'active',
+  running: 'meetings',
+  evaluating: 'evaluation',
+  overdue: 'evaluation overdue',
+  completed: 'completed',
+  declined: 'declined',
+  deferred: 'deferred',
+  withdrawn: 'withdrawn',
+};
+
+/** What each event means, in the words a hub officer uses ('' is a move that happens by itself once its rule holds). */
+export const EVENT_WORDS: Readonly<Record<string, string>> = {
+  APPLY: 'applies',
+  ELIGIBILITY_ASSESSED: 'eligibility assessed',
+  SELECTED: 'selected',
+  WAITLISTED: 'waitlisted',
+  DECLINED: 'declined',
+  COMMITMENT_SIGNED: 'commitment signed',
+  SCHEDULE_SET: 'meetings scheduled',
+  SESSION_MOVED: 'meeting moved',
+  SESSION_CANCELLED: 'meeting cancelled',
+  ATTENDANCE_RECORDED: 'attendance recorded',
+  GAP_TASK_COMPLETED: 'gap task completed',
+  RELEASE_DAYS_RECORDED: 'release days recorded',
+  EVALUATION_SUBMITTED: 'evaluation submitted',
+  ADVANCED: 'moves on',
+  WITHDRAWN: 'withdraws',
+  DEFERRED: 'defers',
+  RESUMED: 'resumes',
+  TEACHER_REPLACED: 'teacher replaced',
+  REMINDER_DUE: 'reminder due',
+  SESSION_CHECK_DUE: 'attendance check due',
+  EVALUATION_REMINDER_DUE: 'evaluation reminder due',
+  YEAR_ENDED: 'academic year ends',
+  '': 'all meetings held',
+};
+
+/** Words for a move from a phase back into the same phase (the yearly loop). */
+const LOOP_WORDS: Readonly<Record<string, string>> = { ADVANCED: 'starts again\nnext year' };
+
+function words(table: Readonly<Record<string, string>>, key: string, what: string): string {
+  const w = table[key];
+  if (w === undefined) throw new Error(`the chart has no words for the ${what} ${JSON.stringify(key)}: add them to machines/chart.ts`);
+  return w;
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/** One transition of the pathway that the phase machines do not have: a move between phases. */
+export interface PhaseMove {
+  event: string;
+  guard: string | null;
+  /** Dotted state paths, e.g. "development.completed", "prospective". */
+  from: string;
+  to: string;
+  fromPhase: string;
+  toPhase: string;
+}
+
+const pathOf = (n: AnyStateNode) => n.path.join('.');
+
+/** A transition as a key relative to `base` (a phase's node, or a phase machine's root): source, event, guard, target. */
+function moveKey(base: AnyStateNode, source: AnyStateNode, event: string, guard: string | null, target: AnyStateNode | null): string {
+  const inside = (n: AnyStateNode) => n.path.length >= base.path.length && base.path.every((k, i) => n.path[i] === k);
+  const rel = (n: AnyStateNode) => (inside(n) ? n.path.slice(base.path.length).join('.') : `#${pathOf(n)}`);
+  return [rel(source), event, guard ?? '', target ? rel(target) : '(self)'].join('\u0000');
+}
+
+function transitionsOf(node: AnyStateNode): AnyTransitionDefinition[] {
+  return [...[...node.transitions.values()].flat(), ...(node.always ?? [])];
+}
+
+/**
+ * The transitions of the pathway machine that move a school onto the
+ * pathway or between phases: every transition with a target that the
+ * standalone machine of its phase (the life of one phase) does not have.
+ * A root transition with no target (a late timer handled in place) moves
+ * nothing and is not one. Pure.
+ */
+export function phaseMovesOf(pathway: AnyStateMachine, phases: Readonly<Record<string, AnyStateMachine>>): PhaseMove[] {
+  const own = new Set<string>();
+  for (const [kind, m] of Object.entries(phases)) {
+    const walk = (n: AnyStateNode) => {
+      for (const t of transitionsOf(n)) for (const target of t.target?.length ? t.target : [null]) own.add(`${kind}\u0000${moveKey(m.root, n, t.eventType, guardText(t.guard), target)}`);
+      Object.values(n.states).forEach(walk);
+    };
+    walk(m.root);
+  }
+  const moves: PhaseMove[] = [];
+  const seen = new Set<string>();
+  const visit = (node: AnyStateNode) => {
+    const phase = node.path[0];
+    const phaseNode = phase && phases[phase] ? pathway.root.states[phase]! : null;
+    for (const t of transitionsOf(node)) {
+      for (const target of t.target ?? []) {
+        if (phaseNode && own.has(`${phase}\u0000${moveKey(phaseNode, node, t.eventType, guardText(t.guard), target)}`)) continue;
+        const move: PhaseMove = { event: t.eventType, guard: guardText(t.guard), from: pathOf(node), to: pathOf(target), fromPhase: node.path[0] ?? pathway.id, toPhase: target.path[0] ?? pathway.id };
+        const key = JSON.stringify(move);
+        if (!seen.has(key)) moves.push(move), seen.add(key);
+      }
+    }
+    Object.values(node.states).forEach(visit);
+  };
+  visit(pathway.root);
+  return moves;
+}
+
+/** A box of the phase-level chart: the start, a phase, or a junction standing for a set of moves with one event. */
+export interface PhaseNode {
+  id: string;
+  kind: 'start' | 'phase' | 'junction';
+  /** The heading, in words. */
+  name: string;
+  /** Smaller lines under the heading, in words. */
+  lines: string[];
+}
+
+/** An arrow of the phase-level chart and the machine transitions it stands for. */
+export interface PhaseEdge {
+  source: string;
+  target: string;
+  /** In words; null for an arrow into or out of a junction (the junction's own words say it). */
+  label: string | null;
+  /** The machine's names for what this arrow draws, e.g. `ADVANCED [canAdvance(embedding)]`. */
+  technical: string;
+  covers: PhaseMove[];
+}
+
+export interface PhaseChart {
+  id: string;
+  description: string | null;
+  /** The order of the phases on each route, in words. */
+  routes: string[];
+  nodes: PhaseNode[];
+  edges: PhaseEdge[];
+}
+
+const unique = <T>(xs: readonly T[]) => [...new Set(xs)];
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * The pathway at phase level, from the machine: a box per phase listing its
+ * steps, and the moves between phases drawn once per pair of phases. Moves
+ * of one event that go from every one of a set of states to every one of a
+ * set of targets (a school may apply for any application phase from any
+ * resting state) are drawn through one junction box instead of as a grid of
+ * arrows. Throws if a state or event has no words. Pure.
+ */
+export function phaseChartOf(pathway: AnyStateMachine, phases: Readonly<Record<string, AnyStateMachine>>): PhaseChart {
+  const moves = phaseMovesOf(pathway, phases);
+  const nodes: PhaseNode[] = [];
+  for (const [key, node] of Object.entries(pathway.root.states)) {
+    if (phases[key]) {
+      const steps = Object.keys(node.states).map((s) => words(STEP_WORDS, s, 'step'));
+      nodes.push({ id: key, kind: 'phase', name: words(PHASE_WORDS, key, 'phase'), lines: [steps.slice(0, 3).join(', '), steps.slice(3, 6).join(', '), steps.slice(6).join(', ')].filter(Boolean) });
+    } else {
+      nodes.push({ id: key, kind: 'start', name: words(PHASE_WORDS, key, 'state'), lines: [] });
+    }
+  }
+  const technical = (ms: readonly PhaseMove[]) => unique(ms.map((m) => (m.guard ? `${m.event} [${m.guard}]` : m.event || 'always'))).join(', ');
+  const stepOf = (path: string) => words(STEP_WORDS, path.split('.').at(-1)!, 'step');
+  const edges: PhaseEdge[] = [];
+  for (const event of unique(moves.map((m) => m.event))) {
+    const group = moves.filter((m) => m.event === event);
+    const from = unique(group.map((m) => m.from));
+    const to = unique(group.map((m) => m.to));
+    const everyPair = from.length > 1 && to.length > 1 && group.length === from.length * to.length;
+    if (everyPair) {
+      const j = `${safeId(event || 'always')}_junction`;
+      const starts = unique(group.filter((m) => !phases[m.fromPhase]).map((m) => m.from));
+      const ends = unique(group.filter((m) => phases[m.fromPhase]).map((m) => stepOf(m.from)));
+      const when = [...starts.map((s) => `when ${stepOf(s)}`), ...(ends.length ? [`once a phase is ${orList(ends)}`] : [])];
+      nodes.push({
+        id: j,
+        kind: 'junction',
+        name: `${capitalise(words(EVENT_WORDS, event, 'event'))} for ${orList(unique(to.map((t) => words(PHASE_WORDS, t.split('.')[0]!, 'phase'))))}`,
+        lines: [when.join(', or ')],
+      });
+      for (const fromPhase of unique(group.map((m) => m.fromPhase))) {
+        const covers = group.filter((m) => m.fromPhase === fromPhase);
+        edges.push({ source: fromPhase, target: j, label: null, technical: technical(covers), covers });
+      }
+      for (const toPhase of unique(group.map((m) => m.toPhase))) {
+        const covers = group.filter((m) => m.toPhase === toPhase);
+        edges.push({ source: j, target: toPhase, label: null, technical: technical(covers), covers });
+      }
+      continue;
+    }
+    for (const pair of unique(group.map((m) => `${m.fromPhase}\u0000${m.toPhase}`))) {
+      const [source, target] = pair.split('\u0000') as [string, string];
+      const covers = group.filter((m) => m.fromPhase === source && m.toPhase === target);
+      const label =
+        source === target && LOOP_WORDS[event]
+          ? LOOP_WORDS[event]!
+          : `${words(EVENT_WORDS, event, 'event')}${phases[source] ? `\nonce ${orList(unique(covers.map((m) => stepOf(m.from))))}` : ''}`;
+      edges.push({ source, target, label, technical: technical(covers), covers });
+    }
+  }
+  const description = (pathway.root.description ?? pathway.config.description ?? null) as string | null;
+  const routes = Object.entries(ROUTES).map(([route, order]) => `${capitalise(route)} schools: ${order.map((p) => words(PHASE_WORDS, p, 'phase')).join(', ')}`);
+  return { id: pathway.id, description, routes, nodes, edges };
+}
+
+/**
+ * The phase-level chart as a Mermaid `stateDiagram-v2`, with the same boxes
+ * and arrows as toPhaseDot; the machine's event and guard names are kept as
+ * `%%` comments beside each arrow. Pure.
+ */
+export function toPhaseMermaid(chart: PhaseChart): string {
+  const lines = ['stateDiagram-v2'];
+  if (chart.description) lines.push(`  %% ${mermaidText(chart.description)}`);
+  for (const r of chart.routes) lines.push(`  %% ${mermaidText(r)}`);
+  const start = chart.nodes.find((n) => n.kind === 'start');
+  if (start) lines.push(`  [*] --> ${start.id}`);
+  for (const n of chart.nodes) lines.push(`  state "${mermaidText([n.name, ...n.lines].join(' - '))}" as ${n.id}`);
+  for (const e of chart.edges) {
+    lines.push(`  %% ${mermaidText(e.technical)}`);
+    lines.push(`  ${e.source} --> ${e.target}${e.label ? ` : ${mermaidText(e.label)}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A DOT HTML-like label: text escaped for it. */
+function htmlText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * The phase-level chart as Graphviz DOT, for A4 landscape: the way onto the
+ * pathway on top, the phases in one row below in their order, words on every
+ * box and arrow. `technical` adds the machine's event and guard names as
+ * tooltips (for engineers; never in the picture). Pure.
+ */
+export function toPhaseDot(chart: PhaseChart, options: { technical?: boolean } = {}): string {
+  const font = 'Arial';
+  const kind = new Map(chart.nodes.map((n) => [n.id, n.kind]));
+  // A junction spans the row of phases, so that every phase reaches it with a short straight line.
+  const phaseCount = chart.nodes.filter((n) => n.kind === 'phase').length;
+  const lines = [
+    `digraph ${dotText(chart.id)} {`,
+    `  graph [rankdir=TB, fontname="${font}", fontsize=22, labelloc=t, label=${dotText([chart.description ?? chart.id, ...chart.routes].join('\n'))}, nodesep=0.35, ranksep=0.9, pad=0.3, newrank=true];`,
+    `  node [fontname="${font}", fontsize=16, color="#0b0c0c", fontcolor="#0b0c0c", penwidth=1.5];`,
+    `  edge [fontname="${font}", fontsize=14, color="#505a5f", fontcolor="#0b0c0c", penwidth=1.5];`,
+  ];
+  for (const n of chart.nodes) {
+    const rows = [`<tr><td align="left"><b>${htmlText(n.name)}</b></td></tr>`, ...n.lines.map((l) => `<tr><td align="left"><font point-size="13" color="#505a5f">${htmlText(l)}</font></td></tr>`)];
+    const label = `<<table border="0" cellspacing="0" cellpadding="2">${rows.join('')}</table>>`;
+    const shape =
+      n.kind === 'phase'
+        ? 'shape=box, style="rounded,filled", fillcolor="#f3f2f1", margin="0.12,0.1"'
+        : n.kind === 'junction'
+          ? `shape=box, style="rounded", color="#1d70b8", penwidth=2, margin="0.12,0.08", width=${(phaseCount * 2.1).toFixed(1)}`
+          : 'shape=box, style=rounded, margin="0.12,0.08"';
+    lines.push(`  ${dotText(n.id)} [${shape}, label=${label}];`);
+  }
+  // Phases in one row; the start and the junctions above them.
+  const row = (k: PhaseNode['kind']) => chart.nodes.filter((n) => n.kind === k).map((n) => dotText(n.id)).join('; ');
+  lines.push(`  { rank=same; ${row('phase')}; }`);
+  if (chart.nodes.some((n) => n.kind !== 'phase')) lines.push(`  { rank=min; ${[row('start'), row('junction')].filter(Boolean).join('; ')}; }`);
+  for (const e of chart.edges) {
+    const attrs = [`label=${dotText(e.label ?? '')}`];
+    const toJunction = kind.get(e.target) === 'junction';
+    if (toJunction || kind.get(e.source) === 'junction') attrs.push('color="#1d70b8"');
+    // A phase feeding a junction above it: a dashed line up, not an arrow against the reading order.
+    if (toJunction && kind.get(e.source) === 'phase') attrs.push('dir=back', 'arrowtail=none', 'style=dashed', 'constraint=false', 'tailport=n');
+    if (kind.get(e.source) === 'junction') attrs.push('headport=n');
+    if (options.technical) attrs.push(`tooltip=${dotText(e.technical)}`);
+    lines.push(`  ${dotText(e.source)} -> ${dotText(e.target)} [${attrs.join(', ')}];`);
+  }
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The phase-level chart as SVG laid out by Graphviz, words only. Deterministic; loads WebAssembly Graphviz on first use. */
+export async function toPhaseSvg(chart: PhaseChart): Promise<string> {
+  const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
+  const graphviz = await Graphviz.load();
+  return graphviz.dot(toPhaseDot(chart), 'svg');
 }
