@@ -12,6 +12,8 @@ export type Access = 'public' | 'read' | 'write' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** A hub web page (web/): signed in by its session cookie, not by a bearer token. */
+    page?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -8,7 +8,7 @@
  * JSON (400/415) -> schemas (400) -> hub and rules in the service (403, 404,
  * 409, 422). Nothing is written unless every check passed.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type FastifyTypeProvider } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type FastifyTypeProvider } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
@@ -57,6 +57,10 @@ export interface ApiOptions {
   /** Fastify's logger option (default: off). */
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
+  /** Registers more routes on the same server before it is ready (the hub web pages). */
+  extend?: (app: FastifyInstance) => Promise<void>;
+  /** Answers an unknown route for a browser (it asked for HTML) with a page; return false to answer with JSON. */
+  notFoundPage?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
 
 /** Builds the API over a service (not yet listening). Not pure. */
@@ -72,15 +76,17 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   app.setValidatorCompiler(validatorCompiler as never);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}: see /docs for the API` });
+  app.setNotFoundHandler(async (request, reply) => {
+    if (options.notFoundPage && (await options.notFoundPage(request, reply))) return reply;
+    return reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}: see /docs for the API` });
   });
 
   // Token first (401), then role (403): before the body is even read.
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url;
-    // Unknown routes go on to the 404 handler; the documentation is public.
+    // Unknown routes go on to the 404 handler; the documentation is public; pages have their own sign-in.
     if (url === undefined || url === '/docs' || url.startsWith('/docs/')) return;
+    if (request.routeOptions.config?.page) return;
     // A route that declares nothing needs a signed-in caller: forgetting to declare never opens a door.
     const access: Access = request.routeOptions.config?.access ?? 'read';
     if (access === 'public') return;
@@ -118,6 +124,7 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   schoolRoutes(typed);
   cohortRoutes(typed);
   adminRoutes(typed);
+  if (options.extend) await options.extend(app);
   await app.ready();
   return app;
 }

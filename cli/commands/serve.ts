@@ -11,6 +11,7 @@ import { UsageError } from '../exit.js';
 import { dbOption } from '../../cli/support.js';
 import { openService } from '../../service/open.js';
 import { buildApi } from '../../api/server.js';
+import { notFoundPage, registerWeb, type WebOptions } from '../../web/plugin.js';
 import { cliOperator } from '../../service/context.js';
 import { addUser, hasUsers } from '../../service/users.js';
 import { startDigestJob } from '../../service/digest.js';
@@ -29,6 +30,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Mailbox folder when SMTP_URL is not set. */
   mailbox?: string;
+  /** Options of the hub web pages (tests shorten the session). */
+  web?: WebOptions;
   /** Where the startup lines go (default stdout). */
   say?: (line: string) => void;
 }
@@ -61,7 +64,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       say(`Seeded ${demo.schools.length} schools and ${demo.groups.length} work groups for ${demo.year} (${demo.events} events) in ${((Date.now() - t0) / 1000).toFixed(1)} s:`);
       for (const s of demo.schools) say(`  ${s.urn}  ${s.name}: ${s.story}`);
     }
-    const app = await buildApi(svc, { logger: o.log ? { level: 'info' } : false });
+    const app = await buildApi(svc, {
+      logger: o.log ? { level: 'info' } : false,
+      extend: (a) => registerWeb(a, svc, { ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}), ...o.web }),
+      notFoundPage,
+    });
     const address = await app.listen({ port: o.port, host: o.host });
     // Timers that fell due while the service was stopped fire now, before the first digest looks.
     await opened.embedded?.tick(svc.now());
@@ -69,11 +76,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const digest = startDigestJob(svc, { warn: (m) => logger.warn(m), info: (m) => logger.info(m) });
     // This week's digest, if due and not sent yet, goes before the service says it is up.
     await digest.check();
+    const pages = address.replace('://127.0.0.1:', '://localhost:');
     say(`Mastery Pathway hub service on ${address} (${opened.engine.kind} engine, ${opened.store.describe()})`);
+    say(`  Open ${pages} in your browser and sign in with the admin key below.`);
     say(`  API documentation: ${address}/docs`);
     if (firstToken) {
-      say(`  Admin token (shown this once; only its hash is kept): ${firstToken}`);
-      say(`  try: curl -H 'Authorization: Bearer ${firstToken}' ${address}/schools`);
+      say(`  Admin sign-in key (shown this once; only its hash is kept): ${firstToken}`);
+      say(`  API: curl -H 'Authorization: Bearer ${firstToken}' ${address}/schools`);
     } else {
       say('  Admin token: shown once, at the first start. Make another with: npx pathway users add --name "Your Name" --role admin');
     }

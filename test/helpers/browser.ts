@@ -1,0 +1,180 @@
+/**
+ * The harness for the page tests: the hub service as `npm start` runs it
+ * (demo hub seeded, on a simulated clock so the demo's dates are fixed),
+ * Debian's Chromium driven by playwright-core, axe-core on every page, and
+ * screenshots at 1280x800 under test-screenshots/ (kept out of git) for
+ * reviewers. A browser that cannot start FAILS the tests with how to fix it;
+ * they never skip. Not pure.
+ *
+ *   const web = useWebService();               // one server for the file
+ *   const browser = useBrowser();
+ *   it('...', async () => {
+ *     const page = await browser.page();
+ *     await signIn(page, web, web.adminToken);
+ *     await expectAccessible(page, 'hub board');
+ *   });
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer } from '../../cli/commands/serve.js';
+import { SimulatedClock } from '../../host/clock.js';
+import type { WebOptions } from '../../web/plugin.js';
+
+const require = createRequire(import.meta.url);
+
+/** The school-time "now" of every page test: a Tuesday in the autumn term of 2026/27. */
+export const WEB_NOW = '2026-11-10T09:00:00Z';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where screenshots go (in .gitignore). */
+export const SCREENSHOT_DIR = join(process.cwd(), 'test-screenshots');
+
+export interface WebService {
+  address: string;
+  /** The admin key printed at the first start. */
+  adminToken: string;
+  /** Makes a person through the API as the admin and returns their key. */
+  addUser(u: { name: string; role: 'hub_staff' | 'auditor' | 'admin'; hubs?: string[] }): Promise<string>;
+  /** The JSON API as the admin (for setting up and for checking what a page did). */
+  api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  mailbox: string;
+}
+
+/** Starts the service for this test file (before all) and stops it after. */
+export function useWebService(options: { web?: WebOptions; now?: string } = {}): WebService {
+  const dir = mkdtempSync(join(tmpdir(), 'pathway-web-'));
+  const state = { address: '', adminToken: '', close: async () => undefined as void };
+  const ws: WebService = {
+    get address() {
+      return state.address;
+    },
+    get adminToken() {
+      return state.adminToken;
+    },
+    mailbox: join(dir, 'mailbox'),
+    async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+      const r = await fetch(`${state.address}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${state.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await r.text();
+      return { status: r.status, body: (text ? JSON.parse(text) : null) as T };
+    },
+    async addUser(u) {
+      const r = await ws.api<{ token: string }>('POST', '/users', { name: u.name, role: u.role, hubs: u.hubs ?? [] });
+      if (r.status !== 201 && r.status !== 200) throw new Error(`could not add user ${u.name}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.token;
+    },
+  };
+  beforeAll(async () => {
+    const s = await startServer({
+      db: join(dir, 'db'),
+      port: 0,
+      host: '127.0.0.1',
+      demo: true,
+      clock: new SimulatedClock(options.now ?? WEB_NOW),
+      mailbox: ws.mailbox,
+      say: () => undefined,
+      ...(options.web ? { web: options.web } : {}),
+    });
+    state.address = s.address;
+    state.adminToken = s.firstToken ?? '';
+    state.close = s.close;
+  }, 120_000);
+  afterAll(async () => {
+    await state.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return ws;
+}
+
+export interface TestBrowser {
+  /** A new page in a fresh context (no cookies), 1280x800. */
+  page(): Promise<Page>;
+  /** The context of the last page (its cookies). */
+  context(): BrowserContext;
+}
+
+/** Launches Chromium for this test file. Fails with a clear message when it cannot. */
+export function useBrowser(): TestBrowser {
+  let browser: Browser | null = null;
+  let last: BrowserContext | null = null;
+  beforeAll(async () => {
+    try {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+    } catch (err) {
+      throw new Error(
+        `Chromium could not start from ${CHROMIUM} (${(err as Error).message.split('\n')[0]}). ` +
+          'Install it with "apt-get install -y chromium" (.ci/run does this), or set CHROMIUM_PATH to a Chromium binary.',
+      );
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async page() {
+      if (!browser) throw new Error('the browser did not start (see the error of beforeAll)');
+      last = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/London' });
+      return last.newPage();
+    },
+    context() {
+      if (!last) throw new Error('no page was opened yet');
+      return last;
+    },
+  };
+}
+
+/** Signs in on the sign-in page with `token`; ends on the page signed in to. */
+export async function signIn(page: Page, web: WebService, token: string, returnTo?: string): Promise<void> {
+  await page.goto(`${web.address}/sign-in${returnTo ? `?return=${encodeURIComponent(returnTo)}` : ''}`);
+  await page.getByLabel('Sign-in key').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('domcontentloaded');
+}
+
+let axeSource: string | null = null;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; html: string }[];
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // The page's CSP allows only its own scripts: inject through the DevTools protocol, which CSP does not govern.
+  await page.evaluate(axeSource);
+  const result = (await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return axe.run(document, { resultTypes: ['violations'] });
+  })) as { violations: AxeViolation[] };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Asserts 0 serious or critical axe violations, and saves a screenshot named `name`. */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  const v = await seriousViolations(page);
+  const described = v.map((x) => `${x.impact} ${x.id}: ${x.help} at ${x.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  expect(described, `axe on "${name}" (${page.url()})`).toEqual([]);
+}
+
+/** A full-page screenshot at 1280 wide under test-screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9-]+/gi, '-').toLowerCase()}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -1,0 +1,40 @@
+/**
+ * The pages' stylesheet and static files. GOV.UK Frontend is compiled from its
+ * Sass with Arial instead of GDS Transport (that typeface is only for services
+ * on GOV.UK) and our few additions; the result is cached on disk by the
+ * package version so a restart costs nothing. Not pure (file I/O).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The folder holding govuk-frontend's `dist/` (for Nunjucks macros and assets). */
+export const GOVUK_DIST = join(dirname(require.resolve('govuk-frontend/package.json')), 'dist');
+/** GOV.UK Frontend's fonts and images, served at /assets. */
+export const GOVUK_ASSETS = join(GOVUK_DIST, 'govuk', 'assets');
+/** Our own small files (the init script), served at /static. */
+export const OWN_ASSETS = join(here, 'assets');
+
+/** The compiled stylesheet: from the disk cache, else compiled with sass (about 1 s). Not pure. */
+export async function stylesheet(): Promise<string> {
+  const own = await readFile(join(here, 'styles', 'app.scss'), 'utf8');
+  const version = (require('govuk-frontend/package.json') as { version: string }).version;
+  const key = createHash('sha256').update(version).update(own).digest('hex').slice(0, 16);
+  const cacheDir = join(here, '..', 'node_modules', '.cache', 'mastery-pathway');
+  const cached = join(cacheDir, `app-${key}.css`);
+  try {
+    return await readFile(cached, 'utf8');
+  } catch {
+    // Not compiled yet for this version of the styles.
+  }
+  const sass = await import('sass');
+  const css = sass.compileString(own, { loadPaths: [join(dirname(require.resolve('govuk-frontend/package.json')), '..')], style: 'compressed', quietDeps: true }).css;
+  await mkdir(cacheDir, { recursive: true });
+  await writeFile(cached, css);
+  return css;
+}
