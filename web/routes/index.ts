@@ -4,9 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Service } from '../../service/context.js';
+import { boardRoutes } from './board.js';
+import { groupRoutes } from './groups.js';
+import { applicationRoutes } from './applications.js';
+import { auditRoutes } from './audit.js';
 
 /** Registers every area's pages. Not pure. */
 export async function pageRoutes(app: FastifyInstance, svc: Service): Promise<void> {
-  void app;
-  void svc;
+  await boardRoutes(app, svc);
+  await groupRoutes(app, svc);
+  await applicationRoutes(app, svc);
+  await auditRoutes(app, svc);
 }
