@@ -388,7 +388,7 @@ export function phaseChartOf(pathway: AnyStateMachine, phases: Readonly<Record<s
   for (const [key, node] of Object.entries(pathway.root.states)) {
     if (phases[key]) {
       const steps = Object.keys(node.states).map((s) => words(STEP_WORDS, s, 'step'));
-      nodes.push({ id: key, kind: 'phase', name: words(PHASE_WORDS, key, 'phase'), lines: [steps.slice(0, 3).join(', '), steps.slice(3, 6).join(', '), steps.slice(6).join(', ')].filter(Boolean) });
+      nodes.push({ id: key, kind: 'phase', name: words(PHASE_WORDS, key, 'phase'), lines: steps });
     } else {
       nodes.push({ id: key, kind: 'start', name: words(PHASE_WORDS, key, 'state'), lines: [] });
     }
@@ -402,7 +402,7 @@ export function phaseChartOf(pathway: AnyStateMachine, phases: Readonly<Record<s
     const to = unique(group.map((m) => m.to));
     const everyPair = from.length > 1 && to.length > 1 && group.length === from.length * to.length;
     if (everyPair) {
-      const j = `${safeId(event || 'always')}_junction`;
+      const j = `junction_${nodes.filter((n) => n.kind === 'junction').length + 1}`;
       const starts = unique(group.filter((m) => !phases[m.fromPhase]).map((m) => m.from));
       const ends = unique(group.filter((m) => phases[m.fromPhase]).map((m) => stepOf(m.from)));
       const when = [...starts.map((s) => `when ${stepOf(s)}`), ...(ends.length ? [`once a phase is ${orList(ends)}`] : [])];
@@ -485,14 +485,13 @@ export function toPhaseDot(chart: PhaseChart, options: { technical?: boolean } =
       n.kind === 'phase'
         ? 'shape=box, style="rounded,filled", fillcolor="#f3f2f1", margin="0.12,0.1"'
         : n.kind === 'junction'
-          ? `shape=box, style="rounded", color="#1d70b8", penwidth=2, margin="0.12,0.08", width=${(phaseCount * 2.1).toFixed(1)}`
+          ? `shape=box, style="rounded", color="#1d70b8", penwidth=2, margin="0.12,0.08", width=${(phaseCount * 1.6).toFixed(1)}`
           : 'shape=box, style=rounded, margin="0.12,0.08"';
     lines.push(`  ${dotText(n.id)} [${shape}, label=${label}];`);
   }
-  // Phases in one row; the start and the junctions above them.
+  // Phases in one row; the start and the junctions above them (their arrows rank them).
   const row = (k: PhaseNode['kind']) => chart.nodes.filter((n) => n.kind === k).map((n) => dotText(n.id)).join('; ');
   lines.push(`  { rank=same; ${row('phase')}; }`);
-  if (chart.nodes.some((n) => n.kind !== 'phase')) lines.push(`  { rank=min; ${[row('start'), row('junction')].filter(Boolean).join('; ')}; }`);
   for (const e of chart.edges) {
     const attrs = [`label=${dotText(e.label ?? '')}`];
     const toJunction = kind.get(e.target) === 'junction';
