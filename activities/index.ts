@@ -9,16 +9,24 @@ import type { Db } from '../store/db.js';
 import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
-import { recordSentMessage, sentMessage } from '../store/messages.js';
+import { recordMailProblem, recordSentMessage, schoolContact, sentMessage } from '../store/messages.js';
+import { getGroup } from '../store/ops/groups.js';
+import { hubLeadFor } from '../store/ops/hub-contacts.js';
+import { serviceKey } from '../store/ops/keys.js';
+import { SCHOOL_LINK_DAYS, schoolLinkUrl, signSchoolLink } from '../domain/school-link.js';
 import { recordEvaluationRequest } from '../store/evaluations.js';
 import { VersionConflictError } from '../domain/errors.js';
-import type { Notify, Recipient } from '../machines/effects.js';
-import { render } from './mail/templates.js';
+import { findHub } from '../domain/catalogue/hubs.js';
+import { z } from 'zod';
+import type { MessageData, Notify, Recipient } from '../machines/effects.js';
+import { publicUrl, renderMessage, templateFor, type Audience, type RenderContext } from './mail/render.js';
+import { whyNotSend } from './mail/timeliness.js';
 import type { Mailer } from './mail/mailer.js';
 import type { PathwayActivities, RecordEventInput } from './types.js';
 
 export type { PathwayActivities, RecordEventInput } from './types.js';
-export { createMailer, type Mailer } from './mail/mailer.js';
+export { createMailer, noMailer, type Mailer } from './mail/mailer.js';
+export { renderMessage, MESSAGE_KINDS, type RenderedMessage, type RenderContext } from './mail/render.js';
 
 export interface HubLead {
   name: string;
@@ -28,10 +36,45 @@ export interface HubLead {
 export interface ActivityDeps {
   db: Db;
   mailer: Mailer;
-  /** Who leads a hub's programme (escalations, digests). Default: "<hub> Maths Hub lead" at lead@<hub>.mathshub.invalid. */
+  /** Who leads a hub's programme (escalations, Reply-To of every message). Default: the hub's contact (store/ops/hub-contacts.ts). */
   hubLead?: (hubId: string) => Promise<HubLead | null>;
-  /** School time now, for ledger and message timestamps (the embedded simulated clock); default: the database clock. */
+  /** School time now, for ledger and message timestamps (the embedded simulated clock); default: the database clock (messages: the system clock). */
   now?: () => string | undefined;
+  /** The public base URL of links in messages; default PUBLIC_URL, else http://localhost:3000. */
+  publicUrl?: string;
+}
+
+/** A part of a notify effect for one kind of reader. */
+interface Part {
+  key: string;
+  audience: Audience;
+  template: string;
+  to: { role: Recipient; name: string; email: string }[];
+}
+
+/** Why an address cannot be mailed, or null when it can. Pure. */
+export function addressProblem(role: Recipient, email: string | undefined | null): string | null {
+  const who = role === 'headteacher' ? 'the headteacher' : role === 'headOfDepartment' ? 'the head of department' : role === 'hubLead' ? 'the hub lead' : 'a teacher';
+  if (!email || email.trim() === '') return `${who} has no email address`;
+  if (!z.email().safeParse(email.trim()).success) return `${who}'s email address "${email}" is not a valid address`;
+  // RFC 2606: nothing sent to .invalid is ever delivered.
+  if (/\.invalid$/i.test(email.trim())) return `${who}'s email address "${email}" is a placeholder that cannot receive mail`;
+  return null;
+}
+
+/**
+ * The parts of a notify effect: what is asked of the school goes to the
+ * school's people, the escalation to the hub lead, as separate messages.
+ * When both are asked for, the hub lead's key gets ":hub". Pure.
+ */
+export function partsOf(effect: Pick<Notify, 'key' | 'template' | 'to' | 'recipients'>, hubLead: HubLead): Part[] {
+  const school = effect.recipients.filter((r) => r.role !== 'hubLead');
+  const wantsSchool = effect.to.some((r) => r !== 'hubLead');
+  const wantsHub = effect.to.includes('hubLead');
+  const parts: Part[] = [];
+  if (wantsSchool) parts.push({ key: effect.key, audience: 'school', template: templateFor(effect.template, 'school'), to: school });
+  if (wantsHub) parts.push({ key: wantsSchool ? `${effect.key}:hub` : effect.key, audience: 'hub', template: templateFor(effect.template, 'hub'), to: [{ role: 'hubLead', ...hubLead }] });
+  return parts;
 }
 
 /** The hub lead address used when no hub contact is stored. Pure. */
@@ -39,6 +82,12 @@ export function defaultHubLead(hub: string): HubLead {
   // The hub may come as a name ("East Midlands East") or an id; an address needs the id form.
   const id = hub.toLowerCase().replace(/\bmaths hub\b/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown-hub';
   return { name: `${hub || 'Maths Hub'} lead`, email: process.env.HUB_LEAD_EMAIL ?? `lead@${id}.mathshub.invalid` };
+}
+
+function renderHubName(data: MessageData): string {
+  const hub = typeof data.hub === 'string' ? data.hub : '';
+  const found = hub ? findHub(hub) : undefined;
+  return found?.name ?? (hub ? (/maths hub$/i.test(hub) ? hub : `${hub} Maths Hub`) : 'Maths Hub');
 }
 
 /** Bad effect data: retrying cannot help (Temporal: non-retryable). */
@@ -50,31 +99,100 @@ export class BadEffectError extends Error {
 export function createActivities(deps: ActivityDeps): PathwayActivities {
   const { db, mailer } = deps;
   const now = () => deps.now?.();
-  const hubLead = deps.hubLead ?? (async (hub: string) => defaultHubLead(hub));
+  const hubLead = deps.hubLead ?? (async (hub: string) => {
+    const c = await hubLeadFor(db, hub);
+    return { name: c.name, email: c.email };
+  });
 
-  async function addressesOf(to: Recipient[], recipients: Notify['recipients'], hub: string): Promise<{ name: string; email: string }[]> {
-    const out = recipients.map((r) => ({ name: r.name, email: r.email }));
-    if (to.includes('hubLead')) out.push((await hubLead(hub)) ?? defaultHubLead(hub));
-    const seen = new Set<string>();
-    return out.filter((r) => (seen.has(r.email.toLowerCase()) ? false : (seen.add(r.email.toLowerCase()), true)));
+  const messageNow = () => now() ?? new Date().toISOString();
+  const base = deps.publicUrl ?? publicUrl();
+  const leadOf = async (hub: string): Promise<HubLead> => (await hubLead(hub)) ?? defaultHubLead(hub);
+
+  async function contextFor(urn: string, data: MessageData, audience: Audience, at: string, lead: HubLead): Promise<RenderContext> {
+    const groupId = typeof data.groupId === 'string' ? data.groupId : null;
+    const group = groupId ? await getGroup(db, groupId) : null;
+    let schoolLink: string | null = null;
+    if (audience === 'school') {
+      const key = await serviceKey(db, 'school-links');
+      const expiresAt = new Date(Date.parse(at) + SCHOOL_LINK_DAYS * 86_400_000).toISOString();
+      schoolLink = schoolLinkUrl(base, signSchoolLink(key, { urn, expiresAt }));
+    }
+    return { now: at, publicUrl: base, schoolLink, hubLead: lead, group: group ? { name: group.name, lead: group.lead } : null };
   }
 
-  async function send(key: string, urn: string, template: string, to: { name: string; email: string }[], data: Notify['data']): Promise<{ sent: boolean; messageId: string | null }> {
-    if (await sentMessage(db, key)) return { sent: false, messageId: null };
-    const message = render({ template, data });
+  /** Sends one part once: skipped when too late, held as a problem when the school's address is missing or invalid. */
+  async function deliver(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>, part: Part, lead: HubLead): Promise<{ sent: boolean; messageId: string | null }> {
+    if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
+    const at = messageNow();
+    const late = whyNotSend(part.template, effect.data, at);
+    if (late) {
+      const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: part.to.map((t) => t.email).filter((e) => e), subject: '', transport: 'none (not sent)', sentAt: now(), status: 'skipped', note: late });
+      return { sent: recorded, messageId: null };
+    }
+    let to = part.to;
+    if (part.audience === 'school') {
+      // A hub's corrected headteacher address wins over the one on the application.
+      const fixed = await schoolContact(db, effect.urn);
+      if (fixed) to = to.map((r) => (r.role === 'headteacher' ? { ...r, name: fixed.name, email: fixed.email } : r));
+      const bad = to.map((r) => ({ r, problem: addressProblem(r.role, r.email) })).filter((x) => x.problem !== null);
+      if (bad.length > 0) {
+        to = to.filter((r) => !bad.some((b) => b.r === r));
+        const held = bad.filter((b) => b.r.role === 'headteacher');
+        if (held.length > 0) {
+          // Kept to send once the hub corrects the address (store/messages.ts setSchoolContact).
+          await recordMailProblem(db, {
+            key: part.key,
+            urn: effect.urn,
+            hub: String(effect.data.hub ?? ''),
+            template: part.template,
+            problem: held.map((b) => b.problem).join('; '),
+            effect: { ...effect, type: 'notify', key: part.key, to: ['headteacher'], recipients: held.map((b) => b.r) },
+            ...(now() ? { recordedAt: now() } : {}),
+          });
+        }
+        if (to.length === 0) return { sent: false, messageId: null };
+      }
+    }
+    const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, effect.data, part.audience, at, lead));
     let messageId: string | null = null;
-    if (to.length > 0) messageId = (await mailer.send({ key, to, ...message })).messageId;
+    if (to.length > 0) {
+      messageId = (
+        await mailer.send({
+          key: part.key,
+          to: to.map((t) => ({ name: t.name, email: t.email })),
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          replyTo: lead,
+          fromName: renderHubName(effect.data),
+          ...(message.ics ? { ics: message.ics } : {}),
+        })
+      ).messageId;
+    }
     const recorded = await recordSentMessage(db, {
-      key,
-      urn,
-      template,
+      key: part.key,
+      urn: effect.urn,
+      template: part.template,
       recipients: to.map((t) => t.email),
       subject: message.subject,
       body: message.text,
+      html: message.html,
       transport: to.length > 0 ? mailer.transport : 'none (no recipients)',
       sentAt: now(),
+      ...(to.length === 0 ? { status: 'skipped' as const, note: 'not sent: nobody to send it to' } : {}),
     });
     return { sent: recorded, messageId };
+  }
+
+  async function sendAll(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>): Promise<{ sent: boolean; messageId: string | null }> {
+    const lead = await leadOf(String(effect.data.hub ?? ''));
+    let first: { sent: boolean; messageId: string | null } | null = null;
+    for (const part of partsOf(effect, lead)) {
+      const r = await deliver(effect, part, lead);
+      first ??= r;
+      if (r.sent && !first.sent) first = r;
+    }
+    return first ?? { sent: false, messageId: null };
   }
 
   return {
@@ -109,8 +227,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
 
     async notify(effect) {
       if (!effect.key || !effect.template) throw new BadEffectError(`notify effect needs a key and a template, got ${JSON.stringify({ key: effect.key, template: effect.template })}`);
-      const to = await addressesOf(effect.to, effect.recipients, String(effect.data.hub ?? ''));
-      return send(effect.key, effect.urn, effect.template, to, effect.data);
+      return sendAll(effect);
     },
 
     async releaseFunding(effect) {
@@ -136,7 +253,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
         dueBy: effect.dueBy,
         requestedAt: now(),
       });
-      await send(`${effect.key}:email`, effect.urn, 'evaluation-request', effect.recipients.map((r) => ({ name: r.name, email: r.email })), effect.data);
+      await sendAll({ key: `${effect.key}:email`, urn: effect.urn, kind: 'reminder', template: 'evaluation-request', to: ['headteacher', 'teachers'], recipients: effect.recipients, data: effect.data });
       return { created };
     },
   };

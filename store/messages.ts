@@ -1,9 +1,16 @@
 /**
- * The record of emails sent, one row per notify effect key: an activity checks
- * it before sending and writes it after, so a retried effect sends once. Not pure.
+ * The record of emails, one row per message key: an activity checks it before
+ * sending and writes it after, so a retried effect sends once. A message not
+ * sent because it came too late is kept as 'skipped' with the reason. Also the
+ * problems that stop a message reaching a school (mail_problems) and the
+ * corrected headteacher addresses (school_contacts); migration 015. Not pure.
  */
 import type { Db } from './db.js';
 import { Checks } from './input.js';
+import { enqueue } from './outbox.js';
+import { findHub } from '../domain/catalogue/hubs.js';
+
+export type MessageStatus = 'sent' | 'skipped';
 
 export interface SentMessageInput {
   /** The notify effect's idempotency key. */
@@ -18,6 +25,10 @@ export interface SentMessageInput {
   transport: string;
   /** ISO instant with offset; default: now (database clock). */
   sentAt?: string;
+  /** Default 'sent'. A skipped message went to nobody; `note` says why. */
+  status?: MessageStatus;
+  note?: string;
+  html?: string;
 }
 
 export interface SentMessage {
@@ -29,6 +40,8 @@ export interface SentMessage {
   body: string | null;
   transport: string;
   sentAt: string;
+  status: MessageStatus;
+  note: string | null;
 }
 
 interface MessageRow {
@@ -40,9 +53,11 @@ interface MessageRow {
   body: string | null;
   transport: string;
   sent_at: string;
+  status: MessageStatus;
+  note: string | null;
 }
 
-const COLUMNS = 'key, urn, template, recipients, subject, body, transport, sent_at';
+const COLUMNS = 'key, urn, template, recipients, subject, body, transport, sent_at, status, note';
 
 const toMessage = (r: MessageRow): SentMessage => ({
   key: r.key,
@@ -53,26 +68,32 @@ const toMessage = (r: MessageRow): SentMessage => ({
   body: r.body,
   transport: r.transport,
   sentAt: r.sent_at,
+  status: r.status,
+  note: r.note,
 });
 
-/** Records a sent email unless its key is there already. True if it was new. Not pure. */
+/** Records a sent (or skipped) email unless its key is there already. True if it was new. Not pure. */
 export async function recordSentMessage(db: Db, input: SentMessageInput): Promise<boolean> {
   const c = new Checks('sent message');
   c.text('key', input.key);
   c.text('urn', input.urn);
   c.text('template', input.template);
-  if (!Array.isArray(input.recipients) || input.recipients.length === 0 || input.recipients.some((r) => typeof r !== 'string' || r.trim() === '')) {
-    c.add('recipients', 'must be a non-empty list of addresses', Array.isArray(input.recipients) ? input.recipients.join(', ') : input.recipients);
+  const status = input.status ?? 'sent';
+  if (status !== 'sent' && status !== 'skipped') c.add('status', 'must be "sent" or "skipped"', status);
+  // A skipped message may have had nobody to go to; a sent one went to someone.
+  if (!Array.isArray(input.recipients) || (status === 'sent' && input.recipients.length === 0) || input.recipients.some((r) => typeof r !== 'string' || r.trim() === '')) {
+    c.add('recipients', status === 'sent' ? 'must be a non-empty list of addresses' : 'must be a list of addresses', Array.isArray(input.recipients) ? input.recipients.join(', ') : input.recipients);
   }
+  if (status === 'skipped' && !input.note?.trim()) c.add('note', 'must say why a skipped message was not sent', input.note);
   if (typeof input.subject !== 'string') c.add('subject', 'must be a string', input.subject);
   c.text('transport', input.transport);
   const sentAt = input.sentAt === undefined ? null : c.instant('sentAt', input.sentAt);
   c.done();
   const r = await db.query(
-    `INSERT INTO sent_messages (key, urn, template, recipients, subject, body, transport, sent_at)
-     VALUES ($1, $2, $3, $4::text[], $5, $6, $7, coalesce($8::timestamptz, now()))
+    `INSERT INTO sent_messages (key, urn, template, recipients, subject, body, transport, sent_at, status, note, html)
+     VALUES ($1, $2, $3, $4::text[], $5, $6, $7, coalesce($8::timestamptz, now()), $9, $10, $11)
      ON CONFLICT (key) DO NOTHING`,
-    [input.key, input.urn, input.template, input.recipients, input.subject, input.body ?? null, input.transport, sentAt],
+    [input.key, input.urn, input.template, input.recipients, input.subject, input.body ?? null, input.transport, sentAt, status, input.note ?? null, input.html ?? null],
   );
   return r.rowCount > 0;
 }
@@ -84,11 +105,99 @@ export async function sentMessage(db: Db, key: string): Promise<SentMessage | nu
   return row ? toMessage(row) : null;
 }
 
-/** Sent emails, for one school or all, oldest first. Not pure. */
-export async function sentMessages(db: Db, filter: { urn?: string } = {}): Promise<SentMessage[]> {
+/**
+ * Emails recorded, for one school or all, oldest first: sent ones and (with
+ * `status`) skipped ones; a school's message history is this list. Not pure.
+ */
+export async function sentMessages(db: Db, filter: { urn?: string; status?: MessageStatus } = {}): Promise<SentMessage[]> {
   const r = await db.query<MessageRow>(
-    `SELECT ${COLUMNS} FROM sent_messages WHERE ($1::text IS NULL OR urn = $1) ORDER BY sent_at, key`,
-    [filter.urn ?? null],
+    `SELECT ${COLUMNS} FROM sent_messages WHERE ($1::text IS NULL OR urn = $1) AND ($2::text IS NULL OR status = $2) ORDER BY sent_at, key`,
+    [filter.urn ?? null, filter.status ?? null],
   );
   return r.rows.map(toMessage);
+}
+
+/** A message that could not reach its reader, as the hub board and the digest show it. */
+export interface MailProblem {
+  urn: string;
+  /** The message's key. */
+  key: string;
+  template: string;
+  /** In plain words, e.g. "the headteacher has no email address". */
+  problem: string;
+  recordedAt: string;
+}
+
+const hubIdOf = (hub: string): string => findHub(hub)?.id ?? hub;
+
+/**
+ * Records that message `key` could not reach a school's reader, keeping the
+ * notify effect (`effect`, with the recipients it was for) to send once the
+ * address is fixed. Once per key. Not pure.
+ */
+export async function recordMailProblem(db: Db, p: { key: string; urn: string; hub: string; template: string; problem: string; effect: unknown; recordedAt?: string }): Promise<boolean> {
+  const c = new Checks('mail problem');
+  c.text('key', p.key);
+  c.text('urn', p.urn);
+  c.text('template', p.template);
+  c.text('problem', p.problem);
+  const effect = c.json('effect', p.effect);
+  const at = p.recordedAt === undefined ? null : c.instant('recordedAt', p.recordedAt);
+  c.done();
+  const r = await db.query(
+    `INSERT INTO mail_problems (key, urn, hub, template, problem, effect, recorded_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, coalesce($7::timestamptz, now()))
+     ON CONFLICT (key) DO NOTHING`,
+    [p.key, p.urn, hubIdOf(p.hub), p.template, p.problem, effect, at],
+  );
+  return r.rowCount > 0;
+}
+
+/**
+ * Open mail problems (not yet resolved by a corrected address), for some
+ * schools and/or one hub (id or name), oldest first. Not pure.
+ */
+export async function mailProblems(db: Db, filter: { urns?: string[]; hub?: string } = {}): Promise<MailProblem[]> {
+  const r = await db.query<{ urn: string; key: string; template: string; problem: string; recorded_at: string }>(
+    `SELECT urn, key, template, problem, recorded_at FROM mail_problems
+      WHERE resolved_at IS NULL AND ($1::text[] IS NULL OR urn = ANY($1::text[])) AND ($2::text IS NULL OR hub = $2)
+      ORDER BY recorded_at, key`,
+    [filter.urns ?? null, filter.hub === undefined ? null : hubIdOf(filter.hub)],
+  );
+  return r.rows.map((x) => ({ urn: x.urn, key: x.key, template: x.template, problem: x.problem, recordedAt: new Date(x.recorded_at).toISOString() }));
+}
+
+/** A school's corrected headteacher address, or null. Not pure. */
+export async function schoolContact(db: Db, urn: string): Promise<{ name: string; email: string } | null> {
+  const r = await db.query<{ name: string; email: string }>("SELECT name, email FROM school_contacts WHERE urn = $1 AND role = 'headteacher'", [urn]);
+  return r.rows[0] ?? null;
+}
+
+/**
+ * Sets a school's headteacher address (a hub's correction) and queues again,
+ * in the outbox, every message held by a problem for that school: each goes
+ * out to the new address, unless by then it is too late (the activity checks).
+ * One transaction. Returns how many were queued. Not pure.
+ */
+export async function setSchoolContact(db: Db, c: { urn: string; name: string; email: string; updatedBy: string; at?: string }): Promise<{ requeued: number }> {
+  const checks = new Checks('school contact');
+  checks.text('urn', c.urn);
+  checks.text('name', c.name);
+  checks.text('updatedBy', c.updatedBy);
+  if (typeof c.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c.email)) checks.add('email', 'must be an email address', c.email);
+  const at = c.at === undefined ? undefined : checks.instant('at', c.at);
+  checks.done();
+  return db.tx(async (tx) => {
+    await tx.query(
+      `INSERT INTO school_contacts (urn, role, name, email, updated_by) VALUES ($1, 'headteacher', $2, $3, $4)
+       ON CONFLICT (urn, role) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+      [c.urn, c.name, c.email, c.updatedBy],
+    );
+    const open = await tx.query<{ key: string; effect: unknown }>('SELECT key, effect FROM mail_problems WHERE urn = $1 AND resolved_at IS NULL ORDER BY recorded_at, key FOR UPDATE', [c.urn]);
+    for (const p of open.rows) {
+      const effect = { ...(p.effect as Record<string, unknown>), key: `${p.key}:to-corrected-address` };
+      await enqueue(tx, { key: effect.key as string, urn: c.urn, type: 'notify', payload: effect, ...(at ? { notBefore: at } : {}) });
+    }
+    await tx.query(`UPDATE mail_problems SET resolved_at = coalesce($2::timestamptz, now()), resolution = 'address corrected; message queued again' WHERE urn = $1 AND resolved_at IS NULL`, [c.urn, at ?? null]);
+    return { requeued: open.rows.length };
+  });
 }

@@ -26,6 +26,8 @@ export interface ReceivedMail {
   key: string;
   /** The body, quoted-printable decoded. */
   text: string;
+  /** The Reply-To header. */
+  replyTo: string;
 }
 
 export interface SmtpSink {
@@ -51,8 +53,9 @@ function parse(raw: string, envelope: { from: string; to: string[] }): ReceivedM
   const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
   const body = raw.slice(split + 4);
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
-  const qp = /quoted-printable/i.test(header('Content-Transfer-Encoding'));
-  return { from: envelope.from, to: envelope.to, subject: decodeWords(header('Subject')), key: header('X-Pathway-Key'), text: qp ? decodeQuotedPrintable(body) : body };
+  // A multipart message (text, HTML, calendar) has its parts quoted-printable: decode the body as a whole.
+  const qp = /quoted-printable/i.test(header('Content-Transfer-Encoding')) || /^Content-Transfer-Encoding:\s*quoted-printable/im.test(body);
+  return { from: envelope.from, to: envelope.to, subject: decodeWords(header('Subject')), key: header('X-Pathway-Key'), replyTo: decodeWords(header('Reply-To')), text: qp ? decodeQuotedPrintable(body) : body };
 }
 
 /** Starts an SMTP server on a free loopback port that accepts every message (no TLS, no auth). */

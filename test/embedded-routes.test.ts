@@ -9,7 +9,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../host/embedded.js';
 import { SimulatedClock } from '../host/clock.js';
@@ -94,11 +94,12 @@ describe.each(dbTargets())('embedded host: whole routes on $name', (target) => {
   let engine: EmbeddedEngine;
   let mailbox: string;
 
-  beforeAll(async () => {
+  // Each route has its own school clock from 2018: a clock left in 2025 by the first would make the second's 2020 reminders late (and skipped).
+  beforeEach(async () => {
     mailbox = mkdtempSync(join(tmpdir(), 'pathway-routes-mail-'));
     engine = await createEmbeddedEngine({ store: storeOf(t.db), clock: new SimulatedClock('2018-09-01T00:00:00Z'), mailbox });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await engine?.close();
     rmSync(mailbox, { recursive: true, force: true });
   });

@@ -79,7 +79,9 @@ describe.each(dbTargets())('reminders, escalations and the hub digest over SMTP 
     const escalations = mail().filter((m) => m.key.includes(`:unrecorded:${second.id}`));
     expect(escalations.map((m) => m.key.split(':')[0])).toEqual([x]);
     expect(escalations[0]!.to).toEqual([`lead@${HUB_A}.mathshub.invalid`]);
-    expect(escalations[0]!.subject).toMatch(/^Escalation: attendance not recorded for Tynebridge School 41/);
+    expect(escalations[0]!.subject).toMatch(/^Escalation: attendance not recorded for Tynebridge School 41, Work Group meeting \d+ of \d+ on \w{3} \d{1,2} \w{3}, \d{2}:\d{2}–\d{2}:\d{2}$/);
+    expect(escalations[0]!.text).toContain(`http://localhost:3000/hub/schools/${x}`);
+    expect(escalations[0]!.text).not.toMatch(/pathway |GET \//);
     expect((await h.call('GET', `/schools/${x}`, { as: 'auditorA' })).body.summary.overdue).toBe(true);
     expect((await h.call('GET', `/schools/${y}`, { as: 'auditorA' })).body.summary.overdue).toBe(false);
   });
@@ -88,11 +90,20 @@ describe.each(dbTargets())('reminders, escalations and the hub digest over SMTP 
     expect((await h.call('PUT', `/hubs/${HUB_A}/contact`, { as: 'admin', body: { name: 'Gina Lead', email: 'gina@greatnorth.example' } })).status).toBe(200);
     const third = sessions[2]!;
     await h.engine.tick(plus(third.at, { hours: 3 }));
-    // School y sent nobody: a missed meeting, escalated at once to the hub lead and the headteacher.
+    // School y sent nobody: a missed meeting, escalated at once to the hub lead and told to the headteacher, in separate messages.
     expect((await h.call('POST', `/schools/${y}/attendance`, { as: 'staffA', body: { sessionId: third.id, teachersPresent: 0 } })).status).toBe(200);
     const missed = mail().filter((m) => m.key.includes(`:missed:${third.id}`));
-    expect(missed).toHaveLength(1);
-    expect(missed[0]!.to.sort()).toEqual(['gina@greatnorth.example', forms[1]!.school.headteacher.email].sort());
+    expect(missed).toHaveLength(2);
+    const toHub = missed.find((m) => m.to.includes('gina@greatnorth.example'))!;
+    const toSchool = missed.find((m) => m.to.includes(forms[1]!.school.headteacher.email))!;
+    expect(toHub.to).toEqual(['gina@greatnorth.example']);
+    expect(toSchool.to).toEqual([forms[1]!.school.headteacher.email]);
+    expect(toHub.subject).toMatch(/^Escalation: Tynebridge School 42 missed Work Group meeting \d of \d on /);
+    expect(toHub.text).toContain(`/hub/schools/${y}`);
+    expect(toSchool.subject).toMatch(/^Maths Hub: we missed Tynebridge School 42 at Work Group meeting \d of \d$/);
+    expect(toSchool.text).not.toMatch(/follow up with the school/i);
+    // Every message answers to the hub's contact.
+    expect(toSchool.replyTo).toContain('gina@greatnorth.example');
   });
 
   it("the weekly digest lists the hub's overdue schools to its lead, once a week however often the job runs", async () => {

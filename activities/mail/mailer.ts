@@ -14,10 +14,18 @@ export interface OutgoingMessage {
   to: { name: string; email: string }[];
   subject: string;
   text: string;
+  /** The HTML part (the text part stays the plain alternative). */
+  html?: string;
+  /** Where replies go: the hub's contact. */
+  replyTo?: { name: string; email: string };
+  /** The sender's display name (e.g. the hub's name); the address stays the configured one. */
+  fromName?: string;
+  /** A calendar invite: sent as a text/calendar alternative and as an .ics attachment. */
+  ics?: { method: string; content: string; filename: string };
 }
 
 export interface Mailer {
-  readonly transport: 'smtp' | 'mailbox';
+  readonly transport: 'smtp' | 'mailbox' | 'none';
   send(message: OutgoingMessage): Promise<{ messageId: string; duplicate: boolean }>;
   describe(): string;
   close(): Promise<void>;
@@ -42,12 +50,32 @@ export interface MailerOptions {
   from?: string;
 }
 
-/** A mailer from options, else from SMTP_URL, else a mailbox folder (./mailbox). */
+/** A mailer from options, else from SMTP_URL, else a mailbox folder (options.mailboxDir, else MAILBOX_DIR, else ./mailbox). */
 export function createMailer(options: MailerOptions = {}): Mailer {
   const smtpUrl = options.smtpUrl ?? process.env.SMTP_URL;
   const from = options.from ?? process.env.MAIL_FROM ?? DEFAULT_FROM;
   if (smtpUrl) return smtpMailer(smtpUrl, from);
   return mailboxMailer(resolve(options.mailboxDir ?? process.env.MAILBOX_DIR ?? 'mailbox'), from);
+}
+
+/** The address of a "Name <address>" sender. Pure. */
+function addressOf(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();
+}
+
+/** What nodemailer sends for a message (both transports build it the same way). Pure. */
+function mailOf(m: OutgoingMessage, from: string) {
+  return {
+    from: m.fromName ? { name: m.fromName, address: addressOf(from) } : from,
+    to: m.to.map((t) => ({ name: t.name, address: t.email })),
+    ...(m.replyTo ? { replyTo: { name: m.replyTo.name, address: m.replyTo.email } } : {}),
+    subject: m.subject,
+    text: m.text,
+    ...(m.html ? { html: m.html } : {}),
+    ...(m.ics ? { icalEvent: { method: m.ics.method, content: m.ics.content, filename: m.ics.filename } } : {}),
+    messageId: messageIdOf(m.key),
+    headers: { 'X-Pathway-Key': m.key },
+  };
 }
 
 function smtpMailer(url: string, from: string): Mailer {
@@ -56,7 +84,7 @@ function smtpMailer(url: string, from: string): Mailer {
     transport: 'smtp',
     async send(m) {
       const messageId = messageIdOf(m.key);
-      await transporter.sendMail({ from, to: m.to.map((t) => ({ name: t.name, address: t.email })), subject: m.subject, text: m.text, messageId, headers: { 'X-Pathway-Key': m.key } });
+      await transporter.sendMail(mailOf(m, from));
       return { messageId, duplicate: false };
     },
     describe: () => `SMTP ${url.replace(/\/\/[^@]*@/, '//***@')}`,
@@ -75,7 +103,7 @@ function mailboxMailer(dir: string, from: string): Mailer {
       const messageId = messageIdOf(m.key);
       const file = join(dir, mailboxFileOf(m.key));
       if (await exists(file)) return { messageId, duplicate: true };
-      const info = await transporter.sendMail({ from, to: m.to.map((t) => ({ name: t.name, address: t.email })), subject: m.subject, text: m.text, messageId, headers: { 'X-Pathway-Key': m.key } });
+      const info = await transporter.sendMail(mailOf(m, from));
       // Write then rename, so a crash never leaves half a message in the mailbox.
       const tmp = `${file}.${process.pid}.tmp`;
       await writeFile(tmp, info.message as Buffer);
@@ -117,4 +145,18 @@ function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * A mailer that keeps no copy (`simulate --mail none`): each message is still
+ * rendered and recorded in sent_messages (transport "none"), but no file or
+ * SMTP connection is made. For large simulations. Pure.
+ */
+export function noMailer(): Mailer {
+  return {
+    transport: 'none',
+    send: async (m) => ({ messageId: messageIdOf(m.key), duplicate: false }),
+    describe: () => 'no mailbox (messages recorded, not kept)',
+    close: async () => undefined,
+  };
 }

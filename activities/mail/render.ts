@@ -1,0 +1,219 @@
+/**
+ * Renders a message: one Nunjucks template per kind (activities/mail/templates/
+ * <kind>.njk, with the macros `subject`, `text` and `html`) gives the subject,
+ * a plain-text part and an HTML part from the same data; session messages add
+ * a calendar invite. The HTML is simple and accessible: a lang, a title, real
+ * headings, link text that says where it goes, inline styles, no images.
+ * Pure: data in, message out (the templates are read from disk once).
+ */
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+import { findHub } from '../../domain/catalogue/hubs.js';
+import type { MessageData, MessageValue } from '../../machines/effects.js';
+import { makeInvite, type Invite, type InviteSession } from './calendar.js';
+import { countdown, kindName, longDate, longWhen, pounds, sessionTitle, shortWhen, venue } from './format.js';
+
+export interface RenderedMessage {
+  subject: string;
+  html: string;
+  text: string;
+  /** The calendar invite of a session message or a schedule announcement. */
+  ics?: Invite;
+}
+
+/** Who reads a message: the school (headteacher, teachers) or the hub lead. */
+export type Audience = 'school' | 'hub';
+
+export interface RenderContext {
+  /** When the message is sent: "in 14 days" counts from it. Default: the data's decidedAt. */
+  now?: string;
+  /** The service's public base URL (PUBLIC_URL); default http://localhost:3000. */
+  publicUrl?: string;
+  /** The headteacher's signed read-only link to the school's page, if one was made. */
+  schoolLink?: string | null;
+  /** The hub's contact: Reply-To, the organiser of invites, whom to ask. */
+  hubLead?: { name: string; email: string } | null;
+  /** The work group, looked up by the activity from its id. */
+  group?: { name: string; lead: { name: string; email: string } } | null;
+}
+
+export interface MessageToRender {
+  /** The template: a notify effect's template, or its hub/school variant. */
+  template: string;
+  urn: string;
+  data: MessageData;
+}
+
+/** The message kinds with a template, and who reads each. */
+export const MESSAGE_KINDS: Readonly<Record<string, Audience>> = Object.freeze({
+  selected: 'school',
+  declined: 'school',
+  'commitment-confirmed': 'school',
+  'schedule-announced': 'school',
+  'session-reminder': 'school',
+  'first-workshop-reminder': 'school',
+  'session-moved': 'school',
+  'session-cancelled': 'school',
+  'funding-released': 'school',
+  'evaluation-request': 'school',
+  'evaluation-reminder': 'school',
+  withdrawn: 'school',
+  'session-missed-school': 'school',
+  'headteacher-absent-first-workshop-school': 'school',
+  'evaluation-overdue-school': 'school',
+  'session-missed': 'hub',
+  'attendance-missing': 'hub',
+  'headteacher-absent-first-workshop': 'hub',
+  'evaluation-overdue': 'hub',
+  'withdrawn-hub': 'hub',
+});
+
+/**
+ * The template a notify effect's template becomes for each audience: an
+ * escalation is two messages, one asking the school, one telling the hub lead.
+ * Pure.
+ */
+export function templateFor(template: string, audience: Audience): string {
+  if (audience === 'hub') return template === 'withdrawn' ? 'withdrawn-hub' : template;
+  if (MESSAGE_KINDS[template] === 'hub' && MESSAGE_KINDS[`${template}-school`]) return `${template}-school`;
+  return template;
+}
+
+const TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url));
+const options = { trimBlocks: true, lstripBlocks: true, throwOnUndefined: false };
+const htmlEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: true });
+const textEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: false });
+
+export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
+
+/** The service's public base URL: PUBLIC_URL, else http://localhost:3000. Reads the environment. */
+export function publicUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.PUBLIC_URL?.trim() || DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
+}
+
+const str = (v: MessageValue | undefined): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const instant = (v: MessageValue | undefined): string | null => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : null);
+
+function hubName(hub: string): string {
+  const h = hub ? findHub(hub) : undefined;
+  if (h) return h.name;
+  return hub ? (/maths hub$/i.test(hub) ? hub : `${hub} Maths Hub`) : 'your Maths Hub';
+}
+
+interface SessionView {
+  title: string;
+  kindName: string;
+  when: string;
+  short: string;
+  place: string;
+  countdown: string;
+  startsAt: string;
+  endsAt: string;
+  id: string;
+}
+
+function sessionView(d: Record<string, MessageValue>, now: string): SessionView | null {
+  const startsAt = instant(d.startsAt);
+  if (!startsAt) return null;
+  const endsAt = instant(d.endsAt) ?? startsAt;
+  return {
+    title: sessionTitle(d.kind, d.n, d.of),
+    kindName: kindName(d.kind),
+    when: longWhen(startsAt, endsAt),
+    short: shortWhen(startsAt, endsAt),
+    place: venue(d.place),
+    countdown: countdown(now, startsAt),
+    startsAt,
+    endsAt,
+    id: str(d.session),
+  };
+}
+
+/** The data a template sees: names and words only, every date in London time. Pure. */
+export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Record<string, unknown> {
+  const d = message.data;
+  const decidedAt = instant(d.decidedAt);
+  const now = ctx.now ?? decidedAt ?? instant(d.startsAt) ?? instant(d.dueAt) ?? new Date(0).toISOString();
+  const base = ctx.publicUrl ?? publicUrl();
+  const hub = hubName(str(d.hub));
+  const session = sessionView(d, now);
+  const fromAt = instant(d.fromStartsAt);
+  const sessions = Array.isArray(d.sessions) ? d.sessions.flatMap((s) => (s && typeof s === 'object' && !Array.isArray(s) ? [sessionView(s, now)] : [])).filter((s): s is SessionView => s !== null) : [];
+  const first = sessions.find((s) => s.id === str(d.firstSession)) ?? null;
+  const dueAt = instant(d.dueAt);
+  const hubLead = ctx.hubLead ?? { name: `${hub} lead`, email: '' };
+  return {
+    kind: message.template,
+    school: str(d.school) || `the school (URN ${message.urn})`,
+    urn: message.urn,
+    hub,
+    programme: str(d.programme),
+    year: str(d.academicYear),
+    overdueYear: str(d.year) || str(d.academicYear),
+    leader: str(d.leader),
+    headteacher: str(d.headteacher),
+    route: str(d.route),
+    group: ctx.group ?? null,
+    hubLead,
+    session,
+    from: fromAt ? { when: longWhen(fromAt, null), place: venue(d.fromPlace) } : null,
+    placeChanged: fromAt ? venue(d.fromPlace) !== venue(d.place) : false,
+    sessions,
+    firstSession: first,
+    headteacherAttendsFirst: d.headteacherAttendsFirst === true,
+    due: dueAt ? longDate(dueAt) : '',
+    dueCountdown: dueAt ? countdown(now, dueAt) : '',
+    reason: str(d.reason),
+    alternative: str(d.alternative),
+    amount: typeof d.amountPence === 'number' ? pounds(d.amountPence) : str(d.amount),
+    purpose: str(d.purpose),
+    paidToDepartment: d.paidTo === 'department',
+    releasedOn: decidedAt ? longDate(decidedAt) : '',
+    links: {
+      school: ctx.schoolLink ?? null,
+      evaluation: ctx.schoolLink ? `${ctx.schoolLink}#evaluation` : null,
+      hubSchool: `${base}/hub/schools/${encodeURIComponent(message.urn)}`,
+    },
+  };
+}
+
+function tidyText(t: string): string {
+  return t
+    .split('\n')
+    .map((l) => l.replace(/[ \t]+$/, ''))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+function inviteOf(message: MessageToRender, view: Record<string, unknown>, ctx: RenderContext): Invite | undefined {
+  const decidedAt = instant(message.data.decidedAt) ?? ctx.now;
+  if (!decidedAt) return undefined;
+  const organizer = ctx.hubLead?.email ? ctx.hubLead : { name: String(view.hub), email: 'pathway@mathshub.invalid' };
+  const describe = (s: SessionView) => `${view.programme} (${view.year}), ${view.hub}. ${s.title}: ${s.when}. Where: ${s.place}.${ctx.group ? ` Led by ${ctx.group.lead.name}.` : ''}`;
+  const toInvite = (s: SessionView): InviteSession => ({ sessionId: s.id, startsAt: s.startsAt, endsAt: s.endsAt, title: `${view.hub}: ${s.title}`, location: s.place, description: describe(s) });
+  const calendarName = `${view.programme} ${view.year}`;
+  if (message.template === 'schedule-announced') {
+    const sessions = (view.sessions as SessionView[]).filter((s) => s.id);
+    return sessions.length ? makeInvite({ urn: message.urn, sessions: sessions.map(toInvite), decidedAt, calendarName, organizer }) : undefined;
+  }
+  const s = view.session as SessionView | null;
+  if (!s?.id || !['session-reminder', 'first-workshop-reminder', 'session-moved', 'session-cancelled'].includes(message.template)) return undefined;
+  return makeInvite({ urn: message.urn, sessions: [toInvite(s)], decidedAt, calendarName, organizer, cancel: message.template === 'session-cancelled' });
+}
+
+/**
+ * Renders one message: subject, HTML and text parts from the kind's template,
+ * and for session messages a calendar invite. Throws on an unknown template,
+ * naming the known ones. Pure (apart from reading the template files).
+ */
+export function renderMessage(message: MessageToRender, ctx: RenderContext = {}): RenderedMessage {
+  if (!MESSAGE_KINDS[message.template]) throw new Error(`no message template "${message.template}"; known: ${Object.keys(MESSAGE_KINDS).join(', ')}`);
+  const m = viewOf(message, ctx);
+  const file = `${message.template}.njk`;
+  const subject = textEnv.renderString(`{% import "${file}" as k %}{{ k.subject(m) }}`, { m }).replace(/\s+/g, ' ').trim();
+  const text = tidyText(textEnv.render('layout.txt.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] }));
+  const html = htmlEnv.render('layout.html.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] });
+  const ics = inviteOf(message, m, ctx);
+  return { subject, html, text, ...(ics ? { ics } : {}) };
+}
