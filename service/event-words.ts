@@ -1,0 +1,189 @@
+/**
+ * A school's recorded events in words an auditor or headteacher reads:
+ * "Attendance recorded at Work Group meeting 2 of 6 (Tuesday 4 November
+ * 2025, 1.30pm): 2 teachers, headteacher absent", never an event type name or
+ * an internal session id. Sessions are named by walking the history in order
+ * (the schedule event lists them; moves and cancellations change them), so a
+ * session keeps the number it had when the event happened. Pure.
+ */
+import { DateTime } from 'luxon';
+import { LONDON } from '../domain/calendar/london.js';
+import type { HistoryEntry } from '../host/engine.js';
+
+/** "Tuesday 4 November 2025, 1.30pm" in London; "" for something that is not an instant. Pure. */
+export function whenInWords(instant: string | null | undefined): string {
+  if (!instant) return '';
+  const d = DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
+  if (!d.isValid) return '';
+  return `${d.toFormat('cccc d MMMM yyyy')}, ${clock(d)}`;
+}
+
+/** "4 November 2025" in London. Pure. */
+export function dateInWords(instant: string | null | undefined): string {
+  if (!instant) return '';
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(instant) ? DateTime.fromISO(instant, { zone: LONDON }) : DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
+  return d.isValid ? d.toFormat('d MMMM yyyy') : '';
+}
+
+/** "1.30pm", "4pm", "12 noon" (GOV.UK style). Pure. */
+export function clock(d: DateTime): string {
+  if (d.hour === 12 && d.minute === 0) return '12 noon';
+  if (d.hour === 0 && d.minute === 0) return 'midnight';
+  const h = d.hour % 12 === 0 ? 12 : d.hour % 12;
+  return `${h}${d.minute ? `.${String(d.minute).padStart(2, '0')}` : ''}${d.hour < 12 ? 'am' : 'pm'}`;
+}
+
+const KINDS: Record<string, string> = { meeting: 'Work Group meeting', workshop: 'Workshop', visit: 'School visit', inSchoolDay: 'In-school day' };
+
+/** A session kind as people say it ("Work Group meeting"). Pure. */
+export function kindInWords(kind: string): string {
+  return KINDS[kind] ?? 'Session';
+}
+
+const SIGNATORIES: Record<string, string> = { headteacher: 'the headteacher', headOfDepartment: 'the head of department', teacher1: 'lead teacher 1', teacher2: 'lead teacher 2' };
+
+/** "the headteacher, lead teacher 1 and lead teacher 2". Pure. */
+export function listInWords(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Who signed, in words. Pure. */
+export function signatoriesInWords(s: readonly string[]): string {
+  return listInWords(s.map((x) => SIGNATORIES[x] ?? x));
+}
+
+/** A session as the words need it: what, when, and whether it was cancelled. */
+export interface KnownSession {
+  id: string;
+  kind: string;
+  at: string;
+  cancelled: boolean;
+}
+
+/** "Work Group meeting 2 of 6 (Tuesday 4 November 2025, 1.30pm)" from the sessions known so far. */
+function sessionName(sessions: KnownSession[], id: string): string {
+  const s = sessions.find((x) => x.id === id);
+  if (!s) {
+    // A session the walk never saw scheduled (a changed log): name it by its kind only.
+    const kind = /\.(meeting|workshop|visit|inSchoolDay)-\d+$/.exec(id)?.[1] ?? '';
+    return `a ${kindInWords(kind).toLowerCase()}`;
+  }
+  const same = sessions.filter((x) => x.kind === s.kind && !x.cancelled).sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : 1));
+  const n = same.findIndex((x) => x.id === s.id) + 1;
+  const title = n > 0 ? `${kindInWords(s.kind)} ${n} of ${same.length}` : kindInWords(s.kind);
+  return `${title} (${whenInWords(s.at)})`;
+}
+
+const CRITERIA_NOTE = (criteria: unknown) => (Array.isArray(criteria) && criteria.length ? ` (${criteria.length} ${criteria.length === 1 ? 'criterion' : 'criteria'} met)` : '');
+
+function quote(s: unknown): string {
+  return typeof s === 'string' && s.trim() !== '' ? s.trim().replace(/\.$/, '') : '';
+}
+
+type Payload = Record<string, unknown>;
+
+/** One event in words, given the sessions known before it. Updates `sessions` for the events after. Pure but for `sessions`. */
+export function describeEvent(type: string, e: Payload, sessions: KnownSession[]): string {
+  const programme = (e.programme as { name?: string } | undefined)?.name ?? 'the programme';
+  switch (type) {
+    case 'APPLY':
+      return `Applied for ${programme}`;
+    case 'ELIGIBILITY_ASSESSED':
+      return e.eligible ? `Assessed as eligible${CRITERIA_NOTE(e.criteria)}` : `Assessed as not eligible${quote(e.note) ? `: ${quote(e.note)}` : ''}`;
+    case 'SELECTED':
+      return 'Offered a place in a work group';
+    case 'WAITLISTED':
+      return `Put on the waiting list: ${quote(e.reason)}`;
+    case 'DECLINED':
+      return `Not offered a place: ${quote(e.reason)}${quote(e.alternative) ? `. Offered instead: ${quote(e.alternative)}` : ''}`;
+    case 'COMMITMENT_SIGNED':
+      return `Commitment signed by ${signatoriesInWords((e.signatories as string[]) ?? [])}`;
+    case 'SCHEDULE_SET': {
+      const list = (e.sessions as { id: string; kind: string; at: string }[]) ?? [];
+      sessions.splice(0, sessions.length, ...list.map((s) => ({ id: s.id, kind: s.kind, at: s.at, cancelled: false })));
+      const counted = list.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').length;
+      return `The year’s dates were set: ${list.length} ${list.length === 1 ? 'session' : 'sessions'}${counted && counted !== list.length ? `, ${counted} of them meetings or workshops` : ''}`;
+    }
+    case 'SESSION_MOVED': {
+      const before = sessionName(sessions, String(e.sessionId));
+      const s = sessions.find((x) => x.id === e.sessionId);
+      if (s) s.at = String(e.to);
+      return `${capital(before)} moved to ${whenInWords(String(e.to))}${quote(e.place) ? `, at ${quote(e.place)}` : ''}`;
+    }
+    case 'SESSION_CANCELLED': {
+      const name = sessionName(sessions, String(e.sessionId));
+      const s = sessions.find((x) => x.id === e.sessionId);
+      if (s) s.cancelled = true;
+      return `${capital(name)} cancelled: ${quote(e.reason)}`;
+    }
+    case 'ATTENDANCE_RECORDED': {
+      const n = Number(e.teachersPresent);
+      return `Attendance recorded at ${sessionName(sessions, String(e.sessionId))}: ${n === 0 ? 'no teachers' : n === 1 ? '1 teacher' : `${n} teachers`}, headteacher ${e.headteacherPresent ? 'present' : 'not present'}`;
+    }
+    case 'GAP_TASK_COMPLETED':
+      return `Gap task completed: ${quote(e.task)}`;
+    case 'RELEASE_DAYS_RECORDED':
+      return `${e.days} teacher release ${Number(e.days) === 1 ? 'day' : 'days'} recorded`;
+    case 'EVALUATION_SUBMITTED':
+      return 'End-of-year evaluation submitted';
+    case 'ADVANCED':
+      return `Moved on to ${programme}`;
+    case 'WITHDRAWN':
+      return `Withdrew: ${quote(e.reason)}`;
+    case 'DEFERRED':
+      return `Deferred to ${e.untilYear}: ${quote(e.reason)}`;
+    case 'RESUMED':
+      return `Resumed in ${programme}`;
+    case 'TEACHER_REPLACED':
+      return `Lead teacher ${e.slot} replaced by ${(e.teacher as { name?: string } | undefined)?.name ?? 'a new teacher'}`;
+    case 'REMINDER_DUE':
+      return `Reminder sent ${e.daysBefore} ${Number(e.daysBefore) === 1 ? 'day' : 'days'} before ${sessionName(sessions, String(e.sessionId))}`;
+    case 'SESSION_CHECK_DUE':
+      return `Attendance check after ${sessionName(sessions, String(e.sessionId))}`;
+    case 'EVALUATION_REMINDER_DUE':
+      return `Evaluation reminder sent ${e.daysBefore} days before it is due`;
+    case 'YEAR_ENDED':
+      return `Academic year ${e.academicYear} ended`;
+    default:
+      return 'Something else was recorded';
+  }
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Who recorded an event, from its actor id and the names of the people the service knows. Pure. */
+export function actorInWords(actor: string, names: ReadonlyMap<string, string>): string {
+  if (actor === 'timer') return 'The service (scheduled)';
+  if (actor === 'demo-seed') return 'Demo set-up';
+  if (actor.startsWith('cli:')) return `${actor.slice(4)} (command line)`;
+  return names.get(actor) ?? actor;
+}
+
+export interface EntryInWords {
+  /** Position in the school's history, from 1. */
+  number: number;
+  what: string;
+  occurredAt: string;
+  recordedAt: string;
+  who: string;
+  rulesVersion: string;
+  /** A timer's firing (reminders and checks) rather than something a person recorded. */
+  automatic: boolean;
+}
+
+/** Every entry of a history in words, in order. `names` maps people's ids to their names. Pure. */
+export function entriesInWords(entries: readonly HistoryEntry[], names: ReadonlyMap<string, string> = new Map()): EntryInWords[] {
+  const sessions: KnownSession[] = [];
+  return entries.map((e) => ({
+    number: e.version,
+    what: describeEvent(e.type, (e.payload ?? {}) as Payload, sessions),
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    who: actorInWords(e.actor, names),
+    rulesVersion: e.machineVersion.replace(/^pathway@/, ''),
+    automatic: e.actor === 'timer',
+  }));
+}

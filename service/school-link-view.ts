@@ -1,0 +1,253 @@
+/**
+ * The headteacher's page behind a signed link: no account, one school, read
+ * only. A link names the school and when it stops working, sealed with the
+ * service's "school-links" key (domain/school-link.ts); a link that was
+ * altered, cut short or has expired opens nothing. What the page shows is
+ * derived from the school's current state: upcoming meetings with who should
+ * attend, what is asked of the school now, the grant, and whom to contact.
+ * Not pure (engine and database I/O) but for the functions marked pure.
+ */
+import { DateTime } from 'luxon';
+import { LONDON } from '../domain/calendar/london.js';
+import { findHub } from '../domain/catalogue/hubs.js';
+import { SCHOOL_LINK_DAYS, SCHOOL_LINK_PATH, signSchoolLink, verifySchoolLink } from '../domain/school-link.js';
+import type { PersistedPathway } from '../machines/decide.js';
+import type { PathwayContext, SessionRecord } from '../machines/context.js';
+import { firstSession } from '../machines/rules.js';
+import { HALF_DAY_MINUTES } from '../machines/steps.js';
+import { academicYearEnd } from '../machines/time.js';
+import { phaseAndStatus } from '../machines/summary.js';
+import { UnknownSchoolError } from '../domain/errors.js';
+import { payments } from '../store/ledger.js';
+import { serviceKey } from '../store/ops/keys.js';
+import { hubLeadFor } from '../store/ops/hub-contacts.js';
+import { getGroup } from '../store/ops/groups.js';
+import { hubLabel } from './access.js';
+import type { Service } from './context.js';
+import { clock, dateInWords, kindInWords, listInWords, signatoriesInWords, whenInWords } from './event-words.js';
+
+/**
+ * The path of a school's headteacher link, `/for-schools/<token>`, valid for
+ * SCHOOL_LINK_DAYS from `now` (ISO; default the service clock). Not pure
+ * (reads or makes the key).
+ */
+export async function schoolLinkFor(svc: Service, urn: string, now: string = svc.now()): Promise<string> {
+  const key = await serviceKey(svc.db, 'school-links');
+  const expiresAt = new Date(Date.parse(now) + SCHOOL_LINK_DAYS * 86_400_000).toISOString();
+  return `${SCHOOL_LINK_PATH}/${signSchoolLink(key, { urn, expiresAt })}`;
+}
+
+export interface MeetingForSchool {
+  title: string;
+  /** "Tuesday 4 November 2025, 1.30pm to 4pm". */
+  when: string;
+  startsAt: string;
+  venue: string;
+  /** Who from the school should be there, in words. */
+  attend: string;
+}
+
+export interface AskOfSchool {
+  /** Short heading: "Sign the commitment". */
+  title: string;
+  text: string;
+  /** Past its date or escalated. */
+  urgent: boolean;
+}
+
+export interface HeadteacherView {
+  urn: string;
+  school: string;
+  hub: string;
+  headteacher: string | null;
+  phase: string;
+  status: string;
+  programme: string | null;
+  academicYear: string | null;
+  meetings: MeetingForSchool[];
+  asks: AskOfSchool[];
+  grant: { status: 'paid' | 'due' | 'none'; text: string };
+  evaluation: { required: boolean; what: string | null; dueBy: string | null; submittedAt: string | null; overdue: boolean };
+  contact: { name: string; email: string };
+  group: { name: string; lead: { name: string; email: string } } | null;
+  /** When the link stops working. */
+  linkExpiresAt: string;
+}
+
+export type OpenedLink = { ok: true; view: HeadteacherView } | { ok: false; reason: 'malformed' | 'tampered' | 'expired' | 'unknown' };
+
+/**
+ * Opens a headteacher link: the school's page when the seal holds and the
+ * link has not expired (against the service clock), otherwise why not, with
+ * nothing of the school. Not pure.
+ */
+export async function openSchoolLink(svc: Service, token: string): Promise<OpenedLink> {
+  const key = await serviceKey(svc.db, 'school-links');
+  const now = svc.now();
+  const check = verifySchoolLink(key, token, now);
+  if (!check.ok) return { ok: false, reason: check.reason };
+  try {
+    const st = await svc.engine.state(check.claims.urn);
+    const snapshot = st.snapshot as PersistedPathway;
+    const c = snapshot.context;
+    const [lead, group, paid] = await Promise.all([
+      hubLeadFor(svc.db, c.school?.hub ?? ''),
+      c.groupId ? getGroup(svc.db, c.groupId) : Promise.resolve(null),
+      c.programme ? payments(svc.db, { urn: st.urn, programmeId: c.programme.id }) : Promise.resolve([]),
+    ]);
+    const hub = c.school ? findHub(c.school.hub) : undefined;
+    const { phase, status } = phaseAndStatus(snapshot.value);
+    return {
+      ok: true,
+      view: {
+        urn: st.urn,
+        school: c.school?.name ?? `School ${st.urn}`,
+        hub: hub ? hubLabel(hub) : (c.school?.hub ?? ''),
+        headteacher: c.school?.headteacher.name ?? null,
+        phase,
+        status,
+        programme: c.programme?.name ?? null,
+        academicYear: c.programme?.academicYear ?? null,
+        meetings: upcomingMeetings(c, now),
+        asks: asksOfSchool(c, status, now),
+        grant: grantStatus(c, status, paid[0]?.paidAt ?? null),
+        evaluation: evaluationOf(c, status),
+        contact: { name: lead.name, email: lead.email },
+        group: group ? { name: group.name, lead: group.lead } : null,
+        linkExpiresAt: check.claims.expiresAt,
+      },
+    };
+  } catch (err) {
+    if (err instanceof UnknownSchoolError) return { ok: false, reason: 'unknown' };
+    throw err;
+  }
+}
+
+function byTime(a: SessionRecord, b: SessionRecord): number {
+  return Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : 1);
+}
+
+function endOf(c: PathwayContext, s: SessionRecord): string {
+  const halfDays = c.programme?.sessions.find((r) => r.kind === s.kind)?.lengthHalfDays ?? 1;
+  return new Date(Date.parse(s.at) + halfDays * HALF_DAY_MINUTES * 60_000).toISOString();
+}
+
+/** "Tuesday 4 November 2025, 1.30pm to 4pm" (London). Pure. */
+export function spanInWords(start: string, end: string): string {
+  const s = DateTime.fromISO(start, { setZone: true }).setZone(LONDON);
+  const e = DateTime.fromISO(end, { setZone: true }).setZone(LONDON);
+  return s.hasSame(e, 'day') ? `${whenInWords(start)} to ${clock(e)}` : `${whenInWords(start)} to ${whenInWords(end)}`;
+}
+
+function headteacherFirst(c: PathwayContext): boolean {
+  return (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst);
+}
+
+/** The school's sessions still to come, with who should attend. Pure. */
+export function upcomingMeetings(c: PathwayContext, now: string): MeetingForSchool[] {
+  const teachers = listInWords(c.teachers.map((t) => t.name));
+  const first = firstSession(c);
+  const live = c.sessions.filter((s) => s.status !== 'cancelled').sort(byTime);
+  return live
+    .filter((s) => s.status === 'scheduled' && Date.parse(s.at) >= Date.parse(now))
+    .map((s) => {
+      const same = live.filter((x) => x.kind === s.kind);
+      const n = same.findIndex((x) => x.id === s.id) + 1;
+      const withHead = headteacherFirst(c) && first?.id === s.id && c.school;
+      const who = teachers ? `${teachers} (lead teachers)` : 'Your lead teachers';
+      return {
+        title: `${kindInWords(s.kind)} ${n} of ${same.length}`,
+        when: spanInWords(s.at, endOf(c, s)),
+        startsAt: s.at,
+        venue: s.place && s.place !== 'to be confirmed' ? s.place : 'Venue to be confirmed',
+        attend: withHead ? `${who}, and the headteacher, ${c.school!.headteacher.name}` : who,
+      };
+    });
+}
+
+/** What the school is asked to do now, from its status and the programme's rules. Pure. */
+export function asksOfSchool(c: PathwayContext, status: string, now: string): AskOfSchool[] {
+  const p = c.programme;
+  if (!p) return [];
+  const asks: AskOfSchool[] = [];
+  const teacherNames = listInWords(c.teachers.map((t) => t.name));
+  const upcoming = c.sessions.filter((s) => s.status === 'scheduled' && Date.parse(s.at) >= Date.parse(now));
+  const inPhase = status === 'selected' || status === 'active' || status === 'evaluating' || status === 'overdue';
+  switch (status) {
+    case 'applied':
+      return [{ title: 'Nothing yet', text: 'The hub is looking at your application. We will tell you whether the school has a place.', urgent: false }];
+    case 'eligible':
+    case 'waitlisted':
+      return [{ title: 'Nothing yet', text: 'Your school is eligible and waiting for a place. We will tell you as soon as one is offered.', urgent: false }];
+    case 'completed':
+      return [{ title: 'Nothing more this year', text: 'The school has done everything this phase asks. Thank you.', urgent: false }];
+    case 'declined':
+    case 'withdrawn':
+    case 'deferred':
+      return [{ title: 'Nothing at the moment', text: 'Your school is not taking part this year. Contact the hub if you want to talk about next year.', urgent: false }];
+  }
+  if (status === 'selected') {
+    const missing = p.signatories.filter((s) => !c.signatories.includes(s));
+    asks.push({ title: 'Sign the commitment', text: `The commitment confirms the school’s place. It needs to be signed by ${signatoriesInWords(missing.length ? missing : p.signatories)}.`, urgent: false });
+  }
+  if (inPhase && upcoming.some((s) => s.kind === 'meeting' || s.kind === 'workshop')) {
+    const n = p.group.teachersPerSchool;
+    asks.push({
+      title: `Release the ${n === 2 ? 'two ' : ''}lead teachers`,
+      text: `${teacherNames || 'Your lead teachers'} should be released to attend every meeting (${upcoming.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').length} still to come this year).`,
+      urgent: false,
+    });
+  }
+  const first = firstSession(c);
+  if (inPhase && headteacherFirst(c) && first && first.status === 'scheduled' && c.school) {
+    asks.push({ title: 'The headteacher at the first workshop', text: `The headteacher, ${c.school.headteacher.name}, must attend the first workshop on ${whenInWords(first.at)}.`, urgent: false });
+  }
+  if (inPhase && p.sessions.some((r) => r.gapTasksBetween) && status !== 'evaluating' && status !== 'overdue') {
+    asks.push({ title: 'Gap tasks', text: `Between meetings the lead teachers try out what they learned in class (gap tasks). ${c.gapTasks === 1 ? '1 gap task is' : `${c.gapTasks} gap tasks are`} recorded so far.`, urgent: false });
+  }
+  if (inPhase && p.evaluation.required && !c.evaluationSubmittedAt) {
+    const due = dateInWords(academicYearEnd(p.academicYear));
+    asks.push(
+      status === 'overdue'
+        ? { title: 'Send the evaluation now', text: `The end-of-year evaluation was due by ${due} and the hub has not received it.`, urgent: true }
+        : { title: 'The end-of-year evaluation', text: `Send the evaluation by ${due}${status === 'evaluating' ? '. The meetings are done: it can be sent now' : ''}.`, urgent: false },
+    );
+  }
+  return asks;
+}
+
+function money(pence: number): string {
+  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+}
+
+/** The grant of the current phase in words. `paidAt` is the ledger's date when it was paid. Pure. */
+export function grantStatus(c: PathwayContext, status: string, paidAt: string | null): HeadteacherView['grant'] {
+  const p = c.programme;
+  if (!p) return { status: 'none', text: 'There is no grant until the school has a place.' };
+  const f = p.funding;
+  if (!f) {
+    const later = p.fundingLater;
+    return later
+      ? { status: 'none', text: `This phase has no grant of its own. ${money(later.amountPence)} is paid when the school takes part in the ${later.phase} phase in ${later.academicYear}.` }
+      : { status: 'none', text: 'This phase has no grant.' };
+  }
+  const to = f.recipient === 'department' ? 'the maths department' : 'the school';
+  if (c.fundingPaidPence > 0) return { status: 'paid', text: `${money(c.fundingPaidPence)} was paid to ${to}${paidAt ? ` on ${dateInWords(paidAt)}` : ''}.` };
+  if (status === 'withdrawn' || status === 'declined' || status === 'deferred') return { status: 'none', text: 'No grant is paid while the school is not taking part.' };
+  const signed = status !== 'selected' && status !== 'applied' && status !== 'eligible' && status !== 'waitlisted';
+  const firstHeld = c.sessions.some((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status === 'held');
+  const still = [signed ? null : 'the commitment is signed', firstHeld ? null : 'the first meeting is held'].filter((x): x is string => x !== null);
+  return { status: 'due', text: `${money(f.amountPence)} will be paid to ${to} after ${still.length ? listInWords(still) : 'the first meeting is recorded'}.` };
+}
+
+/** The evaluation the phase asks for. Pure. */
+export function evaluationOf(c: PathwayContext, status: string): HeadteacherView['evaluation'] {
+  const p = c.programme;
+  return {
+    required: p?.evaluation.required ?? false,
+    what: p?.evaluation.what ?? null,
+    dueBy: p ? academicYearEnd(p.academicYear) : null,
+    submittedAt: c.evaluationSubmittedAt,
+    overdue: status === 'overdue',
+  };
+}
