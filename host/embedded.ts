@@ -21,7 +21,8 @@ import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, enqueue, markDone, markFailed } from '../store/outbox.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
-import { createMailer, type Mailer } from '../activities/mail/mailer.js';
+import { createMailer, defaultMailboxDir, type Mailer } from '../activities/mail/mailer.js';
+import { defaultTarget } from '../store/db.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
@@ -34,7 +35,7 @@ export interface EmbeddedEngineOptions {
   /** An open store to use instead (the caller closes it). */
   store?: Store;
   mailer?: Mailer;
-  /** Mailbox folder for the default mailer when SMTP_URL is not set. */
+  /** Mailbox folder for the default mailer when SMTP_URL is not set; default beside the database (activities/mail/mailer.ts defaultMailboxDir). */
   mailbox?: string;
   clock?: Clock;
   logger?: Logger;
@@ -336,7 +337,7 @@ export class EmbeddedEngine implements Engine {
 /** Open the embedded engine: the store (migrated), the mailer and the activities. */
 export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
   const store = options.store ?? (await openStore(options.db));
-  const mailer = options.mailer ?? createMailer({ mailboxDir: options.mailbox });
+  const mailer = options.mailer ?? createMailer({ mailboxDir: options.mailbox ?? defaultMailboxDir(options.db ?? defaultTarget()) });
   return new EmbeddedEngine(store, mailer, options.clock ?? systemClock, options, !options.store);
 }
 

@@ -9,7 +9,8 @@ import { EmbeddedEngine } from '../host/embedded.js';
 import { openEngine } from '../host/open-engine.js';
 import type { Engine } from '../host/engine.js';
 import { systemClock, type Clock } from '../host/clock.js';
-import { createMailer, type Mailer } from '../activities/mail/mailer.js';
+import { createMailer, defaultMailboxDir, type Mailer } from '../activities/mail/mailer.js';
+import { defaultTarget } from '../store/db.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import type { Service } from './context.js';
 
@@ -18,7 +19,7 @@ export interface OpenServiceOptions {
   db?: string;
   clock?: Clock;
   mailer?: Mailer;
-  /** Mailbox folder when SMTP_URL is not set (default ./mailbox). */
+  /** Mailbox folder when SMTP_URL is not set (default: MAILBOX_DIR, else "mailbox" beside the database folder). */
   mailbox?: string;
   logger?: Logger;
 }
@@ -41,11 +42,12 @@ export async function openService(options: OpenServiceOptions = {}): Promise<Ope
   const store = await openStore(options.db);
   try {
     const clock = options.clock ?? systemClock;
+    const mailbox = options.mailbox ?? defaultMailboxDir(options.db ?? defaultTarget());
     const engine = await openEngine({
       store,
       clock,
       ...(options.mailer ? { mailer: options.mailer } : {}),
-      ...(options.mailbox ? { mailbox: options.mailbox } : {}),
+      mailbox,
       ...(options.logger ? { logger: options.logger } : {}),
       hubLead: async (hub) => {
         const c = await hubLeadFor(store.db, hub);
@@ -53,7 +55,7 @@ export async function openService(options: OpenServiceOptions = {}): Promise<Ope
       },
     });
     const embedded = engine instanceof EmbeddedEngine ? engine : null;
-    const mailer = embedded?.mailer ?? options.mailer ?? createMailer(options.mailbox ? { mailboxDir: options.mailbox } : {});
+    const mailer = embedded?.mailer ?? options.mailer ?? createMailer({ mailboxDir: mailbox });
     const service: Service = { engine, db: store.db, now: () => clock.now(), mailer };
     return {
       service,

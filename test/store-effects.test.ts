@@ -106,7 +106,7 @@ describe.each(dbTargets())('sent messages and evaluation requests on $name', (ta
     const msg = { key: 'notify:520001:s1:2', urn: '520001', template: 'session-reminder', recipients: ['head@school.example', 'maths.lead@school.example'], subject: 'Workshop on Tuesday', body: 'See you there.', transport: 'mailbox', sentAt: '2021-03-01T08:00:00Z' };
     expect(await recordSentMessage(t.db, msg)).toBe(true);
     expect(await recordSentMessage(t.db, { ...msg, subject: 'again' })).toBe(false);
-    expect(await sentMessage(t.db, msg.key)).toEqual({ ...msg, sentAt: '2021-03-01T08:00:00.000Z' });
+    expect(await sentMessage(t.db, msg.key)).toEqual({ ...msg, sentAt: '2021-03-01T08:00:00.000Z', status: 'sent', note: null });
     expect(await sentMessage(t.db, 'never-sent')).toBeNull();
     expect((await sentMessages(t.db, { urn: '520001' })).map((m) => m.subject)).toEqual(['Workshop on Tuesday']);
     await expect(recordSentMessage(t.db, { ...msg, key: 'x', recipients: [] })).rejects.toThrow('recipients must be a non-empty list of addresses');

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile, access, readdir, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 
 export interface OutgoingMessage {
@@ -48,6 +48,18 @@ export interface MailerOptions {
   smtpUrl?: string;
   mailboxDir?: string;
   from?: string;
+}
+
+/**
+ * Where the mailbox folder of a database lives when none is named: MAILBOX_DIR
+ * if set, else a folder "mailbox" beside the PGlite folder (./.pglite gives
+ * ./mailbox, /data/hub/db gives /data/hub/mailbox), else (Postgres, memory)
+ * ./mailbox in the current folder. Reads the environment; no I/O.
+ */
+export function defaultMailboxDir(target: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MAILBOX_DIR?.trim()) return resolve(env.MAILBOX_DIR.trim());
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return resolve('mailbox');
+  return join(dirname(resolve(target)), 'mailbox');
 }
 
 /** A mailer from options, else from SMTP_URL, else a mailbox folder (options.mailboxDir, else MAILBOX_DIR, else ./mailbox). */
