@@ -46,6 +46,12 @@ export function shortDateTime(value: unknown): string {
   return d ? `${d.toFormat('ccc d MMM yyyy')}, ${clockTime(d)}` : '';
 }
 
+/** "4pm", "1.30pm" (London) from an ISO instant: the end of a session. Pure. */
+export function timeOfDay(value: unknown): string {
+  const d = dt(value);
+  return d ? clockTime(d) : '';
+}
+
 /** "4 Nov 2025" for tables. Pure. */
 export function shortDate(value: unknown): string {
   const d = dt(value);
@@ -148,7 +154,7 @@ export function plural(n: unknown, one: string, many?: string): string {
 /** Adds the filters above to a Nunjucks environment. */
 export function addFilters(env: nunjucks.Environment): void {
   const filters: Record<string, (...args: never[]) => unknown> = {
-    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, money, phaseName, statusWords, statusColour, relativeDays, plural,
+    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, timeOfDay, money, phaseName, statusWords, statusColour, relativeDays, plural,
   };
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, fn as (...args: unknown[]) => unknown);
 }
