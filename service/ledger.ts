@@ -51,6 +51,17 @@ export interface Ledger {
 
 const programmeNames = new Map(catalogue.map((p) => [p.id, p.name]));
 
+/** The event that released each payment (by key), in words. Not pure (reads the event log). */
+export async function releasedBy(svc: Service, keys: readonly string[]): Promise<Map<string, NonNullable<LedgerRow['releasedBy']>>> {
+  const events = await releasingEvents(svc.db, keys);
+  const out = new Map<string, NonNullable<LedgerRow['releasedBy']>>();
+  for (const [key, e] of events) {
+    const sessions: KnownSession[] = e.sessions.map((k) => ({ id: k.id, kind: k.kind, at: k.at, cancelled: k.status === 'cancelled' }));
+    out.set(key, { number: e.version, what: describeEvent(e.type, (e.payload ?? {}) as Record<string, unknown>, sessions), occurredAt: e.occurredAt });
+  }
+  return out;
+}
+
 /** The year filter checked: "2026/27", or a ValidationError naming the field. Pure. */
 export function ledgerYear(value: string): string {
   const r = AcademicYear.safeParse(value);
@@ -67,13 +78,11 @@ export async function fundingLedger(svc: Service, p: Principal, filter: LedgerFi
   const all = (await payments(svc.db)).filter((x) => byUrn.has(x.urn));
   const years = [...new Set(all.map((x) => x.academicYear))].sort().reverse();
   const paid = year === undefined ? all : all.filter((x) => x.academicYear === year);
-  const events = await releasingEvents(svc.db, paid.map((x) => x.key));
+  const released = await releasedBy(svc, paid.map((x) => x.key));
   const rows = paid.map((x): LedgerRow => {
     const s = byUrn.get(x.urn)!;
     const hubId = hubIdOf(s.hub);
     const hub = hubId ? findHub(hubId) : undefined;
-    const e = events.get(x.key);
-    const sessions: KnownSession[] = (e?.sessions ?? []).map((k) => ({ id: k.id, kind: k.kind, at: k.at, cancelled: k.status === 'cancelled' }));
     return {
       key: x.key,
       urn: x.urn,
@@ -85,7 +94,7 @@ export async function fundingLedger(svc: Service, p: Principal, filter: LedgerFi
       academicYear: x.academicYear,
       amountPence: x.amountPence,
       paidAt: x.paidAt,
-      releasedBy: e ? { number: e.version, what: describeEvent(e.type, (e.payload ?? {}) as Record<string, unknown>, sessions), occurredAt: e.occurredAt } : null,
+      releasedBy: released.get(x.key) ?? null,
     };
   });
   return { rows, totalPence: rows.reduce((n, r) => n + r.amountPence, 0), years, schools: schools.length };

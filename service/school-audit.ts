@@ -15,6 +15,7 @@ import { listUsers } from '../store/ops/users.js';
 import { hubIdOf } from './access.js';
 import type { Principal, Service } from './context.js';
 import { entriesInWords, type EntryInWords } from './event-words.js';
+import { releasedBy } from './ledger.js';
 import { schoolHistory, schoolState } from './schools.js';
 import { endOfDayOrInstant } from './time.js';
 
@@ -98,8 +99,8 @@ export interface SchoolAudit {
   /** How many events the whole history holds. */
   totalEvents: number;
   verdict: Verdict;
-  /** Payments to the school up to that date, oldest first. */
-  payments: (Payment & { programmeName: string })[];
+  /** Payments to the school released by that date (by the releasing event's time; the ledger's date otherwise), oldest first. */
+  payments: (Payment & { programmeName: string; releasedBy: { number: number; what: string; occurredAt: string } | null })[];
   /** Every payment to the school, whatever the date. */
   allPayments: Payment[];
   /** When the school's first event happened (the earliest date worth asking about). */
@@ -137,6 +138,7 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
     const prog = (e.payload as { programme?: { id?: string; name?: string } } | null)?.programme;
     if (prog?.id && prog.name) programmeNames.set(prog.id, prog.name);
   }
+  const released = await releasedBy(svc, paid.map((x) => x.key));
   const until = date === undefined ? Infinity : Date.parse(endOfDayOrInstant(date));
   return {
     urn,
@@ -147,7 +149,9 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
     entries: words,
     totalEvents: full.entries.length,
     verdict: verdictInWords(full, full.entries.length),
-    payments: paid.filter((x) => Date.parse(x.paidAt) <= until).map((x) => ({ ...x, programmeName: programmeNames.get(x.programmeId) ?? x.programmeId })),
+    payments: paid
+      .map((x) => ({ ...x, programmeName: programmeNames.get(x.programmeId) ?? x.programmeId, releasedBy: released.get(x.key) ?? null }))
+      .filter((x) => Date.parse(x.releasedBy?.occurredAt ?? x.paidAt) <= until),
     allPayments: paid,
     firstEventAt: full.entries[0]?.occurredAt ?? null,
   };

@@ -1,11 +1,229 @@
 /**
- * Pages of this area (being built). Not pure.
+ * The auditor's pages: home (the hub's schools and the funding ledger in
+ * short), a school's state on any date with the verdict on its history, a
+ * printable audit report, and the funding ledger with CSV export. Auditors,
+ * hub staff and admins read them for the hubs they may see; another hub's
+ * school is refused before any of its data is read. Also registers the
+ * headteacher's page (for-schools.ts). Not pure.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Service } from '../../service/context.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { DateTime } from 'luxon';
+import { ValidationError } from '../../domain/errors.js';
+import { LONDON } from '../../domain/calendar/london.js';
+import type { Principal, Service } from '../../service/context.js';
+import { hubLabel, resolveHub } from '../../service/access.js';
+import { listSchools } from '../../service/schools.js';
+import { schoolAudit } from '../../service/school-audit.js';
+import { fundingLedger, ledgerCsv, ledgerYear } from '../../service/ledger.js';
+import { pageHub, hubQuery, type PageHub } from '../hub-context.js';
+import { requireSignIn } from '../session.js';
+import { fieldError } from '../forms.js';
+import { forSchoolsRoutes } from './for-schools.js';
 
-/** Registers this area's pages. Not pure. */
+const PAGE_SIZE = 50;
+
+type Query = Record<string, string | undefined>;
+
+/** Page n (from 1) of `items`, and the GOV.UK pagination for it, keeping the other query parameters. Pure. */
+export function paginate<T>(items: readonly T[], pageParam: string | undefined, base: string, query: Query) {
+  const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
+  const asked = Number.parseInt(pageParam ?? '1', 10);
+  const page = Number.isFinite(asked) ? Math.min(Math.max(asked, 1), pages) : 1;
+  const href = (n: number) => {
+    const q = new URLSearchParams(Object.entries({ ...query, page: n > 1 ? String(n) : undefined }).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+    const s = q.toString();
+    return s ? `${base}?${s}` : base;
+  };
+  return {
+    slice: items.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
+    page,
+    pages,
+    from: items.length ? (page - 1) * PAGE_SIZE + 1 : 0,
+    to: Math.min(page * PAGE_SIZE, items.length),
+    pagination:
+      pages > 1
+        ? {
+            ...(page > 1 ? { previous: { href: href(page - 1) } } : {}),
+            ...(page < pages ? { next: { href: href(page + 1) } } : {}),
+            items: Array.from({ length: pages }, (_, i) => i + 1)
+              .filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
+              .flatMap((n, i, a) => (i > 0 && n - a[i - 1]! > 1 ? [{ ellipsis: true }, { number: n, href: href(n), current: n === page }] : [{ number: n, href: href(n), current: n === page }])),
+          }
+        : null,
+  };
+}
+
+/** "2026-11-10" in London from the service clock. Pure. */
+function londonDay(instant: string): string {
+  return DateTime.fromISO(instant, { setZone: true }).setZone(LONDON).toISODate()!;
+}
+
+function hubQs(p: Principal, hub: PageHub): string {
+  const q = hubQuery(p, hub);
+  return q ? `?${q}` : '';
+}
+
+/** Registers /audit, /audit/schools/:urn, /audit/schools/:urn/report, /audit/ledger(.csv), and /for-schools/:token. Not pure. */
 export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<void> {
-  void app;
-  void svc;
+  app.get<{ Querystring: Query }>('/audit', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const hub = await pageHub(svc, p, request);
+    const q = request.query;
+    const search = (q.urn ?? '').trim();
+    const schools = await listSchools(svc, p, { hub: hub.id });
+    let errors: { text: string; href: string }[] = [];
+    let fieldErrors: Record<string, string> = {};
+    if (search !== '') {
+      if (!/^\d{6,7}$/.test(search)) ({ errors, fieldErrors } = fieldError('urn', 'Enter a URN of 6 or 7 digits, like 100001'));
+      else if (schools.some((s) => s.urn === search)) return reply.redirect(`/audit/schools/${search}${hubQs(p, hub)}`, 303);
+      else ({ errors, fieldErrors } = fieldError('urn', `No school with URN ${search} is in ${hub.label} Maths Hub`));
+    }
+    const ledger = await fundingLedger(svc, p, { hub: hub.id });
+    const byYear = ledger.years.map((y) => {
+      const rows = ledger.rows.filter((r) => r.academicYear === y);
+      return { year: y, count: rows.length, totalPence: rows.reduce((n, r) => n + r.amountPence, 0) };
+    });
+    const listed = paginate(schools, q.page, '/audit', { hub: hubQuery(p, hub) ? hub.id : undefined });
+    return reply.page(
+      'audit/home.njk',
+      {
+        title: 'Audit',
+        hubId: hub.id,
+        hubName: hub.label,
+        hub,
+        hubQs: hubQs(p, hub),
+        schools: listed.slice,
+        listed,
+        total: schools.length,
+        ledger: { count: ledger.rows.length, totalPence: ledger.totalPence, byYear },
+        search,
+        errors,
+        fieldErrors,
+      },
+      errors.length ? 400 : 200,
+    );
+  });
+
+  const schoolPage = async (urn: string, at: string | undefined, p: Principal) => {
+    let errors: { text: string; href: string }[] = [];
+    let fieldErrors: Record<string, string> = {};
+    let asked = at?.trim() || undefined;
+    let audit;
+    try {
+      audit = await schoolAudit(svc, p, urn, asked);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      ({ errors, fieldErrors } = fieldError('at', `Enter a real date for “State on”, for example 27/03/2026 (you entered “${asked}”)`));
+      audit = await schoolAudit(svc, p, urn);
+      asked = undefined;
+    }
+    const hubName = audit.hubId ? hubLabel(resolveHub(audit.hubId)) : audit.now.hub ?? '';
+    return { audit, errors, fieldErrors, hubName, asked: at ?? '' };
+  };
+
+  app.get<{ Params: { urn: string }; Querystring: Query }>('/audit/schools/:urn', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const { audit, errors, fieldErrors, hubName, asked } = await schoolPage(request.params.urn, request.query.at, p);
+    const school = audit.now.name ?? `School ${audit.urn}`;
+    return reply.page(
+      'audit/school.njk',
+      {
+        title: `${school}: audit`,
+        hubId: audit.hubId,
+        hubName,
+        audit,
+        school,
+        asked,
+        today: londonDay(svc.now()),
+        hubQs: audit.hubId && (p.role === 'admin' || p.hubs.length > 1) ? `?hub=${encodeURIComponent(audit.hubId)}` : '',
+        errors,
+        fieldErrors,
+        breadcrumbs: [{ text: 'Audit', href: '/audit' + (audit.hubId && p.role === 'admin' ? `?hub=${audit.hubId}` : '') }, { text: school }],
+      },
+      errors.length ? 400 : 200,
+    );
+  });
+
+  app.get<{ Params: { urn: string }; Querystring: Query }>('/audit/schools/:urn/report', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const { audit, errors, hubName } = await schoolPage(request.params.urn, request.query.at, p);
+    if (errors.length) return reply.redirect(`/audit/schools/${encodeURIComponent(request.params.urn)}?at=${encodeURIComponent(request.query.at ?? '')}`, 303);
+    const school = audit.now.name ?? `School ${audit.urn}`;
+    return reply.page('audit/report.njk', {
+      title: `Audit report: ${school}`,
+      hubId: audit.hubId,
+      hubName,
+      audit,
+      school,
+      producedAt: svc.now(),
+      producedBy: p.name,
+      backLink: { href: `/audit/schools/${audit.urn}${audit.at ? `?at=${audit.at}` : ''}`, text: 'Back to the school' },
+    });
+  });
+
+  /** The ledger's filters from the query: a bad year is a field error, never a silent "all years". */
+  const ledgerFor = async (p: Principal, q: Query, hub: PageHub) => {
+    const year = (q.year ?? '').trim();
+    try {
+      if (year !== '') ledgerYear(year);
+      return { ledger: await fundingLedger(svc, p, { hub: hub.id, ...(year ? { year } : {}) }), year, problem: null as null | ReturnType<typeof fieldError> };
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return { ledger: await fundingLedger(svc, p, { hub: hub.id }), year: '', problem: fieldError('year', `Choose an academic year like 2026/27 (you asked for “${year}”)`) };
+    }
+  };
+
+  app.get<{ Querystring: Query }>('/audit/ledger', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const hub = await pageHub(svc, p, request);
+    const { ledger, year, problem } = await ledgerFor(p, request.query, hub);
+    const hubParam = hubQuery(p, hub) ? hub.id : undefined;
+    const listed = paginate(ledger.rows, request.query.page, '/audit/ledger', { hub: hubParam, year: year || undefined });
+    const csvQuery = new URLSearchParams(Object.entries({ hub: hubParam, year: year || undefined }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return reply.page(
+      'audit/ledger.njk',
+      {
+        title: 'Funding ledger',
+        hubId: hub.id,
+        hubName: hub.label,
+        hub,
+        hubParam,
+        ledger,
+        rows: listed.slice,
+        listed,
+        year,
+        csvHref: `/audit/ledger.csv${csvQuery.toString() ? `?${csvQuery}` : ''}`,
+        errors: problem?.errors ?? [],
+        fieldErrors: problem?.fieldErrors ?? {},
+        breadcrumbs: [{ text: 'Audit', href: `/audit${hubQs(p, hub)}` }, { text: 'Funding ledger' }],
+      },
+      problem ? 400 : 200,
+    );
+  });
+
+  app.get<{ Querystring: Query }>('/audit/ledger.csv', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const hub = await pageHub(svc, p, request);
+    const { ledger, year, problem } = await ledgerFor(p, request.query, hub);
+    if (problem) return reply.redirect(`/audit/ledger?${new URLSearchParams({ year: request.query.year ?? '', ...(hubQuery(p, hub) ? { hub: hub.id } : {}) })}`, 303);
+    const csv = ledgerCsv(ledger.rows, londonDay);
+    const name = `funding-ledger-${hub.id}${year ? `-${year.replace('/', '-')}` : ''}-${londonDay(svc.now())}.csv`;
+    return sendCsv(reply, name, csv);
+  });
+
+  await forSchoolsRoutes(app, svc);
+}
+
+function sendCsv(reply: FastifyReply, filename: string, csv: string): FastifyReply {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .send(`\uFEFF${csv}`);
 }

@@ -1,0 +1,35 @@
+/**
+ * The headteacher's page: `/for-schools/<token>` from a reminder email, with
+ * no sign-in. The signed token is the only key: a link that was altered or
+ * cut short (403) or has expired (410) opens a page that says so and shows
+ * nothing of any school. Pages are kept out of search engines and never
+ * send their address (which holds the key) to another site. Not pure.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Service } from '../../service/context.js';
+import { openSchoolLink } from '../../service/school-link-view.js';
+
+const REFUSED = {
+  malformed: { status: 403, title: 'This link does not work', body: ['The web address is not complete. It may have been cut short when it was copied.', 'Open the link again from the email, or copy the whole address.'] },
+  tampered: { status: 403, title: 'This link does not work', body: ['The web address has been changed, so it cannot be trusted.', 'Open the link again from the email, or copy the whole address.'] },
+  unknown: { status: 403, title: 'This link does not work', body: ['The school this link was made for is not in the service.'] },
+  expired: { status: 410, title: 'This link has expired', body: ['Links in emails work for 60 days. Open the link in the most recent email from your Maths Hub.'] },
+} as const;
+
+function private_(reply: FastifyReply): FastifyReply {
+  return reply.header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex, nofollow');
+}
+
+/** Registers /for-schools/:token. Not pure. */
+export async function forSchoolsRoutes(app: FastifyInstance, svc: Service): Promise<void> {
+  app.get<{ Params: { token: string } }>('/for-schools/:token', async (request, reply) => {
+    private_(reply);
+    const opened = await openSchoolLink(svc, request.params.token);
+    if (!opened.ok) {
+      const r = REFUSED[opened.reason];
+      return reply.page('for-schools/refused.njk', { title: r.title, body: r.body, headteacherPage: true }, r.status);
+    }
+    const v = opened.view;
+    return reply.page('for-schools/school.njk', { title: v.school, hubName: v.hub, view: v, now: svc.now(), headteacherPage: true });
+  });
+}
