@@ -10,6 +10,7 @@ import pino from 'pino';
 import { UsageError } from '../exit.js';
 import { dbOption } from '../../cli/support.js';
 import { openService } from '../../service/open.js';
+import type { Service } from '../../service/context.js';
 import { buildApi } from '../../api/server.js';
 import { notFoundPage, registerWeb, type WebOptions } from '../../web/plugin.js';
 import { cliOperator } from '../../service/context.js';
@@ -40,6 +41,8 @@ export interface RunningServer {
   address: string;
   /** The admin token made at this first start, or null when people existed already. */
   firstToken: string | null;
+  /** The running service (for tests that need its clock, keys or database). */
+  service: Service;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     return {
       address,
       firstToken,
+      service: svc,
       close: async () => {
         await digest.stop();
         await app.close();

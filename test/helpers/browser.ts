@@ -23,6 +23,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startServer } from '../../cli/commands/serve.js';
 import { SimulatedClock } from '../../host/clock.js';
 import type { WebOptions } from '../../web/plugin.js';
+import type { Service } from '../../service/context.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,18 +44,24 @@ export interface WebService {
   /** The JSON API as the admin (for setting up and for checking what a page did). */
   api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   mailbox: string;
+  /** The running service itself (its clock, keys and database), e.g. for service helpers such as schoolLinkFor. */
+  readonly service: Service;
 }
 
 /** Starts the service for this test file (before all) and stops it after. */
 export function useWebService(options: { web?: WebOptions; now?: string } = {}): WebService {
   const dir = mkdtempSync(join(tmpdir(), 'pathway-web-'));
-  const state = { address: '', adminToken: '', close: async () => undefined as void };
+  const state = { address: '', adminToken: '', service: null as Service | null, close: async () => undefined as void };
   const ws: WebService = {
     get address() {
       return state.address;
     },
     get adminToken() {
       return state.adminToken;
+    },
+    get service() {
+      if (!state.service) throw new Error('the service has not started yet (use it inside a test)');
+      return state.service;
     },
     mailbox: join(dir, 'mailbox'),
     async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -86,6 +93,7 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
     state.address = s.address;
     state.adminToken = s.firstToken ?? '';
     state.close = s.close;
+    state.service = s.service;
   }, 120_000);
   afterAll(async () => {
     await state.close();
