@@ -20,7 +20,7 @@ import { pageHub, hubQuery } from '../hub-context.js';
 import { requireSignIn, flash } from '../session.js';
 import { fieldError, formErrors, type FormErrors } from '../forms.js';
 import { renderStatusPage } from '../errors.js';
-import { statusWords } from '../format.js';
+import { longDate, statusWords } from '../format.js';
 import { criterionLabel, groupLabel, problemWords, programmeShort, roleWords, fieldName } from '../applications/words.js';
 import { refusalWords } from '../applications/refusals.js';
 import { cohortRoutes } from './cohort.js';
@@ -92,7 +92,7 @@ function applicationFacts(d: ApplicationDetail): { key: string; value: string }[
       facts.push({ key: 'Applying as a group', value: f.group.applying ? `Yes, with ${(f.group.schools as { name: string; urn?: string }[]).map((x) => (x.urn ? `${x.name} (URN ${x.urn})` : x.name)).join(', ')}` : 'No' });
       if (f.group.applying && f.group.relationship) facts.push({ key: 'Relationship between the schools', value: f.group.relationship });
     }
-    const signed = Object.entries((f.signatures ?? {}) as Record<string, { name: string; signedOn: string }>).map(([who, s]) => `${s.name} (${who === 'teacher1' ? 'teacher 1' : who === 'teacher2' ? 'teacher 2' : who === 'headOfDepartment' ? 'head of department' : who}), ${s.signedOn}`);
+    const signed = Object.entries((f.signatures ?? {}) as Record<string, { name: string; signedOn: string }>).map(([who, s]) => `${s.name} (${who === 'teacher1' ? 'teacher 1' : who === 'teacher2' ? 'teacher 2' : who === 'headOfDepartment' ? 'head of department' : who}), ${longDate(s.signedOn)}`);
     facts.push({ key: 'Signed by', value: signed.length ? signed.join('\n') : 'Nobody' });
     return facts;
   }
