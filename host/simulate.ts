@@ -80,8 +80,8 @@ export interface SimulationSummary {
   /** Grants paid, from the funding ledger. */
   money: { academicYear: string; programmeId: string; payments: number; pence: number }[];
   moneyTotalPence: number;
-  /** Emails sent, from sent_messages. */
-  messages: { reminders: number; escalations: number; confirmations: number; total: number; byTemplate: Record<string, number> };
+  /** Emails sent, from sent_messages (status sent); `skipped`: those not sent because they came too late; `mail`: where the sent ones went. */
+  messages: { reminders: number; escalations: number; confirmations: number; total: number; skipped: number; byTemplate: Record<string, number>; mail: string };
   /** Events in the log for the simulated schools. */
   events: { total: number; byHub: number; byTimer: number };
   /** What this run did (a resumed run counts only its own part). */
@@ -583,6 +583,24 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     run.effectsDone += r.done;
     run.effectsFailed += r.failed;
   };
+  /**
+   * Fires the timers due up to `until` one London day at a time, carrying out
+   * each day's effects at the end of that day: a reminder goes out on the day
+   * it is due, as on a real host, not weeks later with the next hub event
+   * (when it would be too late to send, and recorded as skipped).
+   */
+  const catchUp = async (until: string) => {
+    for (;;) {
+      const next = await engine.nextDueAt();
+      if (next === null || Date.parse(next) > Date.parse(until)) break;
+      const dayEnd = DateTime.fromISO(londonDateOf(next), { zone: 'Europe/London' }).endOf('day').toISO()!;
+      const ticked = await engine.tick(Date.parse(dayEnd) < Date.parse(until) ? dayEnd : until);
+      run.timersFired += ticked.fired;
+      run.effectsDone += ticked.effects.done;
+      run.effectsFailed += ticked.effects.failed;
+      await drain();
+    }
+  };
   const rejected = (e: PlannedEvent, err: EventRejectedError) => {
     run.rejected++;
     if (run.rejections.length < 10) run.rejections.push(`${e.at} ${e.urn} ${e.event.type}: ${err.message}`);
@@ -596,6 +614,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     pending.delete(day);
     if (resume && day < resume.day) continue;
     if (resume && day === resume.day) events = events.filter((e) => !(resume.doneUpTo.has(e.urn) && Date.parse(e.at) <= resume.doneUpTo.get(e.urn)!));
+    await catchUp(noonOf(day));
     const ticked = await engine.tick(noonOf(day));
     run.timersFired += ticked.fired;
     run.effectsDone += ticked.effects.done;
@@ -610,6 +629,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     await drain();
     options.onProgress?.({ day, daysDone: Math.min(daysTotal, daysBetween(firstDay, day)), daysTotal, events: run.sent, timersFired: run.timersFired });
   }
+  await catchUp(endDay);
   const last = await engine.tick(endDay);
   run.timersFired += last.fired;
   run.effectsDone += last.effects.done;
@@ -654,7 +674,8 @@ async function resumePoint(engine: EmbeddedEngine, urns: string[], firstYear: Pl
 }
 
 const REMINDER_TEMPLATES = new Set(['session-reminder', 'first-workshop-reminder', 'evaluation-reminder', 'evaluation-request']);
-const ESCALATION_TEMPLATES = new Set(['session-missed', 'attendance-missing', 'headteacher-absent-first-workshop', 'evaluation-overdue']);
+// Escalations to the hub lead and the messages to the school that go with them.
+const ESCALATION_TEMPLATES = new Set(['session-missed', 'attendance-missing', 'headteacher-absent-first-workshop', 'evaluation-overdue', 'session-missed-school', 'headteacher-absent-first-workshop-school', 'evaluation-overdue-school']);
 
 async function summarise(engine: EmbeddedEngine, hub: string, seed: number, schools: SimSchool[], years: string[], run: SimulationSummary['run']): Promise<SimulationSummary> {
   const db = engine.db;
@@ -687,7 +708,8 @@ async function summarise(engine: EmbeddedEngine, hub: string, seed: number, scho
        FROM funding_ledger WHERE urn = ANY($1::text[]) GROUP BY academic_year, programme_id ORDER BY academic_year, programme_id`,
     [urns],
   )).rows.map((r) => ({ academicYear: r.academic_year, programmeId: r.programme_id, payments: r.payments, pence: Number(r.pence) }));
-  const templates = (await db.query<{ template: string; n: number }>('SELECT template, count(*)::int AS n FROM sent_messages WHERE urn = ANY($1::text[]) GROUP BY template ORDER BY template', [urns])).rows;
+  const templates = (await db.query<{ template: string; n: number }>("SELECT template, count(*)::int AS n FROM sent_messages WHERE urn = ANY($1::text[]) AND status = 'sent' GROUP BY template ORDER BY template", [urns])).rows;
+  const skipped = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM sent_messages WHERE urn = ANY($1::text[]) AND status = 'skipped'", [urns])).rows[0]?.n ?? 0;
   const byTemplate = Object.fromEntries(templates.map((t) => [t.template, t.n]));
   const sum = (pick: (t: string) => boolean) => templates.filter((t) => pick(t.template)).reduce((n, t) => n + t.n, 0);
   const ev = (await db.query<{ actor: string; n: number }>('SELECT actor, count(*)::int AS n FROM events WHERE urn = ANY($1::text[]) GROUP BY actor', [urns])).rows;
@@ -707,7 +729,9 @@ async function summarise(engine: EmbeddedEngine, hub: string, seed: number, scho
       escalations: sum((t) => ESCALATION_TEMPLATES.has(t)),
       confirmations: sum((t) => !REMINDER_TEMPLATES.has(t) && !ESCALATION_TEMPLATES.has(t)),
       total: sum(() => true),
+      skipped,
       byTemplate,
+      mail: engine.mailer.describe(),
     },
     events: { total, byHub: total - byTimer, byTimer },
     run,

@@ -7,10 +7,12 @@
  */
 import { DateTime } from 'luxon';
 import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
-import { findHub } from '../domain/catalogue/hubs.js';
+import { findHub, hubs } from '../domain/catalogue/hubs.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { claimDigest, markDigestSent } from '../store/ops/digests.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
+import { mailProblems, type MailProblem } from '../store/messages.js';
+import { programmeTitle, publicUrl } from '../activities/mail/render.js';
 import { DEFAULT_REMINDER_POLICY, type HubReminderPolicy } from '../host/reminder-policy.js';
 import type { Service } from './context.js';
 import { isoWeekOf, london } from './time.js';
@@ -23,22 +25,36 @@ export interface DigestResult {
   alreadySent: string[];
 }
 
-function line(s: SchoolSummary): string {
+function line(s: SchoolSummary, base: string): string {
   const what = s.status === 'overdue' ? 'evaluation overdue' : 'attendance not recorded for a past session';
-  return `- ${s.name ?? s.urn} (URN ${s.urn}), ${s.programmeName ?? s.phase} ${s.academicYear ?? ''}: ${what}${s.groupId ? `, work group ${s.groupId}` : ''}`;
+  const programme = s.programmeName ? programmeTitle(s.programmeName) : s.phase;
+  return `- ${s.name ?? s.urn} (URN ${s.urn}), ${programme} ${s.academicYear ?? ''}: ${what}.\n  Open the school's page: ${base}/hub/schools/${encodeURIComponent(s.urn)}`;
 }
 
-/** The digest's text for one hub. Pure. */
-export function digestMessage(hubName: string, isoWeek: string, overdue: SchoolSummary[]): { subject: string; text: string } {
+const schools = (n: number) => `${n} school${n === 1 ? '' : 's'}`;
+
+/**
+ * The digest's text for one hub: the overdue schools and the messages that
+ * could not reach a school (no or an invalid headteacher address), each with
+ * a link to the school's page on the hub site. Pure.
+ */
+export function digestMessage(hubName: string, isoWeek: string, overdue: SchoolSummary[], problems: MailProblem[] = [], base: string = publicUrl()): { subject: string; text: string } {
+  const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${problems.length} email${problems.length === 1 ? '' : 's'} not delivered` : ''].filter(Boolean);
+  const byUrn = new Map<string, MailProblem[]>();
+  for (const p of problems) byUrn.set(p.urn, [...(byUrn.get(p.urn) ?? []), p]);
   return {
-    subject: `${hubName}: ${overdue.length} school(s) overdue, week ${isoWeek}`,
+    subject: `${hubName}: ${parts.join(', ') || 'nothing overdue'}, week ${isoWeek}`,
     text: [
       `Weekly digest for ${hubName}, week ${isoWeek}.`,
+      ...(overdue.length ? ['', `${schools(overdue.length)} ${overdue.length === 1 ? 'has' : 'have'} overdue items:`, ...overdue.map((x) => line(x, base))] : []),
+      ...(problems.length
+        ? [
+            '',
+            `Emails that could not reach a school (${problems.length}). Correct the headteacher's address on the school's page; the emails still in time are then sent:`,
+            ...[...byUrn.entries()].map(([urn, ps]) => `- URN ${urn}: ${[...new Set(ps.map((p) => p.problem))].join('; ')} (${ps.length} email${ps.length === 1 ? '' : 's'} held).\n  Open the school's page: ${base}/hub/schools/${encodeURIComponent(urn)}`),
+          ]
+        : []),
       '',
-      `${overdue.length} school(s) have overdue items:`,
-      ...overdue.map(line),
-      '',
-      'See each school with GET /schools/{urn} or pathway schools --overdue.',
       'This message was sent by Mastery Pathway.',
     ].join('\n'),
   };
@@ -60,6 +76,15 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     entry.schools.push(s);
     byHub.set(h.id, entry);
   }
+  // Emails held because a school's address is missing or invalid: the hub lead hears of them too.
+  const problemsByHub = new Map<string, MailProblem[]>();
+  for (const [hubId] of byHub) problemsByHub.set(hubId, []);
+  for (const h of hubs) {
+    const held = await mailProblems(svc.db, { hub: h.id });
+    if (held.length === 0) continue;
+    problemsByHub.set(h.id, held);
+    if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
+  }
   const result: DigestResult = { isoWeek, sent: [], alreadySent: [] };
   for (const [hubId, { name, schools }] of [...byHub.entries()].sort()) {
     const lead = await hubLeadFor(svc.db, hubId);
@@ -67,8 +92,8 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
       result.alreadySent.push(hubId);
       continue;
     }
-    const m = digestMessage(name, isoWeek, schools);
-    await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text });
+    const m = digestMessage(name, isoWeek, schools, problemsByHub.get(hubId) ?? []);
+    await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });
   }

@@ -94,6 +94,15 @@ export function publicUrl(env: NodeJS.ProcessEnv = process.env): string {
 const str = (v: MessageValue | undefined): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const instant = (v: MessageValue | undefined): string | null => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : null);
 
+/**
+ * The programme's name as a school knows it: without the catalogue's note on
+ * where its rules came from ("(rules carried back from 2020/21)") and without
+ * the year, which the messages say separately. Pure.
+ */
+export function programmeTitle(name: string): string {
+  return name.replace(/\s*\((rules|amount)[^)]*\)\s*$/i, '').replace(/\s+\d{4}\/\d{2}$/, '').trim();
+}
+
 function hubName(hub: string): string {
   const h = hub ? findHub(hub) : undefined;
   if (h) return h.name;
@@ -147,7 +156,7 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     school: str(d.school) || `the school (URN ${message.urn})`,
     urn: message.urn,
     hub,
-    programme: str(d.programme),
+    programme: programmeTitle(str(d.programme)),
     year: str(d.academicYear),
     overdueYear: str(d.year) || str(d.academicYear),
     leader: str(d.leader),

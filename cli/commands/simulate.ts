@@ -1,18 +1,22 @@
 /**
  * `pathway simulate --schools N --years Y --seed S [--start 2018/19] [--hub H]
- * [--json]`: runs a realistic Maths Hub through the embedded engine on a
+ * [--mail mailbox|none] [--json]`: runs a realistic Maths Hub through the embedded engine on a
  * simulated clock (see host/simulate.ts): a progress bar on stderr (plain
  * progress lines when stderr is not a terminal), then a summary: schools per
  * phase per academic year, money paid (funding ledger), reminders and
  * escalations sent (sent_messages), events recorded. Run it again with the
- * same options on the same database to resume an interrupted run.
+ * same options on the same database to resume an interrupted run. Mail goes
+ * to the mailbox folder beside the database (or SMTP_URL); `--mail none`
+ * keeps no copy (the default above 100 schools, where a mailbox would hold
+ * tens of thousands of files).
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { SimulatedClock } from '../../host/clock.js';
 import { simulateHub, checkSimulationOptions, SimulationMismatchError, type SimulationProgress, type SimulationSummary } from '../../host/simulate.js';
 import { ValidationError } from '../../domain/errors.js';
-import { withEmbeddedEngine } from '../engine.js';
+import { cliTarget, withEmbeddedEngine } from '../engine.js';
+import { createMailer, defaultMailboxDir, noMailer, type Mailer } from '../../activities/mail/mailer.js';
 import { UsageError } from '../exit.js';
 import { renderTable } from './programmes.js';
 import { pounds } from './status.js';
@@ -34,6 +38,8 @@ export function renderSimulation(s: SimulationSummary): string {
   out.push('', 'Messages sent (sent_messages)');
   out.push(renderTable(['kind', 'messages'], [['reminders', n(s.messages.reminders)], ['escalations', n(s.messages.escalations)], ['confirmations', n(s.messages.confirmations)], ['total', n(s.messages.total)]]));
   out.push(`  by template: ${Object.entries(s.messages.byTemplate).map(([t, c]) => `${t} ${n(c)}`).join(', ')}`);
+  out.push(`  not sent because they came too late: ${n(s.messages.skipped)}`);
+  out.push(`  mail went to: ${s.messages.mail}`);
   out.push('', `Events recorded: ${n(s.events.total)} (${n(s.events.byHub)} by hub staff, ${n(s.events.byTimer)} by timers)`);
   const secs = s.run.elapsedMs / 1000;
   const done = s.run.sent + s.run.timersFired;
@@ -82,6 +88,17 @@ function progressReporter(): { update(p: SimulationProgress): void; stop(): void
   };
 }
 
+/** Above this many schools a simulation keeps no mailbox unless asked (`--mail mailbox`). */
+export const MAILBOX_LIMIT = 100;
+
+/** The mailer `--mail` asks for: "none" keeps no copy; "mailbox" (or SMTP_URL) keeps them; by default none above MAILBOX_LIMIT schools. Reads the environment. */
+export function simulationMailer(mail: string | undefined, schools: number, dbTarget: string): Mailer {
+  const choice = mail ?? (schools > MAILBOX_LIMIT ? 'none' : 'mailbox');
+  if (choice === 'none') return noMailer();
+  if (choice === 'mailbox') return createMailer({ mailboxDir: defaultMailboxDir(dbTarget) });
+  throw new UsageError(`--mail must be "mailbox" or "none", not ${JSON.stringify(mail)}`);
+}
+
 /** Adds the `simulate` command. */
 export function register(program: Command): void {
   program
@@ -93,8 +110,9 @@ export function register(program: Command): void {
     .option('--start <year>', 'first academic year', '2018/19')
     .option('--hub <hub>', 'the Maths Hub, by id or name (default: chosen by the seed)')
     .option('--batch <n>', 'events sent per transaction', '500')
+    .option('--mail <where>', `"mailbox": keep each email in the mailbox folder beside the database (or send over SMTP_URL); "none": keep no copy (default above ${MAILBOX_LIMIT} schools)`)
     .option('--json', 'print the summary as JSON')
-    .action(async (o: { schools: string; years: string; seed: string; start: string; hub?: string; batch: string; json?: boolean }, command: Command) => {
+    .action(async (o: { schools: string; years: string; seed: string; start: string; hub?: string; batch: string; mail?: string; json?: boolean }, command: Command) => {
       const schools = wholeNumber('--schools', o.schools)!;
       const years = wholeNumber('--years', o.years)!;
       const seed = wholeNumber('--seed', o.seed)!;
@@ -106,10 +124,11 @@ export function register(program: Command): void {
         if (!(err instanceof ValidationError)) throw err;
         throw new UsageError(err.problems.map((p) => `--${p.path} ${p.message} (got ${JSON.stringify(p.value)})`).join('; '));
       }
+      const mailer = simulationMailer(o.mail, schools, cliTarget(command));
       const clock = new SimulatedClock('1970-01-01T00:00:00Z');
       const progress = progressReporter();
       // The simulation carries out effects once a simulated day, not after every event.
-      const summary = await withEmbeddedEngine(command, { clock, dispatch: 'manual' }, (engine) =>
+      const summary = await withEmbeddedEngine(command, { clock, dispatch: 'manual', mailer }, (engine) =>
         simulateHub({ engine, schools, years, seed, start: o.start, ...(o.hub ? { hub: o.hub } : {}), batchSize, onProgress: (p) => progress.update(p) })
           .catch((err: unknown) => {
             throw err instanceof SimulationMismatchError ? new UsageError(err.message) : err;
