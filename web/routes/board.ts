@@ -1,11 +1,292 @@
 /**
- * Pages of this area (being built). Not pure.
+ * The hub board (/hub) and the school page (/hub/schools/:urn), with the
+ * school page's actions. Pages call the service functions the API calls
+ * (service/board.ts, service/school-page.ts, service/schools.ts): one copy of
+ * every rule, permission and If-Match check. Not pure.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Service } from '../../service/context.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../../domain/errors.js';
+import { findHub } from '../../domain/catalogue/hubs.js';
+import type { Principal, Service } from '../../service/context.js';
+import { hubBoard, type HubBoard } from '../../service/board.js';
+import { hubLabel } from '../../service/access.js';
+import { RefusedError } from '../../service/errors.js';
+import { schoolPage, type PageAction } from '../../service/school-page.js';
+import { refusalWords } from '../../service/school-words.js';
+import { deferSchool, recordGapTask, recordReleaseDays, replaceTeacher, resumeSchool, signCommitment, submitEvaluation, withdrawSchool } from '../../service/schools.js';
+import type { Signatory } from '../../domain/catalogue/schema.js';
+import { formErrors, type FormErrors } from '../forms.js';
+import { hubQuery, pageHub } from '../hub-context.js';
+import { flash, requireSignIn } from '../session.js';
+import { renderStatusPage } from '../errors.js';
 
-/** Registers this area's pages. Not pure. */
+type Query = Record<string, unknown>;
+
+/** The board's address with these parameters (empty ones left out). Pure. */
+export function boardHref(base: Record<string, string | undefined>, change: Record<string, string | undefined> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...base, ...change })) if (v !== undefined && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `/hub?${s}` : '/hub';
+}
+
+const SORT_COLUMNS: { key: string; text: string }[] = [
+  { key: 'name', text: 'School' },
+  { key: 'phase', text: 'Phase' },
+  { key: 'status', text: 'Status' },
+  { key: 'programme', text: 'Programme' },
+  { key: 'year', text: 'Year' },
+  { key: 'group', text: 'Work group' },
+  { key: 'overdue', text: 'Overdue' },
+];
+
+/** Links the board's view needs: sort headers, pages, the hub's own query. Pure. */
+function boardLinks(b: HubBoard, hubParam: string) {
+  const base: Record<string, string | undefined> = {
+    ...(hubParam ? { hub: b.hub.id } : {}),
+    phase: b.params.phase,
+    status: b.params.status,
+    programme: b.params.programme,
+    year: b.params.year,
+    group: b.params.group,
+    overdue: b.params.overdue,
+    sort: b.params.sort === 'urn' ? undefined : b.params.sort,
+    order: b.params.order === 'asc' ? undefined : b.params.order,
+  };
+  const sortHeads = SORT_COLUMNS.map((c) => {
+    const active = b.table.sort === c.key;
+    const nextOrder = active && !b.table.descending ? 'desc' : undefined;
+    return { ...c, active, ariaSort: active ? (b.table.descending ? 'descending' : 'ascending') : 'none', href: boardHref(base, { sort: c.key, order: nextOrder, page: undefined }) };
+  });
+  const page = b.table.page;
+  const pages = b.table.pages;
+  const items: { number?: number; href?: string; current?: boolean; ellipsis?: boolean }[] = [];
+  for (let n = 1; n <= pages; n++) {
+    if (n === 1 || n === pages || Math.abs(n - page) <= 2) items.push({ number: n, href: boardHref(base, { page: n === 1 ? undefined : String(n) }), current: n === page });
+    else if (items.at(-1)?.ellipsis !== true) items.push({ ellipsis: true });
+  }
+  return {
+    sortHeads,
+    pagination: pages > 1 ? {
+      items,
+      ...(page > 1 ? { previous: { href: boardHref(base, { page: page - 1 === 1 ? undefined : String(page - 1) }) } } : {}),
+      ...(page < pages ? { next: { href: boardHref(base, { page: String(page + 1) }) } } : {}),
+    } : null,
+    clear: boardHref(hubParam ? { hub: b.hub.id } : {}),
+    overdueOnly: boardHref(hubParam ? { hub: b.hub.id } : {}, { overdue: 'yes' }),
+  };
+}
+
+const ACTION_SLUGS: Record<string, PageAction> = {
+  commitment: 'COMMITMENT_SIGNED',
+  'gap-task': 'GAP_TASK_COMPLETED',
+  'release-days': 'RELEASE_DAYS_RECORDED',
+  evaluation: 'EVALUATION_SUBMITTED',
+  teacher: 'TEACHER_REPLACED',
+  defer: 'DEFERRED',
+  resume: 'RESUMED',
+  withdraw: 'WITHDRAWN',
+};
+
+const DONE: Record<PageAction, string> = {
+  COMMITMENT_SIGNED: 'Signed commitment recorded',
+  GAP_TASK_COMPLETED: 'Gap task recorded',
+  RELEASE_DAYS_RECORDED: 'Release days recorded',
+  EVALUATION_SUBMITTED: 'Evaluation recorded',
+  TEACHER_REPLACED: 'Lead teacher replaced',
+  DEFERRED: 'School deferred',
+  RESUMED: 'School resumed',
+  WITHDRAWN: 'School withdrawn',
+};
+
+/** What a form posted, as text (repeated fields as a list). */
+type Body = Record<string, string | string[] | undefined>;
+const one = (b: Body, k: string): string => {
+  const v = b[k];
+  return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim();
+};
+
+interface PageState {
+  status?: number;
+  banner?: { title: string; text: string; kind: 'conflict' | 'refused' };
+  form?: { action: string; values: Record<string, unknown>; errors: FormErrors };
+}
+
+/** Registers /hub and /hub/schools/:urn (and its actions). Not pure. */
 export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<void> {
-  void app;
-  void svc;
+  app.get('/hub', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const hub = await pageHub(svc, p, request);
+    const board = await hubBoard(svc, p, hub.id, request.query as Query);
+    const hubParam = hubQuery(p, hub);
+    return reply.page('board/board.njk', {
+      title: `${hub.label} hub board`,
+      hubId: hub.id,
+      hubName: hub.label,
+      hubChoices: p.role === 'admin' || p.hubs.length > 1 ? hub.choices : null,
+      board,
+      links: boardLinks(board, hubParam),
+      schoolQuery: hubParam ? `?${hubParam}` : '',
+    });
+  });
+
+  app.get<{ Params: { urn: string } }>('/hub/schools/:urn', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    return renderSchool(svc, p, request, reply, request.params.urn, {});
+  });
+
+  app.post<{ Params: { urn: string; action: string }; Body: Body }>('/hub/schools/:urn/:action', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const urn = request.params.urn;
+    const action = ACTION_SLUGS[request.params.action];
+    if (!action) return renderStatusPage(reply, 404);
+    // Auditors never change anything: refused before the form is even read.
+    if (p.role === 'auditor') return renderStatusPage(reply, 403, { title: 'You cannot change this school', body: ['Auditors can look at schools but cannot change anything.', 'Nothing was saved.'], links: [{ href: `/hub/schools/${encodeURIComponent(urn)}`, text: 'Back to the school' }] });
+    const body = (request.body ?? {}) as Body;
+    const version = Number(one(body, 'version'));
+    if (!Number.isInteger(version) || version < 1) return renderStatusPage(reply, 400, { body: ['The form was missing the version of the school it was about. Go back, reload the page and try again.', 'Nothing was saved.'] });
+    const o = { expectedVersion: version };
+    const values: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'));
+    const bad = (errors: FormErrors) => renderSchool(svc, p, request, reply, urn, { status: 400, form: { action: request.params.action, values, errors } });
+
+    try {
+      switch (action) {
+        case 'COMMITMENT_SIGNED': {
+          const raw = body.signatories;
+          const list = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter((s): s is Signatory => ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'].includes(s));
+          if (list.length === 0) return bad(err('signatories', 'Select everyone who has signed the commitment'));
+          await signCommitment(svc, p, urn, { signatories: list }, o);
+          break;
+        }
+        case 'GAP_TASK_COMPLETED': {
+          const task = one(body, 'task');
+          if (task === '') return bad(err('task', 'Enter what the gap task was'));
+          if (task.length > 500) return bad(err('task', 'What the gap task was must be 500 characters or fewer'));
+          await recordGapTask(svc, p, urn, { task }, o);
+          break;
+        }
+        case 'RELEASE_DAYS_RECORDED': {
+          const text = one(body, 'days');
+          const days = Number(text);
+          if (text === '') return bad(err('days', 'Enter the number of release days'));
+          if (!/^\d+(\.5)?$/.test(text) || days <= 0 || days > 50) return bad(err('days', 'Release days must be a number from 0.5 to 50, in half days, like 2 or 1.5'));
+          await recordReleaseDays(svc, p, urn, { days }, o);
+          break;
+        }
+        case 'EVALUATION_SUBMITTED': {
+          const summary = one(body, 'summary');
+          if (summary.length > 5000) return bad(err('summary', 'The evaluation notes must be 5,000 characters or fewer'));
+          await submitEvaluation(svc, p, urn, { summary }, o);
+          break;
+        }
+        case 'TEACHER_REPLACED': {
+          const slot = one(body, 'slot');
+          const e: FormErrors = { errors: [], fieldErrors: {} };
+          const add = (name: string, text: string) => {
+            e.errors.push({ text, href: `#${name}` });
+            e.fieldErrors[name] = text;
+          };
+          if (slot !== '1' && slot !== '2') add('slot', 'Select which lead teacher is leaving');
+          if (one(body, 'name') === '') add('name', 'Enter the new lead teacher’s full name');
+          if (one(body, 'email') === '') add('email', 'Enter the new lead teacher’s email address');
+          else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(one(body, 'email'))) add('email', 'Enter an email address in the correct format, like name@school.org.uk');
+          if (one(body, 'role') === '') add('role', 'Enter the new lead teacher’s role, like maths lead');
+          if (e.errors.length) return bad(e);
+          await replaceTeacher(svc, p, urn, Number(slot) as 1 | 2, { teacher: { name: one(body, 'name'), email: one(body, 'email'), role: one(body, 'role') } }, o);
+          break;
+        }
+        case 'DEFERRED': {
+          const reason = one(body, 'deferReason');
+          const untilYear = one(body, 'untilYear');
+          const e: FormErrors = { errors: [], fieldErrors: {} };
+          if (reason === '') {
+            e.errors.push({ text: 'Enter why the school is deferring', href: '#deferReason' });
+            e.fieldErrors.deferReason = 'Enter why the school is deferring';
+          }
+          if (!/^\d{4}\/\d{2}$/.test(untilYear)) {
+            e.errors.push({ text: 'Select the year the school will start again', href: '#untilYear' });
+            e.fieldErrors.untilYear = 'Select the year the school will start again';
+          }
+          if (e.errors.length) return bad(e);
+          await deferSchool(svc, p, urn, { reason, untilYear }, o);
+          break;
+        }
+        case 'RESUMED':
+          await resumeSchool(svc, p, urn, {}, o);
+          break;
+        case 'WITHDRAWN': {
+          const reason = one(body, 'withdrawReason');
+          if (reason === '') return bad(err('withdrawReason', 'Enter why the school is withdrawing'));
+          await withdrawSchool(svc, p, urn, { reason }, o);
+          break;
+        }
+      }
+    } catch (e) {
+      if (e instanceof VersionConflictError) {
+        return renderSchool(svc, p, request, reply, urn, {
+          status: 409,
+          banner: { kind: 'conflict', title: 'Someone else changed this school', text: 'Someone else changed this school while you were looking at it, so nothing was saved. This page now shows the school as it is. Check it, then try again if you still need to.' },
+        });
+      }
+      if (e instanceof EventRejectedError || e instanceof RefusedError) {
+        const why = e instanceof EventRejectedError ? e.why : e.message;
+        return renderSchool(svc, p, request, reply, urn, { status: 422, banner: { kind: 'refused', title: 'This cannot be done', text: `Nothing was saved. The programme’s rules do not allow it: ${refusalWords(why).replace(/^./, (c) => c.toLowerCase())}.`.replace(/\.\.$/, '.') } });
+      }
+      if (e instanceof ValidationError) {
+        const fields: Record<string, { name: string; label: string }> = {
+          task: { name: 'task', label: 'The gap task' },
+          days: { name: 'days', label: 'Release days' },
+          summary: { name: 'summary', label: 'The evaluation notes' },
+          signatories: { name: 'signatories', label: 'Who signed' },
+          'teacher.name': { name: 'name', label: 'Full name' },
+          'teacher.email': { name: 'email', label: 'Email address' },
+          'teacher.role': { name: 'role', label: 'Role' },
+          reason: { name: request.params.action === 'defer' ? 'deferReason' : 'withdrawReason', label: 'The reason' },
+          untilYear: { name: 'untilYear', label: 'The year' },
+        };
+        return bad(formErrors(e.problems, fields));
+      }
+      throw e;
+    }
+    flash(request, DONE[action]);
+    return reply.redirect(`/hub/schools/${encodeURIComponent(urn)}`, 303);
+  });
+}
+
+function err(name: string, text: string): FormErrors {
+  return { errors: [{ text, href: `#${name}` }], fieldErrors: { [name]: text } };
+}
+
+async function renderSchool(svc: Service, p: Principal, request: FastifyRequest, reply: FastifyReply, urn: string, state: PageState): Promise<FastifyReply> {
+  let data;
+  try {
+    data = await schoolPage(svc, p, urn);
+  } catch (e) {
+    if (e instanceof UnknownSchoolError) return renderStatusPage(reply, 404, { title: 'School not found', body: [`There is no school with URN ${urn} in this service.`, 'Check the URN, or find the school on the hub board.'], links: [{ href: '/hub', text: 'Go to the hub board' }] });
+    throw e;
+  }
+  void request;
+  const hub = findHub(data.school.hub ?? '');
+  const hubId = hub?.id;
+  const q = hubId && (p.role === 'admin' || p.hubs.length > 1) ? `?hub=${encodeURIComponent(hubId)}` : '';
+  return reply.page(
+    'board/school.njk',
+    {
+      title: data.school.name,
+      hubId,
+      hubName: hub ? hubLabel(hub) : undefined,
+      breadcrumbs: [{ text: 'Hub board', href: `/hub${q}` }, { text: data.school.name }],
+      s: data,
+      banner: state.banner,
+      openAction: state.form?.action,
+      values: state.form?.values ?? {},
+      errors: state.form?.errors.errors,
+      fieldErrors: state.form?.errors.fieldErrors ?? {},
+      canWrite: p.role !== 'auditor',
+    },
+    state.status ?? 200,
+  );
 }

@@ -1,0 +1,250 @@
+/**
+ * The hub board: what a hub officer needs on one page for a hub of 50 to
+ * 2,000 schools. Counts by phase and status, one page of the filtered and
+ * sorted table, what falls due this week and this half term, the overdue
+ * schools and why, the year's grants paid and due, and emails that could not
+ * be sent. The database does the counting, filtering, sorting and paging
+ * (store/board.ts); dates come from the service clock. Not pure (reads).
+ */
+import { DateTime } from 'luxon';
+import { academicYearOf } from '../domain/calendar/academic-year.js';
+import { LONDON } from '../domain/calendar/london.js';
+import { termsOf } from '../domain/calendar/terms.js';
+import { findHub } from '../domain/catalogue/hubs.js';
+import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardRow, type BoardSort } from '../store/board.js';
+import { mailProblems } from '../store/messages.js';
+import { assertRead, hubLabel } from './access.js';
+import type { Principal, Service } from './context.js';
+import { NotFoundError } from './errors.js';
+import { escalationWords, shortGroupName, shortProgrammeName, upcomingWords } from './school-words.js';
+
+/** Rows of the board's table per page. */
+export const BOARD_PAGE_SIZE = 50;
+
+const PHASE_ORDER = ['none', 'trg', 'readiness', 'development', 'embedding', 'sustaining'];
+const STATUS_ORDER = ['prospective', 'applied', 'eligible', 'waitlisted', 'selected', 'active', 'evaluating', 'overdue', 'completed', 'declined', 'deferred', 'withdrawn'];
+
+/** The board's filters and order as the query string carries them (all optional, all text). */
+export interface BoardParams {
+  phase?: string;
+  status?: string;
+  programme?: string;
+  year?: string;
+  group?: string;
+  /** "yes" or "no". */
+  overdue?: string;
+  sort?: string;
+  /** "asc" or "desc". */
+  order?: string;
+  page?: string;
+}
+
+/** The filters understood from a query string; anything unknown is left out, never an error page. Pure. */
+export function boardParams(query: Record<string, unknown>): Required<Pick<BoardParams, 'sort' | 'order'>> & BoardParams & { pageNumber: number } {
+  const text = (k: string): string | undefined => {
+    const v = query[k];
+    const s = Array.isArray(v) ? v[0] : v;
+    return typeof s === 'string' && s.trim() !== '' && s.length <= 100 ? s.trim() : undefined;
+  };
+  const sort = (BOARD_SORTS as readonly string[]).includes(text('sort') ?? '') ? text('sort')! : 'urn';
+  const order = text('order') === 'desc' ? 'desc' : 'asc';
+  const page = Number(text('page') ?? '1');
+  const out: BoardParams & { sort: string; order: string; pageNumber: number } = { sort, order, pageNumber: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1 };
+  for (const k of ['phase', 'status', 'programme', 'year', 'group'] as const) {
+    const v = text(k);
+    if (v !== undefined) out[k] = v;
+  }
+  const o = text('overdue');
+  if (o === 'yes' || o === 'no') out.overdue = o;
+  return out;
+}
+
+export interface Choice {
+  value: string;
+  text: string;
+  schools: number;
+}
+
+export interface BoardDueItem {
+  title: string;
+  kind: 'session' | 'deadline';
+  at: string;
+  groupId: string | null;
+  groupName: string | null;
+  schools: number;
+  sample: { urn: string; name: string | null }[];
+}
+
+export interface HubBoard {
+  hub: { id: string; label: string };
+  now: string;
+  academicYear: string;
+  counts: {
+    total: number;
+    overdue: number;
+    phases: { phase: string; schools: number; statuses: { status: string; schools: number }[] }[];
+  };
+  params: ReturnType<typeof boardParams>;
+  /** Whether any filter is set (the page offers to clear them). */
+  filtered: boolean;
+  options: { phases: Choice[]; statuses: Choice[]; programmes: Choice[]; years: Choice[]; groups: Choice[] };
+  table: { rows: BoardRow[]; total: number; page: number; pages: number; first: number; last: number; sort: BoardSort; descending: boolean };
+  week: { until: string; items: BoardDueItem[] };
+  halfTerm: { until: string; items: BoardDueItem[] };
+  overdue: { total: number; schools: { urn: string; name: string | null; reasons: string[] }[] };
+  grants: { year: string; paidPence: number; paidSchools: number; paid: { programmeName: string; schools: number; pence: number }[]; duePence: number; due: { urn: string; name: string | null; status: string; programmeName: string | null; pence: number }[] };
+  mailProblems: { urn: string; name: string; what: string; problem: string; recordedAt: string }[];
+}
+
+const TEMPLATE_WORDS: Record<string, string> = {
+  'attendance-missing': 'Attendance not recorded (to the hub lead)',
+  'commitment-confirmed': 'Commitment confirmed',
+  declined: 'Application not successful',
+  'evaluation-overdue-school': 'Evaluation overdue',
+  'evaluation-overdue': 'Evaluation overdue (to the hub lead)',
+  'evaluation-reminder': 'Evaluation reminder',
+  'evaluation-request': 'Request for the end-of-year evaluation',
+  'first-workshop-reminder': 'Reminder of the first workshop',
+  'funding-released': 'Grant paid',
+  'headteacher-absent-first-workshop-school': 'Headteacher missed the first workshop',
+  'headteacher-absent-first-workshop': 'Headteacher missed the first workshop (to the hub lead)',
+  'schedule-announced': 'The year’s dates',
+  selected: 'Place offered',
+  'session-cancelled': 'A session cancelled',
+  'session-missed-school': 'A session missed',
+  'session-missed': 'A session missed (to the hub lead)',
+  'session-moved': 'A session moved',
+  'session-reminder': 'Reminder of a session',
+  'withdrawn-hub': 'School withdrew (to the hub lead)',
+  withdrawn: 'Withdrawal confirmed',
+};
+
+function templateWords(t: string): string {
+  return TEMPLATE_WORDS[t] ?? t.replace(/[-_]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
+/** The end of the London week (Sunday midnight) and of the half-term `now` is in (or the next one, in a holiday). Pure. */
+export function boardWindows(now: string, hubId?: string): { weekEnd: string; halfTermEnd: string; halfTermLastDay: string } {
+  const d = DateTime.fromISO(now, { setZone: true }).setZone(LONDON);
+  const weekEnd = d.startOf('week').plus({ weeks: 1 });
+  const today = d.toISODate()!;
+  const year = academicYearOf(today);
+  const halves = [...termsOf(year, hubId ? { hub: hubId } : undefined).halfTerms];
+  const h = halves.find((x) => today <= x.end);
+  const end = h ? DateTime.fromISO(h.end, { zone: LONDON }).plus({ days: 1 }).startOf('day') : weekEnd;
+  return { weekEnd: weekEnd.toISO()!, halfTermEnd: (end < weekEnd ? weekEnd : end).toISO()!, halfTermLastDay: h?.end ?? today };
+}
+
+/** Everything the board shows for hub `hubId`, if `p` may read it. Throws ForbiddenError / NotFoundError. Not pure. */
+export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: Record<string, unknown>): Promise<HubBoard> {
+  const h = findHub(hubId);
+  if (!h) throw new NotFoundError('Maths Hub', hubId);
+  assertRead(p, h.id, `the schools of ${h.name}`);
+  const hub = hubLabel(h);
+  const params = boardParams(raw);
+  const now = svc.now();
+  const year = academicYearOf(now);
+  const { weekEnd, halfTermEnd, halfTermLastDay } = boardWindows(now, h.id);
+  const sort = params.sort as BoardSort;
+  const descending = params.order === 'desc';
+
+  const [facets, page, week, half, overdue, grants, problems] = await Promise.all([
+    boardFacets(svc.db, hub),
+    boardPage(svc.db, {
+      hub,
+      now,
+      ...(params.phase ? { phase: params.phase } : {}),
+      ...(params.status ? { status: params.status } : {}),
+      ...(params.programme ? { programmeId: params.programme } : {}),
+      ...(params.year ? { academicYear: params.year } : {}),
+      ...(params.group ? { groupId: params.group } : {}),
+      ...(params.overdue ? { overdue: params.overdue === 'yes' } : {}),
+      sort,
+      descending,
+      offset: (params.pageNumber - 1) * BOARD_PAGE_SIZE,
+      limit: BOARD_PAGE_SIZE,
+    }),
+    boardDue(svc.db, hub, now, weekEnd),
+    boardDue(svc.db, hub, weekEnd, halfTermEnd),
+    boardOverdue(svc.db, hub, 50),
+    boardGrants(svc.db, hub, year),
+    mailProblems(svc.db, { hub: h.id }),
+  ]);
+
+  // Counts and filter choices, from the one grouped query.
+  const sum = (pick: (f: (typeof facets)[number]) => string | null, label: (v: string, f: (typeof facets)[number]) => string) => {
+    const m = new Map<string, Choice>();
+    for (const f of facets) {
+      const v = pick(f);
+      if (v === null) continue;
+      const c = m.get(v) ?? { value: v, text: label(v, f), schools: 0 };
+      c.schools += f.schools;
+      m.set(v, c);
+    }
+    return [...m.values()];
+  };
+  const byOrder = (order: string[]) => (a: Choice, b: Choice) => (order.indexOf(a.value) + 1 || 99) - (order.indexOf(b.value) + 1 || 99) || a.value.localeCompare(b.value);
+  const phases = sum((f) => f.phase, (v) => v).sort(byOrder(PHASE_ORDER));
+  const statuses = sum((f) => f.status, (v) => v).sort(byOrder(STATUS_ORDER));
+  const total = facets.reduce((n, f) => n + f.schools, 0);
+  const counts = {
+    total,
+    overdue: facets.filter((f) => f.overdue).reduce((n, f) => n + f.schools, 0),
+    phases: phases.map((ph) => ({
+      phase: ph.value,
+      schools: ph.schools,
+      statuses: sum((f) => (f.phase === ph.value ? f.status : null), (v) => v)
+        .sort(byOrder(STATUS_ORDER))
+        .map((s) => ({ status: s.value, schools: s.schools })),
+    })),
+  };
+  const options = {
+    phases,
+    statuses,
+    programmes: sum((f) => f.programmeId, (v, f) => shortProgrammeName(f.programmeName) ?? v).sort((a, b) => a.text.localeCompare(b.text)),
+    years: sum((f) => f.academicYear, (v) => v).sort((a, b) => b.value.localeCompare(a.value)),
+    groups: sum((f) => f.groupId, (v, f) => shortGroupName(f.groupName, v) ?? v).sort((a, b) => a.text.localeCompare(b.text)),
+  };
+
+  const pages = Math.max(1, Math.ceil(page.total / BOARD_PAGE_SIZE));
+  const first = page.rows.length ? (params.pageNumber - 1) * BOARD_PAGE_SIZE + 1 : 0;
+  const due = (items: Awaited<ReturnType<typeof boardDue>>): BoardDueItem[] =>
+    items
+      .filter((i) => i.what !== 'end of academic year')
+      .map((i) => ({ ...upcomingWords(i.what, i.ofKind), at: i.at, groupId: i.groupId, groupName: shortGroupName(i.groupName, i.groupId), schools: i.schools, sample: i.sample }));
+
+  const overdueSchools = overdue.rows.map((o) => {
+    const reasons: string[] = [];
+    if (o.status === 'overdue') reasons.push(`The end-of-year evaluation for ${shortProgrammeName(o.programmeName) ?? 'the programme'} has not been submitted, and the year has ended.`);
+    for (const e of o.escalations) {
+      const w = escalationWords(e, o.sessions);
+      if (w && e.startsWith('unrecorded:')) reasons.push(w);
+    }
+    if (reasons.length === 0) reasons.push('Something the programme asks for is outstanding.');
+    return { urn: o.urn, name: o.name, reasons };
+  });
+
+  const names = await schoolNames(svc.db, [...new Set(problems.map((x) => x.urn))]);
+  return {
+    hub: { id: h.id, label: hub },
+    now,
+    academicYear: year,
+    counts,
+    params,
+    filtered: Boolean(params.phase || params.status || params.programme || params.year || params.group || params.overdue),
+    options,
+    table: { rows: page.rows.map((r) => ({ ...r, programmeName: shortProgrammeName(r.programmeName), groupName: shortGroupName(r.groupName, r.groupId) })), total: page.total, page: params.pageNumber, pages, first, last: first ? first + page.rows.length - 1 : 0, sort, descending },
+    week: { until: weekEnd, items: due(week) },
+    halfTerm: { until: halfTermLastDay, items: due(half) },
+    overdue: { total: overdue.total, schools: overdueSchools },
+    grants: {
+      year,
+      paidPence: grants.paid.reduce((n, g) => n + g.pence, 0),
+      paidSchools: grants.paid.reduce((n, g) => n + g.schools, 0),
+      paid: grants.paid.map((g) => ({ programmeName: shortProgrammeName(g.programmeName) ?? g.programmeId, schools: g.schools, pence: g.pence })),
+      duePence: grants.due.reduce((n, g) => n + g.pence, 0),
+      due: grants.due.map((g) => ({ ...g, programmeName: shortProgrammeName(g.programmeName) })),
+    },
+    mailProblems: problems.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: m.problem, recordedAt: m.recordedAt })),
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * Everything the school page shows, read once: who and where, the phase and
+ * status, the timeline of every recorded event in words with the grant
+ * payments on it, what is coming up (sessions, deadlines and the reminders
+ * the school will be sent), the pathway chart with where the school is and
+ * the path it walked, and the actions its current state accepts (none for an
+ * auditor). Not pure (engine and database reads).
+ */
+import { academicYearOf, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
+import type { HistoryEntry } from '../host/engine.js';
+import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
+import { schoolPathwayChart } from '../machines/school-chart.js';
+import type { SchoolSummary } from '../machines/summary.js';
+import { groupNames, personNames } from '../store/board.js';
+import { payments, type Payment } from '../store/ledger.js';
+import type { Principal, Service } from './context.js';
+import { schoolState } from './schools.js';
+import { eventWords, sessionName, shortGroupName, signatoryWords, whenWords } from './school-words.js';
+
+/** The single-school actions the page offers, by the event each records. */
+export const PAGE_ACTIONS = ['COMMITMENT_SIGNED', 'GAP_TASK_COMPLETED', 'RELEASE_DAYS_RECORDED', 'EVALUATION_SUBMITTED', 'TEACHER_REPLACED', 'DEFERRED', 'RESUMED', 'WITHDRAWN'] as const;
+export type PageAction = (typeof PAGE_ACTIONS)[number];
+
+export interface TimelineEntry {
+  kind: 'event' | 'payment';
+  title: string;
+  detail?: string;
+  /** When it happened. */
+  at: string;
+  /** When it was recorded. */
+  recordedAt: string;
+  who: string;
+  /** The version of the programme rules that decided it (events only). */
+  rules?: string;
+  /** The phase and status after it (events only). */
+  phase?: string;
+  status?: string;
+  amountPence?: number;
+}
+
+export interface SchoolPage {
+  urn: string;
+  version: number;
+  summary: SchoolSummary;
+  school: {
+    name: string;
+    route: string | null;
+    hub: string | null;
+    localAuthority: string | null;
+    headteacher: { name: string; email: string } | null;
+    headOfDepartment: { name: string; email: string } | null;
+    teachers: { slot: number; name: string; email: string; role: string }[];
+    group: { id: string; name: string } | null;
+  };
+  progress: { sessionsHeld: number; sessionsRequired: number; gapTasks: number; releaseDays: number; fundingPaidPence: number; evaluationSubmitted: boolean };
+  timeline: TimelineEntry[];
+  upcoming: { title: string; at: string; kind: 'session' | 'deadline' | 'reminder' }[];
+  chart: string | null;
+  /** Actions the state accepts and the person may take; empty for an auditor. */
+  actions: PageAction[];
+  /** For the forms. */
+  choices: { signatories: { value: string; text: string }[]; deferYears: string[]; resumeYear: string | null };
+  tampered: null | { version: number; reason: string };
+}
+
+const ROLE_WORDS: Record<string, string> = {
+  mathsLead: 'maths lead',
+  teacher: 'teacher',
+  ks3Lead: 'Key Stage 3 lead',
+  nonSpecialist: 'non-specialist teacher',
+  experienced: 'experienced teacher',
+  aspiring: 'aspiring teacher',
+};
+
+/** A teacher's role in words. Pure. */
+export function roleWords(role: string): string {
+  return ROLE_WORDS[role] ?? role.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function whoWords(actor: string, names: Map<string, string>): string {
+  if (actor === 'timer') return 'The service, on schedule';
+  if (actor === 'demo-seed') return 'Demo set-up';
+  if (actor.startsWith('cli:')) return `${actor.slice(4)}, at the command line`;
+  if (actor.startsWith('cohort')) return 'Cohort transition';
+  return names.get(actor) ?? actor;
+}
+
+/** The (phase, status) points the school went through, in order, without repeats in a row. Pure. */
+export function visitedPath(entries: readonly Pick<HistoryEntry, 'phase' | 'status'>[]): { phase: string; status: string }[] {
+  const out: { phase: string; status: string }[] = [];
+  for (const e of entries) {
+    const last = out.at(-1);
+    if (!last || last.phase !== e.phase || last.status !== e.status) out.push({ phase: e.phase, status: e.status });
+  }
+  return out;
+}
+
+/** The school page's data, if `p` may see the school. Throws UnknownSchoolError or ForbiddenError. Not pure. */
+export async function schoolPage(svc: Service, p: Principal, urn: string): Promise<SchoolPage> {
+  const st = await schoolState(svc, p, urn);
+  const snapshot = st.snapshot as PersistedPathway;
+  const c = snapshot.context;
+  const [history, paid] = await Promise.all([svc.engine.history(urn), payments(svc.db, { urn })]);
+  const groupIds = new Set<string>();
+  if (c.groupId) groupIds.add(c.groupId);
+  for (const e of history.entries) if (e.type === 'SELECTED') groupIds.add(String((e.payload as { groupId?: string }).groupId ?? ''));
+  const [people, groups] = await Promise.all([personNames(svc.db, [...new Set(history.entries.map((e) => e.actor))]), groupNames(svc.db, [...groupIds].filter(Boolean))]);
+
+  const ofKind = (kind: string) => c.sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
+  const timeline: TimelineEntry[] = history.entries.map((e) => {
+    const w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id) ?? null, id) ?? undefined, sessionOfKind: ofKind });
+    return { kind: 'event', ...w, at: e.occurredAt, recordedAt: e.recordedAt, who: whoWords(e.actor, people), rules: e.machineVersion.replace(/^pathway@/, ''), phase: e.phase, status: e.status };
+  });
+  for (const pay of paid) timeline.push(paymentEntry(pay));
+  // Newest first; a payment after the event that released it.
+  timeline.sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.kind === b.kind ? Date.parse(b.recordedAt) - Date.parse(a.recordedAt) : a.kind === 'payment' ? -1 : 1));
+
+  const now = Date.parse(svc.now());
+  const upcoming: SchoolPage['upcoming'] = [];
+  for (const s of c.sessions) {
+    if (s.status === 'scheduled' && Date.parse(s.at) >= now) upcoming.push({ kind: 'session', at: s.at, title: `${sessionName(s.id, ofKind(s.kind), s.kind)}${s.place && s.place !== 'to be confirmed' ? ` at ${s.place}` : ', place to be confirmed'}` });
+  }
+  for (const [key, t] of Object.entries(c.timers)) {
+    if (Date.parse(t.at) < now) continue;
+    const r = /^reminder:(.+):(\d+)$/.exec(key);
+    if (r) {
+      const s = c.sessions.find((x) => x.id === r[1]);
+      upcoming.push({ kind: 'reminder', at: t.at, title: `Reminder email to the school: ${s ? sessionName(s.id, ofKind(s.kind), s.kind) : 'a session'} in ${r[2]} days` });
+    } else if (key.startsWith('evaluation-reminder:')) upcoming.push({ kind: 'reminder', at: t.at, title: 'Reminder email to the school: the end-of-year evaluation' });
+    else if (key.startsWith('year-end:') && !c.evaluationSubmittedAt && c.programme?.evaluation.required) upcoming.push({ kind: 'deadline', at: t.at, title: 'End-of-year evaluation due' });
+    else if (key.startsWith('year-end:')) upcoming.push({ kind: 'deadline', at: t.at, title: 'End of the academic year' });
+  }
+  upcoming.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+
+  let chart: string | null = null;
+  const route = c.school?.route;
+  if (route) {
+    try {
+      chart = await schoolPathwayChart({ route, current: { phase: st.summary.phase, status: st.summary.status }, visited: visitedPath(history.entries) });
+    } catch {
+      // A state the chart does not draw: the page still shows everything else.
+      chart = null;
+    }
+  }
+
+  const accepted = new Set(acceptedEventTypes(snapshot));
+  const actions = p.role === 'auditor' ? [] : PAGE_ACTIONS.filter((a) => accepted.has(a));
+  const year = c.programme?.academicYear ?? academicYearOf(svc.now());
+  const deferYears = [1, 2, 3].map((n) => shiftAcademicYear(year, n));
+  const current = academicYearOf(svc.now());
+  const resumeYear = c.deferredUntil ? (startYearOf(c.deferredUntil) > startYearOf(current) ? c.deferredUntil : current) : null;
+
+  return {
+    urn: st.urn,
+    version: st.version,
+    summary: st.summary,
+    school: {
+      name: c.school?.name ?? `School ${urn}`,
+      route: c.school?.route ?? null,
+      hub: c.school?.hub ?? null,
+      localAuthority: c.school?.localAuthority ?? null,
+      headteacher: c.school?.headteacher ?? null,
+      headOfDepartment: c.school?.headOfDepartment ?? null,
+      teachers: c.teachers.map((t, i) => ({ slot: i + 1, name: t.name, email: t.email, role: roleWords(t.role) })),
+      group: c.groupId ? { id: c.groupId, name: shortGroupName(groups.get(c.groupId) ?? null, c.groupId) ?? c.groupId } : null,
+    },
+    progress: { sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
+    timeline,
+    upcoming,
+    chart,
+    actions,
+    choices: {
+      signatories: (c.programme?.signatories ?? []).map((s) => ({ value: s, text: signatoryWords(s).replace(/^the /, '').replace(/^./, (x) => x.toUpperCase()) })),
+      deferYears,
+      resumeYear,
+    },
+    tampered: history.tampered,
+  };
+}
+
+function paymentEntry(pay: Payment): TimelineEntry {
+  return {
+    kind: 'payment',
+    title: `Grant paid: £${(pay.amountPence / 100).toLocaleString('en-GB')}`,
+    detail: `For ${pay.academicYear}: ${pay.reason.replace(/\(commitment signed, first meeting held (\d{4}-\d{2}-\d{2})\)/, (_m, d: string) => `(released once the commitment was signed and the first meeting held, on ${whenWords(`${d}T12:00:00Z`).split(',')[0]})`)}`,
+    at: pay.paidAt,
+    recordedAt: pay.paidAt,
+    who: 'Funding ledger',
+    amountPence: pay.amountPence,
+  };
+}

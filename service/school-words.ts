@@ -1,0 +1,218 @@
+/**
+ * A school's events, sessions, deadlines and refusals in words a hub officer
+ * reads ("Meeting 2 of 6", "Commitment signed by the headteacher and both
+ * lead teachers"), never the machine's event names or session ids. Pure.
+ */
+import { DateTime } from 'luxon';
+import { LONDON } from '../domain/calendar/london.js';
+
+const KIND_WORDS: Record<string, string> = { meeting: 'Meeting', workshop: 'Workshop', visit: 'Visit', inSchoolDay: 'In-school day' };
+
+const SIGNATORY_WORDS: Record<string, string> = {
+  headteacher: 'the headteacher',
+  headOfDepartment: 'the head of department',
+  teacher1: 'lead teacher 1',
+  teacher2: 'lead teacher 2',
+};
+
+/** "the headteacher" for a signatory id. Pure. */
+export function signatoryWords(s: string): string {
+  return SIGNATORY_WORDS[s] ?? s;
+}
+
+/** "a, b and c". Pure. */
+export function andList(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** A session as its kind and number ("Meeting 2 of 6") from its id and, when known, how many of its kind there are. Pure. */
+export function sessionName(sessionId: string, ofKind?: number, kindHint?: string): string {
+  const m = /(?:^|\.)([A-Za-z]+)-(\d+)$/.exec(sessionId);
+  const kind = m?.[1] ?? kindHint ?? 'session';
+  const n = m ? Number(m[2]) : null;
+  const word = KIND_WORDS[kind] ?? 'Session';
+  if (n === null) return word;
+  return ofKind && ofKind >= n ? `${word} ${n} of ${ofKind}` : `${word} ${n}`;
+}
+
+/** "Tuesday 4 November 2025, 1.30pm" in London. Pure. */
+export function whenWords(instant: string): string {
+  const d = DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
+  if (!d.isValid) return instant;
+  const h = d.hour % 12 === 0 ? 12 : d.hour % 12;
+  const time = d.hour === 12 && d.minute === 0 ? '12 noon' : `${h}${d.minute ? `.${String(d.minute).padStart(2, '0')}` : ''}${d.hour < 12 ? 'am' : 'pm'}`;
+  return `${d.toFormat('cccc d MMMM yyyy')}, ${time}`;
+}
+
+/** "4 November 2025" in London. Pure. */
+export function dateWords(instant: string): string {
+  const d = DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
+  return d.isValid ? d.toFormat('d MMMM yyyy') : instant;
+}
+
+/**
+ * An item of a summary's `upcoming` list in words: a session ("Meeting 2 of
+ * 6 at The Minster School, Southwell") or a deadline ("Evaluation due").
+ * `ofKind` counts the sessions of that kind when the caller knows it. Pure.
+ */
+export function upcomingWords(what: string, ofKind?: number): { title: string; kind: 'session' | 'deadline' } {
+  const s = /^(meeting|workshop|visit|inSchoolDay) (\S+) at (.*)$/.exec(what);
+  if (s) {
+    const place = s[3]!.trim();
+    return { title: `${sessionName(s[2]!, ofKind, s[1])}${place && place !== 'to be confirmed' ? ` at ${place}` : ', place to be confirmed'}`, kind: 'session' };
+  }
+  if (what.startsWith('evaluation due')) return { title: 'End-of-year evaluation due', kind: 'deadline' };
+  if (what === 'end of academic year') return { title: 'End of the academic year', kind: 'deadline' };
+  if (what === 'evaluation reminder') return { title: 'Evaluation reminder to the school', kind: 'deadline' };
+  if (what.startsWith('reminder')) return { title: 'Reminder to the school', kind: 'deadline' };
+  return { title: what.charAt(0).toUpperCase() + what.slice(1), kind: 'deadline' };
+}
+
+/** What an escalation key means, in words, given the school's sessions. Pure. */
+export function escalationWords(key: string, sessions: readonly { id: string; kind: string; at: string; status: string }[]): string | null {
+  const ofKind = (kind: string) => sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
+  const named = (id: string) => {
+    const s = sessions.find((x) => x.id === id);
+    return s ? `${sessionName(id, ofKind(s.kind), s.kind)} on ${whenWords(s.at)}` : sessionName(id);
+  };
+  const [kind, id = ''] = key.split(/:(.*)/s);
+  if (kind === 'unrecorded') {
+    const s = sessions.find((x) => x.id === id);
+    return s && s.status !== 'scheduled' ? null : `Attendance at ${named(id)} has not been recorded.`;
+  }
+  if (kind === 'missed') return `Nobody from the school came to ${named(id)}.`;
+  if (key === 'headteacher-first-workshop') return 'The headteacher did not come to the first workshop, which they are asked to attend.';
+  if (key === 'evaluation-overdue') return null; // said by the status
+  return null;
+}
+
+const EVENT_ACTIONS: Record<string, string> = {
+  APPLY: 'apply',
+  ELIGIBILITY_ASSESSED: 'assess eligibility',
+  SELECTED: 'select the school',
+  WAITLISTED: 'put the school on the waiting list',
+  DECLINED: 'decline the application',
+  COMMITMENT_SIGNED: 'record the signed commitment',
+  SCHEDULE_SET: 'set the schedule',
+  SESSION_MOVED: 'move a session',
+  SESSION_CANCELLED: 'cancel a session',
+  ATTENDANCE_RECORDED: 'record attendance',
+  GAP_TASK_COMPLETED: 'record a gap task',
+  RELEASE_DAYS_RECORDED: 'record release days',
+  EVALUATION_SUBMITTED: 'record the evaluation',
+  ADVANCED: 'move the school to its next phase',
+  WITHDRAWN: 'withdraw the school',
+  DEFERRED: 'defer the school',
+  RESUMED: 'resume the school',
+  TEACHER_REPLACED: 'replace a lead teacher',
+};
+
+/** "record a gap task" for an event type. Pure. */
+export function actionWords(eventType: string): string {
+  return EVENT_ACTIONS[eventType] ?? 'do this';
+}
+
+/**
+ * A rule's refusal in words: the machine's reasons are mostly plain already,
+ * but may name events ("accepted: SELECTED, WAITLISTED") or signatory ids;
+ * those become words. Pure.
+ */
+export function refusalWords(why: string): string {
+  let s = why.replace(/\b([A-Z][A-Z_]{3,})\b(?: is not accepted now; accepted: (.*))?/g, (_m, type: string, accepted?: string) => {
+    const act = actionWords(type);
+    if (accepted === undefined) return act;
+    const list = accepted.split(/,\s*/).filter((t) => t && t !== 'nothing').map((t) => actionWords(t.trim()));
+    return `it is not possible to ${act} at this step${list.length ? `; at this step the hub can ${andList(list)}` : ''}`;
+  });
+  s = s.replace(/\b(headteacher|headOfDepartment|teacher1|teacher2)\b(?=[,.]|$| )/g, (m) => signatoryWords(m));
+  // Session ids ("secondary-development-2026-27.meeting-02") as "Meeting 2".
+  s = s.replace(/\b[a-z0-9-]+\.(meeting|workshop|visit|inSchoolDay)-\d+\b/g, (id) => sessionName(id));
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+interface EventLike {
+  type: string;
+  payload: unknown;
+}
+
+/** One event of a school's history in words: a title and, when useful, a detail line. Pure. */
+export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => string | undefined; sessionOfKind?: (kind: string) => number } = {}): { title: string; detail?: string } {
+  const p = (e.payload ?? {}) as Record<string, any>;
+  const session = (id: string) => {
+    const m = /\.([A-Za-z]+)-\d+$/.exec(id);
+    return sessionName(id, m ? ctx.sessionOfKind?.(m[1]!) : undefined);
+  };
+  switch (e.type) {
+    case 'APPLY':
+      return { title: `Applied for ${p.programme?.name ?? 'a programme'}`, ...(Array.isArray(p.groupWith) && p.groupWith.length ? { detail: `In a group application with school ${andList(p.groupWith)}` } : {}) };
+    case 'ELIGIBILITY_ASSESSED':
+      return p.eligible ? { title: 'Assessed as eligible' } : { title: 'Assessed as not eligible', ...(p.note ? { detail: p.note } : {}) };
+    case 'SELECTED':
+      return { title: `Selected for ${ctx.groupName?.(p.groupId) ?? 'a work group'}` };
+    case 'WAITLISTED':
+      return { title: 'Put on the waiting list', detail: capital(p.reason) };
+    case 'DECLINED':
+      return { title: 'Not offered a place', detail: `${capital(p.reason)}.${p.alternative ? ` Offered instead: ${p.alternative}.` : ''}` };
+    case 'COMMITMENT_SIGNED':
+      return { title: 'Commitment signed', detail: `Signed by ${andList((p.signatories ?? []).map(signatoryWords))}.` };
+    case 'SCHEDULE_SET':
+      return { title: `The year’s ${Array.isArray(p.sessions) ? p.sessions.length : ''} sessions were scheduled`.replace('  ', ' '), ...(Array.isArray(p.sessions) && p.sessions[0] ? { detail: `The first is on ${whenWords(p.sessions[0].at)}.` } : {}) };
+    case 'SESSION_MOVED':
+      return { title: `${session(p.sessionId)} moved`, detail: `Now on ${whenWords(p.to)}${p.place ? ` at ${p.place}` : ''}.` };
+    case 'SESSION_CANCELLED':
+      return { title: `${session(p.sessionId)} cancelled`, detail: capital(p.reason) };
+    case 'ATTENDANCE_RECORDED': {
+      const t = Number(p.teachersPresent ?? 0);
+      return { title: `Attendance recorded for ${session(p.sessionId)}`, detail: `${t === 0 ? 'No teachers' : t === 1 ? '1 teacher' : `${t} teachers`} came${p.headteacherPresent ? ', and the headteacher' : ''}.` };
+    }
+    case 'GAP_TASK_COMPLETED':
+      return { title: 'Gap task completed', detail: capital(p.task) };
+    case 'RELEASE_DAYS_RECORDED':
+      return { title: `${p.days} teacher release ${Number(p.days) === 1 ? 'day' : 'days'} recorded` };
+    case 'EVALUATION_SUBMITTED':
+      return { title: 'End-of-year evaluation submitted', ...(p.summary ? { detail: capital(p.summary) } : {}) };
+    case 'ADVANCED':
+      return { title: `Moved on to ${p.programme?.name ?? 'the next phase'}` };
+    case 'WITHDRAWN':
+      return { title: 'Withdrew from the programme', detail: capital(p.reason) };
+    case 'DEFERRED':
+      return { title: `Deferred to ${p.untilYear}`, detail: capital(p.reason) };
+    case 'RESUMED':
+      return { title: `Resumed in ${p.programme?.name ?? 'the programme'}` };
+    case 'TEACHER_REPLACED':
+      return { title: `Lead teacher ${p.slot} replaced`, detail: `${p.teacher?.name ?? 'A new teacher'} takes the place.` };
+    case 'REMINDER_DUE':
+      return { title: `Reminder sent: ${session(p.sessionId)} in ${p.daysBefore} ${Number(p.daysBefore) === 1 ? 'day' : 'days'}` };
+    case 'SESSION_CHECK_DUE':
+      return { title: `Checked that attendance for ${session(p.sessionId)} was recorded` };
+    case 'EVALUATION_REMINDER_DUE':
+      return { title: `Evaluation reminder sent, ${p.daysBefore} days before it is due` };
+    case 'YEAR_ENDED':
+      return { title: `The ${p.academicYear} academic year ended` };
+    default:
+      return { title: 'Recorded' };
+  }
+}
+
+function capital(s: unknown): string {
+  const t = typeof s === 'string' ? s.trim() : '';
+  return t ? t.charAt(0).toUpperCase() + t.slice(1) : '';
+}
+
+/** A programme's name without the catalogue's provenance note ("… (rules carried forward from 2020/21)"). Pure. */
+export function shortProgrammeName(name: string | null): string | null {
+  return name === null ? null : name.replace(/\s*\(rules carried forward from [^)]*\)/, '').trim();
+}
+
+/**
+ * A work group's name as a table shows it: the programme and year, and its
+ * number in the hub when the id has one ("… Readiness Work Group 2026/27,
+ * group 1"), without the hub (the page is about one hub) or the id. Pure.
+ */
+export function shortGroupName(name: string | null, id: string | null): string | null {
+  if (name === null) return id;
+  const head = shortProgrammeName(name.split(/,\s+/)[0] ?? name)!;
+  const n = id ? /-(\d+)$/.exec(id)?.[1] : undefined;
+  return n ? `${head}, group ${n}` : head;
+}

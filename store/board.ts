@@ -1,0 +1,269 @@
+/**
+ * Reads for a hub's board, done by the database over the streams projection
+ * (the schools' current summaries) so that a hub of 2,000 schools costs a few
+ * small queries, not 2,000 summaries in memory: counts and filter choices in
+ * one grouped query, one page of the table, what falls due in a window, the
+ * overdue schools, and the grants of a year. Not pure (database reads).
+ */
+import type { Db } from './db.js';
+
+/** One group of the hub's schools with the same phase, status, programme, year, work group and overdue flag. */
+export interface BoardFacet {
+  phase: string;
+  status: string;
+  programmeId: string | null;
+  programmeName: string | null;
+  academicYear: string | null;
+  groupId: string | null;
+  groupName: string | null;
+  overdue: boolean;
+  schools: number;
+}
+
+/** The hub's schools grouped by everything the board counts and filters on (tens of rows at most). Not pure. */
+export async function boardFacets(db: Db, hub: string): Promise<BoardFacet[]> {
+  const r = await db.query<{ phase: string | null; status: string | null; programme_id: string | null; programme_name: string | null; academic_year: string | null; group_id: string | null; group_name: string | null; overdue: boolean; schools: number }>(
+    `SELECT s.phase, s.status, s.programme_id, s.summary->>'programmeName' AS programme_name, s.academic_year, s.group_id, g.name AS group_name, s.overdue, count(*)::int AS schools
+       FROM streams s LEFT JOIN work_groups g ON g.id = s.group_id
+      WHERE s.hub = $1
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+    [hub],
+  );
+  return r.rows.map((x) => ({
+    phase: x.phase ?? 'none',
+    status: x.status ?? 'prospective',
+    programmeId: x.programme_id,
+    programmeName: x.programme_name,
+    academicYear: x.academic_year,
+    groupId: x.group_id,
+    groupName: x.group_name,
+    overdue: x.overdue,
+    schools: Number(x.schools),
+  }));
+}
+
+export const BOARD_SORTS = ['urn', 'name', 'phase', 'status', 'programme', 'year', 'group', 'overdue'] as const;
+export type BoardSort = (typeof BOARD_SORTS)[number];
+
+export interface BoardQuery {
+  hub: string;
+  /** The service's now: the "next" item of each row is the first at or after it. */
+  now: string;
+  phase?: string;
+  status?: string;
+  programmeId?: string;
+  academicYear?: string;
+  groupId?: string;
+  overdue?: boolean;
+  sort: BoardSort;
+  descending: boolean;
+  offset: number;
+  limit: number;
+}
+
+/** A row of the board's table. */
+export interface BoardRow {
+  urn: string;
+  name: string | null;
+  phase: string;
+  status: string;
+  programmeId: string | null;
+  programmeName: string | null;
+  academicYear: string | null;
+  groupId: string | null;
+  groupName: string | null;
+  overdue: boolean;
+  /** The next thing on the school's list, if any. */
+  next: { what: string; at: string } | null;
+}
+
+// Columns by sort key; a whitelist, never the caller's text. Phases sort in pathway order.
+const ORDER: Record<BoardSort, string> = {
+  urn: 's.urn',
+  name: "lower(s.summary->>'name')",
+  phase: "array_position(ARRAY['none','trg','readiness','development','embedding','sustaining'], s.phase)",
+  status: 's.status',
+  programme: "s.summary->>'programmeName'",
+  year: 's.academic_year',
+  group: 'g.name',
+  overdue: 's.overdue',
+};
+
+/** One page of the hub's schools, filtered and sorted, and how many match in all. Not pure. */
+export async function boardPage(db: Db, q: BoardQuery): Promise<{ total: number; rows: BoardRow[] }> {
+  const where: string[] = ['s.hub = $1'];
+  const params: unknown[] = [q.hub];
+  const eq = (column: string, value: unknown) => {
+    if (value === undefined) return;
+    params.push(value);
+    where.push(`${column} = $${params.length}`);
+  };
+  eq('s.phase', q.phase);
+  eq('s.status', q.status);
+  eq('s.programme_id', q.programmeId);
+  eq('s.academic_year', q.academicYear);
+  eq('s.group_id', q.groupId);
+  eq('s.overdue', q.overdue);
+  const dir = q.descending ? 'DESC' : 'ASC';
+  params.push(q.now, q.limit, q.offset);
+  const r = await db.query<{ urn: string; name: string | null; phase: string | null; status: string | null; programme_id: string | null; programme_name: string | null; academic_year: string | null; group_id: string | null; group_name: string | null; overdue: boolean; next: { what: string; at: string } | null; total: number }>(
+    `SELECT s.urn, s.summary->>'name' AS name, s.phase, s.status, s.programme_id, s.summary->>'programmeName' AS programme_name,
+            s.academic_year, s.group_id, g.name AS group_name, s.overdue, count(*) OVER () AS total,
+            (SELECT u FROM jsonb_array_elements(s.summary->'upcoming') u WHERE (u->>'at')::timestamptz >= $${params.length - 2}::timestamptz
+              ORDER BY (u->>'at')::timestamptz LIMIT 1) AS next
+       FROM streams s LEFT JOIN work_groups g ON g.id = s.group_id
+      WHERE ${where.join(' AND ')}
+      ORDER BY ${ORDER[q.sort]} ${dir} NULLS LAST, s.urn ${dir}
+      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  let total = Number(r.rows[0]?.total ?? 0);
+  if (r.rows.length === 0 && q.offset > 0) {
+    // Past the last page: the count still matters (the page says how many match).
+    const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM streams s WHERE ${where.join(' AND ')}`, params.slice(0, -3));
+    total = Number(c.rows[0]?.n ?? 0);
+  }
+  return {
+    total,
+    rows: r.rows.map((x) => ({
+      urn: x.urn,
+      name: x.name,
+      phase: x.phase ?? 'none',
+      status: x.status ?? 'prospective',
+      programmeId: x.programme_id,
+      programmeName: x.programme_name,
+      academicYear: x.academic_year,
+      groupId: x.group_id,
+      groupName: x.group_name,
+      overdue: x.overdue,
+      next: x.next,
+    })),
+  };
+}
+
+/** Things on the schools' lists between two instants, one row per thing and time and work group. */
+export interface BoardDue {
+  what: string;
+  at: string;
+  groupId: string | null;
+  groupName: string | null;
+  schools: number;
+  /** How many sessions of this kind the school's year has (0 for deadlines): "Meeting 2 of 6". */
+  ofKind: number;
+  /** The first few schools (URN order). */
+  sample: { urn: string; name: string | null }[];
+}
+
+/**
+ * What the hub's schools have coming up in [from, to): the summaries'
+ * `upcoming` lists, grouped so that a meeting of a work group is one row
+ * however many schools it has. Earliest first, at most `limit` rows. Not pure.
+ */
+export async function boardDue(db: Db, hub: string, from: string, to: string, limit = 100): Promise<BoardDue[]> {
+  const r = await db.query<{ what: string; at: string; group_id: string | null; group_name: string | null; schools: number; of_kind: number | null; sample: { urn: string; name: string | null }[] }>(
+    `SELECT u->>'what' AS what, u->>'at' AS at, s.group_id, g.name AS group_name, count(*)::int AS schools,
+            max((SELECT count(*) FROM jsonb_array_elements(s.snapshot->'context'->'sessions') x
+                  WHERE x->>'kind' = split_part(u->>'what', ' ', 1) AND x->>'status' <> 'cancelled'))::int AS of_kind,
+            jsonb_path_query_array(jsonb_agg(jsonb_build_object('urn', s.urn, 'name', s.summary->>'name') ORDER BY s.urn), '$[0 to 4]') AS sample
+       FROM streams s
+       CROSS JOIN LATERAL jsonb_array_elements(s.summary->'upcoming') u
+       LEFT JOIN work_groups g ON g.id = s.group_id
+      WHERE s.hub = $1 AND (u->>'at')::timestamptz >= $2::timestamptz AND (u->>'at')::timestamptz < $3::timestamptz
+      GROUP BY 1, 2, 3, 4
+      ORDER BY (u->>'at')::timestamptz, 4, 1
+      LIMIT $4`,
+    [hub, from, to, limit],
+  );
+  return r.rows.map((x) => ({ what: x.what, at: x.at, groupId: x.group_id, groupName: x.group_name, schools: Number(x.schools), ofKind: x.of_kind ?? 0, sample: x.sample ?? [] }));
+}
+
+/** An overdue school with what its state says is outstanding. */
+export interface BoardOverdue {
+  urn: string;
+  name: string | null;
+  status: string;
+  academicYear: string | null;
+  programmeName: string | null;
+  groupId: string | null;
+  /** Escalations raised this phase ("unrecorded:<session id>", ...). */
+  escalations: string[];
+  /** The school's sessions (id, kind, at, status), to name the ones escalated. */
+  sessions: { id: string; kind: string; at: string; status: string }[];
+}
+
+/** The hub's overdue schools (URN order, at most `limit`) and how many there are. Not pure. */
+export async function boardOverdue(db: Db, hub: string, limit = 50): Promise<{ total: number; rows: BoardOverdue[] }> {
+  const r = await db.query<{ urn: string; name: string | null; status: string | null; academic_year: string | null; programme_name: string | null; group_id: string | null; escalations: string[] | null; sessions: BoardOverdue['sessions'] | null; total: number }>(
+    `SELECT s.urn, s.summary->>'name' AS name, s.status, s.academic_year, s.summary->>'programmeName' AS programme_name, s.group_id,
+            s.snapshot->'context'->'escalations' AS escalations,
+            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', x->>'id', 'kind', x->>'kind', 'at', x->>'at', 'status', x->>'status')), '[]'::jsonb)
+               FROM jsonb_array_elements(s.snapshot->'context'->'sessions') x) AS sessions,
+            count(*) OVER () AS total
+       FROM streams s
+      WHERE s.hub = $1 AND s.overdue
+      ORDER BY s.urn
+      LIMIT $2`,
+    [hub, limit],
+  );
+  return {
+    total: Number(r.rows[0]?.total ?? 0),
+    rows: r.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status ?? 'overdue', academicYear: x.academic_year, programmeName: x.programme_name, groupId: x.group_id, escalations: x.escalations ?? [], sessions: x.sessions ?? [] })),
+  };
+}
+
+export interface BoardGrants {
+  /** Paid in the year, by programme. */
+  paid: { programmeId: string; programmeName: string | null; schools: number; pence: number }[];
+  /** Earned in the year but not yet paid (the grant is released once the commitment is signed and the first meeting held). */
+  due: { urn: string; name: string | null; status: string; programmeName: string | null; pence: number }[];
+}
+
+/** Grants of the hub's schools for one academic year: paid (from the ledger) and still due. Not pure. */
+export async function boardGrants(db: Db, hub: string, academicYear: string): Promise<BoardGrants> {
+  const paid = await db.query<{ programme_id: string; programme_name: string | null; schools: number; pence: string | number }>(
+    `SELECT f.programme_id, max(s.summary->>'programmeName') FILTER (WHERE s.programme_id = f.programme_id) AS programme_name,
+            count(DISTINCT f.urn)::int AS schools, sum(f.amount_pence) AS pence
+       FROM funding_ledger f JOIN streams s ON s.urn = f.urn
+      WHERE s.hub = $1 AND f.academic_year = $2
+      GROUP BY f.programme_id
+      ORDER BY f.programme_id`,
+    [hub, academicYear],
+  );
+  const due = await db.query<{ urn: string; name: string | null; status: string; programme_name: string | null; pence: number }>(
+    `SELECT s.urn, s.summary->>'name' AS name, s.status, s.summary->>'programmeName' AS programme_name,
+            (s.snapshot #>> '{context,programme,funding,amountPence}')::int AS pence
+       FROM streams s
+      WHERE s.hub = $1 AND s.academic_year = $2
+        AND s.status IN ('selected', 'active', 'evaluating', 'overdue')
+        AND coalesce((s.summary->>'fundingPaidPence')::int, 0) = 0
+        AND (s.snapshot #>> '{context,programme,funding,amountPence}') IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM funding_ledger f WHERE f.urn = s.urn AND f.programme_id = s.programme_id AND f.academic_year = s.academic_year)
+      ORDER BY s.urn`,
+    [hub, academicYear],
+  );
+  return {
+    paid: paid.rows.map((x) => ({ programmeId: x.programme_id, programmeName: x.programme_name, schools: Number(x.schools), pence: Number(x.pence) })),
+    due: due.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status, programmeName: x.programme_name, pence: Number(x.pence) })),
+  };
+}
+
+/** School names by URN (for lists that carry only URNs). Not pure. */
+export async function schoolNames(db: Db, urns: readonly string[]): Promise<Map<string, string>> {
+  if (urns.length === 0) return new Map();
+  const r = await db.query<{ urn: string; name: string | null }>(`SELECT urn, summary->>'name' AS name FROM streams WHERE urn = ANY($1::text[])`, [urns]);
+  return new Map(r.rows.map((x) => [x.urn, x.name ?? x.urn]));
+}
+
+/** People's names by user id (for "who" on a timeline). Not pure. */
+export async function personNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const r = await db.query<{ id: string; name: string }>(`SELECT id, name FROM api_users WHERE id = ANY($1::text[])`, [ids]);
+  return new Map(r.rows.map((x) => [x.id, x.name]));
+}
+
+/** Work group names by id. Not pure. */
+export async function groupNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const r = await db.query<{ id: string; name: string }>(`SELECT id, name FROM work_groups WHERE id = ANY($1::text[])`, [ids]);
+  return new Map(r.rows.map((x) => [x.id, x.name]));
+}
