@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { validateForm } from '../domain/forms/index.js';
+import { problemWords } from '../web/applications/words.js';
 
 const HUB = 'east-midlands-east';
 
@@ -200,5 +202,17 @@ describe('hub web: applications', () => {
     const page = await open(staff, '/hub/applications/999999');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
     expect(await page.locator('main').textContent()).toContain('999999');
+  });
+});
+
+describe('a form check in words', () => {
+  it('names each field as the form does, with criterion and role ids, paths and ISO dates in words', () => {
+    const form = JSON.parse(readFileSync(join(process.cwd(), 'examples/forms/bad-readiness.json'), 'utf8'));
+    const texts = validateForm(form).problems.map((p) => problemWords(p));
+    expect(texts).toContain('The second teacher’s email address must be an email address. You gave “bob@”.');
+    expect(texts.join('\n')).toContain('does not name “Has been identified, by their Local Authority, as being suitable for the programme”');
+    expect(texts.join('\n')).toContain('ended on 31 August 2021');
+    expect(texts.join('\n')).toContain('You gave “senior leader, teacher”');
+    for (const t of texts) expect(t).not.toMatch(/\b(?:teachers|statements|signatures|school|group)\.[a-z0-9]|submittedOn|namedByLocalAuthority|mathsLead|seed 00\d/);
   });
 });

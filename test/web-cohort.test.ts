@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { CohortRuns, MAX_RUNS } from '../web/cohort/runs.js';
 
 const HUB = 'east-midlands-east';
 
@@ -121,5 +122,38 @@ describe('hub web: cohort transition', () => {
   it('answers an unknown run with a page, not data', async () => {
     const page = await open(staff, '/hub/cohort-transition/runs/00000000-0000-0000-0000-000000000000');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
+  });
+});
+
+describe('cohort transition runs kept for the run page', () => {
+  const report = (n: number) => ({ from: '2025/26', to: '2026/27', dryRun: false, rows: [], counts: { moved: n, 'would move': 0, 'already moved': 0, 'cannot move': 0, failed: 0 } });
+  const base = { hubId: HUB, hubLabel: 'East Midlands East', from: '2025/26', to: '2026/27', groupId: null, groupLabel: null, startedBy: 'Priya Shah', startedAt: '2026-11-10T09:00:00Z', expected: 3, baseline: 0 };
+
+  it('is running until its work ends, then holds the report; a second start of the same scope finds the first', async () => {
+    const runs = new CohortRuns();
+    let finish: (r: ReturnType<typeof report>) => void = () => undefined;
+    const run = runs.start(base, () => new Promise((resolve) => (finish = resolve)));
+    expect(runs.get(run.id)?.status).toBe('running');
+    expect(runs.running({ hubId: HUB, from: '2025/26', groupId: null })?.id).toBe(run.id);
+    expect(runs.running({ hubId: HUB, from: '2024/25', groupId: null })).toBeUndefined();
+    finish(report(3));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(runs.get(run.id)?.status).toBe('finished');
+    expect(runs.get(run.id)?.report?.counts.moved).toBe(3);
+    expect(runs.running({ hubId: HUB, from: '2025/26', groupId: null })).toBeUndefined();
+  });
+
+  it('records a run that fails as a whole with the reason, and keeps at most MAX_RUNS', async () => {
+    const runs = new CohortRuns();
+    const failed = runs.start(base, () => Promise.reject(new Error('the database cannot be reached')));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(runs.get(failed.id)?.status).toBe('failed');
+    expect(runs.get(failed.id)?.error).toBe('the database cannot be reached');
+    const ids = [];
+    for (let i = 0; i < MAX_RUNS + 5; i++) ids.push(runs.start({ ...base, from: `x${i}` }, () => Promise.resolve(report(0))).id);
+    await new Promise((r) => setTimeout(r, 0));
+    runs.start(base, () => Promise.resolve(report(0)));
+    expect(runs.get(failed.id)).toBeUndefined();
+    expect(runs.get(ids[ids.length - 1]!)).toBeDefined();
   });
 });
