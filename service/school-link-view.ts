@@ -67,7 +67,8 @@ export interface HeadteacherView {
   meetings: MeetingForSchool[];
   asks: AskOfSchool[];
   grant: { status: 'paid' | 'due' | 'none'; text: string };
-  evaluation: { required: boolean; what: string | null; dueBy: string | null; submittedAt: string | null; overdue: boolean };
+  /** `applies`: the school has a place this year, so the evaluation is asked of it. */
+  evaluation: { required: boolean; applies: boolean; what: string | null; dueBy: string | null; submittedAt: string | null; overdue: boolean };
   contact: { name: string; email: string };
   group: { name: string; lead: { name: string; email: string } } | null;
   /** When the link stops working. */
@@ -203,7 +204,7 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
     asks.push({ title: 'The headteacher at the first workshop', text: `The headteacher, ${c.school.headteacher.name}, must attend the first workshop on ${whenInWords(first.at)}.`, urgent: false });
   }
   if (inPhase && p.sessions.some((r) => r.gapTasksBetween) && status !== 'evaluating' && status !== 'overdue') {
-    asks.push({ title: 'Gap tasks', text: `Between meetings the lead teachers try out what they learned in class (gap tasks). ${c.gapTasks === 1 ? '1 gap task is' : `${c.gapTasks} gap tasks are`} recorded so far.`, urgent: false });
+    asks.push({ title: 'Gap tasks', text: `Between meetings the lead teachers try out in class what they learned (gap tasks). ${c.gapTasks === 0 ? 'None is recorded yet.' : c.gapTasks === 1 ? '1 gap task is recorded so far.' : `${c.gapTasks} gap tasks are recorded so far.`}`, urgent: false });
   }
   if (inPhase && p.evaluation.required && !c.evaluationSubmittedAt) {
     const due = dateInWords(academicYearEnd(p.academicYear));
@@ -215,6 +216,8 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
   }
   return asks;
 }
+
+const PHASE_NAMES: Record<string, string> = { trg: 'TRG pilot', readiness: 'Readiness', development: 'Development', embedding: 'Embedding', sustaining: 'Sustaining' };
 
 function money(pence: number): string {
   return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
@@ -228,7 +231,7 @@ export function grantStatus(c: PathwayContext, status: string, paidAt: string | 
   if (!f) {
     const later = p.fundingLater;
     return later
-      ? { status: 'none', text: `This phase has no grant of its own. ${money(later.amountPence)} is paid when the school takes part in the ${later.phase} phase in ${later.academicYear}.` }
+      ? { status: 'none', text: `This phase has no grant of its own. ${money(later.amountPence)} is paid when the school takes part in the ${PHASE_NAMES[later.phase] ?? later.phase} phase in ${later.academicYear}.` }
       : { status: 'none', text: 'This phase has no grant.' };
   }
   const to = f.recipient === 'department' ? 'the maths department' : 'the school';
@@ -245,6 +248,7 @@ export function evaluationOf(c: PathwayContext, status: string): HeadteacherView
   const p = c.programme;
   return {
     required: p?.evaluation.required ?? false,
+    applies: ['selected', 'active', 'evaluating', 'overdue', 'completed'].includes(status),
     what: p?.evaluation.what ?? null,
     dueBy: p ? academicYearEnd(p.academicYear) : null,
     submittedAt: c.evaluationSubmittedAt,

@@ -22,9 +22,10 @@ function private_(reply: FastifyReply): FastifyReply {
 
 /** Registers /for-schools/:token. Not pure. */
 export async function forSchoolsRoutes(app: FastifyInstance, svc: Service): Promise<void> {
-  app.get<{ Params: { token: string } }>('/for-schools/:token', async (request, reply) => {
+  // A wildcard, not ":token": a token is longer than the router's limit for a named parameter (100 characters).
+  app.get<{ Params: { '*': string } }>('/for-schools/*', async (request, reply) => {
     private_(reply);
-    const opened = await openSchoolLink(svc, request.params.token);
+    const opened = await openSchoolLink(svc, request.params['*']);
     if (!opened.ok) {
       const r = REFUSED[opened.reason];
       return reply.page('for-schools/refused.njk', { title: r.title, body: r.body, headteacherPage: true }, r.status);
