@@ -1,0 +1,208 @@
+/**
+ * Messages as a headteacher or a hub lead reads them, rendered from the
+ * templates (activities/mail/render.ts): every kind has a subject, an HTML
+ * part and a text part made from the same data; no part shows an internal id,
+ * CLI or API syntax, or the catalogue's "(rules carried …)" note; dates and
+ * times are right in London across the October and March clock changes; a
+ * message about a moment that has passed is not sent. Pure (no database).
+ */
+import { describe, expect, it } from 'vitest';
+import { MESSAGE_KINDS, programmeTitle, renderMessage, templateFor, type RenderContext } from '../activities/mail/render.js';
+import { countdown, longWhen, shortWhen } from '../activities/mail/format.js';
+import { whyNotSend } from '../activities/mail/timeliness.js';
+import { partsOf, addressProblem } from '../activities/index.js';
+import type { MessageData } from '../machines/effects.js';
+
+const INTERNAL = [/\w+-\d{4}-\d{2}\.\w+-\d+/, /pathway /i, /GET \//, /rules carried/i, /emeast-development-2025-a/, /\bday\(s\)/, /at to be confirmed/];
+
+const session = (id: string, startsAt: string, endsAt: string, n: number, of = 6, kind = 'meeting') => ({ session: id, kind, startsAt, endsAt, place: 'to be confirmed', n, of });
+
+/** Data with every field any template reads, internal ids included (they must never be printed). */
+function sample(): MessageData {
+  return {
+    school: 'Kingsmead Academy',
+    urn: '137001',
+    hub: 'East Midlands East',
+    programme: 'Secondary Teaching for Mastery Development Work Group 2025/26 (rules carried forward from 2024/25)',
+    programmeId: 'secondary-development-2025-26',
+    academicYear: '2025/26',
+    leader: 'Secondary Mastery Specialist',
+    groupId: 'emeast-development-2025-a',
+    headteacher: 'Priya Patel',
+    ...session('secondary-development-2025-26.meeting-02', '2025-11-04T13:30:00+00:00', '2025-11-04T16:00:00.000Z', 2),
+    when: 'Tuesday 4 November 2025, 13:30',
+    daysBefore: 14,
+    decidedAt: '2025-10-21T13:30:00+01:00',
+    from: 'Tuesday 28 October 2025, 13:30',
+    fromStartsAt: '2025-10-28T13:30:00+00:00',
+    fromPlace: 'to be confirmed',
+    reason: 'the venue is closed',
+    alternative: 'a place in next year’s group',
+    amount: '£2,000',
+    amountPence: 200_000,
+    purpose: 'towards the cost of releasing the Mastery Advocates',
+    paidTo: 'department',
+    due: 'Monday 31 August 2026, 23:59',
+    dueAt: '2026-08-31T23:59:00+01:00',
+    year: '2025/26',
+    sessions: [
+      session('secondary-development-2025-26.meeting-01', '2025-10-02T09:00:00+01:00', '2025-10-02T11:30:00.000Z', 1),
+      session('secondary-development-2025-26.meeting-02', '2025-11-04T13:30:00+00:00', '2025-11-04T16:00:00.000Z', 2),
+    ],
+    firstSession: 'secondary-development-2025-26.meeting-01',
+    headteacherAttendsFirst: true,
+  };
+}
+
+const ctx: RenderContext = {
+  publicUrl: 'https://pathway.example.org',
+  schoolLink: 'https://pathway.example.org/for-schools/abc.def',
+  hubLead: { name: 'Priya Shah', email: 'priya.shah@emeast-mathshub.example' },
+  group: { name: 'East Midlands East secondary group A', lead: { name: 'David Okafor', email: 'd.okafor@emeast-mathshub.example' } },
+};
+
+describe('every message kind', () => {
+  it.each(Object.keys(MESSAGE_KINDS))('%s: subject, HTML and text parts, nothing internal', (kind) => {
+    const m = renderMessage({ template: kind, urn: '137001', data: sample() }, ctx);
+    expect(m.subject.length).toBeGreaterThan(10);
+    expect(m.text.length).toBeGreaterThan(50);
+    expect(m.html).toMatch(/^<!DOCTYPE html>\s*<html lang="en">/);
+    expect(m.html).toContain(`<title>${m.subject.replace(/&/g, '&amp;').replace(/'/g, '&#39;')}</title>`);
+    expect(m.html).toMatch(/<h1[^>]*>[^<]+<\/h1>/);
+    expect(m.html).not.toMatch(/<img/);
+    for (const part of [m.subject, m.text, m.html, m.ics?.content ?? '']) for (const bad of INTERNAL) expect(part).not.toMatch(bad);
+    // Every link says where it goes: no "click here", no bare URL as link text.
+    for (const [, text] of m.html.matchAll(/<a [^>]*>([^<]*)<\/a>/g)) {
+      expect(text).not.toMatch(/^(click )?here$/i);
+      if (!text!.includes('@')) expect(text).not.toMatch(/^https?:/);
+    }
+    // The same facts in both parts.
+    expect(m.text).toContain('Kingsmead Academy');
+    expect(m.html).toContain('Kingsmead Academy');
+  });
+
+  it('reads the school what is asked of it and the hub lead the escalation, each with the right link', () => {
+    const school = renderMessage({ template: templateFor('session-missed', 'school'), urn: '137001', data: sample() }, ctx);
+    const hub = renderMessage({ template: templateFor('session-missed', 'hub'), urn: '137001', data: sample() }, ctx);
+    expect(school.subject).toBe('Maths Hub: we missed Kingsmead Academy at Work Group meeting 2 of 6');
+    expect(school.text).not.toMatch(/follow up with the school/i);
+    expect(school.text).toContain('https://pathway.example.org/for-schools/abc.def');
+    expect(hub.subject).toBe('Escalation: Kingsmead Academy missed Work Group meeting 2 of 6 on Tue 4 Nov, 13:30–16:00');
+    expect(hub.text).toContain('https://pathway.example.org/hub/schools/137001');
+    expect(hub.html).toContain('<a href="https://pathway.example.org/hub/schools/137001" style="color:#1d70b8;font-weight:bold;">Open Kingsmead Academy&#39;s page on the hub site</a>');
+    expect(hub.text).not.toContain('/for-schools/');
+  });
+
+  it('splits an escalation into a message for the school and one for the hub lead', () => {
+    const lead = { name: 'Priya Shah', email: 'p@hub.example' };
+    const parts = partsOf({ key: 'k', template: 'evaluation-overdue', to: ['hubLead', 'headteacher'], recipients: [{ role: 'headteacher', name: 'H', email: 'h@s.example' }] }, lead);
+    expect(parts).toEqual([
+      { key: 'k', audience: 'school', template: 'evaluation-overdue-school', to: [{ role: 'headteacher', name: 'H', email: 'h@s.example' }] },
+      { key: 'k:hub', audience: 'hub', template: 'evaluation-overdue', to: [{ role: 'hubLead', ...lead }] },
+    ]);
+    expect(partsOf({ key: 'k', template: 'attendance-missing', to: ['hubLead'], recipients: [] }, lead).map((p) => [p.key, p.template])).toEqual([['k', 'attendance-missing']]);
+    expect(partsOf({ key: 'k', template: 'withdrawn', to: ['headteacher', 'hubLead'], recipients: [] }, lead).map((p) => [p.key, p.template])).toEqual([['k', 'withdrawn'], ['k:hub', 'withdrawn-hub']]);
+  });
+
+  it('the reminder reads as the issue asks: subject, "Meeting n of m", London date, venue to be confirmed, "in 14 days"', () => {
+    const m = renderMessage({ template: 'session-reminder', urn: '137001', data: sample() }, ctx);
+    expect(m.subject).toBe('Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 13:30–16:00');
+    expect(m.text).toContain('is in 14 days');
+    expect(m.text).toContain('When: Tuesday 4 November 2025, 1.30pm to 4pm');
+    expect(m.text).toContain('Where: venue to be confirmed');
+    expect(m.text).toContain('Led by: David Okafor (East Midlands East secondary group A)');
+    expect(m.text).toContain('Secondary Teaching for Mastery Development Work Group');
+    // "in N days" counts from when it is sent, not when it was planned.
+    expect(renderMessage({ template: 'session-reminder', urn: '137001', data: sample() }, { ...ctx, now: '2025-11-03T18:00:00Z' }).text).toContain('is tomorrow');
+  });
+
+  it('the grant email says how much, what for, when and how it is paid, and whom to ask', () => {
+    const m = renderMessage({ template: 'funding-released', urn: '137001', data: sample() }, ctx);
+    expect(m.subject).toBe('Maths Hub: grant of £2,000 for Kingsmead Academy');
+    expect(m.text).toContain('What it is for: towards the cost of releasing the Mastery Advocates');
+    expect(m.text).toContain('When: released on Tuesday 21 October 2025');
+    expect(m.text).toMatch(/How: the Maths Hub pays it to the school, for the maths department's budget/);
+    expect(m.text).toContain('Whom to ask: Priya Shah, priya.shah@emeast-mathshub.example');
+  });
+
+  it('the evaluation request links to where the evaluation is submitted', () => {
+    const m = renderMessage({ template: 'evaluation-request', urn: '137001', data: sample() }, ctx);
+    expect(m.text).toContain('Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation');
+    expect(m.html).toContain('<a href="https://pathway.example.org/for-schools/abc.def#evaluation"');
+    expect(m.subject).toBe('Maths Hub: please send your end-of-year evaluation by Monday 31 August 2026');
+  });
+
+  it('escapes what comes from forms in the HTML part, and not in the text part', () => {
+    const m = renderMessage({ template: 'selected', urn: '1', data: { ...sample(), school: 'St Mary & St John <CE> School' } }, ctx);
+    expect(m.html).toContain('St Mary &amp; St John &lt;CE&gt; School');
+    expect(m.html).not.toContain('<CE>');
+    expect(m.text).toContain('St Mary & St John <CE> School');
+  });
+
+  it('names the programme without the catalogue notes and the year', () => {
+    expect(programmeTitle('Primary Mastery Readiness Work Group 2019/20 (rules carried back from 2020/21)')).toBe('Primary Mastery Readiness Work Group');
+    expect(programmeTitle('Secondary Teaching for Mastery Development Work Group 2020/21')).toBe('Secondary Teaching for Mastery Development Work Group');
+  });
+
+  it('refuses an unknown template, naming the known ones', () => {
+    expect(() => renderMessage({ template: 'nope', urn: '1', data: {} })).toThrow(/no message template "nope"; known: selected, declined/);
+  });
+});
+
+describe('London dates across the clock changes', () => {
+  it.each([
+    // October 2025: BST ends on Sunday 26 October.
+    ['2025-10-23T12:30:00Z', '2025-10-23T15:00:00Z', 'Thursday 23 October 2025, 1.30pm to 4pm', 'Thu 23 Oct, 13:30–16:00'],
+    ['2025-10-30T13:30:00Z', '2025-10-30T16:00:00Z', 'Thursday 30 October 2025, 1.30pm to 4pm', 'Thu 30 Oct, 13:30–16:00'],
+    // March 2026: BST starts on Sunday 29 March.
+    ['2026-03-26T09:00:00Z', '2026-03-26T11:30:00Z', 'Thursday 26 March 2026, 9am to 11.30am', 'Thu 26 Mar, 09:00–11:30'],
+    ['2026-04-02T08:00:00Z', '2026-04-02T10:30:00Z', 'Thursday 2 April 2026, 9am to 11.30am', 'Thu 2 Apr, 09:00–11:30'],
+    ['2026-04-02T11:00:00Z', '2026-04-02T13:30:00Z', 'Thursday 2 April 2026, midday to 2.30pm', 'Thu 2 Apr, 12:00–14:30'],
+  ])('%s is %s', (start, end, long, short) => {
+    expect(longWhen(start, end)).toBe(long);
+    expect(shortWhen(start, end)).toBe(short);
+    const m = renderMessage({ template: 'session-reminder', urn: '1', data: { ...sample(), startsAt: start, endsAt: end, decidedAt: start } });
+    expect(m.text).toContain(`When: ${long}`);
+    expect(m.subject).toContain(short);
+  });
+
+  it('counts London days across a change: "in 14 days", "tomorrow", "today"', () => {
+    // 14 days before a GMT session is in BST: still 14 calendar days.
+    expect(countdown('2025-10-16T12:30:00Z', '2025-10-30T13:30:00Z')).toBe('in 14 days');
+    expect(countdown('2026-03-28T23:30:00Z', '2026-03-29T22:30:00Z')).toBe('tomorrow'); // Sat 23:30 GMT -> Sun 23:30 BST
+    expect(countdown('2026-03-28T23:30:00Z', '2026-03-29T23:30:00Z')).toBe('in 2 days'); // -> Mon 00:30 BST
+    expect(countdown('2026-03-29T00:30:00Z', '2026-03-29T22:30:00Z')).toBe('today');
+  });
+});
+
+describe('mail about the past is not sent', () => {
+  const data = sample();
+  it('a reminder whose meeting has started is skipped, with the reason', () => {
+    const twoDays = { ...data, decidedAt: '2025-11-02T13:30:00Z' };
+    expect(whyNotSend('session-reminder', twoDays, '2025-11-04T13:29:00Z')).toBeNull();
+    expect(whyNotSend('session-reminder', twoDays, '2025-11-04T13:30:00Z')).toBe('not sent: it was about Tuesday 4 November 2025, 1.30pm, which had passed when it was due to go out (Tuesday 4 November 2025, 1.30pm)');
+  });
+  it('any message decided more than 7 days before it could go out is skipped', () => {
+    expect(whyNotSend('selected', data, '2025-10-28T12:30:00Z')).toBeNull();
+    expect(whyNotSend('selected', data, '2025-10-28T12:31:00Z')).toMatch(/^not sent: it was decided on Tuesday 21 October 2025, more than 7 days before/);
+    // The demo's back-dated years: a 2019 confirmation found in 2026.
+    expect(whyNotSend('commitment-confirmed', { ...data, decidedAt: '2019-09-10T10:00:00+01:00' }, '2026-11-30T10:00:00Z')).toMatch(/^not sent/);
+  });
+  it('a schedule announcement is sent while any of its dates is ahead', () => {
+    expect(whyNotSend('schedule-announced', { ...data, decidedAt: '2025-10-01T10:00:00+01:00' }, '2025-10-05T10:00:00+01:00')).toBeNull();
+    expect(whyNotSend('schedule-announced', { ...data, decidedAt: '2025-11-04T10:00:00Z' }, '2025-11-05T10:00:00Z')).toMatch(/^not sent: it was about Tuesday 4 November 2025/);
+  });
+});
+
+describe('addresses a school cannot be mailed at', () => {
+  it.each([
+    ['', 'the headteacher has no email address'],
+    ['not-an-address', 'the headteacher\'s email address "not-an-address" is not a valid address'],
+    ['head@school.invalid', 'the headteacher\'s email address "head@school.invalid" is a placeholder that cannot receive mail'],
+  ])('%j: %s', (email, problem) => {
+    expect(addressProblem('headteacher', email)).toBe(problem);
+  });
+  it('a real address is fine', () => {
+    expect(addressProblem('headteacher', 'head@kingsmead.example')).toBeNull();
+  });
+});
