@@ -63,6 +63,8 @@ describe('hub web: applications', () => {
     expect(await castle.textContent()).toContain('No form on file');
     const elm = page.locator('tr', { hasText: 'Elm Tree Primary School' });
     expect(await elm.textContent()).toContain('10 Jun 2026');
+    expect(await elm.textContent()).toContain('Not yet assessed (claims 3 criteria)');
+    expect(await page.locator('tr', { hasText: 'Brook Lane Primary School' }).textContent()).toContain('Eligible');
     expect(await elm.textContent()).toContain('Warning: The school’s address should include the postcode');
     expect(await elm.textContent()).toContain('Primary Mastery Readiness Work Group 2026/27');
     expect(text).not.toMatch(/rules carried forward|school\.address|primary-readiness-2026-27/);

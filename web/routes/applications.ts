@@ -192,6 +192,7 @@ export async function applicationRoutes(app: FastifyInstance, svc: Service): Pro
         ...r,
         programme: programmeShort(r.summary.programmeName),
         problems: (r.form?.problems ?? []).map((x) => ({ severity: x.severity, text: problemWords(x) })),
+        eligibility: eligibilityWords(r.summary.status, r.form?.form),
         detailHref: `/hub/applications/${r.summary.urn}${hq ? `?${hq}` : ''}`,
       })),
       filters: { status, programme, sort },
@@ -308,6 +309,14 @@ async function loadDetail(svc: Service, p: Principal, urn: string): Promise<Appl
     if (err instanceof UnknownSchoolError) throw new NotFoundError('application from a school with URN', urn);
     throw err;
   }
+}
+
+/** Where the eligibility judgement stands, with what the form claimed while it is not made. Pure. */
+function eligibilityWords(status: string, form: Record<string, unknown> | undefined): string {
+  if (status !== 'applied') return 'Eligible';
+  const claimed = (form as { eligibility?: { criteria?: unknown } } | undefined)?.eligibility?.criteria;
+  const n = Array.isArray(claimed) ? claimed.length : 0;
+  return `Not yet assessed${n ? ` (claims ${n} ${n === 1 ? 'criterion' : 'criteria'})` : ''}`;
 }
 
 /** A reason is required and at most 1,000 characters. Pure. */
