@@ -1,0 +1,96 @@
+/**
+ * The headteacher's page in a real browser, with no account: a signed link
+ * opens the school's meetings, what is asked of it, its grant and how to
+ * send the evaluation; a link that was altered, cut short or has expired is
+ * refused with a page that shows nothing of any school. Kept out of search
+ * engines and never leaks its address as a referrer.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, useBrowser, useWebService } from './helpers/browser.js';
+import { schoolLinkFor } from '../service/school-link-view.js';
+
+const SCHOOL_DATA = /Riverside|Hollybrook|Kingsway|Minster|Gareth|Milburn|Priya|£2,000|£1,000|Work Group meeting/;
+
+describe('headteacher page', () => {
+  const web = useWebService();
+  const browser = useBrowser();
+
+  it('opens the school’s page from a signed link without signing in', async () => {
+    const link = await schoolLinkFor(web.service, '100004');
+    const page = await browser.page();
+    const res = await page.goto(`${web.address}${link}`);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['referrer-policy']).toBe('no-referrer');
+    expect(await page.locator('meta[name="robots"]').getAttribute('content')).toContain('noindex');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
+    const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
+    expect(main).toContain('Your school is in the Development phase');
+    // The next meeting, with when, where and who should attend; the next is 12 November 2026 (the page's today is 10 November).
+    const first = page.locator('.govuk-summary-card').first();
+    expect((await first.textContent())!.replace(/\s+/g, ' ')).toMatch(/Work Group meeting 2 of 6 When Thursday 12 November 2026, 9am to 11.30am Where The Minster School, Southwell Who should attend Gareth Milburn and Aisha Rahman \(lead teachers\)/);
+    // What is asked now, and the grant paid.
+    expect(main).toContain('Release the two lead teachers');
+    expect(main).toContain('Send the evaluation by 31 August 2027');
+    expect((await page.locator('#grant + p').textContent())!).toMatch(/^£2,000 was paid to the maths department on \d+ \w+ 20\d\d\.$/);
+    // How to send the evaluation and whom to contact: the hub lead the demo set.
+    const evaluation = (await page.locator('#evaluation ~ p').allTextContents()).join(' ');
+    expect(evaluation).toContain('Priya Shah');
+    expect(await page.locator('a[href="mailto:priya.shah@emeast-mathshub.example"]').count()).toBeGreaterThan(0);
+    // Read only: no form, no button that changes anything, no sign-in asked for.
+    expect(await page.locator('main form').count()).toBe(0);
+    expect(new URL(page.url()).pathname).toBe(link);
+    expect(main).not.toMatch(/COMMITMENT_SIGNED|ATTENDANCE_RECORDED|secondary-development-2026-27\./);
+    await expectAccessible(page, 'headteacher page');
+  });
+
+  it('tells a school its evaluation is overdue, and a Readiness school which grant comes later', async () => {
+    const page = await browser.page();
+    // Kingsway never sent its 2025/26 evaluation.
+    await page.goto(`${web.address}${await schoolLinkFor(web.service, '100007')}`);
+    const asks = (await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ');
+    expect(asks).toContain('Send the evaluation now');
+    expect(asks).toContain('was due by 31 August 2026');
+    expect(await page.locator('#evaluation ~ p').first().textContent()).toContain('contribute to the final reporting and evaluation');
+    await expectAccessible(page, 'headteacher page overdue');
+    // Hollybrook is in Readiness: no grant of its own, £1,000 promised for Development.
+    await page.goto(`${web.address}${await schoolLinkFor(web.service, '100005')}`);
+    expect(await page.locator('#grant + p').textContent()).toBe('This phase has no grant of its own. £1,000 is paid when the school takes part in the Development phase in 2027/28.');
+  });
+
+  it('refuses an altered link with a clear page and none of the school’s data', async () => {
+    const link = await schoolLinkFor(web.service, '100004');
+    const token = link.split('/').pop()!;
+    const [payload, sig] = token.split('.') as [string, string];
+    // Point the link at another school, keeping the seal: the seal no longer fits.
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { u: string; e: string };
+    const other = Buffer.from(JSON.stringify({ ...claims, u: '100007' })).toString('base64url');
+    const page = await browser.page();
+    for (const bad of [`${other}.${sig}`, `${payload}.${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`]) {
+      const res = await page.goto(`${web.address}/for-schools/${bad}`);
+      expect(res?.status()).toBe(403);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This link does not work');
+      expect(await page.locator('main').textContent()).not.toMatch(SCHOOL_DATA);
+      expect(await page.locator('meta[name="robots"]').getAttribute('content')).toContain('noindex');
+    }
+    await expectAccessible(page, 'headteacher link altered');
+    // Cut short when copied.
+    const res = await page.goto(`${web.address}/for-schools/${token.slice(0, 40)}`);
+    expect(res?.status()).toBe(403);
+    expect(await page.locator('main').textContent()).toContain('It may have been cut short');
+    expect(await page.locator('main').textContent()).not.toMatch(SCHOOL_DATA);
+  });
+
+  it('refuses an expired link with 410 and none of the school’s data', async () => {
+    // Made on 1 August 2026: 60 days later, well before the page's today (10 November 2026).
+    const old = await schoolLinkFor(web.service, '100004', '2026-08-01T09:00:00Z');
+    const page = await browser.page();
+    const res = await page.goto(`${web.address}${old}`);
+    expect(res?.status()).toBe(410);
+    expect(res?.headers()['referrer-policy']).toBe('no-referrer');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This link has expired');
+    expect(await page.locator('main').textContent()).not.toMatch(SCHOOL_DATA);
+    await expectAccessible(page, 'headteacher link expired');
+    // The same school's fresh link works.
+    expect((await page.goto(`${web.address}${await schoolLinkFor(web.service, '100004')}`))?.status()).toBe(200);
+  });
+});
