@@ -107,7 +107,8 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
         headteacher: c.school?.headteacher.name ?? null,
         phase,
         status,
-        programme: c.programme?.name ?? null,
+        // The catalogue's provenance note ("rules carried forward from ...") is for hub staff, not headteachers.
+        programme: c.programme?.name.replace(/\s*\(rules carried forward[^)]*\)/, '') ?? null,
         academicYear: c.programme?.academicYear ?? null,
         meetings: upcomingMeetings(c, now),
         asks: asksOfSchool(c, status, now),

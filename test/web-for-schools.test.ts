@@ -26,8 +26,10 @@ describe('headteacher page', () => {
     const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
     expect(main).toContain('Your school is in the Development phase');
     // The next meeting, with when, where and who should attend; the next is 12 November 2026 (the page's today is 10 November).
-    const first = page.locator('.govuk-summary-card').first();
-    expect((await first.textContent())!.replace(/\s+/g, ' ')).toMatch(/Work Group meeting 2 of 6 When Thursday 12 November 2026, 9am to 11.30am Where The Minster School, Southwell Who should attend Gareth Milburn and Aisha Rahman \(lead teachers\)/);
+    const first = page.locator('#meetings ~ table tbody tr').first();
+    expect(await first.locator('th, td').allTextContents()).toEqual(['Work Group meeting 2 of 6', 'Thursday 12 November 2026, 9am to 11.30am', 'The Minster School, Southwell', 'Gareth Milburn and Aisha Rahman (lead teachers)']);
+    expect(main).toContain('Secondary Teaching for Mastery Development Work Group 2026/27.');
+    expect(main).not.toContain('rules carried forward');
     // What is asked now, and the grant paid.
     expect(main).toContain('Release the two lead teachers');
     expect(main).toContain('Send the evaluation by 31 August 2027');
