@@ -16,7 +16,7 @@ import { mailProblems } from '../store/messages.js';
 import { assertRead, hubLabel } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
-import { escalationWords, shortGroupName, shortProgrammeName, upcomingWords } from './school-words.js';
+import { compactGroupName, escalationWords, shortProgrammeName, upcomingWords } from './school-words.js';
 
 /** Rows of the board's table per page. */
 export const BOARD_PAGE_SIZE = 50;
@@ -203,7 +203,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     statuses,
     programmes: sum((f) => f.programmeId, (v, f) => shortProgrammeName(f.programmeName) ?? v).sort((a, b) => a.text.localeCompare(b.text)),
     years: sum((f) => f.academicYear, (v) => v).sort((a, b) => b.value.localeCompare(a.value)),
-    groups: sum((f) => f.groupId, (v, f) => shortGroupName(f.groupName, v) ?? v).sort((a, b) => a.text.localeCompare(b.text)),
+    groups: sum((f) => f.groupId, (v, f) => compactGroupName(f.groupName, v) ?? v).sort((a, b) => a.text.localeCompare(b.text)),
   };
 
   const pages = Math.max(1, Math.ceil(page.total / BOARD_PAGE_SIZE));
@@ -211,7 +211,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
   const due = (items: Awaited<ReturnType<typeof boardDue>>): BoardDueItem[] =>
     items
       .filter((i) => i.what !== 'end of academic year')
-      .map((i) => ({ ...upcomingWords(i.what, i.ofKind), at: i.at, groupId: i.groupId, groupName: shortGroupName(i.groupName, i.groupId), schools: i.schools, sample: i.sample }));
+      .map((i) => ({ ...upcomingWords(i.what, i.ofKind), at: i.at, groupId: i.groupId, groupName: compactGroupName(i.groupName, i.groupId), schools: i.schools, sample: i.sample }));
 
   const overdueSchools = overdue.rows.map((o) => {
     const reasons: string[] = [];
@@ -233,7 +233,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     params,
     filtered: Boolean(params.phase || params.status || params.programme || params.year || params.group || params.overdue),
     options,
-    table: { rows: page.rows.map((r) => ({ ...r, programmeName: shortProgrammeName(r.programmeName), groupName: shortGroupName(r.groupName, r.groupId) })), total: page.total, page: params.pageNumber, pages, first, last: first ? first + page.rows.length - 1 : 0, sort, descending },
+    table: { rows: page.rows.map((r) => ({ ...r, programmeName: shortProgrammeName(r.programmeName)?.replace(/\s+\d{4}\/\d{2}$/, '') ?? null, groupName: compactGroupName(r.groupName, r.groupId) })), total: page.total, page: params.pageNumber, pages, first, last: first ? first + page.rows.length - 1 : 0, sort, descending },
     week: { until: weekEnd, items: due(week) },
     halfTerm: { until: halfTermLastDay, items: due(half) },
     overdue: { total: overdue.total, schools: overdueSchools },

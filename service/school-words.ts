@@ -185,7 +185,7 @@ export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => stri
     case 'REMINDER_DUE':
       return { title: `Reminder sent: ${session(p.sessionId)} in ${p.daysBefore} ${Number(p.daysBefore) === 1 ? 'day' : 'days'}` };
     case 'SESSION_CHECK_DUE':
-      return { title: `Checked that attendance for ${session(p.sessionId)} was recorded` };
+      return { title: `Checked whether attendance at ${session(p.sessionId)} was recorded` };
     case 'EVALUATION_REMINDER_DUE':
       return { title: `Evaluation reminder sent, ${p.daysBefore} days before it is due` };
     case 'YEAR_ENDED':
@@ -215,4 +215,20 @@ export function shortGroupName(name: string | null, id: string | null): string |
   const head = shortProgrammeName(name.split(/,\s+/)[0] ?? name)!;
   const n = id ? /-(\d+)$/.exec(id)?.[1] : undefined;
   return n ? `${head}, group ${n}` : head;
+}
+
+/** A work group's name for a table cell: "Development 2024/25, group 1". Pure. */
+export function compactGroupName(name: string | null, id: string | null): string | null {
+  const short = shortGroupName(name, id);
+  return short === null ? null : compactProgrammeName(short);
+}
+
+/** A programme's name for a table cell, without the route's "Teaching for Mastery" and "Work Group" ("Primary Development 2026/27"). Pure. */
+export function compactProgrammeName(name: string | null): string | null {
+  if (name === null) return null;
+  return (shortProgrammeName(name) ?? name)
+    .replace(/^(Primary|Secondary) (Teaching for Mastery |Mastery )?/, '')
+    .replace(/Pilot Teacher Research Group/, 'TRG pilot')
+    .replace(/ Work Group/, '')
+    .trim();
 }

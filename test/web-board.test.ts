@@ -1,0 +1,303 @@
+/**
+ * The hub board and the school page in a real browser, on the demo hub
+ * (East Midlands East, 11 schools, simulated clock at 10 November 2026):
+ * counts and a filtered, sorted, paged table driven by the query string;
+ * what is due and overdue in words; the school page's timeline, payments and
+ * chart; actions end to end with the If-Match version (a stale one shows the
+ * conflict page and saves nothing); a refusal in words; another hub's school
+ * refused with none of its data; auditors read but never write; axe on every
+ * page as hub staff, auditor and admin.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
+
+const HUB = 'east-midlands-east';
+
+interface School {
+  urn: string;
+  name: string;
+  phase: string;
+  status: string;
+  overdue: boolean;
+}
+
+/** An application form (the example primary Readiness form) for a school of `hub` with this URN and name. */
+function form(urn: string, name: string, hub = 'East Midlands East Maths Hub') {
+  const f = JSON.parse(readFileSync('examples/forms/primary-readiness-2020.json', 'utf8'));
+  f.school.urn = urn;
+  f.school.name = name;
+  f.school.hub = hub;
+  return f;
+}
+
+async function tableRows(page: Page): Promise<string[][]> {
+  return page.locator('main table').first().locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+}
+
+describe('hub web: the hub board and the school page', () => {
+  const web = useWebService();
+  const browser = useBrowser();
+  let staff = '';
+  let auditor = '';
+  let staffB = '';
+
+  beforeAll(async () => {
+    staff = await web.addUser({ name: 'Hana Officer', role: 'hub_staff', hubs: [HUB] });
+    auditor = await web.addUser({ name: 'Ade Auditor', role: 'auditor', hubs: [HUB] });
+    staffB = await web.addUser({ name: 'Gus North', role: 'hub_staff', hubs: ['great-north'] });
+    // A school of another hub (hub B), with a name nobody in hub A may see.
+    const r = await web.api('POST', '/applications', form('300001', 'Secret Northern Academy', 'Great North Maths Hub'));
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+  }, 60_000);
+
+  it('shows counts by phase and status, and filters the table by phase, status and overdue through the query string', async () => {
+    const all = (await web.api<{ schools: School[] }>('GET', `/schools?hub=${HUB}`)).body.schools;
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    expect(new URL(page.url()).pathname).toBe('/hub');
+    expect(await page.locator('.app-header').textContent()).toContain('East Midlands East Maths Hub');
+    const cards = page.locator('.app-cards');
+    expect(await cards.textContent()).toContain('Readiness');
+    const readiness = all.filter((s) => s.phase === 'readiness');
+    expect(await cards.locator('li.app-card', { hasText: 'Readiness' }).locator('.app-count').textContent()).toBe(String(readiness.length));
+    expect(await page.locator('#table-count').textContent()).toContain(`of ${all.length} schools`);
+    expect(await tableRows(page)).toHaveLength(all.length);
+    await expectAccessible(page, 'hub board staff');
+
+    // Phase filter through the GET form: the address carries it, the table and its count change.
+    await page.selectOption('#phase', 'readiness');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect(new URL(page.url()).searchParams.get('phase')).toBe('readiness');
+    let rows = await tableRows(page);
+    expect(rows).toHaveLength(readiness.length);
+    expect(rows.every((r) => r[2] === 'Readiness')).toBe(true);
+    expect(await page.locator('#table-count').textContent()).toContain(`of ${readiness.length} schools that match`);
+
+    // Phase and status together, from a bookmarked address.
+    await page.goto(`${web.address}/hub?phase=readiness&status=active`);
+    rows = await tableRows(page);
+    expect(rows.map((r) => r[0]).sort()).toEqual(all.filter((s) => s.phase === 'readiness' && s.status === 'active').map((s) => s.urn).sort());
+    expect(rows.every((r) => r[3] === 'Taking part')).toBe(true);
+    expect(await page.locator('#status').inputValue()).toBe('active');
+
+    // Overdue only: the schools with something outstanding, and the reasons in words.
+    await page.goto(`${web.address}/hub`);
+    await page.selectOption('#overdue', 'yes');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    rows = await tableRows(page);
+    const overdue = all.filter((s) => s.overdue).map((s) => s.urn).sort();
+    expect(overdue.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r[0]).sort()).toEqual(overdue);
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).toContain('Overdue and why');
+    expect(text).toMatch(/Attendance at (Meeting|Visit|Workshop) \d+ of \d+ on \w+day \d+ \w+ 2026, [\d.]+(am|pm) has not been recorded\./);
+    expect(text).toContain('end-of-year evaluation for Primary Teaching for Mastery Development Work Group 2025/26 has not been submitted');
+    // Due this week, from the service clock (Tuesday 10 November 2026), in words.
+    expect(text).toMatch(/Due this week\s*Thursday 12 November 2026, 9am\s*(Workshop|Meeting) 2 of 6 at The Minster School/);
+    expect(text).toContain('Grants paid and due in 2026/27');
+    expect(text).toContain('£2,000');
+    // Never internal ids or event names.
+    expect(text).not.toMatch(/[a-z]+-[a-z]+-\d{4}-\d{2}\.(meeting|workshop|visit)-\d+|ATTENDANCE_RECORDED|GAP_TASK|emeast-/);
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+    expect(await tableRows(page)).toHaveLength(all.length);
+  });
+
+  it('sorts by a column heading, both ways, and says so to screen readers', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    await page.locator('main table th').getByRole('link', { name: 'School' }).click();
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('name');
+    const names = (await tableRows(page)).map((r) => r[1]!);
+    expect(names).toEqual([...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('School');
+    await page.locator('main table th').getByRole('link', { name: /School/ }).click();
+    expect(new URL(page.url()).searchParams.get('order')).toBe('desc');
+    const down = (await tableRows(page)).map((r) => r[1]!);
+    expect(down).toEqual([...names].reverse());
+    expect(await page.locator('th[aria-sort="descending"]').textContent()).toContain('School');
+  });
+
+  it('shows a school page: who and where, the timeline with payments, what is coming up and the pathway chart', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub/schools/100004');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
+    const main = (await page.locator('main').textContent()) ?? '';
+    for (const words of ['URN', '100004', 'Sarah Whitfield', 'Lead teacher 1', 'Gareth Milburn', 'Work group', 'Development', 'Taking part']) expect(main).toContain(words);
+    // The timeline in words: what, when, when recorded, who, rules version; the grant as a dated entry.
+    const timeline = page.locator('.app-timeline');
+    expect(await timeline.textContent()).toContain('Commitment signed');
+    expect(await timeline.textContent()).toMatch(/Attendance recorded for Meeting 1 of 6/);
+    expect(await timeline.textContent()).toMatch(/recorded .* by Demo set-up · rules version 1\.0\.0/);
+    const payment = timeline.locator('.app-timeline__item--payment');
+    expect(await payment.count()).toBe(1);
+    expect(await payment.textContent()).toContain('Grant paid: £2,000');
+    expect(await page.locator('.app-due').textContent()).toContain('Thursday 12 November 2026, 9am');
+    // The chart: an accessible SVG with the current step marked and the walked path.
+    const chart = page.locator('.app-chart svg[role="img"]');
+    expect(await chart.count()).toBe(1);
+    expect(await chart.locator('title').textContent()).toContain('Where the school is');
+    expect(await chart.locator('[aria-current="step"]').count()).toBe(1);
+    expect(await chart.locator('.pathway-chart-step.visited').count()).toBeGreaterThan(1);
+    expect(main).not.toMatch(/\.(meeting|workshop|visit)-\d+|ATTENDANCE_RECORDED|COMMITMENT_SIGNED|pathway@/);
+    await expectAccessible(page, 'school page staff');
+  });
+
+  it('records a gap task end to end with the version as If-Match, and shows bad input with the values kept', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub/schools/100005');
+    const before = (await web.api<{ version: number }>('GET', '/schools/100005')).body.version;
+    expect(await page.locator('form[action$="/gap-task"] input[name="version"]').inputValue()).toBe(String(before));
+
+    // Nothing entered: the error summary and the field's own message; nothing written.
+    await page.getByText('Record a completed gap task').click();
+    await page.getByRole('button', { name: 'Record the gap task' }).click();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter what the gap task was');
+    expect(await page.locator('.govuk-error-summary a').first().getAttribute('href')).toBe('#task');
+    expect(await page.locator('#task-error').textContent()).toContain('Enter what the gap task was');
+    expect(await page.title()).toMatch(/^Error: /);
+    await expectAccessible(page, 'school page form error');
+    expect((await web.api<{ version: number }>('GET', '/schools/100005')).body.version).toBe(before);
+
+    // Release days that are not a number: refused, the value kept.
+    await page.getByText('Record teacher release days').click();
+    await page.fill('#days', 'two');
+    await page.getByRole('button', { name: 'Record release days' }).click();
+    expect(await page.locator('#days-error').textContent()).toContain('Release days must be a number');
+    expect(await page.locator('#days').inputValue()).toBe('two');
+
+    await page.getByText('Record a completed gap task').click();
+    await page.fill('#task', 'Fractions on a number line, after workshop 2');
+    await page.getByRole('button', { name: 'Record the gap task' }).click();
+    expect(new URL(page.url()).pathname).toBe('/hub/schools/100005');
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Gap task recorded');
+    expect(await page.locator('.app-timeline__item').first().textContent()).toContain('Fractions on a number line, after workshop 2');
+    expect(await page.locator('main').textContent()).toMatch(/Gap tasks\s*1 task recorded/);
+    const after = await web.api<{ version: number }>('GET', '/schools/100005');
+    expect(after.body.version).toBe(before + 1);
+  });
+
+  it('signs a commitment: a missing signature is refused in words (422), all signatures accepted', async () => {
+    // Brook Lane (waiting list) gets a place, so its commitment is next.
+    const sel = await web.api('POST', '/applications/100009/select', { groupId: 'emeast-readiness-2026-1' });
+    expect(sel.status, JSON.stringify(sel.body)).toBe(200);
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub/schools/100009');
+    const version = (await web.api<{ version: number }>('GET', '/schools/100009')).body.version;
+    await page.locator('summary', { hasText: 'Record the signed commitment' }).click();
+    await page.getByLabel('Headteacher').check();
+    const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Record the signed commitment' }).click()]);
+    expect(res.status()).toBe(422);
+    const banner = (await page.locator('.govuk-notification-banner').textContent()) ?? '';
+    expect(banner).toContain('Nothing was saved');
+    expect(banner).toContain('the commitment still needs the signature of: lead teacher 1, lead teacher 2');
+    expect(banner).not.toMatch(/COMMITMENT_SIGNED|teacher1/);
+    expect((await web.api<{ version: number }>('GET', '/schools/100009')).body.version).toBe(version);
+
+    await page.locator('summary', { hasText: 'Record the signed commitment' }).click();
+    for (const who of ['Headteacher', 'Lead teacher 1', 'Lead teacher 2']) await page.getByLabel(who, { exact: true }).check();
+    await page.getByRole('button', { name: 'Record the signed commitment' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Signed commitment recorded');
+    expect(await page.locator('main').textContent()).toContain('Taking part');
+    const s = await web.api<{ summary: { status: string } }>('GET', '/schools/100009');
+    expect(s.body.summary.status).toBe('active');
+  });
+
+  it('shows a stale If-Match as the conflict page: fresh school, a plain banner, nothing saved', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub/schools/100006');
+    await page.getByText('Record a completed gap task').click();
+    await page.fill('#task', 'Written on the page, never saved');
+    // Someone else changes the school meanwhile.
+    const other = await web.api<{ version: number }>('POST', '/schools/100006/gap-tasks', { task: 'Recorded by someone else' });
+    expect(other.status).toBe(200);
+    const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Record the gap task' }).click()]);
+    expect(res.status()).toBe(409);
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Someone else changed this school while you were looking at it, so nothing was saved');
+    // The fresh page: the other change shows, with the new version in its forms.
+    expect(await page.locator('.app-timeline').textContent()).toContain('Recorded by someone else');
+    expect(await page.locator('.app-timeline').textContent()).not.toContain('Written on the page, never saved');
+    expect(await page.locator('form[action$="/gap-task"] input[name="version"]').inputValue()).toBe(String(other.body.version));
+    expect((await web.api<{ version: number }>('GET', '/schools/100006')).body.version).toBe(other.body.version);
+    await expectAccessible(page, 'school page conflict');
+  });
+
+  it('refuses a hub-B school and hub B’s board to hub-A staff, showing none of its data', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    const res = await page.goto(`${web.address}/hub/schools/300001`);
+    expect([403, 404]).toContain(res?.status());
+    const html = await page.content();
+    expect(html).not.toContain('Secret Northern Academy');
+    expect(html).not.toContain('Great North');
+    const board = await page.goto(`${web.address}/hub?hub=great-north`);
+    expect(board?.status()).toBe(403);
+    expect(await page.content()).not.toContain('Secret Northern Academy');
+    // Hub B's own staff see it, and not hub A's schools.
+    const pageB = await browser.page();
+    await signIn(pageB, web, staffB, '/hub');
+    expect(await pageB.locator('main table').textContent()).toContain('Secret Northern Academy');
+    expect(await pageB.locator('main').textContent()).not.toContain('Riverside Academy');
+    expect((await pageB.goto(`${web.address}/hub/schools/100004`))?.status()).toBe(403);
+  });
+
+  it('lets an auditor read the board and a school with no actions, and refuses a write they post (403)', async () => {
+    const page = await browser.page();
+    await signIn(page, web, auditor, '/hub');
+    expect(await tableRows(page)).not.toHaveLength(0);
+    await expectAccessible(page, 'hub board auditor');
+    await page.goto(`${web.address}/hub/schools/100004`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
+    expect(await page.locator('main form[method="post"]').count()).toBe(0);
+    expect(await page.locator('main').textContent()).not.toContain('What you can do now');
+    await expectAccessible(page, 'school page auditor');
+    const before = (await web.api<{ version: number }>('GET', '/schools/100004')).body.version;
+    // The auditor's own session and CSRF token (from the sign-out form), posting a gap task by hand.
+    const token = await page.locator('input[name="_csrf"]').first().inputValue();
+    const out = await page.evaluate(async ({ token, version }) => {
+      const r = await fetch('/hub/schools/100004/gap-task', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: token, version: String(version), task: 'auditor write' }).toString() });
+      return { status: r.status, text: await r.text() };
+    }, { token, version: before });
+    expect(out.status).toBe(403);
+    expect(out.text).toContain('Auditors can look at schools but cannot change anything');
+    expect((await web.api<{ version: number }>('GET', '/schools/100004')).body.version).toBe(before);
+  });
+
+  it('gives an admin a hub switcher, and pages the table 50 at a time with links that keep the filters', async () => {
+    for (let i = 0; i < 45; i++) {
+      const r = await web.api('POST', '/applications', form(String(200100 + i), `Paging Primary School ${String(i + 1).padStart(2, '0')}`));
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+    }
+    const total = (await web.api<{ schools: School[] }>('GET', `/schools?hub=${HUB}`)).body.schools.length;
+    expect(total).toBeGreaterThan(50);
+    const page = await browser.page();
+    await signIn(page, web, web.adminToken, `/hub?hub=${HUB}`);
+    await expectAccessible(page, 'hub board admin');
+    expect(await tableRows(page)).toHaveLength(50);
+    expect(await page.locator('#table-count').textContent()).toContain(`Showing 1 to 50 of ${total} schools`);
+    const nav = page.locator('nav.govuk-pagination');
+    await nav.getByRole('link', { name: /Next/ }).click();
+    const url = new URL(page.url());
+    expect(url.searchParams.get('page')).toBe('2');
+    expect(url.searchParams.get('hub')).toBe(HUB);
+    expect(await tableRows(page)).toHaveLength(total - 50);
+    expect(await page.locator('#table-count').textContent()).toContain(`Showing 51 to ${total} of ${total}`);
+    expect(await page.locator('.govuk-pagination__item--current').textContent()).toContain('2');
+
+    // A filter narrows to one page: no pagination.
+    await page.goto(`${web.address}/hub?hub=${HUB}&status=applied`);
+    const applied = (await web.api<{ schools: School[] }>('GET', `/schools?hub=${HUB}&status=applied`)).body.schools.length;
+    expect(await tableRows(page)).toHaveLength(Math.min(50, applied));
+
+    // The hub switcher: a GET form of every hub.
+    await page.goto(`${web.address}/hub?hub=${HUB}`);
+    await page.selectOption('#hub-switcher', 'great-north');
+    await page.getByRole('button', { name: 'Show this hub' }).click();
+    expect(new URL(page.url()).searchParams.get('hub')).toBe('great-north');
+    expect(await page.locator('.app-header').textContent()).toContain('Great North Maths Hub');
+    expect(await tableRows(page)).toEqual([expect.arrayContaining(['300001', 'Secret Northern Academy'])]);
+    await page.goto(`${web.address}/hub/schools/100004`);
+    await expectAccessible(page, 'school page admin');
+  });
+});
