@@ -20,7 +20,7 @@ import { benchPostgresUrl } from './pg.js';
 import { runReplayBench } from './replay.js';
 import { log, table, writeResults, type BenchOptions, type BenchRow } from './report.js';
 
-export const BENCHES = ['fold', 'durable', 'replay', 'api'] as const;
+export const BENCHES = ['fold', 'durable', 'replay', 'api', 'web'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Sizes of a --quick smoke run. */
@@ -123,6 +123,15 @@ export async function runBenches(opts: BenchOptions, only: readonly BenchName[],
       } else rows.push(...r.rows);
     } catch (err) {
       fail('api', err);
+    }
+  }
+
+  if (want('web')) {
+    try {
+      // The hub web pages at 2,000 schools (bench/web.ts), beside the JSON API in the same run.
+      rows.push(...(await (await import('./web.js')).benchWeb(opts)).rows);
+    } catch (err) {
+      fail('web', err);
     }
   }
 
