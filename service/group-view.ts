@@ -5,6 +5,7 @@
  * recorded for 2 of 3 schools). Reads only: the writes stay in groups.ts,
  * schedule.ts and schools.ts. Not pure (database and engine reads).
  */
+import { findHub } from '../domain/catalogue/hubs.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
 import { academicYearOf } from '../domain/calendar/academic-year.js';
 import type { PersistedPathway } from '../machines/decide.js';
@@ -18,6 +19,9 @@ import { NotFoundError } from './errors.js';
 
 /** A session's length: the catalogue counts half days; 13:30 to 16:00 is one (as in the machines' messages). */
 const HALF_DAY_MINUTES = 150;
+
+/** Statuses in which a school's attendance is taken (its commitment is signed). */
+const ACCEPTING = new Set(['active', 'evaluating', 'overdue']);
 
 /** Places the catalogue leaves open ("to be confirmed") read as no venue yet. */
 const NO_VENUE = new Set(['', 'to be confirmed', 'tbc']);
@@ -49,6 +53,10 @@ export interface SchoolAttendance {
   headteacher: string | null;
   /** This is the first workshop of a programme that asks the headteacher to come to it. */
   headteacherExpected: boolean;
+  /** The school's status ("selected", "active"...): attendance is taken once its commitment is signed. */
+  schoolStatus: string;
+  /** Its attendance can be recorded now (it is taking part: commitment signed). */
+  accepting: boolean;
 }
 
 /** One session of a group, in words and figures. */
@@ -115,9 +123,28 @@ export interface GroupRow {
   cancelled: number;
 }
 
+/**
+ * A group's name as people read it: a name made from the group's id ("...,
+ * group emeast-development-2026-1") says "group 1"; the hub (in the page
+ * header already) and the catalogue's "(rules carried ...)" note are left
+ * out. A name an officer chose is kept. Pure.
+ */
+export function groupDisplayName(g: Pick<WorkGroup, 'id' | 'name' | 'hub'>): string {
+  const num = /-(\d+)$/.exec(g.id)?.[1];
+  let n = g.name.replace(/\s*\(rules carried [^)]*\)/g, '');
+  const hub = findHub(g.hub);
+  if (hub) n = n.split(`, ${hub.name}`).join('');
+  n = n.split(`group ${g.id}`).join(num ? `group ${num}` : 'group');
+  return n.split(g.id).join(num ? `group ${num}` : 'this group').trim();
+}
+
+function named(g: WorkGroup): WorkGroup {
+  return { ...g, name: groupDisplayName(g) };
+}
+
 function programmeName(id: string): string {
   try {
-    return programmeById(id).name;
+    return programmeById(id).name.replace(/\s*\(rules carried [^)]*\)/g, '');
   } catch {
     return id;
   }
@@ -186,6 +213,8 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
         teachers: c.teachers.map((t) => ({ name: t.name, email: t.email })),
         headteacher: c.school?.headteacher.name ?? null,
         headteacherExpected: headFirst,
+        schoolStatus: m.summary.status,
+        accepting: ACCEPTING.has(m.summary.status),
       });
     }
     schools.sort((a, b) => a.name.localeCompare(b.name));
@@ -228,7 +257,7 @@ async function readableGroup(svc: Service, p: Principal, id: string): Promise<Wo
   const group = await getGroup(svc.db, id);
   if (!group) throw new NotFoundError('work group', id);
   assertRead(p, group.hub, `work group ${id}`);
-  return group;
+  return named(group);
 }
 
 /** One group with its members, capacity and the sessions of one year (`year`, else the one to show). Not pure. */
@@ -283,7 +312,7 @@ export async function hubGroupRows(svc: Service, p: Principal, hub: string): Pro
       const year = yearToShow(years, now) ?? group.academicYear;
       const sessions = describeSessions(group.id, all.filter((s) => s.academicYear === year), states, now);
       return {
-        group,
+        group: named(group),
         programmeName: programmeName(group.programmeId),
         places: places.length,
         full: group.maxSchools !== null && places.length >= group.maxSchools,

@@ -25,6 +25,8 @@ import { groupView, hubGroupRows, sessionView, timesMoved, type GroupView, type 
 import { calendarFileName, groupCalendar } from '../../service/group-calendar.js';
 import { moveWarnings, pastProblem, type MoveWarning } from '../../service/session-warnings.js';
 import { formErrors, type FormErrors } from '../forms.js';
+import { dateTime } from '../format.js';
+import { refusalWords } from '../../service/school-words.js';
 import { pageHub, hubQuery } from '../hub-context.js';
 import { flash, requireSignIn } from '../session.js';
 import { monthGrids } from '../groups/month-grid.js';
@@ -56,10 +58,18 @@ function hubOfGroup(hubId: string): { hubId: string; hubName: string } {
   return { hubId, hubName: h ? hubLabel(h) : hubId };
 }
 
-/** What was refused, as a sentence for the error summary. */
-function refusal(err: unknown): string {
-  if (err instanceof EventRejectedError) return capitalise(err.why);
-  return capitalise(err instanceof Error ? err.message : String(err));
+/**
+ * What was refused, as a sentence for the error summary: the service's words
+ * with the group's and sessions' ids replaced by their names, instants as
+ * dates, and hints meant for API callers left out.
+ */
+function refusal(err: unknown, view: GroupView): string {
+  let t = err instanceof EventRejectedError ? refusalWords(err.why) : err instanceof Error ? err.message : String(err);
+  t = t.replace(/\s*\((?:POST|GET|PUT|DELETE) [^)]*\)/g, '').replace(/:\s*(?:list|see) (?:them|its sessions) with .*$/, '');
+  for (const s of view.sessions) t = t.split(s.sessionId).join(s.label.toLowerCase());
+  t = t.split(view.group.id).join(view.group.name);
+  t = t.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (iso) => dateTime(iso));
+  return capitalise(t);
 }
 
 function capitalise(s: string): string {
@@ -79,7 +89,7 @@ function outcomeWords(outcomes: SchoolOutcome[], names: Map<string, string>, don
 function programmeChoices(now: string): { value: string; text: string }[] {
   const year = academicYearOf(now);
   const years = [year, nextAcademicYear(year)];
-  return years.flatMap((y) => programmesFor({ academicYear: y })).map((p) => ({ value: p.id, text: `${p.name} (${p.academicYear})` }));
+  return years.flatMap((y) => programmesFor({ academicYear: y })).map((p) => ({ value: p.id, text: p.name }));
 }
 
 async function renderList(svc: Service, p: Principal, request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200): Promise<FastifyReply> {
@@ -156,7 +166,8 @@ async function renderSession(
 ): Promise<FastifyReply> {
   const { view, session } = await sessionView(svc, p, request.params.id, request.params.sessionId);
   const writable = canWrite(p, view.group.hub);
-  const recordable = session.schools.filter((s) => s.status === 'scheduled' || s.status === 'missed');
+  const recordable = session.schools.filter((s) => s.accepting && (s.status === 'scheduled' || s.status === 'missed'));
+  const waiting = session.schools.filter((s) => !s.accepting && s.status === 'scheduled');
   const movable = session.status !== 'cancelled' && session.recorded === 0 && session.schools.every((s) => s.status === 'scheduled');
   const values: SessionForm = extra.values ?? {};
   const defaultMove = { day: '', month: '', year: '', time: '', place: session.place ?? '' };
@@ -170,6 +181,7 @@ async function renderSession(
       canWrite: writable,
       canRecord: writable && session.status !== 'cancelled' && session.past && recordable.length > 0,
       recordable,
+      waiting,
       canMove: writable && movable,
       values: { attendance: values.attendance ?? defaultAttendance(session), move: values.move ?? defaultMove, reason: values.reason ?? '' },
       warnings: extra.warnings ?? [],
@@ -242,6 +254,9 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
     const view = await groupView(svc, p, request.params.id);
     assertWrite(p, view.group.hub, `work group ${view.group.name}`);
     const back = (extra: Record<string, unknown>, status: number) => renderList(svc, p, Object.assign(request, { query: { hub: view.group.hub } }), reply, extra, status);
+    if (!view.members.some((m) => m.summary?.academicYear === view.year)) {
+      return back({ errors: [{ text: `${view.group.name}: it has no schools in ${view.year} yet. Add schools before planning its sessions`, href: `#generate-${view.group.id}` }] }, 422);
+    }
     try {
       const r = await generateGroupSchedule(svc, p, view.group.id, {}, { groupVersion: version(request.body) });
       const names = new Map(view.members.map((m) => [m.urn, m.name]));
@@ -250,7 +265,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
     } catch (err) {
       if (isConflict(err)) return back({ conflict: true }, 409);
       if (err instanceof RefusedError || err instanceof ValidationError || err instanceof EventRejectedError) {
-        const text = `${view.group.name}: ${err instanceof ValidationError ? err.problems.map((x) => x.message).join('; ') : refusal(err)}`;
+        const text = `${view.group.name}: ${err instanceof ValidationError ? err.problems.map((x) => x.message).join('; ') : refusal(err, view)}`;
         return back({ errors: [{ text, href: `#generate-${view.group.id}` }] }, 422);
       }
       throw err;
@@ -278,7 +293,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
     } catch (err) {
       if (isConflict(err)) return renderGroup(svc, p, request, reply, { conflict: true }, 409);
       if (err instanceof RefusedError || err instanceof ValidationError || err instanceof EventRejectedError) {
-        const text = err instanceof ValidationError ? `School ${err.problems.map((x) => x.message).join('; ')}` : refusal(err);
+        const text = err instanceof ValidationError ? `School ${err.problems.map((x) => x.message).join('; ')}` : refusal(err, view);
         return renderGroup(svc, p, request, reply, { values: { urn }, errors: [{ text, href: '#urn' }], fieldErrors: { urn: text } }, 422);
       }
       throw err;
@@ -327,7 +342,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
       const expected = Number(one(request.body[`version-${urn}`]));
       // Already recorded as held (this form sent twice): nothing more to do for it.
       if (school.status === 'held') continue;
-      if (school.status === 'cancelled') continue;
+      if (school.status === 'cancelled' || !school.accepting) continue;
       if (ticks.length === 0) {
         const text = `Select who came from ${school.name}, or select ‘Nobody from this school came’`;
         fe.errors.push({ text, href: `#present-${urn}` });
@@ -356,7 +371,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
     } catch (err) {
       if (isConflict(err)) return renderSession(svc, p, request, reply, { conflict: true }, 409);
       if (err instanceof EventRejectedError || err instanceof RefusedError) {
-        const text = `${todo[written]?.name ?? 'A school'}: ${refusal(err)}${written ? ` (recorded for ${written} ${written === 1 ? 'school' : 'schools'} before it)` : ''}`;
+        const text = `${todo[written]?.name ?? 'A school'}: ${refusal(err, view)}${written ? ` (recorded for ${written} ${written === 1 ? 'school' : 'schools'} before it)` : ''}`;
         return renderSession(svc, p, request, reply, { errors: [{ text, href: '#attendance' }] }, 422);
       }
       throw err;
@@ -415,7 +430,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
       return reply.redirect(sessionPath(view.group.id, session.sessionId), 303);
     } catch (err) {
       if (isConflict(err)) return renderSession(svc, p, request, reply, { conflict: true }, 409);
-      if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err), href: '#to-day' }], fieldErrors: {} }, 422);
+      if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err, view), href: '#to-day' }], fieldErrors: {} }, 422);
       throw err;
     }
   });
@@ -436,7 +451,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
       return reply.redirect(sessionPath(view.group.id, session.sessionId), 303);
     } catch (err) {
       if (isConflict(err)) return renderSession(svc, p, request, reply, { conflict: true }, 409);
-      if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err), href: '#reason' }], fieldErrors: {} }, 422);
+      if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err, view), href: '#reason' }], fieldErrors: {} }, 422);
       throw err;
     }
   });

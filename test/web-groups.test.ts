@@ -1,0 +1,333 @@
+/**
+ * The work group pages in a real browser, on the demo hub at 10 November
+ * 2026: the hub's groups (create one, add a school, plan its year), one
+ * group's sessions as a calendar and a table, recording attendance, moving a
+ * session (warnings for a holiday or a clash, then a confirm step),
+ * cancelling one, the .ics download, bad input, a stale version, and the
+ * same pages read-only for an auditor. axe on every page, as hub staff and
+ * as auditor.
+ */
+import { describe, expect, it } from 'vitest';
+import ICAL from 'ical.js';
+import type { Page } from 'playwright-core';
+import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
+
+const HUB = 'east-midlands-east';
+const DEV = 'emeast-development-2026-1';
+const READY = 'emeast-readiness-2026-1';
+
+interface SchoolJson {
+  summary: { sessionsHeld: number; upcoming: { what: string; at: string }[] };
+  version: number;
+}
+
+interface GroupJson {
+  group: { id: string; version: number };
+  sessions: { sessionId: string; at: string; status: string; academicYear: string }[];
+}
+
+/** The rows of the sessions table: [session, date and time, venue, status, attendance]. */
+async function sessionRows(page: Page): Promise<string[][]> {
+  return page.locator('#session-table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim())));
+}
+
+/** The page's forms that change something (the sign-out form aside). */
+async function writeForms(page: Page): Promise<number> {
+  return page.locator('main form[method="post"]').count();
+}
+
+describe('hub web: work groups', () => {
+  const web = useWebService();
+  const browser = useBrowser();
+  let staff = '';
+  let auditor = '';
+  let otherHubStaff = '';
+  let newGroupPath = '';
+
+  const asStaff = async (path: string) => {
+    const page = await browser.page();
+    staff ||= await web.addUser({ name: 'Jo Staff', role: 'hub_staff', hubs: [HUB] });
+    await signIn(page, web, staff, path);
+    return page;
+  };
+
+  it('lists the hub’s groups with lead, capacity and sessions; creates a group (bad input first); adds a school; plans its year', async () => {
+    const page = await asStaff('/hub/groups');
+    expect(new URL(page.url()).pathname).toBe('/hub/groups');
+    const table = page.locator('#groups');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(5);
+    const readiness = table.locator('tr', { has: page.locator(`a[href="/hub/groups/${READY}"]`) });
+    expect(await readiness.textContent()).toContain('3 of 8');
+    expect(await readiness.textContent()).toContain('Helen Ashworth');
+    expect(await readiness.textContent()).toMatch(/\d+ held, \d+ planned/);
+    await expectAccessible(page, 'groups list');
+
+    // Bad input: nothing chosen, a bad email. Error summary, values kept, nothing made.
+    await page.getByLabel('Lead’s name').fill('Ruth Ellis');
+    await page.getByLabel('Lead’s email address').fill('ruth-at-example');
+    await page.getByRole('button', { name: 'Create work group' }).click();
+    const summary = page.locator('.govuk-error-summary');
+    expect(await summary.textContent()).toContain('Select the programme the group is for');
+    expect(await summary.textContent()).toContain('Enter the lead’s email address in the correct format');
+    expect(await page.locator('#programmeId-error').textContent()).toContain('Select the programme');
+    expect(await page.getByLabel('Lead’s name').inputValue()).toBe('Ruth Ellis');
+    expect(await page.title()).toMatch(/^Error: /);
+    await expectAccessible(page, 'groups list create error');
+    const before = await web.api<{ count: number }>('GET', '/groups');
+    expect(before.body.count).toBe(5);
+
+    await page.getByLabel('Programme').selectOption('primary-readiness-2026-27');
+    await page.getByLabel('Lead’s email address').fill('ruth.ellis@emeast-mathshub.example');
+    await page.getByLabel('Group name (optional)').fill('Readiness group 2, Newark');
+    await page.getByRole('button', { name: 'Create work group' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Work group created: Readiness group 2, Newark');
+    expect(await page.locator('h1').textContent()).toContain('Readiness group 2, Newark');
+    newGroupPath = new URL(page.url()).pathname;
+    expect(await page.textContent('main')).toContain('0 of 8 places taken');
+    expect(await page.textContent('main')).toContain('No sessions are planned for 2026/27');
+
+    // Planning a year with no school in the group is refused in words, nothing planned.
+    await page.getByRole('button', { name: 'Plan the year’s sessions' }).click();
+    expect(await page.locator('.govuk-error-summary').textContent()).toMatch(/Readiness group 2, Newark: .*no schools/);
+    expect(await page.locator('.govuk-error-summary').textContent()).not.toMatch(/POST|emeast-|\/applications/);
+
+    // Add the waiting school, then plan the year.
+    await page.goto(`${web.address}${newGroupPath}`);
+    await page.getByLabel('Add a school').selectOption('100009');
+    await page.getByRole('button', { name: 'Add school' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Brook Lane Primary School added to the group');
+    expect(await page.textContent('main')).toContain('1 of 8 places taken');
+    const link = page.getByRole('link', { name: 'Brook Lane Primary School' });
+    expect(await link.getAttribute('href')).toBe('/hub/schools/100009');
+    await page.getByRole('button', { name: 'Plan the year’s sessions' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toMatch(/\d+ sessions planned for 2026\/27\. Sent for 1 school/);
+    const rows = await sessionRows(page);
+    expect(rows.length).toBeGreaterThan(3);
+    expect(rows[0]![0]).toBe('Workshop 1 of 6');
+    await expectAccessible(page, 'group new planned');
+  });
+
+  it('shows a group’s members, capacity, the year as month calendars and as a table in words', async () => {
+    const page = await asStaff(`/hub/groups/${DEV}`);
+    expect(await page.locator('h1').textContent()).toContain('group 1');
+    const rows = await sessionRows(page);
+    expect(rows.map((r) => r[0])).toEqual(['Meeting 1 of 6', 'Specialist visit 1 of 3', 'Meeting 2 of 6', 'Meeting 3 of 6', 'Specialist visit 2 of 3', 'Meeting 4 of 6', 'Meeting 5 of 6', 'Specialist visit 3 of 3', 'Meeting 6 of 6']);
+    expect(rows[0]![1]).toBe('Thursday 10 September 2026, 9am to 11.30am');
+    expect(rows[0]![2]).toBe('The Minster School, Southwell');
+    expect(rows[0]![3]).toBe('Held');
+    expect(rows[0]![4]).toBe('Recorded');
+    expect(rows[1]![4]).toBe('Not recorded');
+    expect(rows[2]![3]).toBe('Planned');
+    expect(rows[2]![4]).toBe('Not yet due');
+    // No internal ids or event names anywhere in the words.
+    const text = (await page.textContent('main')) ?? '';
+    expect(text).not.toMatch(/secondary-development-2026-27|ATTENDANCE_RECORDED|SESSION_/);
+    // Calendars: one table per month from September to June, each with a caption and column headers.
+    const captions = await page.locator('table.app-calendar caption').allTextContents();
+    expect(captions[0]).toBe('September 2026');
+    expect(captions.at(-1)).toBe('June 2027');
+    expect(await page.locator('table.app-calendar').first().locator('th[scope="col"]').count()).toBe(7);
+    const nov = page.locator('table.app-calendar', { has: page.locator('caption', { hasText: 'November 2026' }) });
+    expect(await nov.getByRole('link', { name: /Meeting 2 of 6/ }).count()).toBe(1);
+    expect(await nov.locator('td[aria-current="date"]').textContent()).toContain('10');
+    expect(await page.locator('td', { hasText: '(school closed)' }).count()).toBeGreaterThan(0);
+    // The school links to its page.
+    expect(await page.getByRole('link', { name: 'Riverside Academy' }).getAttribute('href')).toBe('/hub/schools/100004');
+    await expectAccessible(page, 'group page');
+
+    // A full group says so.
+    const full = await web.api<{ groups: { id: string; maxSchools: number | null; places: number }[] }>('GET', '/groups');
+    const trg = full.body.groups.find((g) => g.id === 'emeast-trg-2018-1')!;
+    await page.goto(`${web.address}/hub/groups/emeast-trg-2018-1`);
+    expect(await page.textContent('main')).toContain(`${trg.places} of ${trg.maxSchools} places taken`);
+  });
+
+  it('records attendance with a tick per person (headteacher at the first Readiness workshop): the school’s sessions held go up', async () => {
+    expect(newGroupPath).not.toBe('');
+    const page = await asStaff(newGroupPath);
+    await page.getByRole('link', { name: 'Workshop 1 of 6' }).first().click();
+    expect(await page.locator('h1').textContent()).toBe('Workshop 1 of 6');
+    // Its commitment is not signed yet: no form for it, and the page says why.
+    expect(await page.locator('#not-taking-part').textContent()).toContain('Brook Lane Primary School: its commitment is not signed yet');
+    expect(await page.getByRole('button', { name: 'Record attendance' }).count()).toBe(0);
+    const signed = await web.api('POST', '/schools/100009/commitment', { signatories: ['headteacher', 'teacher1', 'teacher2'] });
+    expect(signed.status).toBe(200);
+    await page.reload();
+    const fieldset = page.locator('fieldset', { hasText: 'Brook Lane Primary School' });
+    expect(await fieldset.textContent()).toContain('Sarah Whitfield, headteacher');
+    await expectAccessible(page, 'session attendance form');
+
+    const before = await web.api<SchoolJson>('GET', '/schools/100009');
+    // Nothing ticked: the error names the school, nothing written.
+    await page.getByRole('button', { name: 'Record attendance' }).click();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Select who came from Brook Lane Primary School');
+    expect((await web.api<SchoolJson>('GET', '/schools/100009')).body.version).toBe(before.body.version);
+    await expectAccessible(page, 'session attendance error');
+
+    await fieldset.getByLabel('Tom Bradley, lead teacher').check();
+    await fieldset.getByLabel('Nadia Kowalski, lead teacher').check();
+    await fieldset.getByLabel('Sarah Whitfield, headteacher').check();
+    await page.getByRole('button', { name: 'Record attendance' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Attendance recorded for Brook Lane Primary School');
+    const recorded = page.locator('table', { has: page.locator('caption', { hasText: 'Recorded' }) });
+    expect(await recorded.textContent()).toMatch(/Brook Lane Primary School\s*2 of 2\s*Came/);
+    const after = await web.api<SchoolJson>('GET', '/schools/100009');
+    expect(after.body.summary.sessionsHeld).toBe(before.body.summary.sessionsHeld + 1);
+    // And the group's table says so.
+    await page.goto(`${web.address}${newGroupPath}`);
+    const rows = await sessionRows(page);
+    expect(rows[0]!.slice(3)).toEqual(['Held', 'Recorded']);
+    const member = page.locator('tr', { has: page.getByRole('link', { name: 'Brook Lane Primary School' }) });
+    expect(await member.textContent()).toContain(`${after.body.summary.sessionsHeld} of`);
+  });
+
+  it('moves a session: an empty date is an error; a holiday or a clash warns and asks to confirm; confirming moves it', async () => {
+    const page = await asStaff(`/hub/groups/${DEV}`);
+    await page.getByRole('link', { name: 'Meeting 3 of 6' }).first().click();
+    await expectAccessible(page, 'session page');
+
+    // Bad input: no date at all.
+    await page.getByLabel('Start time').fill('13:30');
+    await page.getByRole('button', { name: 'Move session' }).click();
+    const summary = page.locator('.govuk-error-summary');
+    expect(await summary.textContent()).toContain('Enter the new date');
+    expect(await summary.locator('a').first().getAttribute('href')).toBe('#to-day');
+    expect(await page.getByLabel('Start time').inputValue()).toBe('13:30');
+    await expectAccessible(page, 'session move error');
+
+    // A date in the past is refused.
+    await page.getByLabel('Day').fill('1');
+    await page.getByLabel('Month').fill('10');
+    await page.getByLabel('Year').fill('2026');
+    await page.getByRole('button', { name: 'Move session' }).click();
+    expect(await summary.textContent()).toContain('must be in the future');
+
+    // The day of another session of the group: a clash.
+    await page.getByLabel('Day').fill('21');
+    await page.getByLabel('Month').fill('1');
+    await page.getByLabel('Year').fill('2027');
+    await page.getByRole('button', { name: 'Move session' }).click();
+    expect(await page.locator('#move-warning').textContent()).toContain('Thursday 21 January 2027 is the day of Specialist visit 2 of 3 of this group');
+
+    // In the Christmas holiday: warned; confirming moves it.
+    await page.getByLabel('Day').fill('29');
+    await page.getByLabel('Month').fill('12');
+    await page.getByLabel('Year').fill('2026');
+    await page.getByRole('button', { name: /anyway/ }).click();
+    // The confirmation was for another date: this one is checked again.
+    const warning = page.locator('#move-warning');
+    expect(await warning.textContent()).toContain('Tuesday 29 December 2026 falls in the school holiday from 19 December 2026 to 3 January 2027');
+    await expectAccessible(page, 'session move warning');
+    const groupBefore = await web.api<GroupJson>('GET', `/groups/${DEV}`);
+    expect(groupBefore.body.sessions.find((s) => s.sessionId.endsWith('meeting-03'))!.at).toBe('2027-01-14T09:00:00+00:00');
+    await page.getByRole('button', { name: 'Move it to Tuesday 29 December 2026, 1.30pm anyway' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Meeting 3 of 6 moved. Moved for 1 school');
+    expect(await page.locator('.govuk-summary-list').textContent()).toContain('Tuesday 29 December 2026, 1.30pm to 4pm');
+
+    await page.goto(`${web.address}/hub/groups/${DEV}`);
+    const rows = await sessionRows(page);
+    const moved = rows.find((r) => r[0] === 'Meeting 3 of 6')!;
+    expect(moved[1]).toBe('Tuesday 29 December 2026, 1.30pm to 4pm');
+    const school = await web.api<SchoolJson>('GET', '/schools/100004');
+    expect(school.body.summary.upcoming.some((u) => u.at.startsWith('2026-12-29T13:30'))).toBe(true);
+  });
+
+  it('cancels a session with a reason (an empty reason is an error); the .ics has one event per session, stable UIDs, the moves and the cancellation', async () => {
+    const page = await asStaff(`/hub/groups/${DEV}`);
+    await page.getByRole('link', { name: 'Meeting 5 of 6' }).first().click();
+    await page.getByRole('button', { name: 'Cancel this session' }).click();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter why the session is cancelled');
+    await page.getByLabel('Why is it cancelled?').fill('The venue is closed for building work');
+    await page.getByRole('button', { name: 'Cancel this session' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Meeting 5 of 6 cancelled');
+    expect(await page.locator('.govuk-summary-list').textContent()).toContain('The venue is closed for building work');
+    await page.goto(`${web.address}/hub/groups/${DEV}`);
+    const rows = await sessionRows(page);
+    expect(rows.find((r) => r[0] === 'Meeting (cancelled)')?.[3]).toBe('Cancelled');
+    expect(rows.filter((r) => r[0]!.startsWith('Meeting ')).map((r) => r[0])).toContain('Meeting 5 of 5');
+
+    const link = page.getByRole('link', { name: /Download these sessions/ });
+    const href = (await link.getAttribute('href'))!;
+    const res = await page.request.get(`${web.address}${href}`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toMatch(/^text\/calendar/);
+    expect(res.headers()['content-disposition']).toMatch(/^attachment; filename="[a-z0-9-]+\.ics"$/);
+    const text = await res.text();
+    const cal = new ICAL.Component(ICAL.parse(text));
+    const events = cal.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
+    expect(events.length).toBe(rows.length);
+    const uids = events.map((e) => e.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    expect(uids.every((u) => /^[0-9a-f]{32}@mastery-pathway$/.test(u))).toBe(true);
+    const moved = events.find((e) => e.startDate.toJSDate().toISOString() === '2026-12-29T13:30:00.000Z')!;
+    expect(moved.sequence).toBe(1);
+    expect(moved.summary).toContain('Meeting 3 of 5');
+    expect(moved.endDate.toJSDate().toISOString()).toBe('2026-12-29T16:00:00.000Z');
+    const cancelled = events.filter((e) => e.component.getFirstPropertyValue('status') === 'CANCELLED');
+    expect(cancelled.length).toBe(1);
+    expect(events.filter((e) => e.sequence === 0).length).toBe(events.length - 1);
+    // The same UIDs on the next download: calendars update their entries, not duplicate them.
+    const again = new ICAL.Component(ICAL.parse(await (await page.request.get(`${web.address}${href}`)).text()));
+    expect(again.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v).uid)).toEqual(uids);
+  });
+
+  it('a stale group version shows the conflict plainly (409) with the fresh page, and writes nothing', async () => {
+    const page = await asStaff(`/hub/groups/${READY}`);
+    await page.getByRole('link', { name: 'Workshop 4 of 6' }).first().click();
+    const sessionUrl = page.url();
+    // Someone else moves another session of the group meanwhile (the group's version goes up).
+    const g = await web.api<GroupJson>('GET', `/groups/${READY}`);
+    const other = g.body.sessions.find((s) => s.sessionId.endsWith('workshop-05'))!;
+    const r = await web.api('POST', `/groups/${READY}/sessions/${other.sessionId}/move`, { to: '2027-04-16T09:00:00+01:00' });
+    expect(r.status).toBe(200);
+    await page.getByLabel('Why is it cancelled?').fill('Clash with a training day');
+    const [response] = await Promise.all([page.waitForResponse((x) => x.request().method() === 'POST'), page.getByRole('button', { name: 'Cancel this session' }).click()]);
+    expect(response.status()).toBe(409);
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Someone else changed this session or its schools while you were looking');
+    expect(await page.locator('h1').textContent()).toBe('Workshop 4 of 6');
+    const after = await web.api<GroupJson>('GET', `/groups/${READY}`);
+    expect(after.body.sessions.find((s) => s.sessionId.endsWith('workshop-04'))!.status).toBe('scheduled');
+    await expectAccessible(page, 'session conflict');
+    void sessionUrl;
+  });
+
+  it('an auditor sees every page read-only, with no forms, and a post is refused', async () => {
+    auditor ||= await web.addUser({ name: 'Alex Auditor', role: 'auditor', hubs: [HUB] });
+    const page = await browser.page();
+    await signIn(page, web, auditor, '/hub/groups');
+    expect(new URL(page.url()).pathname).toBe('/hub/groups');
+    expect(await page.locator('#groups tbody tr').count()).toBeGreaterThanOrEqual(6);
+    expect(await writeForms(page)).toBe(0);
+    await expectAccessible(page, 'groups list auditor');
+    await page.goto(`${web.address}/hub/groups/${DEV}`);
+    expect(await writeForms(page)).toBe(0);
+    expect((await sessionRows(page)).length).toBe(9);
+    await expectAccessible(page, 'group page auditor');
+    await page.getByRole('link', { name: 'Specialist visit 1 of 3' }).first().click();
+    expect(await page.locator('h1').textContent()).toBe('Specialist visit 1 of 3');
+    expect(await writeForms(page)).toBe(0);
+    await expectAccessible(page, 'session page auditor');
+    // A hand-made post with a valid CSRF token is still refused, and nothing changes.
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const path = new URL(page.url()).pathname;
+    const status = await page.evaluate(
+      async ({ path, csrf }) => (await fetch(`${path}/cancel`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${encodeURIComponent(csrf)}&reason=auditor` })).status,
+      { path, csrf },
+    );
+    expect(status).toBe(403);
+    const g = await web.api<GroupJson>('GET', `/groups/${DEV}`);
+    expect(g.body.sessions.find((s) => s.sessionId.endsWith('visit-01'))!.status).toBe('scheduled');
+  });
+
+  it('another hub’s staff see none of this hub’s groups', async () => {
+    otherHubStaff ||= await web.addUser({ name: 'Sam Elsewhere', role: 'hub_staff', hubs: ['cambridge'] });
+    const page = await browser.page();
+    await signIn(page, web, otherHubStaff, `/hub/groups/${DEV}`);
+    const res = await page.goto(`${web.address}/hub/groups/${DEV}`);
+    expect(res?.status()).toBe(403);
+    expect(await page.textContent('main')).not.toContain('Riverside Academy');
+    const ics = await page.request.get(`${web.address}/hub/groups/${DEV}/calendar.ics`);
+    expect(ics.status()).toBe(403);
+    expect(await ics.text()).not.toContain('BEGIN:VCALENDAR');
+  });
+});
