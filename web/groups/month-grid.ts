@@ -9,7 +9,13 @@ import { isSchoolDay } from '../../domain/calendar/terms.js';
 
 export interface GridSession {
   sessionId: string;
+  /** "Meeting 2 of 6". */
   label: string;
+  /** What the cell shows ("Meeting 2"); the rest of the label is read out, not shown. */
+  short: string;
+  /** The label's words before and after the short form, for screen readers ("Specialist ", " of 3"). */
+  before: string;
+  after: string;
   startsAt: string;
   status: string;
 }
@@ -32,6 +38,12 @@ export interface GridMonth {
 }
 
 const blank: GridDay = { day: null, date: null, words: '', closed: false, today: false, sessions: [] };
+
+/** A label split for a narrow cell: "Specialist visit 1 of 3" -> before "Specialist ", short "visit 1", after " of 3". Pure. */
+export function splitLabel(label: string): { before: string; short: string; after: string } {
+  const m = /^(.*?)(\S+ \d+)( of \d+)$/.exec(label);
+  return m ? { before: m[1]!, short: m[2]!, after: m[3]! } : { before: '', short: label, after: '' };
+}
 
 /** The months from the first session's to the last's, each as a Monday-first grid. Pure. */
 export function monthGrids(sessions: GridSession[], now: string, hub?: string): GridMonth[] {

@@ -29,7 +29,7 @@ import { dateTime } from '../format.js';
 import { refusalWords } from '../../service/school-words.js';
 import { pageHub, hubQuery } from '../hub-context.js';
 import { flash, requireSignIn } from '../session.js';
-import { monthGrids } from '../groups/month-grid.js';
+import { monthGrids, splitLabel } from '../groups/month-grid.js';
 import { parseDateParts, parseTime } from '../groups/inputs.js';
 
 type Body = Record<string, string | string[] | undefined>;
@@ -128,7 +128,7 @@ async function renderGroup(svc: Service, p: Principal, request: FastifyRequest<{
       title: view.group.name,
       ...hubOfGroup(view.group.hub),
       view,
-      months: monthGrids(view.sessions.map((s) => ({ sessionId: s.sessionId, label: s.label, startsAt: s.startsAt, status: s.status })), view.now, view.group.hub),
+      months: monthGrids(view.sessions.map((s) => ({ sessionId: s.sessionId, label: s.label, ...splitLabel(s.label), startsAt: s.startsAt, status: s.status })), view.now, view.group.hub),
       canWrite: writable,
       candidates,
       values: {},
