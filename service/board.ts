@@ -11,12 +11,13 @@ import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { LONDON } from '../domain/calendar/london.js';
 import { termsOf } from '../domain/calendar/terms.js';
 import { findHub } from '../domain/catalogue/hubs.js';
+import { catalogue } from '../domain/catalogue/programmes.js';
 import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardRow, type BoardSort } from '../store/board.js';
 import { mailProblems } from '../store/messages.js';
 import { assertRead, hubLabel } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
-import { compactGroupName, escalationWords, shortProgrammeName, upcomingWords } from './school-words.js';
+import { compactGroupName, sessionName, shortProgrammeName, upcomingWords, whenWords } from './school-words.js';
 
 /** Rows of the board's table per page. */
 export const BOARD_PAGE_SIZE = 50;
@@ -166,7 +167,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     }),
     boardDue(svc.db, hub, now, weekEnd),
     boardDue(svc.db, hub, weekEnd, halfTermEnd),
-    boardOverdue(svc.db, hub, 50),
+    boardOverdue(svc.db, hub, 20),
     boardGrants(svc.db, hub, year),
     mailProblems(svc.db, { hub: h.id }),
   ]);
@@ -216,14 +217,18 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
   const overdueSchools = overdue.rows.map((o) => {
     const reasons: string[] = [];
     if (o.status === 'overdue') reasons.push(`The end-of-year evaluation for ${shortProgrammeName(o.programmeName) ?? 'the programme'} has not been submitted, and the year has ended.`);
-    for (const e of o.escalations) {
-      const w = escalationWords(e, o.sessions);
-      if (w && e.startsWith('unrecorded:')) reasons.push(w);
+    // A session still "scheduled" after it happened: its attendance was never recorded.
+    for (const u of o.upcoming) {
+      const m = /^(meeting|workshop|visit|inSchoolDay) (\S+) at /.exec(u.what);
+      if (m && Date.parse(u.at) < Date.parse(now)) reasons.push(`Attendance at ${sessionName(m[2]!, o.sessionsOfKind[m[1]!], m[1])} on ${whenWords(u.at)} has not been recorded.`);
     }
     if (reasons.length === 0) reasons.push('Something the programme asks for is outstanding.');
     return { urn: o.urn, name: o.name, reasons };
   });
 
+  // Amounts from the catalogue: every school of a programme earns the same grant.
+  const grantOf = (id: string) => catalogue.find((x) => x.id === id)?.funding?.amountPence ?? 0;
+  const unpaid = grants.unpaid.map((g) => ({ urn: g.urn, name: g.name, status: g.status, programmeName: shortProgrammeName(g.programmeName), pence: grantOf(g.programmeId) })).filter((g) => g.pence > 0);
   const names = await schoolNames(svc.db, [...new Set(problems.map((x) => x.urn))]);
   return {
     hub: { id: h.id, label: hub },
@@ -241,9 +246,9 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
       year,
       paidPence: grants.paid.reduce((n, g) => n + g.pence, 0),
       paidSchools: grants.paid.reduce((n, g) => n + g.schools, 0),
-      paid: grants.paid.map((g) => ({ programmeName: shortProgrammeName(g.programmeName) ?? g.programmeId, schools: g.schools, pence: g.pence })),
-      duePence: grants.due.reduce((n, g) => n + g.pence, 0),
-      due: grants.due.map((g) => ({ ...g, programmeName: shortProgrammeName(g.programmeName) })),
+      paid: grants.paid.map((g) => ({ programmeName: shortProgrammeName(catalogue.find((x) => x.id === g.programmeId)?.name ?? g.programmeId)!, schools: g.schools, pence: g.pence })),
+      duePence: unpaid.reduce((n, g) => n + g.pence, 0),
+      due: unpaid,
     },
     mailProblems: problems.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: m.problem, recordedAt: m.recordedAt })),
   };

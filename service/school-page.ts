@@ -7,11 +7,10 @@
  * auditor). Not pure (engine and database reads).
  */
 import { academicYearOf, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
-import type { HistoryEntry } from '../host/engine.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
-import type { SchoolSummary } from '../machines/summary.js';
-import { groupNames, personNames } from '../store/board.js';
+import { phaseAndStatus, type SchoolSummary } from '../machines/summary.js';
+import { groupNames, personNames, schoolEvents } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
 import type { Principal, Service } from './context.js';
 import { schoolState } from './schools.js';
@@ -60,7 +59,6 @@ export interface SchoolPage {
   actions: PageAction[];
   /** For the forms. */
   choices: { signatories: { value: string; text: string }[]; deferYears: string[]; resumeYear: string | null };
-  tampered: null | { version: number; reason: string };
 }
 
 const ROLE_WORDS: Record<string, string> = {
@@ -86,7 +84,7 @@ function whoWords(actor: string, names: Map<string, string>): string {
 }
 
 /** The (phase, status) points the school went through, in order, without repeats in a row. Pure. */
-export function visitedPath(entries: readonly Pick<HistoryEntry, 'phase' | 'status'>[]): { phase: string; status: string }[] {
+export function visitedPath(entries: readonly { phase: string; status: string }[]): { phase: string; status: string }[] {
   const out: { phase: string; status: string }[] = [];
   for (const e of entries) {
     const last = out.at(-1);
@@ -100,7 +98,9 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const st = await schoolState(svc, p, urn);
   const snapshot = st.snapshot as PersistedPathway;
   const c = snapshot.context;
-  const [history, paid] = await Promise.all([svc.engine.history(urn), payments(svc.db, { urn })]);
+  // The log read directly (both hosts write it); the audit pages are where the hash chain is checked.
+  const [events, paid] = await Promise.all([schoolEvents(svc.db, urn), payments(svc.db, { urn })]);
+  const history = { entries: events.map((e) => ({ ...e, ...phaseAndStatus(e.value) })) };
   const groupIds = new Set<string>();
   if (c.groupId) groupIds.add(c.groupId);
   for (const e of history.entries) if (e.type === 'SELECTED') groupIds.add(String((e.payload as { groupId?: string }).groupId ?? ''));
@@ -174,7 +174,6 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
       deferYears,
       resumeYear,
     },
-    tampered: history.tampered,
   };
 }
 

@@ -69,24 +69,6 @@ export function upcomingWords(what: string, ofKind?: number): { title: string; k
   return { title: what.charAt(0).toUpperCase() + what.slice(1), kind: 'deadline' };
 }
 
-/** What an escalation key means, in words, given the school's sessions. Pure. */
-export function escalationWords(key: string, sessions: readonly { id: string; kind: string; at: string; status: string }[]): string | null {
-  const ofKind = (kind: string) => sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
-  const named = (id: string) => {
-    const s = sessions.find((x) => x.id === id);
-    return s ? `${sessionName(id, ofKind(s.kind), s.kind)} on ${whenWords(s.at)}` : sessionName(id);
-  };
-  const [kind, id = ''] = key.split(/:(.*)/s);
-  if (kind === 'unrecorded') {
-    const s = sessions.find((x) => x.id === id);
-    return s && s.status !== 'scheduled' ? null : `Attendance at ${named(id)} has not been recorded.`;
-  }
-  if (kind === 'missed') return `Nobody from the school came to ${named(id)}.`;
-  if (key === 'headteacher-first-workshop') return 'The headteacher did not come to the first workshop, which they are asked to attend.';
-  if (key === 'evaluation-overdue') return null; // said by the status
-  return null;
-}
-
 const EVENT_ACTIONS: Record<string, string> = {
   APPLY: 'apply',
   ELIGIBILITY_ASSESSED: 'assess eligibility',

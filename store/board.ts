@@ -160,24 +160,25 @@ export interface BoardDue {
  * however many schools it has. Earliest first, at most `limit` rows. Not pure.
  */
 export async function boardDue(db: Db, hub: string, from: string, to: string, limit = 100): Promise<BoardDue[]> {
+  // Grouped first; "of N" is counted afterwards, once per row, from the work group's own schedule.
   const r = await db.query<{ what: string; at: string; group_id: string | null; group_name: string | null; schools: number; of_kind: number | null; sample: { urn: string; name: string | null }[] }>(
-    `SELECT u->>'what' AS what, u->>'at' AS at, s.group_id, g.name AS group_name, count(*)::int AS schools,
-            max((SELECT count(*) FROM jsonb_array_elements(s.snapshot->'context'->'sessions') x
-                  WHERE x->>'kind' = split_part(u->>'what', ' ', 1) AND x->>'status' <> 'cancelled'))::int AS of_kind,
-            jsonb_path_query_array(jsonb_agg(jsonb_build_object('urn', s.urn, 'name', s.summary->>'name') ORDER BY s.urn), '$[0 to 4]') AS sample
-       FROM streams s
-       CROSS JOIN LATERAL jsonb_array_elements(s.summary->'upcoming') u
-       LEFT JOIN work_groups g ON g.id = s.group_id
-      WHERE s.hub = $1 AND (u->>'at')::timestamptz >= $2::timestamptz AND (u->>'at')::timestamptz < $3::timestamptz
-      GROUP BY 1, 2, 3, 4
-      ORDER BY (u->>'at')::timestamptz, 4, 1
+    `SELECT d.*, g.name AS group_name,
+            (SELECT count(*)::int FROM group_sessions gs WHERE gs.group_id = d.group_id AND gs.kind = split_part(d.what, ' ', 1) AND gs.status <> 'cancelled') AS of_kind
+       FROM (SELECT u->>'what' AS what, u->>'at' AS at, s.group_id, count(*)::int AS schools,
+                    jsonb_path_query_array(jsonb_agg(jsonb_build_object('urn', s.urn, 'name', s.summary->>'name') ORDER BY s.urn), '$[0 to 4]') AS sample
+               FROM streams s
+              CROSS JOIN LATERAL jsonb_array_elements(s.summary->'upcoming') u
+              WHERE s.hub = $1 AND (u->>'at')::timestamptz >= $2::timestamptz AND (u->>'at')::timestamptz < $3::timestamptz
+              GROUP BY 1, 2, 3) d
+       LEFT JOIN work_groups g ON g.id = d.group_id
+      ORDER BY d.at::timestamptz, g.name, d.what
       LIMIT $4`,
     [hub, from, to, limit],
   );
   return r.rows.map((x) => ({ what: x.what, at: x.at, groupId: x.group_id, groupName: x.group_name, schools: Number(x.schools), ofKind: x.of_kind ?? 0, sample: x.sample ?? [] }));
 }
 
-/** An overdue school with what its state says is outstanding. */
+/** An overdue school with what its summary says is outstanding. */
 export interface BoardOverdue {
   urn: string;
   name: string | null;
@@ -185,65 +186,68 @@ export interface BoardOverdue {
   academicYear: string | null;
   programmeName: string | null;
   groupId: string | null;
-  /** Escalations raised this phase ("unrecorded:<session id>", ...). */
-  escalations: string[];
-  /** The school's sessions (id, kind, at, status), to name the ones escalated. */
-  sessions: { id: string; kind: string; at: string; status: string }[];
+  /** Sessions still "scheduled" (an earlier one's attendance was never recorded) and deadlines, from the summary. */
+  upcoming: { what: string; at: string }[];
+  /** How many sessions of each kind the school's work group has (for "Meeting 3 of 6"). */
+  sessionsOfKind: Record<string, number>;
 }
 
-/** The hub's overdue schools (URN order, at most `limit`) and how many there are. Not pure. */
+/** The hub's overdue schools (URN order, at most `limit`) and how many there are; summaries only, no snapshots. Not pure. */
 export async function boardOverdue(db: Db, hub: string, limit = 50): Promise<{ total: number; rows: BoardOverdue[] }> {
-  const r = await db.query<{ urn: string; name: string | null; status: string | null; academic_year: string | null; programme_name: string | null; group_id: string | null; escalations: string[] | null; sessions: BoardOverdue['sessions'] | null; total: number }>(
-    `SELECT s.urn, s.summary->>'name' AS name, s.status, s.academic_year, s.summary->>'programmeName' AS programme_name, s.group_id,
-            s.snapshot->'context'->'escalations' AS escalations,
-            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', x->>'id', 'kind', x->>'kind', 'at', x->>'at', 'status', x->>'status')), '[]'::jsonb)
-               FROM jsonb_array_elements(s.snapshot->'context'->'sessions') x) AS sessions,
-            count(*) OVER () AS total
-       FROM streams s
-      WHERE s.hub = $1 AND s.overdue
-      ORDER BY s.urn
-      LIMIT $2`,
-    [hub, limit],
-  );
+  const [count, r] = await Promise.all([
+    db.query<{ n: number }>('SELECT count(*)::int AS n FROM streams WHERE hub = $1 AND overdue', [hub]),
+    db.query<{ urn: string; name: string | null; status: string | null; academic_year: string | null; programme_name: string | null; group_id: string | null; upcoming: BoardOverdue['upcoming'] | null; kinds: Record<string, number> | null }>(
+      `SELECT s.urn, s.summary->>'name' AS name, s.status, s.academic_year, s.summary->>'programmeName' AS programme_name, s.group_id,
+              s.summary->'upcoming' AS upcoming,
+              (SELECT jsonb_object_agg(k.kind, k.n) FROM (SELECT kind, count(*) AS n FROM group_sessions gs WHERE gs.group_id = s.group_id AND gs.status <> 'cancelled' GROUP BY kind) k) AS kinds
+         FROM streams s
+        WHERE s.hub = $1 AND s.overdue
+        ORDER BY s.urn
+        LIMIT $2`,
+      [hub, limit],
+    ),
+  ]);
   return {
-    total: Number(r.rows[0]?.total ?? 0),
-    rows: r.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status ?? 'overdue', academicYear: x.academic_year, programmeName: x.programme_name, groupId: x.group_id, escalations: x.escalations ?? [], sessions: x.sessions ?? [] })),
+    total: Number(count.rows[0]?.n ?? 0),
+    rows: r.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status ?? 'overdue', academicYear: x.academic_year, programmeName: x.programme_name, groupId: x.group_id, upcoming: x.upcoming ?? [], sessionsOfKind: x.kinds ?? {} })),
   };
 }
 
 export interface BoardGrants {
   /** Paid in the year, by programme. */
-  paid: { programmeId: string; programmeName: string | null; schools: number; pence: number }[];
-  /** Earned in the year but not yet paid (the grant is released once the commitment is signed and the first meeting held). */
-  due: { urn: string; name: string | null; status: string; programmeName: string | null; pence: number }[];
+  paid: { programmeId: string; schools: number; pence: number }[];
+  /**
+   * Schools of the year whose phase may earn a grant not yet paid (the grant
+   * is released once the commitment is signed and the first meeting held);
+   * the caller knows each programme's amount.
+   */
+  unpaid: { urn: string; name: string | null; status: string; programmeId: string; programmeName: string | null }[];
 }
 
-/** Grants of the hub's schools for one academic year: paid (from the ledger) and still due. Not pure. */
+/** Grants of the hub's schools for one academic year: paid (from the ledger) and not yet paid. Not pure. */
 export async function boardGrants(db: Db, hub: string, academicYear: string): Promise<BoardGrants> {
-  const paid = await db.query<{ programme_id: string; programme_name: string | null; schools: number; pence: string | number }>(
-    `SELECT f.programme_id, max(s.summary->>'programmeName') FILTER (WHERE s.programme_id = f.programme_id) AS programme_name,
-            count(DISTINCT f.urn)::int AS schools, sum(f.amount_pence) AS pence
-       FROM funding_ledger f JOIN streams s ON s.urn = f.urn
-      WHERE s.hub = $1 AND f.academic_year = $2
-      GROUP BY f.programme_id
-      ORDER BY f.programme_id`,
-    [hub, academicYear],
-  );
-  const due = await db.query<{ urn: string; name: string | null; status: string; programme_name: string | null; pence: number }>(
-    `SELECT s.urn, s.summary->>'name' AS name, s.status, s.summary->>'programmeName' AS programme_name,
-            (s.snapshot #>> '{context,programme,funding,amountPence}')::int AS pence
-       FROM streams s
-      WHERE s.hub = $1 AND s.academic_year = $2
-        AND s.status IN ('selected', 'active', 'evaluating', 'overdue')
-        AND coalesce((s.summary->>'fundingPaidPence')::int, 0) = 0
-        AND (s.snapshot #>> '{context,programme,funding,amountPence}') IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM funding_ledger f WHERE f.urn = s.urn AND f.programme_id = s.programme_id AND f.academic_year = s.academic_year)
-      ORDER BY s.urn`,
-    [hub, academicYear],
-  );
+  const [paid, unpaid] = await Promise.all([
+    db.query<{ programme_id: string; schools: number; pence: string | number }>(
+      `SELECT f.programme_id, count(DISTINCT f.urn)::int AS schools, sum(f.amount_pence) AS pence
+         FROM funding_ledger f JOIN streams s ON s.urn = f.urn
+        WHERE s.hub = $1 AND f.academic_year = $2
+        GROUP BY f.programme_id
+        ORDER BY f.programme_id`,
+      [hub, academicYear],
+    ),
+    db.query<{ urn: string; name: string | null; status: string; programme_id: string; programme_name: string | null }>(
+      `SELECT s.urn, s.summary->>'name' AS name, s.status, s.programme_id, s.summary->>'programmeName' AS programme_name
+         FROM streams s
+        WHERE s.hub = $1 AND s.academic_year = $2 AND s.programme_id IS NOT NULL
+          AND s.status IN ('selected', 'active', 'evaluating', 'overdue')
+          AND NOT EXISTS (SELECT 1 FROM funding_ledger f WHERE f.urn = s.urn AND f.programme_id = s.programme_id AND f.academic_year = s.academic_year)
+        ORDER BY s.urn`,
+      [hub, academicYear],
+    ),
+  ]);
   return {
-    paid: paid.rows.map((x) => ({ programmeId: x.programme_id, programmeName: x.programme_name, schools: Number(x.schools), pence: Number(x.pence) })),
-    due: due.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status, programmeName: x.programme_name, pence: Number(x.pence) })),
+    paid: paid.rows.map((x) => ({ programmeId: x.programme_id, schools: Number(x.schools), pence: Number(x.pence) })),
+    unpaid: unpaid.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status, programmeId: x.programme_id, programmeName: x.programme_name })),
   };
 }
 
@@ -266,4 +270,26 @@ export async function groupNames(db: Db, ids: readonly string[]): Promise<Map<st
   if (ids.length === 0) return new Map();
   const r = await db.query<{ id: string; name: string }>(`SELECT id, name FROM work_groups WHERE id = ANY($1::text[])`, [ids]);
   return new Map(r.rows.map((x) => [x.id, x.name]));
+}
+
+/** One event of a school's log as the timeline shows it (no hash check: the audit pages verify the chain). */
+export interface TimelineEvent {
+  version: number;
+  type: string;
+  payload: unknown;
+  occurredAt: string;
+  recordedAt: string;
+  actor: string;
+  machineVersion: string;
+  /** The machine's state value after the event. */
+  value: unknown;
+}
+
+/** A school's recorded events in order, with the state value after each. Not pure. */
+export async function schoolEvents(db: Db, urn: string): Promise<TimelineEvent[]> {
+  const r = await db.query<{ version: number; type: string; payload: unknown; occurred_at: string; recorded_at: string; actor: string; machine_version: string; value: unknown }>(
+    `SELECT version, type, payload, occurred_at, recorded_at, actor, machine_version, state->'value' AS value FROM events WHERE urn = $1 ORDER BY version`,
+    [urn],
+  );
+  return r.rows.map((x) => ({ version: x.version, type: x.type, payload: x.payload, occurredAt: new Date(x.occurred_at).toISOString(), recordedAt: new Date(x.recorded_at).toISOString(), actor: x.actor, machineVersion: x.machine_version, value: x.value }));
 }
