@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import ICAL from 'ical.js';
 import type { Page } from 'playwright-core';
 import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { moveWarnings, pastProblem } from '../service/session-warnings.js';
+import { parseDateParts, parseTime } from '../web/groups/inputs.js';
 
 const HUB = 'east-midlands-east';
 const DEV = 'emeast-development-2026-1';
@@ -285,6 +287,8 @@ describe('hub web: work groups', () => {
     expect(response.status()).toBe(409);
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Someone else changed this session or its schools while you were looking');
     expect(await page.locator('h1').textContent()).toBe('Workshop 4 of 6');
+    // What was typed is kept, to send again after checking.
+    expect(await page.getByLabel('Why is it cancelled?').inputValue()).toBe('Clash with a training day');
     const after = await web.api<GroupJson>('GET', `/groups/${READY}`);
     expect(after.body.sessions.find((s) => s.sessionId.endsWith('workshop-04'))!.status).toBe('scheduled');
     await expectAccessible(page, 'session conflict');
@@ -329,5 +333,34 @@ describe('hub web: work groups', () => {
     const ics = await page.request.get(`${web.address}/hub/groups/${DEV}/calendar.ics`);
     expect(ics.status()).toBe(403);
     expect(await ics.text()).not.toContain('BEGIN:VCALENDAR');
+  });
+});
+
+describe('work group forms: the move warnings and the date and time inputs', () => {
+  const others = [{ sessionId: 'b', label: 'Meeting 2 of 6', startsAt: '2027-01-14T09:00:00+00:00', status: 'planned' as const }];
+  const kinds = (to: string) => moveWarnings({ sessionId: 'a', to, others, scope: { hub: 'east-midlands-east' } }).map((w) => w.kind);
+
+  it('warns for a clash, a weekend, a bank holiday and a school holiday; a school day in term has none', () => {
+    expect(kinds('2027-01-14T13:30:00+00:00')).toEqual(['clash']);
+    expect(kinds('2027-01-16T09:00:00+00:00')).toEqual(['weekend']);
+    expect(kinds('2027-05-03T09:00:00+01:00')).toEqual(['bank-holiday']);
+    expect(kinds('2026-10-28T09:00:00+00:00')).toEqual(['holiday']);
+    expect(kinds('2027-01-20T09:00:00+00:00')).toEqual([]);
+    // A cancelled session is no clash.
+    expect(moveWarnings({ sessionId: 'a', to: '2027-01-14T13:30:00+00:00', others: [{ ...others[0]!, status: 'cancelled' }] })).toEqual([]);
+    expect(pastProblem('2026-11-10T08:59:00Z', '2026-11-10T09:00:00Z')).toContain('must be in the future: it is now Tuesday 10 November 2026, 9am');
+    expect(pastProblem('2026-11-10T09:01:00Z', '2026-11-10T09:00:00Z')).toBeNull();
+  });
+
+  it('reads times as people write them, and names what is wrong with a date', () => {
+    expect(['13:30', '1.30pm', '1:30 pm', '9am', '12 noon', '12am'].map((t) => parseTime(t, 'The new time'))).toEqual(
+      ['13:30', '13:30', '13:30', '09:00', '12:00', '00:00'].map((value) => ({ ok: true, value })),
+    );
+    expect(parseTime('25:00', 'The new time')).toEqual({ ok: false, message: 'The new time must be a time like 13:30 or 1.30pm' });
+    expect(parseTime('', 'The new time')).toEqual({ ok: false, message: 'Enter the new time' });
+    expect(parseDateParts('', '', '', 'The new date')).toEqual({ ok: false, message: 'Enter the new date' });
+    expect(parseDateParts('31', '2', '2027', 'The new date')).toEqual({ ok: false, message: 'The new date must be a real date, for example 27 3 2027' });
+    expect(parseDateParts('3', '', '2027', 'The new date')).toEqual({ ok: false, message: 'The new date must include a month', part: 'month' });
+    expect(parseDateParts('3', '2', '2027', 'The new date')).toEqual({ ok: true, value: '2027-02-03' });
   });
 });

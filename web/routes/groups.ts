@@ -355,7 +355,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
         fe.fieldErrors[`present-${urn}`] = text;
         continue;
       }
-      if (Number.isInteger(expected) && expected > 0 && expected !== school.version) return renderSession(svc, p, request, reply, { conflict: true }, 409);
+      if (Number.isInteger(expected) && expected > 0 && expected !== school.version) return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
       todo.push({ urn, name: school.name, teachers: ticks.filter((t) => t === 'teacher1' || t === 'teacher2').length, head: ticks.includes('headteacher'), expected: school.version });
     }
     if (posted.length === 0) {
@@ -369,7 +369,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
         written += 1;
       }
     } catch (err) {
-      if (isConflict(err)) return renderSession(svc, p, request, reply, { conflict: true }, 409);
+      if (isConflict(err)) return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
       if (err instanceof EventRejectedError || err instanceof RefusedError) {
         const text = `${todo[written]?.name ?? 'A school'}: ${refusal(err, view)}${written ? ` (recorded for ${written} ${written === 1 ? 'school' : 'schools'} before it)` : ''}`;
         return renderSession(svc, p, request, reply, { errors: [{ text, href: '#attendance' }] }, 422);
@@ -429,7 +429,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
       flash(request, `${session.label} moved. ${outcomeWords(r.schools, names, 'Moved')}; their reminders move with it.`);
       return reply.redirect(sessionPath(view.group.id, session.sessionId), 303);
     } catch (err) {
-      if (isConflict(err)) return renderSession(svc, p, request, reply, { conflict: true }, 409);
+      if (isConflict(err)) return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
       if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err, view), href: '#to-day' }], fieldErrors: {} }, 422);
       throw err;
     }
@@ -450,7 +450,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
       flash(request, `${session.label} cancelled. ${outcomeWords(r.schools, names, 'Cancelled')}; the schools are told.`);
       return reply.redirect(sessionPath(view.group.id, session.sessionId), 303);
     } catch (err) {
-      if (isConflict(err)) return renderSession(svc, p, request, reply, { conflict: true }, 409);
+      if (isConflict(err)) return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
       if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err, view), href: '#reason' }], fieldErrors: {} }, 422);
       throw err;
     }
