@@ -149,7 +149,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
   const sort = params.sort as BoardSort;
   const descending = params.order === 'desc';
 
-  const [facets, page, week, half, overdue, grants, problems] = await Promise.all([
+  const [facets, page, dueItems, overdue, grants, problems] = await Promise.all([
     boardFacets(svc.db, hub),
     boardPage(svc.db, {
       hub,
@@ -165,8 +165,8 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
       offset: (params.pageNumber - 1) * BOARD_PAGE_SIZE,
       limit: BOARD_PAGE_SIZE,
     }),
-    boardDue(svc.db, hub, now, weekEnd),
-    boardDue(svc.db, hub, weekEnd, halfTermEnd),
+    // One pass over the summaries for both windows.
+    boardDue(svc.db, hub, now, halfTermEnd, 200),
     boardOverdue(svc.db, hub, 20),
     boardGrants(svc.db, hub, year),
     mailProblems(svc.db, { hub: h.id }),
@@ -239,8 +239,8 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     filtered: Boolean(params.phase || params.status || params.programme || params.year || params.group || params.overdue),
     options,
     table: { rows: page.rows.map((r) => ({ ...r, programmeName: shortProgrammeName(r.programmeName)?.replace(/\s+\d{4}\/\d{2}$/, '') ?? null, groupName: compactGroupName(r.groupName, r.groupId) })), total: page.total, page: params.pageNumber, pages, first, last: first ? first + page.rows.length - 1 : 0, sort, descending },
-    week: { until: weekEnd, items: due(week) },
-    halfTerm: { until: halfTermLastDay, items: due(half) },
+    week: { until: weekEnd, items: due(dueItems.filter((i) => Date.parse(i.at) < Date.parse(weekEnd))) },
+    halfTerm: { until: halfTermLastDay, items: due(dueItems.filter((i) => Date.parse(i.at) >= Date.parse(weekEnd))) },
     overdue: { total: overdue.total, schools: overdueSchools },
     grants: {
       year,
