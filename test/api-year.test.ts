@@ -93,7 +93,8 @@ describe.each(dbTargets())('a secondary Development year through the API ($name)
     expect(r.body.schools.every((s: any) => s.ok)).toBe(true);
     const movedMail = byKey(h.smtp!.messages, `:moved:${second.id}:`);
     expect(movedMail).toHaveLength(2);
-    expect(movedMail[0]!.subject).toMatch(/^Moved: half-day meeting now on/);
+    expect(movedMail[0]!.subject).toMatch(/^Maths Hub: Work Group meeting 2 of 4 moved to \w{3} \d{1,2} \w{3}, \d\d:\d\d–\d\d:\d\d$/);
+    expect(movedMail[0]!.text).toMatch(/It was: \w+day \d{1,2} \w+ 2021, /);
     sessions = sessions.map((s) => (s.id === second.id ? { ...s, at: moved.to } : s));
   });
 
@@ -129,8 +130,8 @@ describe.each(dbTargets())('a secondary Development year through the API ($name)
       expect(mine).toHaveLength(8);
       for (const m of mine) {
         expect(m.to.sort()).toEqual(form.teachers.map((t: any) => t.email).sort());
-        expect(m.subject).toContain(form.school.name);
-        expect(m.text).toContain('Secondary Teaching for Mastery Development Work Group 2020/21');
+        expect(m.subject).toMatch(/^Maths Hub: Work Group meeting [1-4] of 4 on /);
+        expect(m.text).toContain('Secondary Teaching for Mastery Development Work Group (2020/21)');
         expect(m.text).toContain('Kenton School');
       }
       // The moved meeting's reminders name its new time; none was sent for the old one.
@@ -139,9 +140,9 @@ describe.each(dbTargets())('a secondary Development year through the API ($name)
       for (const m of forMoved) expect(m.key).toContain(DateTime.fromISO(moved.to, { setZone: true }).setZone('Europe/London').toISO({ suppressMilliseconds: true })!);
     }
     expect(byKey(mail, ':funding')).toHaveLength(2);
-    expect(byKey(mail, ':funding')[0]!.subject).toMatch(/Grant of £2,000 released/);
+    expect(byKey(mail, ':funding')[0]!.subject).toMatch(/^Maths Hub: grant of £2,000 for /);
     expect(byKey(mail, ':evaluation-reminder:14').map((m) => m.key.split(':')[0])).toEqual([urns[1]]);
-    expect(byKey(mail, ':evaluation')).toEqual(expect.arrayContaining([expect.objectContaining({ subject: expect.stringMatching(/Please complete the evaluation/) })]));
+    expect(byKey(mail, ':evaluation')).toEqual(expect.arrayContaining([expect.objectContaining({ subject: expect.stringMatching(/please send your end-of-year evaluation by Tuesday 31 August 2021/) })]));
     // Nobody got the same message twice, and every message sent is on record.
     const keys = mail.map((m) => m.key);
     expect(new Set(keys).size).toBe(keys.length);
@@ -203,16 +204,23 @@ describe.each(dbTargets())('a primary Readiness year where the headteacher misse
     const reminders = byKey(h.smtp!.messages, `:reminder:${first.id}:`);
     expect(reminders).toHaveLength(2);
     for (const m of reminders) {
-      expect(m.subject).toMatch(/^Headteacher and lead teachers: first workshop/);
+      expect(m.subject).toMatch(/^Maths Hub: first workshop on \w{3} \d{1,2} \w{3}, \d\d:\d\d–\d\d:\d\d, headteacher to attend$/);
       expect(m.to).toContain(form.school.headteacher.email);
     }
     const r = await h.call('POST', `/schools/${urn}/attendance`, { as: 'admin', body: { sessionId: first.id, teachersPresent: 2, headteacherPresent: false } });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const escalation = byKey(h.smtp!.messages, ':headteacher-absent-first');
-    expect(escalation).toHaveLength(1);
-    expect(escalation[0]!.to.sort()).toEqual([form.school.headteacher.email, hubLead.email].sort());
-    expect(escalation[0]!.subject).toBe(`Escalation: headteacher of ${form.school.name} was not at the first workshop`);
-    expect(escalation[0]!.text).toContain('East Midlands East Maths Hub');
+    // Two messages: the escalation to the hub lead, and what is asked of the headteacher.
+    expect(escalation).toHaveLength(2);
+    const toHub = escalation.find((m) => m.key.endsWith(':hub'))!;
+    const toHead = escalation.find((m) => !m.key.endsWith(':hub'))!;
+    expect(toHub.to).toEqual([hubLead.email]);
+    expect(toHub.subject).toBe(`Escalation: the headteacher of ${form.school.name} was not at the first workshop`);
+    expect(toHub.text).toContain(`/hub/schools/${urn}`);
+    expect(toHead.to).toEqual([form.school.headteacher.email]);
+    expect(toHead.subject).toMatch(/^Maths Hub: a meeting about /);
+    expect(toHead.text).toContain('East Midlands East Maths Hub');
+    expect(toHead.text).not.toMatch(/follow up|arrange a meeting with the headteacher/i);
   });
 
   it('goes on through the year to Mastery Ready, with no further escalation', async () => {
