@@ -41,7 +41,6 @@ function nullMailer() {
 }
 
 /** `n` schools of one hub in 40 work groups, in a realistic mix of states, 100 schools to a transaction. */
-export async function fillHubForProfile(...a: Parameters<typeof fillHub>) { return fillHub(...a); }
 async function fillHub(engine: EmbeddedEngine, svc: Parameters<typeof createGroup>[0], n: number): Promise<string[]> {
   const programme = programmeFor('primary', 'readiness', YEAR) as Programme;
   if (!programme) throw new Error(`web bench: no primary Readiness programme for ${YEAR}`);
