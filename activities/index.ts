@@ -27,6 +27,7 @@ import type { PathwayActivities, RecordEventInput } from './types.js';
 export type { PathwayActivities, RecordEventInput } from './types.js';
 export { createMailer, noMailer, type Mailer } from './mail/mailer.js';
 export { renderMessage, MESSAGE_KINDS, type RenderedMessage, type RenderContext } from './mail/render.js';
+export { exampleMessage, allExampleMessages } from './mail/examples.js';
 
 export interface HubLead {
   name: string;

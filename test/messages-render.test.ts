@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { MESSAGE_KINDS, programmeTitle, renderMessage, templateFor, type RenderContext } from '../activities/mail/render.js';
 import { countdown, longWhen, shortWhen } from '../activities/mail/format.js';
 import { whyNotSend } from '../activities/mail/timeliness.js';
-import { partsOf, addressProblem } from '../activities/index.js';
+import { partsOf, addressProblem, allExampleMessages } from '../activities/index.js';
 import type { MessageData } from '../machines/effects.js';
 
 const INTERNAL = [/\w+-\d{4}-\d{2}\.\w+-\d+/, /pathway /i, /GET \//, /rules carried/i, /emeast-development-2025-a/, /\bday\(s\)/, /at to be confirmed/];
@@ -142,6 +142,12 @@ describe('every message kind', () => {
   it('names the programme without the catalogue notes and the year', () => {
     expect(programmeTitle('Primary Mastery Readiness Work Group 2019/20 (rules carried back from 2020/21)')).toBe('Primary Mastery Readiness Work Group');
     expect(programmeTitle('Secondary Teaching for Mastery Development Work Group 2020/21')).toBe('Secondary Teaching for Mastery Development Work Group');
+  });
+
+  it('has a rendered example of every kind (for the browser accessibility check)', () => {
+    const all = allExampleMessages();
+    expect(all.map((x) => x.kind)).toEqual(Object.keys(MESSAGE_KINDS));
+    for (const { message } of all) for (const bad of INTERNAL) expect(message.html).not.toMatch(bad);
   });
 
   it('refuses an unknown template, naming the known ones', () => {
