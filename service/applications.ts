@@ -36,10 +36,16 @@ export interface Submitted extends SendResult {
  * rules). The school's hub is the form's, written as the hub's name without
  * "Maths Hub". Throws ValidationError listing every problem. Not pure.
  */
-export async function submitApplication(svc: Service, p: Principal, input: unknown, o: WriteOptions & { programmeId?: string } = {}): Promise<Submitted> {
+export async function submitApplication(
+  svc: Service,
+  p: Principal,
+  input: unknown,
+  // unsigned: the form is recorded without its signatures (the hub web page), because the commitment is signed later on the school page (COMMITMENT_SIGNED).
+  o: WriteOptions & { programmeId?: string; unsigned?: boolean } = {},
+): Promise<Submitted> {
   const chosen = o.programmeId === undefined ? undefined : programmeForForm(input, o.programmeId);
   const rules = chosen ? rulesFromProgramme(chosen.kind, chosen.programme) : undefined;
-  const checked = validateForm(input, { ...(rules ?? {}), knownHubs: KNOWN_HUB_NAMES });
+  const checked = validateForm(input, { ...(rules ?? {}), knownHubs: KNOWN_HUB_NAMES, ...(o.unsigned ? { signatories: [] } : {}) });
   if (!checked.ok || !checked.form) throw new ValidationError(checked.problems, 'application form');
   const app = formToApplication(checked.form, rules);
   const hub = resolveHub(app.school.hub, 'school.hub');

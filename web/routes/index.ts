@@ -7,6 +7,7 @@ import type { Service } from '../../service/context.js';
 import { boardRoutes } from './board.js';
 import { groupRoutes } from './groups.js';
 import { applicationRoutes } from './applications.js';
+import { applicationNewRoutes } from './application-new.js';
 import { auditRoutes } from './audit.js';
 
 /** Registers every area's pages. Not pure. */
@@ -14,5 +15,6 @@ export async function pageRoutes(app: FastifyInstance, svc: Service): Promise<vo
   await boardRoutes(app, svc);
   await groupRoutes(app, svc);
   await applicationRoutes(app, svc);
+  await applicationNewRoutes(app, svc);
   await auditRoutes(app, svc);
 }
