@@ -93,8 +93,10 @@ describe('hub web: record an application', () => {
     const summaryText = (await summary.textContent()) ?? '';
     expect(summaryText).toContain('The school’s name is required');
     expect(summaryText).toContain('The second teacher’s email address');
-    expect(summaryText).toMatch(/eligibility criteria/i);
-    expect(summaryText).not.toMatch(/teachers\.\d|school\.name|statements\.|mathsLead|seed 00/);
+    expect(summaryText).toContain('The eligibility criteria claimed must include at least 1: select the criteria the school meets');
+    expect(summaryText).toContain('The first teacher’s role is required');
+    expect(await links.first().getAttribute('href')).toBe('#school-name');
+    expect(summaryText).not.toMatch(/teachers\.\d|school\.name|statements\.|mathsLead|seed /);
     expect(await page.locator('#school-name-error').textContent()).toContain('The school’s name is required');
     await expectAccessible(page, 'application new errors');
 

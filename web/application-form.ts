@@ -228,22 +228,33 @@ export interface FormCheck extends FormErrors {
   warnings: string[];
 }
 
-/** A form check's problems as the error summary (each linked to its field), inline errors, and warnings. Pure. */
+/**
+ * A problem worded for this page: a missing choice is "required" (not the
+ * list of every role), the eligibility rule asks for a tick rather than
+ * listing every criterion, and a rule's source is not shown. Pure.
+ */
+function pageProblem(p: Problem): Problem {
+  const message = p.message.replace(/\s*\(seed web\)/g, '');
+  if (/\.role$/.test(p.path) && p.value === undefined) return { ...p, message: 'is required' };
+  const atLeast = /^must claim at least (\d+) of the/.exec(message);
+  if (p.path === 'eligibility.criteria' && atLeast) return { ...p, message: `must include at least ${atLeast[1]}: select the criteria the school meets` };
+  return { ...p, message };
+}
+
+/** A form check's problems as the error summary (each linked to its field, in the page's order), inline errors, and warnings. Pure. */
 export function formCheck(problems: readonly Problem[], spec: FormSpec): FormCheck {
   const ids = fieldIds(spec);
   const criteria = spec.criteria.map((c) => ({ id: c.value, label: c.text }));
-  const errors: FormErrors['errors'] = [];
-  const fieldErrors: Record<string, string> = {};
+  const found: { id: string; text: string }[] = [];
   const warnings: string[] = [];
   for (const p of problems) {
-    const text = problemWords(p, criteria);
-    if (p.severity === 'warning') {
-      warnings.push(text);
-      continue;
-    }
-    const id = fieldIdFor(p.path, ids);
-    errors.push({ text, href: `#${id}` });
-    fieldErrors[id] = fieldErrors[id] ? `${fieldErrors[id]} ${text}` : text;
+    const text = problemWords(pageProblem(p), criteria);
+    if (p.severity === 'warning') warnings.push(text);
+    else found.push({ id: fieldIdFor(p.path, ids), text });
   }
-  return { errors, fieldErrors, warnings };
+  const order = (id: string) => (id === 'programme' ? -1 : ids.indexOf(id));
+  found.sort((a, b) => order(a.id) - order(b.id));
+  const fieldErrors: Record<string, string> = {};
+  for (const f of found) fieldErrors[f.id] = fieldErrors[f.id] ? `${fieldErrors[f.id]} ${f.text}` : f.text;
+  return { errors: found.map((f) => ({ text: f.text, href: `#${f.id}` })), fieldErrors, warnings };
 }
