@@ -18,6 +18,7 @@ import { addUser, hasUsers } from '../../service/users.js';
 import { startDigestJob } from '../../service/digest.js';
 import { seedDemo, DEMO_HUB } from '../../service/demo.js';
 import type { Clock } from '../../host/clock.js';
+import type { EmbeddedEngine } from '../../host/embedded.js';
 
 export interface ServerOptions {
   db?: string;
@@ -43,6 +44,8 @@ export interface RunningServer {
   firstToken: string | null;
   /** The running service (for tests that need its clock, keys or database). */
   service: Service;
+  /** The embedded engine (its tick fires due timers on a simulated clock), or null on Temporal. */
+  embedded: EmbeddedEngine | null;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       address,
       firstToken,
       service: svc,
+      embedded: opened.embedded,
       close: async () => {
         await digest.stop();
         await app.close();

@@ -24,6 +24,7 @@ import { startServer } from '../../cli/commands/serve.js';
 import { SimulatedClock } from '../../host/clock.js';
 import type { WebOptions } from '../../web/plugin.js';
 import type { Service } from '../../service/context.js';
+import type { EmbeddedEngine } from '../../host/embedded.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,12 +47,17 @@ export interface WebService {
   mailbox: string;
   /** The running service itself (its clock, keys and database), e.g. for service helpers such as schoolLinkFor. */
   readonly service: Service;
+  /** The service's simulated clock (school time; sessions still expire on the wall clock). */
+  readonly clock: SimulatedClock;
+  /** Moves the clock forward to `until` (an ISO instant) and fires every timer due by then, as the scheduler would. */
+  tick(until: string): Promise<void>;
 }
 
 /** Starts the service for this test file (before all) and stops it after. */
 export function useWebService(options: { web?: WebOptions; now?: string } = {}): WebService {
   const dir = mkdtempSync(join(tmpdir(), 'pathway-web-'));
-  const state = { address: '', adminToken: '', service: null as Service | null, close: async () => undefined as void };
+  const state = { address: '', adminToken: '', service: null as Service | null, embedded: null as EmbeddedEngine | null, close: async () => undefined as void };
+  const clock = new SimulatedClock(options.now ?? WEB_NOW);
   const ws: WebService = {
     get address() {
       return state.address;
@@ -64,6 +70,12 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
       return state.service;
     },
     mailbox: join(dir, 'mailbox'),
+    clock,
+    async tick(until: string) {
+      if (!state.embedded) throw new Error('tick needs the embedded engine, started by useWebService');
+      clock.advanceTo(until);
+      await state.embedded.tick(until);
+    },
     async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
       const r = await fetch(`${state.address}${path}`, {
         method,
@@ -85,7 +97,7 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
       port: 0,
       host: '127.0.0.1',
       demo: true,
-      clock: new SimulatedClock(options.now ?? WEB_NOW),
+      clock,
       mailbox: ws.mailbox,
       say: () => undefined,
       ...(options.web ? { web: options.web } : {}),
@@ -94,6 +106,7 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
     state.adminToken = s.firstToken ?? '';
     state.close = s.close;
     state.service = s.service;
+    state.embedded = s.embedded;
   }, 120_000);
   afterAll(async () => {
     await state.close();
