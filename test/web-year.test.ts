@@ -114,9 +114,12 @@ describe('hub web: a whole programme year in the browser', () => {
         // The grant is released once the commitment is signed and the first meeting held.
         await web.tick(DateTime.fromISO(s.at).plus({ hours: 5 }).toUTC().toISO()!);
         await page.goto(`${web.address}/hub/schools/${URN}`);
-        const main = (await page.locator('main').textContent()) ?? '';
-        expect(main).toMatch(/£2,000/);
-        expect(main).toMatch(/paid/i);
+        const grant = page.locator('.govuk-summary-list__row', { hasText: 'Grant paid' });
+        expect((await grant.textContent())?.replace(/\s+/g, ' ')).toContain('Grant paid £2,000');
+        expect(await page.locator('.app-timeline__item--payment').count()).toBe(1);
+        expect(await page.locator('.app-timeline__item--payment').textContent()).toContain('£2,000');
+        // The group is named as the officer named it.
+        expect(await page.getByRole('link', { name: 'Secondary Development group, Lincoln' }).count()).toBe(1);
         await expectAccessible(page, 'year 06 school page grant paid');
         await page.goto(`${web.address}/audit/ledger`);
         const row = page.locator('tr', { hasText: SCHOOL });
