@@ -23,6 +23,7 @@ import { academicYearStarting, atLondon, generateSchedule, londonDateOf, nextAca
 import { EventRejectedError, ValidationError } from '../domain/errors.js';
 import type { PathwayEventInput, SchoolDetails, Teacher } from '../machines/events.js';
 import type { EmbeddedEngine } from './embedded.js';
+import { SimulatedClock } from './clock.js';
 
 /** Recorded as the actor of every event the simulated hub staff send. */
 export const SIMULATION_ACTOR = 'hub-simulation';
@@ -80,8 +81,10 @@ export interface SimulationSummary {
   /** Grants paid, from the funding ledger. */
   money: { academicYear: string; programmeId: string; payments: number; pence: number }[];
   moneyTotalPence: number;
-  /** Emails sent, from sent_messages (status sent); `skipped`: those not sent because they came too late; `mail`: where the sent ones went. */
-  messages: { reminders: number; escalations: number; confirmations: number; total: number; skipped: number; byTemplate: Record<string, number>; mail: string };
+  /** Emails sent, from sent_messages (status sent); `skipped`: those not sent because they came too late. */
+  messages: { reminders: number; escalations: number; confirmations: number; total: number; skipped: number; byTemplate: Record<string, number> };
+  /** Where the emails went (the mailer's description). */
+  mail: string;
   /** Events in the log for the simulated schools. */
   events: { total: number; byHub: number; byTimer: number };
   /** What this run did (a resumed run counts only its own part). */
@@ -606,6 +609,18 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     if (run.rejections.length < 10) run.rejections.push(`${e.at} ${e.urn} ${e.event.type}: ${err.message}`);
   };
 
+  // A run that resumes after a kill first carries out the effects the killed run left in the
+  // outbox, at the school time they were due: a reminder it had not sent yet goes out on its
+  // day, as in an uninterrupted run, not days later (when it would be too late, and skipped).
+  for (let guard = 0; guard < 1000 && engine.clock instanceof SimulatedClock; guard++) {
+    const due = (await engine.db.query<{ at: string | null }>("SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'")).rows[0]?.at ?? null;
+    if (due === null) break;
+    engine.clock.advanceTo(new Date(due).toISOString());
+    const before = run.effectsDone + run.effectsFailed;
+    await drain();
+    if (run.effectsDone + run.effectsFailed === before) break;
+  }
+
   for (;;) {
     while (nextYear < plan.years.length && (days.length === 0 || plan.earliestDayOf(nextYear) <= days[0]!)) addPlanned(plan.planYear(nextYear++), days[0] ?? null);
     const day = days.shift();
@@ -731,8 +746,8 @@ async function summarise(engine: EmbeddedEngine, hub: string, seed: number, scho
       total: sum(() => true),
       skipped,
       byTemplate,
-      mail: engine.mailer.describe(),
     },
+    mail: engine.mailer.describe(),
     events: { total, byHub: total - byTimer, byTimer },
     run,
   };

@@ -112,7 +112,9 @@ describe('every message kind', () => {
     expect(m.text).toContain('Where: venue to be confirmed');
     expect(m.text).toContain('Led by: David Okafor (East Midlands East secondary group A)');
     expect(m.text).toContain('Secondary Teaching for Mastery Development Work Group');
-    // "in N days" counts from when it is sent, not when it was planned.
+    // A retry or restart within the day sends the same words (here: past midnight, still "in 14 days").
+    expect(renderMessage({ template: 'session-reminder', urn: '137001', data: { ...sample(), decidedAt: '2025-10-21T23:59:00+01:00' } }, { ...ctx, now: '2025-10-22T00:04:00+01:00' }).text).toContain('is in 14 days');
+    // Sent a day or more late, "in N days" counts from when it is sent.
     expect(renderMessage({ template: 'session-reminder', urn: '137001', data: sample() }, { ...ctx, now: '2025-11-03T18:00:00Z' }).text).toContain('is tomorrow');
   });
 

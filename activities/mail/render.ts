@@ -25,7 +25,7 @@ export interface RenderedMessage {
 export type Audience = 'school' | 'hub';
 
 export interface RenderContext {
-  /** When the message is sent: "in 14 days" counts from it. Default: the data's decidedAt. */
+  /** When the message is sent. "In 14 days" counts from the data's decidedAt, or from this when it is a day or more later. */
   now?: string;
   /** The service's public base URL (PUBLIC_URL); default http://localhost:3000. */
   publicUrl?: string;
@@ -142,7 +142,10 @@ function sessionView(d: Record<string, MessageValue>, now: string): SessionView 
 export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Record<string, unknown> {
   const d = message.data;
   const decidedAt = instant(d.decidedAt);
-  const now = ctx.now ?? decidedAt ?? instant(d.startsAt) ?? instant(d.dueAt) ?? new Date(0).toISOString();
+  // "In 14 days" counts from when the message was due to go out, so a retry or a restart within the
+  // day sends the same words; a message sent more than a day late counts from when it is sent.
+  const sentLate = ctx.now !== undefined && decidedAt !== null && Date.parse(ctx.now) - Date.parse(decidedAt) >= 86_400_000;
+  const now = (sentLate ? ctx.now : decidedAt ?? ctx.now) ?? instant(d.startsAt) ?? instant(d.dueAt) ?? new Date(0).toISOString();
   const base = ctx.publicUrl ?? publicUrl();
   const hub = hubName(str(d.hub));
   const session = sessionView(d, now);

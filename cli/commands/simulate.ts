@@ -39,7 +39,7 @@ export function renderSimulation(s: SimulationSummary): string {
   out.push(renderTable(['kind', 'messages'], [['reminders', n(s.messages.reminders)], ['escalations', n(s.messages.escalations)], ['confirmations', n(s.messages.confirmations)], ['total', n(s.messages.total)]]));
   out.push(`  by template: ${Object.entries(s.messages.byTemplate).map(([t, c]) => `${t} ${n(c)}`).join(', ')}`);
   out.push(`  not sent because they came too late: ${n(s.messages.skipped)}`);
-  out.push(`  mail went to: ${s.messages.mail}`);
+  out.push(`  mail went to: ${s.mail}`);
   out.push('', `Events recorded: ${n(s.events.total)} (${n(s.events.byHub)} by hub staff, ${n(s.events.byTimer)} by timers)`);
   const secs = s.run.elapsedMs / 1000;
   const done = s.run.sent + s.run.timersFired;
