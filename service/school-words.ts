@@ -195,7 +195,7 @@ export function shortProgrammeName(name: string | null): string | null {
 export function shortGroupName(name: string | null, id: string | null): string | null {
   if (name === null) return id;
   // A name the hub chose (not "<programme>, <hub>, group N") is shown as it was given.
-  if (!/,\s+group \d+$/.test(name)) return name;
+  if (!/,\s+group \S+$/.test(name)) return name;
   const head = shortProgrammeName(name.split(/,\s+/)[0] ?? name)!;
   const n = id ? /-(\d+)$/.exec(id)?.[1] : undefined;
   return n ? `${head}, group ${n}` : head;
