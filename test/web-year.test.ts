@@ -77,7 +77,7 @@ describe('hub web: a whole programme year in the browser', () => {
 
     // 4. The school selected into it, from its application.
     await page.goto(`${web.address}/hub/applications/${URN}`);
-    await page.getByRole('radio', { name: /Secondary Development group, Lincoln|Development work group/ }).check();
+    await page.getByRole('radio', { name: /Secondary Development group, Lincoln/ }).check();
     await page.getByRole('button', { name: 'Select into this group' }).click();
     expect(await banner(page)).toContain(`${SCHOOL} is selected into`);
     expect((await school()).groupId).toBe(groupId);
@@ -144,6 +144,7 @@ describe('hub web: a whole programme year in the browser', () => {
     await page.getByRole('button', { name: 'Check what would happen' }).click();
     const row = page.locator('tr', { hasText: SCHOOL });
     expect(await row.textContent()).toContain('Would move');
+    expect(await row.textContent()).toContain('Secondary Development group, Lincoln');
     expect((await school()).phase).toBe('development');
     await expectAccessible(page, 'year 09 cohort dry run');
     await page.getByRole('button', { name: /Confirm and move/ }).click();

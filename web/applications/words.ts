@@ -127,7 +127,9 @@ export function programmeShort(name: string | null | undefined): string {
 }
 
 /** A work group as officers name it: "Readiness work group 1, 2026/27 (led by Helen Ashworth)". Pure. */
-export function groupLabel(g: { id: string; phase: string; academicYear: string; lead?: { name: string } }): string {
+export function groupLabel(g: { id: string; phase: string; academicYear: string; name?: string; lead?: { name: string } }): string {
+  // A name the hub chose (not the default "<programme>, <hub>, group N") is how officers know the group.
+  if (g.name && !/,\s+group \S+$/.test(g.name)) return `${g.name}${g.lead ? ` (led by ${g.lead.name})` : ''}`;
   const n = /-(\d+)$/.exec(g.id)?.[1];
   return `${phaseName(g.phase)} work group${n ? ` ${n}` : ''}, ${g.academicYear}${g.lead ? ` (led by ${g.lead.name})` : ''}`;
 }

@@ -56,7 +56,7 @@ function rowWords(r: TransitionRow, groups: Map<string, WorkGroup>, to: string) 
   return {
     urn: r.urn,
     name: r.name ?? `School ${r.urn}`,
-    group: g ? groupLabel({ id: g.id, phase: g.phase, academicYear: g.academicYear }) : r.groupId ? 'Another work group' : 'No work group',
+    group: g ? groupLabel({ id: g.id, phase: g.phase, academicYear: g.academicYear, name: g.name }) : r.groupId ? 'Another work group' : 'No work group',
     now: `${phaseName(r.fromPhase)} ${r.fromYear}: ${statusWords(r.fromStatus).toLowerCase()}`,
     outcome: r.outcome,
     outcomeText: r.outcome.charAt(0).toUpperCase() + r.outcome.slice(1),
