@@ -14,6 +14,7 @@ import { findHub } from '../domain/catalogue/hubs.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
 import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardRow, type BoardSort } from '../store/board.js';
 import { mailProblems } from '../store/messages.js';
+import { mailProblemWords } from './reminder-outcomes.js';
 import { assertRead, hubLabel } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
@@ -120,7 +121,8 @@ const TEMPLATE_WORDS: Record<string, string> = {
   withdrawn: 'Withdrawal confirmed',
 };
 
-function templateWords(t: string): string {
+/** A message kind in words ("Reminder of a session"). Pure. */
+export function templateWords(t: string): string {
   return TEMPLATE_WORDS[t] ?? t.replace(/[-_]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
@@ -250,6 +252,6 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
       duePence: unpaid.reduce((n, g) => n + g.pence, 0),
       due: unpaid,
     },
-    mailProblems: problems.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: m.problem, recordedAt: m.recordedAt })),
+    mailProblems: problems.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
   };
 }

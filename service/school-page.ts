@@ -12,6 +12,9 @@ import { schoolPathwayChart } from '../machines/school-chart.js';
 import { phaseAndStatus, type SchoolSummary } from '../machines/summary.js';
 import { groupNames, personNames, schoolEvents } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
+import { schoolMail } from '../store/school-mail.js';
+import { templateWords } from './board.js';
+import { indexMail, mailProblemWords, reminderKey, reminderOutcomeWords, sessionPassedWords } from './reminder-outcomes.js';
 import type { Principal, Service } from './context.js';
 import { schoolState } from './schools.js';
 import { eventWords, sessionName, shortGroupName, signatoryWords, whenWords } from './school-words.js';
@@ -55,6 +58,10 @@ export interface SchoolPage {
   timeline: TimelineEntry[];
   upcoming: { title: string; at: string; kind: 'session' | 'deadline' | 'reminder' }[];
   chart: string | null;
+  /** Emails held for want of a good headteacher address (open ones), in words, oldest first. */
+  mailProblems: { what: string; problem: string; recordedAt: string }[];
+  /** Whether the headteacher address shown is the hub's correction rather than the application's. */
+  headteacherCorrected: boolean;
   /** Actions the state accepts and the person may take; empty for an auditor. */
   actions: PageAction[];
   /** For the forms. */
@@ -99,7 +106,9 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const snapshot = st.snapshot as PersistedPathway;
   const c = snapshot.context;
   // The log read directly (both hosts write it); the audit pages are where the hash chain is checked.
-  const [events, paid] = await Promise.all([schoolEvents(svc.db, urn), payments(svc.db, { urn })]);
+  // One read of the school's mail: what became of each reminder, the held emails, a corrected address.
+  const [events, paid, mail] = await Promise.all([schoolEvents(svc.db, urn), payments(svc.db, { urn }), schoolMail(svc.db, urn)]);
+  const mailIndex = indexMail(mail);
   const history = { entries: events.map((e) => ({ ...e, ...phaseAndStatus(e.value) })) };
   const groupIds = new Set<string>();
   if (c.groupId) groupIds.add(c.groupId);
@@ -107,8 +116,19 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const [people, groups] = await Promise.all([personNames(svc.db, [...new Set(history.entries.map((e) => e.actor))]), groupNames(svc.db, [...groupIds].filter(Boolean))]);
 
   const ofKind = (kind: string) => c.sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
+  let programmeId: string | null = null;
   const timeline: TimelineEntry[] = history.entries.map((e) => {
-    const w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id) ?? null, id) ?? undefined, sessionOfKind: ofKind });
+    const pid = (e.payload as { programme?: { id?: string } } | null)?.programme?.id;
+    if ((e.type === 'APPLY' || e.type === 'ADVANCED' || e.type === 'RESUMED') && pid) programmeId = pid;
+    let w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id) ?? null, id) ?? undefined, sessionOfKind: ofKind });
+    // A timer firing is not an email sent: say what became of the reminder.
+    if (e.type === 'REMINDER_DUE' || e.type === 'EVALUATION_REMINDER_DUE') {
+      const pl = e.payload as { sessionId?: string; daysBefore?: number };
+      const key = reminderKey(e, urn, programmeId, mailIndex);
+      w = e.type === 'REMINDER_DUE'
+        ? reminderOutcomeWords(key, mailIndex, { label: 'Reminder', what: w.title.replace(/^Reminder sent: /, ''), about: sessionPassedWords(String(pl.sessionId ?? '')) })
+        : reminderOutcomeWords(key, mailIndex, { label: 'Evaluation reminder', what: `The end-of-year evaluation, ${pl.daysBefore} days before it is due`, about: 'the evaluation was already due' });
+    }
     return { kind: 'event', ...w, at: e.occurredAt, recordedAt: e.recordedAt, who: whoWords(e.actor, people), rules: e.machineVersion.replace(/^pathway@/, ''), phase: e.phase, status: e.status };
   });
   for (const pay of paid) timeline.push(paymentEntry(pay));
@@ -159,7 +179,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
       route: c.school?.route ?? null,
       hub: c.school?.hub ?? null,
       localAuthority: c.school?.localAuthority ?? null,
-      headteacher: c.school?.headteacher ?? null,
+      headteacher: mail.contact ?? c.school?.headteacher ?? null,
       headOfDepartment: c.school?.headOfDepartment ?? null,
       teachers: c.teachers.map((t, i) => ({ slot: i + 1, name: t.name, email: t.email, role: roleWords(t.role) })),
       group: c.groupId ? { id: c.groupId, name: shortGroupName(groups.get(c.groupId) ?? null, c.groupId) ?? c.groupId } : null,
@@ -168,6 +188,8 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     timeline,
     upcoming,
     chart,
+    mailProblems: mail.problems.filter((m) => !m.resolvedAt).map((m) => ({ what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
+    headteacherCorrected: mail.contact !== null,
     actions,
     choices: {
       signatories: (c.programme?.signatories ?? []).map((s) => ({ value: s, text: signatoryWords(s).replace(/^the /, '').replace(/^./, (x) => x.toUpperCase()) })),

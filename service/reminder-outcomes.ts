@@ -1,0 +1,131 @@
+/**
+ * What became of each reminder on a school's timeline, in words: a timer
+ * firing is not an email sent. The reminder may have been skipped because
+ * its moment had passed, held because the headteacher's address is bad (and
+ * perhaps sent later to the corrected one), or sent. Matched to the school's
+ * message records by the key the machine gives each reminder
+ * (`<urn>:<programme>:reminder:<session>:<session start>:<days>`,
+ * machines/steps.ts). Pure.
+ */
+import { daysBefore } from '../domain/calendar/london.js';
+import type { ProblemRecord, ReminderRecord, SchoolMail } from '../store/school-mail.js';
+import { whenWords } from './school-words.js';
+
+const RESENT = ':to-corrected-address';
+
+const KIND_NOUN: Record<string, string> = { meeting: 'meeting', workshop: 'workshop', visit: 'visit', inSchoolDay: 'in-school day' };
+
+/** A mail problem recorded by the activities, in words for a hub officer. Pure. */
+export function mailProblemWords(problem: string): string {
+  const parts = problem.split('; ').map((one) => {
+    const who = /^the head of department/.test(one) ? 'head of department' : /^a teacher/.test(one) ? 'teacher' : 'headteacher';
+    if (/has no email address/.test(one)) return `the ${who} has no email address`;
+    const placeholder = /email address "(.*)" is a placeholder/.exec(one);
+    if (placeholder) return `the ${who}’s address, ${placeholder[1]}, cannot receive email`;
+    const invalid = /email address "(.*)" is not a valid address/.exec(one);
+    if (invalid) return `the ${who}’s address, ${invalid[1]}, is not a valid email address`;
+    return one.replace(/'/g, '’');
+  });
+  return parts.join('; ');
+}
+
+/** The short form for a timeline title: "the headteacher’s address is not valid". Pure. */
+function heldWhy(problem: string): string {
+  return /has no email address/.test(problem) ? 'the headteacher has no email address' : 'the headteacher’s address is not valid';
+}
+
+/** Why a reminder was not sent, from the note the activity recorded. Pure. */
+function notSentWhy(note: string | null, about: string): string {
+  const n = (note ?? '').replace(/^not sent:\s*/, '');
+  if (/^it was about .* which had passed/.test(n)) return about;
+  if (/^it was decided on .* more than \d+ days before it could go out/.test(n)) return 'it was too late to send';
+  if (/^nobody to send it to/.test(n)) return 'the school had nobody to send it to';
+  return n || 'no reason was recorded';
+}
+
+function detailOfNote(note: string | null): string | undefined {
+  const n = (note ?? '').replace(/^not sent:\s*/, '');
+  if (!/^it was (about|decided)/.test(n)) return undefined;
+  return `${n.charAt(0).toUpperCase()}${n.slice(1)}.`;
+}
+
+export interface MailIndex {
+  reminders: Map<string, ReminderRecord>;
+  problems: Map<string, ProblemRecord>;
+  keys: string[];
+}
+
+/** The school's mail records by key. Pure. */
+export function indexMail(mail: SchoolMail): MailIndex {
+  const reminders = new Map(mail.reminders.map((m) => [m.key, m]));
+  const problems = new Map(mail.problems.map((p) => [p.key, p]));
+  const keys = [...new Set([...reminders.keys(), ...problems.keys()])].filter((k) => !k.endsWith(RESENT));
+  return { reminders, problems, keys };
+}
+
+interface ReminderEvent {
+  type: string;
+  payload: unknown;
+}
+
+/** The key of the message a reminder event led to, or null when none was recorded. Pure. */
+export function reminderKey(e: ReminderEvent, urn: string, programmeId: string | null, index: MailIndex): string | null {
+  const p = (e.payload ?? {}) as { sessionId?: string; daysBefore?: number; at?: string };
+  if (e.type === 'EVALUATION_REMINDER_DUE') {
+    const tail = `:evaluation-reminder:${p.daysBefore}`;
+    const exact = programmeId ? `${urn}:${programmeId}${tail}` : null;
+    if (exact && index.keys.includes(exact)) return exact;
+    const any = index.keys.filter((k) => k.endsWith(tail));
+    return any.length === 1 ? any[0]! : null;
+  }
+  if (e.type !== 'REMINDER_DUE' || !p.sessionId) return null;
+  const head = `${programmeId ? `${urn}:${programmeId}` : ''}:reminder:${p.sessionId}:`;
+  const tail = `:${p.daysBefore}`;
+  const candidates = index.keys.filter((k) => (programmeId ? k.startsWith(head) : k.includes(head)) && k.endsWith(tail));
+  // A session moved after a reminder has one key per start time: the one this firing belongs to is n days before its start.
+  const fired = Date.parse(p.at ?? '');
+  const exact = candidates.find((k) => {
+    const start = k.slice(k.indexOf(head) + head.length, k.length - tail.length);
+    try {
+      return Date.parse(daysBefore(start, Number(p.daysBefore))) === fired;
+    } catch {
+      return false;
+    }
+  });
+  return exact ?? (candidates.length === 1 ? candidates[0]! : null);
+}
+
+/**
+ * The timeline words for a reminder whose message is `key`: `what` names
+ * it ("Meeting 2 of 6 in 14 days"), `label` starts the title ("Reminder",
+ * "Evaluation reminder"), `about` says why one about the past was not sent
+ * ("the meeting had already happened"). Pure.
+ */
+export function reminderOutcomeWords(key: string | null, index: MailIndex, o: { label: string; what: string; about: string }): { title: string; detail?: string } {
+  const { label, what, about } = o;
+  if (key === null) return { title: `${label} due: ${what}`, detail: 'No email was recorded for it.' };
+  const sent = index.reminders.get(key);
+  const problem = index.problems.get(key);
+  const resent = index.reminders.get(`${key}${RESENT}`);
+  const teachersToo = sent?.status === 'sent' && sent.recipients.length > 0 ? ' The lead teachers were sent it.' : '';
+  if (problem && !problem.resolvedAt) {
+    return { title: `${label} held: ${heldWhy(problem.problem)}`, detail: `${what}. It goes to the headteacher once their address is corrected, if it is still in time.${teachersToo}` };
+  }
+  if (problem) {
+    if (resent?.status === 'sent') return { title: `${label} sent: ${what}`, detail: `Held until the headteacher’s address was corrected, then sent to them on ${whenWords(resent.at)}.${teachersToo}` };
+    if (resent) return { title: `${label} not sent to the headteacher: ${notSentWhy(resent.note, about)}`, detail: `${what}. Held until their address was corrected, by which time it was too late.${teachersToo}` };
+    return { title: `${label} held: waiting to go to the corrected address`, detail: `${what}.${teachersToo}` };
+  }
+  if (sent?.status === 'skipped') {
+    const detail = detailOfNote(sent.note);
+    return { title: `${label} not sent: ${notSentWhy(sent.note, about)}`, detail: `${what}.${detail ? ` ${detail}` : ''}` };
+  }
+  if (sent) return { title: `${label} sent: ${what}` };
+  return { title: `${label} due: ${what}`, detail: 'No email was recorded for it.' };
+}
+
+/** "the meeting had already happened" for a session id. Pure. */
+export function sessionPassedWords(sessionId: string): string {
+  const kind = /\.([A-Za-z]+)-\d+$/.exec(sessionId)?.[1] ?? '';
+  return `the ${KIND_NOUN[kind] ?? 'session'} had already happened`;
+}
