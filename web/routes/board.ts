@@ -13,6 +13,7 @@ import { hubLabel } from '../../service/access.js';
 import { RefusedError } from '../../service/errors.js';
 import { schoolPage, type PageAction } from '../../service/school-page.js';
 import { refusalWords } from '../../service/school-words.js';
+import { correctHeadteacherEmail, type HeadteacherCorrected } from '../../service/school-contacts.js';
 import { deferSchool, recordGapTask, recordReleaseDays, replaceTeacher, resumeSchool, signCommitment, submitEvaluation, withdrawSchool } from '../../service/schools.js';
 import type { Signatory } from '../../domain/catalogue/schema.js';
 import { formErrors, type FormErrors } from '../forms.js';
@@ -137,6 +138,41 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     return renderSchool(svc, p, request, reply, request.params.urn, {});
   });
 
+  // The headteacher's address: not an event on the school's record, so no version; the held emails go out again.
+  app.post<{ Params: { urn: string }; Body: Body }>('/hub/schools/:urn/headteacher-contact', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const urn = request.params.urn;
+    if (p.role === 'auditor') return renderStatusPage(reply, 403, { title: 'You cannot change this school', body: ['Auditors can look at schools but cannot change anything.', 'Nothing was saved.'], links: [{ href: `/hub/schools/${encodeURIComponent(urn)}`, text: 'Back to the school' }] });
+    const body = (request.body ?? {}) as Body;
+    const name = one(body, 'headteacherName');
+    const email = one(body, 'headteacherEmail');
+    const values = { headteacherName: name, headteacherEmail: email };
+    const bad = (errors: FormErrors) => renderSchool(svc, p, request, reply, urn, { status: 400, form: { action: 'headteacher-contact', values, errors } });
+    if (email === '') return bad(err('headteacherEmail', 'Enter the headteacher’s email address'));
+    let done: HeadteacherCorrected;
+    try {
+      done = await correctHeadteacherEmail(svc, p, urn, { email, ...(name ? { name } : {}) });
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      const out: FormErrors = { errors: [], fieldErrors: {} };
+      for (const problem of e.problems.filter((x) => x.severity === 'error')) {
+        const field = problem.path === 'name' ? 'headteacherName' : 'headteacherEmail';
+        if (out.fieldErrors[field]) continue;
+        const text = field === 'headteacherName'
+          ? (/required/.test(problem.message) ? 'Enter the headteacher’s full name' : 'The headteacher’s name must be 100 characters or fewer')
+          : /placeholder/.test(problem.message)
+            ? `Enter an address that can receive email: ${email} cannot`
+            : 'Enter an email address in the correct format, like name@school.org.uk';
+        out.errors.push({ text, href: `#${field}` });
+        out.fieldErrors[field] = text;
+      }
+      return bad(out);
+    }
+    flash(request, correctedWords(done));
+    return reply.redirect(`/hub/schools/${encodeURIComponent(urn)}`, 303);
+  });
+
   app.post<{ Params: { urn: string; action: string }; Body: Body }>('/hub/schools/:urn/:action', async (request, reply) => {
     const p = requireSignIn(request, reply);
     if (!p) return reply;
@@ -254,6 +290,22 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     flash(request, DONE[action]);
     return reply.redirect(`/hub/schools/${encodeURIComponent(urn)}`, 303);
   });
+}
+
+/** The banner after a corrected headteacher address: what became of the held emails. Pure. */
+export function correctedWords(r: HeadteacherCorrected): string {
+  const head = 'Headteacher’s email address updated';
+  if (r.requeued === 0) return `${head}: no emails were waiting`;
+  const count = (n: number) => (n === 1 ? '1 held email' : `${n} held emails`);
+  const sent = r.resent.filter((x) => x.outcome === 'sent').length;
+  const late = r.resent.filter((x) => x.outcome === 'too-late').length;
+  const queued = r.resent.filter((x) => x.outcome === 'queued').length;
+  const parts = [
+    ...(sent ? [`${count(sent)} sent again`] : []),
+    ...(late ? [`${count(late)} not sent because ${late === 1 ? 'it was' : 'they were'} too late`] : []),
+    ...(queued ? [`${count(queued)} waiting to be sent`] : []),
+  ];
+  return `${head}: ${parts.length ? parts.join(', ') : `${count(r.requeued)} waiting to be sent`}`;
 }
 
 function err(name: string, text: string): FormErrors {
