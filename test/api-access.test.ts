@@ -168,6 +168,7 @@ describe.each(dbTargets())('every route x every caller ($name)', (target) => {
       ok: 200,
       make: async () => ({ url: `/schools/${(await active()).urn}/teachers/2`, body: { teacher: { name: 'New Teacher', email: 'new@school.example', role: 'teacher' } } }),
     },
+    { method: 'PUT', route: '/schools/{urn}/headteacher-contact', kind: 'write', ok: 200, make: async () => ({ url: `/schools/${await applied()}/headteacher-contact`, body: { email: 'new.head@school.example' } }) },
     // A dry run is a read (hub staff of B see an empty cohort); a real run is a write, refused to auditors.
     { method: 'POST', route: '/cohorts/transition', kind: 'list', ok: 200, make: async () => ({ url: '/cohorts/transition', body: { from: '2019/20', to: '2020/21', dryRun: true } }) },
     { method: 'POST', route: '/cohorts/transition', kind: 'list', ok: 200, make: async () => ({ url: '/cohorts/transition', body: { from: '2019/20', to: '2020/21' } }), except: { auditorA: 403, auditorB: 403 } },

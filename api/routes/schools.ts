@@ -46,6 +46,19 @@ import {
   type WriteOptions,
 } from '../../service/schools.js';
 import type { Principal, Service } from '../../service/context.js';
+import { correctHeadteacherEmail } from '../../service/school-contacts.js';
+
+const HeadteacherContactBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional().describe('Default: the name already on record'),
+  email: z.email('must be an email address'),
+});
+const HeadteacherContactOut = z.object({
+  urn: z.string(),
+  name: z.string(),
+  email: z.string(),
+  requeued: z.number().int().describe('How many held emails were queued again'),
+  resent: z.array(z.object({ key: z.string(), template: z.string(), outcome: z.enum(['sent', 'too-late', 'queued']), note: z.string().nullable() })),
+});
 
 const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut };
 const tags = ['schools'];
@@ -130,6 +143,18 @@ export function schoolRoutes(app: TypedApp): void {
   writeRoute(app, 'withdraw', 'Withdraw the school from its phase (WITHDRAWN)', ReasonBody, withdrawSchool);
   writeRoute(app, 'defer', 'Defer the school to a later year (DEFERRED)', DeferBody, deferSchool);
   writeRoute(app, 'resume', 'Resume a deferred school (RESUMED) in the catalogue programme for the year', ResumeBody, resumeSchool);
+
+  app.put('/schools/:urn/headteacher-contact', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      summary: "Correct the headteacher's email address (and name); emails held for want of a good address are sent to it again, if still in time",
+      params: UrnParams,
+      body: HeadteacherContactBody,
+      response: { 200: HeadteacherContactOut, ...errors },
+    },
+    handler: async (request) => correctHeadteacherEmail(request.server.service, who(request), request.params.urn, request.body),
+  });
 
   app.post('/schools/:urn/teachers/:slot', {
     config: { access: 'write' },
