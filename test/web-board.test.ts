@@ -187,7 +187,7 @@ describe('hub web: the hub board and the school page', () => {
     await signIn(page, web, staff, '/hub/schools/100009');
     const version = (await web.api<{ version: number }>('GET', '/schools/100009')).body.version;
     await page.locator('summary', { hasText: 'Record the signed commitment' }).click();
-    await page.getByLabel('Headteacher').check();
+    await page.getByLabel('Headteacher', { exact: true }).check();
     const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Record the signed commitment' }).click()]);
     expect(res.status()).toBe(422);
     const banner = (await page.locator('.govuk-notification-banner').textContent()) ?? '';
