@@ -6,32 +6,8 @@
  * (the schedule event lists them; moves and cancellations change them), so a
  * session keeps the number it had when the event happened. Pure.
  */
-import { DateTime } from 'luxon';
-import { LONDON } from '../domain/calendar/london.js';
+import { dateTime } from '../domain/words/dates.js';
 import type { HistoryEntry } from '../host/engine.js';
-
-/** "Tuesday 4 November 2025, 1.30pm" in London; "" for something that is not an instant. Pure. */
-export function whenInWords(instant: string | null | undefined): string {
-  if (!instant) return '';
-  const d = DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
-  if (!d.isValid) return '';
-  return `${d.toFormat('cccc d MMMM yyyy')}, ${clock(d)}`;
-}
-
-/** "4 November 2025" in London. Pure. */
-export function dateInWords(instant: string | null | undefined): string {
-  if (!instant) return '';
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(instant) ? DateTime.fromISO(instant, { zone: LONDON }) : DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
-  return d.isValid ? d.toFormat('d MMMM yyyy') : '';
-}
-
-/** "1.30pm", "4pm", "12 noon" (GOV.UK style). Pure. */
-export function clock(d: DateTime): string {
-  if (d.hour === 12 && d.minute === 0) return '12 noon';
-  if (d.hour === 0 && d.minute === 0) return 'midnight';
-  const h = d.hour % 12 === 0 ? 12 : d.hour % 12;
-  return `${h}${d.minute ? `.${String(d.minute).padStart(2, '0')}` : ''}${d.hour < 12 ? 'am' : 'pm'}`;
-}
 
 const KINDS: Record<string, string> = { meeting: 'Work Group meeting', workshop: 'Workshop', visit: 'School visit', inSchoolDay: 'In-school day' };
 
@@ -72,7 +48,7 @@ function sessionName(sessions: KnownSession[], id: string): string {
   const same = sessions.filter((x) => x.kind === s.kind && !x.cancelled).sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : 1));
   const n = same.findIndex((x) => x.id === s.id) + 1;
   const title = n > 0 ? `${kindInWords(s.kind)} ${n} of ${same.length}` : kindInWords(s.kind);
-  return `${title} (${whenInWords(s.at)})`;
+  return `${title} (${dateTime(s.at)})`;
 }
 
 const CRITERIA_NOTE = (criteria: unknown) => (Array.isArray(criteria) && criteria.length ? ` (${criteria.length} ${criteria.length === 1 ? 'criterion' : 'criteria'} met)` : '');
@@ -109,7 +85,7 @@ export function describeEvent(type: string, e: Payload, sessions: KnownSession[]
       const before = sessionName(sessions, String(e.sessionId));
       const s = sessions.find((x) => x.id === e.sessionId);
       if (s) s.at = String(e.to);
-      return `${capital(before)} moved to ${whenInWords(String(e.to))}${quote(e.place) ? `, at ${quote(e.place)}` : ''}`;
+      return `${capital(before)} moved to ${dateTime(String(e.to))}${quote(e.place) ? `, at ${quote(e.place)}` : ''}`;
     }
     case 'SESSION_CANCELLED': {
       const name = sessionName(sessions, String(e.sessionId));

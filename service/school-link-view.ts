@@ -7,8 +7,6 @@
  * attend, what is asked of the school now, the grant, and whom to contact.
  * Not pure (engine and database I/O) but for the functions marked pure.
  */
-import { DateTime } from 'luxon';
-import { LONDON } from '../domain/calendar/london.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_DAYS, SCHOOL_LINK_PATH, signSchoolLink, verifySchoolLink } from '../domain/school-link.js';
 import type { PersistedPathway } from '../machines/decide.js';
@@ -24,7 +22,8 @@ import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { getGroup } from '../store/ops/groups.js';
 import { hubLabel } from './access.js';
 import type { Service } from './context.js';
-import { clock, dateInWords, kindInWords, listInWords, signatoriesInWords, whenInWords } from './event-words.js';
+import { dateTime, dateTimeSpan, longDate } from '../domain/words/dates.js';
+import { kindInWords, listInWords, signatoriesInWords } from './event-words.js';
 
 /**
  * The path of a school's headteacher link, `/for-schools/<token>`, valid for
@@ -134,13 +133,6 @@ function endOf(c: PathwayContext, s: SessionRecord): string {
   return new Date(Date.parse(s.at) + halfDays * HALF_DAY_MINUTES * 60_000).toISOString();
 }
 
-/** "Tuesday 4 November 2025, 1.30pm to 4pm" (London). Pure. */
-export function spanInWords(start: string, end: string): string {
-  const s = DateTime.fromISO(start, { setZone: true }).setZone(LONDON);
-  const e = DateTime.fromISO(end, { setZone: true }).setZone(LONDON);
-  return s.hasSame(e, 'day') ? `${whenInWords(start)} to ${clock(e)}` : `${whenInWords(start)} to ${whenInWords(end)}`;
-}
-
 function headteacherFirst(c: PathwayContext): boolean {
   return (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst);
 }
@@ -159,7 +151,7 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
       const who = teachers ? `${teachers} (lead teachers)` : 'Your lead teachers';
       return {
         title: `${kindInWords(s.kind)} ${n} of ${same.length}`,
-        when: spanInWords(s.at, endOf(c, s)),
+        when: dateTimeSpan(s.at, endOf(c, s)),
         startsAt: s.at,
         venue: s.place && s.place !== 'to be confirmed' ? s.place : 'Venue to be confirmed',
         attend: withHead ? `${who}, and the headteacher, ${c.school!.headteacher.name}` : who,
@@ -202,13 +194,13 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
   }
   const first = firstSession(c);
   if (inPhase && headteacherFirst(c) && first && first.status === 'scheduled' && c.school) {
-    asks.push({ title: 'The headteacher at the first workshop', text: `The headteacher, ${c.school.headteacher.name}, must attend the first workshop on ${whenInWords(first.at)}.`, urgent: false });
+    asks.push({ title: 'The headteacher at the first workshop', text: `The headteacher, ${c.school.headteacher.name}, must attend the first workshop on ${dateTime(first.at)}.`, urgent: false });
   }
   if (inPhase && p.sessions.some((r) => r.gapTasksBetween) && status !== 'evaluating' && status !== 'overdue') {
     asks.push({ title: 'Gap tasks', text: `Between meetings the lead teachers try out in class what they learned (gap tasks). ${c.gapTasks === 0 ? 'None is recorded yet.' : c.gapTasks === 1 ? '1 gap task is recorded so far.' : `${c.gapTasks} gap tasks are recorded so far.`}`, urgent: false });
   }
   if (inPhase && p.evaluation.required && !c.evaluationSubmittedAt) {
-    const due = dateInWords(academicYearEnd(p.academicYear));
+    const due = longDate(academicYearEnd(p.academicYear));
     asks.push(
       status === 'overdue'
         ? { title: 'Send the evaluation now', text: `The end-of-year evaluation was due by ${due} and the hub has not received it.`, urgent: true }
@@ -236,7 +228,7 @@ export function grantStatus(c: PathwayContext, status: string, paidAt: string | 
       : { status: 'none', text: 'This phase has no grant.' };
   }
   const to = f.recipient === 'department' ? 'the maths department' : 'the school';
-  if (c.fundingPaidPence > 0) return { status: 'paid', text: `${money(c.fundingPaidPence)} was paid to ${to}${paidAt ? ` on ${dateInWords(paidAt)}` : ''}.` };
+  if (c.fundingPaidPence > 0) return { status: 'paid', text: `${money(c.fundingPaidPence)} was paid to ${to}${paidAt ? ` on ${longDate(paidAt)}` : ''}.` };
   if (status === 'withdrawn' || status === 'declined' || status === 'deferred') return { status: 'none', text: 'No grant is paid while the school is not taking part.' };
   const signed = status !== 'selected' && status !== 'applied' && status !== 'eligible' && status !== 'waitlisted';
   const firstHeld = c.sessions.some((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status === 'held');

@@ -3,8 +3,7 @@
  * reads ("Meeting 2 of 6", "Commitment signed by the headteacher and both
  * lead teachers"), never the machine's event names or session ids. Pure.
  */
-import { DateTime } from 'luxon';
-import { LONDON } from '../domain/calendar/london.js';
+import { dateTimeAmMidnight } from '../domain/words/dates.js';
 
 const KIND_WORDS: Record<string, string> = { meeting: 'Meeting', workshop: 'Workshop', visit: 'Visit', inSchoolDay: 'In-school day' };
 
@@ -36,19 +35,9 @@ export function sessionName(sessionId: string, ofKind?: number, kindHint?: strin
   return ofKind && ofKind >= n ? `${word} ${n} of ${ofKind}` : `${word} ${n}`;
 }
 
-/** "Tuesday 4 November 2025, 1.30pm" in London. Pure. */
+/** "Tuesday 4 November 2025, 1.30pm" in London (midnight as "12am"); the text given when it is not an instant. Pure. */
 export function whenWords(instant: string): string {
-  const d = DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
-  if (!d.isValid) return instant;
-  const h = d.hour % 12 === 0 ? 12 : d.hour % 12;
-  const time = d.hour === 12 && d.minute === 0 ? '12 noon' : `${h}${d.minute ? `.${String(d.minute).padStart(2, '0')}` : ''}${d.hour < 12 ? 'am' : 'pm'}`;
-  return `${d.toFormat('cccc d MMMM yyyy')}, ${time}`;
-}
-
-/** "4 November 2025" in London. Pure. */
-export function dateWords(instant: string): string {
-  const d = DateTime.fromISO(instant, { setZone: true }).setZone(LONDON);
-  return d.isValid ? d.toFormat('d MMMM yyyy') : instant;
+  return dateTimeAmMidnight(instant) || instant;
 }
 
 /**

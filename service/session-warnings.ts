@@ -10,6 +10,7 @@ import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { isBankHoliday } from '../domain/calendar/bank-holidays.js';
 import { LONDON } from '../domain/calendar/london.js';
 import { termsOf, type CalendarScope } from '../domain/calendar/terms.js';
+import { clockTimeAmMidnight } from '../domain/words/dates.js';
 
 export type MoveWarningKind = 'clash' | 'weekend' | 'bank-holiday' | 'holiday' | 'closure';
 
@@ -31,11 +32,7 @@ const day = (iso: string) => DateTime.fromISO(iso, { zone: LONDON });
 const longDay = (d: DateTime) => d.toFormat('cccc d MMMM yyyy');
 const shortDay = (d: DateTime) => d.toFormat('d MMMM yyyy');
 
-function clock(d: DateTime): string {
-  if (d.hour === 12 && d.minute === 0) return '12 noon';
-  const h = d.hour % 12 === 0 ? 12 : d.hour % 12;
-  return `${h}${d.minute ? `.${String(d.minute).padStart(2, '0')}` : ''}${d.hour < 12 ? 'am' : 'pm'}`;
-}
+const clock = clockTimeAmMidnight;
 
 /** The school holiday a date falls in, in words ("the holiday from 26 October to 30 October 2026"), or null in term. Pure. */
 export function holidayAround(date: string, scope?: CalendarScope): string | null {

@@ -4,71 +4,10 @@
  * status in plain English. Registered as Nunjucks filters. Pure but for
  * addFilters, which changes the environment it is given.
  */
-import { DateTime } from 'luxon';
 import type nunjucks from 'nunjucks';
-import { LONDON } from '../domain/calendar/london.js';
+import { dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 
-function dt(value: unknown): DateTime | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: LONDON }) : DateTime.fromISO(value, { setZone: true }).setZone(LONDON);
-  return d.isValid ? d : null;
-}
-
-/** "1.30pm", "4pm", "12 noon". Pure. */
-export function clockTime(d: DateTime): string {
-  if (d.hour === 12 && d.minute === 0) return '12 noon';
-  if (d.hour === 0 && d.minute === 0) return 'midnight';
-  const h = d.hour % 12 === 0 ? 12 : d.hour % 12;
-  return `${h}${d.minute ? `.${String(d.minute).padStart(2, '0')}` : ''}${d.hour < 12 ? 'am' : 'pm'}`;
-}
-
-/** "4 November 2025" (London). Pure. */
-export function longDate(value: unknown): string {
-  const d = dt(value);
-  return d ? d.toFormat('d MMMM yyyy') : '';
-}
-
-/** "Tuesday 4 November 2025" (London). Pure. */
-export function dayDate(value: unknown): string {
-  const d = dt(value);
-  return d ? d.toFormat('cccc d MMMM yyyy') : '';
-}
-
-/** "Tuesday 4 November 2025, 1.30pm" (London). Pure. */
-export function dateTime(value: unknown): string {
-  const d = dt(value);
-  return d ? `${d.toFormat('cccc d MMMM yyyy')}, ${clockTime(d)}` : '';
-}
-
-/** "Tue 4 Nov 2025, 1.30pm" for tables. Pure. */
-export function shortDateTime(value: unknown): string {
-  const d = dt(value);
-  return d ? `${d.toFormat('ccc d MMM yyyy')}, ${clockTime(d)}` : '';
-}
-
-/** "4pm", "1.30pm" (London) from an ISO instant: the end of a session. Pure. */
-export function timeOfDay(value: unknown): string {
-  const d = dt(value);
-  return d ? clockTime(d) : '';
-}
-
-/** "4 Nov 2025" for tables. Pure. */
-export function shortDate(value: unknown): string {
-  const d = dt(value);
-  return d ? d.toFormat('d MMM yyyy') : '';
-}
-
-/** "2025-11-04" in London, for date inputs. Pure. */
-export function isoDate(value: unknown): string {
-  const d = dt(value);
-  return d ? d.toISODate()! : '';
-}
-
-/** "13:30" in London, for time inputs. Pure. */
-export function hhmm(value: unknown): string {
-  const d = dt(value);
-  return d ? d.toFormat('HH:mm') : '';
-}
+export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 
 /** "£2,000" from pence ("£12.50" when there are pence). Pure. */
 export function money(pence: unknown): string {
@@ -131,18 +70,6 @@ export function statusColour(status: unknown): string {
     default:
       return 'govuk-tag--blue';
   }
-}
-
-/** "in 3 days", "tomorrow", "today", "2 days ago" from `now`. Pure. */
-export function relativeDays(value: unknown, now: unknown): string {
-  const d = dt(value);
-  const n = dt(now);
-  if (!d || !n) return '';
-  const days = Math.round(d.startOf('day').diff(n.startOf('day'), 'days').days);
-  if (days === 0) return 'today';
-  if (days === 1) return 'tomorrow';
-  if (days === -1) return 'yesterday';
-  return days > 0 ? `in ${days} days` : `${-days} days ago`;
 }
 
 /** "1 school", "3 schools". Pure. */
