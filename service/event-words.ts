@@ -7,13 +7,12 @@
  * session keeps the number it had when the event happened. Pure.
  */
 import { dateTime } from '../domain/words/dates.js';
+import { kindName } from '../domain/words/kinds.js';
 import type { HistoryEntry } from '../host/engine.js';
-
-const KINDS: Record<string, string> = { meeting: 'Work Group meeting', workshop: 'Workshop', visit: 'School visit', inSchoolDay: 'In-school day' };
 
 /** A session kind as people say it ("Work Group meeting"). Pure. */
 export function kindInWords(kind: string): string {
-  return KINDS[kind] ?? 'Session';
+  return kindName(kind, 'title') ?? 'Session';
 }
 
 const SIGNATORIES: Record<string, string> = { headteacher: 'the headteacher', headOfDepartment: 'the head of department', teacher1: 'lead teacher 1', teacher2: 'lead teacher 2' };

@@ -8,6 +8,7 @@
 import { findHub } from '../domain/catalogue/hubs.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
 import { academicYearOf } from '../domain/calendar/academic-year.js';
+import { kindName } from '../domain/words/kinds.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import type { SessionRecord } from '../machines/context.js';
 import type { Teacher } from '../machines/events.js';
@@ -26,16 +27,9 @@ const ACCEPTING = new Set(['active', 'evaluating', 'overdue']);
 /** Places the catalogue leaves open ("to be confirmed") read as no venue yet. */
 const NO_VENUE = new Set(['', 'to be confirmed', 'tbc']);
 
-const KIND_WORDS: Record<GroupSession['kind'], string> = {
-  meeting: 'Meeting',
-  workshop: 'Workshop',
-  visit: 'Specialist visit',
-  inSchoolDay: 'In-school day',
-};
-
 /** The kind of a session in words ("Specialist visit"). Pure. */
 export function kindWords(kind: GroupSession['kind']): string {
-  return KIND_WORDS[kind] ?? kind;
+  return kindName(kind, 'group') ?? kind;
 }
 
 /** One school's record of one session. */

@@ -8,12 +8,11 @@
  * machines/steps.ts). Pure.
  */
 import { daysBefore } from '../domain/calendar/london.js';
+import { kindName } from '../domain/words/kinds.js';
 import type { ProblemRecord, ReminderRecord, SchoolMail } from '../store/school-mail.js';
 import { whenWords } from './school-words.js';
 
 const RESENT = ':to-corrected-address';
-
-const KIND_NOUN: Record<string, string> = { meeting: 'meeting', workshop: 'workshop', visit: 'visit', inSchoolDay: 'in-school day' };
 
 /** A mail problem recorded by the activities, in words for a hub officer. Pure. */
 export function mailProblemWords(problem: string): string {
@@ -127,5 +126,5 @@ export function reminderOutcomeWords(key: string | null, index: MailIndex, o: { 
 /** "the meeting had already happened" for a session id. Pure. */
 export function sessionPassedWords(sessionId: string): string {
   const kind = /\.([A-Za-z]+)-\d+$/.exec(sessionId)?.[1] ?? '';
-  return `the ${KIND_NOUN[kind] ?? 'session'} had already happened`;
+  return `the ${kindName(kind, 'shortInSentence') ?? 'session'} had already happened`;
 }

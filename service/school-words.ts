@@ -4,8 +4,8 @@
  * lead teachers"), never the machine's event names or session ids. Pure.
  */
 import { dateTimeAmMidnight } from '../domain/words/dates.js';
+import { kindName } from '../domain/words/kinds.js';
 
-const KIND_WORDS: Record<string, string> = { meeting: 'Meeting', workshop: 'Workshop', visit: 'Visit', inSchoolDay: 'In-school day' };
 
 const SIGNATORY_WORDS: Record<string, string> = {
   headteacher: 'the headteacher',
@@ -30,7 +30,7 @@ export function sessionName(sessionId: string, ofKind?: number, kindHint?: strin
   const m = /(?:^|\.)([A-Za-z]+)-(\d+)$/.exec(sessionId);
   const kind = m?.[1] ?? kindHint ?? 'session';
   const n = m ? Number(m[2]) : null;
-  const word = KIND_WORDS[kind] ?? 'Session';
+  const word = kindName(kind, 'short') ?? 'Session';
   if (n === null) return word;
   return ofKind && ofKind >= n ? `${word} ${n} of ${ofKind}` : `${word} ${n}`;
 }

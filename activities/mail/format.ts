@@ -13,18 +13,12 @@ export {
   emailDaysBetween as daysBetween,
   emailCountdown as countdown,
 } from '../../domain/words/dates.js';
+import { kindName as sessionKindName } from '../../domain/words/kinds.js';
 
-const KIND_NAMES: Record<string, { one: string; title: string }> = {
-  meeting: { one: 'Work Group meeting', title: 'Work Group meeting' },
-  workshop: { one: 'workshop', title: 'Workshop' },
-  visit: { one: 'school visit', title: 'School visit' },
-  inSchoolDay: { one: 'in-school day', title: 'In-school day' },
-};
-
-/** A session kind in words: "Work Group meeting", "workshop", "school visit", "in-school day". Pure. */
+/** A session kind in words: "Work Group meeting", "workshop", "school visit", "in-school day" (an unknown kind as a meeting). Pure. */
 export function kindName(kind: unknown, capital = false): string {
-  const k = KIND_NAMES[String(kind)] ?? KIND_NAMES.meeting!;
-  return capital ? k.title : k.one;
+  const form = capital ? 'title' : 'inSentence';
+  return sessionKindName(kind, form) ?? sessionKindName('meeting', form)!;
 }
 
 /** "Work Group meeting 2 of 6" (or without the numbers when they are not known). Pure. */
