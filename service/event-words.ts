@@ -8,6 +8,7 @@
  */
 import { dateTime } from '../domain/words/dates.js';
 import { kindName } from '../domain/words/kinds.js';
+import { andList, signatoryWords } from './school-words.js';
 import type { HistoryEntry } from '../host/engine.js';
 
 /** A session kind as people say it ("Work Group meeting"). Pure. */
@@ -15,17 +16,12 @@ export function kindInWords(kind: string): string {
   return kindName(kind, 'title') ?? 'Session';
 }
 
-const SIGNATORIES: Record<string, string> = { headteacher: 'the headteacher', headOfDepartment: 'the head of department', teacher1: 'lead teacher 1', teacher2: 'lead teacher 2' };
-
 /** "the headteacher, lead teacher 1 and lead teacher 2". Pure. */
-export function listInWords(items: readonly string[]): string {
-  if (items.length <= 1) return items[0] ?? '';
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
+export const listInWords = andList;
 
 /** Who signed, in words. Pure. */
 export function signatoriesInWords(s: readonly string[]): string {
-  return listInWords(s.map((x) => SIGNATORIES[x] ?? x));
+  return andList(s.map(signatoryWords));
 }
 
 /** A session as the words need it: what, when, and whether it was cancelled. */
