@@ -7,6 +7,7 @@
  * attend, what is asked of the school now, the grant, and whom to contact.
  * Not pure (engine and database I/O) but for the functions marked pure.
  */
+import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_DAYS, SCHOOL_LINK_PATH, signSchoolLink, verifySchoolLink } from '../domain/school-link.js';
 import type { PersistedPathway } from '../machines/decide.js';
@@ -212,10 +213,6 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
 
 const PHASE_NAMES: Record<string, string> = { trg: 'TRG pilot', readiness: 'Readiness', development: 'Development', embedding: 'Embedding', sustaining: 'Sustaining' };
 
-function money(pence: number): string {
-  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
-}
-
 /** The grant of the current phase in words. `paidAt` is the ledger's date when it was paid. Pure. */
 export function grantStatus(c: PathwayContext, status: string, paidAt: string | null): HeadteacherView['grant'] {
   const p = c.programme;
@@ -224,16 +221,16 @@ export function grantStatus(c: PathwayContext, status: string, paidAt: string | 
   if (!f) {
     const later = p.fundingLater;
     return later
-      ? { status: 'none', text: `This phase has no grant of its own. ${money(later.amountPence)} is paid when the school takes part in the ${PHASE_NAMES[later.phase] ?? later.phase} phase in ${later.academicYear}.` }
+      ? { status: 'none', text: `This phase has no grant of its own. ${pounds(later.amountPence)} is paid when the school takes part in the ${PHASE_NAMES[later.phase] ?? later.phase} phase in ${later.academicYear}.` }
       : { status: 'none', text: 'This phase has no grant.' };
   }
   const to = f.recipient === 'department' ? 'the maths department' : 'the school';
-  if (c.fundingPaidPence > 0) return { status: 'paid', text: `${money(c.fundingPaidPence)} was paid to ${to}${paidAt ? ` on ${longDate(paidAt)}` : ''}.` };
+  if (c.fundingPaidPence > 0) return { status: 'paid', text: `${pounds(c.fundingPaidPence)} was paid to ${to}${paidAt ? ` on ${longDate(paidAt)}` : ''}.` };
   if (status === 'withdrawn' || status === 'declined' || status === 'deferred') return { status: 'none', text: 'No grant is paid while the school is not taking part.' };
   const signed = status !== 'selected' && status !== 'applied' && status !== 'eligible' && status !== 'waitlisted';
   const firstHeld = c.sessions.some((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status === 'held');
   const still = [signed ? null : 'the commitment is signed', firstHeld ? null : 'the first meeting is held'].filter((x): x is string => x !== null);
-  return { status: 'due', text: `${money(f.amountPence)} will be paid to ${to} after ${still.length ? listInWords(still) : 'the first meeting is recorded'}.` };
+  return { status: 'due', text: `${pounds(f.amountPence)} will be paid to ${to} after ${still.length ? listInWords(still) : 'the first meeting is recorded'}.` };
 }
 
 /** The evaluation the phase asks for. Pure. */

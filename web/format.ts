@@ -5,6 +5,7 @@
  * addFilters, which changes the environment it is given.
  */
 import type nunjucks from 'nunjucks';
+import { pounds } from '../domain/catalogue/describe.js';
 import { dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 
 export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
@@ -13,8 +14,7 @@ export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, sh
 export function money(pence: unknown): string {
   const n = typeof pence === 'number' ? pence : Number(pence);
   if (!Number.isFinite(n)) return '';
-  const pounds = n / 100;
-  return `£${pounds.toLocaleString('en-GB', { minimumFractionDigits: n % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+  return pounds(n);
 }
 
 const PHASES: Record<string, string> = {

@@ -34,6 +34,4 @@ export function venue(place: unknown): string {
 }
 
 /** "£2,000" from pence. Pure. */
-export function pounds(pence: number): string {
-  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 ? 2 : 0 })}`;
-}
+export { pounds } from '../../domain/catalogue/describe.js';
