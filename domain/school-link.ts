@@ -37,8 +37,10 @@ export function verifySchoolLink(key: Uint8Array, token: string, now: string): S
   const m = /^([A-Za-z0-9_-]{8,400})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!m) return { ok: false, reason: 'malformed' };
   const [, payload, sig] = m as unknown as [string, string, string];
-  const expected = mac(key, payload);
-  const given = Buffer.from(sig, 'base64url');
+  // Compare the encoded text, not decoded bytes: base64url ignores the last character's low bits, so
+  // several spellings decode to one seal, and a link altered there must still be refused.
+  const expected = Buffer.from(b64(mac(key, payload)), 'ascii');
+  const given = Buffer.from(sig, 'ascii');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'tampered' };
   let claims: SchoolLinkClaims;
   try {

@@ -25,6 +25,7 @@ import { hubLabel } from './access.js';
 import type { Service } from './context.js';
 import { dateTime, dateTimeSpan, longDate } from '../domain/words/dates.js';
 import { kindInWords, listInWords, signatoriesInWords } from './event-words.js';
+import { phaseName } from '../domain/words/school-state.js';
 
 /**
  * The path of a school's headteacher link, `/for-schools/<token>`, valid for
@@ -211,8 +212,6 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
   return asks;
 }
 
-const PHASE_NAMES: Record<string, string> = { trg: 'TRG pilot', readiness: 'Readiness', development: 'Development', embedding: 'Embedding', sustaining: 'Sustaining' };
-
 /** The grant of the current phase in words. `paidAt` is the ledger's date when it was paid. Pure. */
 export function grantStatus(c: PathwayContext, status: string, paidAt: string | null): HeadteacherView['grant'] {
   const p = c.programme;
@@ -221,7 +220,7 @@ export function grantStatus(c: PathwayContext, status: string, paidAt: string | 
   if (!f) {
     const later = p.fundingLater;
     return later
-      ? { status: 'none', text: `This phase has no grant of its own. ${pounds(later.amountPence)} is paid when the school takes part in the ${PHASE_NAMES[later.phase] ?? later.phase} phase in ${later.academicYear}.` }
+      ? { status: 'none', text: `This phase has no grant of its own. ${pounds(later.amountPence)} is paid when the school takes part in the ${phaseName(later.phase)} phase in ${later.academicYear}.` }
       : { status: 'none', text: 'This phase has no grant.' };
   }
   const to = f.recipient === 'department' ? 'the maths department' : 'the school';

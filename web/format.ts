@@ -7,6 +7,7 @@
 import type nunjucks from 'nunjucks';
 import { pounds } from '../domain/catalogue/describe.js';
 import { dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
+import { phaseName, statusWords } from '../domain/words/school-state.js';
 
 export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 
@@ -17,39 +18,7 @@ export function money(pence: unknown): string {
   return pounds(n);
 }
 
-const PHASES: Record<string, string> = {
-  none: 'Not yet applied',
-  trg: 'TRG pilot',
-  readiness: 'Readiness',
-  development: 'Development',
-  embedding: 'Embedding',
-  sustaining: 'Sustaining',
-};
-
-/** The phase as people name it ("Development"). Pure. */
-export function phaseName(phase: unknown): string {
-  return PHASES[String(phase)] ?? String(phase);
-}
-
-const STATUSES: Record<string, string> = {
-  prospective: 'Not yet applied',
-  applied: 'Application received',
-  eligible: 'Eligible, awaiting a place',
-  waitlisted: 'On the waiting list',
-  selected: 'Selected, commitment to sign',
-  active: 'Taking part',
-  evaluating: 'Evaluation due',
-  overdue: 'Evaluation overdue',
-  completed: 'Completed',
-  declined: 'Not offered a place',
-  deferred: 'Deferred',
-  withdrawn: 'Withdrawn',
-};
-
-/** The status as a sentence fragment ("Taking part"). Pure. */
-export function statusWords(status: unknown): string {
-  return STATUSES[String(status)] ?? String(status).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-}
+export { phaseName, statusWords };
 
 /** A GOV.UK tag colour for a status. Pure. */
 export function statusColour(status: unknown): string {
