@@ -10,6 +10,8 @@ import { dateTime } from '../domain/words/dates.js';
 import { kindName } from '../domain/words/kinds.js';
 import { andList, signatoryWords } from './school-words.js';
 import type { HistoryEntry } from '../host/engine.js';
+import type { SchoolMail } from '../store/school-mail.js';
+import { reminderOutcomeReader } from './reminder-outcomes.js';
 
 /** A session kind as people say it ("Work Group meeting"). Pure. */
 export function kindInWords(kind: string): string {
@@ -108,12 +110,13 @@ export function describeEvent(type: string, e: Payload, sessions: KnownSession[]
       return `Resumed in ${programme}`;
     case 'TEACHER_REPLACED':
       return `Lead teacher ${e.slot} replaced by ${(e.teacher as { name?: string } | undefined)?.name ?? 'a new teacher'}`;
+    // A timer firing is not an email sent: entriesInWords says what became of it when given the school's mail.
     case 'REMINDER_DUE':
-      return `Reminder sent ${e.daysBefore} ${Number(e.daysBefore) === 1 ? 'day' : 'days'} before ${sessionName(sessions, String(e.sessionId))}`;
+      return `Reminder due ${e.daysBefore} ${Number(e.daysBefore) === 1 ? 'day' : 'days'} before ${sessionName(sessions, String(e.sessionId))}`;
     case 'SESSION_CHECK_DUE':
       return `Attendance check after ${sessionName(sessions, String(e.sessionId))}`;
     case 'EVALUATION_REMINDER_DUE':
-      return `Evaluation reminder sent ${e.daysBefore} days before it is due`;
+      return `Evaluation reminder due ${e.daysBefore} days before the evaluation is due`;
     case 'YEAR_ENDED':
       return `Academic year ${e.academicYear} ended`;
     default:
@@ -137,6 +140,8 @@ export interface EntryInWords {
   /** Position in the school's history, from 1. */
   number: number;
   what: string;
+  /** More about what happened, when there is more to say (what became of a reminder). */
+  detail?: string;
   occurredAt: string;
   recordedAt: string;
   who: string;
@@ -145,16 +150,29 @@ export interface EntryInWords {
   automatic: boolean;
 }
 
-/** Every entry of a history in words, in order. `names` maps people's ids to their names. Pure. */
-export function entriesInWords(entries: readonly HistoryEntry[], names: ReadonlyMap<string, string> = new Map()): EntryInWords[] {
+/**
+ * Every entry of a history in words, in order. `names` maps people's ids to
+ * their names. Given the school's mail (store/school-mail.ts), a reminder
+ * says whether it was sent, not sent or held, as the school page does. Pure.
+ */
+export function entriesInWords(entries: readonly HistoryEntry[], names: ReadonlyMap<string, string> = new Map(), mail?: { urn: string; mail: SchoolMail }): EntryInWords[] {
   const sessions: KnownSession[] = [];
-  return entries.map((e) => ({
-    number: e.version,
-    what: describeEvent(e.type, (e.payload ?? {}) as Payload, sessions),
-    occurredAt: e.occurredAt,
-    recordedAt: e.recordedAt,
-    who: actorInWords(e.actor, names),
-    rulesVersion: e.machineVersion.replace(/^pathway@/, ''),
-    automatic: e.actor === 'timer',
-  }));
+  const outcome = mail ? reminderOutcomeReader(mail.urn, mail.mail) : null;
+  return entries.map((e) => {
+    const p = (e.payload ?? {}) as Payload;
+    // Named before describeEvent, which moves and cancels sessions as it goes.
+    const sessionWhat = e.type === 'REMINDER_DUE' ? `${sessionName(sessions, String(p.sessionId))} in ${p.daysBefore} ${Number(p.daysBefore) === 1 ? 'day' : 'days'}` : '';
+    const what = describeEvent(e.type, p, sessions);
+    const told = outcome?.(e, capital(sessionWhat)) ?? null;
+    return {
+      number: e.version,
+      what: told?.title ?? what,
+      ...(told?.detail ? { detail: told.detail } : {}),
+      occurredAt: e.occurredAt,
+      recordedAt: e.recordedAt,
+      who: actorInWords(e.actor, names),
+      rulesVersion: e.machineVersion.replace(/^pathway@/, ''),
+      automatic: e.actor === 'timer',
+    };
+  });
 }

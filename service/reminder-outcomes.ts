@@ -123,6 +123,36 @@ export function reminderOutcomeWords(key: string | null, index: MailIndex, o: { 
   return { title: `${label} due: ${what}`, detail: 'No email was recorded for it.' };
 }
 
+/** Words for a reminder event: a title, and a detail when there is more to say. */
+export interface ReminderOutcome {
+  title: string;
+  detail?: string;
+}
+
+/**
+ * Reads a school's events in order (every event, so it knows which
+ * programme each reminder belongs to) and says what became of each
+ * reminder: null for any other event. `sessionWhat` names a session
+ * reminder in the reader's words ("Work Group meeting 2 of 6 in 14 days");
+ * an evaluation reminder is named here. Used by the school page and the
+ * audit pages, so both tell the same story. Pure but for the programme it
+ * remembers between calls.
+ */
+export function reminderOutcomeReader(urn: string, mail: SchoolMail): (e: ReminderEvent, sessionWhat: string) => ReminderOutcome | null {
+  const index = indexMail(mail);
+  let programmeId: string | null = null;
+  return (e, sessionWhat) => {
+    const pid = (e.payload as { programme?: { id?: string } } | null)?.programme?.id;
+    if ((e.type === 'APPLY' || e.type === 'ADVANCED' || e.type === 'RESUMED') && pid) programmeId = pid;
+    if (e.type !== 'REMINDER_DUE' && e.type !== 'EVALUATION_REMINDER_DUE') return null;
+    const pl = (e.payload ?? {}) as { sessionId?: string; daysBefore?: number };
+    const key = reminderKey(e, urn, programmeId, index);
+    return e.type === 'REMINDER_DUE'
+      ? reminderOutcomeWords(key, index, { label: 'Reminder', what: sessionWhat, about: sessionPassedWords(String(pl.sessionId ?? '')) })
+      : reminderOutcomeWords(key, index, { label: 'Evaluation reminder', what: `The end-of-year evaluation, ${pl.daysBefore} days before it is due`, about: 'the evaluation was already due' });
+  };
+}
+
 /** "the meeting had already happened" for a session id. Pure. */
 export function sessionPassedWords(sessionId: string): string {
   const kind = /\.([A-Za-z]+)-\d+$/.exec(sessionId)?.[1] ?? '';

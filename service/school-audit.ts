@@ -12,6 +12,7 @@ import type { SchoolSummary } from '../machines/summary.js';
 import { ValidationError } from '../domain/errors.js';
 import { payments, type Payment } from '../store/ledger.js';
 import { listUsers } from '../store/ops/users.js';
+import { schoolMail } from '../store/school-mail.js';
 import { hubIdOf } from './access.js';
 import type { Principal, Service } from './context.js';
 import { entriesInWords, type EntryInWords } from './event-words.js';
@@ -123,16 +124,18 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
   const date = at === undefined ? undefined : auditDate(at);
   // schoolState checks the reader's hub before anything else is read.
   const current = await schoolState(svc, p, urn);
-  const [full, cut, names, paid] = await Promise.all([
+  const [full, cut, names, paid, mail] = await Promise.all([
     schoolHistory(svc, p, urn) as Promise<AuditHistory>,
     date === undefined ? Promise.resolve(null) : (schoolHistory(svc, p, urn, date) as Promise<AuditHistory>),
     peopleNames(svc),
     payments(svc.db, { urn }),
+    // One read of the school's mail, so a reminder says whether an email went out.
+    schoolMail(svc.db, urn),
   ]);
   const shown = cut ?? full;
   // Words from the whole walk, so a session keeps its number; then only the events up to the date.
   const upTo = new Set(shown.entries.map((e) => e.version));
-  const words = entriesInWords(full.entries, names).filter((e) => upTo.has(e.number));
+  const words = entriesInWords(full.entries, names, { urn, mail }).filter((e) => upTo.has(e.number));
   const programmeNames = new Map<string, string>();
   for (const e of full.entries) {
     const prog = (e.payload as { programme?: { id?: string; name?: string } } | null)?.programme;

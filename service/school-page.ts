@@ -14,7 +14,7 @@ import { groupNames, personNames, schoolEvents } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
 import { schoolMail } from '../store/school-mail.js';
 import { templateWords } from './board.js';
-import { indexMail, mailProblemWords, reminderKey, reminderOutcomeWords, sessionPassedWords } from './reminder-outcomes.js';
+import { mailProblemWords, reminderOutcomeReader } from './reminder-outcomes.js';
 import type { Principal, Service } from './context.js';
 import { schoolState } from './schools.js';
 import { eventWords, sessionName, shortGroupName, signatoryWords, whenWords } from './school-words.js';
@@ -108,7 +108,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   // The log read directly (both hosts write it); the audit pages are where the hash chain is checked.
   // One read of the school's mail: what became of each reminder, the held emails, a corrected address.
   const [events, paid, mail] = await Promise.all([schoolEvents(svc.db, urn), payments(svc.db, { urn }), schoolMail(svc.db, urn)]);
-  const mailIndex = indexMail(mail);
+  const reminderOutcome = reminderOutcomeReader(urn, mail);
   const history = { entries: events.map((e) => ({ ...e, ...phaseAndStatus(e.value) })) };
   const groupIds = new Set<string>();
   if (c.groupId) groupIds.add(c.groupId);
@@ -116,19 +116,10 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const [people, groups] = await Promise.all([personNames(svc.db, [...new Set(history.entries.map((e) => e.actor))]), groupNames(svc.db, [...groupIds].filter(Boolean))]);
 
   const ofKind = (kind: string) => c.sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
-  let programmeId: string | null = null;
   const timeline: TimelineEntry[] = history.entries.map((e) => {
-    const pid = (e.payload as { programme?: { id?: string } } | null)?.programme?.id;
-    if ((e.type === 'APPLY' || e.type === 'ADVANCED' || e.type === 'RESUMED') && pid) programmeId = pid;
     let w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id) ?? null, id) ?? undefined, sessionOfKind: ofKind });
     // A timer firing is not an email sent: say what became of the reminder.
-    if (e.type === 'REMINDER_DUE' || e.type === 'EVALUATION_REMINDER_DUE') {
-      const pl = e.payload as { sessionId?: string; daysBefore?: number };
-      const key = reminderKey(e, urn, programmeId, mailIndex);
-      w = e.type === 'REMINDER_DUE'
-        ? reminderOutcomeWords(key, mailIndex, { label: 'Reminder', what: w.title.replace(/^Reminder sent: /, ''), about: sessionPassedWords(String(pl.sessionId ?? '')) })
-        : reminderOutcomeWords(key, mailIndex, { label: 'Evaluation reminder', what: `The end-of-year evaluation, ${pl.daysBefore} days before it is due`, about: 'the evaluation was already due' });
-    }
+    w = reminderOutcome(e, w.title.replace(/^Reminder sent: /, '')) ?? w;
     return { kind: 'event', ...w, at: e.occurredAt, recordedAt: e.recordedAt, who: whoWords(e.actor, people), rules: e.machineVersion.replace(/^pathway@/, ''), phase: e.phase, status: e.status };
   });
   for (const pay of paid) timeline.push(paymentEntry(pay));

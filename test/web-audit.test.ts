@@ -12,6 +12,8 @@ import type { Page } from 'playwright-core';
 import { expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { csvCell, ledgerCsv, type LedgerRow } from '../service/ledger.js';
 import { verdictInWords } from '../service/school-audit.js';
+import { sentMessages } from '../store/messages.js';
+import { daysBefore } from '../domain/calendar/london.js';
 
 /** RFC 4180 rows: quoted cells may hold commas, doubled quotes and line breaks. */
 function parseCsv(text: string): string[][] {
@@ -146,6 +148,32 @@ describe('auditor pages', () => {
     await screenshot(page, 'audit report printed');
     const pdf = await page.pdf({ format: 'A4', landscape: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('says a reminder about a meeting already past was not sent, on the audit page and the printed report', async () => {
+    // The demo seeds back-dated years: reminders whose sessions had passed were recorded as skipped, not sent.
+    const skipped = (await sentMessages(web.service.db, { status: 'skipped' })).find((m) => /:reminder:/.test(m.key) && /which had passed/.test(m.note ?? ''));
+    expect(skipped, 'a demo reminder not sent because its session had passed').toBeDefined();
+    const [, sessionId, start, days] = /:reminder:([^:]+):(.+):(\d+)$/.exec(skipped!.key)!;
+    // The timer's event for that same reminder: same session, same days before, fired n days before that start.
+    const history = await web.api<{ entries: { version: number; type: string; payload: { sessionId?: string; daysBefore?: number; at?: string } }[] }>('GET', `/schools/${skipped!.urn}/history`);
+    const fired = history.body.entries.filter(
+      (e) => e.type === 'REMINDER_DUE' && e.payload.sessionId === sessionId && e.payload.daysBefore === Number(days) && Date.parse(e.payload.at ?? '') === Date.parse(daysBefore(start!, Number(days))),
+    );
+    expect(fired).toHaveLength(1);
+    const auditor = await web.addUser({ name: 'Skip Checker', role: 'auditor', hubs: [HUB] });
+    const page = await browser.page();
+    await signIn(page, web, auditor, `/audit/schools/${skipped!.urn}`);
+    for (const where of ['audit page', 'report']) {
+      const row = page.locator('.app-events tbody tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^\\s*${fired[0]!.version}\\s*$`) }) });
+      expect(await row.count(), where).toBe(1);
+      const what = (await row.locator('td').nth(1).innerText()).replace(/\s+/g, ' ').trim();
+      expect(what, where).toMatch(/^Reminder not sent: the (meeting|workshop|visit|in-school day) had already happened [A-Z]/);
+      expect(what, where).toMatch(new RegExp(`in ${days} days\\. It was about .* which had passed`));
+      expect(what, where).not.toMatch(/Reminder sent/);
+      if (where === 'audit page') await page.getByRole('link', { name: 'Printable audit report' }).click();
+    }
+    expect(new URL(page.url()).pathname).toBe(`/audit/schools/${skipped!.urn}/report`);
   });
 
   it('lists every payment with what released it, filters by year, and downloads the same as CSV', async () => {
