@@ -12,7 +12,7 @@ import type { SchoolSummary } from '../machines/summary.js';
 import { claimDigest, markDigestSent } from '../store/ops/digests.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { mailProblems, type MailProblem } from '../store/messages.js';
-import { programmeTitle, publicUrl } from '../activities/mail/render.js';
+import { programmeTitle, publicUrl, renderDigest, type DigestView } from '../activities/mail/render.js';
 import { DEFAULT_REMINDER_POLICY, type HubReminderPolicy } from '../host/reminder-policy.js';
 import type { Service } from './context.js';
 import { isoWeekOf, london } from './time.js';
@@ -25,39 +25,39 @@ export interface DigestResult {
   alreadySent: string[];
 }
 
-function line(s: SchoolSummary, base: string): string {
-  const what = s.status === 'overdue' ? 'evaluation overdue' : 'attendance not recorded for a past session';
-  const programme = s.programmeName ? programmeTitle(s.programmeName) : s.phase;
-  return `- ${s.name ?? s.urn} (URN ${s.urn}), ${programme} ${s.academicYear ?? ''}: ${what}.\n  Open the school's page: ${base}/hub/schools/${encodeURIComponent(s.urn)}`;
-}
-
 const schools = (n: number) => `${n} school${n === 1 ? '' : 's'}`;
+const emails = (n: number) => `${n} email${n === 1 ? '' : 's'}`;
 
 /**
- * The digest's text for one hub: the overdue schools and the messages that
- * could not reach a school (no or an invalid headteacher address), each with
- * a link to the school's page on the hub site. Pure.
+ * The digest for one hub: the overdue schools and the messages that could
+ * not reach a school (no or an invalid headteacher address), each with a
+ * link to the school's page on the hub site; subject, HTML and text from one
+ * template. Pure.
  */
-export function digestMessage(hubName: string, isoWeek: string, overdue: SchoolSummary[], problems: MailProblem[] = [], base: string = publicUrl()): { subject: string; text: string } {
-  const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${problems.length} email${problems.length === 1 ? '' : 's'} not delivered` : ''].filter(Boolean);
+export function digestMessage(hubName: string, isoWeek: string, overdue: SchoolSummary[], problems: MailProblem[] = [], base: string = publicUrl()): { subject: string; text: string; html: string } {
+  const link = (urn: string) => `${base}/hub/schools/${encodeURIComponent(urn)}`;
+  const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${emails(problems.length)} not delivered` : ''].filter(Boolean);
   const byUrn = new Map<string, MailProblem[]>();
   for (const p of problems) byUrn.set(p.urn, [...(byUrn.get(p.urn) ?? []), p]);
-  return {
-    subject: `${hubName}: ${parts.join(', ') || 'nothing overdue'}, week ${isoWeek}`,
-    text: [
-      `Weekly digest for ${hubName}, week ${isoWeek}.`,
-      ...(overdue.length ? ['', `${schools(overdue.length)} ${overdue.length === 1 ? 'has' : 'have'} overdue items:`, ...overdue.map((x) => line(x, base))] : []),
-      ...(problems.length
-        ? [
-            '',
-            `Emails that could not reach a school (${problems.length}). Correct the headteacher's address on the school's page; the emails still in time are then sent:`,
-            ...[...byUrn.entries()].map(([urn, ps]) => `- URN ${urn}: ${[...new Set(ps.map((p) => p.problem))].join('; ')} (${ps.length} email${ps.length === 1 ? '' : 's'} held).\n  Open the school's page: ${base}/hub/schools/${encodeURIComponent(urn)}`),
-          ]
-        : []),
-      '',
-      'This message was sent by Mastery Pathway.',
-    ].join('\n'),
+  const view: DigestView = {
+    hub: hubName,
+    isoWeek,
+    // People read "week of Monday 30 June 2025", not ISO week numbers.
+    week: `week of ${DateTime.fromISO(isoWeek, { zone: LONDON }).toFormat('cccc d MMMM yyyy')}`,
+    summary: parts.join(', ') || 'nothing overdue',
+    overdueCount: schools(overdue.length),
+    overdue: overdue.map((s) => ({
+      name: s.name ?? s.urn,
+      urn: s.urn,
+      programme: s.programmeName ? programmeTitle(s.programmeName) : s.phase,
+      year: s.academicYear ?? '',
+      what: s.status === 'overdue' ? 'evaluation overdue' : 'attendance not recorded for a past session',
+      link: link(s.urn),
+    })),
+    problemCount: problems.length,
+    problems: [...byUrn.entries()].map(([urn, ps]) => ({ urn, problems: [...new Set(ps.map((p) => p.problem))].join('; '), held: `${emails(ps.length)} held`, link: link(urn) })),
   };
+  return renderDigest(view);
 }
 
 /**
@@ -93,7 +93,7 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
       continue;
     }
     const m = digestMessage(name, isoWeek, schools, problemsByHub.get(hubId) ?? []);
-    await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, fromName: name });
+    await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });
   }

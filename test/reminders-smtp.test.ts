@@ -120,7 +120,7 @@ describe.each(dbTargets())('reminders, escalations and the hub digest over SMTP 
     const digests = mail().slice(before).filter((m) => m.key.startsWith('digest:'));
     expect(digests).toHaveLength(1);
     expect(digests[0]).toMatchObject({ to: ['gina@greatnorth.example'], key: `digest:${HUB_A}:2021-W18` });
-    expect(digests[0]!.subject).toBe('Great North Maths Hub: 1 school overdue, week 2021-W18');
+    expect(digests[0]!.subject).toBe('Great North Maths Hub: 1 school overdue, week of Monday 3 May 2021');
     expect(digests[0]!.text).toContain(`http://localhost:3000/hub/schools/${x}`);
     expect(digests[0]!.text).not.toMatch(/GET \/|pathway /);
     // x has a meeting with no attendance recorded; y recorded its missed meeting, so it is not overdue.

@@ -229,3 +229,27 @@ export function renderMessage(message: MessageToRender, ctx: RenderContext = {})
   const ics = inviteOf(message, m, ctx);
   return { subject, html, text, ...(ics ? { ics } : {}) };
 }
+
+/** What the weekly hub digest says: the hub's overdue schools and the emails held for a bad address. */
+export interface DigestView {
+  /** "East Midlands East Maths Hub". */
+  hub: string;
+  isoWeek: string;
+  /** "week of Monday 30 June 2025". */
+  week: string;
+  /** "2 schools overdue, 1 email not delivered". */
+  summary: string;
+  overdueCount: string;
+  overdue: { name: string; urn: string; programme: string; year: string; what: string; link: string }[];
+  problemCount: number;
+  problems: { urn: string; problems: string; held: string; link: string }[];
+}
+
+/** The weekly digest's subject, HTML and text from its one template (digest.njk). Pure (apart from reading the template). */
+export function renderDigest(m: DigestView): { subject: string; html: string; text: string } {
+  const file = 'digest.njk';
+  const subject = textEnv.renderString(`{% import "${file}" as k %}{{ k.subject(m) }}`, { m }).replace(/\s+/g, ' ').trim();
+  const text = tidyText(textEnv.render('layout.txt.njk', { m, file, subject, audience: 'hub' }));
+  const html = htmlEnv.render('layout.html.njk', { m, file, subject, audience: 'hub' });
+  return { subject, html, text };
+}
