@@ -61,18 +61,10 @@ export interface BoardQuery {
   limit: number;
 }
 
-/** A row of the board's table. */
-export interface BoardRow {
+/** A row of the board's table: one school, with the columns a facet groups by. */
+export interface BoardRow extends Omit<BoardFacet, 'schools'> {
   urn: string;
   name: string | null;
-  phase: string;
-  status: string;
-  programmeId: string | null;
-  programmeName: string | null;
-  academicYear: string | null;
-  groupId: string | null;
-  groupName: string | null;
-  overdue: boolean;
   /** The next thing on the school's list, if any. */
   next: { what: string; at: string } | null;
 }
