@@ -3,6 +3,7 @@
  * exports `register(program)`. Exit codes: 0 ok, 2 bad input or a rule refused,
  * 1 environment (database unreachable, ...).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, describeError } from './exit.js';
 import * as programmes from './commands/programmes.js';
@@ -45,9 +46,15 @@ const commands: { register(program: Command): void }[] = [
   schools,
 ];
 
+/** The version in package.json. Reads a file. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('pathway')
     .description("Run schools' Teaching for Mastery pathways for a Maths Hub, and replay their history.")
+    .version(packageVersion(), '-V, --version', 'print the version of Mastery Pathway')
     .option('--db <folder|postgres-url>', 'database: a PGlite folder or a postgres:// URL (default: DATABASE_URL, else ./.pglite)')
     .showHelpAfterError()
     .exitOverride();

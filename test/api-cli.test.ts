@@ -99,8 +99,24 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     expect(lines.join('\n')).not.toMatch(/Seeded/);
     expect(lines.join('\n')).toContain('Admin token: shown once, at the first start. Make another with: npx pathway users add');
     expect((await fetch(`${s.address}/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // A second start on a port already taken says what to do, not "listen EADDRINUSE".
+    const port = Number(new URL(s.address).port);
+    const other = mkdtempSync(join(tmpdir(), 'pathway-busy-'));
+    try {
+      await expect(startServer({ db: join(other, 'db'), port, host: '127.0.0.1', demo: false, clock: new SimulatedClock(NOW), mailbox, say: () => undefined })).rejects.toThrow(
+        `port ${port} on 127.0.0.1 is already in use (is the service already running?): stop that, or choose another port, e.g. npm start -- --port ${port + 1}`,
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
     await close();
     close = async () => undefined;
+  });
+
+  it('pathway --version prints the version of the package', async () => {
+    const r = await pathway('--version');
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version);
   });
 
   it('pathway schools: a table by default, JSON with --json, filters', async () => {

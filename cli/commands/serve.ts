@@ -75,7 +75,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       extend: (a) => registerWeb(a, svc, { ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}), ...o.web }),
       notFoundPage,
     });
-    const address = await app.listen({ port: o.port, host: o.host });
+    let address: string;
+    try {
+      address = await app.listen({ port: o.port, host: o.host });
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      // Usually a second `npm start`: say what to do rather than "listen EADDRINUSE".
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${o.port} on ${o.host} is already in use (is the service already running?): stop that, or choose another port, e.g. npm start -- --port ${o.port + 1}`);
+      throw err;
+    }
     // Timers that fell due while the service was stopped fire now, before the first digest looks.
     await opened.embedded?.tick(svc.now());
     opened.embedded?.startScheduler();
