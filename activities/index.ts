@@ -13,7 +13,7 @@ import { recordMailProblem, recordSentMessage, schoolContact, sentMessage } from
 import { getGroup } from '../store/ops/groups.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { serviceKey } from '../store/ops/keys.js';
-import { SCHOOL_LINK_DAYS, schoolLinkUrl, signSchoolLink } from '../domain/school-link.js';
+import { schoolLinkToken, schoolLinkUrl } from '../domain/school-link.js';
 import { recordEvaluationRequest } from '../store/evaluations.js';
 import { VersionConflictError } from '../domain/errors.js';
 import { findHub } from '../domain/catalogue/hubs.js';
@@ -114,9 +114,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     const group = groupId ? await getGroup(db, groupId) : null;
     let schoolLink: string | null = null;
     if (audience === 'school') {
-      const key = await serviceKey(db, 'school-links');
-      const expiresAt = new Date(Date.parse(at) + SCHOOL_LINK_DAYS * 86_400_000).toISOString();
-      schoolLink = schoolLinkUrl(base, signSchoolLink(key, { urn, expiresAt }));
+      schoolLink = schoolLinkUrl(base, schoolLinkToken(await serviceKey(db, 'school-links'), urn, at));
     }
     return { now: at, publicUrl: base, schoolLink, hubLead: lead, group: group ? { name: group.name, lead: group.lead } : null };
   }

@@ -32,6 +32,11 @@ export function signSchoolLink(key: Uint8Array, claims: SchoolLinkClaims): strin
   return `${payload}.${b64(mac(key, payload))}`;
 }
 
+/** The token of a link for `urn` made at `at`, valid for SCHOOL_LINK_DAYS. Pure. */
+export function schoolLinkToken(key: Uint8Array, urn: string, at: string): string {
+  return signSchoolLink(key, { urn, expiresAt: new Date(Date.parse(at) + SCHOOL_LINK_DAYS * 86_400_000).toISOString() });
+}
+
 /** Checks a token's seal, then its expiry against `now` (ISO). Pure. */
 export function verifySchoolLink(key: Uint8Array, token: string, now: string): SchoolLinkCheck {
   const m = /^([A-Za-z0-9_-]{8,400})\.([A-Za-z0-9_-]{43})$/.exec(token);

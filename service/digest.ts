@@ -78,11 +78,11 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
   }
   // Emails held because a school's address is missing or invalid: the hub lead hears of them too.
   const problemsByHub = new Map<string, MailProblem[]>();
-  for (const [hubId] of byHub) problemsByHub.set(hubId, []);
-  for (const h of hubs) {
-    const held = await mailProblems(svc.db, { hub: h.id });
-    if (held.length === 0) continue;
-    problemsByHub.set(h.id, held);
+  // One query for every hub's held emails; a hub with only those gets a digest too.
+  for (const p of await mailProblems(svc.db)) {
+    const h = findHub(p.hub);
+    if (!h) continue;
+    problemsByHub.set(h.id, [...(problemsByHub.get(h.id) ?? []), p]);
     if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
   }
   const result: DigestResult = { isoWeek, sent: [], alreadySent: [] };

@@ -10,9 +10,9 @@
 import { daysBefore } from '../domain/calendar/london.js';
 import { kindName } from '../domain/words/kinds.js';
 import type { ProblemRecord, ReminderRecord, SchoolMail } from '../store/school-mail.js';
+import { RESENT_SUFFIX } from '../store/messages.js';
 import { whenWords } from './school-words.js';
 
-const RESENT = ':to-corrected-address';
 
 /** A mail problem recorded by the activities, in words for a hub officer. Pure. */
 export function mailProblemWords(problem: string): string {
@@ -48,17 +48,17 @@ function detailOfNote(note: string | null): string | undefined {
   return `${n.charAt(0).toUpperCase()}${n.slice(1)}.`;
 }
 
-export interface MailIndex {
+interface MailIndex {
   reminders: Map<string, ReminderRecord>;
   problems: Map<string, ProblemRecord>;
   keys: string[];
 }
 
 /** The school's mail records by key. Pure. */
-export function indexMail(mail: SchoolMail): MailIndex {
+function indexMail(mail: SchoolMail): MailIndex {
   const reminders = new Map(mail.reminders.map((m) => [m.key, m]));
   const problems = new Map(mail.problems.map((p) => [p.key, p]));
-  const keys = [...new Set([...reminders.keys(), ...problems.keys()])].filter((k) => !k.endsWith(RESENT));
+  const keys = [...new Set([...reminders.keys(), ...problems.keys()])].filter((k) => !k.endsWith(RESENT_SUFFIX));
   return { reminders, problems, keys };
 }
 
@@ -68,7 +68,7 @@ interface ReminderEvent {
 }
 
 /** The key of the message a reminder event led to, or null when none was recorded. Pure. */
-export function reminderKey(e: ReminderEvent, urn: string, programmeId: string | null, index: MailIndex): string | null {
+function reminderKey(e: ReminderEvent, urn: string, programmeId: string | null, index: MailIndex): string | null {
   const p = (e.payload ?? {}) as { sessionId?: string; daysBefore?: number; at?: string };
   if (e.type === 'EVALUATION_REMINDER_DUE') {
     const tail = `:evaluation-reminder:${p.daysBefore}`;
@@ -100,12 +100,12 @@ export function reminderKey(e: ReminderEvent, urn: string, programmeId: string |
  * "Evaluation reminder"), `about` says why one about the past was not sent
  * ("the meeting had already happened"). Pure.
  */
-export function reminderOutcomeWords(key: string | null, index: MailIndex, o: { label: string; what: string; about: string }): { title: string; detail?: string } {
+function reminderOutcomeWords(key: string | null, index: MailIndex, o: { label: string; what: string; about: string }): { title: string; detail?: string } {
   const { label, what, about } = o;
   if (key === null) return { title: `${label} due: ${what}`, detail: 'No email was recorded for it.' };
   const sent = index.reminders.get(key);
   const problem = index.problems.get(key);
-  const resent = index.reminders.get(`${key}${RESENT}`);
+  const resent = index.reminders.get(`${key}${RESENT_SUFFIX}`);
   const teachersToo = sent?.status === 'sent' && sent.recipients.length > 0 ? ' The lead teachers were sent it.' : '';
   if (problem && !problem.resolvedAt) {
     return { title: `${label} held: ${heldWhy(problem.problem)}`, detail: `${what}. It goes to the headteacher once their address is corrected, if it is still in time.${teachersToo}` };

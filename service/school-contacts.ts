@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { parseOrThrow, ValidationError } from '../domain/errors.js';
 import { addressProblem } from '../activities/index.js';
-import { mailProblems, schoolContact, sentMessage, setSchoolContact } from '../store/messages.js';
+import { mailProblems, RESENT_SUFFIX, schoolContact, sentMessage, setSchoolContact } from '../store/messages.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import { assertWrite, hubIdOf } from './access.js';
 import type { Principal, Service } from './context.js';
@@ -39,7 +39,6 @@ const Input = z.strictObject({
 });
 
 /** The part of the key the store adds to a held message queued again (store/messages.ts setSchoolContact). */
-const RESENT_SUFFIX = ':to-corrected-address';
 
 /** An engine that can carry out its outbox now (the embedded one). */
 function drainable(engine: unknown): engine is { drainOutbox(): Promise<unknown> } {

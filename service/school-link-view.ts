@@ -9,7 +9,7 @@
  */
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
-import { SCHOOL_LINK_DAYS, SCHOOL_LINK_PATH, signSchoolLink, verifySchoolLink } from '../domain/school-link.js';
+import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import type { PathwayContext, SessionRecord } from '../machines/context.js';
 import { firstSession } from '../machines/rules.js';
@@ -33,9 +33,7 @@ import { phaseName } from '../domain/words/school-state.js';
  * (reads or makes the key).
  */
 export async function schoolLinkFor(svc: Service, urn: string, now: string = svc.now()): Promise<string> {
-  const key = await serviceKey(svc.db, 'school-links');
-  const expiresAt = new Date(Date.parse(now) + SCHOOL_LINK_DAYS * 86_400_000).toISOString();
-  return `${SCHOOL_LINK_PATH}/${signSchoolLink(key, { urn, expiresAt })}`;
+  return `${SCHOOL_LINK_PATH}/${schoolLinkToken(await serviceKey(svc.db, 'school-links'), urn, now)}`;
 }
 
 export interface MeetingForSchool {

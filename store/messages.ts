@@ -117,9 +117,14 @@ export async function sentMessages(db: Db, filter: { urn?: string; status?: Mess
   return r.rows.map(toMessage);
 }
 
+/** Appended to a held message's key when it is sent again to a corrected address. */
+export const RESENT_SUFFIX = ':to-corrected-address';
+
 /** A message that could not reach its reader, as the hub board and the digest show it. */
 export interface MailProblem {
   urn: string;
+  /** The school's hub id. */
+  hub: string;
   /** The message's key. */
   key: string;
   template: string;
@@ -157,13 +162,13 @@ export async function recordMailProblem(db: Db, p: { key: string; urn: string; h
  * schools and/or one hub (id or name), oldest first. Not pure.
  */
 export async function mailProblems(db: Db, filter: { urns?: string[]; hub?: string } = {}): Promise<MailProblem[]> {
-  const r = await db.query<{ urn: string; key: string; template: string; problem: string; recorded_at: string }>(
-    `SELECT urn, key, template, problem, recorded_at FROM mail_problems
+  const r = await db.query<{ urn: string; hub: string; key: string; template: string; problem: string; recorded_at: string }>(
+    `SELECT urn, hub, key, template, problem, recorded_at FROM mail_problems
       WHERE resolved_at IS NULL AND ($1::text[] IS NULL OR urn = ANY($1::text[])) AND ($2::text IS NULL OR hub = $2)
       ORDER BY recorded_at, key`,
     [filter.urns ?? null, filter.hub === undefined ? null : hubIdOf(filter.hub)],
   );
-  return r.rows.map((x) => ({ urn: x.urn, key: x.key, template: x.template, problem: x.problem, recordedAt: new Date(x.recorded_at).toISOString() }));
+  return r.rows.map((x) => ({ urn: x.urn, hub: x.hub, key: x.key, template: x.template, problem: x.problem, recordedAt: new Date(x.recorded_at).toISOString() }));
 }
 
 /** A school's corrected headteacher address, or null. Not pure. */
@@ -194,7 +199,7 @@ export async function setSchoolContact(db: Db, c: { urn: string; name: string; e
     );
     const open = await tx.query<{ key: string; effect: unknown }>('SELECT key, effect FROM mail_problems WHERE urn = $1 AND resolved_at IS NULL ORDER BY recorded_at, key FOR UPDATE', [c.urn]);
     for (const p of open.rows) {
-      const effect = { ...(p.effect as Record<string, unknown>), key: `${p.key}:to-corrected-address` };
+      const effect = { ...(p.effect as Record<string, unknown>), key: `${p.key}${RESENT_SUFFIX}` };
       await enqueue(tx, { key: effect.key as string, urn: c.urn, type: 'notify', payload: effect, ...(at ? { notBefore: at } : {}) });
     }
     await tx.query(`UPDATE mail_problems SET resolved_at = coalesce($2::timestamptz, now()), resolution = 'address corrected; message queued again' WHERE urn = $1 AND resolved_at IS NULL`, [c.urn, at ?? null]);

@@ -16,7 +16,7 @@ import { refusalWords } from '../../service/school-words.js';
 import { correctHeadteacherEmail, type HeadteacherCorrected } from '../../service/school-contacts.js';
 import { deferSchool, recordGapTask, recordReleaseDays, replaceTeacher, resumeSchool, signCommitment, submitEvaluation, withdrawSchool } from '../../service/schools.js';
 import type { Signatory } from '../../domain/catalogue/schema.js';
-import { formErrors, type FormErrors } from '../forms.js';
+import { fieldError, formErrors, type FormErrors } from '../forms.js';
 import { hubQuery, pageHub } from '../hub-context.js';
 import { flash, requireSignIn } from '../session.js';
 import { renderStatusPage } from '../errors.js';
@@ -143,7 +143,7 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     const p = requireSignIn(request, reply);
     if (!p) return reply;
     const urn = request.params.urn;
-    if (p.role === 'auditor') return renderStatusPage(reply, 403, { title: 'You cannot change this school', body: ['Auditors can look at schools but cannot change anything.', 'Nothing was saved.'], links: [{ href: `/hub/schools/${encodeURIComponent(urn)}`, text: 'Back to the school' }] });
+    if (p.role === 'auditor') return refuseAuditor(reply, urn);
     const body = (request.body ?? {}) as Body;
     const name = one(body, 'headteacherName');
     const email = one(body, 'headteacherEmail');
@@ -180,7 +180,7 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     const action = ACTION_SLUGS[request.params.action];
     if (!action) return renderStatusPage(reply, 404);
     // Auditors never change anything: refused before the form is even read.
-    if (p.role === 'auditor') return renderStatusPage(reply, 403, { title: 'You cannot change this school', body: ['Auditors can look at schools but cannot change anything.', 'Nothing was saved.'], links: [{ href: `/hub/schools/${encodeURIComponent(urn)}`, text: 'Back to the school' }] });
+    if (p.role === 'auditor') return refuseAuditor(reply, urn);
     const body = (request.body ?? {}) as Body;
     const version = Number(one(body, 'version'));
     if (!Number.isInteger(version) || version < 1) return renderStatusPage(reply, 400, { body: ['The form was missing the version of the school it was about. Go back, reload the page and try again.', 'Nothing was saved.'] });
@@ -308,8 +308,11 @@ export function correctedWords(r: HeadteacherCorrected): string {
   return `${head}: ${parts.length ? parts.join(', ') : `${count(r.requeued)} waiting to be sent`}`;
 }
 
-function err(name: string, text: string): FormErrors {
-  return { errors: [{ text, href: `#${name}` }], fieldErrors: { [name]: text } };
+const err = fieldError;
+
+/** An auditor's post to a school: refused before the form is read, with a way back. */
+function refuseAuditor(reply: FastifyReply, urn: string): Promise<FastifyReply> {
+  return renderStatusPage(reply, 403, { title: 'You cannot change this school', body: ['Auditors can look at schools but cannot change anything.', 'Nothing was saved.'], links: [{ href: `/hub/schools/${encodeURIComponent(urn)}`, text: 'Back to the school' }] });
 }
 
 async function renderSchool(svc: Service, p: Principal, request: FastifyRequest, reply: FastifyReply, urn: string, state: PageState): Promise<FastifyReply> {
