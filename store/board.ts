@@ -20,16 +20,21 @@ export interface BoardFacet {
   schools: number;
 }
 
-/** The hub's schools grouped by everything the board counts and filters on (tens of rows at most). Not pure. */
-export async function boardFacets(db: Db, hub: string): Promise<BoardFacet[]> {
-  const r = await db.query<{ phase: string | null; status: string | null; programme_id: string | null; programme_name: string | null; academic_year: string | null; group_id: string | null; group_name: string | null; overdue: boolean; schools: number }>(
-    `SELECT s.phase, s.status, s.programme_id, s.summary->>'programmeName' AS programme_name, s.academic_year, s.group_id, g.name AS group_name, s.overdue, count(*)::int AS schools
-       FROM streams s LEFT JOIN work_groups g ON g.id = s.group_id
-      WHERE s.hub = $1
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
-    [hub],
-  );
-  return r.rows.map((x) => ({
+/** The columns a board row and a facet share, as the database names them. */
+interface FacetColumns {
+  phase: string | null;
+  status: string | null;
+  programme_id: string | null;
+  programme_name: string | null;
+  academic_year: string | null;
+  group_id: string | null;
+  group_name: string | null;
+  overdue: boolean;
+}
+
+/** Those columns as the board names them; a school with no phase yet is "none"/"prospective". Pure. */
+function facetOf(x: FacetColumns): Omit<BoardFacet, 'schools'> {
+  return {
     phase: x.phase ?? 'none',
     status: x.status ?? 'prospective',
     programmeId: x.programme_id,
@@ -38,8 +43,19 @@ export async function boardFacets(db: Db, hub: string): Promise<BoardFacet[]> {
     groupId: x.group_id,
     groupName: x.group_name,
     overdue: x.overdue,
-    schools: Number(x.schools),
-  }));
+  };
+}
+
+/** The hub's schools grouped by everything the board counts and filters on (tens of rows at most). Not pure. */
+export async function boardFacets(db: Db, hub: string): Promise<BoardFacet[]> {
+  const r = await db.query<FacetColumns & { schools: number }>(
+    `SELECT s.phase, s.status, s.programme_id, s.summary->>'programmeName' AS programme_name, s.academic_year, s.group_id, g.name AS group_name, s.overdue, count(*)::int AS schools
+       FROM streams s LEFT JOIN work_groups g ON g.id = s.group_id
+      WHERE s.hub = $1
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+    [hub],
+  );
+  return r.rows.map((x) => ({ ...facetOf(x), schools: Number(x.schools) }));
 }
 
 export const BOARD_SORTS = ['urn', 'name', 'phase', 'status', 'programme', 'year', 'group', 'overdue'] as const;
@@ -98,7 +114,7 @@ export async function boardPage(db: Db, q: BoardQuery): Promise<{ total: number;
   eq('s.overdue', q.overdue);
   const dir = q.descending ? 'DESC' : 'ASC';
   params.push(q.now, q.limit, q.offset);
-  const r = await db.query<{ urn: string; name: string | null; phase: string | null; status: string | null; programme_id: string | null; programme_name: string | null; academic_year: string | null; group_id: string | null; group_name: string | null; overdue: boolean; next: { what: string; at: string } | null; total: number }>(
+  const r = await db.query<FacetColumns & { urn: string; name: string | null; next: { what: string; at: string } | null; total: number }>(
     `SELECT s.urn, s.summary->>'name' AS name, s.phase, s.status, s.programme_id, s.summary->>'programmeName' AS programme_name,
             s.academic_year, s.group_id, g.name AS group_name, s.overdue, count(*) OVER () AS total,
             (SELECT u FROM jsonb_array_elements(s.summary->'upcoming') u WHERE (u->>'at')::timestamptz >= $${params.length - 2}::timestamptz
@@ -117,19 +133,7 @@ export async function boardPage(db: Db, q: BoardQuery): Promise<{ total: number;
   }
   return {
     total,
-    rows: r.rows.map((x) => ({
-      urn: x.urn,
-      name: x.name,
-      phase: x.phase ?? 'none',
-      status: x.status ?? 'prospective',
-      programmeId: x.programme_id,
-      programmeName: x.programme_name,
-      academicYear: x.academic_year,
-      groupId: x.group_id,
-      groupName: x.group_name,
-      overdue: x.overdue,
-      next: x.next,
-    })),
+    rows: r.rows.map((x) => ({ urn: x.urn, name: x.name, ...facetOf(x), next: x.next })),
   };
 }
 
