@@ -6,44 +6,32 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, describeError } from './exit.js';
-import * as programmes from './commands/programmes.js';
-import * as chart from './commands/chart.js';
-import * as hubs from './commands/hubs.js';
-import * as validate from './commands/validate.js';
-import * as temporal from './commands/temporal.js';
-import * as serve from './commands/serve.js';
-import * as users from './commands/users.js';
-import * as groups from './commands/groups.js';
-import * as schedule from './commands/schedule.js';
-import * as attend from './commands/attend.js';
-import * as cohort from './commands/cohort.js';
-import * as schools from './commands/schools.js';
-import * as apply from './commands/apply.js';
-import * as event from './commands/event.js';
-import * as status from './commands/status.js';
-import * as history from './commands/history.js';
-import * as tick from './commands/tick.js';
-import * as simulate from './commands/simulate.js';
+import { registerCommands, type CommandLoader } from './lazy.js';
 
-const commands: { register(program: Command): void }[] = [
-  apply,
-  event,
-  status,
-  history,
-  tick,
-  simulate,
-  programmes,
-  chart,
-  hubs,
-  validate,
-  temporal,
-  serve,
-  users,
-  groups,
-  schedule,
-  attend,
-  cohort,
-  schools,
+/**
+ * The command modules, each imported only when a run needs it (cli/lazy.ts):
+ * `pathway --help` must not load fastify, PGlite or Temporal. Keep the
+ * modules' top level to `register(program)` and its imports.
+ */
+export const commandModules: CommandLoader[] = [
+  () => import('./commands/apply.js'),
+  () => import('./commands/event.js'),
+  () => import('./commands/status.js'),
+  () => import('./commands/history.js'),
+  () => import('./commands/tick.js'),
+  () => import('./commands/simulate.js'),
+  () => import('./commands/programmes.js'),
+  () => import('./commands/chart.js'),
+  () => import('./commands/hubs.js'),
+  () => import('./commands/validate.js'),
+  () => import('./commands/temporal.js'),
+  () => import('./commands/serve.js'),
+  () => import('./commands/users.js'),
+  () => import('./commands/groups.js'),
+  () => import('./commands/schedule.js'),
+  () => import('./commands/attend.js'),
+  () => import('./commands/cohort.js'),
+  () => import('./commands/schools.js'),
 ];
 
 /** The version in package.json. Reads a file. */
@@ -51,20 +39,21 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-export function buildProgram(): Command {
+/** The program with the commands `argv` needs registered. */
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('pathway')
     .description("Run schools' Teaching for Mastery pathways for a Maths Hub, and replay their history.")
     .version(packageVersion(), '-V, --version', 'print the version of Mastery Pathway')
     .option('--db <folder|postgres-url>', 'database: a PGlite folder or a postgres:// URL (default: DATABASE_URL, else ./.pglite)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of commands) c.register(program);
+  await registerCommands(program, commandModules, argv);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
