@@ -9,6 +9,7 @@ import type { PhaseKind } from '../domain/catalogue/schema.js';
 import type { PathwayContext, SessionRecord } from './context.js';
 import type { EventOf, PathwayEvent } from './events.js';
 import { isBefore, londonEndOfDay } from './time.js';
+import { moveKeepsRules, scheduleKeepsRules } from './schedule-rules.js';
 
 export type Rule<E extends PathwayEvent = PathwayEvent> = (context: PathwayContext, event: E) => string | null;
 
@@ -95,7 +96,7 @@ export const rules = {
       const old = c.sessions.find((x) => x.id === s.id);
       if (old && old.status !== 'scheduled') return `session ${s.id} is already ${old.status} and cannot be rescheduled`;
     }
-    return null;
+    return scheduleKeepsRules(c, e);
   }) as Rule<EventOf<'SCHEDULE_SET'>>,
 
   sessionMovable: ((c, e) => {
@@ -103,7 +104,7 @@ export const rules = {
     if (!s) return `no session ${e.sessionId} in this school's schedule`;
     if (s.status !== 'scheduled') return `session ${e.sessionId} is ${s.status}, only a scheduled session can be moved`;
     if (!isBefore(e.at, e.to)) return `a session cannot be moved into the past (${e.to} is not after ${e.at})`;
-    return null;
+    return moveKeepsRules(c, e);
   }) as Rule<EventOf<'SESSION_MOVED'>>,
 
   sessionCancellable: ((c, e) => {
