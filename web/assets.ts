@@ -25,7 +25,7 @@ export async function stylesheet(): Promise<string> {
   const own = await readFile(join(here, 'styles', 'app.scss'), 'utf8');
   const version = (require('govuk-frontend/package.json') as { version: string }).version;
   const key = createHash('sha256').update(version).update(own).digest('hex').slice(0, 16);
-  const cacheDir = join(here, '..', 'node_modules', '.cache', 'mastery-pathway');
+  const cacheDir = join(dirname(require.resolve('govuk-frontend/package.json')), '..', '.cache', 'mastery-pathway'); // node_modules/.cache, from the sources or dist/
   const cached = join(cacheDir, `app-${key}.css`);
   try {
     return await readFile(cached, 'utf8');

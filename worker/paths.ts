@@ -4,7 +4,9 @@
  */
 import { fileURLToPath } from 'node:url';
 
+/** .ts in the sources, .js in the compiled dist/ (npm run build): the workflows are bundled from the code that runs. */
+const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
 /** The workflows module the worker registers (bundled into Temporal's sandbox). */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${ext}`, import.meta.url));
 /** The interceptor that reports failed workflow tasks during a replay. */
-export const REPLAY_PROBE_PATH = fileURLToPath(new URL('../workflows/replay-probe.ts', import.meta.url));
+export const REPLAY_PROBE_PATH = fileURLToPath(new URL(`../workflows/replay-probe.${ext}`, import.meta.url));
