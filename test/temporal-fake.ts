@@ -10,9 +10,22 @@
  * are recorded, so a second run can replay the recorded results the way a
  * worker replays history after a restart (a different activity call is a
  * non-determinism error). It also counts what a real history would hold.
+ *
+ * Activities fail as on a real worker: each attempt runs inside the SDK's own
+ * activity executor (`Activity` of @temporalio/worker, as MockActivityEnvironment
+ * builds it), which turns a thrown error into the Failure proto the server
+ * reads (`ensureApplicationFailure`: type = `error.constructor?.name ??
+ * error.name`). The fake then retries as the server does: until the attempt
+ * limit (none by default: unlimited), unless the failure is
+ * ApplicationFailure.nonRetryable or its type is in nonRetryableErrorTypes.
+ * An activity that would retry for ever stops the test with RetriesForEverError
+ * after FOREVER_ATTEMPTS attempts. Retries run at once: backoff intervals are
+ * not simulated.
  */
 import { vi } from 'vitest';
-import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, RetryState, defaultFailureConverter, encodeRetryState, defaultPayloadConverter, type ProtoFailure } from '@temporalio/common';
+import { Activity } from '@temporalio/worker/lib/activity.js';
+import { defaultActivityInfo } from '@temporalio/testing';
 
 type Def = { type: 'signal' | 'query' | 'update'; name: string };
 type Handler = (...args: any[]) => unknown;
@@ -27,7 +40,7 @@ interface Waiter {
 interface PendingActivity {
   name: string;
   args: unknown[];
-  options: { retry?: { nonRetryableErrorTypes?: string[]; maximumAttempts?: number } };
+  options: { retry?: { nonRetryableErrorTypes?: string[]; maximumAttempts?: number }; heartbeatTimeout?: string | number };
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -36,8 +49,48 @@ interface PendingActivity {
 export interface ActivityRecord {
   name: string;
   args: unknown;
-  outcome: { ok: true; value: unknown } | { ok: false; type: string; message: string };
+  outcome: { ok: true; value: unknown } | { ok: false; type: string; message: string; nonRetryable: boolean; retryState: RetryState };
 }
+
+/** How many failed attempts of an activity the fake runs before it calls the retries endless. */
+export const FOREVER_ATTEMPTS = 200;
+
+/** An activity whose retry policy would retry it for ever: the test must make it succeed or fail for good. */
+export class RetriesForEverError extends Error {
+  override readonly name = 'RetriesForEverError';
+}
+
+/** What the server reads of one failed attempt: the Failure proto's application type and flag. */
+export interface AttemptFailure {
+  type: string;
+  message: string;
+  nonRetryable: boolean;
+}
+
+/** One attempt of an activity through the SDK's own executor: its result, or the Failure the server would get. */
+export async function runAttempt(impl: (...args: any[]) => Promise<unknown>, args: unknown[], attempt = 1, onHeartbeat: (details?: unknown) => void = () => {}): Promise<{ ok: true; value: unknown } | { ok: false; failure: AttemptFailure; proto: ProtoFailure }> {
+  const dataConverter = { payloadConverter: defaultPayloadConverter, payloadCodecs: [], failureConverter: defaultFailureConverter };
+  const info = { ...defaultActivityInfo, attempt };
+  const activity = new Activity(info, impl, dataConverter, { type: 'activity', activityId: info.activityId, workflowId: info.workflowExecution?.workflowId, isLocal: false } as never, undefined, onHeartbeat, undefined, silentLogger, noMetrics as never, []);
+  // The worker hands the activity its decoded arguments; the result and the failure come back encoded.
+  const result = await activity.run({ args, headers: {} });
+  if (result.completed) {
+    const payload = result.completed.result;
+    return { ok: true, value: payload ? defaultPayloadConverter.fromPayload(payload as never) : undefined };
+  }
+  const proto = result.failed?.failure as ProtoFailure | undefined;
+  if (!proto) throw new Error(`fake: the SDK returned neither a result nor a failure: ${JSON.stringify(result)}`);
+  const app = proto.applicationFailureInfo;
+  return { ok: false, proto, failure: { type: app?.type ?? '', message: proto.message ?? '', nonRetryable: Boolean(app?.nonRetryable) } };
+}
+
+const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const noMetrics = {
+  createCounter: () => ({ add() {}, withTags() { return this; } }),
+  createHistogram: () => ({ record() {}, withTags() { return this; } }),
+  createGauge: () => ({ set() {}, withTags() { return this; } }),
+  withTags() { return noMetrics; },
+};
 
 /** Thrown by the fake `continueAsNew`, carrying the next run's arguments. */
 export class FakeContinueAsNew extends Error {
@@ -82,8 +135,12 @@ export class FakeTemporal {
   searchAttributes: Record<string, unknown> = {};
   /** The options of each continue-as-new made with makeContinueAsNewFunc. */
   continueAsNewOptions: unknown[] = [];
-  /** Calls per activity name that reached an implementation (not replayed). */
+  /** Calls per activity name that reached an implementation (not replayed); one per scheduled call. */
   readonly executed: Record<string, unknown[][]> = {};
+  /** Attempts per activity name (each retry is one more), as a worker would run them. */
+  readonly attempts: Record<string, number> = {};
+  /** Heartbeat details per activity name. */
+  readonly heartbeats: Record<string, unknown[]> = {};
 
   private handlers = new Map<string, { handler: Handler; validator?: Handler }>();
   private waiters: Waiter[] = [];
@@ -110,6 +167,8 @@ export class FakeTemporal {
     this.searchAttributes = {};
     Object.assign(this.counts, this.zero());
     for (const k of Object.keys(this.executed)) delete this.executed[k];
+    for (const k of Object.keys(this.attempts)) delete this.attempts[k];
+    for (const k of Object.keys(this.heartbeats)) delete this.heartbeats[k];
   }
 
   /** Start a run of `workflow` (a new run after continue-as-new or a restart: handlers are re-registered). */
@@ -156,7 +215,12 @@ export class FakeTemporal {
     throw new Error('the workflow never settled: is it spinning?');
   }
 
-  /** Run the implementations of the activities scheduled so far (in order) and hand back their results. */
+  /**
+   * Run the activities scheduled so far (in order) and hand back their
+   * results: each attempt through the SDK's executor, retried as the server
+   * retries (see the file's comment). Throws RetriesForEverError when one
+   * would never stop.
+   */
   async completeActivities(limit = Infinity): Promise<number> {
     const batch = this.pending.splice(0, limit);
     if (batch.length > 0) this.counts.workflowTasks++;
@@ -164,25 +228,31 @@ export class FakeTemporal {
       const impl = this.activityImpls[a.name];
       if (!impl) throw new Error(`no fake implementation for activity ${a.name}`);
       (this.executed[a.name] ??= []).push(clone(a.args));
-      const maxAttempts = a.options.retry?.maximumAttempts || 100;
-      let lastErr: unknown;
-      let done = false;
-      for (let attempt = 1; attempt <= maxAttempts && !done; attempt++) {
-        try {
-          const value = clone(await impl(...clone(a.args)));
+      const policy = a.options.retry ?? {};
+      const limitAttempts = policy.maximumAttempts && policy.maximumAttempts > 0 ? policy.maximumAttempts : Infinity;
+      for (let attempt = 1; ; attempt++) {
+        this.attempts[a.name] = (this.attempts[a.name] ?? 0) + 1;
+        const r = await runAttempt(impl, clone(a.args), attempt, (d) => (this.heartbeats[a.name] ??= []).push(d));
+        if (r.ok) {
+          const value = clone(r.value);
           this.records.push({ name: a.name, args: clone(a.args), outcome: { ok: true, value } });
           a.resolve(value);
-          done = true;
-        } catch (err) {
-          lastErr = err;
-          const type = (err as Error).name;
-          if ((a.options.retry?.nonRetryableErrorTypes ?? []).includes(type) || (err instanceof ApplicationFailure && err.nonRetryable)) break;
+          break;
         }
-      }
-      if (!done) {
-        const e = lastErr as Error;
-        this.records.push({ name: a.name, args: clone(a.args), outcome: { ok: false, type: e.name, message: e.message } });
-        a.reject(activityFailure(a.name, e.name, e.message));
+        const f = r.failure;
+        const byType = (policy.nonRetryableErrorTypes ?? []).includes(f.type);
+        const retryState = f.nonRetryable || byType ? RetryState.NON_RETRYABLE_FAILURE : attempt >= limitAttempts ? RetryState.MAXIMUM_ATTEMPTS_REACHED : null;
+        if (retryState !== null) {
+          this.records.push({ name: a.name, args: clone(a.args), outcome: { ok: false, type: f.type, message: f.message, nonRetryable: f.nonRetryable, retryState } });
+          a.reject(activityFailure(a.name, r.proto, retryState));
+          break;
+        }
+        if (attempt >= FOREVER_ATTEMPTS && limitAttempts === Infinity) {
+          throw new RetriesForEverError(
+            `activity ${a.name} failed ${attempt} times with type ${f.type} ("${f.message}"); a real worker would retry it for ever: ` +
+              `the type is not in nonRetryableErrorTypes [${(policy.nonRetryableErrorTypes ?? []).join(', ')}] and the failure is not ApplicationFailure.nonRetryable`,
+          );
+        }
       }
     }
     return batch.length;
@@ -293,7 +363,8 @@ export class FakeTemporal {
         throw new NonDeterminismError(`history has activity ${recorded.name} ${JSON.stringify(recorded.args).slice(0, 200)}, the code scheduled ${name} ${JSON.stringify(args).slice(0, 200)}`);
       }
       this.records.push(recorded);
-      return recorded.outcome.ok ? Promise.resolve(clone(recorded.outcome.value)) : Promise.reject(activityFailure(name, recorded.outcome.type, recorded.outcome.message));
+      const o = recorded.outcome;
+      return o.ok ? Promise.resolve(clone(o.value)) : Promise.reject(activityFailure(name, { message: o.message, applicationFailureInfo: { type: o.type, nonRetryable: o.nonRetryable } }, o.retryState));
     }
     return new Promise((resolve, reject) => this.pending.push({ name, args: clone(args), options, resolve, reject }));
   }
@@ -317,8 +388,16 @@ export class FakeTemporal {
   }
 }
 
-function activityFailure(activityType: string, type: string, message: string): ActivityFailure {
-  return new ActivityFailure('Activity task failed', activityType, undefined, RetryState.NON_RETRYABLE_FAILURE, 'fake', ApplicationFailure.create({ type, message, nonRetryable: true }));
+/** What the workflow sees of a failed activity: the SDK's own decoding of the server's ActivityFailure around the attempt's Failure. */
+function activityFailure(activityType: string, cause: ProtoFailure, retryState: RetryState): ActivityFailure {
+  const proto: ProtoFailure = {
+    message: 'Activity task failed',
+    activityFailureInfo: { activityType: { name: activityType }, activityId: 'fake', retryState: encodeRetryState(retryState), identity: 'fake' },
+    cause,
+  };
+  const err = defaultFailureConverter.failureToError(proto, defaultPayloadConverter);
+  if (!(err instanceof ActivityFailure)) throw new Error(`fake: the SDK decoded an activity failure as ${err.constructor.name}`);
+  return err;
 }
 
 function parseDuration(d: string): number {

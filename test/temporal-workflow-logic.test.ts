@@ -14,7 +14,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 vi.mock('@temporalio/workflow', async () => (await import('./temporal-fake.js')).workflowModule);
 
 import { ApplicationFailure } from '@temporalio/common';
-import { fake, FakeContinueAsNew } from './temporal-fake.js';
+import { FOREVER_ATTEMPTS, fake, FakeContinueAsNew } from './temporal-fake.js';
+import { UnknownTemplateError } from '../activities/mail/template-errors.js';
 import { schoolPathway } from '../workflows/school-pathway.js';
 import { COHORT_CONCURRENCY, cohortTransition } from '../workflows/cohort-transition.js';
 import {
@@ -346,7 +347,7 @@ describe('events the school\'s state refuses', () => {
     fake.activityImpls = memoryActivities(world, { recordEvent: new VersionConflictError(URN, 1, 7) }) as unknown as typeof fake.activityImpls;
     const err = await send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: FailureType.notRecorded, message: expect.stringContaining('the event was not recorded, nothing changed: school 140001 is at version 7, not 1') });
-    expect(fake.executed.recordEvent!.length).toBe(2); // non-retryable: one attempt for this event
+    expect(fake.attempts.recordEvent).toBe(2); // one for APPLY; VersionConflictError is non-retryable: one attempt for this event
     expect(state()).toMatchObject({ version: 1, summary: { status: 'applied' } });
   });
 });
@@ -354,9 +355,9 @@ describe('events the school\'s state refuses', () => {
 describe('effects and continue-as-new', () => {
   const URN = '150001';
 
-  it('lists an effect that failed for good (bad data) without stopping the school', async () => {
+  /** A secondary school committed, with the 'selected' email failing as `bad` says. */
+  async function committedWith(bad: (e: Notify) => Error | null) {
     const world = newWorld();
-    const bad = (e: Notify) => (e.template === 'selected' ? Object.assign(new Error(`no template ${e.template}`), { name: 'BadEffectError' }) : null);
     fake.activityImpls = memoryActivities(world, { notify: bad }) as unknown as typeof fake.activityImpls;
     vi.setSystemTime(ms(london('2020-06-30', '09:00')));
     await fake.start(schoolPathway, { urn: URN });
@@ -364,11 +365,32 @@ describe('effects and continue-as-new', () => {
     await send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true });
     await send({ type: 'SELECTED', at: london('2020-07-20'), groupId: 'g', groupSize: 2 });
     const committed = await send({ type: 'COMMITMENT_SIGNED', at: london('2020-09-10'), signatories: ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'] });
+    return { world, committed };
+  }
+
+  it('lists an effect that failed for good (an unknown template) after one attempt, without stopping the school', async () => {
+    const { world, committed } = await committedWith((e) => (e.template === 'selected' ? new UnknownTemplateError(e.template, ['declined']) : null));
     expect(committed.summary.status).toBe('active');
     const effects: EffectsView = fake.query(effectsQuery);
     expect(effects.inFlight).toEqual([]);
-    expect(effects.failed).toEqual([expect.objectContaining({ effect: expect.objectContaining({ template: 'selected' }), error: 'no template selected' })]);
+    expect(effects.failed).toEqual([expect.objectContaining({ effect: expect.objectContaining({ template: 'selected' }), error: 'no message template "selected"; known: declined' })]);
     expect(world.mails.map((m) => m.template)).toEqual(['commitment-confirmed']);
+    // The SDK types the failure by its class: UnknownTemplateError is listed, so one attempt and no retry.
+    expect(fake.attempts.notify).toBe(2);
+    expect(fake.records.find((r) => r.name === 'notify' && !r.outcome.ok)!.outcome).toMatchObject({ type: 'UnknownTemplateError', retryState: 'NON_RETRYABLE_FAILURE' });
+  });
+
+  it('retries for ever an error that only names itself BadEffectError (the SDK reads the class, not err.name): the fake says so', async () => {
+    const named = (e: Notify) => (e.template === 'selected' ? Object.assign(new Error(`no template ${e.template}`), { name: 'BadEffectError' }) : null);
+    await expect(committedWith(named)).rejects.toThrow(new RegExp(`activity notify failed ${FOREVER_ATTEMPTS} times with type Error \\("no template selected"\\); a real worker would retry it for ever`));
+  });
+
+  it('retries a passing outage until it passes, counting each attempt', async () => {
+    let failures = 3;
+    const { world } = await committedWith((e) => (e.template === 'selected' && failures-- > 0 ? new Error('connect ECONNREFUSED 127.0.0.1:1025') : null));
+    expect(world.mails.map((m) => m.template)).toEqual(['selected', 'commitment-confirmed']);
+    expect(fake.attempts.notify).toBe(2 + 3);
+    expect((fake.query(effectsQuery) as EffectsView).failed).toEqual([]);
   });
 
   it('continues as new when Temporal suggests it, carrying waiting signals and running effects', async () => {

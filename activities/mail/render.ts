@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { findHub } from '../../domain/catalogue/hubs.js';
 import type { MessageData, MessageValue } from '../../machines/effects.js';
+import { UnknownTemplateError } from './template-errors.js';
 import { makeInvite, type Invite, type InviteSession } from './calendar.js';
 import { countdown, kindName, longDate, longWhen, pounds, sessionTitle, shortWhen, venue } from './format.js';
 
@@ -220,7 +221,7 @@ function inviteOf(message: MessageToRender, view: Record<string, unknown>, ctx: 
  * naming the known ones. Pure (apart from reading the template files).
  */
 export function renderMessage(message: MessageToRender, ctx: RenderContext = {}): RenderedMessage {
-  if (!MESSAGE_KINDS[message.template]) throw new Error(`no message template "${message.template}"; known: ${Object.keys(MESSAGE_KINDS).join(', ')}`);
+  if (!MESSAGE_KINDS[message.template]) throw new UnknownTemplateError(message.template, Object.keys(MESSAGE_KINDS));
   const m = viewOf(message, ctx);
   const file = `${message.template}.njk`;
   const subject = textEnv.renderString(`{% import "${file}" as k %}{{ k.subject(m) }}`, { m }).replace(/\s+/g, ' ').trim();
