@@ -83,7 +83,7 @@ describe('the first activation in the real sandbox', () => {
       { type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true },
       { type: 'SELECTED', at: london('2020-07-20'), groupId: 'wg', groupSize: 2 },
       { type: 'COMMITMENT_SIGNED', at: london('2020-09-10'), signatories: ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'] },
-      { type: 'SCHEDULE_SET', at: london('2020-10-01'), sessions: [{ id: 'm1', kind: 'meeting', at: london('2020-11-12', '13:00') }] },
+      { type: 'SCHEDULE_SET', at: london('2020-10-01'), sessions: ['2020-11-12', '2021-01-14', '2021-03-11', '2021-05-13'].map((d, i) => ({ id: `m${i + 1}`, kind: 'meeting', at: london(d, '13:00') })) }, // the 4 meetings the programme requires (SCHEDULE_SET's guard)
     ] as PathwayEventInput[];
     const snapshot = fold('100003', events.map((e) => parseEvent(e)));
     // Workflow time is the task's start: 2020-11-01, after the 14-day reminder (29 Oct) and before the 2-day one.
