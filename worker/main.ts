@@ -5,6 +5,7 @@
  * runs until SIGTERM or SIGINT, then finishes the tasks in hand and stops.
  * Logs with pino. Not pure.
  */
+import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
@@ -24,6 +25,12 @@ export interface WorkerConfig {
    * on; a school moves to the current build at its year-end roll-over.
    */
   buildId?: string;
+  /**
+   * A workflow bundle built ahead (scripts/build-workflow-bundle.ts, at image
+   * build; PATHWAY_WORKFLOW_BUNDLE): loaded instead of bundling workflows/ at
+   * start.
+   */
+  workflowBundlePath?: string;
 }
 
 /** The Worker Deployment name under which builds are versioned. */
@@ -55,7 +62,27 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
   const o = temporalOptionsFromEnv(env);
   if (!o) throw new TemporalNotConfiguredError();
   const buildId = env.PATHWAY_BUILD_ID?.trim();
-  return buildId ? { ...o, buildId } : o;
+  const workflowBundlePath = env.PATHWAY_WORKFLOW_BUNDLE?.trim();
+  return { ...o, ...(buildId ? { buildId } : {}), ...(workflowBundlePath ? { workflowBundlePath } : {}) };
+}
+
+/** PATHWAY_WORKFLOW_BUNDLE names a file that is not there. CLI exit 1. */
+export class WorkflowBundleMissingError extends Error {
+  override readonly name = 'WorkflowBundleMissingError';
+  constructor(readonly path: string) {
+    super(`PATHWAY_WORKFLOW_BUNDLE is ${JSON.stringify(path)}, but there is no file there. Build it with \`npm run build:workflow-bundle\` (writes dist/workflow-bundle.js), or unset PATHWAY_WORKFLOW_BUNDLE to bundle workflows/ at start.`);
+  }
+}
+
+/**
+ * Where the worker's workflow code comes from: the prebuilt bundle when the
+ * config names one (checked to exist, so a bad path fails at start, not at
+ * the first task), else workflows/ bundled at start. Not pure: stats a file.
+ */
+export function workflowSource(config: Pick<WorkerConfig, 'workflowBundlePath'>): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  if (!config.workflowBundlePath) return { workflowsPath: WORKFLOWS_PATH };
+  if (!existsSync(config.workflowBundlePath)) throw new WorkflowBundleMissingError(config.workflowBundlePath);
+  return { workflowBundle: { codePath: config.workflowBundlePath } };
 }
 
 /** Temporal's logger interface over a pino logger, so SDK and workflow log lines share one stream. Pure. */
@@ -115,7 +142,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      workflowsPath: WORKFLOWS_PATH,
+      ...workflowSource(options),
       activities: { ...activities, ...createCohortActivities(client) },
       shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
       ...(options.buildId
@@ -131,7 +158,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     }
-    logger.info({ address: options.address, namespace: options.namespace, taskQueue: options.taskQueue, buildId: options.buildId ?? null }, 'worker polling');
+    logger.info({ address: options.address, namespace: options.namespace, taskQueue: options.taskQueue, buildId: options.buildId ?? null, workflowBundle: options.workflowBundlePath ?? null }, 'worker polling');
     try {
       await worker.run();
     } finally {
