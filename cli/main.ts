@@ -1,12 +1,18 @@
 /**
  * The `pathway` command line. Each command lives in cli/commands/<name>.ts and
- * exports `register(program)`. Exit codes: 0 ok, 2 bad input or a rule refused,
- * 1 environment (database unreachable, ...).
+ * exports `register(program)`. Exit codes: 0 ok, 2 bad input or a rule refused
+ * (and a bad setting), 1 environment (database unreachable, ...). Old command
+ * names are rewritten to the new ones first (cli/aliases.ts); the environment
+ * and the flags are checked against config/ before any command runs.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, describeError } from './exit.js';
 import { registerCommands, type CommandLoader } from './lazy.js';
+import { rewriteAliases } from './aliases.js';
+import { setCliConfig } from './context.js';
+import { setColour } from './colour.js';
+import { setTableLayout, terminalWidth } from './table.js';
 
 /**
  * The command modules, each imported only when a run needs it (cli/lazy.ts):
@@ -14,24 +20,20 @@ import { registerCommands, type CommandLoader } from './lazy.js';
  * modules' top level to `register(program)` and its imports.
  */
 export const commandModules: CommandLoader[] = [
-  () => import('./commands/apply.js'),
-  () => import('./commands/event.js'),
-  () => import('./commands/status.js'),
-  () => import('./commands/history.js'),
-  () => import('./commands/tick.js'),
-  () => import('./commands/simulate.js'),
-  () => import('./commands/programmes.js'),
-  () => import('./commands/chart.js'),
-  () => import('./commands/hubs.js'),
-  () => import('./commands/validate.js'),
-  () => import('./commands/temporal.js'),
-  () => import('./commands/serve.js'),
-  () => import('./commands/users.js'),
+  () => import('./commands/schools.js'),
+  () => import('./commands/applications.js'),
   () => import('./commands/groups.js'),
   () => import('./commands/schedule.js'),
-  () => import('./commands/attend.js'),
   () => import('./commands/cohort.js'),
-  () => import('./commands/schools.js'),
+  () => import('./commands/users.js'),
+  () => import('./commands/hubs.js'),
+  () => import('./commands/programmes.js'),
+  () => import('./commands/serve.js'),
+  () => import('./commands/temporal.js'),
+  () => import('./commands/simulate.js'),
+  () => import('./commands/tick.js'),
+  () => import('./commands/validate.js'),
+  () => import('./commands/chart.js'),
 ];
 
 /** The version in package.json. Reads a file. */
@@ -45,14 +47,37 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .description("Run schools' Teaching for Mastery pathways for a Maths Hub, and replay their history.")
     .version(packageVersion(), '-V, --version', 'print the version of Mastery Pathway')
     .option('--db <folder|postgres-url>', 'database: a PGlite folder or a postgres:// URL (default: DATABASE_URL, else ./.pglite)')
+    .option('--wide', 'print tables at full width instead of fitting them to the terminal')
+    .addHelpText('after', '\nOlder names (apply, status, history, event, attend, schools apply|assess|select|waitlist|decline, groups add, users contact|contacts)\nstill work; each says what it is called now. Settings: see "Settings" in README.md.')
     .showHelpAfterError()
     .exitOverride();
   await registerCommands(program, commandModules, argv);
+  program.hook('preAction', async (_program, action) => {
+    await loadSettings(program, action);
+  });
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Loads the configuration from the environment and the flags before a command
+ * runs (every bad value named at once: ConfigError, exit 2), and sets the
+ * colour and table width for this run. Imported here, not at the top, so that
+ * `pathway --help` does not load zod.
+ */
+async function loadSettings(program: Command, action: Command): Promise<void> {
+  const { loadConfig, installSettings, processEnvironment } = await import('../config/load.js');
+  const root = program.opts<{ db?: string; wide?: boolean }>();
+  const own = action.opts<{ port?: string; host?: string; demo?: boolean }>();
+  const config = loadConfig(processEnvironment(), { db: root.db, port: own.port, host: own.host, demo: own.demo });
+  installSettings(config);
+  setCliConfig(config);
+  setColour(config.color);
+  setTableLayout({ width: root.wide ? Infinity : terminalWidth() });
+}
+
+export async function main(args: string[]): Promise<void> {
   try {
+    const argv = rewriteAliases(args);
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (err) {

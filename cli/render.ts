@@ -1,91 +1,194 @@
 /**
- * Text for people at the command line: tables of schools, groups, sessions,
- * users and cohort transitions, and one-line results of writes. Pure.
+ * Text for people at the command line: schools, one school, its history,
+ * work groups, sessions, users, hub contacts and cohort transitions as tables
+ * (fitted by cli/table.ts), and what a write caused in words. Every date and
+ * time is London's. Pure (colour aside, which asks whether stdout is a terminal).
  */
-import { renderTable } from './commands/programmes.js';
+import { DateTime } from 'luxon';
 import type { SendResult, History } from '../host/engine.js';
 import type { SchoolSummary } from '../machines/summary.js';
+import type { Effect } from '../machines/effects.js';
 import type { TransitionReport } from '../host/cohort.js';
 import { describeCounts } from '../host/cohort.js';
+import { pounds } from '../domain/catalogue/describe.js';
 import type { ApiUser } from '../store/ops/users.js';
 import type { GroupDetail } from '../service/groups.js';
 import type { WorkGroup } from '../store/ops/groups.js';
 import type { GroupChange } from '../service/schedule.js';
 import type { HubContact } from '../store/ops/hub-contacts.js';
+import { renderTable, type Table } from './table.js';
+import { paint } from './colour.js';
 
-export { renderTable };
+export { renderTable, pounds };
 
-function state(s: SchoolSummary): string {
+/** "Thu 5 Nov 2020 09:30" in London time. Pure. */
+export function londonWhen(instant: string): string {
+  const d = DateTime.fromISO(instant, { setZone: true });
+  return d.isValid ? d.setZone('Europe/London').setLocale('en-GB').toFormat('ccc d LLL yyyy HH:mm') : instant;
+}
+
+/** "readiness/applied" or "prospective". Pure. */
+export function describeState(s: Pick<SchoolSummary, 'phase' | 'status'>): string {
   return s.phase === 'none' ? s.status : `${s.phase}/${s.status}`;
 }
 
-/** Schools as a table: URN, name, hub, phase/status, programme year, group, progress, overdue. Pure. */
-export function renderSchools(schools: SchoolSummary[]): string {
-  if (schools.length === 0) return 'No schools match.';
-  const rows = schools.map((s) => [
-    s.urn,
-    s.name ?? '',
-    s.hub ?? '',
-    state(s),
-    s.academicYear ?? '',
-    s.groupId ?? '',
-    s.sessionsRequired ? `${s.sessionsHeld}/${s.sessionsRequired}` : '',
-    s.overdue ? 'OVERDUE' : '',
-  ]);
-  return `${renderTable(['urn', 'school', 'hub', 'phase/status', 'year', 'group', 'held', ''], rows)}\n${schools.length} school(s).`;
+/** "8 meetings held; 6 required", "1 meeting held; 6 required". Pure. */
+export function describeMeetings(s: Pick<SchoolSummary, 'sessionsHeld' | 'sessionsRequired'>): string {
+  return `${s.sessionsHeld} meeting${s.sessionsHeld === 1 ? '' : 's'} held; ${s.sessionsRequired} required`;
 }
 
-/** One school: its state, programme, progress and what is coming up. Pure. */
+/** Schools as a table: URN, name, hub, phase/status, year, group, meetings, overdue. Pure. */
+export function schoolsTable(schools: SchoolSummary[]): Table {
+  return {
+    headers: ['urn', 'school', 'hub', 'phase/status', 'year', 'group', 'meetings', 'overdue'],
+    rows: schools.map((s) => [s.urn, s.name ?? '', s.hub ?? '', describeState(s), s.academicYear ?? '', s.groupId ?? '', s.sessionsRequired ? `${s.sessionsHeld} of ${s.sessionsRequired}` : '', s.overdue ? 'OVERDUE' : '']),
+  };
+}
+
+/** The schools table with its count, or "No schools match." Pure. */
+export function renderSchools(schools: SchoolSummary[], table: string): string {
+  return schools.length === 0 ? 'No schools match.' : `${table}\n${schools.length} school${schools.length === 1 ? '' : 's'}.`;
+}
+
+/** One school: who and where, phase, status, programme, meetings, funding, and what is coming up (London times). Pure. */
 export function renderSchool(s: SchoolSummary, version: number): string {
-  const lines = [
-    `${s.name ?? '(no name)'} (URN ${s.urn}), ${s.hub ?? 'no hub'} Maths Hub: ${state(s)}${s.overdue ? ' — OVERDUE' : ''} (version ${version})`,
-    `  programme: ${s.programmeName ?? '-'}${s.academicYear ? ` (${s.academicYear})` : ''}${s.groupId ? `, work group ${s.groupId}` : ''}`,
-    `  sessions held: ${s.sessionsHeld} of ${s.sessionsRequired} required; evaluation ${s.evaluationSubmitted ? 'submitted' : 'not submitted'}; funding paid £${(s.fundingPaidPence / 100).toFixed(2)}`,
+  const rows: [string, string][] = [
+    ['phase', s.phase],
+    ['status', `${s.status}${s.overdue ? ' (overdue: an escalation is open)' : ''}${s.reason ? ` (${s.reason})` : ''}`],
+    ['programme', s.programmeName ? `${s.programmeName} (${s.programmeId})` : '-'],
+    ['year', s.academicYear ?? '-'],
+    ['work group', s.groupId ?? '-'],
+    ['meetings', describeMeetings(s)],
+    ['funding paid', s.fundingPaidPence > 0 ? pounds(s.fundingPaidPence) : 'none this phase'],
+    ['evaluation', s.evaluationSubmitted ? 'submitted' : 'not submitted'],
+    ['version', String(version)],
   ];
-  if (s.reason) lines.push(`  last reason: ${s.reason}`);
-  if (s.alternativeOffered) lines.push(`  alternative offered: ${s.alternativeOffered}`);
-  if (s.pastPhases.length) lines.push(`  past phases: ${s.pastPhases.map((p) => `${p.phase} ${p.academicYear} (${p.outcome})`).join(', ')}`);
-  lines.push(s.upcoming.length ? '  upcoming:' : '  nothing upcoming');
-  for (const u of s.upcoming) lines.push(`    ${u.at}  ${u.what}`);
-  return lines.join('\n');
+  if (s.alternativeOffered) rows.push(['alternative offered', s.alternativeOffered]);
+  if (s.pastPhases.length) rows.push(['past phases', s.pastPhases.map((p) => `${p.phase} ${p.academicYear}: ${p.outcome}`).join('; ')]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const head = `${paint('bold', `${s.name ?? '(no name)'} (URN ${s.urn})`)}, ${s.route ?? 'route unknown'}, ${s.hub ? `${s.hub} Maths Hub` : 'no hub'}: ${describeState(s)}${s.overdue ? ` ${paint('red', 'OVERDUE')}` : ''}`;
+  const body = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+  const upcoming = s.upcoming.length ? `\n\nUpcoming\n${renderTable(['when (London)', 'what'], s.upcoming.map((u) => [londonWhen(u.at), u.what]))}` : '\n\nUpcoming: nothing scheduled';
+  return `${head}\n${body}${upcoming}`;
 }
 
-/** A write's result in one line: the school, its state and version. Pure. */
+/** "grant of £2,000 released; 2 emails to send; evaluation requested", or "" when the event set nothing in motion but timers. Pure. */
+export function describeCaused(effects: Effect[]): string {
+  const parts: string[] = [];
+  for (const e of effects) if (e.type === 'funding.release') parts.push(`grant of ${pounds(e.amountPence)} released`);
+  const emails = effects.filter((e) => e.type === 'notify').length;
+  if (emails) parts.push(`${emails} email${emails === 1 ? '' : 's'} to send`);
+  if (effects.some((e) => e.type === 'evaluation.request')) parts.push('evaluation requested');
+  return parts.join('; ');
+}
+
+/** A write's result: what was recorded, the school's state and version, and what it caused. Pure. */
 export function renderWrite(what: string, r: SendResult): string {
-  return `${what}: ${r.summary.name ?? r.urn} (URN ${r.urn}) is now ${state(r.summary)}, version ${r.version}.`;
+  const caused = describeCaused(r.effects ?? []);
+  const line = `${what}: ${r.summary.name ?? r.urn} (URN ${r.urn}) is now ${describeState(r.summary)}, version ${r.version}.`;
+  const meetings = r.summary.groupId && r.summary.sessionsRequired > 0 ? ` ${describeMeetings(r.summary)}.` : '';
+  return `${line}${meetings}${caused ? `\n  ${paint('green', caused[0]!.toUpperCase() + caused.slice(1))}.` : ''}`;
 }
 
-/** A school's history, one event a line, and its state on the date asked. Pure. */
-export function renderHistory(h: History, at?: string): string {
-  const rows = h.entries.map((e) => [String(e.version), e.occurredAt, e.type, e.actor, `${e.phase}/${e.status}`, e.recordedAt]);
-  const lines = [renderTable(['v', 'happened', 'event', 'who', 'state after', 'recorded'], rows)];
-  if (h.stateAt) lines.push(`State${at ? ` on ${at}` : ''}: ${state(h.stateAt)}${h.stateAt.academicYear ? ` (${h.stateAt.academicYear})` : ''}.`);
-  lines.push(h.tampered ? `HASH CHAIN BROKEN at version ${h.tampered.version}: ${h.tampered.reason}` : 'Hash chain intact.');
-  return lines.join('\n');
+type FullHistory = History & { replayMatches?: boolean; replayError?: string | null };
+
+function utc(instant: string): string {
+  return instant.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+}
+
+function describeSummary(s: SchoolSummary): string {
+  const parts = [describeState(s)];
+  if (s.programmeName) parts.push(`${s.programmeName} (${s.academicYear})`);
+  if (s.groupId) parts.push(`group ${s.groupId}`);
+  if (s.sessionsRequired > 0 || s.sessionsHeld > 0) parts.push(describeMeetings(s));
+  parts.push(s.fundingPaidPence > 0 ? `funding paid ${pounds(s.fundingPaidPence)}` : 'no funding paid this phase');
+  return parts.join('; ');
+}
+
+/** A school's events as a table: version, when it happened (London), event, by, recorded (UTC), machine, state after. Pure. */
+export function historyTable(h: History): Table {
+  return {
+    headers: ['ver', 'occurred (London)', 'event', 'by', 'recorded (UTC)', 'machine', 'state after'],
+    rows: h.entries.map((e) => [String(e.version), londonWhen(e.occurredAt), e.type, e.actor, utc(e.recordedAt), e.machineVersion, e.phase === 'none' ? e.status : `${e.phase}/${e.status}`]),
+  };
+}
+
+/** The history as text: the events table, the state on the date, the replay and tamper checks. Pure. */
+export function renderHistory(h: FullHistory, at: string | undefined, table: string): string {
+  const name = h.stateAt?.name ? ` (${h.stateAt.name})` : '';
+  const out = [`History of URN ${h.urn}${name}${at ? ` up to ${at}${at.length === 10 ? ' (end of the day, London)' : ''}` : ''}: ${h.entries.length} event${h.entries.length === 1 ? '' : 's'}`];
+  if (h.entries.length) out.push(table);
+  out.push('', `State ${at ? `on ${at}` : 'now'} (replayed): ${h.stateAt ? describeSummary(h.stateAt) : 'no events yet: the school had not applied'}`);
+  if (h.replayMatches !== undefined) {
+    out.push(h.replayMatches ? 'Replay: every stored state matches the machine run again over the events.' : `Replay: the stored states differ from the machine run again over the events${h.replayError ? ` (${h.replayError})` : ''}.`);
+  }
+  out.push(h.tampered ? paint('red', `Hash chain: TAMPERED at version ${h.tampered.version}: ${h.tampered.reason}`) : 'Hash chain: intact (no stored event was changed or deleted).');
+  return out.join('\n');
+}
+
+/** Mermaid-safe text: no colons, semicolons or hashes, which the gantt syntax reads. Pure. */
+function label(text: string): string {
+  return text.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The school's phases as a Mermaid gantt chart: one section per phase and
+ * year, one bar per status it was in, from the event that put it there to
+ * the next (the last runs to `until`). Dates are London's. Pure.
+ */
+export function renderMermaid(h: History, until: string): string {
+  const out = ['gantt', `  title URN ${h.urn}${h.stateAt?.name ? ` ${label(h.stateAt.name)}` : ''} pathway`, '  dateFormat YYYY-MM-DD', '  axisFormat %b %Y'];
+  const day = (instant: string) => DateTime.fromISO(instant, { setZone: true }).setZone('Europe/London').toISODate()!;
+  const spans: { section: string; status: string; from: string; to: string }[] = [];
+  let section = '';
+  let sectionPhase = '';
+  for (const e of h.entries) {
+    const year = (e.payload as { programme?: { academicYear?: string } }).programme?.academicYear;
+    // A new section when a phase starts (an application, advance or resumption names its programme) or the phase changes.
+    if (year || e.phase !== sectionPhase) {
+      sectionPhase = e.phase;
+      section = `${e.phase}${year ? ` ${year}` : ''}`;
+    }
+    const last = spans[spans.length - 1];
+    if (last && last.section === section && last.status === e.status) continue;
+    if (last) last.to = day(e.occurredAt);
+    spans.push({ section, status: e.status, from: day(e.occurredAt), to: day(until) });
+  }
+  let current = '';
+  spans.forEach((s, n) => {
+    if (s.section !== current) {
+      current = s.section;
+      out.push(`  section ${label(s.section)}`);
+    }
+    const to = s.to > s.from ? s.to : DateTime.fromISO(s.from).plus({ days: 1 }).toISODate()!;
+    const milestone = s.status === 'completed' || s.status === 'withdrawn' || s.status === 'declined';
+    out.push(milestone ? `  ${label(s.status)} :milestone, s${n}, ${s.from}, 0d` : `  ${label(s.status)} :s${n}, ${s.from}, ${to}`);
+  });
+  return out.join('\n');
 }
 
 /** Work groups as a table. Pure. */
-export function renderGroups(groups: (WorkGroup & { places: number })[]): string {
-  if (groups.length === 0) return 'No work groups.';
-  return renderTable(
-    ['id', 'hub', 'programme', 'year', 'schools', 'lead', 'version'],
-    groups.map((g) => [g.id, g.hub, g.programmeId, g.academicYear, g.maxSchools === null ? String(g.places) : `${g.places}/${g.maxSchools}`, `${g.lead.name} <${g.lead.email}>`, String(g.version)]),
-  );
+export function groupsTable(groups: (WorkGroup & { places: number })[]): Table {
+  return {
+    headers: ['id', 'hub', 'programme', 'year', 'schools', 'lead', 'version'],
+    rows: groups.map((g) => [g.id, g.hub, g.programmeId, g.academicYear, g.maxSchools === null ? String(g.places) : `${g.places}/${g.maxSchools}`, `${g.lead.name} <${g.lead.email}>`, String(g.version)]),
+  };
 }
 
-/** One group: its facts, its schools and its sessions. Pure. */
+/** One group: its facts, its schools and its sessions (London times). Pure. */
 export function renderGroup(d: GroupDetail): string {
   const g = d.group;
+  const schools = schoolsTable(d.schools);
   const lines = [
-    `${g.name} (${g.id}), version ${g.version}`,
+    `${paint('bold', g.name)} (${g.id}), version ${g.version}`,
     `  programme ${g.programmeId} (${g.academicYear}), hub ${g.hub}, lead ${g.lead.name} <${g.lead.email}>, ${g.maxSchools === null ? 'no size limit' : `up to ${g.maxSchools} schools`}`,
     '',
-    d.schools.length ? renderSchools(d.schools) : 'No schools yet.',
+    d.schools.length ? renderSchools(d.schools, renderTable(schools.headers, schools.rows)) : 'No schools yet.',
     '',
   ];
   lines.push(
     d.sessions.length
-      ? renderTable(['session', 'kind', 'when', 'place', 'status'], d.sessions.map((s) => [s.sessionId, s.kind, s.at, s.place, s.status + (s.note ? ` (${s.note})` : '')]))
+      ? renderTable(['session', 'kind', 'when (London)', 'place', 'status'], d.sessions.map((s) => [s.sessionId, s.kind, londonWhen(s.at), s.place, s.status + (s.note ? ` (${s.note})` : '')]))
       : 'No sessions scheduled.',
   );
   return lines.join('\n');
@@ -106,14 +209,12 @@ export function renderTransition(r: TransitionReport): string {
   return `${head}\n${renderTable(['urn', 'school', 'from', 'to', 'outcome', 'why not'], rows)}`;
 }
 
-/** People with tokens. Pure. */
-export function renderUsers(users: ApiUser[]): string {
-  if (users.length === 0) return 'No users.';
-  return renderTable(['id', 'name', 'role', 'hubs', 'created', 'revoked'], users.map((u) => [u.id, u.name, u.role, u.hubs.join(', '), u.createdAt, u.revokedAt ?? '']));
+/** People with tokens as a table. Pure. */
+export function usersTable(users: ApiUser[]): Table {
+  return { headers: ['id', 'name', 'role', 'hubs', 'created (London)', 'revoked'], rows: users.map((u) => [u.id, u.name, u.role, u.hubs.join(', '), londonWhen(u.createdAt), u.revokedAt ? londonWhen(u.revokedAt) : '']) };
 }
 
-/** Hub contacts. Pure. */
-export function renderContacts(contacts: HubContact[]): string {
-  if (contacts.length === 0) return 'No hub contacts set.';
-  return renderTable(['hub', 'name', 'email', 'set by', 'at'], contacts.map((c) => [c.hub, c.name, c.email, c.updatedBy ?? '(default)', c.updatedAt ?? '']));
+/** Hub contacts as a table. Pure. */
+export function contactsTable(contacts: HubContact[]): Table {
+  return { headers: ['hub', 'name', 'email', 'set by', 'at'], rows: contacts.map((c) => [c.hub, c.name, c.email, c.updatedBy ?? '(default)', c.updatedAt ? londonWhen(c.updatedAt) : '']) };
 }

@@ -88,7 +88,7 @@ export class VersionConflictError extends Error {
 export class UnknownSchoolError extends Error {
   override readonly name = 'UnknownSchoolError';
   constructor(readonly urn: string) {
-    super(`no school with URN ${urn}: apply first (pathway apply <form.json>) or check the URN`);
+    super(`no school with URN ${urn}: submit its application first, or check the URN`);
   }
 }
 

@@ -4,24 +4,26 @@
  * opens its engine here. I/O.
  */
 import type { Engine } from './engine.js';
+import { settings } from '../config/load.js';
 import { createEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from './embedded.js';
 
 export interface OpenEngineOptions extends EmbeddedEngineOptions {
   engine?: 'embedded' | 'temporal';
 }
 
-/** The engine named by options.engine, else PATHWAY_ENGINE, else embedded. */
+/** The engine named by options.engine, else the configuration's (PATHWAY_ENGINE), else embedded. */
 export async function openEngine(options: OpenEngineOptions = {}): Promise<Engine> {
-  const kind = options.engine ?? (process.env.PATHWAY_ENGINE as OpenEngineOptions['engine']) ?? 'embedded';
+  const config = settings();
+  const kind = options.engine ?? config.engine;
   if (kind === 'temporal') {
     const { createTemporalEngine } = await import('./temporal-engine.js');
     const { openStore } = await import('../store/index.js');
     // The Postgres audit log that the worker's recordEvent activity writes; history reads it.
     const store = options.store ?? (await openStore(options.db));
     const engine = await createTemporalEngine({
-      address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-      taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'mastery-pathway',
+      address: config.temporalAddress ?? 'localhost:7233',
+      namespace: config.temporalNamespace,
+      taskQueue: config.temporalTaskQueue,
       db: store.db,
     });
     const close = engine.close.bind(engine);

@@ -221,7 +221,8 @@ async function chooseGroup(svc: Service, summary: SchoolSummary, partners: strin
     return { group: open[0].g, notes };
   }
   throw new RefusedError(
-    `no work group of ${summary.programmeId} in ${summary.hub} has room (${groups.length} group(s)): create one (POST /groups or pathway groups create) and select again`,
+    `no work group of ${summary.programmeId} in ${summary.hub} has room (${groups.length} group(s))`,
+    { kind: 'create-group' },
   );
 }
 
@@ -255,7 +256,7 @@ export async function selectApplication(
   let notes: string[] = [];
   if (body.groupId !== undefined) {
     const g = await getGroup(svc.db, body.groupId);
-    if (!g) throw new NotFoundError('work group', body.groupId, 'list them with GET /groups or pathway groups list');
+    if (!g) throw new NotFoundError('work group', body.groupId, '', { kind: 'list-groups' });
     assertWrite(p, g.hub, `work group ${g.id}`);
     if (g.programmeId !== st.summary.programmeId) throw new RefusedError(`work group ${g.id} is for ${g.programmeId}, but school ${urn} applied for ${st.summary.programmeId}`);
     if (g.hub !== hubId) throw new RefusedError(`work group ${g.id} belongs to hub ${g.hub}, but school ${urn} is in ${hubId}`);

@@ -30,7 +30,7 @@ export async function runCohortTransition(svc: Service, p: Principal, input: Coh
   if (input.hub !== undefined) hubId = resolveHub(input.hub, 'hub').id;
   if (input.groupId !== undefined) {
     const g = await getGroup(svc.db, input.groupId);
-    if (!g) throw new NotFoundError('work group', input.groupId, 'list them with GET /groups or pathway groups list');
+    if (!g) throw new NotFoundError('work group', input.groupId, '', { kind: 'list-groups' });
     if (hubId !== undefined && hubId !== g.hub) throw new ForbiddenError(`work group ${g.id} belongs to ${g.hub}, not ${hubId}`);
     hubId = g.hub;
   }

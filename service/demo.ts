@@ -29,6 +29,17 @@ import { recordAttendance, signCommitment, submitEvaluation, withdrawSchool } fr
 import { generateGroupSchedule } from './schedule.js';
 import { setHubLead } from './users.js';
 
+/**
+ * Whether `serve` seeds the demo hub into an empty database: as --demo or
+ * --no-demo says; when neither is given, only into the default embedded PGlite
+ * folder (neither --db nor DATABASE_URL named one), so that a real Postgres
+ * audit log never gets fake schools by accident. Pure.
+ */
+export function wantsDemo(o: { demo: boolean | undefined; dbIsDefault: boolean; target: string }): boolean {
+  if (o.demo !== undefined) return o.demo;
+  return o.dbIsDefault && !/^[a-z][a-z0-9+.-]*:\/\//i.test(o.target);
+}
+
 /** The demo's hub. */
 export const DEMO_HUB = { id: 'east-midlands-east', label: 'East Midlands East' } as const;
 

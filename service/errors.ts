@@ -17,10 +17,17 @@ export class ForbiddenError extends Error {
   override readonly name = 'ForbiddenError';
 }
 
+/**
+ * What the caller can do next, named apart from any interface: each interface
+ * words it (the CLI as the command to run), so no message names an HTTP route
+ * to a person at the command line or a command to an API client.
+ */
+export type NextStep = { kind: 'list-groups' } | { kind: 'create-group' } | { kind: 'select-schools'; groupId: string } | { kind: 'show-group'; groupId: string } | { kind: 'list-users' };
+
 /** A work group, session or user that does not exist. HTTP 404. */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
-  constructor(readonly what: string, readonly id: string, hint = '') {
+  constructor(readonly what: string, readonly id: string, hint = '', readonly next?: NextStep) {
     super(`no ${what} ${id}${hint ? `: ${hint}` : ''}`);
   }
 }
@@ -33,6 +40,9 @@ export class AlreadyExistsError extends Error {
 /** Well formed, but the programme's rules or the group's state refuse it (a full group, the wrong hub). HTTP 422. */
 export class RefusedError extends Error {
   override readonly name = 'RefusedError';
+  constructor(message: string, readonly next?: NextStep) {
+    super(message);
+  }
 }
 
 /** True for errors caused by what the caller asked (exit 2 in the CLI), false for the environment's failures. Pure. */

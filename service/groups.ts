@@ -60,7 +60,7 @@ export interface GroupDetail {
 /** One group with its places, schools and sessions, if `p` may see its hub. Not pure. */
 export async function groupDetail(svc: Service, p: Principal, id: string): Promise<GroupDetail> {
   const group = await getGroup(svc.db, id);
-  if (!group) throw new NotFoundError('work group', id, 'list them with GET /groups or pathway groups list');
+  if (!group) throw new NotFoundError('work group', id, '', { kind: 'list-groups' });
   assertRead(p, group.hub, `work group ${id}`);
   const [places, schools, sessions] = await Promise.all([placesOf(svc.db, id), svc.engine.schools({ groupId: id }), groupSessions(svc.db, id)]);
   return { group, places, schools, sessions };

@@ -41,7 +41,7 @@ export interface GroupChange {
 
 async function writableGroup(svc: Service, p: Principal, id: string): Promise<WorkGroup> {
   const group = await getGroup(svc.db, id);
-  if (!group) throw new NotFoundError('work group', id, 'list them with GET /groups or pathway groups list');
+  if (!group) throw new NotFoundError('work group', id, '', { kind: 'list-groups' });
   assertWrite(p, group.hub, `work group ${id}`);
   return group;
 }
@@ -95,7 +95,7 @@ export async function generateGroupSchedule(svc: Service, p: Principal, groupId:
   const at = eventTime(svc.now(), input.at);
   const year = input.academicYear ?? group.academicYear;
   const members = (await svc.engine.schools({ groupId })).filter((s) => s.academicYear === year);
-  if (members.length === 0) throw new RefusedError(`work group ${groupId} has no schools in ${year}: select schools into it first (POST /applications/{urn}/select)`);
+  if (members.length === 0) throw new RefusedError(`work group ${groupId} has no schools in ${year}: select schools into it first`, { kind: 'select-schools', groupId });
   const taking = members.filter((s) => TAKING_PART.has(s.status));
   const skipped: SchoolOutcome[] = members.filter((s) => !TAKING_PART.has(s.status)).map((s) => ({ urn: s.urn, ok: false, reason: `not taking part: ${s.status}${s.reason ? ` (${s.reason})` : ''}` }));
   if (taking.length === 0) throw new RefusedError(`no school of work group ${groupId} is taking part in ${year} (${skipped.map((s) => `${s.urn} ${s.reason}`).join('; ')})`);
@@ -132,7 +132,7 @@ export async function generateGroupSchedule(svc: Service, p: Principal, groupId:
 
 async function sessionOf(svc: Service, group: WorkGroup, sessionId: string): Promise<GroupSession> {
   const s = await groupSession(svc.db, group.id, sessionId);
-  if (!s) throw new NotFoundError('session', `${sessionId} in work group ${group.id}`, 'see its sessions with GET /groups/{id}');
+  if (!s) throw new NotFoundError('session', `${sessionId} in work group ${group.id}`, '', { kind: 'show-group', groupId: group.id });
   if (s.status === 'cancelled') throw new RefusedError(`session ${sessionId} of work group ${group.id} is cancelled`);
   return s;
 }

@@ -86,7 +86,7 @@ export async function revoke(svc: Service, p: Principal, id: string): Promise<Ap
   for (const [hash, entry] of cacheOf(svc)) if (entry.principal.id === id) cacheOf(svc).delete(hash);
   if (!(await revokeUser(svc.db, id))) {
     const u = await userById(svc.db, id);
-    throw new NotFoundError('active user', id, u ? `revoked at ${u.revokedAt}` : 'see pathway users list');
+    throw new NotFoundError('active user', id, u ? `revoked at ${u.revokedAt}` : '', u ? undefined : { kind: 'list-users' });
   }
   return (await userById(svc.db, id))!;
 }

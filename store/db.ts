@@ -13,6 +13,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from './errors.js';
+import { settings, type Environment } from '../config/load.js';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -63,8 +64,9 @@ export interface OpenDbOptions {
   pgliteDataDir?: Blob;
 }
 
-/** The default data location: DATABASE_URL when set and not empty, else the folder ./.pglite. Reads the environment. */
-export function defaultTarget(env: NodeJS.ProcessEnv = process.env): string {
+/** The default data location: DATABASE_URL when set and not empty (in `env`, else in the configuration), else the folder ./.pglite. */
+export function defaultTarget(env?: Environment): string {
+  if (!env) return settings().db;
   return env.DATABASE_URL && env.DATABASE_URL.trim() !== '' ? env.DATABASE_URL.trim() : './.pglite';
 }
 
@@ -213,7 +215,7 @@ function mapPgError(err: unknown, url: string, label: string): unknown {
 
 async function openPostgres(url: string, options: OpenDbOptions): Promise<Db> {
   const label = `Postgres at ${describePostgresUrl(url)}`;
-  const poolSize = options.poolSize ?? (Number(process.env.PGPOOL_SIZE) || 10);
+  const poolSize = options.poolSize ?? settings().pgPoolSize;
   if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError(`poolSize must be a whole number of at least 1 (got ${poolSize})`);
   const pool = new pg.Pool({
     connectionString: url,

@@ -10,6 +10,7 @@
  * rate limit on sign-in. Page routes register through `pages` so each gets
  * these. Not pure.
  */
+import { settings } from '../config/load.js';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import secureSession from '@fastify/secure-session';
@@ -53,7 +54,7 @@ declare module 'fastify' {
 export async function registerWeb(app: FastifyInstance, service: Service, options: WebOptions = {}): Promise<void> {
   const css = await stylesheet();
   const sessionKey = await serviceKey(service.db, 'web-session');
-  const secure = (options.publicUrl ?? process.env.PUBLIC_URL ?? '').startsWith('https://');
+  const secure = (options.publicUrl ?? settings().publicUrl).startsWith('https://');
 
   // Assets: public, long-cached, outside the session and CSRF machinery.
   await app.register(async (assets) => {

@@ -3,6 +3,7 @@
  * into a mailbox folder (one .eml file a message) so the embedded default
  * needs no mail server. I/O.
  */
+import { settings, type Environment } from '../../config/load.js';
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile, access, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -56,18 +57,20 @@ export interface MailerOptions {
  * ./mailbox, /data/hub/db gives /data/hub/mailbox), else (Postgres, memory)
  * ./mailbox in the current folder. Reads the environment; no I/O.
  */
-export function defaultMailboxDir(target: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MAILBOX_DIR?.trim()) return resolve(env.MAILBOX_DIR.trim());
+export function defaultMailboxDir(target: string, env?: Environment): string {
+  const named = env ? env.MAILBOX_DIR?.trim() : settings().mailboxDir;
+  if (named) return resolve(named);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return resolve('mailbox');
   return join(dirname(resolve(target)), 'mailbox');
 }
 
 /** A mailer from options, else from SMTP_URL, else a mailbox folder (options.mailboxDir, else MAILBOX_DIR, else ./mailbox). */
 export function createMailer(options: MailerOptions = {}): Mailer {
-  const smtpUrl = options.smtpUrl ?? process.env.SMTP_URL;
-  const from = options.from ?? process.env.MAIL_FROM ?? DEFAULT_FROM;
+  const config = settings();
+  const smtpUrl = options.smtpUrl ?? config.smtpUrl;
+  const from = options.from ?? config.mailFrom ?? DEFAULT_FROM;
   if (smtpUrl) return smtpMailer(smtpUrl, from);
-  return mailboxMailer(resolve(options.mailboxDir ?? process.env.MAILBOX_DIR ?? 'mailbox'), from);
+  return mailboxMailer(resolve(options.mailboxDir ?? config.mailboxDir ?? 'mailbox'), from);
 }
 
 /** The address of a "Name <address>" sender. Pure. */

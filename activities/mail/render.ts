@@ -6,6 +6,7 @@
  * headings, link text that says where it goes, inline styles, no images.
  * Pure: data in, message out (the templates are read from disk once).
  */
+import { settings, type Environment } from '../../config/load.js';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { findHub } from '../../domain/catalogue/hubs.js';
@@ -88,8 +89,8 @@ const textEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 /** The service's public base URL: PUBLIC_URL, else http://localhost:3000. Reads the environment. */
-export function publicUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.PUBLIC_URL?.trim() || DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
+export function publicUrl(env?: Environment): string {
+  return ((env ? env.PUBLIC_URL?.trim() : settings().publicUrl) || DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
 }
 
 const str = (v: MessageValue | undefined): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');

@@ -3,8 +3,8 @@
  * [--hub H] [--dry-run] [--json]`: move a year's schools to their next phase.
  */
 import type { Command } from 'commander';
-import { withService, print } from '../../cli/support.js';
-import { renderTransition } from '../../cli/render.js';
+import { withService, print } from '../support.js';
+import { renderTransition } from '../render.js';
 import { runCohortTransition } from '../../service/cohorts.js';
 
 /** Registers the command with the program. Not pure. */

@@ -1,6 +1,6 @@
 /**
- * `pathway event <urn> <TYPE> [--data JSON] [--at WHEN] [--actor NAME]
- * [--expect-version N] [--json]`: records one hub event for a school (its
+ * `pathway schools event <urn> <TYPE> [--data JSON] [--at WHEN] [--actor NAME]
+ * [--expect-version N] [--json]` (formerly `pathway event`): records one hub event for a school (its
  * fields in --data) and prints the school's new state and what the event set
  * in motion. Exit 2 with one line for an unknown URN, an unknown type, an
  * event the state does not accept (and why), a stale --expect-version, or
@@ -24,7 +24,7 @@ import type { Effect } from '../../machines/effects.js';
 import type { Engine, SchoolState } from '../../host/engine.js';
 import { withEngine } from '../engine.js';
 import { UsageError } from '../exit.js';
-import { describeState } from './status.js';
+import { describeCaused, describeState } from '../render.js';
 
 /** Every event type the machines know. */
 export const EVENT_TYPES: readonly string[] = PathwayEvent.options.map((o) => (o.shape.type as unknown as { value: string }).value);
@@ -121,44 +121,33 @@ async function currentState(engine: Engine, urn: string, type: string): Promise<
   return engine.state(urn);
 }
 
-/** Adds the `event` command. */
-export function register(program: Command): void {
-  program
-    .command('event')
-    .description("record one hub event for a school, e.g. pathway event 122657 ELIGIBILITY_ASSESSED --data '{\"eligible\":true,\"criteria\":[\"ofstedRiOrInadequate\"]}'")
-    .argument('<urn>', "the school's URN")
-    .argument('<TYPE>', `the event type: ${EVENT_TYPES.filter((t) => !TIMER_EVENTS.includes(t as never)).join(', ')}`)
-    .option('--data <json>', "the event's fields as a JSON object; programmeId stands for a catalogue programme")
-    .option('--at <when>', 'when it happened: ISO date-time with offset, London date-time or date (default: now)')
-    .option('--actor <name>', 'who did it (default: cli:<your login>)')
-    .option('--expect-version <n>', 'refuse unless the school is at this version (optimistic concurrency)')
-    .option('--json', 'print {urn, version, summary, effects} as JSON')
-    .action(async (urn: string, typeArg: string, options: { data?: string; at?: string; actor?: string; expectVersion?: string; json?: boolean }, command: Command) => {
-      const type = eventType(typeArg);
-      const data = parseData(options.data);
-      let expectedVersion: number | undefined;
-      if (options.expectVersion !== undefined) {
-        expectedVersion = Number(options.expectVersion);
-        if (!/^\d+$/.test(options.expectVersion.trim()) || !Number.isSafeInteger(expectedVersion)) throw new UsageError(`--expect-version must be a whole number, not ${JSON.stringify(options.expectVersion)}`);
-      }
-      const actor = options.actor?.trim() || cliOperator().id;
-      await withEngine(command, async (engine) => {
-        const at = eventInstant(options.at, new Date().toISOString());
-        const current = await currentState(engine, urn, type);
-        const event = completeEvent(type, at, data, current);
-        let r;
-        try {
-          r = await engine.send(urn, event, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
-        } catch (err) {
-          // One line for the command line: the fields at fault, joined.
-          if (err instanceof ValidationError) throw new UsageError(`${type} is not a valid event: ${err.problems.map((p) => `${p.path} ${p.message}${p.value !== undefined ? ` (got ${JSON.stringify(p.value)})` : ''}`).join('; ')}`);
-          throw err;
-        }
-        if (options.json) {
-          process.stdout.write(`${JSON.stringify({ urn: r.urn, version: r.version, summary: r.summary, effects: r.effects }, null, 2)}\n`);
-          return;
-        }
-        process.stdout.write(`recorded ${type} for URN ${urn} (version ${r.version}, by ${actor}): now ${describeState(r.summary)}\n  set in motion: ${describeEffects(r.effects)}\n`);
-      });
-    });
+/** Runs `pathway schools event`: checks the input, sends the event through the engine and says what it set in motion. Not pure. */
+export async function runEvent(command: Command, urn: string, typeArg: string, options: { data?: string; at?: string; actor?: string; expectVersion?: string; json?: boolean }): Promise<void> {
+  const type = eventType(typeArg);
+  const data = parseData(options.data);
+  let expectedVersion: number | undefined;
+  if (options.expectVersion !== undefined) {
+    expectedVersion = Number(options.expectVersion);
+    if (!/^\d+$/.test(options.expectVersion.trim()) || !Number.isSafeInteger(expectedVersion)) throw new UsageError(`--expect-version must be a whole number, not ${JSON.stringify(options.expectVersion)}`);
+  }
+  const actor = options.actor?.trim() || cliOperator().id;
+  await withEngine(command, async (engine) => {
+    const at = eventInstant(options.at, new Date().toISOString());
+    const current = await currentState(engine, urn, type);
+    const event = completeEvent(type, at, data, current);
+    let r;
+    try {
+      r = await engine.send(urn, event, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
+    } catch (err) {
+      // One line for the command line: the fields at fault, joined.
+      if (err instanceof ValidationError) throw new UsageError(`${type} is not a valid event: ${err.problems.map((p) => `${p.path} ${p.message}${p.value !== undefined ? ` (got ${JSON.stringify(p.value)})` : ''}`).join('; ')}`);
+      throw err;
+    }
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ urn: r.urn, version: r.version, summary: r.summary, effects: r.effects }, null, 2)}\n`);
+      return;
+    }
+    const caused = describeCaused(r.effects);
+    process.stdout.write(`recorded ${type} for URN ${urn} (version ${r.version}, by ${actor}): now ${describeState(r.summary)}\n  set in motion: ${describeEffects(r.effects)}\n${caused ? `  ${caused}\n` : ''}`);
+  });
 }

@@ -1,13 +1,16 @@
 /**
- * `pathway hubs [--json]`: the 35 Maths Hubs of 2018/19 (seed 000) and their
- * lead schools, by region.
+ * `pathway hubs [--json|--csv]`: the 35 Maths Hubs of 2018/19 (seed 000) and
+ * their lead schools, by region; `pathway hubs contact <hub>` sets a hub's
+ * lead contact (escalations and the weekly digest go there) and `pathway hubs
+ * contacts` lists them (formerly `pathway users contact|contacts`).
  */
 import type { Command } from 'commander';
-import { hubs, hubsByRegion, SCALE } from '../../domain/catalogue/hubs.js';
-import { renderTable } from './programmes.js';
+import { withService, print, printTable, listingOptions, type OutputOptions } from '../support.js';
+import { renderTable } from '../table.js';
 
 /** The hubs as text, one table per region. Pure. */
-export function renderHubs(): string {
+export async function renderHubs(): Promise<string> {
+  const { hubs, hubsByRegion, SCALE } = await import('../../domain/catalogue/hubs.js');
   const out: string[] = [];
   for (const { region, hubs: list } of hubsByRegion()) {
     out.push(`${region} (${list.length})`, renderTable(['id', 'name', 'lead school'], list.map((h) => [h.id, h.name, h.leadSchool])), '');
@@ -19,11 +22,38 @@ export function renderHubs(): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command('hubs')
-    .description('List the Maths Hubs and their lead schools, by region')
-    .option('--json', 'print the hubs as JSON')
-    .action((o: { json?: boolean }) => {
-      process.stdout.write(o.json ? `${JSON.stringify(hubs, null, 2)}\n` : `${renderHubs()}\n`);
+  const hubsCommand = program.command('hubs').description('List the Maths Hubs and their lead schools, by region; set and list hub lead contacts');
+  listingOptions(hubsCommand).action(async (o: OutputOptions) => {
+    const { hubs } = await import('../../domain/catalogue/hubs.js');
+    if (o.json || o.csv) printTable(o, hubs, { headers: ['id', 'name', 'region', 'lead school'], rows: hubs.map((h) => [h.id, h.name, h.region, h.leadSchool]) });
+    else process.stdout.write(`${await renderHubs()}\n`);
+  });
+
+  hubsCommand
+    .command('contact')
+    .description("Set a hub's lead contact (escalations and the weekly digest go there)")
+    .argument('<hub>', 'hub id or name')
+    .requiredOption('--name <name>', "the hub lead's name")
+    .requiredOption('--email <email>', "the hub lead's email")
+    .option('--json', 'print JSON')
+    .action(async (hub: string, o: { name: string; email: string; json?: boolean }, cmd: Command) => {
+      await withService(cmd, async (svc, op) => {
+        const { setHubLead } = await import('../../service/users.js');
+        const c = await setHubLead(svc, op, hub, { name: o.name, email: o.email });
+        print(o.json, c, () => `Hub ${c.hub}: escalations and the weekly digest go to ${c.name} <${c.email}>.`);
+      });
     });
+
+  listingOptions(hubsCommand.command('contacts').description('List hub lead contacts, and the default address used where none is set')).action(async (o: OutputOptions, cmd: Command) => {
+    await withService(
+      cmd,
+      async (svc, op) => {
+        const { hubContacts } = await import('../../service/users.js');
+        const { contactsTable } = await import('../render.js');
+        const c = await hubContacts(svc, op);
+        printTable(o, c, contactsTable(c.configured), (t) => `${c.configured.length ? t : 'No hub contacts set.'}\nHubs without a contact use HUB_LEAD_EMAIL if set, else e.g. ${c.defaultExample.email}.`);
+      },
+      { readOnly: true },
+    );
+  });
 }

@@ -1,7 +1,9 @@
 /**
- * `pathway programmes [--json] [--phase X] [--route R] [--year 2020/21]`: the
- * programme catalogue as a table, with the places where the source documents
- * disagree listed below it; `--json` prints the parsed entries.
+ * `pathway programmes [--phase X] [--route R] [--year 2020/21] [--json|--csv]`:
+ * the programme catalogue. By default a compact table (id, phase, route, year,
+ * group size, sessions, grant, deadline) that fits the terminal; `--wide`
+ * prints every rule in words with the sources and the places where the source
+ * documents disagree; `--json` prints the parsed entries, `--csv` the table.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -9,24 +11,15 @@ import { AcademicYear, PhaseKind, Route, type Programme } from '../../domain/cat
 import { programmesFor } from '../../domain/catalogue/programmes.js';
 import { describeDeadline, describeGroup, describeMeetings, describeMoney, describeSources } from '../../domain/catalogue/describe.js';
 import { parseOrThrow } from '../../domain/errors.js';
+import { pounds } from '../../domain/catalogue/describe.js';
+import { renderCsv, renderTable, tableWidth, type Table } from '../table.js';
+import { UsageError } from '../exit.js';
 
-/**
- * Left-aligned text columns separated by two spaces, with a rule under the
- * header; a cell with line breaks spreads its row over several lines. Pure.
- */
-export function renderTable(headers: string[], rows: string[][]): string {
-  const split = rows.map((r) => headers.map((_, i) => (r[i] ?? '').split('\n')));
-  const widths = headers.map((h, i) => Math.max(h.length, ...split.flatMap((r) => r[i]!.map((l) => l.length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  const body = split.flatMap((cells) => {
-    const height = Math.max(...cells.map((c) => c.length));
-    return Array.from({ length: height }, (_, k) => line(cells.map((c) => c[k] ?? '')));
-  });
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...body].join('\n');
-}
+export { renderTable };
 
 export interface ProgrammesOptions {
   json?: boolean;
+  csv?: boolean;
   phase?: string;
   route?: string;
   year?: string;
@@ -47,12 +40,30 @@ export function selectProgrammes(o: ProgrammesOptions): Programme[] {
   });
 }
 
-/** The table and the inconsistencies, as text. Pure. */
+/** The compact table: one short line a programme, narrow enough for a terminal. Pure. */
+export function compactProgrammes(list: Programme[]): Table {
+  return {
+    headers: ['id', 'phase', 'route', 'year', 'schools', 'sessions', 'grant', 'apply by'],
+    rows: list.map((p) => [
+      p.id,
+      p.phase,
+      p.route,
+      p.academicYear,
+      p.group.maxSchools === null ? '-' : `<=${p.group.maxSchools}`,
+      p.sessions.map((r) => `${r.max ?? r.min} ${r.kind}${(r.max ?? r.min) === 1 ? '' : 's'}`).join(', ') || 'none',
+      p.funding ? pounds(p.funding.amountPence) : '-',
+      p.deadlines.applicationsClose ?? '-',
+    ]),
+  };
+}
+
+/** The full view (--wide): every rule in words, the sources, and the inconsistencies, as text. Pure. */
 export function renderProgrammes(list: Programme[]): string {
   if (list.length === 0) return 'No programme matches these filters.';
   const table = renderTable(
     ['id', 'phase', 'route', 'year', 'leader', 'group', 'meetings', 'money', 'deadline', 'sources'],
     list.map((p) => [p.id, p.phase, p.route, p.academicYear, p.leader, describeGroup(p), describeMeetings(p, '\n'), describeMoney(p), describeDeadline(p, '\n'), describeSources(p)]),
+    Infinity,
   );
   const out = [table, '', `${list.length} programme${list.length === 1 ? '' : 's'}. "copy of" marks a year no document describes: its rules are carried from that year (see --json: carriedFrom, note).`];
   // Copies repeat the inconsistencies of the entry they copy; show each once, with every entry it applies to.
@@ -79,14 +90,24 @@ export function renderProgrammes(list: Programme[]): string {
 export function register(program: Command): void {
   program
     .command('programmes')
-    .description('List the programme catalogue: phases, years, group sizes, meetings, money, deadlines and sources')
-    .option('--json', 'print the parsed catalogue entries as JSON')
+    .description('List the programme catalogue: a compact table; --wide for every rule, the sources and their inconsistencies')
     .option('--phase <phase>', `only this phase (${PhaseKind.options.join(', ')})`)
     .option('--route <route>', `only this route (${Route.options.join(', ')})`)
     .option('--year <year>', 'only this academic year, e.g. 2020/21')
+    .option('--json', 'print the parsed catalogue entries as JSON')
+    .option('--csv', 'print the compact table as CSV')
     .action((o: ProgrammesOptions) => {
+      if (o.json && o.csv) throw new UsageError('choose one of --json and --csv');
       const list = selectProgrammes(o);
-      process.stdout.write(o.json ? `${JSON.stringify(list, null, 2)}\n` : `${renderProgrammes(list)}\n`);
+      if (o.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      else if (o.csv) {
+        const t = compactProgrammes(list);
+        process.stdout.write(`${renderCsv(t.headers, t.rows)}\r\n`);
+      } else if (tableWidth() === Infinity) process.stdout.write(`${renderProgrammes(list)}\n`);
+      else if (list.length === 0) process.stdout.write('No programme matches these filters.\n');
+      else {
+        const t = compactProgrammes(list);
+        process.stdout.write(`${renderTable(t.headers, t.rows)}\n${list.length} programme${list.length === 1 ? '' : 's'}; pathway --wide programmes shows every rule, its sources and where they disagree.\n`);
+      }
     });
 }
-

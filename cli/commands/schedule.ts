@@ -4,8 +4,8 @@
  * session moved or cancelled (reminders follow).
  */
 import type { Command } from 'commander';
-import { withService, print, wholeNumber } from '../../cli/support.js';
-import { renderGroupChange, renderTable } from '../../cli/render.js';
+import { withService, print, wholeNumber } from '../support.js';
+import { renderGroupChange, renderTable, londonWhen } from '../render.js';
 import { cancelGroupSession, generateGroupSchedule, moveGroupSession } from '../../service/schedule.js';
 import type { Weekday } from '../../domain/calendar/london.js';
 
@@ -36,7 +36,7 @@ export function register(program: Command): void {
         print(o.json, r, () =>
           [
             `${r.sessions.length} session(s) for ${r.academicYear}:`,
-            renderTable(['session', 'kind', 'when', 'place'], r.sessions.map((s) => [s.id, s.kind, s.at, s.place])),
+            renderTable(['session', 'kind', 'when (London)', 'place'], r.sessions.map((s) => [s.id, s.kind, londonWhen(s.at), s.place])),
             renderGroupChange('Schedule sent', r),
           ].join('\n'),
         );
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .action(async (groupId: string, sessionId: string, o: { to: string; place?: string; json?: boolean }, cmd: Command) => {
       await withService(cmd, async (svc, op) => {
         const r = await moveGroupSession(svc, op, groupId, sessionId, { to: o.to, ...(o.place ? { place: o.place } : {}) });
-        print(o.json, r, () => renderGroupChange(`Moved ${sessionId} to ${r.session.at} at ${r.session.place}`, r));
+        print(o.json, r, () => renderGroupChange(`Moved ${sessionId} to ${londonWhen(r.session.at)} (London) at ${r.session.place}`, r));
       });
     });
 

@@ -1,35 +1,19 @@
 /**
- * `pathway schools [--phase X --year Y --hub H --overdue ...] [--json]`: the
- * schools, with filters. Its subcommands do what the API's application and
- * school routes do: apply with a form, assess, select, waitlist, decline,
- * commit, record gap tasks, release days and the evaluation, withdraw, defer,
- * resume, replace a teacher; show one school and its history.
+ * `pathway schools`: the schools (with filters) and what happens to one school
+ * once it has a place: show, history, attend, event, commit, gap-task,
+ * release-days, evaluation, withdraw, defer, resume, replace-teacher.
+ * Applications (submit, assess, select, waitlist, decline) are under
+ * `pathway applications`. The service and the engine are imported when a
+ * command runs.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
-import { withService, print, list, wholeNumber } from '../../cli/support.js';
-import { renderHistory, renderSchool, renderSchools, renderWrite } from '../../cli/render.js';
-import { assessEligibility, declineApplication, selectApplication, submitApplication, waitlistApplication } from '../../service/applications.js';
-import {
-  deferSchool,
-  listSchools,
-  recordGapTask,
-  recordReleaseDays,
-  replaceTeacher,
-  resumeSchool,
-  schoolHistory,
-  schoolState,
-  signCommitment,
-  submitEvaluation,
-  withdrawSchool,
-} from '../../service/schools.js';
-import { sentence } from '../../domain/errors.js';
-import { Signatory } from '../../domain/catalogue/schema.js';
+import { withService, print, printTable, listingOptions, list, wholeNumber, type OutputOptions } from '../support.js';
 import type { SendResult } from '../../host/engine.js';
 import type { Principal, Service } from '../../service/context.js';
 
-interface ListOptions {
+interface ListOptions extends OutputOptions {
   hub?: string;
   phase?: string;
   programme?: string;
@@ -38,10 +22,12 @@ interface ListOptions {
   status?: string;
   overdue?: boolean;
   limit?: string;
-  json?: boolean;
 }
 
-async function readJson(file: string): Promise<unknown> {
+/** The signatories a commitment names. */
+const SIGNATORIES = ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'];
+
+export async function readJson(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -55,18 +41,28 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-/** A subcommand `pathway schools <name> <urn> ...` that sends one event and prints the school's new state. */
-function write(
+/** "Record the signed commitment (COMMITMENT_SIGNED)" -> "COMMITMENT_SIGNED recorded": what a write did, for its result line. Pure. */
+export function doneWords(description: string): string {
+  const event = /\(([A-Z_]+)\)$/.exec(description)?.[1];
+  return event ? `${event} recorded` : description;
+}
+
+/**
+ * A subcommand `<parent> <name> <urn> ...` that sends one event through the
+ * service and prints the school's new state and what it caused.
+ */
+export function writeCommand(
   parent: Command,
   name: string,
   description: string,
   build: (c: Command) => Command,
-  run: (args: { urn: string; o: Record<string, unknown>; svc: Service; op: Principal }) => Promise<SendResult>,
+  run: (args: { urn: string; o: Record<string, unknown>; svc: Service; op: Principal }) => Promise<SendResult & { notes?: string[] }>,
 ): void {
   build(parent.command(name).description(description).argument('<urn>', 'the school URN').option('--json', 'print JSON')).action(async (urn: string, o: Record<string, unknown>, cmd: Command) => {
     await withService(cmd, async (svc, op) => {
       const r = await run({ urn, o, svc, op });
-      print(o.json as boolean | undefined, r, () => renderWrite(description.replace(/ \(.*$/, ''), r));
+      const { renderWrite } = await import('../render.js');
+      print(o.json as boolean | undefined, r, () => [renderWrite(doneWords(description), r), ...(r.notes ?? []).map((n) => `  note: ${n}`)].join('\n'));
     });
   });
 }
@@ -83,11 +79,14 @@ export function register(program: Command): void {
     .option('--group <id>', 'work group id')
     .option('--status <status>', 'e.g. applied, eligible, active, overdue, completed, withdrawn')
     .option('--overdue', 'only schools with something overdue')
-    .option('--limit <n>', 'at most this many')
-    .option('--json', 'print JSON')
-    .action(async (o: ListOptions, cmd: Command) => {
-      await withService(cmd, async (svc, op) => {
-        const limit = wholeNumber('--limit', o.limit, 1);
+    .option('--limit <n>', 'at most this many');
+  listingOptions(schools).action(async (o: ListOptions, cmd: Command) => {
+    const limit = wholeNumber('--limit', o.limit, 1);
+    await withService(
+      cmd,
+      async (svc, op) => {
+        const { listSchools } = await import('../../service/schools.js');
+        const { schoolsTable, renderSchools } = await import('../render.js');
         const found = await listSchools(svc, op, {
           ...(o.hub ? { hub: o.hub } : {}),
           ...(o.phase ? { phase: o.phase } : {}),
@@ -98,96 +97,141 @@ export function register(program: Command): void {
           ...(o.overdue ? { overdue: true } : {}),
           ...(limit !== undefined ? { limit } : {}),
         });
-        print(o.json, found, () => renderSchools(found));
-      });
-    });
+        printTable(o, found, schoolsTable(found), (t) => renderSchools(found, t));
+      },
+      { readOnly: true },
+    );
+  });
 
   schools
     .command('show')
-    .description("One school's state and what is coming up")
+    .description("One school's state: phase, status, programme, meetings held and required, funding paid, and what is coming up")
     .argument('<urn>', 'the school URN')
-    .option('--json', 'print JSON')
+    .option('--json', 'print {urn, version, summary} as JSON')
     .action(async (urn: string, o: { json?: boolean }, cmd: Command) => {
-      await withService(cmd, async (svc, op) => {
-        const s = await schoolState(svc, op, urn);
-        print(o.json, { urn: s.urn, version: s.version, summary: s.summary }, () => renderSchool(s.summary, s.version));
-      });
+      await withService(
+        cmd,
+        async (svc, op) => {
+          const { schoolState } = await import('../../service/schools.js');
+          const { renderSchool } = await import('../render.js');
+          const s = await schoolState(svc, op, urn);
+          print(o.json, { urn: s.urn, version: s.version, summary: s.summary }, () => renderSchool(s.summary, s.version));
+        },
+        { readOnly: true },
+      );
     });
 
   schools
     .command('history')
-    .description("A school's events and its state on a date (for auditors)")
+    .description("A school's events (who, when, recorded, machine version), its state on a date by replaying them, and the tamper check; exit 1 if the log was tampered with")
     .argument('<urn>', 'the school URN')
-    .option('--at <date>', 'YYYY-MM-DD (end of that day) or an ISO instant')
+    .option('--at <date>', 'only events up to this date (the end of that London day) or ISO instant; the state shown is the state then')
+    .option('--format <format>', 'text (default) or mermaid (a gantt chart of the phases)', 'text')
+    .option('--json', 'print {urn, at, entries, stateAt, tampered, replayMatches} as JSON')
+    .option('--csv', 'print the events table as CSV')
+    .action(async (urn: string, o: { at?: string; json?: boolean; csv?: boolean; format: string }, cmd: Command) => {
+      const { historyAt } = await import('./history.js');
+      const at = historyAt(o.at);
+      if (o.format !== 'text' && o.format !== 'mermaid') throw new UsageError(`--format must be text or mermaid, not ${JSON.stringify(o.format)}`);
+      await withService(
+        cmd,
+        async (svc, op) => {
+          const { schoolHistory } = await import('../../service/schools.js');
+          const { historyTable, renderHistory, renderMermaid } = await import('../render.js');
+          const h = (await schoolHistory(svc, op, urn, at)) as Awaited<ReturnType<typeof schoolHistory>> & { replayMatches?: boolean };
+          if (o.format === 'mermaid' && !o.json) {
+            const lastEvent = h.entries[h.entries.length - 1]?.occurredAt ?? svc.now();
+            const until = at === undefined ? lastEvent : at.length === 10 ? `${at}T12:00:00Z` : at;
+            process.stdout.write(`${renderMermaid(h, until)}\n`);
+          } else {
+            const json = { urn: h.urn, at: at ?? null, entries: h.entries, stateAt: h.stateAt, tampered: h.tampered, replayMatches: h.replayMatches ?? null };
+            printTable(o, json, historyTable(h), (t) => renderHistory(h, at, t));
+          }
+          if (h.tampered) {
+            process.stderr.write(`pathway: the event log of URN ${urn} was tampered with at version ${h.tampered.version}: ${h.tampered.reason}\n`);
+            process.exitCode = 1;
+          }
+        },
+        { readOnly: true },
+      );
+    });
+
+  schools
+    .command('attend')
+    .description('Record attendance at a session (ATTENDANCE_RECORDED): how many lead teachers came, and whether the headteacher did')
+    .argument('<urn>', 'the school URN')
+    .argument('<session>', 'the session id (see pathway schools show <urn>)')
+    .requiredOption('--teachers <n>', 'lead teachers present: 0, 1 or 2')
+    .option('--headteacher', 'the headteacher was there')
+    .option('--at <instant>', 'when it was recorded (default now)')
     .option('--json', 'print JSON')
-    .action(async (urn: string, o: { at?: string; json?: boolean }, cmd: Command) => {
+    .action(async (urn: string, sessionId: string, o: { teachers: string; headteacher?: boolean; at?: string; json?: boolean }, cmd: Command) => {
+      const teachersPresent = wholeNumber('--teachers', o.teachers, 0)!;
       await withService(cmd, async (svc, op) => {
-        const h = await schoolHistory(svc, op, urn, o.at);
-        print(o.json, h, () => renderHistory(h, o.at));
+        const { recordAttendance } = await import('../../service/schools.js');
+        const { renderWrite } = await import('../render.js');
+        const r = await recordAttendance(svc, op, urn, { sessionId, teachersPresent, headteacherPresent: o.headteacher ?? false, ...(o.at ? { at: o.at } : {}) });
+        print(o.json, r, () => renderWrite(`Attendance at ${sessionId} recorded`, r));
       });
     });
 
   schools
-    .command('apply')
-    .description('Submit an application form (JSON; see examples/forms) for the school it names')
-    .argument('<form.json>', 'the form')
-    .option('--programme <id>', "apply for this catalogue programme (the form's route and phase, another year)")
-    .option('--json', 'print JSON')
-    .action(async (file: string, o: { programme?: string; json?: boolean }, cmd: Command) => {
-      const form = await readJson(file);
-      await withService(cmd, async (svc, op) => {
-        const r = await submitApplication(svc, op, form, o.programme ? { programmeId: o.programme } : {});
-        print(o.json, r, () => [renderWrite(`Applied for ${r.programmeId}`, r), ...r.warnings.map((w) => `  ${sentence(w)}`)].join('\n'));
-      });
+    .command('event')
+    .description("Record any hub event for a school, e.g. pathway schools event 122657 ELIGIBILITY_ASSESSED --data '{\"eligible\":true,\"criteria\":[\"ofstedRiOrInadequate\"]}'")
+    .argument('<urn>', "the school's URN")
+    .argument('<TYPE>', 'the event type, e.g. ELIGIBILITY_ASSESSED, SELECTED, SCHEDULE_SET, ATTENDANCE_RECORDED (pathway schools event <urn> help lists them)')
+    .option('--data <json>', "the event's fields as a JSON object; programmeId stands for a catalogue programme")
+    .option('--at <when>', 'when it happened: ISO date-time with offset, London date-time or date (default: now)')
+    .option('--actor <name>', 'who did it (default: cli:<your login>)')
+    .option('--expect-version <n>', 'refuse unless the school is at this version (optimistic concurrency)')
+    .option('--json', 'print {urn, version, summary, effects} as JSON')
+    .action(async (urn: string, type: string, o: { data?: string; at?: string; actor?: string; expectVersion?: string; json?: boolean }, cmd: Command) => {
+      const { runEvent } = await import('./event.js');
+      await runEvent(cmd, urn, type, o);
     });
 
-  write(
-    schools,
-    'assess',
-    'Record the eligibility judgement (ELIGIBILITY_ASSESSED)',
-    (c) => c.option('--not-eligible', 'the school is not eligible').option('--criteria <ids>', 'criteria met, comma-separated (default: those the form claimed)').option('--note <text>', 'a note'),
-    ({ urn, o, svc, op }) =>
-      assessEligibility(svc, op, urn, { eligible: !o.notEligible, ...(o.criteria ? { criteria: list(o.criteria as string)! } : {}), ...(o.note ? { note: o.note as string } : {}) }),
-  );
-  write(schools, 'select', 'Select into a work group (SELECTED)', (c) => c.option('--group <id>', 'the work group (default: chosen to keep group applications together)'), ({ urn, o, svc, op }) =>
-    selectApplication(svc, op, urn, o.group ? { groupId: o.group as string } : {}),
-  );
-  write(schools, 'waitlist', 'Put on the waiting list (WAITLISTED)', (c) => c.requiredOption('--reason <text>', 'why'), ({ urn, o, svc, op }) =>
-    waitlistApplication(svc, op, urn, { reason: o.reason as string }),
-  );
-  write(schools, 'decline', 'Decline the application (DECLINED)', (c) => c.requiredOption('--reason <text>', 'why').option('--alternative <text>', 'what the hub offers instead'), ({ urn, o, svc, op }) =>
-    declineApplication(svc, op, urn, { reason: o.reason as string, ...(o.alternative ? { alternative: o.alternative as string } : {}) }),
-  );
-  write(schools, 'commit', 'Record the signed commitment (COMMITMENT_SIGNED)', (c) => c.requiredOption('--signatories <list>', `who signed, comma-separated: ${Signatory.options.join(', ')}`), ({ urn, o, svc, op }) =>
-    signCommitment(svc, op, urn, { signatories: list(o.signatories as string)!.map((s) => Signatory.parse(s)) }),
-  );
-  write(schools, 'gap-task', 'Record a completed gap task (GAP_TASK_COMPLETED)', (c) => c.requiredOption('--task <text>', 'the task'), ({ urn, o, svc, op }) =>
-    recordGapTask(svc, op, urn, { task: o.task as string }),
-  );
-  write(schools, 'release-days', 'Record teacher release days (RELEASE_DAYS_RECORDED)', (c) => c.requiredOption('--days <n>', 'days released'), ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'commit', 'Record the signed commitment (COMMITMENT_SIGNED)', (c) => c.requiredOption('--signatories <list>', `who signed, comma-separated: ${SIGNATORIES.join(', ')}`), async ({ urn, o, svc, op }) => {
+    const { signCommitment } = await import('../../service/schools.js');
+    const { Signatory } = await import('../../domain/catalogue/schema.js');
+    const names = list(o.signatories as string)!;
+    const bad = names.filter((s) => !Signatory.safeParse(s).success);
+    if (bad.length) throw new UsageError(`--signatories must be among ${SIGNATORIES.join(', ')} (got ${JSON.stringify(bad.join(','))})`);
+    return signCommitment(svc, op, urn, { signatories: names.map((s) => Signatory.parse(s)) });
+  });
+  writeCommand(schools, 'gap-task', 'Record a completed gap task (GAP_TASK_COMPLETED)', (c) => c.requiredOption('--task <text>', 'the task'), async ({ urn, o, svc, op }) => {
+    const { recordGapTask } = await import('../../service/schools.js');
+    return recordGapTask(svc, op, urn, { task: o.task as string });
+  });
+  writeCommand(schools, 'release-days', 'Record teacher release days (RELEASE_DAYS_RECORDED)', (c) => c.requiredOption('--days <n>', 'days released'), async ({ urn, o, svc, op }) => {
     const days = Number(o.days);
     if (!(days > 0)) throw new UsageError(`--days must be a number above 0 (got ${JSON.stringify(o.days)})`);
+    const { recordReleaseDays } = await import('../../service/schools.js');
     return recordReleaseDays(svc, op, urn, { days });
   });
-  write(schools, 'evaluation', 'Record the submitted evaluation (EVALUATION_SUBMITTED)', (c) => c.option('--summary <text>', 'a summary'), ({ urn, o, svc, op }) =>
-    submitEvaluation(svc, op, urn, o.summary ? { summary: o.summary as string } : {}),
-  );
-  write(schools, 'withdraw', 'Withdraw from the phase (WITHDRAWN)', (c) => c.requiredOption('--reason <text>', 'why'), ({ urn, o, svc, op }) =>
-    withdrawSchool(svc, op, urn, { reason: o.reason as string }),
-  );
-  write(schools, 'defer', 'Defer to a later year (DEFERRED)', (c) => c.requiredOption('--reason <text>', 'why').requiredOption('--until <year>', 'the academic year to resume, e.g. 2022/23'), ({ urn, o, svc, op }) =>
-    deferSchool(svc, op, urn, { reason: o.reason as string, untilYear: o.until as string }),
-  );
-  write(schools, 'resume', 'Resume a deferred school (RESUMED)', (c) => c.option('--year <year>', 'the academic year (default: the one deferred until)'), ({ urn, o, svc, op }) =>
-    resumeSchool(svc, op, urn, o.year ? { academicYear: o.year as string } : {}),
-  );
-  write(
+  writeCommand(schools, 'evaluation', 'Record the submitted evaluation (EVALUATION_SUBMITTED)', (c) => c.option('--summary <text>', 'a summary'), async ({ urn, o, svc, op }) => {
+    const { submitEvaluation } = await import('../../service/schools.js');
+    return submitEvaluation(svc, op, urn, o.summary ? { summary: o.summary as string } : {});
+  });
+  writeCommand(schools, 'withdraw', 'Withdraw from the phase (WITHDRAWN)', (c) => c.requiredOption('--reason <text>', 'why'), async ({ urn, o, svc, op }) => {
+    const { withdrawSchool } = await import('../../service/schools.js');
+    return withdrawSchool(svc, op, urn, { reason: o.reason as string });
+  });
+  writeCommand(schools, 'defer', 'Defer to a later year (DEFERRED)', (c) => c.requiredOption('--reason <text>', 'why').requiredOption('--until <year>', 'the academic year to resume, e.g. 2022/23'), async ({ urn, o, svc, op }) => {
+    const { deferSchool } = await import('../../service/schools.js');
+    return deferSchool(svc, op, urn, { reason: o.reason as string, untilYear: o.until as string });
+  });
+  writeCommand(schools, 'resume', 'Resume a deferred school (RESUMED)', (c) => c.option('--year <year>', 'the academic year (default: the one deferred until)'), async ({ urn, o, svc, op }) => {
+    const { resumeSchool } = await import('../../service/schools.js');
+    return resumeSchool(svc, op, urn, o.year ? { academicYear: o.year as string } : {});
+  });
+  writeCommand(
     schools,
     'replace-teacher',
     'Replace lead teacher 1 or 2 (TEACHER_REPLACED)',
     (c) => c.requiredOption('--slot <n>', '1 or 2').requiredOption('--name <name>', 'the new teacher').requiredOption('--email <email>', 'their email').requiredOption('--role <role>', 'their role'),
-    ({ urn, o, svc, op }) => {
+    async ({ urn, o, svc, op }) => {
       if (o.slot !== '1' && o.slot !== '2') throw new UsageError(`--slot must be 1 or 2 (got ${JSON.stringify(o.slot)})`);
+      const { replaceTeacher } = await import('../../service/schools.js');
       return replaceTeacher(svc, op, urn, Number(o.slot) as 1 | 2, { teacher: { name: o.name as string, email: o.email as string, role: o.role as string } });
     },
   );

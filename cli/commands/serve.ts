@@ -3,12 +3,16 @@
  * the HTTP API with its OpenAPI page at /docs, the embedded scheduler on the
  * system clock (reminders, escalations) and the weekly hub digest. On the
  * first start (nobody has a token yet) it makes an admin token and prints it
- * once; on an empty database it also seeds the demo hub (service/demo.ts).
+ * once; on an empty database it also seeds the demo hub (service/demo.ts) when
+ * it is the default PGlite folder or --demo asks (never into a database named
+ * by --db or DATABASE_URL unless asked). While it runs on a PGlite folder, the
+ * users commands reach it through its local admin socket (cli/admin-socket.ts).
  */
 import type { Command } from 'commander';
 import pino from 'pino';
 import { UsageError } from '../exit.js';
-import { dbOption } from '../../cli/support.js';
+import { settings } from '../../config/load.js';
+import { startAdminSocket } from '../admin-socket.js';
 import { openService } from '../../service/open.js';
 import type { Service } from '../../service/context.js';
 import { buildApi } from '../../api/server.js';
@@ -16,7 +20,7 @@ import { notFoundPage, registerWeb, type WebOptions } from '../../web/plugin.js'
 import { cliOperator } from '../../service/context.js';
 import { addUser, hasUsers } from '../../service/users.js';
 import { startDigestJob } from '../../service/digest.js';
-import { seedDemo, DEMO_HUB } from '../../service/demo.js';
+import { seedDemo, wantsDemo, DEMO_HUB } from '../../service/demo.js';
 import type { Clock } from '../../host/clock.js';
 import type { EmbeddedEngine } from '../../host/embedded.js';
 
@@ -24,8 +28,10 @@ export interface ServerOptions {
   db?: string;
   port: number;
   host: string;
-  /** Seed the demo hub into an empty database. */
-  demo: boolean;
+  /** Seed the demo hub into an empty database: true (--demo), false (--no-demo), or undefined: only on the default PGlite folder. */
+  demo?: boolean | undefined;
+  /** True when neither --db nor DATABASE_URL named the database (default: true when `db` is not given). */
+  dbIsDefault?: boolean;
   /** Log every request. */
   log?: boolean;
   /** Default: the system clock. */
@@ -55,7 +61,8 @@ export interface RunningServer {
  * stopped, then listens and starts the scheduler and the weekly digest. Not pure.
  */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const config = settings();
+  const logger = pino({ level: config.logLevel });
   const say = o.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const opened = await openService({ ...(o.db ? { db: o.db } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.mailbox ? { mailbox: o.mailbox } : {}), logger });
   const svc = opened.service;
@@ -63,7 +70,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const fresh = !(await hasUsers(svc));
     const empty = fresh && (await svc.engine.schools({ limit: 1 })).length === 0;
     const firstToken = fresh ? (await addUser(svc, { ...cliOperator(), id: 'first-start' }, { name: 'Admin (first start)', role: 'admin' })).token : null;
-    if (empty && o.demo && opened.embedded) {
+    const target = o.db ?? config.db;
+    if (empty && opened.embedded && wantsDemo({ demo: o.demo, dbIsDefault: o.dbIsDefault ?? o.db === undefined, target })) {
       say(`Empty database (${opened.store.describe()}): seeding the demo hub, ${DEMO_HUB.label} Maths Hub...`);
       const t0 = Date.now();
       const demo = await seedDemo(svc, opened.embedded, svc.now());
@@ -72,7 +80,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     }
     const app = await buildApi(svc, {
       logger: o.log ? { level: 'info' } : false,
-      extend: (a) => registerWeb(a, svc, { ...(process.env.PUBLIC_URL ? { publicUrl: process.env.PUBLIC_URL } : {}), ...o.web }),
+      extend: (a) => registerWeb(a, svc, { publicUrl: config.publicUrl, ...o.web }),
       notFoundPage,
     });
     let address: string;
@@ -88,6 +96,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     await opened.embedded?.tick(svc.now());
     opened.embedded?.startScheduler();
     const digest = startDigestJob(svc, { warn: (m) => logger.warn(m), info: (m) => logger.info(m) });
+    // A lost admin token is replaced with `pathway users add` while this runs: PGlite lets only this process open the folder.
+    const adminSocket = opened.embedded ? await startAdminSocket(svc, target, (m) => logger.warn(m)) : null;
     // This week's digest, if due and not sent yet, goes before the service says it is up.
     await digest.check();
     const pages = address.replace('://127.0.0.1:', '://localhost:');
@@ -98,7 +108,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       say(`  Admin sign-in key (shown this once; only its hash is kept): ${firstToken}`);
       say(`  API: curl -H 'Authorization: Bearer ${firstToken}' ${address}/schools`);
     } else {
-      say('  Admin token: shown once, at the first start. Make another with: npx pathway users add --name "Your Name" --role admin');
+      say('  Admin token: shown once, at the first start. Make another with: npx pathway users add --name "Your Name" --role admin (works while the service runs)');
     }
     say(`  mail: ${svc.mailer?.describe() ?? 'none'}; reminders fire on the ${o.clock ? 'given' : 'system'} clock; Ctrl-C stops.`);
     return {
@@ -108,6 +118,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       embedded: opened.embedded,
       close: async () => {
         await digest.stop();
+        await adminSocket?.close();
         await app.close();
         await opened.close();
       },
@@ -123,14 +134,15 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description('Run the hub service: the HTTP API (/docs), the reminder scheduler and the weekly digest')
-    .option('--port <port>', 'TCP port', process.env.PORT ?? '3000')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--no-demo', 'do not seed the demo hub into an empty database')
+    .option('--port <port>', 'TCP port (default: PORT, else 3000)')
+    .option('--host <host>', 'address to listen on (default: HOST, else 127.0.0.1)')
+    .option('--demo', 'seed the demo hub into an empty database (the default only for the default ./.pglite folder)')
+    .option('--no-demo', 'never seed the demo hub')
     .option('--log', 'log every request (JSON lines)')
-    .action(async (o: { port: string; host: string; demo: boolean; log?: boolean }, cmd: Command) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(o.port)})`);
-      const server = await startServer({ ...(dbOption(cmd) ? { db: dbOption(cmd)! } : {}), port, host: o.host, demo: o.demo, ...(o.log ? { log: true } : {}) });
+    .action(async (o: { log?: boolean }) => {
+      // --port, --host, --demo and --db were checked with the environment at start (config/).
+      const c = settings();
+      const server = await startServer({ db: c.db, dbIsDefault: c.dbIsDefault, port: c.port, host: c.host, demo: c.demo, ...(o.log ? { log: true } : {}) });
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -15,11 +15,12 @@ import cliProgress from 'cli-progress';
 import { SimulatedClock } from '../../host/clock.js';
 import { simulateHub, checkSimulationOptions, SimulationMismatchError, type SimulationProgress, type SimulationSummary } from '../../host/simulate.js';
 import { ValidationError } from '../../domain/errors.js';
-import { cliTarget, withEmbeddedEngine } from '../engine.js';
+import { withEmbeddedEngine } from '../engine.js';
+import { cliConfig } from '../context.js';
 import { createMailer, defaultMailboxDir, noMailer, type Mailer } from '../../activities/mail/mailer.js';
 import { UsageError } from '../exit.js';
-import { renderTable } from './programmes.js';
-import { pounds } from './status.js';
+import { renderTable } from '../table.js';
+import { pounds } from '../../domain/catalogue/describe.js';
 
 const n = (x: number) => x.toLocaleString('en-GB');
 
@@ -124,7 +125,7 @@ export function register(program: Command): void {
         if (!(err instanceof ValidationError)) throw err;
         throw new UsageError(err.problems.map((p) => `--${p.path} ${p.message} (got ${JSON.stringify(p.value)})`).join('; '));
       }
-      const mailer = simulationMailer(o.mail, schools, cliTarget(command));
+      const mailer = simulationMailer(o.mail, schools, cliConfig().db);
       const clock = new SimulatedClock('1970-01-01T00:00:00Z');
       const progress = progressReporter();
       // The simulation carries out effects once a simulated day, not after every event.

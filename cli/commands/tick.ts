@@ -11,7 +11,7 @@ import { SimulatedClock } from '../../host/clock.js';
 import { withEmbeddedEngine } from '../engine.js';
 import { UsageError } from '../exit.js';
 import { historyAt } from './history.js';
-import { londonWhen } from './status.js';
+import { londonWhen } from '../render.js';
 
 /** Adds the `tick` command. */
 export function register(program: Command): void {

@@ -1,87 +1,83 @@
 /**
- * `pathway users add|list|revoke` (people and their API tokens) and
- * `pathway users contact|contacts` (hub lead addresses for escalations and
- * the weekly digest). The operator at the command line acts as an admin.
+ * `pathway users add|list|revoke`: people and their API tokens. The operator
+ * at the command line acts as an admin. While `pathway serve` holds a PGlite
+ * folder (one process at a time), these commands go through the server's
+ * local admin socket (cli/admin-socket.ts), so a lost admin token can be
+ * replaced without stopping the service.
  */
 import type { Command } from 'commander';
-import { withService, print } from '../../cli/support.js';
-import { renderContacts, renderUsers } from '../../cli/render.js';
-import { addUser, hubContacts, revoke, setHubLead, usersList, ROLES } from '../../service/users.js';
+import { print, printTable, listingOptions, checkDatabase, type OutputOptions } from '../support.js';
+import { UsageError } from '../exit.js';
+import type { UsersRequest, UsersReply } from '../admin-socket.js';
+
+const ROLES = ['admin', 'hub_staff', 'auditor'];
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/**
+ * Runs a users request: through the running server's admin socket when one
+ * answers for the database folder, else on the database directly. Not pure.
+ */
+export async function runUsers(request: UsersRequest, access: { readOnly?: boolean } = {}): Promise<UsersReply> {
+  const { askServer, runUsersRequest } = await import('../admin-socket.js');
+  const { cliConfig } = await import('../context.js');
+  const viaServer = await askServer(cliConfig().db, request);
+  if (viaServer) return viaServer;
+  checkDatabase(access);
+  const { openService } = await import('../../service/open.js');
+  const opened = await openService({ db: cliConfig().db });
+  try {
+    return await runUsersRequest(opened.service, request);
+  } finally {
+    await opened.close();
+  }
+}
+
 /** Registers the command with the program. Not pure. */
 export function register(program: Command): void {
-  const users = program.command('users').description('People who use the HTTP API, their tokens, and hub lead contacts');
+  const users = program.command('users').description('People who use the pages and the HTTP API, and their tokens (works while the service runs)');
 
   users
     .command('add')
-    .description('Add a person and print their API token (shown once; only its hash is kept)')
+    .description('Add a person and print their sign-in key / API token (shown once; only its hash is kept)')
     .requiredOption('--name <name>', 'their name')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('--hub <hub>', 'a hub id or name: one for hub_staff, one or more for an auditor (repeat the option)', collect, [])
     .option('--json', 'print JSON')
-    .action(async (o: { name: string; role: string; hub: string[]; json?: boolean }, cmd: Command) => {
-      await withService(cmd, async (svc, op) => {
-        const made = await addUser(svc, op, { name: o.name, role: o.role as (typeof ROLES)[number], hubs: o.hub });
-        print(o.json, made, () =>
-          [
-            `Added ${made.user.name} (${made.user.id}), ${made.user.role}${made.user.hubs.length ? ` of ${made.user.hubs.join(', ')}` : ''}.`,
-            `API token (shown once, keep it safe): ${made.token}`,
-            `Use it as: curl -H 'Authorization: Bearer ${made.token}' http://127.0.0.1:3000/me`,
-          ].join('\n'),
-        );
-      });
+    .action(async (o: { name: string; role: string; hub: string[]; json?: boolean }) => {
+      const r = await runUsers({ op: 'add', name: o.name, role: o.role, hubs: o.hub });
+      if (r.op !== 'add') throw new UsageError('unexpected reply');
+      const made = r.made;
+      const { cliConfig } = await import('../context.js');
+      const base = cliConfig().publicUrl;
+      print(o.json, made, () =>
+        [
+          `Added ${made.user.name} (${made.user.id}), ${made.user.role}${made.user.hubs.length ? ` of ${made.user.hubs.join(', ')}` : ''}${r.viaServer ? ' (through the running service)' : ''}.`,
+          `Sign-in key and API token (shown once, keep it safe): ${made.token}`,
+          `Use it as: curl -H 'Authorization: Bearer ${made.token}' ${base}/me`,
+        ].join('\n'),
+      );
     });
 
-  users
-    .command('list')
-    .description('List people with API tokens')
-    .option('--all', 'include revoked tokens')
-    .option('--json', 'print JSON')
-    .action(async (o: { all?: boolean; json?: boolean }, cmd: Command) => {
-      await withService(cmd, async (svc, op) => {
-        const list = await usersList(svc, op, o.all ?? false);
-        print(o.json, list, () => renderUsers(list));
-      });
-    });
+  const listing = users.command('list').description('List people with tokens').option('--all', 'include revoked tokens');
+  listingOptions(listing).action(async (o: OutputOptions & { all?: boolean }) => {
+    const r = await runUsers({ op: 'list', all: o.all ?? false }, { readOnly: true });
+    if (r.op !== 'list') throw new UsageError('unexpected reply');
+    const { usersTable } = await import('../render.js');
+    printTable(o, r.users, usersTable(r.users), (t) => (r.users.length ? t : 'No users.'));
+  });
 
   users
     .command('revoke')
     .description("Revoke a person's token at once")
     .argument('<id>', 'the user id (see pathway users list)')
     .option('--json', 'print JSON')
-    .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
-      await withService(cmd, async (svc, op) => {
-        const u = await revoke(svc, op, id);
-        print(o.json, u, () => `Revoked the token of ${u.name} (${u.id}) at ${u.revokedAt}.`);
-      });
-    });
-
-  users
-    .command('contact')
-    .description("Set a hub's lead contact (escalations and the weekly digest go there)")
-    .argument('<hub>', 'hub id or name')
-    .requiredOption('--name <name>', "the hub lead's name")
-    .requiredOption('--email <email>', "the hub lead's email")
-    .option('--json', 'print JSON')
-    .action(async (hub: string, o: { name: string; email: string; json?: boolean }, cmd: Command) => {
-      await withService(cmd, async (svc, op) => {
-        const c = await setHubLead(svc, op, hub, { name: o.name, email: o.email });
-        print(o.json, c, () => `Hub ${c.hub}: escalations and the weekly digest go to ${c.name} <${c.email}>.`);
-      });
-    });
-
-  users
-    .command('contacts')
-    .description('List hub lead contacts, and the default address used where none is set')
-    .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
-      await withService(cmd, async (svc, op) => {
-        const c = await hubContacts(svc, op);
-        print(o.json, c, () => `${renderContacts(c.configured)}\nHubs without a contact use HUB_LEAD_EMAIL if set, else e.g. ${c.defaultExample.email}.`);
-      });
+    .action(async (id: string, o: { json?: boolean }) => {
+      const r = await runUsers({ op: 'revoke', id });
+      if (r.op !== 'revoke') throw new UsageError('unexpected reply');
+      const { londonWhen } = await import('../render.js');
+      print(o.json, r.user, () => `Revoked the token of ${r.user.name} (${r.user.id}) at ${londonWhen(r.user.revokedAt ?? '')} (London)${r.viaServer ? ', in the running service too' : ''}.`);
     });
 }

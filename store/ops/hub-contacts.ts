@@ -7,6 +7,7 @@
  * default) — a reserved domain that never delivers, so an unset contact shows
  * up in the mailbox folder instead of reaching a stranger.
  */
+import { settings, type Environment } from '../../config/load.js';
 import { findHub, hubSlug } from '../../domain/catalogue/hubs.js';
 import type { Db } from '../db.js';
 
@@ -34,10 +35,10 @@ function fromRow(r: ContactRow): HubContact {
 }
 
 /** The hub lead used when none is set: HUB_LEAD_EMAIL, else a never-delivering reserved address. Reads the environment. Not pure. */
-export function defaultHubLead(hubId: string, env: NodeJS.ProcessEnv = process.env): HubContact {
+export function defaultHubLead(hubId: string, env?: Environment): HubContact {
   const hub = findHub(hubId);
   const id = hub?.id ?? (hubSlug(hubId) || 'unknown-hub');
-  const email = env.HUB_LEAD_EMAIL?.trim() || `lead@${id}.mathshub.invalid`;
+  const email = (env ? env.HUB_LEAD_EMAIL?.trim() : settings().hubLeadEmail) || `lead@${id}.mathshub.invalid`;
   return { hub: id, name: `${hub?.name ?? `${hubId} Maths Hub`} lead`, email, configured: false, updatedAt: null, updatedBy: null };
 }
 
