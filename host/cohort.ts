@@ -163,6 +163,8 @@ export async function transitionCohort(engine: Engine, options: TransitionOption
     .filter((x) => x.past !== undefined)
     .map(({ s, past }) => ({ ...baseRow(s, from), fromPhase: past!.phase, fromStatus: 'completed', toPhase: s.phase, toProgrammeId: s.programmeId, outcome: 'already moved' as const, reason: null }));
 
+  // A transition of one work group moves it on whole: its schools continue in it (ADVANCED otherwise leaves the old group behind).
+  const continuesIn = options.groupId ? { groupId: options.groupId } : {};
   const planned = inFrom.map((s) => ({ s, plan: planSchool(s, to) }));
   const rows: TransitionRow[] = [];
   const movers: { s: SchoolSummary; programme: Programme }[] = [];
@@ -175,7 +177,7 @@ export async function transitionCohort(engine: Engine, options: TransitionOption
   /** One school moved on its own: any failure is its row, not the run's. */
   const moveOne = async ({ s, programme }: { s: SchoolSummary; programme: Programme }): Promise<TransitionRow> => {
     try {
-      await engine.send(s.urn, { type: 'ADVANCED', at, programme }, { actor: options.actor });
+      await engine.send(s.urn, { type: 'ADVANCED', at, programme, ...continuesIn }, { actor: options.actor });
       return moved(s, programme, 'moved');
     } catch (err) {
       return refused(s, programme, err);
@@ -198,7 +200,7 @@ export async function transitionCohort(engine: Engine, options: TransitionOption
       const chunk = movers.slice(i, i + BATCH);
       let outcome: Awaited<ReturnType<BatchingEngine['sendMany']>> | null = null;
       try {
-        outcome = await batching.sendMany(chunk.map(({ s, programme }) => ({ urn: s.urn, event: { type: 'ADVANCED', at, programme }, actor: options.actor })), { onRejected: 'skip' });
+        outcome = await batching.sendMany(chunk.map(({ s, programme }) => ({ urn: s.urn, event: { type: 'ADVANCED', at, programme, ...continuesIn }, actor: options.actor })), { onRejected: 'skip' });
       } catch {
         rows.push(...(await pool(chunk, options.concurrency ?? 8, moveOne)));
         continue;

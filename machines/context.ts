@@ -29,6 +29,9 @@ export interface PhaseRecord {
   fundingPaidPence: number;
 }
 
+/** The states a school may defer from; it resumes where it left (see RESUME_TO in rules.ts). */
+export type DeferredFrom = 'applied' | 'eligible' | 'waitlisted' | 'selected' | 'active';
+
 export interface PendingTimer {
   at: string;
   event: PathwayEvent;
@@ -57,6 +60,12 @@ export interface PathwayContext {
   timers: Record<string, PendingTimer>;
   past: PhaseRecord[];
   deferredUntil: string | null;
+  /**
+   * The state the school deferred from, present only while it is deferred
+   * (absent from snapshots written before it existed: those resume at
+   * `selected`, as they did then).
+   */
+  deferredFrom?: DeferredFrom;
   alternativeOffered: string | null;
   lastReason: string | null;
 }

@@ -65,7 +65,8 @@ export const PathwayEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('RELEASE_DAYS_RECORDED'), ...at, days: z.number().positive().max(50) }),
   z.object({ type: z.literal('EVALUATION_SUBMITTED'), ...at, summary: z.string().default('') }),
   // --- moves between phases and years ---
-  z.object({ type: z.literal('ADVANCED'), ...at, programme: Programme }),
+  // groupId: the work group the school continues in; without it the old phase's group is left behind.
+  z.object({ type: z.literal('ADVANCED'), ...at, programme: Programme, groupId: z.string().min(1).optional() }),
   z.object({ type: z.literal('WITHDRAWN'), ...at, reason: z.string().min(1) }),
   z.object({ type: z.literal('DEFERRED'), ...at, reason: z.string().min(1), untilYear: AcademicYear }),
   z.object({ type: z.literal('RESUMED'), ...at, programme: Programme }),

@@ -9,15 +9,17 @@
  * (pathway.ts), which adds the moves between phases.
  */
 import type { PhaseKind } from '../domain/catalogue/schema.js';
+import type { DeferredFrom } from './context.js';
+import { APPLICATION_PHASES } from './rules.js';
 
 const live = {
   WITHDRAWN: { target: 'withdrawn', actions: 'withdraw' },
   TEACHER_REPLACED: { actions: 'replaceTeacher' },
 } as const;
 
-const deferrable = {
-  DEFERRED: { guard: 'deferralFits', target: 'deferred', actions: 'defer' },
-} as const;
+const deferrable = (from: DeferredFrom) => ({
+  DEFERRED: { guard: 'deferralFits', target: 'deferred', actions: { type: 'defer', params: { from } } },
+});
 
 const scheduling = {
   SCHEDULE_SET: { guard: 'scheduleFits', actions: 'setSchedule' },
@@ -33,44 +35,60 @@ export interface PhaseExits {
   withdrawn?: Record<string, unknown>;
 }
 
-/** The statechart config of one phase kind. Pure. */
+/**
+ * The statechart config of one phase kind. Phases schools apply for (TRG,
+ * Readiness, Development) start at `applied`; the others (Embedding,
+ * Sustaining) are entered by cohort transition or resumption at `selected`
+ * and have no application states at all. Pure.
+ */
 export function phaseStates(kind: PhaseKind, exits: PhaseExits = {}) {
+  const applies = APPLICATION_PHASES.includes(kind);
+  const application = {
+    applied: {
+      on: {
+        ...live,
+        ...deferrable('applied'),
+        ELIGIBILITY_ASSESSED: [
+          { guard: 'eligibilityMet', target: 'eligible', actions: 'recordEligibility' },
+          { guard: 'judgedIneligible', target: 'declined', actions: 'decline' },
+        ],
+        DECLINED: { target: 'declined', actions: 'decline' },
+      },
+    },
+    eligible: {
+      on: {
+        ...live,
+        ...deferrable('eligible'),
+        SELECTED: { guard: 'groupHasRoom', target: 'selected', actions: 'select' },
+        WAITLISTED: { target: 'waitlisted', actions: 'waitlist' },
+        DECLINED: { target: 'declined', actions: 'decline' },
+      },
+    },
+    waitlisted: {
+      on: {
+        ...live,
+        ...deferrable('waitlisted'),
+        SELECTED: { guard: 'groupHasRoom', target: 'selected', actions: 'select' },
+        DECLINED: { target: 'declined', actions: 'decline' },
+      },
+    },
+    declined: { on: { ...(exits.declined ?? {}) } },
+  };
+  // Resuming returns to the state the school left (recorded when it deferred), in the new year's programme.
+  const resumeTargets = (applies ? (['applied', 'eligible', 'waitlisted'] as const) : []).map((to) => ({
+    guard: { type: 'resumesTo', params: { to } },
+    target: to,
+    actions: { type: 'resume', params: { to } },
+  }));
   return {
-    initial: 'applied',
+    initial: applies ? 'applied' : 'selected',
     description: `${kind} phase`,
     states: {
-      applied: {
-        on: {
-          ...live,
-          ...deferrable,
-          ELIGIBILITY_ASSESSED: [
-            { guard: 'eligibilityMet', target: 'eligible', actions: 'recordEligibility' },
-            { guard: 'judgedIneligible', target: 'declined', actions: 'decline' },
-          ],
-          DECLINED: { target: 'declined', actions: 'decline' },
-        },
-      },
-      eligible: {
-        on: {
-          ...live,
-          ...deferrable,
-          SELECTED: { guard: 'groupHasRoom', target: 'selected', actions: 'select' },
-          WAITLISTED: { target: 'waitlisted', actions: 'waitlist' },
-          DECLINED: { target: 'declined', actions: 'decline' },
-        },
-      },
-      waitlisted: {
-        on: {
-          ...live,
-          ...deferrable,
-          SELECTED: { guard: 'groupHasRoom', target: 'selected', actions: 'select' },
-          DECLINED: { target: 'declined', actions: 'decline' },
-        },
-      },
+      ...(applies ? application : {}),
       selected: {
         on: {
           ...live,
-          ...deferrable,
+          ...deferrable('selected'),
           ...scheduling,
           COMMITMENT_SIGNED: { guard: 'allSigned', target: 'active', actions: 'commit' },
         },
@@ -79,7 +97,7 @@ export function phaseStates(kind: PhaseKind, exits: PhaseExits = {}) {
         initial: 'running',
         on: {
           ...live,
-          ...deferrable,
+          ...deferrable('active'),
           ...scheduling,
           ATTENDANCE_RECORDED: { guard: 'attendanceFits', actions: ['recordAttendance', 'escalateIfHeadteacherAbsent', 'releaseFundingIfDue'] },
           SESSION_CHECK_DUE: [{ guard: 'sessionUnrecorded', actions: 'escalateUnrecorded' }, { actions: 'forgetTimer' }],
@@ -105,11 +123,10 @@ export function phaseStates(kind: PhaseKind, exits: PhaseExits = {}) {
         },
       },
       completed: { on: { ...(exits.completed ?? {}) } },
-      declined: { on: { ...(exits.declined ?? {}) } },
       deferred: {
         on: {
           WITHDRAWN: { target: 'withdrawn', actions: 'withdraw' },
-          RESUMED: { guard: 'resumeFits', target: 'selected', actions: 'advance' },
+          RESUMED: [...resumeTargets, { guard: { type: 'resumesTo', params: { to: 'selected' } }, target: 'selected', actions: { type: 'resume', params: { to: 'selected' } } }],
         },
       },
       withdrawn: { on: { ...(exits.withdrawn ?? {}) } },

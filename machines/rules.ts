@@ -6,7 +6,7 @@
  * copied from the catalogue) and the event.
  */
 import type { PhaseKind } from '../domain/catalogue/schema.js';
-import type { PathwayContext, SessionRecord } from './context.js';
+import type { DeferredFrom, PathwayContext, SessionRecord } from './context.js';
 import type { EventOf, PathwayEvent } from './events.js';
 import { isBefore, londonEndOfDay } from './time.js';
 import { moveKeepsRules, scheduleKeepsRules } from './schedule-rules.js';
@@ -28,6 +28,24 @@ export function nextPhase(route: 'primary' | 'secondary', phase: PhaseKind): Pha
   if (phase === 'sustaining') return 'sustaining';
   const i = order.indexOf(phase);
   return i < 0 ? null : (order[i + 1] ?? null);
+}
+
+/**
+ * Where a school that deferred from a state resumes: the same state, in the
+ * new year's programme; a school that had signed its commitment resumes at
+ * `selected`, since the new year needs its own commitment (and schedule).
+ */
+export const RESUME_TO: Record<DeferredFrom, 'applied' | 'eligible' | 'waitlisted' | 'selected'> = {
+  applied: 'applied',
+  eligible: 'eligible',
+  waitlisted: 'waitlisted',
+  selected: 'selected',
+  active: 'selected',
+};
+
+/** The state a deferred school resumes at. Pure. */
+export function resumesAt(c: PathwayContext): 'applied' | 'eligible' | 'waitlisted' | 'selected' {
+  return RESUME_TO[c.deferredFrom ?? 'selected'];
 }
 
 /** Sessions that count towards the phase's minimum (meetings and workshops), in date order. Pure. */

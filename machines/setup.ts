@@ -7,10 +7,10 @@
  * returns as data and the host carries out.
  */
 import { enqueueActions, setup } from 'xstate';
-import type { PathwayContext, PathwayInput } from './context.js';
+import type { DeferredFrom, PathwayContext, PathwayInput } from './context.js';
 import type { Effect } from './effects.js';
 import type { PathwayEvent } from './events.js';
-import { rules } from './rules.js';
+import { resumesAt, rules } from './rules.js';
 import * as steps from './steps.js';
 import type { Step } from './steps.js';
 import type { PhaseKind, Programme, Route } from '../domain/catalogue/schema.js';
@@ -23,6 +23,15 @@ type Ev = PathwayEvent;
 function stepAction(fn: (c: Ctx, e: any) => Step): any {
   return enqueueActions(({ context, event, enqueue }: { context: Ctx; event: Ev; enqueue: any }) => {
     const { patch, effects } = fn(context, event);
+    if (Object.keys(patch).length > 0) enqueue.assign(patch);
+    for (const effect of effects) enqueue({ type: effect.type, params: effect });
+  });
+}
+
+/** As stepAction, for a step that also reads the action's params (which state a school defers from or resumes at). */
+function stepWithParams<P>(fn: (c: Ctx, e: any, params: P) => Step): any {
+  return enqueueActions(({ context, event, enqueue }: { context: Ctx; event: Ev; enqueue: any }, params: P) => {
+    const { patch, effects } = fn(context, event, params);
     if (Object.keys(patch).length > 0) enqueue.assign(patch);
     for (const effect of effects) enqueue({ type: effect.type, params: effect });
   });
@@ -62,7 +71,8 @@ export const pathwaySetup = setup({
     obligationsMet: ok(rules.obligationsMet),
     sessionUnrecorded: ok(rules.sessionUnrecorded),
     deferralFits: ok(rules.deferralFits),
-    resumeFits: ok(rules.resumeFits),
+    resumesTo: ({ context, event }: { context: Ctx; event: Ev }, params: { to: ReturnType<typeof resumesAt> }) =>
+      event.type === 'RESUMED' && rules.resumeFits(context, event) === null && resumesAt(context) === params.to,
     canAdvance: ({ context, event }: { context: Ctx; event: Ev }, params: { phase: PhaseKind }) =>
       event.type === 'ADVANCED' && event.programme.phase === params.phase && rules.advanceFits(context, event) === null,
   },
@@ -92,7 +102,8 @@ export const pathwaySetup = setup({
     escalateOverdue: stepAction(steps.yearEndedOverdue),
     completePhase: stepAction(steps.evaluationSubmitted),
     advance: stepAction(steps.advanced),
-    defer: stepAction(steps.deferred),
+    defer: stepWithParams((c, e, p: { from: DeferredFrom }) => steps.deferred(c, e, p.from)),
+    resume: stepWithParams((c, e, p: { to: ReturnType<typeof resumesAt> }) => steps.resumed(c, e, p.to)),
     withdraw: stepAction(steps.withdrawn),
     replaceTeacher: stepAction(steps.teacherReplaced),
     forgetTimer: stepAction((c, e) => {

@@ -3,7 +3,7 @@
  * plain functions (context, event) -> { patch, effects }. The machine's
  * actions apply the patch and emit the effects. Pure.
  */
-import type { PathwayContext, PhaseRecord, SessionRecord } from './context.js';
+import type { DeferredFrom, PathwayContext, PhaseRecord, SessionRecord } from './context.js';
 import { freshPhase } from './context.js';
 import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
@@ -318,12 +318,34 @@ export function evaluationSubmitted(c: PathwayContext, e: EventOf<'EVALUATION_SU
   return merge({ patch: { evaluationSubmittedAt: e.at }, effects: [] }, closed);
 }
 
-export function advanced(c: PathwayContext, e: EventOf<'ADVANCED'> | EventOf<'RESUMED'>): Step {
-  return { patch: { ...freshPhase(e.programme), groupId: c.groupId }, effects: [] };
+/**
+ * A cohort transition: the next phase begins afresh. The old phase's work
+ * group is left behind (a TRG group does not lead a Readiness year) unless
+ * the hub names the group the school continues in (`groupId`).
+ */
+export function advanced(_c: PathwayContext, e: EventOf<'ADVANCED'>): Step {
+  return { patch: { ...freshPhase(e.programme), groupId: e.groupId ?? null }, effects: [] };
 }
 
-export function deferred(c: PathwayContext, e: EventOf<'DEFERRED'>): Step {
-  return merge(closePhase(c, 'deferred', e.at), { patch: { deferredUntil: e.untilYear, lastReason: e.reason }, effects: [] });
+/**
+ * A deferred school resumes, in the new year's programme, at the state it
+ * left (`to`, from RESUME_TO): its eligibility stands once assessed, and its
+ * work group once selected.
+ */
+export function resumed(c: PathwayContext, e: EventOf<'RESUMED'>, to: 'applied' | 'eligible' | 'waitlisted' | 'selected'): Step {
+  return {
+    patch: {
+      ...freshPhase(e.programme),
+      deferredFrom: undefined,
+      criteria: to === 'applied' ? [] : c.criteria,
+      groupId: to === 'selected' ? c.groupId : null,
+    },
+    effects: [],
+  };
+}
+
+export function deferred(c: PathwayContext, e: EventOf<'DEFERRED'>, from: DeferredFrom): Step {
+  return merge(closePhase(c, 'deferred', e.at), { patch: { deferredUntil: e.untilYear, deferredFrom: from, lastReason: e.reason }, effects: [] });
 }
 
 export function withdrawn(c: PathwayContext, e: EventOf<'WITHDRAWN'>): Step {

@@ -77,6 +77,21 @@ export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
   };
 }
 
+const SESSION_ITEM = /^(meeting|workshop|visit|inSchoolDay) \S+ at /;
+
+/**
+ * A summary's upcoming list as seen at instant `now`: only what is still
+ * ahead; a session whose time has passed with no attendance recorded is
+ * listed first as "attendance to record: ..." (its date kept), and other
+ * past items are dropped. The stored summary cannot know the time it is
+ * read, so readers apply this. Pure.
+ */
+export function upcomingAt(items: readonly UpcomingItem[], now: string): UpcomingItem[] {
+  const t = Date.parse(now);
+  const toRecord = items.filter((u) => Date.parse(u.at) < t && SESSION_ITEM.test(u.what)).map((u) => ({ what: `attendance to record: ${u.what}`, at: u.at }));
+  return [...toRecord, ...items.filter((u) => Date.parse(u.at) >= t)];
+}
+
 function describeTimer(key: string, c: PathwayContext): string {
   if (key.startsWith('year-end:')) return c.evaluationSubmittedAt ? 'end of academic year' : 'evaluation due (end of academic year)';
   if (key.startsWith('evaluation-reminder:')) return 'evaluation reminder';

@@ -8,7 +8,7 @@
 import type { History, SchoolFilter, SendResult } from '../host/engine.js';
 import type { PathwayEventInput, Teacher } from '../machines/events.js';
 import type { PersistedPathway } from '../machines/decide.js';
-import type { SchoolSummary } from '../machines/summary.js';
+import { upcomingAt, type SchoolSummary } from '../machines/summary.js';
 import type { Signatory } from '../domain/catalogue/schema.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
 import { academicYearOf } from '../domain/calendar/academic-year.js';
@@ -32,7 +32,9 @@ export interface SchoolView {
 export async function schoolState(svc: Service, p: Principal, urn: string): Promise<SchoolView & { snapshot: PersistedPathway }> {
   const st = await svc.engine.state(urn);
   assertRead(p, hubIdOf(st.summary.hub), `school ${urn}`);
-  return { urn: st.urn, version: st.version, summary: st.summary, snapshot: st.snapshot as PersistedPathway };
+  // The stored summary lists every session not yet recorded; as of now, past ones are attendance to record.
+  const summary = { ...st.summary, upcoming: upcomingAt(st.summary.upcoming, svc.now()) };
+  return { urn: st.urn, version: st.version, summary, snapshot: st.snapshot as PersistedPathway };
 }
 
 /**

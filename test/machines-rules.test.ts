@@ -603,9 +603,16 @@ describe('withdrawal, deferral and teacher replacement from every live state', (
       expect(s.context.deferredUntil).toBe('2021/22');
       expect(s.refusal(attend('m2', london('2020-12-10', '16:00'))).why).toMatch(/^ATTENDANCE_RECORDED is not accepted now; accepted: WITHDRAWN, RESUMED$/);
       s.send({ type: 'RESUMED', at: london('2021-09-01'), programme: secondaryDev2021 });
-      expect(s.summary).toMatchObject({ phase: 'development', status: 'selected', academicYear: '2021/22', sessionsHeld: 0, fundingPaidPence: 0, overdue: false });
+      // It resumes where it left; a school that had signed signs again for the new year (at `selected`).
+      const resumedAt = ['applied', 'eligible', 'waitlisted'].includes(status) ? status : 'selected';
+      expect(s.summary).toMatchObject({ phase: 'development', status: resumedAt, academicYear: '2021/22', sessionsHeld: 0, fundingPaidPence: 0, overdue: false });
+      expect(s.summary.groupId).toBe(resumedAt === 'selected' ? `wg-${p.id}` : null);
+      expect(s.context.deferredFrom).toBeUndefined();
       expect(s.context.escalations).toEqual([]);
       expect(s.summary.pastPhases).toEqual([{ phase: 'development', academicYear: '2020/21', outcome: 'deferred' }]);
+      if (resumedAt === 'applied') s.send({ ...eligible(secondaryDev2021), at: london('2021-09-02') });
+      if (resumedAt !== 'selected') s.send({ ...select(secondaryDev2021), at: london('2021-09-02') });
+      expect(s.summary.status).toBe('selected');
       // The resumed year runs as any other: commitment, meetings, the grant once.
       s.send(sign(secondaryDev2021)).send(schedule(secondaryDev2021, meetings(secondaryDev2021, 4)));
       s.send(attended(s, 'm1'));
