@@ -238,7 +238,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
         academicYear: effect.academicYear,
         amountPence: effect.amountPence,
         reason: effect.reason,
-        paidAt: now(),
+        // Dated at the releasing event's school time, found in the log (store/ledger.ts); the wall clock is kept beside it.
       });
       return { paid: recorded };
     },

@@ -11,6 +11,8 @@
  *   415  body not JSON
  *   422  well formed, but the programme's rules refuse it (EventRejectedError:
  *        `error` says why), or a group is full / in another hub
+ *   423  the school's history was found tampered: no write until an admin
+ *        signs off a correction (`reason`, `atVersion` say what was found)
  *   500  a fault of the service itself (logged; the message says only that)
  *   503  the database is unavailable
  *
@@ -21,6 +23,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError, sentence, type Problem } from '../domain/errors.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
+import { asTamperedError, TamperedSchoolError } from '../store/tamper.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
 import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, UnauthenticatedError } from '../service/errors.js';
 
@@ -50,6 +53,8 @@ export function errorReply(err: unknown): { status: number; body: Body } {
   if (err instanceof VersionConflictError) return { status: 409, body: { error: err.message, currentVersion: err.actual } };
   if (err instanceof GroupVersionConflict) return { status: 409, body: { error: err.message, currentVersion: err.actual } };
   if (err instanceof AlreadyExistsError) return { status: 409, body: { error: err.message } };
+  const tampered = asTamperedError(err);
+  if (tampered instanceof TamperedSchoolError) return { status: 423, body: { error: tampered.message, reason: tampered.reason, atVersion: tampered.atVersion } };
   if (err instanceof EventRejectedError) return { status: 422, body: { error: err.message, reason: err.why, state: err.state, event: err.eventType } };
   if (err instanceof RefusedError) return { status: 422, body: { error: err.message } };
   if (err instanceof DatabaseUnavailableError) return { status: 503, body: { error: 'the database is unavailable; try again shortly' } };

@@ -26,6 +26,7 @@ import { schoolRoutes } from './routes/schools.js';
 import { cohortRoutes } from './routes/cohorts.js';
 import { adminRoutes } from './routes/admin.js';
 import { metaRoutes } from './routes/meta.js';
+import { fundingRoutes } from './routes/funding.js';
 
 /** Request bodies larger than this get 413. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -124,6 +125,7 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   schoolRoutes(typed);
   cohortRoutes(typed);
   adminRoutes(typed);
+  fundingRoutes(typed);
   if (options.extend) await options.extend(app);
   await app.ready();
   return app;

@@ -34,6 +34,8 @@ export const commandModules: CommandLoader[] = [
   () => import('./commands/tick.js'),
   () => import('./commands/validate.js'),
   () => import('./commands/chart.js'),
+  () => import('./commands/funding.js'),
+  () => import('./commands/audit.js'),
 ];
 
 /** The version in package.json. Reads a file. */

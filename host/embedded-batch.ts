@@ -16,6 +16,7 @@ import type { SchoolSummary } from '../machines/summary.js';
 import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
 import { eventHash } from '../store/hash.js';
+import { openFindings, TamperedSchoolError } from '../store/tamper.js';
 import type { SendResult } from './engine.js';
 
 export interface BatchItem {
@@ -109,6 +110,8 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   const urns = [...new Set(items.map((i) => i.urn))];
   await lockStreams(tx, urns);
   const heads = await readHeads(tx, urns);
+  // A school stopped by a tampered history: refused here, as the database would (store/tamper.ts), so a timer batch goes on for the others.
+  const stopped = await openFindings(tx, urns);
 
   const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; state: string[]; prevHash: (string | null)[]; hash: string[] } = {
     urn: [], version: [], type: [], payload: [], occurredAt: [], actor: [], machineVersion: [], state: [], prevHash: [], hash: [],
@@ -123,6 +126,13 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     const head = heads.get(item.urn);
     if (!head && item.event.type !== 'APPLY') throw new UnknownSchoolError(item.urn);
     const version = head?.version ?? 0;
+    const held = stopped.get(item.urn);
+    if (held) {
+      if (options.onRejected !== 'skip') throw new TamperedSchoolError(item.urn, held.atVersion, held.reason);
+      rejected.push({ index, error: new EventRejectedError(item.urn, item.event.type, 'stopped', new TamperedSchoolError(item.urn, held.atVersion, held.reason).message) });
+      results.push(null);
+      return;
+    }
     if (item.expectedVersion !== undefined && item.expectedVersion !== version) throw new VersionConflictError(item.urn, item.expectedVersion, version);
     let decision;
     try {

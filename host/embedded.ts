@@ -17,6 +17,7 @@ import { UnknownSchoolError, VersionConflictError, EventRejectedError, Validatio
 import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { appendEvent, lockStream } from '../store/event-log.js';
+import { asTamperedError, assertNotTampered } from '../store/tamper.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, enqueue, markDone, markFailed } from '../store/outbox.js';
@@ -108,9 +109,13 @@ export class EmbeddedEngine implements Engine {
   /** Decide an event for a school and store everything it changes in one transaction. */
   async send(urn: string, input: PathwayEventInput, options: SendOptions): Promise<SendResult> {
     const event = parseEvent(input);
+    // A school whose history was tampered with takes nothing more until an admin signs it off (store/tamper.ts).
+    await assertNotTampered(this.db, urn);
     // On a simulated clock, an event recorded at T means time has reached T.
     this.advanceClock(event.at);
-    const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options));
+    const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options)).catch((err: unknown) => {
+      throw asTamperedError(err);
+    });
     if (this.options.dispatch !== 'manual') await this.drainOutbox();
     return result;
   }

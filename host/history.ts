@@ -10,7 +10,8 @@ import { Instant, type PathwayEvent } from '../machines/events.js';
 import { londonEndOfDay } from '../machines/time.js';
 import { parseOrThrow, UnknownSchoolError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
-import { readStream, verifyStream } from '../store/event-log.js';
+import { readStream } from '../store/event-log.js';
+import { checkStream, type SignOff } from '../store/tamper.js';
 import { canonicalJson } from '../store/hash.js';
 import type { History, HistoryEntry } from './engine.js';
 
@@ -20,6 +21,8 @@ export type CheckedHistory = History & {
   replayMatches: boolean;
   /** The first event that no longer replays, or null. */
   replayError: string | null;
+  /** Breaks of the chain an admin has signed off (writes resumed after each); `tampered` is an open one. */
+  signedOff: SignOff[];
 };
 
 /**
@@ -31,11 +34,13 @@ export type CheckedHistory = History & {
 export async function historyFromLog(db: Db, urn: string, at?: string): Promise<CheckedHistory> {
   // A date means the end of that London day; otherwise an ISO instant.
   const until = at === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(at) ? londonEndOfDay(at) : parseOrThrow(Instant, at, 'at');
-  const [events, tampered, first] = await Promise.all([
+  const [events, tamper, first] = await Promise.all([
     readStream(db, urn, until === undefined ? {} : { until }),
-    verifyStream(db, urn),
+    // Also records a new finding, which stops the school's writes (store/tamper.ts).
+    checkStream(db, urn),
     readStream(db, urn, { toVersion: 1 }),
   ]);
+  const tampered = tamper.tampered ? { version: tamper.tampered.atVersion, reason: tamper.tampered.reason } : null;
   if (first.length === 0) throw new UnknownSchoolError(urn);
   let state: PersistedPathway = initialState(urn);
   let replayMatches = true;
@@ -67,6 +72,6 @@ export async function historyFromLog(db: Db, urn: string, at?: string): Promise<
       status,
     });
   }
-  return { urn, entries, stateAt: entries.length > 0 ? summaryOf(state) : null, tampered, replayMatches, replayError };
+  return { urn, entries, stateAt: entries.length > 0 ? summaryOf(state) : null, tampered, replayMatches, replayError, signedOff: tamper.signedOff };
 }
 

@@ -6,6 +6,7 @@
  * result. Not pure (database and engine I/O) but for the functions marked
  * pure.
  */
+import { DateTime } from 'luxon';
 import { payments } from '../store/ledger.js';
 import { releasingEvents } from '../store/ledger-events.js';
 import { findHub } from '../domain/catalogue/hubs.js';
@@ -28,7 +29,10 @@ export interface LedgerRow {
   programme: string;
   academicYear: string;
   amountPence: number;
+  /** When it was paid: the school time of the event that released it. */
   paidAt: string;
+  /** When the payment was carried out (wall clock), beside paidAt; null when not known. */
+  recordedAt: string | null;
   /** The event that released the payment: its number in the school's history, in words, and when it happened. */
   releasedBy: { number: number; what: string; occurredAt: string } | null;
 }
@@ -38,6 +42,8 @@ export interface LedgerFilter {
   year?: string;
   /** A hub id or name; default every hub the reader may see. */
   hub?: string;
+  /** One school's URN. */
+  urn?: string;
 }
 
 export interface Ledger {
@@ -62,6 +68,11 @@ export async function releasedBy(svc: Service, keys: readonly string[]): Promise
   return out;
 }
 
+/** "2020-12-03": the London date of an instant. Pure. */
+export function londonDate(instant: string): string {
+  return DateTime.fromISO(instant, { setZone: true }).setZone('Europe/London').toISODate() ?? instant.slice(0, 10);
+}
+
 /** The year filter checked: "2026/27", or a ValidationError naming the field. Pure. */
 export function ledgerYear(value: string): string {
   const r = AcademicYear.safeParse(value);
@@ -73,9 +84,9 @@ export function ledgerYear(value: string): string {
 export async function fundingLedger(svc: Service, p: Principal, filter: LedgerFilter = {}): Promise<Ledger> {
   const year = filter.year === undefined ? undefined : ledgerYear(filter.year);
   // The reader's schools first: a payment to any other school is dropped before anything else is read about it.
-  const schools = await listSchools(svc, p, filter.hub === undefined ? {} : { hub: filter.hub });
+  const schools = (await listSchools(svc, p, filter.hub === undefined ? {} : { hub: filter.hub })).filter((s) => filter.urn === undefined || s.urn === filter.urn);
   const byUrn = new Map(schools.map((s) => [s.urn, s]));
-  const all = (await payments(svc.db)).filter((x) => byUrn.has(x.urn));
+  const all = (await payments(svc.db, filter.urn === undefined ? {} : { urn: filter.urn })).filter((x) => byUrn.has(x.urn));
   const years = [...new Set(all.map((x) => x.academicYear))].sort().reverse();
   const paid = year === undefined ? all : all.filter((x) => x.academicYear === year);
   const released = await releasedBy(svc, paid.map((x) => x.key));
@@ -94,6 +105,7 @@ export async function fundingLedger(svc: Service, p: Principal, filter: LedgerFi
       academicYear: x.academicYear,
       amountPence: x.amountPence,
       paidAt: x.paidAt,
+      recordedAt: x.recordedAt,
       releasedBy: released.get(x.key) ?? null,
     };
   });
@@ -113,7 +125,7 @@ export function csvCell(value: string | number): string {
 
 /** The ledger as CSV with a header row, CRLF line ends (RFC 4180). Pure. */
 export function ledgerCsv(rows: readonly LedgerRow[], dateOf: (instant: string) => string): string {
-  const header = ['URN', 'School', 'Maths Hub', 'Programme', 'Academic year', 'Amount (GBP)', 'Amount (pence)', 'Paid on', 'Released by event', 'What released it', 'Event happened'];
+  const header = ['URN', 'School', 'Maths Hub', 'Programme', 'Academic year', 'Amount (GBP)', 'Amount (pence)', 'Paid on', 'Released by event', 'What released it', 'Event happened', 'Payment reference', 'Carried out (UTC)'];
   const lines = [header.map(csvCell).join(',')];
   for (const r of rows) {
     lines.push(
@@ -129,6 +141,8 @@ export function ledgerCsv(rows: readonly LedgerRow[], dateOf: (instant: string) 
         r.releasedBy ? String(r.releasedBy.number) : '',
         r.releasedBy?.what ?? '',
         r.releasedBy ? dateOf(r.releasedBy.occurredAt) : '',
+        r.key,
+        r.recordedAt ?? '',
       ]
         .map(csvCell)
         .join(','),

@@ -222,6 +222,11 @@ export async function* readAll(db: Db, options: ReadAllOptions = {}): AsyncGener
   }
 }
 
+export interface VerifyOptions {
+  /** Findings an admin has signed off (store/tamper.ts): passed over, and the check goes on past them. */
+  accepted?: (finding: TamperFinding) => boolean;
+}
+
 export interface TamperFinding {
   /** The first version found changed, moved or missing. */
   version: number;
@@ -234,29 +239,36 @@ export interface TamperFinding {
  * Deleting the latest events is found through the stream's recorded version
  * in `streams`. Not pure.
  */
-export async function verifyStream(db: Db, urn: string): Promise<TamperFinding | null> {
+export async function verifyStream(db: Db, urn: string, options: VerifyOptions = {}): Promise<TamperFinding | null> {
   const rows = (await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE urn = $1 ORDER BY version, position`, [urn])).rows;
+  // A finding an admin has signed off is passed over, so a later change is still found.
+  const open = (f: TamperFinding) => !options.accepted?.(f);
   let prev: EventRow | undefined;
   for (const row of rows) {
     const expected = (prev?.version ?? 0) + 1;
     if (row.version < expected) {
-      return { version: row.version, reason: `version ${row.version} appears more than once in the log (positions ${prev?.position} and ${row.position})` };
+      const f = { version: row.version, reason: `version ${row.version} appears more than once in the log (positions ${prev?.position} and ${row.position})` };
+      if (open(f)) return f;
+      continue;
     }
     if (row.version > expected) {
       const missing = row.version - 1 > expected ? `versions ${expected} to ${row.version - 1} are` : `version ${expected} is`;
-      return { version: expected, reason: `${missing} missing from the log: the next event stored is version ${row.version}, so events were deleted` };
+      const f = { version: expected, reason: `${missing} missing from the log: the next event stored is version ${row.version}, so events were deleted` };
+      if (open(f)) return f;
     }
     const prevHash = prev?.hash ?? null;
-    if (row.prev_hash !== prevHash) {
-      return {
+    if (row.prev_hash !== prevHash && row.version === expected) {
+      const f = {
         version: row.version,
         reason: prev
           ? `version ${row.version} does not follow version ${prev.version}: it was chained to a different predecessor (prev_hash ${short(row.prev_hash)} instead of ${short(prevHash)}), so events before it were deleted, replaced or reordered`
           : `version 1 claims a predecessor (prev_hash ${short(row.prev_hash)}), so earlier events were deleted or it was moved`,
       };
+      if (open(f)) return f;
     }
     if (prev && row.position <= prev.position) {
-      return { version: row.version, reason: `version ${row.version} has global position ${row.position}, before version ${prev.version} at ${prev.position}: the events were reordered` };
+      const f = { version: row.version, reason: `version ${row.version} has global position ${row.position}, before version ${prev.version} at ${prev.position}: the events were reordered` };
+      if (open(f)) return f;
     }
     const recomputed = eventHash({
       urn: row.urn,
@@ -270,17 +282,19 @@ export async function verifyStream(db: Db, urn: string): Promise<TamperFinding |
       prevHash: row.prev_hash,
     });
     if (recomputed !== row.hash) {
-      return { version: row.version, reason: `version ${row.version} (${row.type}) was changed after it was recorded: its content no longer matches its hash ${short(row.hash)}` };
+      const f = { version: row.version, reason: `version ${row.version} (${row.type}) was changed after it was recorded: its content no longer matches its hash ${short(row.hash)}` };
+      if (open(f)) return f;
     }
     prev = row;
   }
   const last = prev?.version ?? 0;
   const head = (await db.query<{ version: number }>('SELECT version FROM streams WHERE urn = $1', [urn])).rows[0];
   if (head && head.version > last) {
-    return {
+    const f = {
       version: last + 1,
       reason: `the stream is at version ${head.version} but the log ends at version ${last}: ${head.version - last === 1 ? `version ${last + 1} was` : `versions ${last + 1} to ${head.version} were`} deleted`,
     };
+    if (open(f)) return f;
   }
   return null;
 }

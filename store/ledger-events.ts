@@ -1,7 +1,8 @@
 /**
  * Which recorded event released each payment of the funding ledger: the
- * first event of the school whose stored state shows the grant of that
- * programme paid. The ledger row and the event are written by different
+ * version the ledger recorded with the payment, else (rows from before it was
+ * recorded) the first event of the school whose stored state shows the grant
+ * of that programme paid. The ledger row and the event are written by different
  * steps (the outbox pays after the event commits), so they are joined by
  * what the event's state says, not by time. Not pure (database I/O).
  */
@@ -42,8 +43,10 @@ export async function releasingEvents(db: Db, keys: readonly string[]): Promise<
          SELECT version, type, payload, occurred_at, recorded_at, state->'context'->'sessions' AS sessions
            FROM events
           WHERE events.urn = f.urn
-            AND events.state->'context'->'programme'->>'id' = f.programme_id
-            AND coalesce((events.state->'context'->>'fundingPaidPence')::bigint, 0) > 0
+            AND CASE WHEN f.released_by_version IS NOT NULL THEN events.version = f.released_by_version
+                     ELSE events.state->'context'->'programme'->>'id' = f.programme_id
+                          AND coalesce((events.state->'context'->>'fundingPaidPence')::bigint, 0) > 0
+                END
           ORDER BY version
           LIMIT 1
        ) e ON true

@@ -1,6 +1,9 @@
 /**
  * The funding ledger: grant payments, at most one per school, programme and
- * academic year, and at most one per effect key. Not pure.
+ * academic year, and at most one per effect key. Each payment is dated at the
+ * school time of the event that released it (`paidAt`) and carries the
+ * wall-clock time it was carried out (`recordedAt`) and that event's version
+ * in the school's history. Not pure.
  */
 import type { Db } from './db.js';
 import { Checks } from './input.js';
@@ -13,8 +16,15 @@ export interface PaymentInput {
   academicYear: string;
   amountPence: number;
   reason: string;
-  /** ISO instant with offset; default: now (database clock). */
+  /**
+   * ISO instant with offset: when the grant was released in school time.
+   * Default: the time of the event that released it, found in the school's
+   * history (the first event whose stored state shows this programme's grant
+   * paid); when the log holds no such event, now (database clock).
+   */
   paidAt?: string;
+  /** The version of the releasing event in the school's history; default: found with paidAt. */
+  releasedByVersion?: number;
 }
 
 export interface Payment {
@@ -24,7 +34,12 @@ export interface Payment {
   academicYear: string;
   amountPence: number;
   reason: string;
+  /** School time of the releasing event. */
   paidAt: string;
+  /** Wall-clock time the payment was carried out (database clock). */
+  recordedAt: string;
+  /** The releasing event's version in the school's history, when known. */
+  releasedByVersion: number | null;
 }
 
 export interface PaymentFilter {
@@ -40,10 +55,14 @@ interface PaymentRow {
   academic_year: string;
   amount_pence: number;
   reason: string;
-  paid_at: string;
+  paid_at: string | Date;
+  recorded_at: string | Date;
+  released_by_version: number | null;
 }
 
-const COLUMNS = 'key, urn, programme_id, academic_year, amount_pence, reason, paid_at';
+const COLUMNS = 'key, urn, programme_id, academic_year, amount_pence, reason, paid_at, recorded_at, released_by_version';
+
+const iso = (v: string | Date) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString());
 
 const toPayment = (r: PaymentRow): Payment => ({
   key: r.key,
@@ -52,8 +71,31 @@ const toPayment = (r: PaymentRow): Payment => ({
   academicYear: r.academic_year,
   amountPence: r.amount_pence,
   reason: r.reason,
-  paidAt: r.paid_at,
+  paidAt: iso(r.paid_at),
+  recordedAt: iso(r.recorded_at),
+  releasedByVersion: r.released_by_version,
 });
+
+/**
+ * The event that released a school's grant for a programme and year: the
+ * first whose stored state shows the grant paid. Both hosts record the event
+ * before they carry out its effects, so it is there when the payment is
+ * made. Null when the log holds none. Not pure.
+ */
+export async function releasingEventOf(db: Db, urn: string, programmeId: string, academicYear: string): Promise<{ version: number; occurredAt: string } | null> {
+  const r = await db.query<{ version: number; occurred_at: string | Date }>(
+    `SELECT version, occurred_at FROM events
+      WHERE urn = $1
+        AND state->'context'->'programme'->>'id' = $2
+        AND state->'context'->'programme'->>'academicYear' = $3
+        AND coalesce((state->'context'->>'fundingPaidPence')::bigint, 0) > 0
+      ORDER BY version
+      LIMIT 1`,
+    [urn, programmeId, academicYear],
+  );
+  const row = r.rows[0];
+  return row ? { version: row.version, occurredAt: iso(row.occurred_at) } : null;
+}
 
 /**
  * Records a payment unless this key, or this school's grant for the same
@@ -70,14 +112,22 @@ export async function recordPayment(db: Db, input: PaymentInput): Promise<{ reco
   c.wholeNumber('amountPence', input.amountPence, 1);
   if (typeof input.amountPence === 'number' && input.amountPence > 2_147_483_647) c.add('amountPence', 'must be at most 2147483647 pence', input.amountPence);
   c.text('reason', input.reason);
-  const paidAt = input.paidAt === undefined ? null : c.instant('paidAt', input.paidAt);
+  let paidAt = input.paidAt === undefined ? null : c.instant('paidAt', input.paidAt);
+  let version = input.releasedByVersion === undefined ? null : c.wholeNumber('releasedByVersion', input.releasedByVersion, 1);
   c.done();
+  if (paidAt === null) {
+    const released = await releasingEventOf(db, input.urn, input.programmeId, input.academicYear);
+    if (released) {
+      paidAt = released.occurredAt;
+      version ??= released.version;
+    }
+  }
   const inserted = await db.query<PaymentRow>(
-    `INSERT INTO funding_ledger (key, urn, programme_id, academic_year, amount_pence, reason, paid_at)
-     VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::timestamptz, now()))
+    `INSERT INTO funding_ledger (key, urn, programme_id, academic_year, amount_pence, reason, paid_at, released_by_version)
+     VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::timestamptz, now()), $8)
      ON CONFLICT DO NOTHING
      RETURNING ${COLUMNS}`,
-    [input.key, input.urn, input.programmeId, input.academicYear, input.amountPence, input.reason, paidAt],
+    [input.key, input.urn, input.programmeId, input.academicYear, input.amountPence, input.reason, paidAt, version],
   );
   const row = inserted.rows[0];
   if (row) return { recorded: true, payment: toPayment(row) };
@@ -95,14 +145,15 @@ export async function recordPayment(db: Db, input: PaymentInput): Promise<{ reco
 }
 
 /** Payments matching every given filter field, oldest first. Not pure. */
-export async function payments(db: Db, filter: PaymentFilter = {}): Promise<Payment[]> {
+export async function payments(db: Db, filter: PaymentFilter & { urns?: readonly string[] } = {}): Promise<Payment[]> {
   const r = await db.query<PaymentRow>(
     `SELECT ${COLUMNS} FROM funding_ledger
       WHERE ($1::text IS NULL OR urn = $1)
         AND ($2::text IS NULL OR programme_id = $2)
         AND ($3::text IS NULL OR academic_year = $3)
+        AND ($4::text[] IS NULL OR urn = ANY($4::text[]))
       ORDER BY paid_at, key`,
-    [filter.urn ?? null, filter.programmeId ?? null, filter.academicYear ?? null],
+    [filter.urn ?? null, filter.programmeId ?? null, filter.academicYear ?? null, filter.urns ? [...filter.urns] : null],
   );
   return r.rows.map(toPayment);
 }

@@ -187,7 +187,7 @@ describe('auditor pages', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /as a spreadsheet \(CSV\)/ }).click()]);
     expect(download.suggestedFilename()).toBe('funding-ledger-east-midlands-east-2026-11-10.csv');
     const csv = parseCsv(readFileSync((await download.path())!, 'utf8'));
-    expect(csv[0]).toEqual(['URN', 'School', 'Maths Hub', 'Programme', 'Academic year', 'Amount (GBP)', 'Amount (pence)', 'Paid on', 'Released by event', 'What released it', 'Event happened']);
+    expect(csv[0]).toEqual(['URN', 'School', 'Maths Hub', 'Programme', 'Academic year', 'Amount (GBP)', 'Amount (pence)', 'Paid on', 'Released by event', 'What released it', 'Event happened', 'Payment reference', 'Carried out (UTC)']);
     const body = csv.slice(1);
     expect(body).toHaveLength(htmlRows.length);
     // Each row's amount is the school's grant: the current phase's as the engine holds it.
@@ -229,7 +229,7 @@ describe('auditor pages', () => {
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvCell('St Anne’s, Derby')).toBe('"St Anne’s, Derby"');
     expect(csvCell(200000)).toBe('200000');
-    const row: LedgerRow = { key: 'k', urn: '1', school: '=cmd|calc', hubId: null, hub: 'H', programmeId: 'p', programme: 'P', academicYear: '2026/27', amountPence: 100000, paidAt: '2026-09-10T12:00:00Z', releasedBy: null };
+    const row: LedgerRow = { key: 'k', urn: '1', school: '=cmd|calc', hubId: null, hub: 'H', programmeId: 'p', programme: 'P', academicYear: '2026/27', amountPence: 100000, paidAt: '2026-09-10T12:00:00Z', recordedAt: null, releasedBy: null };
     const parsed = parseCsv(ledgerCsv([row], (x) => x.slice(0, 10)));
     expect(parsed[1]![1]).toBe("'=cmd|calc");
   });

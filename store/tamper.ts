@@ -1,0 +1,142 @@
+/**
+ * A tampered history stops its school. When a check of a school's hash
+ * chain finds an event changed, deleted or moved, the finding is recorded in
+ * `tamper_findings`; from then on the database refuses every new event of
+ * that school (trigger events_refuse_when_tampered, migration 017), so the
+ * API, the CLI, the pages, the timers and the Temporal worker all obey, until
+ * an admin records a sign-off in `tamper_sign_offs` (name, reason, time).
+ * The signed-off break is then passed over by later checks, so a new change
+ * is still found. Not pure (database I/O).
+ */
+import type { Db } from './db.js';
+import { verifyStream, type TamperFinding } from './event-log.js';
+
+/** SQLSTATE the trigger raises for an event of a stopped school. */
+export const TAMPERED_SQLSTATE = 'PT423';
+
+/** A write to a school whose history was found tampered, with no admin sign-off yet. HTTP 423, CLI exit 1. Nothing was written. */
+export class TamperedSchoolError extends Error {
+  override readonly name = 'TamperedSchoolError';
+  constructor(readonly urn: string, readonly atVersion: number, readonly reason: string) {
+    super(`school ${urn} is stopped: its history was tampered with at version ${atVersion} (${reason}); nothing more is recorded until an admin signs off a correction (pathway audit sign-off ${urn} --reason ...)`);
+  }
+}
+
+/** The trigger's refusal (SQLSTATE PT423), as a TamperedSchoolError; anything else unchanged. Pure. */
+export function asTamperedError(err: unknown): unknown {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || e.code !== TAMPERED_SQLSTATE || typeof e.message !== 'string') return err;
+  const m = /school (\S+) is stopped: its history was tampered with at version (\d+) \((.*)\); nothing more/.exec(e.message);
+  return m ? new TamperedSchoolError(m[1]!, Number(m[2]), m[3]!) : err;
+}
+
+export interface SignOff {
+  findingId: number;
+  urn: string;
+  /** The version the signed-off finding named, and the finding in the store's words. */
+  atVersion: number;
+  finding: string;
+  foundAt: string;
+  /** The admin's user id ("cli:ann" at the command line) and name. */
+  signedBy: string;
+  signedByName: string;
+  reason: string;
+  signedAt: string;
+}
+
+/** The school's tamper state: the open finding (null when none), and every signed-off one. */
+export interface TamperState {
+  tampered: { atVersion: number; reason: string; foundAt: string | null } | null;
+  signedOff: SignOff[];
+}
+
+const iso = (v: string | Date) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString());
+
+/** The school's signed-off findings, oldest first. Not pure. */
+export async function signOffsOf(db: Db, urn: string): Promise<SignOff[]> {
+  const r = await db.query<{ finding_id: number; urn: string; at_version: number; finding: string; found_at: string | Date; signed_by: string; signed_by_name: string; reason: string; signed_at: string | Date }>(
+    `SELECT s.finding_id, s.urn, f.at_version, f.reason AS finding, f.found_at, s.signed_by, s.signed_by_name, s.reason, s.signed_at
+       FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id
+      WHERE s.urn = $1
+      ORDER BY s.id`,
+    [urn],
+  );
+  return r.rows.map((x) => ({
+    findingId: Number(x.finding_id),
+    urn: x.urn,
+    atVersion: x.at_version,
+    finding: x.finding,
+    foundAt: iso(x.found_at),
+    signedBy: x.signed_by,
+    signedByName: x.signed_by_name,
+    reason: x.reason,
+    signedAt: iso(x.signed_at),
+  }));
+}
+
+/** Findings recorded for these schools with no sign-off yet, the first per school. Not pure. */
+export async function openFindings(db: Db, urns: readonly string[]): Promise<Map<string, { id: number; atVersion: number; reason: string; foundAt: string }>> {
+  const out = new Map<string, { id: number; atVersion: number; reason: string; foundAt: string }>();
+  if (urns.length === 0) return out;
+  const r = await db.query<{ id: number; urn: string; at_version: number; reason: string; found_at: string | Date }>(
+    `SELECT DISTINCT ON (t.urn) t.id, t.urn, t.at_version, t.reason, t.found_at
+       FROM tamper_findings t
+      WHERE t.urn = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = t.id)
+      ORDER BY t.urn, t.id`,
+    [[...urns]],
+  );
+  for (const x of r.rows) out.set(x.urn, { id: Number(x.id), atVersion: x.at_version, reason: x.reason, foundAt: iso(x.found_at) });
+  return out;
+}
+
+/**
+ * Checks the school's whole hash chain (passing over signed-off findings),
+ * records a new finding so that the school stops, and says whether it is
+ * stopped: by this check's finding, or by one recorded earlier and not yet
+ * signed off (a change put back since still needs an admin's word). Not pure.
+ */
+export async function checkStream(db: Db, urn: string): Promise<TamperState> {
+  const signedOff = await signOffsOf(db, urn);
+  const finding = await verifyStream(db, urn, { accepted: (f: TamperFinding) => signedOff.some((s) => s.atVersion === f.version && s.finding === f.reason) });
+  if (finding) {
+    await db.query('INSERT INTO tamper_findings (urn, at_version, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [urn, finding.version, finding.reason]);
+  }
+  const recorded = (await openFindings(db, [urn])).get(urn);
+  if (finding) {
+    const same = recorded && recorded.atVersion === finding.version && recorded.reason === finding.reason;
+    return { tampered: { atVersion: finding.version, reason: finding.reason, foundAt: same ? recorded.foundAt : null }, signedOff };
+  }
+  return { tampered: recorded ? { atVersion: recorded.atVersion, reason: recorded.reason, foundAt: recorded.foundAt } : null, signedOff };
+}
+
+/** Throws TamperedSchoolError when the school's history is tampered and not signed off (recording the finding first). Not pure. */
+export async function assertNotTampered(db: Db, urn: string): Promise<void> {
+  const { tampered } = await checkStream(db, urn);
+  if (tampered) throw new TamperedSchoolError(urn, tampered.atVersion, tampered.reason);
+}
+
+export interface SignOffInput {
+  urn: string;
+  /** The admin: user id and name, as recorded. */
+  by: string;
+  byName: string;
+  reason: string;
+}
+
+/**
+ * Records an admin's sign-off of the school's open finding; writes resume
+ * (unless the chain breaks again further on, which the next check finds).
+ * Null when the school has no open finding. Not pure.
+ */
+export async function recordSignOff(db: Db, input: SignOffInput): Promise<SignOff | null> {
+  const state = await checkStream(db, input.urn);
+  if (!state.tampered) return null;
+  return db.tx(async (tx) => {
+    const open = (await openFindings(tx, [input.urn])).get(input.urn);
+    if (!open) return null;
+    await tx.query('INSERT INTO tamper_sign_offs (finding_id, urn, signed_by, signed_by_name, reason) VALUES ($1, $2, $3, $4, $5)', [open.id, input.urn, input.by, input.byName, input.reason.trim()]);
+    const all = await signOffsOf(tx, input.urn);
+    return all.find((s) => s.findingId === open.id) ?? null;
+  });
+}
