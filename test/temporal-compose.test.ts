@@ -11,7 +11,7 @@
  * succeed. The image's workflow bundle, built by the same script, is the
  * code the worker loads: replayed through the worker's own options.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import { WorkflowBundleMissingError, workerConfigFromEnv, workflowSource } from 
 import { WORKFLOWS_PATH } from '../worker/paths.js';
 import { bundleForReplay, installReplayRuntime, replayHistory } from '../worker/replay.js';
 import { buildWorkflowBundle } from '../scripts/build-workflow-bundle.js';
+import { PROJECT, TEST_POSTGRES_PORT, containerEngineProblem, main as testTemporal, suiteEnvForStack } from '../scripts/test-temporal.js';
 import { parseEvent } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { SchoolPathwayInput } from '../workflows/messages.js';
@@ -502,5 +503,93 @@ describe('the workflow bundle the image builds is the code the worker loads', ()
     const missing = join(scratch, 'no-such-bundle.js');
     expect(() => workflowSource({ workflowBundlePath: missing })).toThrow(WorkflowBundleMissingError);
     expect(() => workflowSource({ workflowBundlePath: missing })).toThrow(`PATHWAY_WORKFLOW_BUNDLE is ${JSON.stringify(missing)}, but there is no file there`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+describe('npm run test:temporal (scripts/test-temporal.ts)', () => {
+  const result = (over: Partial<SpawnSyncReturns<string>> = {}) => ({ pid: 1, output: [], stdout: '', stderr: '', status: 0, signal: null, ...over }) as SpawnSyncReturns<string>;
+  const said: string[] = [];
+  const quietly = <T>(f: () => T): T => {
+    const log = console.log;
+    const error = console.error;
+    said.length = 0;
+    console.log = (...a: unknown[]) => void said.push(a.join(' '));
+    console.error = (...a: unknown[]) => void said.push(a.join(' '));
+    try {
+      return f();
+    } finally {
+      console.log = log;
+      console.error = error;
+    }
+  };
+
+  it('stops at once with exit 1, saying why, on a machine without a container engine (run as npm runs it)', () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'docker'), '#!/bin/sh\necho "$*" >> "$(dirname "$0")/calls.log"\necho "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1\n');
+    chmodSync(join(dir, 'docker'), 0o755);
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['test:temporal']).toBe('node --import tsx scripts/test-temporal.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-temporal.ts'], { cwd: new URL('..', import.meta.url).pathname, env: { PATH: `${dir}:/usr/bin:/bin`, HOME: dir }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('npm run test:temporal needs a container engine (Docker with Compose 2.23.1 or later)');
+    expect(r.stderr).toContain('no container engine answers (`docker info`: Cannot connect to the Docker daemon');
+    expect(r.stderr).toContain('It cannot run on this machine');
+    // It asked, and started nothing.
+    expect(readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n')).toEqual(['info --format {{.ServerVersion}}']);
+  });
+
+  it('names the missing piece: no docker command, no engine, no Compose plugin', () => {
+    const enoent = Object.assign(new Error('spawn docker ENOENT'), { code: 'ENOENT' });
+    expect(containerEngineProblem(() => result({ status: null, error: enoent }))).toBe('there is no `docker` command on this machine');
+    expect(containerEngineProblem((_c, args) => (args[0] === 'info' ? result({ status: 1, stderr: 'Cannot connect to the Docker daemon\nmore' }) : result()))).toBe('no container engine answers (`docker info`: Cannot connect to the Docker daemon)');
+    expect(containerEngineProblem((_c, args) => (args[0] === 'compose' ? result({ status: 1, stderr: "docker: unknown command: docker compose" }) : result()))).toBe('the Docker Compose plugin is missing (`docker compose version`: docker: unknown command: docker compose)');
+    expect(containerEngineProblem(() => result())).toBeNull();
+  });
+
+  it('brings the stack up under its own project with a throwaway password, and takes it down with its volumes even when it does not come up', () => {
+    const calls: { args: string[]; env: NodeJS.ProcessEnv }[] = [];
+    const code = quietly(() =>
+      testTemporal({ PATH: process.env.PATH }, () => result(), (_c, args, env) => {
+        calls.push({ args, env: env! });
+        return result({ status: args.includes('up') ? 1 : 0 });
+      }),
+    );
+    expect(code).toBe(1);
+    expect(said.at(-1)).toBe('test:temporal: the stack did not come up healthy (docker compose up exit 1); its state and the setup logs are above');
+    const compose = ['compose', '-p', PROJECT];
+    expect(calls.map((c) => c.args)).toEqual([
+      [...compose, 'up', '--detach', '--build', '--wait', '--wait-timeout', '900'],
+      [...compose, 'ps', '--all'],
+      [...compose, 'logs', '--tail', '50', 'temporal-schema', 'temporal-setup', 'temporal', 'worker'],
+      [...compose, 'down', '--volumes', '--remove-orphans'],
+    ]);
+    const password = calls[0]!.env.POSTGRES_PASSWORD!;
+    expect(password).toMatch(/^[0-9a-f]{36}$/);
+    expect(calls[0]!.env.PATHWAY_POSTGRES_PORT).toBe(TEST_POSTGRES_PORT);
+    // Another run, another password.
+    const again: string[] = [];
+    quietly(() => testTemporal({}, () => result(), (_c, args, env) => (again.push(env!.POSTGRES_PASSWORD!), result({ status: args.includes('up') ? 1 : 0 }))));
+    expect(again[0]).not.toBe(password);
+  });
+
+  it('points the suite at the stack: Temporal on 127.0.0.1:7233, the audit log through the published Postgres port', () => {
+    expect(suiteEnvForStack({ TEMPORAL_NAMESPACE: 'pathway' }, 'abc123', '55432')).toMatchObject({
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_NAMESPACE: 'pathway',
+      TEMPORAL_TASK_QUEUE: 'mastery-pathway',
+      DATABASE_URL: 'postgres://pathway:abc123@127.0.0.1:55432/pathway',
+    });
+    expect(services.postgres!.ports![0]).toBe('127.0.0.1:${PATHWAY_POSTGRES_PORT:-5432}:5432');
+    expect(services.temporal!.ports).toEqual(['127.0.0.1:7233:7233']);
+  });
+
+  it('with TEMPORAL_ADDRESS set uses that server and starts no stack, but needs DATABASE_URL', () => {
+    let asked = false;
+    const code = quietly(() => testTemporal({ TEMPORAL_ADDRESS: 'temporal.example.org:7233' }, () => ((asked = true), result()), () => ((asked = true), result())));
+    expect(code).toBe(1);
+    expect(asked).toBe(false);
+    expect(said).toEqual(['test:temporal: TEMPORAL_ADDRESS is set but DATABASE_URL is not: the suite reads the audit log the worker writes (postgres://…)']);
   });
 });
