@@ -5,8 +5,9 @@
  * Pure: schemas only.
  */
 import { z } from 'zod';
-import { AcademicYear, PhaseKind, SessionKind, Signatory } from '../domain/catalogue/schema.js';
-import { Instant, ReminderPolicy, Teacher } from '../machines/events.js';
+import { PhaseKind, SessionKind, Signatory } from '../domain/catalogue/schema.js';
+import { ReminderPolicy, Teacher } from '../machines/events.js';
+import { BoundedAcademicYear, BoundedDateOrInstant, BoundedInstant } from '../domain/boundary.js';
 import { WEEKDAYS } from '../domain/calendar/london.js';
 
 // ---------------------------------------------------------------- parameters
@@ -14,6 +15,10 @@ import { WEEKDAYS } from '../domain/calendar/london.js';
 export const Urn = z.string().regex(/^\d{6}$/, 'must be a school URN: exactly 6 digits');
 export const GroupId = z.string().max(100, 'must be at most 100 characters').regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes');
 export const SessionId = z.string().max(200, 'must be at most 200 characters').regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore');
+/** An ISO instant with offset: a real date in 1990-2100, offset within ±14:00 (domain/boundary.ts). */
+const Instant = BoundedInstant.describe('ISO 8601 instant with offset, e.g. 2021-03-01T09:00:00Z');
+/** An academic year such as 2020/21, from 1990/91 to 2099/00. */
+const AcademicYear = BoundedAcademicYear.describe('Academic year, e.g. 2020/21');
 const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const When = Instant.optional().describe('When it happened (ISO instant with offset); default now. Never in the future.');
 
@@ -64,12 +69,7 @@ export const GroupsQuery = z.strictObject({
 });
 
 export const HistoryQuery = z.strictObject({
-  at: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, 'must be a date YYYY-MM-DD or an ISO instant with offset')
-    .refine((s) => !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), 'must be a real date')
-    .optional()
-    .describe('The state on this date (the end of that London day) or at this instant'),
+  at: BoundedDateOrInstant.optional().describe('The state on this date (the end of that London day) or at this instant'),
 });
 
 export const UsersQuery = z.strictObject({ revoked: YesNo.optional() });
@@ -93,7 +93,11 @@ export const AttendanceBody = z.strictObject({
   at: When,
 });
 export const GapTaskBody = z.strictObject({ task: Text(500), at: When });
-export const ReleaseDaysBody = z.strictObject({ days: z.number({ error: 'must be a number' }).positive('must be more than 0').max(50, 'must be at most 50'), at: When });
+export const ReleaseDaysBody = z.strictObject({ days: z
+    .number({ error: 'must be a number' })
+    .positive('must be more than 0')
+    .max(50, 'must be at most 50')
+    .multipleOf(0.5, 'must be in whole or half days, e.g. 1 or 1.5'), at: When });
 export const EvaluationBody = z.strictObject({ summary: z.string().max(20000, 'must be at most 20000 characters').optional(), at: When });
 export const DeferBody = z.strictObject({ reason: Text(2000), untilYear: AcademicYear, at: When });
 export const ResumeBody = z.strictObject({ academicYear: AcademicYear.optional().describe('Default: the year deferred until, or the current year if later'), at: When });

@@ -14,6 +14,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { problemsFromZod } from '../domain/errors.js';
+import { textProblems } from '../domain/boundary.js';
 import { FormSchema } from '../domain/forms/index.js';
 import { RequestValidationError, handleError } from './errors.js';
 import type { Access } from './http.js';
@@ -26,7 +27,6 @@ import { schoolRoutes } from './routes/schools.js';
 import { cohortRoutes } from './routes/cohorts.js';
 import { adminRoutes } from './routes/admin.js';
 import { metaRoutes } from './routes/meta.js';
-import { fundingRoutes } from './routes/funding.js';
 
 /** Request bodies larger than this get 413. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -45,8 +45,15 @@ const PART_NAME: Record<Part, 'body' | 'query' | 'params' | 'headers'> = { body:
 function validatorCompiler({ schema, httpPart }: { schema: unknown; httpPart?: string }) {
   const zod = schema as z.ZodType;
   const part = PART_NAME[(httpPart ?? 'body') as Part] ?? 'body';
-  if (CHECKED_BY_HANDLER.has(zod)) return (data: unknown) => ({ value: data });
+  // Text the database cannot keep (NUL, lone surrogates) is refused first, in every part and every field, whatever the schema.
+  const unkeepable = (data: unknown) => {
+    const problems = textProblems(data);
+    return problems.length > 0 ? { error: new RequestValidationError(problems, part) } : null;
+  };
+  if (CHECKED_BY_HANDLER.has(zod)) return (data: unknown) => unkeepable(data) ?? { value: data };
   return (data: unknown) => {
+    const bad = unkeepable(data);
+    if (bad) return bad;
     const r = zod.safeParse(data);
     if (r.success) return { value: r.data };
     // Header names other than the ones described are not the caller's problem.
@@ -125,7 +132,6 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   schoolRoutes(typed);
   cohortRoutes(typed);
   adminRoutes(typed);
-  fundingRoutes(typed);
   if (options.extend) await options.extend(app);
   await app.ready();
   return app;

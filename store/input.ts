@@ -3,6 +3,7 @@
  * problems that name the field, the rule and the value. Pure.
  */
 import { ValidationError, type Problem } from '../domain/errors.js';
+import { textProblem, textProblems } from '../domain/boundary.js';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -17,6 +18,7 @@ export class Checks {
 
   text(path: string, value: unknown): string {
     if (typeof value !== 'string' || value.trim() === '') this.add(path, 'must be a non-empty string', value);
+    else if (textProblem(value)) this.add(path, textProblem(value)!, value);
     return value as string;
   }
 
@@ -43,8 +45,8 @@ export class Checks {
       return '';
     }
     if (text === undefined) this.add(path, 'must be a JSON value (not undefined or a function)');
-    // jsonb cannot hold the NUL character; say so here rather than as a driver error.
-    else if (/(^|[^\\])(\\\\)*\\u0000/.test(text)) this.add(path, 'must not contain the NUL character (\\u0000)');
+    // jsonb cannot hold the NUL character nor a lone surrogate; say so here, naming the field, rather than as a driver error.
+    else for (const p of textProblems(value)) this.add(p.path === '(root)' ? path : `${path}.${p.path}`, p.message);
     return text ?? '';
   }
 
