@@ -73,6 +73,7 @@ export function loadConfig(env: Environment, flags: Flags = {}): Config {
     temporalNamespace: (values.temporalNamespace as string | undefined) ?? DEFAULTS.temporalNamespace,
     temporalTaskQueue: (values.temporalTaskQueue as string | undefined) ?? DEFAULTS.temporalTaskQueue,
     buildId: values.buildId as string | undefined,
+    workflowBundle: values.workflowBundle as string | undefined,
     // FORCE_COLOR wins over NO_COLOR, as most tools do; NO_COLOR set to anything non-empty turns colour off.
     color: forceColor !== undefined ? !['0', 'false'].includes(forceColor) : values.noColor !== undefined ? false : undefined,
   };

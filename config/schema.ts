@@ -69,6 +69,7 @@ export const SETTINGS = [
   { key: 'temporalNamespace', env: 'TEMPORAL_NAMESPACE', default: 'default', meaning: 'the Temporal namespace', schema: text },
   { key: 'temporalTaskQueue', env: 'TEMPORAL_TASK_QUEUE', default: 'mastery-pathway', meaning: 'the Temporal task queue the engine and the worker share', schema: text },
   { key: 'buildId', env: 'PATHWAY_BUILD_ID', default: '(none)', meaning: "`worker`: the worker's build id for Temporal worker versioning", schema: text },
+  { key: 'workflowBundle', env: 'PATHWAY_WORKFLOW_BUNDLE', default: '(none: the worker bundles workflows/ at start)', meaning: '`worker`: a workflow bundle built ahead (`npm run build:workflow-bundle`; the Docker image sets it) to load instead', schema: text },
   { key: 'noColor', env: 'NO_COLOR', default: '(unset)', meaning: 'any value turns colour off (https://no-color.org)', schema: z.string() },
   { key: 'forceColor', env: 'FORCE_COLOR', default: '(unset)', meaning: '1, 2 or 3 turns colour on even when not on a terminal; 0 turns it off', schema: z.enum(['0', '1', '2', '3', 'true', 'false'], { error: 'must be 0, 1, 2, 3, true or false' }) },
 ] as const satisfies readonly Setting[];
@@ -95,6 +96,8 @@ export interface Config {
   temporalNamespace: string;
   temporalTaskQueue: string;
   buildId: string | undefined;
+  /** PATHWAY_WORKFLOW_BUNDLE: the prebuilt workflow bundle the worker loads (docs/deployment.md). */
+  workflowBundle: string | undefined;
   /** Colour: true on (FORCE_COLOR), false off (NO_COLOR or FORCE_COLOR=0), undefined: on a terminal only. */
   color: boolean | undefined;
 }

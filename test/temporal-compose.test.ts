@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -25,6 +25,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { searchAttributes } from '../workflows/messages.js';
 import { WorkflowBundleMissingError, workerConfigFromEnv, workflowSource } from '../worker/main.js';
 import { WORKFLOWS_PATH } from '../worker/paths.js';
+import { workerConfig } from '../cli/commands/worker.js';
+import { loadConfig } from '../config/load.js';
 import { bundleForReplay, installReplayRuntime, replayHistory } from '../worker/replay.js';
 import { buildWorkflowBundle } from '../scripts/build-workflow-bundle.js';
 import { PROJECT, TEST_POSTGRES_PORT, containerEngineProblem, main as testTemporal, suiteEnvForStack } from '../scripts/test-temporal.js';
@@ -482,6 +484,17 @@ describe('the workflow bundle the image builds is the code the worker loads', ()
     expect(workflowSource(config)).toEqual({ workflowBundle: { codePath: bundlePath } });
     // Unset, the worker bundles the sources at start as before.
     expect(workflowSource(workerConfigFromEnv({ TEMPORAL_ADDRESS: 'temporal:7233' }))).toEqual({ workflowsPath: WORKFLOWS_PATH });
+    // `pathway worker` takes it from the configuration (config/), as the image sets it.
+    expect(loadConfig({ PATHWAY_WORKFLOW_BUNDLE: bundlePath }).workflowBundle).toBe(bundlePath);
+    vi.stubEnv('TEMPORAL_ADDRESS', 'temporal:7233');
+    vi.stubEnv('PATHWAY_WORKFLOW_BUNDLE', bundlePath);
+    try {
+      expect(workflowSource(workerConfig())).toEqual({ workflowBundle: { codePath: bundlePath } });
+      vi.stubEnv('PATHWAY_WORKFLOW_BUNDLE', '');
+      expect(workflowSource(workerConfig())).toEqual({ workflowsPath: WORKFLOWS_PATH });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   }, 120_000);
 
   it("replays a server's history with the worker's own options over that file, and its decisions are checked (a history that scheduled another activity fails)", async () => {

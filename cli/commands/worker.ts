@@ -16,7 +16,13 @@ import { settings } from '../../config/load.js';
 export function workerConfig(): WorkerConfig {
   const c = settings();
   if (!c.temporalAddress) throw new TemporalNotConfiguredError();
-  return { address: c.temporalAddress, namespace: c.temporalNamespace, taskQueue: c.temporalTaskQueue, ...(c.buildId ? { buildId: c.buildId } : {}) };
+  return {
+    address: c.temporalAddress,
+    namespace: c.temporalNamespace,
+    taskQueue: c.temporalTaskQueue,
+    ...(c.buildId ? { buildId: c.buildId } : {}),
+    ...(c.workflowBundle ? { workflowBundlePath: c.workflowBundle } : {}),
+  };
 }
 
 /** Run the worker; once Temporal is reached, open the store and the mailer for the activities. Closes them when it stops. Not pure. */
