@@ -97,10 +97,11 @@ export function main(env: NodeJS.ProcessEnv = process.env, probe: Run = run, sho
     const password = env.POSTGRES_PASSWORD || randomBytes(18).toString('hex');
     const postgresPort = env.PATHWAY_POSTGRES_PORT || TEST_POSTGRES_PORT;
     const composeEnv = { ...env, POSTGRES_PASSWORD: password, PATHWAY_POSTGRES_PORT: postgresPort };
-    const compose = (...args: string[]) => shown('docker', ['compose', '-p', PROJECT, ...args], composeEnv);
+    // .env.example, not a developer's .env: the stack gets the documented defaults, and this run's environment (which wins) for the rest.
+    const compose = (...args: string[]) => shown('docker', ['compose', '--project-name', PROJECT, '--env-file', '.env.example', ...args], composeEnv);
     const down = () => {
       if (env.KEEP_STACK === '1') {
-        console.log(`test:temporal: KEEP_STACK=1, leaving the stack up; take it down with: docker compose -p ${PROJECT} down -v`);
+        console.log(`test:temporal: KEEP_STACK=1, leaving the stack up; take it down with: docker compose --project-name ${PROJECT} down --volumes`);
         return;
       }
       compose('down', '--volumes', '--remove-orphans');

@@ -184,7 +184,8 @@ describe('the stack', () => {
     expect(services['temporal-cli']!.volumes).toEqual(['temporal-cli:/opt/temporal-cli']);
     expect(services.temporal!.volumes).toContain('temporal-cli:/opt/temporal-cli:ro');
     expect(String(services['temporal-cli']!.entrypoint)).toContain('cp /usr/local/bin/temporal /opt/temporal-cli/temporal');
-    expect(services.worker!.healthcheck!.test).toEqual(['CMD', 'sh', 'scripts/compose/worker-healthcheck.sh']);
+    expect(services.worker!.healthcheck!.test).toEqual(['CMD', 'sh', '/app/scripts/compose/worker-healthcheck.sh']);
+    expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
     expect(read('scripts/compose/worker-healthcheck.sh')).toMatch(/temporal task-queue describe/);
     for (const [name, s] of Object.entries(services)) {
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
@@ -374,7 +375,7 @@ describe('scripts/compose/worker-healthcheck.sh', () => {
   const describeJson = (identity: string) => JSON.stringify({ pollers: [{ lastAccessTime: '2026-11-30T10:00:00Z', identity, ratePerSecond: 100000 }] });
   const run = (identity: string | null) => {
     const dir = freshDir();
-    fakeCommand(dir, 'hostname', [{ match: '', failures: 0, output: 'c0ffee123456' }]);
+    fakeCommand(dir, 'uname', [{ match: '-n', failures: 0, output: 'c0ffee123456' }]);
     fakeCommand(dir, 'temporal', identity === null ? [{ match: 'task-queue describe', failures: 0, always: 'fail' }] : [{ match: 'task-queue describe', failures: 0, output: describeJson(identity) }]);
     return runScript('worker-healthcheck.sh', dir, { TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'mastery-pathway' });
   };
@@ -571,7 +572,7 @@ describe('npm run test:temporal (scripts/test-temporal.ts)', () => {
     );
     expect(code).toBe(1);
     expect(said.at(-1)).toBe('test:temporal: the stack did not come up healthy (docker compose up exit 1); its state and the setup logs are above');
-    const compose = ['compose', '-p', PROJECT];
+    const compose = ['compose', '--project-name', PROJECT, '--env-file', '.env.example'];
     expect(calls.map((c) => c.args)).toEqual([
       [...compose, 'up', '--detach', '--build', '--wait', '--wait-timeout', '900'],
       [...compose, 'ps', '--all'],

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The worker container's health check: healthy while the Temporal server
 # lists this container's worker among the pollers of the task queue (the
-# SDK's identity is <pid>@<hostname>; the hostname is the container's).
+# SDK's identity is <pid>@<os.hostname()>: the container's hostname, which
+# `uname -n` prints).
 # Uses the `temporal` CLI copied into the image from temporalio/admin-tools.
 # --legacy-mode lists every poller, versioned (PATHWAY_BUILD_ID) or not,
 # of the workflow task queue; a worker that stopped polling drops out
@@ -9,7 +10,7 @@
 # Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (read by the CLI), TEMPORAL_TASK_QUEUE.
 set -eu
 queue=${TEMPORAL_TASK_QUEUE:-mastery-pathway}
-host=$(hostname)
+host=$(uname -n)
 pollers=$(temporal task-queue describe --task-queue "$queue" --legacy-mode --partitions-legacy "${TEMPORAL_TASK_QUEUE_PARTITIONS:-4}" --output json) || {
   echo "unhealthy: cannot describe task queue $queue at ${TEMPORAL_ADDRESS:-?}" >&2
   exit 1
