@@ -5,14 +5,16 @@
 // command index (cli/lazy.ts) and last the stamp that bin/pathway.mjs checks
 // (bin/source-stamp.mjs). `npm install` and `npm ci` run it through the
 // prepare script with --if-possible: then a failed build (TypeScript not
-// installed, a type error) prints why and leaves dist/ unstamped, and the CLI
-// runs the sources through tsx as before, instead of failing the install.
+// installed, a module that cannot be loaded) prints why and leaves dist/
+// unstamped, and the CLI runs the sources through tsx as before, instead of
+// failing the install. Type errors do not stop the build (see below) but make
+// `npm run build` exit 1.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CONFIG_FILES, DIST, ROOT, STAMP, measure } from './source-stamp.mjs';
+import { CONFIG_FILES, DIST, ROOT, STAMP, measure, staleness } from './source-stamp.mjs';
 
 const ifPossible = process.argv.includes('--if-possible');
 const say = (line) => process.stderr.write(`build: ${line}\n`);
@@ -83,7 +85,10 @@ async function build() {
   const sources = measure([...folders, ...CONFIG_FILES]);
 
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
-  if (tsc.status !== 0) throw new BuildError(`tsc -p tsconfig.build.json failed (exit ${tsc.status ?? tsc.signal})`);
+  // tsc exits 2 when it found type errors but wrote every file: that JavaScript
+  // is what tsx would run from the same sources (tsx does not type-check either).
+  const typeErrors = tsc.status === 2;
+  if (tsc.status !== 0 && !typeErrors) throw new BuildError(`tsc -p tsconfig.build.json failed (exit ${tsc.status ?? tsc.signal})`);
   prune(folders);
   const copied = copyAssets(folders);
 
@@ -94,15 +99,18 @@ async function build() {
 
   writeFileSync(STAMP, `${JSON.stringify({ roots: [...folders, ...CONFIG_FILES], files: sources.files, newestMs: sources.newestMs, builtAt: new Date().toISOString() }, null, 2)}\n`);
   say(`dist/ built from ${sources.files} files in ${folders.join(', ')} (${copied} copied as they are, ${index.length} commands indexed) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (typeErrors) throw new BuildError('dist/ is built, but tsc reported the type errors above: fix them (npm run typecheck)');
 }
 
 try {
-  await build();
+  // npm install runs this every time: nothing to do when dist/ matches the sources.
+  if (ifPossible && staleness() === null) say('dist/ is up to date with the sources');
+  else await build();
   process.exit(0);
 } catch (err) {
   say(err instanceof BuildError ? err.message : (err?.stack ?? String(err)));
   if (ifPossible) {
-    say('dist/ not built: pathway runs the TypeScript sources through tsx (slower to start); run npm run build to retry');
+    if (staleness() !== null) say('dist/ not built: pathway runs the TypeScript sources through tsx (slower to start); run npm run build to retry');
     process.exit(0);
   }
   process.exit(1);
