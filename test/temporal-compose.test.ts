@@ -141,7 +141,7 @@ describe('the stack', () => {
   it('publishes Postgres, and every other port, on 127.0.0.1 only', () => {
     expect(services.postgres!.ports).toEqual(['127.0.0.1:${PATHWAY_POSTGRES_PORT:-5432}:5432']);
     const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p] as const));
-    expect(published.map(([name]) => name).sort()).toEqual(['hub', 'mailpit', 'postgres', 'temporal', 'temporal-ui']);
+    expect(published.map(([name]) => name).sort()).toEqual(['hub', 'mailpit', 'mailpit', 'postgres', 'temporal', 'temporal-ui']);
     for (const [name, port] of published) expect(port, name).toMatch(/^127\.0\.0\.1:/);
   });
 
