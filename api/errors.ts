@@ -13,7 +13,8 @@
  *        `error` says why), or a group is full / in another hub
  *   423  the school's history was found tampered: no write until an admin
  *        signs off a correction (`reason`, `atVersion` say what was found)
- *   500  a fault of the service itself (logged; the message says only that)
+ *   500  a fault of the service itself (logged with the request id, which the
+ *        reply carries in X-Request-Id and `requestId`; the message says only that)
  *   503  the database is unavailable
  *
  * 422 rather than 409 for a rule's refusal, so that 409 always means "reload
@@ -70,12 +71,16 @@ export function errorReply(err: unknown): { status: number; body: Body } {
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, body: { error: fe.message ?? 'bad request' } };
   }
-  return { status: 500, body: { error: 'the service failed to handle this request; it was logged' } };
+  return { status: 500, body: { error: 'the service failed to handle this request; it was logged with its request id' } };
 }
 
-/** Fastify's error handler: log server faults, reply with the mapped status and body. Not pure. */
+/**
+ * Fastify's error handler: log every server fault (whatever the request
+ * logging), reply with the mapped status and body, the request id in both.
+ * Not pure.
+ */
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = errorReply(err);
-  if (status >= 500) request.log.error({ err }, 'request failed');
-  void reply.code(status).type('application/json; charset=utf-8').send(body);
+  if (status >= 500) request.log.error({ err, method: request.method, url: request.url.split('?')[0], status }, 'request failed');
+  void reply.code(status).type('application/json; charset=utf-8').send({ ...body, requestId: String(request.id) });
 }

@@ -156,6 +156,7 @@ export const ErrorOut = z.looseObject({
   error: z.string().describe('What went wrong and what to do, in plain words'),
   problems: z.array(ProblemOut).optional(),
   currentVersion: z.number().optional().describe('On 409: the version now'),
+  requestId: z.string().optional().describe('The id of this request, also in the X-Request-Id header: quote it when reporting a fault'),
 });
 
 export const SummaryOut = z.looseObject({

@@ -8,7 +8,9 @@
  * JSON (400/415) -> schemas (400) -> hub and rules in the service (403, 404,
  * 409, 422). Nothing is written unless every check passed.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type FastifyTypeProvider } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
+import pino from 'pino';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
@@ -27,6 +29,9 @@ import { schoolRoutes } from './routes/schools.js';
 import { cohortRoutes } from './routes/cohorts.js';
 import { adminRoutes } from './routes/admin.js';
 import { metaRoutes } from './routes/meta.js';
+
+/** What a caller's X-Request-Id may look like to be kept (else a new id is made). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** Request bodies larger than this get 413. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -62,8 +67,13 @@ function validatorCompiler({ schema, httpPart }: { schema: unknown; httpPart?: s
 }
 
 export interface ApiOptions {
-  /** Fastify's logger option (default: off). */
-  logger?: FastifyServerOptions['logger'];
+  /**
+   * Where faults are logged (default: pino to stdout at level warn). Every
+   * 5xx is logged there with its request id, whatever `logRequests` says.
+   */
+  logger?: FastifyBaseLogger;
+  /** Also log every request and its reply (`pathway serve --log`). Default false. */
+  logRequests?: boolean;
   bodyLimit?: number;
   /** Registers more routes on the same server before it is ready (the hub web pages). */
   extend?: (app: FastifyInstance) => Promise<void>;
@@ -73,8 +83,17 @@ export interface ApiOptions {
 
 /** Builds the API over a service (not yet listening). Not pure. */
 export async function buildApi(service: Service, options: ApiOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? pino({ level: 'warn' });
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Request logs at info level only when asked; faults (error level) always.
+    loggerInstance: options.logRequests ? logger.child({}, { level: 'info' }) : logger,
+    disableRequestLogging: !options.logRequests,
+    // The caller's X-Request-Id when it looks like one (a proxy's), else a new one; the reply carries it back.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
     bodyLimit: options.bodyLimit ?? BODY_LIMIT_BYTES,
     // Query strings like ?overdue=true&overdue=false are arrays; the schemas then refuse them readably.
     routerOptions: { ignoreTrailingSlash: true },
@@ -86,7 +105,11 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(async (request, reply) => {
     if (options.notFoundPage && (await options.notFoundPage(request, reply))) return reply;
-    return reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}: see /docs for the API` });
+    return reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}: see /docs for the API`, requestId: request.id });
+  });
+  // Every reply names its request, so that a fault's log line can be found from what the caller saw.
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
   });
 
   // Token first (401), then role (403): before the body is even read.

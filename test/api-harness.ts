@@ -13,7 +13,7 @@ import { createMailer } from '../activities/mail/mailer.js';
 import { SimulatedClock } from '../host/clock.js';
 import type { EmbeddedEngine } from '../host/embedded.js';
 import { openService, type OpenedService } from '../service/open.js';
-import { buildApi } from '../api/server.js';
+import { buildApi, type ApiOptions } from '../api/server.js';
 import type { Principal, Service } from '../service/context.js';
 import { addUser } from '../service/users.js';
 import { createTestDatabase, type DbTarget, type TestDatabase } from './helpers/db.js';
@@ -110,7 +110,7 @@ export const HUB_B = 'cambridge';
  * at `start`; mail over a real SMTP server when `smtp` is true, else into a
  * temporary mailbox folder.
  */
-export async function startApi(target: DbTarget, o: { start: string; smtp?: boolean }): Promise<ApiHarness> {
+export async function startApi(target: DbTarget, o: { start: string; smtp?: boolean; api?: ApiOptions }): Promise<ApiHarness> {
   const database: TestDatabase = await createTestDatabase(target);
   const smtp = o.smtp ? await startSmtp() : null;
   const mailbox = smtp ? null : mkdtempSync(join(tmpdir(), 'pathway-mailbox-'));
@@ -125,7 +125,7 @@ export async function startApi(target: DbTarget, o: { start: string; smtp?: bool
   }
   const opened = await openService({ db: database.url, clock, mailer });
   const svc = opened.service;
-  const app = await buildApi(svc);
+  const app = await buildApi(svc, o.api ?? {});
   const root: Principal = { id: 'test-root', name: 'test root', role: 'admin', hubs: [] };
   const made = {
     admin: await addUser(svc, root, { name: 'Ada Admin', role: 'admin' }),

@@ -79,7 +79,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       for (const s of demo.schools) say(`  ${s.urn}  ${s.name}: ${s.story}`);
     }
     const app = await buildApi(svc, {
-      logger: o.log ? { level: 'info' } : false,
+      // Faults are always logged (with the request id the reply carries); --log adds every request.
+      logger,
+      logRequests: o.log === true,
       extend: (a) => registerWeb(a, svc, { publicUrl: config.publicUrl, ...o.web }),
       notFoundPage,
     });
