@@ -9,7 +9,9 @@ import type { Db } from '../store/db.js';
 import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
-import { recordMailProblem, recordSentMessage, schoolContact, sentMessage } from '../store/messages.js';
+import { claimMessage, recordMailProblem, recordSentMessage, releaseMessageClaim, schoolContact, sentMessage } from '../store/messages.js';
+import { liveOwnersFor, ownerFor } from '../store/effect-hosts.js';
+import { fault } from '../store/faults.js';
 import { getGroup } from '../store/ops/groups.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { serviceKey } from '../store/ops/keys.js';
@@ -97,6 +99,17 @@ export class BadEffectError extends Error {
 }
 
 /** Build the activities over a database and a mailer. */
+/** How long a send-claim holds in real time when its owner cannot be seen to die (a lease-only owner). */
+const MAIL_CLAIM_MS = 5 * 60_000;
+
+/** Another live attempt holds the send-claim on this message: retryable, it is tried again later. */
+export class MessageBeingSentError extends Error {
+  override readonly name = 'MessageBeingSentError';
+  constructor(readonly key: string) {
+    super(`message ${key} is being sent by another attempt that holds its send-claim; it will be tried again`);
+  }
+}
+
 export function createActivities(deps: ActivityDeps): PathwayActivities {
   const { db, mailer } = deps;
   const now = () => deps.now?.();
@@ -155,18 +168,36 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, effect.data, part.audience, at, lead));
     let messageId: string | null = null;
     if (to.length > 0) {
-      messageId = (
-        await mailer.send({
-          key: part.key,
-          to: to.map((t) => ({ name: t.name, email: t.email })),
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          replyTo: lead,
-          fromName: renderHubName(effect.data),
-          ...(message.ics ? { ics: message.ics } : {}),
-        })
-      ).messageId;
+      // Claim the key before sending so two attempts never both send; record "sent" only after the send.
+      const owner = ownerFor(db);
+      if (!(await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db)))) {
+        if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
+        throw new MessageBeingSentError(part.key);
+      }
+      // The other attempt may have recorded it (dropping its claim) just before this one claimed.
+      if (await sentMessage(db, part.key)) {
+        await releaseMessageClaim(db, part.key, owner);
+        return { sent: false, messageId: null };
+      }
+      fault('mail.after-claim');
+      try {
+        messageId = (
+          await mailer.send({
+            key: part.key,
+            to: to.map((t) => ({ name: t.name, email: t.email })),
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+            replyTo: lead,
+            fromName: renderHubName(effect.data),
+            ...(message.ics ? { ics: message.ics } : {}),
+          })
+        ).messageId;
+      } catch (err) {
+        await releaseMessageClaim(db, part.key, owner);
+        throw err;
+      }
+      fault('mail.after-send');
     }
     const recorded = await recordSentMessage(db, {
       key: part.key,
@@ -212,6 +243,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
           return a;
         });
         return { version: appended.version, duplicate: false };
+        fault('record-event.after-append');
       } catch (err) {
         // A retried activity finds its own event already there: same version, same type and time.
         if (err instanceof VersionConflictError) {

@@ -16,6 +16,7 @@ import type { SchoolSummary } from '../machines/summary.js';
 import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
 import { eventHash } from '../store/hash.js';
+import { fault } from '../store/faults.js';
 import { openFindings, TamperedSchoolError } from '../store/tamper.js';
 import type { SendResult } from './engine.js';
 
@@ -175,6 +176,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
        SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[])`,
       [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.state, events.prevHash, events.hash],
     );
+    fault('event.after-append');
   }
   if (touched.size > 0) {
     const s = [...touched].map(([urn, h]) => ({ urn, h, sum: h.summary! }));

@@ -20,7 +20,9 @@ import { appendEvent, lockStream } from '../store/event-log.js';
 import { asTamperedError, assertNotTampered } from '../store/tamper.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
-import { claimPending, enqueue, markDone, markFailed } from '../store/outbox.js';
+import { claimPending, enqueue, markDone, markFailed, releaseDeadClaims } from '../store/outbox.js';
+import { holdLiveness, liveOwnersFor, ownerFor } from '../store/effect-hosts.js';
+import { fault, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
 import { createMailer, defaultMailboxDir, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
@@ -45,6 +47,10 @@ export interface EmbeddedEngineOptions {
   dispatch?: 'inline' | 'manual';
   /** Outbox: attempts before an effect is left as failed (default 8). */
   maxAttempts?: number;
+  /** Outbox: real milliseconds before the first retry of a failed effect, doubling after each failure (default 30 s). */
+  retryBaseMs?: number;
+  /** Outbox: real milliseconds a claim on an effect holds if its host cannot be seen to die (default 5 minutes). */
+  leaseMs?: number;
 }
 
 /** One event of a sendMany batch. */
@@ -67,6 +73,7 @@ export interface TickReport {
 }
 
 const RETRY_BASE_MS = 30_000;
+const LEASE_MS = 5 * 60_000;
 /** Effects carried out at once on Postgres (PGlite runs one query at a time anyway). */
 const DISPATCH_PARALLEL = 8;
 
@@ -87,6 +94,8 @@ export class EmbeddedEngine implements Engine {
   private dispatching: Promise<{ done: number; failed: number }> | null = null;
   private schedulerTimer: NodeJS.Timeout | null = null;
   private schedulerRun: Promise<unknown> = Promise.resolve();
+  /** Ends this host's hold on its liveness lock (Postgres; see store/effect-hosts.ts). */
+  private releaseLiveness: () => Promise<void> = async () => undefined;
 
   constructor(
     readonly store: Store,
@@ -106,6 +115,19 @@ export class EmbeddedEngine implements Engine {
     return this.options.logger;
   }
 
+  /**
+   * Makes this host visible as alive to others (Postgres: its session lock),
+   * then frees the claims of hosts that died, so that their effects are
+   * carried out by the next drain (tick, serve's scheduler, the next write)
+   * whatever the simulated clock says. Returns the keys freed.
+   */
+  async start(): Promise<string[]> {
+    this.releaseLiveness = await holdLiveness(this.db, (err) => this.log?.error({ err: err instanceof Error ? err.message : String(err) }, 'effect host liveness lock lost; taking it again'));
+    const freed = await releaseDeadClaims(this.db, ownerFor(this.db), liveOwnersFor(this.db));
+    if (freed.length > 0) this.log?.warn({ keys: freed }, `recovered ${freed.length} effect(s) claimed by a host that died`);
+    return freed;
+  }
+
   /** Decide an event for a school and store everything it changes in one transaction. */
   async send(urn: string, input: PathwayEventInput, options: SendOptions): Promise<SendResult> {
     const event = parseEvent(input);
@@ -116,6 +138,7 @@ export class EmbeddedEngine implements Engine {
     const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options)).catch((err: unknown) => {
       throw asTamperedError(err);
     });
+    fault('event.after-commit');
     if (this.options.dispatch !== 'manual') await this.drainOutbox();
     return result;
   }
@@ -140,6 +163,7 @@ export class EmbeddedEngine implements Engine {
     for (const p of parsed) if (latest === null || Date.parse(p.event.at) > Date.parse(latest)) latest = p.event.at;
     if (latest !== null) this.advanceClock(latest);
     const outcome = await this.db.tx((tx) => decideAndStoreMany(tx, parsed, options));
+    fault('event.after-commit');
     if (this.options.dispatch !== 'manual') await this.drainOutbox();
     return { ...outcome, sent: outcome.results.filter((r) => r !== null).length };
   }
@@ -244,6 +268,7 @@ export class EmbeddedEngine implements Engine {
         continue;
       }
       fired += batch.fired;
+      fault('timer.after-fire');
       onProgress?.(fired, batch.dueAt);
       if (this.options.dispatch !== 'manual') {
         const r = await this.drainOutbox();
@@ -269,25 +294,36 @@ export class EmbeddedEngine implements Engine {
     return run;
   }
 
+  /**
+   * Claims and carries out the effects due by the engine's clock (school
+   * time). The claim, its lease and the retry backoff are real time on the
+   * database clock, apart from the simulated clock: a claim left by a host
+   * that died is taken at once (its liveness lock is free), one whose host is
+   * alive is left to it.
+   */
   private async drainOnce(): Promise<{ done: number; failed: number }> {
     let done = 0;
     let failed = 0;
+    const lease = { owner: ownerFor(this.db), leaseMs: this.options.leaseMs ?? LEASE_MS, live: liveOwnersFor(this.db) };
+    const retryBase = this.options.retryBaseMs ?? RETRY_BASE_MS;
     for (;;) {
       const now = this.clock.now();
-      const lease = new Date(Date.parse(now) + 5 * 60_000).toISOString();
       const items = await claimPending(this.db, now, 50, lease);
       if (items.length === 0) return { done, failed };
+      fault('effect.after-claim');
       const one = async (item: (typeof items)[number]) => {
         try {
           await this.perform(item.payload as Effect);
+          fault('effect.after-perform');
           await markDone(this.db, item.key, now);
           done++;
         } catch (err) {
+          // An injected crash stands for the process dying here: nothing more is written.
+          if (err instanceof InjectedFault) throw err;
           failed++;
           const attempts = item.attempts + 1;
           const permanent = err instanceof BadEffectError || attempts >= (this.options.maxAttempts ?? 8);
-          const next = permanent ? null : new Date(Date.parse(now) + RETRY_BASE_MS * 2 ** (attempts - 1)).toISOString();
-          await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), next);
+          await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), permanent ? null : retryBase * 2 ** (attempts - 1));
           this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
         }
       };
@@ -333,7 +369,8 @@ export class EmbeddedEngine implements Engine {
     if (this.schedulerTimer) clearInterval(this.schedulerTimer);
     this.schedulerTimer = null;
     await this.schedulerRun;
-    await this.dispatching;
+    await this.dispatching?.catch(() => undefined);
+    await this.releaseLiveness();
     await this.mailer.close();
     if (this.ownsStore) await this.store.close();
   }
@@ -343,7 +380,14 @@ export class EmbeddedEngine implements Engine {
 export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
   const store = options.store ?? (await openStore(options.db));
   const mailer = options.mailer ?? createMailer({ mailboxDir: options.mailbox ?? defaultMailboxDir(options.db ?? defaultTarget()) });
-  return new EmbeddedEngine(store, mailer, options.clock ?? systemClock, options, !options.store);
+  const engine = new EmbeddedEngine(store, mailer, options.clock ?? systemClock, options, !options.store);
+  try {
+    await engine.start();
+  } catch (err) {
+    await engine.close().catch(() => undefined);
+    throw err;
+  }
+  return engine;
 }
 
 export { MACHINE_VERSION };

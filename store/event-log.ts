@@ -11,6 +11,7 @@ import { VersionConflictError } from '../domain/errors.js';
 import { isUniqueViolation, type Db } from './db.js';
 import { eventHash } from './hash.js';
 import { Checks } from './input.js';
+import { fault } from './faults.js';
 
 export interface AppendEventInput {
   urn: string;
@@ -153,6 +154,8 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
         [urn, version, input.type, payloadJson, occurredAt, input.actor, input.machineVersion, stateJson, prevHash, hash],
       );
       const row = inserted.rows[0]!;
+      // A crash here, inside the transaction, must leave nothing of the event behind.
+      fault('event.after-append');
       return { version, position: row.position, hash, recordedAt: row.recorded_at };
     });
   } catch (err) {

@@ -1,6 +1,8 @@
 /**
- * The record of emails, one row per message key: an activity checks it before
- * sending and writes it after, so a retried effect sends once. A message not
+ * The record of emails, one row per message key: an activity checks it and
+ * claims the key (message_claims, migration 018) before sending, and writes
+ * the row only after the send, so a retried effect sends once and two
+ * attempts at once never both send. A message not
  * sent because it came too late is kept as 'skipped' with the reason. Also the
  * problems that stop a message reaching a school (mail_problems) and the
  * corrected headteacher addresses (school_contacts); migration 015. Not pure.
@@ -8,6 +10,7 @@
 import type { Db } from './db.js';
 import { Checks } from './input.js';
 import { enqueue } from './outbox.js';
+import { ownerDeadSql } from './effect-hosts.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 
 export type MessageStatus = 'sent' | 'skipped';
@@ -89,13 +92,45 @@ export async function recordSentMessage(db: Db, input: SentMessageInput): Promis
   c.text('transport', input.transport);
   const sentAt = input.sentAt === undefined ? null : c.instant('sentAt', input.sentAt);
   c.done();
+  // The send-claim (claimMessage) goes in the same statement: once recorded, no claim is needed.
   const r = await db.query(
-    `INSERT INTO sent_messages (key, urn, template, recipients, subject, body, transport, sent_at, status, note, html)
+    `WITH dropped AS (DELETE FROM message_claims WHERE key = $1)
+     INSERT INTO sent_messages (key, urn, template, recipients, subject, body, transport, sent_at, status, note, html)
      VALUES ($1, $2, $3, $4::text[], $5, $6, $7, coalesce($8::timestamptz, now()), $9, $10, $11)
      ON CONFLICT (key) DO NOTHING`,
     [input.key, input.urn, input.template, input.recipients, input.subject, input.body ?? null, input.transport, sentAt, status, input.note ?? null, input.html ?? null],
   );
   return r.rowCount > 0;
+}
+
+/**
+ * Claims message `key` for `owner` before it is handed to the mail transport,
+ * so that two attempts never both send it: true when this owner now holds the
+ * claim (it was free, or its holder died, or its lease of real time ran out),
+ * false when another live attempt holds it. One INSERT ... ON CONFLICT, so
+ * two claimers racing get one true between them. `live`: liveOwnersFor(db)
+ * (store/effect-hosts.ts). Release it with releaseMessageClaim after a send
+ * that failed; after a send that worked, record it with recordSentMessage
+ * (which drops the claim). Not pure.
+ */
+export async function claimMessage(db: Db, key: string, owner: string, leaseMs: number, live: string[] | null): Promise<boolean> {
+  const c = new Checks('message claim');
+  c.text('key', key);
+  c.text('owner', owner);
+  c.wholeNumber('leaseMs', leaseMs, 1);
+  c.done();
+  const r = await db.query(
+    `INSERT INTO message_claims AS m (key, owner, lease_until) VALUES ($1, $2, now() + make_interval(secs => $3::float8 / 1000))
+     ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, claimed_at = now(), lease_until = EXCLUDED.lease_until
+       WHERE m.lease_until <= now() OR (m.owner <> EXCLUDED.owner AND ${ownerDeadSql('m.owner', 4)})`,
+    [key, owner, leaseMs, live],
+  );
+  return r.rowCount > 0;
+}
+
+/** Gives up `owner`'s claim on message `key` (its send failed; another attempt may send it). Not pure. */
+export async function releaseMessageClaim(db: Db, key: string, owner: string): Promise<void> {
+  await db.query('DELETE FROM message_claims WHERE key = $1 AND owner = $2', [key, owner]);
 }
 
 /** The sent email with this key, or null if none was sent. Not pure. */

@@ -2,9 +2,16 @@
  * The outbox: effects written in the same transaction as the event that asked
  * for them, then carried out (and retried) by the host. Each effect's key is
  * its primary key, so enqueueing it twice keeps one. Not pure.
+ *
+ * Two clocks, kept apart (migration 018): `next_attempt_at` is the SCHOOL
+ * time an effect is due at (the event's time; a simulated clock compares
+ * with it), while a claim's lease and a failed effect's retry time are REAL
+ * time on the database clock, so a claim left by a host that died is taken
+ * over at once by the next host whatever its simulated clock says.
  */
 import type { Db } from './db.js';
 import { Checks } from './input.js';
+import { ownerDeadSql } from './effect-hosts.js';
 
 export type OutboxStatus = 'pending' | 'done' | 'failed';
 
@@ -30,6 +37,12 @@ export interface OutboxItem {
   lastError: string | null;
   createdAt: string;
   doneAt: string | null;
+  /** Who holds the claim on it now (a host carrying it out), or null. */
+  leaseOwner: string | null;
+  /** Real time (database clock) the claim runs out, or null. */
+  leaseUntil: string | null;
+  /** Real time (database clock) before which a failed effect is not tried again, or null. */
+  retryAt: string | null;
 }
 
 interface OutboxRow {
@@ -43,9 +56,12 @@ interface OutboxRow {
   last_error: string | null;
   created_at: string;
   done_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  retry_at: string | null;
 }
 
-const COLUMNS = 'key, urn, type, payload, status, attempts, next_attempt_at, last_error, created_at, done_at';
+const COLUMNS = 'key, urn, type, payload, status, attempts, next_attempt_at, last_error, created_at, done_at, lease_owner, lease_until, retry_at';
 
 const toItem = (r: OutboxRow): OutboxItem => ({
   key: r.key,
@@ -58,7 +74,19 @@ const toItem = (r: OutboxRow): OutboxItem => ({
   lastError: r.last_error,
   createdAt: r.created_at,
   doneAt: r.done_at,
+  leaseOwner: r.lease_owner,
+  leaseUntil: r.lease_until,
+  retryAt: r.retry_at,
 });
+
+/** A claim taken in real time: by whom, for how long, and who is known alive (liveOwnersFor). */
+export interface ClaimLease {
+  owner: string;
+  /** How long the claim holds, in real milliseconds. */
+  leaseMs: number;
+  /** store/effect-hosts.ts liveOwnersFor(db): the owners alive on PGlite, null on Postgres. */
+  live: string[] | null;
+}
 
 /** Adds an effect unless one with its key is already there (whatever its status). True if it was new. Not pure. */
 export async function enqueue(db: Db, item: OutboxInput): Promise<boolean> {
@@ -78,25 +106,32 @@ export async function enqueue(db: Db, item: OutboxInput): Promise<boolean> {
 }
 
 /**
- * Up to `limit` pending effects due at or before `now`, oldest due first,
- * skipping rows another transaction has claimed. Without `leaseUntil` it must
- * run inside db.tx() and the rows stay locked until that ends. With
- * `leaseUntil` it also moves their next attempt to then, so the caller can
- * carry them out after committing (no transaction held across slow I/O, which
- * on PGlite would block every other query); an effect not marked done or
- * failed by then is claimed again. Not pure.
+ * Up to `limit` pending effects due at or before `now` (school time), oldest
+ * due first, skipping rows another transaction has locked, rows waiting for
+ * a retry (real time) and rows a live host has claimed. Without `lease` it
+ * must run inside db.tx() and the rows stay locked until that ends. With
+ * `lease` it claims them for lease.owner for lease.leaseMs of real time, so
+ * the caller can carry them out after committing (no transaction held across
+ * slow I/O, which on PGlite would block every other query); an effect not
+ * marked done or failed by then, or whose owner died, is claimed again.
+ * Not pure.
  */
-export async function claimPending(db: Db, now: string, limit: number, leaseUntil?: string): Promise<OutboxItem[]> {
+export async function claimPending(db: Db, now: string, limit: number, lease?: ClaimLease): Promise<OutboxItem[]> {
   const c = new Checks('claimPending');
   const n = c.instant('now', now);
   c.wholeNumber('limit', limit, 1);
-  const lease = leaseUntil === undefined ? undefined : c.instant('leaseUntil', leaseUntil);
+  if (lease !== undefined) {
+    c.text('lease.owner', lease.owner);
+    c.wholeNumber('lease.leaseMs', lease.leaseMs, 1);
+  }
   c.done();
+  const claimable = `status = 'pending' AND next_attempt_at <= $1
+         AND (retry_at IS NULL OR retry_at <= now())`;
   if (lease === undefined) {
-    if (!db.inTransaction) throw new Error('claimPending without leaseUntil must run inside db.tx(): its row locks last only as long as the transaction');
+    if (!db.inTransaction) throw new Error('claimPending without a lease must run inside db.tx(): its row locks last only as long as the transaction');
     const r = await db.query<OutboxRow>(
       `SELECT ${COLUMNS} FROM outbox
-        WHERE status = 'pending' AND next_attempt_at <= $1
+        WHERE ${claimable} AND (lease_owner IS NULL OR lease_until <= now())
         ORDER BY next_attempt_at, created_at, key
         LIMIT $2
         FOR UPDATE SKIP LOCKED`,
@@ -105,17 +140,33 @@ export async function claimPending(db: Db, now: string, limit: number, leaseUnti
     return r.rows.map(toItem);
   }
   const r = await db.query<OutboxRow>(
-    `UPDATE outbox SET next_attempt_at = $3
+    `UPDATE outbox SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8 / 1000)
       WHERE key IN (
         SELECT key FROM outbox
-         WHERE status = 'pending' AND next_attempt_at <= $1
+         WHERE ${claimable}
+           AND (lease_owner IS NULL OR lease_until <= now() OR (lease_owner <> $3 AND ${ownerDeadSql('lease_owner', 5)}))
          ORDER BY next_attempt_at, created_at, key
          LIMIT $2
          FOR UPDATE SKIP LOCKED)
       RETURNING ${COLUMNS}`,
-    [n, limit, lease],
+    [n, limit, lease.owner, lease.leaseMs, lease.live],
   );
   return r.rows.map(toItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
+}
+
+/**
+ * Frees the claims of owners that died (see store/effect-hosts.ts), so they
+ * are carried out at once and listed as waiting, not as claimed. Returns the
+ * keys freed. Not pure.
+ */
+export async function releaseDeadClaims(db: Db, me: string, live: string[] | null): Promise<string[]> {
+  const r = await db.query<{ key: string }>(
+    `UPDATE outbox SET lease_owner = NULL, lease_until = NULL
+      WHERE lease_owner IS NOT NULL AND status = 'pending' AND lease_owner <> $1 AND ${ownerDeadSql('lease_owner', 2)}
+      RETURNING key`,
+    [me, live],
+  );
+  return r.rows.map((x) => x.key).sort();
 }
 
 /** Marks an effect carried out. True if it was pending or failed before. Not pure. */
@@ -124,30 +175,34 @@ export async function markDone(db: Db, key: string, doneAt?: string): Promise<bo
   const at = doneAt === undefined ? null : c.instant('doneAt', doneAt);
   c.done();
   const r = await db.query(
-    `UPDATE outbox SET status = 'done', done_at = coalesce($2::timestamptz, now()), last_error = NULL WHERE key = $1 AND status <> 'done'`,
+    `UPDATE outbox SET status = 'done', done_at = coalesce($2::timestamptz, now()), last_error = NULL, lease_owner = NULL, lease_until = NULL, retry_at = NULL
+      WHERE key = $1 AND status <> 'done'`,
     [key, at],
   );
   return r.rowCount > 0;
 }
 
 /**
- * Records a failed attempt: attempts + 1, the error, and either a retry at
- * `nextAttemptAt` (status stays pending) or, with null, giving up (status
- * failed). Returns the item as it is now, or null for an unknown key. Not pure.
+ * Records a failed attempt: attempts + 1, the error, the claim dropped, and
+ * either a retry after `retryAfterMs` of real time (status stays pending) or,
+ * with null, giving up (status failed). Returns the item as it is now, or
+ * null for an unknown key. Not pure.
  */
-export async function markFailed(db: Db, key: string, error: string, nextAttemptAt: string | null): Promise<OutboxItem | null> {
+export async function markFailed(db: Db, key: string, error: string, retryAfterMs: number | null): Promise<OutboxItem | null> {
   const c = new Checks('markFailed');
-  const next = nextAttemptAt === null ? null : c.instant('nextAttemptAt', nextAttemptAt);
+  if (retryAfterMs !== null) c.wholeNumber('retryAfterMs', retryAfterMs, 0);
   c.done();
   const r = await db.query<OutboxRow>(
     `UPDATE outbox
         SET attempts = attempts + 1,
             last_error = $2,
-            status = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
-            next_attempt_at = coalesce($3::timestamptz, next_attempt_at)
+            status = CASE WHEN $3::float8 IS NULL THEN 'failed' ELSE 'pending' END,
+            retry_at = CASE WHEN $3::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $3::float8 / 1000) END,
+            lease_owner = NULL,
+            lease_until = NULL
       WHERE key = $1 AND status <> 'done'
       RETURNING ${COLUMNS}`,
-    [key, error, next],
+    [key, error, retryAfterMs],
   );
   const row = r.rows[0];
   if (row) return toItem(row);
@@ -165,4 +220,33 @@ export async function outboxItem(db: Db, key: string): Promise<OutboxItem | null
 export async function outboxFor(db: Db, urn: string): Promise<OutboxItem[]> {
   const r = await db.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE urn = $1 ORDER BY created_at, key`, [urn]);
   return r.rows.map(toItem);
+}
+
+/** What `pathway effects` and GET /effects list: effects not carried out yet (pending) and those given up on (failed). */
+export type OpenEffectsFilter = { status?: 'pending' | 'failed'; urns?: string[]; limit?: number };
+
+/**
+ * Outstanding effects, oldest due first: pending ones (waiting for their
+ * school time, for a retry, or claimed by a host now) and failed ones, for
+ * some schools or all. Not pure.
+ */
+export async function openEffects(db: Db, filter: OpenEffectsFilter = {}): Promise<OutboxItem[]> {
+  const r = await db.query<OutboxRow>(
+    `SELECT ${COLUMNS} FROM outbox
+      WHERE status <> 'done' AND ($1::text IS NULL OR status = $1) AND ($2::text[] IS NULL OR urn = ANY($2::text[]))
+      ORDER BY next_attempt_at, created_at, key
+      LIMIT $3`,
+    [filter.status ?? null, filter.urns ?? null, filter.limit ?? 1000],
+  );
+  return r.rows.map(toItem);
+}
+
+/** How many effects are outstanding per school (pending and failed), for the schools given. Not pure. */
+export async function openEffectCounts(db: Db, urns: string[]): Promise<Map<string, { pending: number; failed: number }>> {
+  const r = await db.query<{ urn: string; pending: number; failed: number }>(
+    `SELECT urn, count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'failed')::int AS failed
+       FROM outbox WHERE status <> 'done' AND urn = ANY($1::text[]) GROUP BY urn`,
+    [urns],
+  );
+  return new Map(r.rows.map((x) => [x.urn, { pending: x.pending, failed: x.failed }]));
 }
