@@ -43,8 +43,15 @@ export function containerEngineProblem(probe: Run = run): string | null {
   const info = probe('docker', ['info', '--format', '{{.ServerVersion}}']);
   if (info.error && (info.error as NodeJS.ErrnoException).code === 'ENOENT') return 'there is no `docker` command on this machine';
   if (info.status !== 0) return `no container engine answers (\`docker info\`: ${firstLine(info)})`;
-  const compose = probe('docker', ['compose', 'version']);
+  const compose = probe('docker', ['compose', 'version', '--short']);
   if (compose.status !== 0) return `the Docker Compose plugin is missing (\`docker compose version\`: ${firstLine(compose)})`;
+  // docker-compose.yml's inline configs.content needs Compose 2.23.1.
+  const version = /(\d+)\.(\d+)\.(\d+)/.exec(compose.stdout ?? '');
+  if (version) {
+    const [major, minor, patch] = version.slice(1).map(Number) as [number, number, number];
+    const old = major < 2 || (major === 2 && (minor < 23 || (minor === 23 && patch < 1)));
+    if (old) return `Docker Compose is ${version[0]}, older than the 2.23.1 that docker-compose.yml needs`;
+  }
   return null;
 }
 

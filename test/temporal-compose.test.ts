@@ -554,11 +554,14 @@ describe('npm run test:temporal (scripts/test-temporal.ts)', () => {
     expect(readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n')).toEqual(['info --format {{.ServerVersion}}']);
   });
 
-  it('names the missing piece: no docker command, no engine, no Compose plugin', () => {
+  it('names the missing piece: no docker command, no engine, no Compose plugin, a Compose too old for the file', () => {
     const enoent = Object.assign(new Error('spawn docker ENOENT'), { code: 'ENOENT' });
     expect(containerEngineProblem(() => result({ status: null, error: enoent }))).toBe('there is no `docker` command on this machine');
     expect(containerEngineProblem((_c, args) => (args[0] === 'info' ? result({ status: 1, stderr: 'Cannot connect to the Docker daemon\nmore' }) : result()))).toBe('no container engine answers (`docker info`: Cannot connect to the Docker daemon)');
     expect(containerEngineProblem((_c, args) => (args[0] === 'compose' ? result({ status: 1, stderr: "docker: unknown command: docker compose" }) : result()))).toBe('the Docker Compose plugin is missing (`docker compose version`: docker: unknown command: docker compose)');
+    expect(containerEngineProblem((_c, args) => (args[0] === 'compose' ? result({ stdout: 'v2.22.0\n' }) : result()))).toBe('Docker Compose is 2.22.0, older than the 2.23.1 that docker-compose.yml needs');
+    expect(containerEngineProblem((_c, args) => (args[0] === 'compose' ? result({ stdout: '2.23.1\n' }) : result()))).toBeNull();
+    expect(containerEngineProblem((_c, args) => (args[0] === 'compose' ? result({ stdout: '2.40.3-desktop.1\n' }) : result()))).toBeNull();
     expect(containerEngineProblem(() => result())).toBeNull();
   });
 
