@@ -122,6 +122,8 @@ export interface HistoryCounts {
 export class FakeTemporal {
   workflowId = 'fake';
   continueAsNewSuggested = false;
+  /** Why the server suggests continue-as-new (HISTORY_SIZE_TOO_LARGE, ...); undefined as from a server that gives none. */
+  suggestedContinueAsNewReasons: string[] | undefined = undefined;
   /** Worker Versioning: a newer build is now the deployment's current one. */
   targetWorkerDeploymentVersionChanged = false;
   /** Run activities as soon as they are scheduled (else the test calls completeActivities). */
@@ -161,6 +163,7 @@ export class FakeTemporal {
     this.replaying = [];
     this.updatesRunning = 0;
     this.continueAsNewSuggested = false;
+    this.suggestedContinueAsNewReasons = undefined;
     this.targetWorkerDeploymentVersionChanged = false;
     this.continueAsNewOptions = [];
     this.autoComplete = true;
@@ -438,6 +441,7 @@ export const workflowModule = {
   workflowInfo: () => ({
     workflowId: fake.workflowId,
     continueAsNewSuggested: fake.continueAsNewSuggested,
+    suggestedContinueAsNewReasons: fake.suggestedContinueAsNewReasons,
     targetWorkerDeploymentVersionChanged: fake.targetWorkerDeploymentVersionChanged,
     historyLength: fake.historyEvents(),
   }),

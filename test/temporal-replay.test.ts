@@ -16,7 +16,7 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { MalformedHistoryError, WORKFLOWS_PATH, bundleForReplay, installReplayRuntime, parseHistory, replayHistory } from '../worker/replay.js';
 import { main } from '../cli/main.js';
-import { fold, parseEvent } from '../machines/decide.js';
+import { fold, initialState, parseEvent } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { SchoolPathwayInput } from '../workflows/messages.js';
 import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
@@ -51,6 +51,12 @@ function startedHistory(input: unknown, options: { at?: string; workflowType?: s
 
 const completedTask = { eventId: '4', eventTime: '2021-01-04T09:00:01Z', eventType: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED', workflowTaskCompletedEventAttributes: { scheduledEventId: '2', startedEventId: '3', identity: 'test' } };
 
+/** The rules every history here was decided with. */
+const RULES_V1 = 'pathway@1.0.0';
+
+/** A prospective school carried over by continue-as-new (snapshot and rules given: no loadSchool). */
+const carried = (urn: string): SchoolPathwayInput => ({ urn, snapshot: initialState(urn), version: 0, rulesVersion: RULES_V1 });
+
 const apply: PathwayEventInput = { type: 'APPLY', at: london('2020-07-01'), programme: secondaryDev, school: secondarySchool, teachers: twoTeachers };
 
 let bundle: { code: string };
@@ -63,13 +69,13 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the first activation in the real sandbox', () => {
-  it('starts a new school and waits: no activity, nothing fails', async () => {
+  it('starts a school with no snapshot by reading it from the Postgres log (loadSchool), nothing else, nothing fails', async () => {
     const report = await replayHistory(historyFromJSON(startedHistory({ urn: '100001' } satisfies SchoolPathwayInput)), { workflowBundle: bundle, workflowId: 'school-100001' });
-    expect(report).toMatchObject({ outcome: 'replayed', workflowType: 'schoolPathway', events: 3, activities: [] });
+    expect(report).toMatchObject({ outcome: 'replayed', workflowType: 'schoolPathway', events: 3, activities: [{ activityType: 'loadSchool', args: [{ urn: '100001' }] }] });
   });
 
   it('decides a carried-over application with xstate inside the sandbox and records it', async () => {
-    const input: SchoolPathwayInput = { urn: '100002', inbox: [{ event: parseEvent(apply), actor: 'ops' }] };
+    const input: SchoolPathwayInput = { urn: '100002', snapshot: initialState('100002'), version: 0, rulesVersion: RULES_V1, inbox: [{ event: parseEvent(apply), actor: 'ops' }] };
     const report = await replayHistory(historyFromJSON(startedHistory(input)), { workflowBundle: bundle });
     expect(report.outcome).toBe('replayed');
     expect(report.activities.map((a) => a.activityType)).toEqual(['recordEvent']);
@@ -87,14 +93,14 @@ describe('the first activation in the real sandbox', () => {
     ] as PathwayEventInput[];
     const snapshot = fold('100003', events.map((e) => parseEvent(e)));
     // Workflow time is the task's start: 2020-11-01, after the 14-day reminder (29 Oct) and before the 2-day one.
-    const report = await replayHistory(historyFromJSON(startedHistory({ urn: '100003', snapshot, version: 5 } satisfies SchoolPathwayInput, { at: '2020-11-01T10:00:00Z' })), { workflowBundle: bundle });
+    const report = await replayHistory(historyFromJSON(startedHistory({ urn: '100003', snapshot, version: 5, rulesVersion: RULES_V1 } satisfies SchoolPathwayInput, { at: '2020-11-01T10:00:00Z' })), { workflowBundle: bundle });
     expect(report.outcome).toBe('replayed');
     expect(report.activities).toHaveLength(1);
     expect(report.activities[0]!.args[0]).toMatchObject({ type: 'REMINDER_DUE', actor: 'timer', expectedVersion: 5, payload: { sessionId: 'm1', daysBefore: 14, at: london('2020-10-29', '13:00') } });
   });
 
   it('reports workflow code that throws, which Worker.runReplayHistory alone lets pass', async () => {
-    const broken = { urn: '100004', snapshot: { value: 'prospective', context: { urn: '100004', timers: null } } };
+    const broken = { urn: '100004', rulesVersion: RULES_V1, snapshot: { value: 'prospective', context: { urn: '100004', timers: null } } };
     const history = historyFromJSON(startedHistory(broken));
 
     // The trap: without the probe the replay resolves as if all were well.
@@ -108,14 +114,14 @@ describe('the first activation in the real sandbox', () => {
 
   it('calls a history whose recorded commands the code no longer makes non-deterministic, in plain words', async () => {
     const timerStarted = { eventId: '5', eventTime: '2021-01-04T09:00:01Z', eventType: 'EVENT_TYPE_TIMER_STARTED', timerStartedEventAttributes: { timerId: '1', startToFireTimeout: '10s', workflowTaskCompletedEventId: '4' } };
-    const report = await replayHistory(historyFromJSON(startedHistory({ urn: '100005' }, { then: [completedTask, timerStarted] })), { workflowBundle: bundle });
+    const report = await replayHistory(historyFromJSON(startedHistory(carried('100005'), { then: [completedTask, timerStarted] })), { workflowBundle: bundle });
     expect(report.outcome).toBe('nondeterministic');
     expect(report.message).toContain('at event 5 the history records TimerStarted, but the current code now does UpsertWorkflowSearchAttributes there instead');
   });
 
   it('replays a history whose recorded commands the code still makes', async () => {
     const upserted = { eventId: '5', eventTime: '2021-01-04T09:00:01Z', eventType: 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', upsertWorkflowSearchAttributesEventAttributes: { workflowTaskCompletedEventId: '4', searchAttributes: { indexedFields: {} } } };
-    const report = await replayHistory(historyFromJSON(startedHistory({ urn: '100006' }, { then: [completedTask, upserted] })), { workflowBundle: bundle });
+    const report = await replayHistory(historyFromJSON(startedHistory(carried('100006'), { then: [completedTask, upserted] })), { workflowBundle: bundle });
     expect(report).toMatchObject({ outcome: 'replayed', events: 5 });
   });
 });

@@ -127,7 +127,7 @@ describe('the Temporal workflow resuming from the N snapshot', () => {
       requestEvaluation: async () => ({ created: true }),
     };
     vi.setSystemTime(Date.parse(london('2021-01-13', '09:00')));
-    await fake.start(schoolPathway, { urn: fixture.urn, snapshot: fixture.snapshot, version: fixture.version, rolledOverYear: undefined });
+    await fake.start(schoolPathway, { urn: fixture.urn, snapshot: fixture.snapshot, version: fixture.version, rulesVersion: fixture.machineVersion });
     expect(recorded.map((r) => [r.type, r.expectedVersion])).toEqual([
       ['REMINDER_DUE', 8],
       ['REMINDER_DUE', 9],
@@ -150,7 +150,7 @@ describe('the Temporal workflow resuming from the N snapshot', () => {
       requestEvaluation: async () => ({ created: true }),
     };
     vi.setSystemTime(Date.parse(london('2021-01-13', '09:00')));
-    await fake.start(schoolPathway, { urn: fixture.urn, snapshot: fixture.snapshot, version: fixture.version });
+    await fake.start(schoolPathway, { urn: fixture.urn, snapshot: fixture.snapshot, version: fixture.version, rulesVersion: fixture.machineVersion });
     fake.targetWorkerDeploymentVersionChanged = true; // pathway@1.1.0 deployed as the current build
     vi.setSystemTime(Date.parse(london('2021-01-14', '17:00')));
     await fake.update(sendEventUpdate, { event: attend('m2', '2021-01-14'), actor: 'ops' });

@@ -38,55 +38,14 @@ import {
   type SchoolWorkflowState,
   type SendEventResult,
 } from '../workflows/messages.js';
-import type { PathwayActivities, RecordEventInput } from '../activities/types.js';
+import { memoryActivities, newWorld, type World } from './temporal-memory.js';
+import { CURRENT_RULES_VERSION } from '../workflows/rules.js';
 import type { Notify, ReleaseFunding, RequestEvaluation } from '../machines/effects.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import { VersionConflictError } from '../domain/errors.js';
 import { daysBefore } from '../machines/time.js';
 import { decide, fold, parseEvent, summaryOf, type PersistedPathway } from '../machines/decide.js';
 import { london, primaryReadiness, primarySchool, secondaryDev, secondaryEmb, secondarySchool, twoTeachers } from './fixtures/programmes.js';
-
-/** What the in-memory activities did, with the workflow time each ran at. */
-interface World {
-  events: (RecordEventInput & { version: number })[];
-  mails: (Notify & { sentAt: string })[];
-  payments: (ReleaseFunding & { paidAt: string })[];
-  evaluations: RequestEvaluation[];
-}
-
-function memoryActivities(world: World, failures: { recordEvent?: Error; notify?: (e: Notify) => Error | null } = {}): PathwayActivities {
-  const versions = new Map<string, number>();
-  return {
-    async recordEvent(input) {
-      if (failures.recordEvent) throw failures.recordEvent;
-      const current = versions.get(input.urn) ?? 0;
-      if (current !== input.expectedVersion) throw new VersionConflictError(input.urn, input.expectedVersion, current);
-      versions.set(input.urn, current + 1);
-      world.events.push({ ...input, version: current + 1 });
-      return { version: current + 1, duplicate: false };
-    },
-    async notify(effect) {
-      const err = failures.notify?.(effect);
-      if (err) throw err;
-      if (world.mails.some((m) => m.key === effect.key)) return { sent: false, messageId: null };
-      world.mails.push({ ...effect, sentAt: new Date(Date.now()).toISOString() });
-      return { sent: true, messageId: effect.key };
-    },
-    async releaseFunding(effect) {
-      if (world.payments.some((p) => p.key === effect.key)) return { paid: false };
-      world.payments.push({ ...effect, paidAt: new Date(Date.now()).toISOString() });
-      return { paid: true };
-    },
-    async requestEvaluation(effect) {
-      world.evaluations.push(effect);
-      return { created: true };
-    },
-  };
-}
-
-function newWorld(): World {
-  return { events: [], mails: [], payments: [], evaluations: [] };
-}
 
 /** Move the clock to `at`, then send the event as an Update (as the engine does). */
 async function send(event: PathwayEventInput, actor = 'hub-ops', expectedVersion?: number): Promise<SendEventResult> {
@@ -347,7 +306,9 @@ describe('events the school\'s state refuses', () => {
     fake.activityImpls = memoryActivities(world, { recordEvent: new VersionConflictError(URN, 1, 7) }) as unknown as typeof fake.activityImpls;
     const err = await send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: FailureType.notRecorded, message: expect.stringContaining('the event was not recorded, nothing changed: school 140001 is at version 7, not 1') });
-    expect(fake.attempts.recordEvent).toBe(2); // one for APPLY; VersionConflictError is non-retryable: one attempt for this event
+    // One attempt for APPLY; VersionConflictError is non-retryable: the run reads the log and decides once more, then gives up.
+    expect(fake.attempts.recordEvent).toBe(3);
+    expect(fake.executed.loadSchool!.at(-1)).toEqual([{ urn: URN, afterVersion: 1 }]);
     expect(state()).toMatchObject({ version: 1, summary: { status: 'applied' } });
   });
 });
@@ -410,6 +371,7 @@ describe('effects and continue-as-new', () => {
     expect(await selecting).toMatchObject({ version: 3, summary: { status: 'selected' } });
     expect(fake.pendingActivities.map((a) => a.name)).toEqual(['notify']);
     fake.continueAsNewSuggested = true;
+    fake.suggestedContinueAsNewReasons = ['HISTORY_SIZE_TOO_LARGE'];
     await fake.signal(eventSignal, { event: { type: 'WITHDRAWN', at: london('2020-07-21'), reason: 'new head' }, actor: 'ops' });
     // The roll-over waits a minute for the running email, then hands it over.
     await fake.advanceTo(Date.now() + 60_000);
@@ -419,6 +381,7 @@ describe('effects and continue-as-new', () => {
     expect(next.inbox!.map((i) => i.event.type)).toEqual(['WITHDRAWN']);
     expect(next.pendingEffects!.map((e) => e.type === 'notify' && e.template)).toEqual(['selected']);
 
+    expect(next.rulesVersion).toBe(CURRENT_RULES_VERSION); // same year: the same rules
     fake.autoComplete = true;
     fake.continueAsNewSuggested = false;
     await fake.start(schoolPathway, next);

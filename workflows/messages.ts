@@ -117,9 +117,22 @@ export interface SchoolPathwayInput {
   dismissedTimers?: string[];
   /** The academic year whose end this workflow has already rolled over. */
   rolledOverYear?: string;
+  /**
+   * The rules version this run decides with (workflows/rules.ts). Carried over
+   * a continue-as-new within a year; absent at a new year or a new school,
+   * where the run asks the worker for its newest (loadSchool).
+   */
+  rulesVersion?: string;
 }
 
 export const sendEventUpdate = defineUpdate<SendEventResult, [SendEventInput]>('sendEvent');
+/**
+ * Take the school's state from the Postgres log if the log is ahead of the
+ * workflow (after a reset, or an update the server failed after its event was
+ * recorded); returns the version the workflow holds afterwards. The engine
+ * sends it when a refused event finds the log at another version.
+ */
+export const syncWithLogUpdate = defineUpdate<{ version: number; from: number }, []>('syncWithLog');
 export const eventSignal = defineSignal<[SignalEventInput]>('event');
 export const stateQuery = defineQuery<SchoolWorkflowState>('state');
 export const upcomingQuery = defineQuery<PendingTimerView[]>('upcoming');
@@ -173,6 +186,30 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'BadEffectError',
   'UnknownTemplateError',
 ] as const;
+
+// ---------------------------------------------------------------------------
+// The school's stream in Postgres, read by the workflow
+
+/** A school's state as the Postgres event log holds it (the `streams` projection that recordEvent keeps). */
+export interface StoredSchool {
+  version: number;
+  snapshot: PersistedPathway;
+  /** The events after `afterVersion` (oldest first, at most MAX_MISSED_EVENTS), when one was asked for. */
+  missed: { version: number; payload: unknown; actor: string }[];
+}
+
+/** How many events after its own version a workflow re-decides for their effects when it finds the log ahead. */
+export const MAX_MISSED_EVENTS = 50;
+
+/** Activities that read the Postgres log for the workflow; implemented in worker/stream-activities.ts. */
+export interface StreamActivities {
+  /**
+   * The school's stored state (null when the log has no stream for it), and
+   * the newest rules version of the worker that answered, which a run that
+   * starts without one decides with.
+   */
+  loadSchool(input: { urn: string; afterVersion?: number }): Promise<{ rulesVersion: string; school: StoredSchool | null }>;
+}
 
 // ---------------------------------------------------------------------------
 // The cohort transition workflow

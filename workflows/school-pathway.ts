@@ -7,13 +7,19 @@
  *   event never enters history) or the `event` Signal (fire-and-forget; a
  *   refused one is kept in the `rejections` query).
  * - Every decided event is recorded with the `recordEvent` activity: the
- *   Postgres log stays the audit record after Temporal deletes its history.
+ *   Postgres log stays the audit record after Temporal deletes its history,
+ *   and it is the truth: a run that starts without a snapshot (or at a new
+ *   year) and a run whose recordEvent meets a version conflict load the
+ *   school from it (`loadSchool`) and decide again.
+ * - A run decides with the rules version it started with (workflows/rules.ts).
  * - Timers are the machine's own (`context.timers`): the loop sleeps until the
  *   next one with `condition(..., ms)` on workflow time and feeds its event
  *   back through `decide` as actor "timer".
  * - Every other effect is an activity with a retry policy.
- * - Continue-as-new at the end of the academic year and whenever Temporal
- *   suggests it, carrying snapshot, version, waiting events and unfinished effects.
+ * - Continue-as-new at the end of the academic year (an idle school wakes for
+ *   it too) and when Temporal suggests it because the history is large,
+ *   carrying snapshot, version, waiting events and unfinished effects; the
+ *   roll-over waits until no handler runs and the effects settled, in one condition.
  *   With Worker Versioning (PATHWAY_BUILD_ID) a school is pinned to the build it
  *   started the year on and moves to the current build at the year end.
  *
@@ -30,16 +36,19 @@ import {
   makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { SuggestContinueAsNewReason } from '@temporalio/common';
 import type { PathwayActivities } from '../activities/types.js';
 import { EventRejectedError, ValidationError } from '../domain/errors.js';
-import { decide, initialState, parseEvent, stateLabel, summaryOf, whyRejected, type PersistedPathway } from '../machines/decide.js';
+import { parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { Effect } from '../machines/effects.js';
 import { TIMER_EVENTS, type PathwayEvent } from '../machines/events.js';
 import type { SchoolSummary } from '../machines/summary.js';
-import { academicYearEnd, millis } from '../machines/time.js';
+import { academicYearAt, academicYearEnd, millis } from '../machines/time.js';
+import { rulesFor, type Rules } from './rules.js';
 import {
   FailureType,
   NON_RETRYABLE_ERROR_TYPES,
@@ -49,6 +58,7 @@ import {
   searchAttributes,
   sendEventUpdate,
   stateQuery,
+  syncWithLogUpdate,
   upcomingQuery,
   type FailedEffect,
   type InboxItem,
@@ -57,11 +67,18 @@ import {
   type SchoolPathwayInput,
   type SendEventInput,
   type SendEventResult,
+  type StreamActivities,
 } from './messages.js';
 import { Serial } from './serial.js';
 
 /** Recording must succeed before the state moves on; database outages are retried until they pass. */
 const { recordEvent } = proxyActivities<Pick<PathwayActivities, 'recordEvent'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
+});
+
+/** Reading the log retries like recording: the school cannot go on without it. */
+const { loadSchool } = proxyActivities<StreamActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
 });
@@ -80,8 +97,23 @@ const EFFECT_SETTLE_MS = 60_000;
 /** The Temporal host of one school's pathway. */
 export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
   const urn = input.urn;
-  let snapshot: PersistedPathway = input.snapshot ?? initialState(urn);
+  let carried: PersistedPathway | undefined = input.snapshot;
   let version = input.version ?? 0;
+  let rulesVersion = input.rulesVersion;
+  if (carried === undefined || rulesVersion === undefined) {
+    // The log is the truth: a school adopted from the embedded host, restarted after a terminate or a
+    // reset, or starting a new year takes its state from Postgres; the worker names its newest rules,
+    // and that answer, kept in history, pins this run's rules for replays on newer workers.
+    const loaded = await loadSchool({ urn });
+    rulesVersion ??= loaded.rulesVersion;
+    if (loaded.school && (carried === undefined || loaded.school.version >= version)) {
+      carried = loaded.school.snapshot;
+      version = loaded.school.version;
+    }
+  }
+  const rules: Rules = rulesFor(rulesVersion);
+  const { decide, whyRejected, summaryOf, stateLabel } = rules;
+  let snapshot: PersistedPathway = carried ?? rules.initialState(urn);
   const inbox: InboxItem[] = [...(input.inbox ?? [])];
   const rejections: Rejection[] = [...(input.rejections ?? [])];
   const failedEffects: FailedEffect[] = [...(input.failedEffects ?? [])];
@@ -89,13 +121,16 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
   const inFlight = new Map<string, Effect>();
   const serial = new Serial();
   let rolledOverYear = input.rolledOverYear;
+  /** Set at the year end: the next run starts the new year (and picks up the newest rules and build). */
   let rollOver = false;
+  /** Set when Temporal asks for a new run because this one's history is large: same year, same rules. */
+  let historyFull = false;
   /** Bumped on every change of state, so the main loop re-reads its next deadline. */
   let revision = 0;
   let lastSearch = '';
 
   const nowIso = () => new Date(Date.now()).toISOString();
-  const stopping = () => rollOver || workflowInfo().continueAsNewSuggested;
+  const stopping = () => rollOver || historyFull || (historyFull = historyTooLarge());
 
   function reject(source: Rejection['source'], type: string, actor: string, reason: string): void {
     rejections.push({ at: nowIso(), type, actor, source, reason });
@@ -110,15 +145,24 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
       .sort((a, b) => millis(a.at) - millis(b.at) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  /** The end of the current programme's academic year, unless this workflow already rolled it over. */
-  function yearBoundary(): string | null {
-    const year = snapshot.context.programme?.academicYear;
-    return year && year !== rolledOverYear ? academicYearEnd(year) : null;
+  /**
+   * The next academic year end this run rolls over at: its programme's year,
+   * unless already rolled over; otherwise (an idle school: never applied, or
+   * its year already ended) the end of the year now running, so every school
+   * starts a new run each year and old builds drain.
+   */
+  function yearBoundary(): { year: string; at: string } {
+    const own = snapshot.context.programme?.academicYear;
+    if (own && (rolledOverYear === undefined || own > rolledOverYear)) return { year: own, at: academicYearEnd(own) };
+    let year = academicYearAt(nowIso());
+    if (rolledOverYear !== undefined && year <= rolledOverYear) year = academicYearAt(nextYearStart(rolledOverYear));
+    return { year, at: academicYearEnd(year) };
   }
 
-  function nextDeadline(): number | null {
-    const times = [pendingTimers()[0]?.at, yearBoundary()].filter((t): t is string => t !== undefined && t !== null).map(millis);
-    return times.length === 0 ? null : Math.min(...times);
+  function nextDeadline(): number {
+    const timer = pendingTimers()[0]?.at;
+    const boundary = millis(yearBoundary().at);
+    return timer === undefined ? boundary : Math.min(millis(timer), boundary);
   }
 
   function upsertSearch(s: SchoolSummary): void {
@@ -140,6 +184,7 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
 
   function startEffect(effect: Effect): void {
     if (effect.type === 'timer.set' || effect.type === 'timer.cancel') return; // the snapshot's timers are the timers
+    if (inFlight.has(effect.key)) return;
     inFlight.set(effect.key, effect);
     const run =
       effect.type === 'notify' ? effectActivities.notify(effect)
@@ -156,30 +201,75 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
     );
   }
 
-  /** Decide, record, then move on: the state changes only once the audit log has the event. */
-  async function apply(event: PathwayEvent, actor: string): Promise<SendEventResult> {
-    const decision = decide(snapshot, event);
-    const recorded = await recordEvent({
-      urn,
-      expectedVersion: version,
-      type: event.type,
-      payload: event,
-      occurredAt: event.at,
-      actor,
-      machineVersion: decision.machineVersion,
-      snapshot: decision.snapshot,
-      summary: decision.summary,
-    });
-    snapshot = decision.snapshot;
-    version = recorded.version;
-    revision++;
-    for (const effect of decision.effects) startEffect(effect);
-    upsertSearch(decision.summary);
-    if (event.type === 'YEAR_ENDED') {
-      rollOver = true;
-      rolledOverYear = event.academicYear;
+  /**
+   * The log holds events this run has not applied (an update the server failed
+   * after its recordEvent ran, a reset, another run): take the log's state, and
+   * start the effects of the events this run missed (each is idempotent on its
+   * key, so one that already ran does nothing).
+   */
+  async function converge(): Promise<void> {
+    const from = version;
+    const { school } = await loadSchool({ urn, afterVersion: version });
+    if (!school || school.version <= version) return;
+    let s = snapshot;
+    for (const m of school.missed) {
+      try {
+        const d = decide(s, parseEvent(m.payload));
+        s = d.snapshot;
+        for (const effect of d.effects) startEffect(effect);
+      } catch (err) {
+        log.warn('a missed event does not decide here; its effects are left to the log', { urn, version: m.version, error: messageOf(err) });
+        break;
+      }
     }
-    return { urn, version, summary: decision.summary, effects: decision.effects };
+    snapshot = school.snapshot;
+    version = school.version;
+    revision++;
+    upsertSearch(summaryOf(snapshot));
+    log.warn('took the school from the Postgres log', { urn, from, to: version });
+  }
+
+  /**
+   * Decide, record, then move on: the state changes only once the audit log
+   * has the event. When the log is ahead (version conflict) the run converges
+   * to it and, with `again`, decides the event again on the log's state
+   * (refused if the caller's expectedVersion is no longer current); without
+   * `again` it returns null.
+   */
+  async function apply(event: PathwayEvent, actor: string, options: { again: boolean; expectedVersion?: number }): Promise<SendEventResult | null> {
+    for (let attempt = 1; ; attempt++) {
+      const decision = decide(snapshot, event);
+      let recorded: { version: number };
+      try {
+        recorded = await recordEvent({
+          urn,
+          expectedVersion: version,
+          type: event.type,
+          payload: event,
+          occurredAt: event.at,
+          actor,
+          machineVersion: decision.machineVersion,
+          snapshot: decision.snapshot,
+          summary: decision.summary,
+        });
+      } catch (err) {
+        if (!isVersionConflict(err) || attempt > 1) throw err;
+        await converge();
+        if (!options.again) return null;
+        if (options.expectedVersion !== undefined) checkVersion(urn, options.expectedVersion, version);
+        continue;
+      }
+      snapshot = decision.snapshot;
+      version = recorded.version;
+      revision++;
+      for (const effect of decision.effects) startEffect(effect);
+      upsertSearch(decision.summary);
+      if (event.type === 'YEAR_ENDED') {
+        rollOver = true;
+        rolledOverYear = event.academicYear;
+      }
+      return { urn, version, summary: decision.summary, effects: decision.effects };
+    }
   }
 
   /** Fire every timer due by workflow time, earliest first. */
@@ -188,7 +278,7 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
       const due = pendingTimers()[0];
       if (!due || millis(due.at) > Date.now()) return;
       try {
-        await apply(due.event, 'timer');
+        await apply(due.event, 'timer', { again: false }); // null: the log was ahead; the loop reads its timers
       } catch (err) {
         dismissed.add(`${due.key}@${due.at}`);
         revision++;
@@ -199,7 +289,7 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
 
   async function applyQueued(item: InboxItem): Promise<void> {
     try {
-      await apply(item.event, item.actor);
+      await apply(item.event, item.actor, { again: true });
     } catch (err) {
       reject('signal', item.event.type, item.actor, messageOf(err));
     }
@@ -227,13 +317,14 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
     sendEventUpdate,
     (req: SendEventInput) =>
       serial.run(async () => {
-        await fireDueTimers();
         const event = parseForUpdate(req);
+        // The caller's version first, against the state it saw: the school's own timers may move it next.
         checkVersion(urn, req.expectedVersion, version);
+        await fireDueTimers();
         try {
-          return await apply(event, req.actor);
+          return (await apply(event, req.actor, { again: true, ...(req.expectedVersion !== undefined ? { expectedVersion: version } : {}) }))!;
         } catch (err) {
-          throw toUpdateFailure(err, urn, snapshot);
+          throw toUpdateFailure(err, urn, stateLabel(snapshot));
         }
       }),
     {
@@ -247,17 +338,22 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
     },
   );
 
+  setHandler(syncWithLogUpdate, () =>
+    serial.run(async () => {
+      const from = version;
+      await converge();
+      return { version, from };
+    }),
+  );
+
   upsertSearch(summaryOf(snapshot));
   for (const effect of input.pendingEffects ?? []) startEffect(effect);
 
   while (!stopping()) {
     const seen = revision;
-    const deadline = nextDeadline();
-    const wait = deadline === null ? null : deadline - Date.now();
-    if (inbox.length === 0 && (wait === null || wait > 0)) {
-      const woken = () => inbox.length > 0 || revision !== seen || stopping();
-      if (wait === null) await condition(woken);
-      else await condition(woken, wait);
+    const wait = nextDeadline() - Date.now();
+    if (inbox.length === 0 && wait > 0) {
+      await condition(() => inbox.length > 0 || revision !== seen || stopping(), wait);
     }
     await serial.run(async () => {
       if (stopping()) return; // what is waiting goes to the next run
@@ -267,33 +363,65 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
         await fireDueTimers();
       }
       const boundary = yearBoundary();
-      if (boundary !== null && millis(boundary) <= Date.now()) {
+      if (millis(boundary.at) <= Date.now()) {
         rollOver = true;
-        rolledOverYear = snapshot.context.programme!.academicYear;
+        rolledOverYear = boundary.year;
       }
     });
   }
 
-  // Let running updates finish, give running effects a moment, then start afresh with the state.
-  await condition(allHandlersFinished);
-  if (inFlight.size > 0) await condition(() => inFlight.size === 0, EFFECT_SETTLE_MS);
+  // One condition, so no update is accepted between the check and the continue-as-new: every
+  // handler finished, and the effects settled (or had a minute; the next run starts those again).
+  let settleTimeUp = inFlight.size === 0;
+  if (!settleTimeUp) void sleep(EFFECT_SETTLE_MS).then(() => (settleTimeUp = true));
+  await condition(() => allHandlersFinished() && (inFlight.size === 0 || settleTimeUp));
   const timerKeys = new Set(Object.entries(snapshot.context.timers).map(([k, t]) => `${k}@${t.at}`));
   const next: SchoolPathwayInput = {
     urn,
     snapshot,
     version,
+    // A new year takes the newest rules (the next run asks the worker); a large history keeps this run's.
+    ...(rollOver ? {} : { rulesVersion }),
     inbox,
     pendingEffects: [...inFlight.values()],
     rejections,
     failedEffects,
     dismissedTimers: [...dismissed].filter((d) => timerKeys.has(d)),
-    rolledOverYear,
+    ...(rolledOverYear !== undefined ? { rolledOverYear } : {}),
   };
   // A school keeps the worker build (the rules) it started the year on; at the year end it moves to the current one.
   if (rollOver && workflowInfo().targetWorkerDeploymentVersionChanged) {
     await makeContinueAsNewFunc<typeof schoolPathway>({ initialVersioningBehavior: 'AUTO_UPGRADE' })(next);
   }
   await continueAsNew<typeof schoolPathway>(next);
+}
+
+/** History-size reasons for a new run; not a change of target build (temporalio/temporal#9239). */
+const HISTORY_REASONS: readonly string[] = [SuggestContinueAsNewReason.HISTORY_SIZE_TOO_LARGE, SuggestContinueAsNewReason.TOO_MANY_HISTORY_EVENTS, SuggestContinueAsNewReason.TOO_MANY_UPDATES];
+/** Past this many events a run continues as new even on a server that gives no reasons. */
+const HISTORY_EVENTS_LIMIT = 20_000;
+
+/**
+ * Whether Temporal asks for a new run because the history is large. A server
+ * at v1.30.0 also sets continueAsNewSuggested when a pinned run's target build
+ * changed; continuing then loops for ever, so only the history reasons count.
+ */
+function historyTooLarge(): boolean {
+  const info = workflowInfo();
+  if (!info.continueAsNewSuggested) return false;
+  const reasons = info.suggestedContinueAsNewReasons;
+  if (reasons === undefined || reasons.length === 0) return info.historyLength > HISTORY_EVENTS_LIMIT;
+  return reasons.some((r) => HISTORY_REASONS.includes(r));
+}
+
+/** The first day of the academic year after "2020/21", as an ISO date. Pure. */
+function nextYearStart(year: string): string {
+  return `${Number(year.slice(0, 4)) + 1}-09-01`;
+}
+
+/** Whether an activity failed because the log's version is not the one this run holds. */
+function isVersionConflict(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'VersionConflictError';
 }
 
 function parseForUpdate(req: SendEventInput): PathwayEvent {
@@ -336,13 +464,13 @@ function rejectedFailure(urn: string, eventType: string, state: string, why: str
   });
 }
 
-function toUpdateFailure(err: unknown, urn: string, snapshot: PersistedPathway): unknown {
+function toUpdateFailure(err: unknown, urn: string, state: string): unknown {
   if (err instanceof EventRejectedError) return rejectedFailure(err.urn, err.eventType, err.state, err.why);
   if (err instanceof ActivityFailure) {
     const reason = messageOf(err);
     return ApplicationFailure.create({
       type: FailureType.notRecorded,
-      message: `school ${urn} (${stateLabel(snapshot)}): the event was not recorded, nothing changed: ${reason}`,
+      message: `school ${urn} (${state}): the event was not recorded, nothing changed: ${reason}`,
       nonRetryable: true,
       details: [{ reason }],
     });
