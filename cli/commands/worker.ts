@@ -9,11 +9,25 @@ import { pino } from 'pino';
 import { createActivities, createMailer } from '../../activities/index.js';
 import { createStreamActivities } from '../../worker/stream-activities.js';
 import { openStore } from '../../store/index.js';
-import { runWorker, workerConfigFromEnv } from '../../worker/main.js';
+import { runWorker, TemporalNotConfiguredError, type WorkerConfig } from '../../worker/main.js';
+import { settings } from '../../config/load.js';
+
+/** The worker's settings from the configuration (config/): TEMPORAL_ADDRESS is required. Throws TemporalNotConfiguredError. */
+export function workerConfig(): WorkerConfig {
+  const c = settings();
+  if (!c.temporalAddress) throw new TemporalNotConfiguredError();
+  return {
+    address: c.temporalAddress,
+    namespace: c.temporalNamespace,
+    taskQueue: c.temporalTaskQueue,
+    ...(c.buildId ? { buildId: c.buildId } : {}),
+    ...(c.workflowBundle ? { workflowBundlePath: c.workflowBundle } : {}),
+  };
+}
 
 /** Run the worker; once Temporal is reached, open the store and the mailer for the activities. Closes them when it stops. Not pure. */
-export async function startWorker(options: { db?: string; env?: NodeJS.ProcessEnv }): Promise<void> {
-  const config = workerConfigFromEnv(options.env ?? process.env);
+export async function startWorker(options: { db?: string }): Promise<void> {
+  const config = workerConfig();
   const logger = pino({ name: 'pathway-worker' });
   const opened: { close(): Promise<void> }[] = [];
   try {
@@ -39,7 +53,6 @@ export function register(program: Command): void {
     .command('worker')
     .description('Run the Temporal worker (needs TEMPORAL_ADDRESS, e.g. localhost:7233 with `docker compose up -d`); stops cleanly on SIGTERM/SIGINT.')
     .action(async () => {
-      const { db } = program.opts<{ db?: string }>();
-      await startWorker({ ...(db ? { db } : {}) });
+      await startWorker({ db: settings().db });
     });
 }
