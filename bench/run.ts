@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs the benches in sequence (fold, durable, replay, api),
+ * `npm run bench`: runs the benches in sequence (fold, durable, replay, api, web, start),
  * prints one table of figure / baseline / ratio / target / met? and writes
  * bench-results/latest.json. Progress goes to stderr, results to stdout.
  * Not pure.
@@ -20,7 +20,7 @@ import { benchPostgresUrl } from './pg.js';
 import { runReplayBench } from './replay.js';
 import { log, table, writeResults, type BenchOptions, type BenchRow } from './report.js';
 
-export const BENCHES = ['fold', 'durable', 'replay', 'api', 'web'] as const;
+export const BENCHES = ['fold', 'durable', 'replay', 'api', 'web', 'start'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Sizes of a --quick smoke run. */
@@ -132,6 +132,15 @@ export async function runBenches(opts: BenchOptions, only: readonly BenchName[],
       rows.push(...(await (await import('./web.js')).benchWeb(opts)).rows);
     } catch (err) {
       fail('web', err);
+    }
+  }
+
+  if (want('start')) {
+    try {
+      // How long the pathway command takes to answer, beside node -e 0 (bench/start.ts).
+      rows.push(...(await (await import('./start.js')).benchStart(opts)).rows);
+    } catch (err) {
+      fail('start', err);
     }
   }
 
