@@ -10,6 +10,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 import type { PathwayActivities } from '../activities/types.js';
+import type { StreamActivities } from '../workflows/messages.js';
+import { withHeartbeat } from './heartbeat.js';
+import { ServerTooOldError, judgeServerVersion, MIN_SERVER_VERSION } from './server-version.js';
 import { TemporalUnavailableError, temporalOptionsFromEnv } from '../host/temporal-engine.js';
 import { createCohortActivities } from './cohort-activities.js';
 import { WORKFLOWS_PATH } from './paths.js';
@@ -33,12 +36,18 @@ export interface WorkerConfig {
   workflowBundlePath?: string;
 }
 
+/** What the worker registers besides the cohort activities. */
+export type WorkerActivities = PathwayActivities & StreamActivities;
+
 /** The Worker Deployment name under which builds are versioned. */
 export const DEPLOYMENT_NAME = 'mastery-pathway';
 
 export interface RunWorkerOptions extends WorkerConfig {
-  /** The activities, or a function that makes them once Temporal is reached (so a missing server fails before the database is opened). */
-  activities: PathwayActivities | (() => Promise<PathwayActivities>);
+  /**
+   * The activities (the effects, and loadSchool over the same database: worker/stream-activities.ts),
+   * or a function that makes them once Temporal is reached (so a missing server fails before the database is opened).
+   */
+  activities: WorkerActivities | (() => Promise<WorkerActivities>);
   logger?: Logger;
   /** Stops the worker gracefully when aborted (besides SIGTERM/SIGINT). */
   signal?: AbortSignal;
@@ -137,7 +146,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: options.namespace });
 
   try {
-    const activities = typeof options.activities === 'function' ? await options.activities() : options.activities;
+    const { serverVersion } = await clientConnection.workflowService.getSystemInfo({});
+    const judged = judgeServerVersion(serverVersion);
+    if (judged === 'too-old') throw new ServerTooOldError(serverVersion, options.address);
+    if (judged === 'unknown') logger.warn({ address: options.address, serverVersion }, `the Temporal server does not say its version; the worker needs ${MIN_SERVER_VERSION} or later`);
+    const given = typeof options.activities === 'function' ? await options.activities() : options.activities;
+    // Sends can be slow: they heartbeat, so a dead worker's attempt is retried after a minute, a live one is left alone.
+    const activities = { ...given, notify: withHeartbeat(given.notify), requestEvaluation: withHeartbeat(given.requestEvaluation) };
     const worker = await Worker.create({
       connection,
       namespace: options.namespace,

@@ -85,7 +85,9 @@ const { loadSchool } = proxyActivities<StreamActivities>({
 
 /** Effects retry for as long as it takes (an SMTP outage must not lose a reminder); bad data fails at once. */
 const effectActivities = proxyActivities<Pick<PathwayActivities, 'notify' | 'releaseFunding' | 'requestEvaluation'>>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '10 minutes',
+  // A send that stops heartbeating (its worker died) is retried after a minute, not after the whole timeout (worker/heartbeat.ts).
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
 });
 
