@@ -41,6 +41,11 @@ export interface PathwayContext {
   urn: string;
   school: SchoolDetails | null;
   teachers: Teacher[];
+  /**
+   * When the current phase began (the `at` of its APPLY, ADVANCED or
+   * RESUMED); absent from snapshots written before it was kept.
+   */
+  enteredAt?: string;
   /** The rules of the current phase, copied from the catalogue when the phase began. */
   programme: Programme | null;
   groupId: string | null;

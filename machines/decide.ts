@@ -13,6 +13,7 @@ import { PathwayEvent, type PathwayEventInput } from './events.js';
 import { MACHINE_VERSION, pathwayMachine } from './pathway.js';
 import { RULES_FOR_EVENT, rules } from './rules.js';
 import { EFFECT_ACTION_TYPES } from './setup.js';
+import { backdated } from './backdating.js';
 import { summarize, type SchoolSummary } from './summary.js';
 
 /** The JSON form of a school's state: `{ value, context }` plus XState's status fields. */
@@ -75,6 +76,8 @@ export function acceptedEventTypes(persisted: PersistedPathway): string[] {
  * led by the rule that keeps the school out of a state that would take it.
  */
 export function whyRejected(persisted: PersistedPathway, event: PathwayEvent): string | null {
+  const late = backdated(persisted.context, event);
+  if (late) return late;
   const s = restore(persisted);
   if (s.can(event)) return null;
   const accepted = acceptedEventTypes(persisted);
@@ -124,6 +127,8 @@ export function stateLabel(persisted: PersistedPathway): string {
  */
 export function decide(persisted: PersistedPathway, event: PathwayEvent): Decision {
   const current = restore(persisted);
+  const late = backdated(current.context, event);
+  if (late) throw new EventRejectedError(persisted.context.urn, event.type, stateLabel(persisted), late);
   if (!current.can(event)) {
     const why = whyRejected(persisted, event)!;
     throw new EventRejectedError(persisted.context.urn, event.type, stateLabel(persisted), why);
@@ -134,7 +139,11 @@ export function decide(persisted: PersistedPathway, event: PathwayEvent): Decisi
   return { snapshot, effects, summary: summarize(snapshot.value, snapshot.context), machineVersion: MACHINE_VERSION };
 }
 
-/** Fold events from the initial state (replay). Rejected events throw: a stored history must replay. Pure. */
+/**
+ * Fold events from the initial state (replay). Rejected events throw: a
+ * stored history must replay. The back-dating rule is not applied: a history
+ * is replayed as it was recorded (histories the engine writes obey it). Pure.
+ */
 export function fold(urn: string, events: Iterable<PathwayEvent>, from: PersistedPathway = initialState(urn)): PersistedPathway {
   let s = restore(from);
   for (const e of events) {

@@ -108,13 +108,14 @@ export function phaseStates(kind: PhaseKind, exits: PhaseExits = {}) {
         states: {
           running: {
             always: { guard: 'obligationsMet', target: 'evaluating' },
-            on: { YEAR_ENDED: { target: 'overdue', actions: 'escalateOverdue' } },
+            // Only this phase's year end makes it overdue; a late firing of an old year's timer is forgotten (root).
+            on: { YEAR_ENDED: { guard: 'ownYearEnded', target: 'overdue', actions: 'escalateOverdue' } },
           },
           evaluating: {
             entry: 'requestEvaluation',
             on: {
               EVALUATION_SUBMITTED: { target: '#' + kind + '.completed', actions: 'completePhase' },
-              YEAR_ENDED: { target: 'overdue', actions: 'escalateOverdue' },
+              YEAR_ENDED: { guard: 'ownYearEnded', target: 'overdue', actions: 'escalateOverdue' },
             },
           },
           overdue: {

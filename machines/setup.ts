@@ -71,6 +71,7 @@ export const pathwaySetup = setup({
     obligationsMet: ok(rules.obligationsMet),
     sessionUnrecorded: ok(rules.sessionUnrecorded),
     deferralFits: ok(rules.deferralFits),
+    ownYearEnded: ({ context, event }: { context: Ctx; event: Ev }) => event.type === 'YEAR_ENDED' && event.academicYear === context.programme?.academicYear,
     resumesTo: ({ context, event }: { context: Ctx; event: Ev }, params: { to: ReturnType<typeof resumesAt> }) =>
       event.type === 'RESUMED' && rules.resumeFits(context, event) === null && resumesAt(context) === params.to,
     canAdvance: ({ context, event }: { context: Ctx; event: Ev }, params: { phase: PhaseKind }) =>

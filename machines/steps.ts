@@ -133,7 +133,7 @@ function timersForSession(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'at'>
 /** A new phase begins from an application. */
 export function startPhase(c: PathwayContext, e: EventOf<'APPLY'>): Step {
   return {
-    patch: { ...freshPhase(e.programme), school: e.school, teachers: e.teachers, groupWith: e.groupWith },
+    patch: { ...freshPhase(e.programme), enteredAt: e.at, school: e.school, teachers: e.teachers, groupWith: e.groupWith },
     effects: [],
   };
 }
@@ -324,7 +324,7 @@ export function evaluationSubmitted(c: PathwayContext, e: EventOf<'EVALUATION_SU
  * the hub names the group the school continues in (`groupId`).
  */
 export function advanced(_c: PathwayContext, e: EventOf<'ADVANCED'>): Step {
-  return { patch: { ...freshPhase(e.programme), groupId: e.groupId ?? null }, effects: [] };
+  return { patch: { ...freshPhase(e.programme), enteredAt: e.at, groupId: e.groupId ?? null }, effects: [] };
 }
 
 /**
@@ -336,6 +336,7 @@ export function resumed(c: PathwayContext, e: EventOf<'RESUMED'>, to: 'applied' 
   return {
     patch: {
       ...freshPhase(e.programme),
+      enteredAt: e.at,
       deferredFrom: undefined,
       criteria: to === 'applied' ? [] : c.criteria,
       groupId: to === 'selected' ? c.groupId : null,

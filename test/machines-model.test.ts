@@ -28,6 +28,7 @@ import {
 import { createTestModel, getStateNodes, type AdjacencyMap, type AdjacencyValue } from 'xstate/graph';
 import { PhaseKind, type Programme } from '../domain/catalogue/schema.js';
 import type { PathwayContext } from '../machines/context.js';
+import { backdated } from '../machines/backdating.js';
 import { decide, initialState, type PersistedPathway } from '../machines/decide.js';
 import type { Effect, ReleaseFunding } from '../machines/effects.js';
 import { PathwayEvent, type PathwayEventType } from '../machines/events.js';
@@ -204,7 +205,8 @@ function programmeEvents(p: Programme): PathwayEvent[] {
   out.push(ev({ type: 'GAP_TASK_COMPLETED', at: spring, task: 'bar models in Year 3' }));
   out.push(ev({ type: 'RELEASE_DAYS_RECORDED', at: spring, days: 1 }));
   out.push(ev({ type: 'EVALUATION_SUBMITTED', at: london(`${y0 + 1}-07-20`), summary: 'end-of-year evaluation' }));
-  out.push(ev({ type: 'WITHDRAWN', at: london(`${y0}-10-01`), reason: 'the maths lead left' }));
+  // After the deferral below (10-03), so that a deferred school may withdraw too.
+  out.push(ev({ type: 'WITHDRAWN', at: london(`${y0}-10-04`), reason: 'the maths lead left' }));
   out.push(ev({ type: 'TEACHER_REPLACED', at: london(`${y0}-10-02`), slot: 2, teacher: replacementTeacher }));
   if (!isShallow(p)) {
     out.push(ev({ type: 'DEFERRED', at: london(`${y0}-10-03`), reason: 'a new headteacher', untilYear: nextAcademicYear(p) }));
@@ -491,8 +493,9 @@ async function walk(spec: ModelSpec): Promise<WalkResult> {
     events: (s: AnyMachineSnapshot) => sampleEvents(s, spec),
     serializeState: (s: AnyMachineSnapshot) => key(s as StateLike),
     limit: spec.limit,
-    // Timer firings exist only for pending timers: a type without a sample event is not sent.
-    filterEvents: (_s: AnyMachineSnapshot, e: PathwayEvent) => typeof e.at === 'string',
+    // Timer firings exist only for pending timers: a type without a sample event is not sent. An event
+    // dated in a phase the school has left is refused by decide() before the machine sees it (backdating.ts).
+    filterEvents: (s: AnyMachineSnapshot, e: PathwayEvent) => typeof e.at === 'string' && (spec.sut !== 'decide' || backdated(s.context as Ctx, e) === null),
   } as any);
 
   // 1. Every edge of the model: the step invariants on the real next state, and which transitions it takes.
@@ -608,8 +611,11 @@ function advanceEvent(programme: Programme): PathwayEvent {
 function routeMoves(route: Programme[], school: typeof primarySchool, refused: Programme[]): (c: Ctx) => PathwayEvent[] {
   const applications = [...route.filter((p) => ['trg', 'readiness', 'development'].includes(p.phase)), ...refused].map((p) => applyEvent(p, school));
   const advances = route.filter((p) => p.phase !== 'trg').map(advanceEvent);
-  const moves = [...applications, ...advances];
-  return () => moves;
+  // An application comes after the school left its last phase (backdating.ts): dated then at the earliest.
+  return (c) => {
+    const left = c.past.at(-1)?.at;
+    return [...applications.map((e) => (left && Date.parse(e.at) < Date.parse(left) ? { ...e, at: left } : e)), ...advances];
+  };
 }
 
 const primaryRoute = [primaryTrg, primaryReadiness, primaryDev, primaryEmb, primarySus, primarySus2].map((p) => withMeetings(p, 1));

@@ -194,7 +194,7 @@ describe('refusals name what is wrong', () => {
 
   it('a route the school is not on', () => {
     const s = new School().send(apply(primaryReadiness)).send({ type: 'WITHDRAWN', at: london('2020-06-10'), reason: 'changed its mind' });
-    const err = s.refusal(apply(secondaryDev, { ...secondarySchool, name: primarySchool.name }));
+    const err = s.refusal(apply(secondaryDev, { ...secondarySchool, name: primarySchool.name }, london('2020-06-20')));
     expect(err.why).toBe('the school is on the primary route, not secondary');
   });
 
@@ -210,7 +210,7 @@ describe('refusals name what is wrong', () => {
 
   it('Development taken twice, by application and by cohort transition', () => {
     const s = completed(secondaryDev, secondarySchool);
-    expect(s.refusal(apply(secondaryDev2021, secondarySchool)).why).toBe('a school takes part in development only once, and this school completed it in 2020/21');
+    expect(s.refusal(apply(secondaryDev2021, secondarySchool, london('2021-07-20'))).why).toBe('a school takes part in development only once, and this school completed it in 2020/21');
     // A primary school that completed Development cannot be moved into it again either.
     const p = completed(primaryReadiness).send(advance(primaryDev)).send(sign(primaryDev));
     p.send(schedule(primaryDev, meetings(primaryDev, 2)));
@@ -312,7 +312,7 @@ describe('refusals name what is wrong', () => {
   it('a cohort transition to the wrong phase or the same year', () => {
     const s = completed(secondaryDev, secondarySchool);
     expect(s.refusal(advance(variant(primarySus, { id: 'sec-sus-2021', route: 'secondary', academicYear: '2021/22' }))).why).toBe('after development the secondary route goes to embedding, not sustaining');
-    expect(s.refusal(advance(variant(secondaryEmb, { id: 'sec-emb-2020', academicYear: '2020/21' }))).why).toBe('the next phase must be in a later academic year than 2020/21, not 2020/21');
+    expect(s.refusal({ ...advance(variant(secondaryEmb, { id: 'sec-emb-2020', academicYear: '2020/21' })), at: london('2021-09-01') }).why).toBe('the next phase must be in a later academic year than 2020/21, not 2020/21');
     expect(s.refusal(advance(primaryEmb)).why).toBe('programme pri-emb-2022 is for primary schools');
   });
 
@@ -656,11 +656,11 @@ describe('Sustaining repeats yearly', () => {
       s.send(attended(s, 'm1')).send(attended(s, 'm2')).send(evaluate(q));
     };
     runYear(secondaryEmb);
-    expect(s.refusal(advance(secondaryEmb)).why).toBe('after embedding the secondary route goes to sustaining, not embedding');
+    expect(s.refusal({ ...advance(secondaryEmb), at: london('2022-09-01') }).why).toBe('after embedding the secondary route goes to sustaining, not embedding');
     for (const q of sustaining) {
       runYear(q);
       expect(s.summary).toMatchObject({ phase: 'sustaining', status: 'completed', academicYear: q.academicYear });
-      expect(s.refusal(advance(q)).why).toBe(`the next phase must be in a later academic year than ${q.academicYear}, not ${q.academicYear}`);
+      expect(s.refusal({ ...advance(q), at: london(`${y0(q) + 1}-09-01`) }).why).toBe(`the next phase must be in a later academic year than ${q.academicYear}, not ${q.academicYear}`);
     }
     expect(s.summary.pastPhases.map((x) => `${x.phase} ${x.academicYear}`)).toEqual([
       'development 2020/21', 'embedding 2021/22', 'sustaining 2022/23', 'sustaining 2023/24', 'sustaining 2024/25',
