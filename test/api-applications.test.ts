@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './helpers/db.js';
 import { readinessForm, startApi, type ApiHarness } from './api-harness.js';
 
+/** The 2020 Readiness form, submitted in time for the 2026/27 programme (a form is submitted in its programme year or the year before). */
+const form2026 = (n: number): Record<string, any> => ({ ...readinessForm(n), submittedOn: '2026-03-20' });
+
 describe.each(dbTargets())('applications ($name)', (target) => {
   let h: ApiHarness;
   const programme = 'primary-readiness-2026-27';
@@ -32,26 +35,26 @@ describe.each(dbTargets())('applications ($name)', (target) => {
   });
 
   it("applies a 2020 form for this year's programme when asked, checked against that year's rules", async () => {
-    const form = readinessForm(1);
+    const form = form2026(1);
     const r = await h.call('POST', `/applications?programme=${programme}`, { as: 'admin', body: form });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body).toMatchObject({ programmeId: programme, summary: { academicYear: '2026/27', phase: 'readiness', status: 'applied' } });
-    const wrong = await h.call('POST', '/applications?programme=secondary-development-2026-27', { as: 'admin', body: readinessForm(2) });
+    const wrong = await h.call('POST', '/applications?programme=secondary-development-2026-27', { as: 'admin', body: form2026(2) });
     expect(wrong.status).toBe(400);
     expect(wrong.body.problems[0]).toMatchObject({ path: 'programme', message: expect.stringContaining('must be a primary readiness programme') });
-    const unknown = await h.call('POST', '/applications?programme=primary-readiness-1999-00', { as: 'admin', body: readinessForm(2) });
+    const unknown = await h.call('POST', '/applications?programme=primary-readiness-1999-00', { as: 'admin', body: form2026(2) });
     expect(unknown.status).toBe(400);
   });
 
   it('hub staff apply only to their own hub', async () => {
-    const r = await h.call('POST', `/applications?programme=${programme}`, { as: 'staffA', body: readinessForm(3) });
+    const r = await h.call('POST', `/applications?programme=${programme}`, { as: 'staffA', body: form2026(3) });
     expect(r.status).toBe(403);
     expect(r.body.error).toMatch(/may not change applications to East Midlands East Maths Hub/);
   });
 
   it('keeps a group application together where a group has room', async () => {
     // Schools 10 and 11 applied together; 12 and 13 on their own.
-    const forms = [10, 11, 12, 13].map((n) => readinessForm(n));
+    const forms = [10, 11, 12, 13].map((n) => form2026(n));
     const [a, b, c, d] = forms.map((f) => f.school.urn as string) as [string, string, string, string];
     forms[0]!.group = { applying: true, schools: [{ name: forms[1]!.school.name, urn: b }], relationship: 'same trust' };
     for (const f of forms) {
@@ -74,7 +77,7 @@ describe.each(dbTargets())('applications ($name)', (target) => {
   });
 
   it('declines with an alternative offered, and says so on the school', async () => {
-    const f = readinessForm(20);
+    const f = form2026(20);
     expect((await h.call('POST', `/applications?programme=${programme}`, { as: 'admin', body: f })).status).toBe(201);
     const r = await h.call('POST', `/applications/${f.school.urn}/decline`, { as: 'admin', body: { reason: 'the groups are full', alternative: 'a place in 2027/28' } });
     expect(r.status).toBe(200);

@@ -58,7 +58,7 @@ describe('pathway validate', () => {
     expect(code).toBe(0);
     expect(stdout).toBe(
       'valid secondary-eoi-2018 for Trentside Academy (URN 138412) (1 warning)\n' +
-        '  warning: statements.headOfDepartment has 200 words, more than 10% over the "about 150 words" asked for (seed 000).\n',
+        '  warning: statements.headOfDepartment has 200 words, more than the "about 150 words" asked for (seed 000): a warning, the form is still accepted.\n',
     );
   });
 

@@ -10,7 +10,7 @@
  * wrong on its own (the field schema has reported that).
  */
 import type { Signatory } from '../catalogue/schema.js';
-import { compareDays, isIsoDay, lastDayOfAcademicYear } from './fields.js';
+import { compareDays, firstDayOfApplications, isIsoDay, lastDayOfAcademicYear } from './fields.js';
 import type { FormRules, RuleSource, StatementKey } from './rules.js';
 import { countWords, namesCriterion, sameName } from './words.js';
 
@@ -60,10 +60,25 @@ function at(root: unknown, path: readonly (string | number)[]): unknown {
   return v;
 }
 
-/** "2018-06-15" is the deadline: a form submitted on a later London day is refused. */
+/**
+ * The submission date against the programme year: not before applications
+ * for that year could open (1 September of the year before), not after the
+ * deadline ("2018-06-15": a later London day is refused), and with no
+ * deadline not after the programme year has ended.
+ */
 function checkSubmission(form: Loose, rules: FormRules, out: FormIssue[]): void {
   const submitted = day(form.submittedOn);
   if (!submitted) return;
+  const opens = firstDayOfApplications(rules.academicYear);
+  if (compareDays(submitted, opens) < 0) {
+    out.push({
+      path: ['submittedOn'],
+      message: `is before applications for the ${rules.academicYear} programme could open on ${opens}: a form is submitted in the programme year or the year before it (rule academicYear)`,
+      value: submitted,
+      severity: 'error',
+    });
+    return;
+  }
   if (rules.deadline) {
     const { date, source, quote } = rules.deadline;
     if (compareDays(submitted, date) > 0) {
@@ -90,8 +105,9 @@ function checkStatements(form: Loose, rules: FormRules, out: FormIssue[]): void 
       out.push({ path, message: `must be written in words: the ${by} statement has none`, severity: 'error' });
     } else if (limit.kind === 'upTo' && words > limit.words) {
       out.push({ path, message: `must be up to ${limit.words} words (${seed(limit.source)}); the ${by} statement has ${words}`, severity: 'error' });
-    } else if (limit.kind === 'about' && words * 10 > limit.words * 11) {
-      out.push({ path, message: `has ${words} words, more than 10% over the "about ${limit.words} words" asked for (${seed(limit.source)})`, severity: 'warning' });
+    } else if (limit.kind === 'about' && words > limit.words) {
+      // "About N" states no tolerance: any excess is worth a look, never a refusal.
+      out.push({ path, message: `has ${words} words, more than the "about ${limit.words} words" asked for (${seed(limit.source)}): a warning, the form is still accepted`, severity: 'warning' });
     }
   }
 }

@@ -65,6 +65,15 @@ export function lastDayOfAcademicYear(academicYear: string): string {
   return DateTime.fromObject({ year: first + 1, month: 8, day: 31 }, { zone: LONDON }).toISODate()!;
 }
 
+/**
+ * The first day a form for `academicYear` may be submitted: 1 September of the
+ * year before it (Readiness 2020/21 recruited from spring 2020; Secondary
+ * Development 2020/21 by 13 July 2020), as a London date. Pure.
+ */
+export function firstDayOfApplications(academicYear: string): string {
+  return `${Number(academicYear.slice(0, 4)) - 1}-09-01`;
+}
+
 /** Yes/no answers on the forms are JSON booleans. */
 export const YesNo = z.boolean({ error: 'must be true (yes) or false (no)' });
 

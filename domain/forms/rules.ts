@@ -23,7 +23,7 @@ export type StatementKey = 'headOfDepartment' | 'headteacher' | 'teacher1' | 'te
 export interface StatementRule {
   statement: StatementKey;
   words: number;
-  /** "about N": a warning when more than 10% over N. "up to N": an error when over N. */
+  /** "about N": a warning whenever over N. "up to N": an error when over N. */
   kind: 'about' | 'upTo';
   source: RuleSource;
 }
