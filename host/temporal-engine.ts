@@ -2,17 +2,20 @@
  * The Temporal host's engine: the `Engine` interface over a Temporal server,
  * selected with PATHWAY_ENGINE=temporal. A hub event is the `sendEvent`
  * Update of the school's workflow (update-with-start for an application);
- * state is a query; history is read from the Postgres audit log (Temporal's
- * own history is deleted after retention); lists use the workflows' search
- * attributes. Not pure: network and database I/O.
+ * state is a query; history and lists are read from the Postgres audit log
+ * and its `streams` projection, which the worker's recordEvent keeps (Temporal's
+ * own history is deleted after retention; a list must not depend on every
+ * school's workflow answering a query). Not pure: network and database I/O.
  */
 import {
   Client,
   Connection,
   WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   isGrpcServiceError,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Engine, History, HistoryEntry, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
@@ -23,6 +26,7 @@ import type { SchoolSummary } from '../machines/summary.js';
 import type { Db } from '../store/db.js';
 import { readStream, verifyStream } from '../store/event-log.js';
 import { canonicalJson } from '../store/hash.js';
+import { listStreams, loadStream } from '../store/streams.js';
 import {
   DEFAULT_TASK_QUEUE,
   FailureType,
@@ -31,7 +35,9 @@ import {
   searchAttributes,
   sendEventUpdate,
   stateQuery,
+  syncWithLogUpdate,
   type CohortReport,
+  type SchoolPathwayInput,
   type CohortTransitionInput,
   type ConflictDetails,
   type InvalidDetails,
@@ -153,6 +159,60 @@ import { historyFromLog, type CheckedHistory } from './history.js';
 
 export { historyFromLog, type CheckedHistory };
 
+/**
+ * How a school's workflow is started (update-with-start of an application,
+ * `pathway temporal adopt`): with the urn only, so the run takes the school
+ * from the Postgres log when it has a stream there (never from scratch);
+ * a running workflow is used as it is; a closed one may be started again
+ * (it loads the log too). Pure.
+ */
+export function schoolStartOptions(urn: string, taskQueue: string, conflict: 'USE_EXISTING' | 'FAIL' = 'USE_EXISTING'): WorkflowStartOptions<typeof schoolPathway> & { workflowIdConflictPolicy: 'USE_EXISTING' | 'FAIL' } {
+  const input: SchoolPathwayInput = { urn };
+  return { workflowId: schoolWorkflowId(urn), taskQueue, args: [input], workflowIdConflictPolicy: conflict, workflowIdReusePolicy: 'ALLOW_DUPLICATE' };
+}
+
+/** The schools of a list, from the `streams` projection of the Postgres log: one query, whatever any workflow is doing. Not pure. */
+export async function schoolsFromLog(db: Db, filter: SchoolFilter = {}): Promise<SchoolSummary[]> {
+  const rows = await listStreams<SchoolSummary>(db, { ...filter, limit: filter.limit ?? 500 });
+  return rows.map((r) => r.summary).filter((s) => matches(s, filter));
+}
+
+/** What `pathway temporal adopt` did: workflows started for schools the log holds, and those already running. */
+export interface AdoptReport {
+  started: string[];
+  running: string[];
+}
+
+/**
+ * Start a workflow for every school the Postgres log holds that has none
+ * running (a database the embedded host wrote, now served by Temporal): each
+ * run takes its school from the log. `start` starts one, returning false when
+ * it was running already. Not pure.
+ */
+export async function adoptSchools(db: Db, start: (urn: string) => Promise<boolean>, options: { pageSize?: number } = {}): Promise<AdoptReport> {
+  const report: AdoptReport = { started: [], running: [] };
+  const pageSize = options.pageSize ?? 200;
+  for (let after: string | undefined; ; ) {
+    const page = await listStreams(db, { limit: pageSize, ...(after !== undefined ? { afterUrn: after } : {}) });
+    for (const s of page) (await start(s.urn) ? report.started : report.running).push(s.urn);
+    if (page.length < pageSize) return report;
+    after = page.at(-1)!.urn;
+  }
+}
+
+/** Starts one school's workflow with a client; false when one is running already. Not pure. */
+export function workflowStarter(client: Pick<Client, 'workflow'>, taskQueue: string): (urn: string) => Promise<boolean> {
+  return async (urn) => {
+    try {
+      await client.workflow.start('schoolPathway', schoolStartOptions(urn, taskQueue, 'FAIL'));
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  };
+}
+
 /** Connect to Temporal and return the engine. Throws TemporalUnavailableError when the server cannot be reached. Not pure. */
 export async function createTemporalEngine(options: TemporalEngineOptions): Promise<TemporalEngine> {
   const namespace = options.namespace ?? 'default';
@@ -183,18 +243,25 @@ export async function createTemporalEngine(options: TemporalEngineOptions): Prom
       const args: [{ event: PathwayEventInput; actor: string; expectedVersion?: number }] = [
         { event, actor: opts.actor, ...(opts.expectedVersion !== undefined ? { expectedVersion: opts.expectedVersion } : {}) },
       ];
-      const workflowId = schoolWorkflowId(urn);
-      return call(urn, () => {
-        if (event.type !== 'APPLY') return client.workflow.getHandle(workflowId).executeUpdate(sendEventUpdate, { args });
-        // An application starts the school's workflow if it has none.
-        const startWorkflowOperation = new WithStartWorkflowOperation<typeof schoolPathway>('schoolPathway', {
-          workflowId,
-          taskQueue,
-          args: [{ urn }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
+      const handle = client.workflow.getHandle(schoolWorkflowId(urn));
+      const once = () =>
+        call(urn, () => {
+          if (event.type !== 'APPLY') return handle.executeUpdate(sendEventUpdate, { args });
+          // An application starts the school's workflow if it has none (taking the school from the log if it is there).
+          const startWorkflowOperation = new WithStartWorkflowOperation<typeof schoolPathway>('schoolPathway', schoolStartOptions(urn, taskQueue));
+          return client.workflow.executeUpdateWithStart(sendEventUpdate, { args, startWorkflowOperation });
         });
-        return client.workflow.executeUpdateWithStart(sendEventUpdate, { args, startWorkflowOperation });
-      });
+      try {
+        return await once();
+      } catch (err) {
+        // Refused on a state the log has passed (a reset; an update failed after its event was recorded)? Sync and try once more.
+        if (!db || !(err instanceof EventRejectedError || err instanceof VersionConflictError)) throw err;
+        const stored = await loadStream(db, urn);
+        const held = err instanceof VersionConflictError ? err.actual : (await call(urn, () => handle.query(stateQuery))).version;
+        if (!stored || stored.version <= held) throw err;
+        await call(urn, () => handle.executeUpdate(syncWithLogUpdate, { args: [] }));
+        return once();
+      }
     },
 
     async state(urn: string): Promise<SchoolState> {
@@ -208,25 +275,8 @@ export async function createTemporalEngine(options: TemporalEngineOptions): Prom
     },
 
     async schools(filter: SchoolFilter = {}): Promise<SchoolSummary[]> {
-      const limit = filter.limit ?? 500;
-      const ids: string[] = [];
-      for await (const wf of client.workflow.list({ query: visibilityQuery(filter) })) {
-        ids.push(wf.workflowId);
-        if (ids.length >= limit * 2) break; // the visibility store may lag; the summaries are checked below
-      }
-      const summaries: SchoolSummary[] = [];
-      const queue = [...ids];
-      async function take(): Promise<void> {
-        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-          try {
-            summaries.push((await client.workflow.getHandle(id).query(stateQuery)).summary);
-          } catch (err) {
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-          }
-        }
-      }
-      await Promise.all(Array.from({ length: 8 }, take));
-      return summaries.filter((s) => matches(s, filter)).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)).slice(0, limit);
+      if (!db) throw new Error('the Temporal engine lists schools from the Postgres log: open it with a database (DATABASE_URL or --db)');
+      return schoolsFromLog(db, filter);
     },
 
     async cohortTransition(input: CohortTransitionInput, opts: { workflowId?: string } = {}): Promise<CohortReport> {
