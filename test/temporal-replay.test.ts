@@ -126,6 +126,21 @@ describe('the first activation in the real sandbox', () => {
   });
 });
 
+describe('each replay judged by its own result', () => {
+  it('tells failing and good histories apart when they replay at the same time and one after another', async () => {
+    const broken = historyFromJSON(startedHistory({ urn: '100009', rulesVersion: RULES_V1, snapshot: { value: 'prospective', context: { urn: '100009', timers: null } } }));
+    const good = () => historyFromJSON(startedHistory(carried('100010')));
+    // The failing ones log "Failing workflow task" on the shared runtime, late; the good ones must not be blamed for it.
+    const order = ['bad', 'good', 'bad', 'good', 'good', 'bad', 'good'] as const;
+    const together = await Promise.all(order.map((k) => replayHistory(k === 'bad' ? broken : good(), { workflowBundle: bundle })));
+    expect(together.map((r) => r.outcome)).toEqual(order.map((k) => (k === 'bad' ? 'failed' : 'replayed')));
+    for (const k of order) {
+      const r = await replayHistory(k === 'bad' ? broken : good(), { workflowBundle: bundle });
+      expect(r.outcome, `${k}: ${r.message}`).toBe(k === 'bad' ? 'failed' : 'replayed');
+    }
+  });
+});
+
 describe('reading an exported history', () => {
   it('refuses what is not a history, saying what is wrong', () => {
     expect(() => parseHistory('{"events": [', 'h.json')).toThrow(MalformedHistoryError);

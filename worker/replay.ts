@@ -5,10 +5,13 @@
  *
  * A replay worker does not report a workflow task that throws on the last
  * task of a history; `Worker.runReplayHistory` resolves anyway. So the replay
- * registers workflows/replay-probe.ts, whose sink reports such errors, and
- * keeps the Temporal runtime's error log lines; either one fails the replay.
+ * registers workflows/replay-probe.ts, whose sink (one per replay) reports
+ * such errors. Each history is judged by its own result alone: the
+ * determinism or replay error of its own call, and its own probe. The
+ * runtime's log lines are shared by every replay in the process and arrive
+ * late, so they judge nothing (they once failed one replay for another's error).
  */
-import { DefaultLogger, ReplayError, Runtime, Worker, bundleWorkflowCode, type InjectedSinks, type LogEntry, type Logger } from '@temporalio/worker';
+import { DefaultLogger, ReplayError, Runtime, Worker, bundleWorkflowCode, type InjectedSinks, type Logger } from '@temporalio/worker';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import * as workflows from '../workflows/index.js';
@@ -38,22 +41,20 @@ export interface ReplayReport {
   activities: ScheduledActivity[];
 }
 
-const runtimeErrors: LogEntry[] = [];
 let runtimeCaptured = false;
 
 /**
- * Install the Temporal runtime with a logger that keeps warnings and errors
- * for replays (and forwards core's log lines to it). Must run before anything
- * else in the process uses Temporal; returns false when that already happened
- * (the probe still catches failing workflow code). Safe to call twice. Not pure.
+ * Install the Temporal runtime with a logger that keeps the replays quiet
+ * (the failures they log are reported by the probe, per replay). Must run
+ * before anything else in the process uses Temporal; returns false when that
+ * already happened (nothing is lost: the probe reports failing workflow code).
+ * Safe to call twice. Not pure.
  */
 export function installReplayRuntime(): boolean {
   if (runtimeCaptured) return true;
   try {
     Runtime.install({
-      logger: new DefaultLogger('WARN', (entry) => {
-        runtimeErrors.push(entry);
-      }),
+      logger: new DefaultLogger('WARN', () => {}),
       telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
       // A replay must not stop on Ctrl-C half way through the worker's shutdown hooks.
       shutdownSignals: [],
@@ -144,7 +145,6 @@ export async function replayHistory(history: History, options: ReplayOptions = {
     },
   };
   const workflowBundle = options.workflowBundle ?? (await bundleForReplay());
-  const seenErrors = runtimeErrors.length;
 
   try {
     await Worker.runReplayHistory(
@@ -163,9 +163,7 @@ export async function replayHistory(history: History, options: ReplayOptions = {
     if (err instanceof ReplayError) return report('failed', `the workflow code failed while replaying: ${detailOf(err.message)}`);
     throw err;
   }
-  const logged = runtimeErrors.slice(seenErrors).filter((e) => e.level === 'ERROR' || /fail/i.test(e.message));
   if (failures.length > 0) return report('failed', `the workflow code throws while replaying (a workflow task would fail and retry forever): ${failures.join('; ')}`);
-  if (logged.length > 0) return report('failed', `the replay logged errors: ${logged.map((e) => `${e.message}${describeMeta(e.meta)}`).join('; ')}`);
   return report('replayed', `the history (${events} events of ${workflowType}) replays against the current workflow code`);
 }
 
@@ -180,9 +178,4 @@ export function plainNondeterminism(message: string): string {
 function detailOf(message: string): string {
   const i = message.indexOf('Details: ');
   return i < 0 ? message : message.slice(i + 9);
-}
-
-function describeMeta(meta: unknown): string {
-  const error = (meta as { error?: unknown } | undefined)?.error;
-  return error instanceof Error ? ` (${error.message})` : '';
 }
