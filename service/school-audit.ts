@@ -18,6 +18,8 @@ import type { Principal, Service } from './context.js';
 import { entriesInWords, type EntryInWords } from './event-words.js';
 import { releasedBy } from './ledger.js';
 import { schoolHistory, schoolState } from './schools.js';
+import { catalogue } from '../domain/catalogue/programmes.js';
+import { checkStream, type SignOff } from '../store/tamper.js';
 import { endOfDayOrInstant } from './time.js';
 
 /** A history as the engines return it: the embedded and Temporal engines add the replay check. */
@@ -46,7 +48,7 @@ function breakInWords(t: { version: number; reason: string }): string {
  * The verification verdict in words, from the full history's checks. `events`
  * is how many events the school's history holds. Pure.
  */
-export function verdictInWords(h: Pick<AuditHistory, 'tampered' | 'replayMatches' | 'replayError'>, events: number): Verdict {
+export function verdictInWords(h: Pick<AuditHistory, 'tampered' | 'replayMatches' | 'replayError'> & { signedOff?: readonly SignOff[] }, events: number): Verdict {
   const n = `${events} ${events === 1 ? 'event' : 'events'}`;
   if (h.tampered) {
     return {
@@ -55,6 +57,17 @@ export function verdictInWords(h: Pick<AuditHistory, 'tampered' | 'replayMatches
       detail: [
         'Each event is sealed with a code made from its contents and the code of the event before it. The codes no longer match.',
         'Do not rely on this school’s history or its payments until the hub has found out what happened. Keep this report.',
+        'Nothing more is recorded for this school until an admin signs off a correction.',
+      ],
+    };
+  }
+  if (h.signedOff && h.signedOff.length > 0) {
+    return {
+      intact: false,
+      headline: `The history was altered, and an admin signed it off: ${h.signedOff.map((s) => `${breakInWords({ version: s.atVersion, reason: s.finding })}; ${s.signedByName} signed it off on ${s.signedAt.slice(0, 10)}`).join('. ')}.`,
+      detail: [
+        ...h.signedOff.map((s) => `Reason given by ${s.signedByName}: ${s.reason}`),
+        'The altered event is still shown as it now reads. Every other event was checked and is as it was recorded; events after the sign-off were recorded as usual.',
       ],
     };
   }
@@ -86,6 +99,9 @@ export function auditDate(value: string, field = 'at'): string {
   return value;
 }
 
+/** An entry of the audit timeline: an event in words, a payment, or an admin's sign-off of an altered history. */
+export type AuditEntry = EntryInWords & { kind?: 'funding' | 'sign-off' };
+
 export interface SchoolAudit {
   urn: string;
   /** The school as it is now (name, hub, phase), for headings. */
@@ -95,8 +111,8 @@ export interface SchoolAudit {
   at: string | null;
   /** The state at the end of that day, or null when the school had no events by then. */
   stateAt: SchoolSummary | null;
-  /** The events up to that date, in words. */
-  entries: EntryInWords[];
+  /** The events up to that date, in words, with each payment after the event that released it and any sign-off at the end. */
+  entries: AuditEntry[];
   /** How many events the whole history holds. */
   totalEvents: number;
   verdict: Verdict;
@@ -135,7 +151,7 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
   const shown = cut ?? full;
   // Words from the whole walk, so a session keeps its number; then only the events up to the date.
   const upTo = new Set(shown.entries.map((e) => e.version));
-  const words = entriesInWords(full.entries, names, { urn, mail }).filter((e) => upTo.has(e.number));
+  const words: AuditEntry[] = entriesInWords(full.entries, names, { urn, mail }).filter((e) => upTo.has(e.number));
   const programmeNames = new Map<string, string>();
   for (const e of full.entries) {
     const prog = (e.payload as { programme?: { id?: string; name?: string } } | null)?.programme;
@@ -143,6 +159,27 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
   }
   const released = await releasedBy(svc, paid.map((x) => x.key));
   const until = date === undefined ? Infinity : Date.parse(endOfDayOrInstant(date));
+  // Each payment is a dated entry of the history, after the event that released it.
+  for (const x of [...paid].reverse()) {
+    if (Date.parse(x.paidAt) > until) continue;
+    const at = x.releasedByVersion === null ? -1 : words.findIndex((w) => w.number === x.releasedByVersion);
+    const entry: AuditEntry = {
+      kind: 'funding',
+      number: x.releasedByVersion ?? 0,
+      what: `Grant of ${money(x.amountPence)} paid for ${programmeNames.get(x.programmeId) ?? catalogueNames.get(x.programmeId) ?? x.programmeId} (${x.academicYear})`,
+      detail: `Released by event ${x.releasedByVersion ?? 'unknown'}; payment reference ${x.key}; carried out ${x.recordedAt.slice(0, 16).replace('T', ' ')} UTC`,
+      occurredAt: x.paidAt,
+      recordedAt: x.recordedAt,
+      who: 'Funding ledger',
+      rulesVersion: '',
+      automatic: true,
+    };
+    if (at >= 0) words.splice(at + 1, 0, entry);
+    else words.push(entry);
+  }
+  for (const so of (full as AuditHistory & { signedOff?: SignOff[] }).signedOff ?? []) {
+    words.push({ kind: 'sign-off', number: so.atVersion, what: `Altered history signed off by ${so.signedByName}`, detail: so.reason, occurredAt: so.signedAt, recordedAt: so.signedAt, who: so.signedByName, rulesVersion: '', automatic: false });
+  }
   return {
     urn,
     now: current.summary,
@@ -151,11 +188,101 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
     stateAt: shown.stateAt,
     entries: words,
     totalEvents: full.entries.length,
-    verdict: verdictInWords(full, full.entries.length),
+    verdict: verdictInWords(full as AuditHistory & { signedOff?: SignOff[] }, full.entries.length),
     payments: paid
       .map((x) => ({ ...x, programmeName: programmeNames.get(x.programmeId) ?? x.programmeId, releasedBy: released.get(x.key) ?? null }))
       .filter((x) => Date.parse(x.releasedBy?.occurredAt ?? x.paidAt) <= until),
     allPayments: paid,
     firstEventAt: full.entries[0]?.occurredAt ?? null,
   };
+}
+
+/** A dated funding entry of a school's history: a grant paid, from the ledger. */
+export interface FundingEntry {
+  kind: 'FUNDING_RELEASED';
+  /** When it was paid: the school time of the event that released it. */
+  at: string;
+  amountPence: number;
+  programmeId: string;
+  programme: string;
+  academicYear: string;
+  /** The event that released it (its version in the history), when known. */
+  releasedBy: { version: number; type: string } | null;
+  /** The payment reference (the ledger key). */
+  reference: string;
+  /** When the payment was carried out (wall clock). */
+  recordedAt: string;
+}
+
+const catalogueNames = new Map(catalogue.map((p) => [p.id, p.name]));
+
+/** The school's payments as dated history entries, paid up to `until` (an instant; none: all). Not pure. */
+export async function fundingEntries(svc: Service, urn: string, until?: string): Promise<FundingEntry[]> {
+  const paid = await payments(svc.db, { urn });
+  const types = paid.length
+    ? new Map(
+        (await svc.db.query<{ version: number; type: string }>('SELECT version, type FROM events WHERE urn = $1 AND version = ANY($2::int[])', [urn, paid.map((p) => p.releasedByVersion ?? 0)])).rows.map((r) => [r.version, r.type]),
+      )
+    : new Map<number, string>();
+  const limit = until === undefined ? Infinity : Date.parse(until);
+  return paid
+    .filter((p) => Date.parse(p.paidAt) <= limit)
+    .map((p) => ({
+      kind: 'FUNDING_RELEASED' as const,
+      at: p.paidAt,
+      amountPence: p.amountPence,
+      programmeId: p.programmeId,
+      programme: catalogueNames.get(p.programmeId) ?? p.programmeId,
+      academicYear: p.academicYear,
+      releasedBy: p.releasedByVersion !== null ? { version: p.releasedByVersion, type: types.get(p.releasedByVersion) ?? 'unknown' } : null,
+      reference: p.key,
+      recordedAt: p.recordedAt,
+    }));
+}
+
+/** A history as auditors read it: the events, a dated entry for each payment, and the admin sign-offs of tampered breaks. */
+export type AuditedHistory = AuditHistory & { funding: FundingEntry[]; signedOff: SignOff[] };
+
+/**
+ * The school's history (as schoolHistory) with its funding entries paid by
+ * then and the sign-offs of its tampered breaks. Not pure.
+ */
+export async function auditedHistory(svc: Service, p: Principal, urn: string, at?: string): Promise<AuditedHistory> {
+  const h = (await schoolHistory(svc, p, urn, at)) as AuditHistory & { signedOff?: SignOff[] };
+  const funding = await fundingEntries(svc, urn, at === undefined ? undefined : endOfDayOrInstant(at));
+  const signedOff = h.signedOff ?? (await checkStream(svc.db, urn)).signedOff;
+  return { ...h, funding, signedOff };
+}
+
+/** "£2,000". Pure. */
+function money(pence: number): string {
+  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+}
+
+/** A funding entry in words: "£2,000 for Secondary Development 2020/21 (2020/21), released by event 14 (ATTENDANCE_RECORDED); payment reference k". Pure. */
+export function fundingEntryWords(f: FundingEntry): string {
+  return `${money(f.amountPence)} for ${f.programme} (${f.academicYear})${f.releasedBy ? `, released by event ${f.releasedBy.version} (${f.releasedBy.type})` : ''}; payment reference ${f.reference}`;
+}
+
+/** A sign-off in words. Pure. */
+export function signOffWords(s: SignOff): string {
+  return `the break at version ${s.atVersion} (${s.finding}) signed off by ${s.signedByName} (${s.signedBy}) on ${s.signedAt.slice(0, 10)}: ${s.reason}`;
+}
+
+/**
+ * The CLI's history table with a row for each funding entry (after the event
+ * that released it) and each sign-off (at the end); the columns are those of
+ * the events table: version, when (London), what, by, recorded (UTC),
+ * machine, state after. Pure.
+ */
+export function historyRowsWithAudit(rows: readonly string[][], h: Pick<AuditedHistory, 'funding' | 'signedOff'>, when: (instant: string) => string): string[][] {
+  const out = rows.map((r) => [...r]);
+  for (const f of [...h.funding].reverse()) {
+    const row = ['', when(f.at), 'FUNDING_RELEASED', 'ledger', f.recordedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''), '', fundingEntryWords(f)];
+    const after = f.releasedBy ? out.findIndex((r) => r[0] === String(f.releasedBy!.version)) : -1;
+    if (after >= 0) out.splice(after + 1, 0, row);
+    else out.push(row);
+  }
+  for (const s of h.signedOff) out.push(['', when(s.signedAt), 'TAMPER_SIGNED_OFF', s.signedByName, s.signedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''), '', signOffWords(s)]);
+  return out;
 }

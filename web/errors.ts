@@ -7,6 +7,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError, sentence } from '../domain/errors.js';
+import { asTamperedError, TamperedSchoolError } from '../store/tamper.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
 import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, UnauthenticatedError } from '../service/errors.js';
@@ -49,6 +50,8 @@ export async function handlePageError(err: FastifyError, request: FastifyRequest
   if (err instanceof VersionConflictError || err instanceof GroupVersionConflict) {
     return renderStatusPage(reply, 409, { links: [{ href: back, text: 'See it as it is now' }] });
   }
+  const tampered = asTamperedError(err);
+  if (tampered instanceof TamperedSchoolError) return renderStatusPage(reply, 423, { title: 'This school’s record is stopped', body: [capitalise(tampered.message) + '.', 'Nothing was saved.'], links: [{ href: back, text: 'Go back' }] });
   if (err instanceof EventRejectedError) return renderStatusPage(reply, 422, { body: [capitalise(err.why) + '.', 'Nothing was saved.'], links: [{ href: back, text: 'Go back' }] });
   if (err instanceof RefusedError || err instanceof AlreadyExistsError) return renderStatusPage(reply, 422, { body: [capitalise(err.message) + '.', 'Nothing was saved.'], links: [{ href: back, text: 'Go back' }] });
   if (err instanceof ValidationError) return renderStatusPage(reply, 400, { body: err.problems.filter((p) => p.severity === 'error').map(sentence), links: [{ href: back, text: 'Go back' }] });

@@ -47,6 +47,8 @@ import {
 } from '../../service/schools.js';
 import type { Principal, Service } from '../../service/context.js';
 import { correctHeadteacherEmail } from '../../service/school-contacts.js';
+import { schoolTamper, tamperFlag } from '../../service/tamper.js';
+import { auditedHistory } from '../../service/school-audit.js';
 
 const HeadteacherContactBody = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional().describe('Default: the name already on record'),
@@ -60,7 +62,7 @@ const HeadteacherContactOut = z.object({
   resent: z.array(z.object({ key: z.string(), template: z.string(), outcome: z.enum(['sent', 'too-late', 'queued']), note: z.string().nullable() })),
 });
 
-const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut };
+const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 423: ErrorOut };
 const tags = ['schools'];
 
 type SchoolWrite<B> = (svc: Service, p: Principal, urn: string, body: B, o: WriteOptions) => Promise<SendResult>;
@@ -106,12 +108,19 @@ export function schoolRoutes(app: TypedApp): void {
       tags,
       summary: "One school's state, with its upcoming sessions and deadlines",
       params: UrnParams,
-      response: { 200: SchoolOut.extend({ upcoming: z.array(z.object({ what: z.string(), at: z.string() })) }), ...errors },
+      response: {
+        200: SchoolOut.extend({
+          upcoming: z.array(z.object({ what: z.string(), at: z.string() })),
+          tampered: z.object({ atVersion: z.number(), reason: z.string() }).nullable().describe('The history was found changed at this version: no write is taken (423) until an admin signs it off'),
+        }),
+        ...errors,
+      },
     },
     handler: async (request, reply) => {
       const s = await schoolState(request.server.service, who(request), request.params.urn);
       setVersion(reply, s.version);
-      return { urn: s.urn, version: s.version, summary: s.summary, upcoming: s.summary.upcoming };
+      const tampered = tamperFlag(await schoolTamper(request.server.service, who(request), request.params.urn));
+      return { urn: s.urn, version: s.version, summary: s.summary, upcoming: s.summary.upcoming, tampered };
     },
   });
 
@@ -132,7 +141,7 @@ export function schoolRoutes(app: TypedApp): void {
         ...errors,
       },
     },
-    handler: async (request) => schoolHistory(request.server.service, who(request), request.params.urn, request.query.at),
+    handler: async (request) => auditedHistory(request.server.service, who(request), request.params.urn, request.query.at),
   });
 
   writeRoute(app, 'commitment', 'Record the signed commitment (COMMITMENT_SIGNED): the phase becomes active', CommitmentBody, signCommitment);

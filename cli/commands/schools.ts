@@ -114,8 +114,19 @@ export function register(program: Command): void {
         async (svc, op) => {
           const { schoolState } = await import('../../service/schools.js');
           const { renderSchool } = await import('../render.js');
+          const { schoolTamper, tamperFlag } = await import('../../service/tamper.js');
           const s = await schoolState(svc, op, urn);
-          print(o.json, { urn: s.urn, version: s.version, summary: s.summary }, () => renderSchool(s.summary, s.version));
+          // The whole hash chain is checked: a tampered school is flagged, and the command fails.
+          const tampered = tamperFlag(await schoolTamper(svc, op, urn));
+          // `schools` itself takes --json (its list), and commander gives it to the parent: read it from either.
+          const json = o.json ?? cmd.optsWithGlobals<{ json?: boolean }>().json;
+          print(json, { urn: s.urn, version: s.version, summary: s.summary, tampered }, () =>
+            tampered ? `${renderSchool(s.summary, s.version)}\nTAMPERED: the history was changed at version ${tampered.atVersion} (${tampered.reason}); no change is recorded until an admin signs it off.` : renderSchool(s.summary, s.version),
+          );
+          if (tampered) {
+            process.stderr.write(`pathway: the event log of URN ${urn} was tampered with at version ${tampered.atVersion}: ${tampered.reason}\n`);
+            process.exitCode = 1;
+          }
         },
         { readOnly: true },
       );
@@ -136,16 +147,20 @@ export function register(program: Command): void {
       await withService(
         cmd,
         async (svc, op) => {
-          const { schoolHistory } = await import('../../service/schools.js');
-          const { historyTable, renderHistory, renderMermaid } = await import('../render.js');
-          const h = (await schoolHistory(svc, op, urn, at)) as Awaited<ReturnType<typeof schoolHistory>> & { replayMatches?: boolean };
+          const { auditedHistory, historyRowsWithAudit, signOffWords } = await import('../../service/school-audit.js');
+          const { historyTable, renderHistory, renderMermaid, londonWhen } = await import('../render.js');
+          const h = await auditedHistory(svc, op, urn, at);
           if (o.format === 'mermaid' && !o.json) {
             const lastEvent = h.entries[h.entries.length - 1]?.occurredAt ?? svc.now();
             const until = at === undefined ? lastEvent : at.length === 10 ? `${at}T12:00:00Z` : at;
             process.stdout.write(`${renderMermaid(h, until)}\n`);
           } else {
-            const json = { urn: h.urn, at: at ?? null, entries: h.entries, stateAt: h.stateAt, tampered: h.tampered, replayMatches: h.replayMatches ?? null };
-            printTable(o, json, historyTable(h), (t) => renderHistory(h, at, t));
+            const json = { urn: h.urn, at: at ?? null, entries: h.entries, funding: h.funding, stateAt: h.stateAt, tampered: h.tampered, signedOff: h.signedOff, replayMatches: h.replayMatches ?? null };
+            // Each payment is a dated entry after the event that released it; each sign-off of a tampered break at the end.
+            const table = historyTable(h);
+            printTable(o, json, { ...table, rows: historyRowsWithAudit(table.rows, h, londonWhen) }, (t) =>
+              [renderHistory(h, at, t), ...h.signedOff.map((x) => `Signed off: ${signOffWords(x)}.`)].join('\n'),
+            );
           }
           if (h.tampered) {
             process.stderr.write(`pathway: the event log of URN ${urn} was tampered with at version ${h.tampered.version}: ${h.tampered.reason}\n`);
