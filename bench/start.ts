@@ -24,17 +24,27 @@ const PATHWAY = join(ROOT, 'bin', 'pathway.mjs');
 const FORM = join(ROOT, 'examples', 'forms', 'primary-readiness-2020.json');
 const URN = '122657';
 
+/** Preloaded into every timed process: its CPU time (all threads), written to stderr at exit. */
+const CPU_PROBE = `data:text/javascript,${encodeURIComponent("process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write('\\ncpu-seconds ' + (u.user + u.system) / 1e6 + '\\n'); })")}`;
+
 interface Run {
   seconds: number;
+  cpu: number;
   status: number | null;
   stderr: string;
 }
 
-/** Runs node with `args` in `cwd`; its wall time as the parent sees it (spawn to exit). */
+/**
+ * Runs node with `args` in `cwd`: its wall time as the parent sees it (spawn
+ * to exit) and the CPU time it reports. The wall time is the figure; the CPU
+ * time says how much of it a busy machine added.
+ */
 function timeNode(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Run {
   const started = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  return { seconds: (performance.now() - started) / 1000, status: r.status, stderr: r.stderr };
+  const r = spawnSync(process.execPath, ['--import', CPU_PROBE, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = Number(/cpu-seconds ([\d.]+)\s*$/.exec(r.stderr)?.[1] ?? NaN);
+  return { seconds, cpu, status: r.status, stderr: r.stderr };
 }
 
 function median(xs: number[]): number {
@@ -43,21 +53,35 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Runs `pathway <args>` and `node -e 0` alternately `n` times; both medians. Throws when pathway fails. */
-function measure(what: string, args: string[], cwd: string, n: number, env: NodeJS.ProcessEnv = {}): { command: number; node: number } {
-  const command: number[] = [];
-  const node: number[] = [];
+interface Measured {
+  /** Median wall seconds of the command and of node -e 0. */
+  command: number;
+  node: number;
+  /** Median CPU seconds of each. */
+  commandCpu: number;
+  nodeCpu: number;
+}
+
+/** Runs `pathway <args>` and `node -e 0` alternately `n` times; their medians. Throws when pathway fails. */
+function measure(what: string, args: string[], cwd: string, n: number, env: NodeJS.ProcessEnv = {}): Measured {
+  const command: Run[] = [];
+  const node: Run[] = [];
   for (let i = 0; i < n; i++) {
     const r = timeNode([PATHWAY, ...args], cwd, env);
     if (r.status !== 0) throw new Error(`${what}: pathway ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().slice(0, 500)}`);
-    command.push(r.seconds);
-    node.push(timeNode(['-e', '0'], cwd).seconds);
+    command.push(r);
+    node.push(timeNode(['-e', '0'], cwd));
   }
-  return { command: median(command), node: median(node) };
+  return {
+    command: median(command.map((r) => r.seconds)),
+    node: median(node.map((r) => r.seconds)),
+    commandCpu: median(command.map((r) => r.cpu)),
+    nodeCpu: median(node.map((r) => r.cpu)),
+  };
 }
 
-/** A row: the command's median against node -e 0's. */
-function row(name: string, m: { command: number; node: number }, n: number, target: number | undefined, note: string): BenchRow {
+/** A row: the command's median against node -e 0's, the CPU times in the note. */
+function row(name: string, m: Measured, n: number, target: number | undefined, note: string): BenchRow {
   return {
     bench: 'start',
     name,
@@ -65,7 +89,7 @@ function row(name: string, m: { command: number; node: number }, n: number, targ
     baseline: { label: 'node -e 0', value: m.node, unit: 's' },
     ratio: { value: m.command / m.node, meaning: 'of node -e 0' },
     ...(target === undefined ? {} : { target: `< ${target} s`, met: m.command < target }),
-    note,
+    note: `${note}; CPU ${fmt(m.commandCpu)} s (node -e 0: ${fmt(m.nodeCpu)} s)`,
   };
 }
 
