@@ -1,10 +1,12 @@
 /**
  * Colour for people at a terminal, none for pipes and files: on when stdout
  * (or stderr, for messages) is a terminal, off with NO_COLOR, forced on or off
- * with FORCE_COLOR (read by config/, passed here at start). Styles come from
- * node:util styleText. Not pure (asks whether the stream is a terminal).
+ * with FORCE_COLOR (read by config/, passed here at start). The escape codes
+ * are node:util's own table (inspect.colors); the choice is made here, not by
+ * styleText, whose own checks differ between Node versions. Not pure (asks
+ * whether the stream is a terminal).
  */
-import { styleText } from 'node:util';
+import { inspect } from 'node:util';
 
 type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan';
 
@@ -22,5 +24,6 @@ export function colourOn(stream: { isTTY?: boolean } = process.stdout): boolean 
 
 /** `text` in `style` when colour is on for the stream, else as it is. */
 export function paint(style: Style, text: string, stream: { isTTY?: boolean } = process.stdout): string {
-  return colourOn(stream) && text !== '' ? styleText(style, text) : text;
+  const codes = inspect.colors[style];
+  return colourOn(stream) && text !== '' && codes ? `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m` : text;
 }

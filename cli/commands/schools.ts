@@ -118,10 +118,14 @@ export function register(program: Command): void {
           const s = await schoolState(svc, op, urn);
           // The whole hash chain is checked: a tampered school is flagged, and the command fails.
           const tampered = tamperFlag(await schoolTamper(svc, op, urn));
+          const { listEffects, pendingEffectsNote } = await import('../../service/effects.js');
+          const effects = await listEffects(svc, op, { urn });
+          const effectsNote = pendingEffectsNote(effects);
           // `schools` itself takes --json (its list), and commander gives it to the parent: read it from either.
           const json = o.json ?? cmd.optsWithGlobals<{ json?: boolean }>().json;
-          print(json, { urn: s.urn, version: s.version, summary: s.summary, tampered }, () =>
-            tampered ? `${renderSchool(s.summary, s.version)}\nTAMPERED: the history was changed at version ${tampered.atVersion} (${tampered.reason}); no change is recorded until an admin signs it off.` : renderSchool(s.summary, s.version),
+          print(json, { urn: s.urn, version: s.version, summary: s.summary, tampered, effectsPending: effects.map((e) => ({ key: e.key, type: e.type, state: e.state, lastError: e.lastError })) }, () =>
+            (tampered ? `${renderSchool(s.summary, s.version)}\nTAMPERED: the history was changed at version ${tampered.atVersion} (${tampered.reason}); no change is recorded until an admin signs it off.` : renderSchool(s.summary, s.version)) +
+            (effectsNote ? `\n${effectsNote}` : ''),
           );
           if (tampered) {
             process.stderr.write(`pathway: the event log of URN ${urn} was tampered with at version ${tampered.atVersion}: ${tampered.reason}\n`);
@@ -148,7 +152,7 @@ export function register(program: Command): void {
         cmd,
         async (svc, op) => {
           const { auditedHistory, historyRowsWithAudit, signOffWords } = await import('../../service/school-audit.js');
-          const { historyTable, renderHistory, renderMermaid, londonWhen } = await import('../render.js');
+          const { historyTable, compactHistory, renderHistory, renderMermaid, londonWhen, tableWidth } = await import('../render.js');
           const h = await auditedHistory(svc, op, urn, at);
           if (o.format === 'mermaid' && !o.json) {
             const lastEvent = h.entries[h.entries.length - 1]?.occurredAt ?? svc.now();
@@ -158,7 +162,8 @@ export function register(program: Command): void {
             const json = { urn: h.urn, at: at ?? null, entries: h.entries, funding: h.funding, stateAt: h.stateAt, tampered: h.tampered, signedOff: h.signedOff, replayMatches: h.replayMatches ?? null };
             // Each payment is a dated entry after the event that released it; each sign-off of a tampered break at the end.
             const table = historyTable(h);
-            printTable(o, json, { ...table, rows: historyRowsWithAudit(table.rows, h, londonWhen) }, (t) =>
+            const rows = { ...table, rows: historyRowsWithAudit(table.rows, h, londonWhen) };
+            printTable(o, json, o.csv || tableWidth() === Infinity ? rows : compactHistory(rows), (t) =>
               [renderHistory(h, at, t), ...h.signedOff.map((x) => `Signed off: ${signOffWords(x)}.`)].join('\n'),
             );
           }
@@ -194,7 +199,7 @@ export function register(program: Command): void {
     .command('event')
     .description("Record any hub event for a school, e.g. pathway schools event 122657 ELIGIBILITY_ASSESSED --data '{\"eligible\":true,\"criteria\":[\"ofstedRiOrInadequate\"]}'")
     .argument('<urn>', "the school's URN")
-    .argument('<TYPE>', 'the event type, e.g. ELIGIBILITY_ASSESSED, SELECTED, SCHEDULE_SET, ATTENDANCE_RECORDED (pathway schools event <urn> help lists them)')
+    .argument('<TYPE>', 'the event type, e.g. ELIGIBILITY_ASSESSED, SELECTED, SCHEDULE_SET, ATTENDANCE_RECORDED (an unknown type is refused with the list)')
     .option('--data <json>', "the event's fields as a JSON object; programmeId stands for a catalogue programme")
     .option('--at <when>', 'when it happened: ISO date-time with offset, London date-time or date (default: now)')
     .option('--actor <name>', 'who did it (default: cli:<your login>)')

@@ -1,0 +1,70 @@
+/**
+ * Tables and colour at the command line (cli/table.ts, cli/colour.ts): a
+ * table wider than the terminal is fitted by wrapping its columns of words
+ * first and its ids last; --wide keeps it whole; CSV quotes what RFC 4180
+ * says; colour only on a terminal, off with NO_COLOR, on with FORCE_COLOR.
+ */
+import { describe, expect, it } from 'vitest';
+import { fitWidths, renderCsv, renderTable, terminalWidth, wrap } from '../cli/table.js';
+import { colourOn, paint, setColour } from '../cli/colour.js';
+
+describe('renderTable', () => {
+  const headers = ['id', 'name', 'note'];
+  const rows = [
+    ['secondary-development-2020-21', 'Tynebridge School', 'the first meeting was moved to the spring term because of the floods'],
+    ['primary-readiness-2020-21', 'Hollybrook Primary School', 'ok'],
+  ];
+
+  it('prints columns at their natural width when they fit', () => {
+    expect(renderTable(['a', 'bb'], [['1', '2']], 80)).toBe('a  bb\n-  --\n1  2');
+  });
+
+  it('fits the width by wrapping the columns of words, keeping ids whole', () => {
+    const out = renderTable(headers, rows, 60);
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(60);
+    expect(out).toContain('secondary-development-2020-21');
+    expect(out).toContain('primary-readiness-2020-21');
+    expect(out.split('\n').length).toBeGreaterThan(4);
+    for (const word of rows[0]![2]!.split(' ')) expect(out).toContain(word);
+  });
+
+  it('at unlimited width (--wide) every row is one line', () => {
+    expect(renderTable(headers, rows, Infinity).split('\n')).toHaveLength(4);
+  });
+
+  it('narrows ids only when the words cannot give enough', () => {
+    expect(fitWidths([30, 20], ['id', 'words'], 40, [false, true])).toEqual([30, 8]);
+    expect(fitWidths([30, 20], ['id', 'words'], 30, [false, true])).toEqual([22, 6]);
+  });
+
+  it('wraps at spaces, and mid-word only for a word longer than the line', () => {
+    expect(wrap('one two three', 7)).toEqual(['one two', 'three']);
+    expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+  });
+
+  it('uses the terminal width on a terminal, 80 otherwise', () => {
+    expect(terminalWidth({ isTTY: true, columns: 132 })).toBe(132);
+    expect(terminalWidth({ isTTY: false, columns: 132 })).toBe(80);
+    expect(terminalWidth({})).toBe(80);
+  });
+});
+
+describe('renderCsv', () => {
+  it('quotes commas, quotes and line breaks, and ends lines with CRLF', () => {
+    expect(renderCsv(['a', 'b'], [['x,y', 'say "hi"'], ['two\nlines', '']])).toBe('a,b\r\n"x,y","say ""hi"""\r\n"two\nlines",');
+  });
+});
+
+describe('colour', () => {
+  it('on a terminal only, unless the configuration forces it on or off', () => {
+    setColour(undefined);
+    expect(colourOn({ isTTY: true })).toBe(true);
+    expect(colourOn({ isTTY: false })).toBe(false);
+    expect(paint('bold', 'x', { isTTY: false })).toBe('x');
+    setColour(false); // NO_COLOR
+    expect(paint('bold', 'x', { isTTY: true })).toBe('x');
+    setColour(true); // FORCE_COLOR
+    expect(paint('bold', 'x', { isTTY: false })).toBe('\u001b[1mx\u001b[22m');
+    setColour(undefined);
+  });
+});
