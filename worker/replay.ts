@@ -11,7 +11,7 @@
  * runtime's log lines are shared by every replay in the process and arrive
  * late, so they judge nothing (they once failed one replay for another's error).
  */
-import { DefaultLogger, ReplayError, Runtime, Worker, bundleWorkflowCode, type InjectedSinks, type Logger } from '@temporalio/worker';
+import { DefaultLogger, ReplayError, Runtime, Worker, bundleWorkflowCode, type BundleOptions, type InjectedSinks, type Logger } from '@temporalio/worker';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import * as workflows from '../workflows/index.js';
@@ -115,8 +115,8 @@ const quiet: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, 
  * in the bundle: a worker ignores interceptor modules given beside a
  * prebuilt bundle). Not pure: runs webpack over workflows/.
  */
-export async function bundleForReplay(): Promise<{ code: string }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [REPLAY_PROBE_PATH], logger: quiet });
+export async function bundleForReplay(options: { webpackConfigHook?: BundleOptions['webpackConfigHook'] } = {}): Promise<{ code: string }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [REPLAY_PROBE_PATH], logger: quiet, ...options });
   return { code };
 }
 
@@ -169,7 +169,7 @@ export async function replayHistory(history: History, options: ReplayOptions = {
 
 /** Core's nondeterminism text in plain words: which event of the history the code no longer produces. Pure. */
 export function plainNondeterminism(message: string): string {
-  const m = /(\w+?)(?:Machine)? does not handle HistoryEvent\(id: (\d+), (\w+)\)/.exec(message);
+  const m = /(\w+?)(?:Machine| machine)? does not handle (?:this event: )?HistoryEvent\(id: (\d+), (\w+)\)/.exec(message);
   if (m) return `at event ${m[2]} the history records ${m[3]}, but the current code now does ${m[1]} there instead`;
   const n = /Nondeterminism error: ([^"]+)/.exec(message);
   return n ? n[1]!.trim() : detailOf(message);
