@@ -30,7 +30,10 @@ function filesUnder(dir) {
     .map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)));
 }
 
-/** The folders tsconfig.build.json compiles: the top folder of each source file. */
+/**
+ * The folders tsconfig.build.json compiles: its included folders that are not
+ * excluded (an asset-only folder too), and the top folder of each source file.
+ */
 function sourceFolders(ts) {
   const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, {
     ...ts.sys,
@@ -38,7 +41,10 @@ function sourceFolders(ts) {
       throw new BuildError(`tsconfig.build.json: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     },
   });
-  const folders = new Set(parsed.fileNames.map((f) => relative(ROOT, f).split(/[\\/]/)[0]).filter((f) => !f.endsWith('.ts')));
+  const top = (path) => relative(ROOT, path).split(/[\\/]/)[0];
+  const excluded = new Set((parsed.raw.exclude ?? []).map((e) => e.replace(/[\\/]+$/, '')));
+  const included = Object.keys(parsed.wildcardDirectories ?? {}).map(top).filter((f) => f && !f.startsWith('..') && !excluded.has(f));
+  const folders = new Set([...included, ...parsed.fileNames.map(top)].filter((f) => !f.endsWith('.ts')));
   if (folders.size === 0) throw new BuildError('tsconfig.build.json names no source files');
   return [...folders].sort();
 }

@@ -13,7 +13,7 @@ export const DIST = join(ROOT, 'dist');
 export const STAMP = join(DIST, '.build-stamp.json');
 
 /** Files that shape dist/ beside the source folders. */
-export const CONFIG_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+export const CONFIG_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/build.mjs'];
 
 /** How many files `roots` (folders or files under ROOT) hold and the newest modification time among them. */
 export function measure(roots) {
@@ -45,7 +45,8 @@ export function staleness() {
   } catch {
     return 'dist/ is not built (npm run build)';
   }
-  const now = measure(stamp.roots);
+  // The configuration files this launcher knows of too: one added since the build makes the counts differ.
+  const now = measure([...new Set([...stamp.roots, ...CONFIG_FILES])]);
   if (now.newestMs > stamp.newestMs) return 'a source file is newer than dist/ (npm run build)';
   if (now.files !== stamp.files) return `the source folders hold ${now.files} files, dist/ was built from ${stamp.files} (npm run build)`;
   return null;
