@@ -60,7 +60,7 @@ export function wrap(text: string, width: number): string[] {
  * widest columns narrowed in turn until the table fits or nothing more can
  * give. Columns of words (`wrappable`) give first, down to 12 characters, so
  * that ids, which would break mid-word, keep their width as long as they can;
- * then any column, never below `min` or its header. Pure.
+ * then columns of words down to `min` (or their header), then any column. Pure.
  */
 export function fitWidths(natural: number[], headers: string[], width: number, wrappable: boolean[] = [], gap = 2, min = 6): number[] {
   const w = [...natural];
@@ -74,7 +74,9 @@ export function fitWidths(natural: number[], headers: string[], width: number, w
     }
   };
   narrow((i) => (wrappable[i] ? Math.min(natural[i]!, Math.max(12, headers[i]!.length)) : natural[i]!));
-  narrow((i) => Math.min(natural[i]!, Math.max(min, headers[i]!.length)));
+  narrow((i) => (wrappable[i] ? Math.min(natural[i]!, Math.max(min, headers[i]!.length)) : natural[i]!));
+  // Last, any column, down to the longest word of its header (headers wrap too).
+  narrow((i) => Math.min(natural[i]!, Math.max(min, ...headers[i]!.split(' ').map((x) => x.length))));
   return w;
 }
 

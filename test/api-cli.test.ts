@@ -120,19 +120,27 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
   });
 
   it('pathway schools: a table by default, JSON with --json, filters', async () => {
-    const table = await pathway('--db', db, 'schools', '--phase', 'readiness');
+    const table = await pathway('--db', db, '--wide', 'schools', '--phase', 'readiness');
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/^urn\s+school\s+hub\s+phase\/status/);
     expect(table.out).toContain('Hollybrook Primary School');
-    expect(table.out).toMatch(/\n5 school\(s\)\.\n$/);
+    expect(table.out).toMatch(/\n5 schools\.\n$/);
+    const fitted = await pathway('--db', db, 'schools', '--phase', 'readiness');
+    for (const line of fitted.out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    const csv = await pathway('--db', db, 'schools', '--phase', 'readiness', '--csv');
+    const rows = csv.out.trimEnd().split('\r\n');
+    expect(rows[0]).toBe('urn,school,hub,phase/status,year,group,meetings,overdue');
+    expect(rows).toHaveLength(6);
+    expect(rows.some((r) => r.startsWith('100005,Hollybrook Primary School,'))).toBe(true);
     const json = await pathway('--db', db, 'schools', '--overdue', '--json');
     expect((JSON.parse(json.out) as { urn: string }[]).map((s) => s.urn)).toEqual(['100004', '100007']);
     const one = await pathway('--db', db, 'schools', 'show', '100005');
-    expect(one.out).toContain('Hollybrook Primary School (URN 100005), East Midlands East Maths Hub: readiness/active');
+    expect(one.out).toContain('Hollybrook Primary School (URN 100005), primary, East Midlands East Maths Hub: readiness/active');
+    expect(one.out).toMatch(/meetings\s+\d+ meetings? held; \d+ required/);
   });
 
   it('pathway cohort transition --dry-run says per school what would happen', async () => {
-    const r = await pathway('--db', db, 'cohort', 'transition', '--from', '2025/26', '--to', '2026/27', '--dry-run');
+    const r = await pathway('--db', db, '--wide', 'cohort', 'transition', '--from', '2025/26', '--to', '2026/27', '--dry-run');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Dry run \(nothing changed\) 2025\/26 -> 2026\/27: 2 already moved, 1 cannot move\./);
     expect(r.out).toMatch(/100007\s+Kingsway Primary School\s+development \(overdue\)\s+-\s+cannot move\s+evaluation missing \(overdue\)/);
@@ -147,9 +155,9 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     expect(bad.err).toContain('hubs hub staff work in exactly one hub');
     const list = await pathway('--db', db, 'users', 'list');
     expect(list.out).toContain('Ann Auditor');
-    const groups = await pathway('--db', db, 'groups', 'list');
+    const groups = await pathway('--db', db, '--wide', 'groups', 'list');
     expect(groups.out).toMatch(/emeast-readiness-2026-1\s+east-midlands-east\s+primary-readiness-2026-27\s+2026\/27\s+3\/8/);
-    const refused = await pathway('--db', db, 'attend', '100008', 'no-such-session', '--teachers', '2');
+    const refused = await pathway('--db', db, 'schools', 'attend', '100008', 'no-such-session', '--teachers', '2');
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/school 100008 cannot take ATTENDANCE_RECORDED while readiness\/applied/);
     const missing = await pathway('--db', db, 'groups', 'show', 'no-such-group');

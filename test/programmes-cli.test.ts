@@ -17,8 +17,26 @@ function pathway(...args: string[]): Promise<{ code: number; stdout: string; std
 }
 
 describe('pathway programmes', () => {
-  it('prints every programme on its own row with its money and meetings, then the inconsistencies', async () => {
+  it('fits a compact table to 80 columns by default: one row a programme, its id whole', async () => {
     const { code, stdout, stderr } = await pathway('programmes');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id\s+schools\s+sessions\s+grant\s+apply by$/);
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+    for (const p of catalogue) expect(lines.some((l) => l.startsWith(`${p.id} `)), p.id).toBe(true);
+    expect(stdout).toMatch(/^secondary-development-2020-21\s+<=2\s+4 meetings\s+£2,000/m);
+    expect(lines.at(-1)).toBe(`${catalogue.length} programmes; pathway --wide programmes shows every rule, its sources and where they disagree.`);
+  });
+
+  it('--csv prints the compact table as CSV, one line a programme', async () => {
+    const { code, stdout } = await pathway('programmes', '--csv', '--phase', 'trg');
+    expect(code).toBe(0);
+    expect(stdout).toBe('id,schools,sessions,grant,apply by\r\nprimary-trg-2018-19,<=3,2 meetings,-,2019-03-06\r\n');
+  });
+
+  it('--wide prints every programme on its own row with its money and meetings, then the inconsistencies', async () => {
+    const { code, stdout, stderr } = await pathway('programmes', '--wide');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const lines = stdout.split('\n');
@@ -66,12 +84,19 @@ describe('pathway programmes', () => {
 
 describe('pathway hubs', () => {
   it('lists the 35 hubs by region, with their lead schools', async () => {
-    const { code, stdout } = await pathway('hubs');
+    const { code, stdout } = await pathway('--wide', 'hubs');
     expect(code).toBe(0);
     for (const h of hubs) expect(stdout).toMatch(new RegExp(`^${h.id}\\s+${h.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+`, 'm'));
     expect(stdout).toContain('East Midlands (3)');
     expect(stdout).toContain('The Minster School, Southwell, Nottinghamshire');
     expect(stdout).toContain('35 Maths Hubs in 9 regions');
+  });
+
+  it('fits the hub tables to 80 columns, wrapping long names', async () => {
+    const { code, stdout } = await pathway('hubs');
+    expect(code).toBe(0);
+    for (const l of stdout.split('\n')) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(stdout).toMatch(/^cornwall-and-west-devon\s+Cornwall and West Devon\s+Truro and Penwith College$/m);
   });
 
   it('--json prints the hubs', async () => {

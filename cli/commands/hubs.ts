@@ -23,7 +23,8 @@ export async function renderHubs(): Promise<string> {
 
 export function register(program: Command): void {
   const hubsCommand = program.command('hubs').description('List the Maths Hubs and their lead schools, by region; set and list hub lead contacts');
-  listingOptions(hubsCommand).action(async (o: OutputOptions) => {
+  // The listing is the default subcommand, so `pathway hubs` lists and `hubs contacts --json` keeps its own --json.
+  listingOptions(hubsCommand.command('list', { isDefault: true }).description('The Maths Hubs and their lead schools, by region (the default)')).action(async (o: OutputOptions) => {
     const { hubs } = await import('../../domain/catalogue/hubs.js');
     if (o.json || o.csv) printTable(o, hubs, { headers: ['id', 'name', 'region', 'lead school'], rows: hubs.map((h) => [h.id, h.name, h.region, h.leadSchool]) });
     else process.stdout.write(`${await renderHubs()}\n`);

@@ -69,9 +69,12 @@ export function writeCommand(
 
 /** Registers the command with the program. Not pure. */
 export function register(program: Command): void {
-  const schools = program
-    .command('schools')
-    .description('List schools (with filters), and record what happens to one school')
+  const schools = program.command('schools').description('List schools (with filters), and record what happens to one school');
+  // The listing is the default subcommand, so `pathway schools --overdue` lists, and each
+  // subcommand keeps its own --json (options on the parent would take it from them).
+  const listing = schools
+    .command('list', { isDefault: true })
+    .description('List schools, with filters (the default: pathway schools --overdue)')
     .option('--hub <hub>', 'hub id or name')
     .option('--phase <phase>', 'trg, readiness, development, embedding or sustaining')
     .option('--programme <id>', 'catalogue programme id')
@@ -80,7 +83,7 @@ export function register(program: Command): void {
     .option('--status <status>', 'e.g. applied, eligible, active, overdue, completed, withdrawn')
     .option('--overdue', 'only schools with something overdue')
     .option('--limit <n>', 'at most this many');
-  listingOptions(schools).action(async (o: ListOptions, cmd: Command) => {
+  listingOptions(listing).action(async (o: ListOptions, cmd: Command) => {
     const limit = wholeNumber('--limit', o.limit, 1);
     await withService(
       cmd,

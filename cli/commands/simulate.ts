@@ -29,7 +29,7 @@ export function renderSimulation(s: SimulationSummary): string {
   const out: string[] = [];
   out.push(`Simulated ${s.hub} Maths Hub (seed ${s.seed}): ${n(s.schools.total)} schools (${n(s.schools.primary)} primary, ${n(s.schools.secondary)} secondary), ${s.years[0]} to ${s.years[s.years.length - 1]}`);
   out.push('', 'Schools per phase per academic year');
-  out.push(renderTable(['year', 'phase', 'schools', 'completed', 'withdrawn', 'deferred', 'declined', 'open/overdue'], s.phases.map((r) => [r.academicYear, r.phase, n(r.schools), n(r.completed), n(r.withdrawn), n(r.deferred), n(r.declined), n(r.open)])));
+  out.push(renderTable(['year', 'phase', 'schools', 'completed', 'withdrawn', 'deferred', 'declined', 'open or overdue'], s.phases.map((r) => [r.academicYear, r.phase, n(r.schools), n(r.completed), n(r.withdrawn), n(r.deferred), n(r.declined), n(r.open)])));
   out.push('', 'Money paid (funding ledger)');
   out.push(
     s.money.length
