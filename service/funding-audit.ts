@@ -9,9 +9,9 @@
  * paid. Each finding names the school, the rule in words with its seed, and
  * the evidence (event versions and payment references).
  *
- * Two set-based reads (the ledger; the few facts the audit needs from the
- * stored state of five event types), then a fold in memory: no replay of any
- * school. Not pure (database I/O) but for the functions marked pure.
+ * Three set-based reads (the ledger; the payloads of the six event types
+ * that bear on a grant; the stored states of the events that released one),
+ * then a fold in memory: no replay of any school. Not pure (database I/O) but for the functions marked pure.
  */
 import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { findHub } from '../domain/catalogue/hubs.js';
@@ -241,62 +241,105 @@ interface FactRow {
   version: number;
   type: string;
   occurred_at: string | Date;
-  programme_id: string | null;
-  academic_year: string | null;
   programme: ProgrammeRules | null;
-  signed: number;
-  paid_pence: string | number;
-  held: string | number;
+  signed: number | null;
+  session_id: string | null;
+  teachers_present: number | null;
+  kinds: [string, string][] | null;
 }
 
 const iso = (v: string | Date) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString());
 
+/** Sessions that count as a meeting (machines/rules.ts countedSessions). */
+const COUNTED_KINDS = new Set(['meeting', 'workshop']);
+
 /**
- * The audit's facts per school, programme and year, from one read of the
- * stored states of the events that can change them (entering a phase,
- * signing, attendance), folded in version order. Not pure.
+ * The audit's facts per school, programme and year, folded in version order
+ * from one read of the payloads of the events that can change them: entering
+ * a phase (the programme with its grant rule, as recorded then), signing the
+ * commitment, the schedule (which sessions are meetings), attendance (a
+ * meeting is held when a teacher came, as the machine counts it). Payloads
+ * are small; the stored states are read only for the events that released
+ * a grant (releasedEvents). Not pure.
  */
 export async function programmeFacts(db: Db, hubs: readonly string[] | null): Promise<ProgrammeFacts[]> {
   const r = await db.query<FactRow>(
     `SELECT e.urn, e.version, e.type, e.occurred_at,
-            c->'programme'->>'id' AS programme_id,
-            c->'programme'->>'academicYear' AS academic_year,
             CASE WHEN e.type IN ('APPLY', 'RESUMED', 'ADVANCED')
-                 THEN jsonb_build_object('id', c->'programme'->'id', 'name', c->'programme'->'name', 'academicYear', c->'programme'->'academicYear',
-                                         'route', c->'programme'->'route', 'phase', c->'programme'->'phase', 'funding', c->'programme'->'funding')
+                 THEN jsonb_build_object('id', p->'id', 'name', p->'name', 'academicYear', p->'academicYear', 'route', p->'route', 'phase', p->'phase', 'funding', p->'funding')
             END AS programme,
-            coalesce(jsonb_array_length(c->'signatories'), 0) AS signed,
-            coalesce((c->>'fundingPaidPence')::bigint, 0) AS paid_pence,
-            CASE WHEN e.type = 'ATTENDANCE_RECORDED'
-                 THEN (SELECT count(*) FROM jsonb_array_elements(c->'sessions') x WHERE x->>'kind' IN ('meeting', 'workshop') AND x->>'status' = 'held')
-                 ELSE 0
-            END AS held
+            CASE WHEN e.type = 'COMMITMENT_SIGNED' THEN jsonb_array_length(e.payload->'signatories') END AS signed,
+            CASE WHEN e.type = 'ATTENDANCE_RECORDED' THEN e.payload->>'sessionId' END AS session_id,
+            CASE WHEN e.type = 'ATTENDANCE_RECORDED' THEN (e.payload->>'teachersPresent')::int END AS teachers_present,
+            CASE WHEN e.type = 'SCHEDULE_SET'
+                 THEN (SELECT jsonb_agg(jsonb_build_array(x->>'id', x->>'kind')) FROM jsonb_array_elements(e.payload->'sessions') x)
+            END AS kinds
        FROM events e
-       CROSS JOIN LATERAL (SELECT e.state->'context' AS c) ctx
-      WHERE e.type IN ('APPLY', 'RESUMED', 'ADVANCED', 'COMMITMENT_SIGNED', 'ATTENDANCE_RECORDED')
+       CROSS JOIN LATERAL (SELECT e.payload->'programme' AS p) prog
+      WHERE e.type IN ('APPLY', 'RESUMED', 'ADVANCED', 'COMMITMENT_SIGNED', 'SCHEDULE_SET', 'ATTENDANCE_RECORDED')
         AND ($1::text[] IS NULL OR e.urn IN (SELECT urn FROM streams WHERE hub = ANY($1::text[])))
       ORDER BY e.urn, e.version`,
     [hubs ? [...hubs] : null],
   );
-  const out = new Map<string, ProgrammeFacts>();
+  const out: ProgrammeFacts[] = [];
+  let urn = '';
+  let current: ProgrammeFacts | null = null;
+  let kinds = new Map<string, string>();
   for (const row of r.rows) {
-    if (!row.programme_id || !row.academic_year) continue;
-    const k = key3(row.urn, row.programme_id, row.academic_year);
-    let f = out.get(k);
-    if (!f) {
-      f = { urn: row.urn, programmeId: row.programme_id, academicYear: row.academic_year, rules: null, entered: null, commitment: null, firstMeeting: null, released: null };
-      out.set(k, f);
+    if (row.urn !== urn) {
+      urn = row.urn;
+      current = null;
+      kinds = new Map();
     }
     const ev = (shows: string): EvidenceEvent => ({ version: row.version, type: row.type, occurredAt: iso(row.occurred_at), shows });
-    if (row.programme && !f.rules) {
-      f.rules = row.programme;
-      f.entered = ev(`entered ${row.programme.name}`);
+    if (row.programme && row.programme.id) {
+      const same = current && current.programmeId === row.programme.id && current.academicYear === row.programme.academicYear;
+      // A school that resumes the same programme and year keeps what it had done in it.
+      if (!same) {
+        current = { urn, programmeId: row.programme.id, academicYear: row.programme.academicYear, rules: row.programme, entered: ev(`entered ${row.programme.name}`), commitment: null, firstMeeting: null, released: null };
+        out.push(current);
+        kinds = new Map();
+      }
+      continue;
     }
-    if (!f.commitment && Number(row.signed) > 0) f.commitment = ev('commitment signed');
-    if (!f.firstMeeting && Number(row.held) > 0) f.firstMeeting = ev('first meeting held');
-    if (!f.released && Number(row.paid_pence) > 0) f.released = ev('grant released');
+    if (!current) continue;
+    if (row.type === 'COMMITMENT_SIGNED' && !current.commitment && Number(row.signed) > 0) current.commitment = ev('commitment signed');
+    else if (row.type === 'SCHEDULE_SET') kinds = new Map((row.kinds ?? []).map(([id, kind]) => [id, kind]));
+    else if (row.type === 'ATTENDANCE_RECORDED' && !current.firstMeeting && Number(row.teachers_present) > 0 && COUNTED_KINDS.has(kinds.get(row.session_id ?? '') ?? '')) current.firstMeeting = ev('first meeting held');
   }
-  return [...out.values()];
+  return out;
+}
+
+/**
+ * The event that released each programme-year's grant, read from the stored
+ * states: the ledger's released_by_version when the school's state there
+ * shows that grant paid, else (rows from before it was recorded, or a
+ * school the ledger never paid) the first event whose state shows it. Only
+ * those events' states are read. Not pure.
+ */
+export async function releasedEvents(db: Db, wanted: readonly { urn: string; programmeId: string; academicYear: string; version: number | null }[]): Promise<Map<string, EvidenceEvent>> {
+  const out = new Map<string, EvidenceEvent>();
+  if (wanted.length === 0) return out;
+  const r = await db.query<{ urn: string; programme_id: string; academic_year: string; version: number; type: string; occurred_at: string | Date }>(
+    `SELECT w.urn, w.programme_id, w.academic_year, e.version, e.type, e.occurred_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS w(urn, programme_id, academic_year, version)
+       JOIN LATERAL (
+         SELECT version, type, occurred_at FROM events
+          WHERE events.urn = w.urn
+            AND (w.version IS NULL OR events.version = w.version)
+            AND events.state->'context'->'programme'->>'id' = w.programme_id
+            AND events.state->'context'->'programme'->>'academicYear' = w.academic_year
+            AND coalesce((events.state->'context'->>'fundingPaidPence')::bigint, 0) > 0
+          ORDER BY version
+          LIMIT 1
+       ) e ON true`,
+    [wanted.map((w) => w.urn), wanted.map((w) => w.programmeId), wanted.map((w) => w.academicYear), wanted.map((w) => w.version)],
+  );
+  for (const x of r.rows) out.set(key3(x.urn, x.programme_id, x.academic_year), { version: x.version, type: x.type, occurredAt: iso(x.occurred_at), shows: 'grant released' });
+  // A recorded version whose state does not show the grant: look for the real one.
+  const missed = wanted.filter((w) => w.version !== null && !out.has(key3(w.urn, w.programmeId, w.academicYear)));
+  if (missed.length) for (const [k, v] of await releasedEvents(db, missed.map((w) => ({ ...w, version: null })))) out.set(k, v);
+  return out;
 }
 
 /** The ledger's payments of schools in these hubs (all hubs: null). Not pure. */
@@ -334,6 +377,14 @@ export async function fundingAudit(svc: Service, p: Principal, filter: FundingAu
   // Schools carry the hub's label ("East Midlands East"); a filter by id reads those.
   const labels = hubIds === null ? null : hubIds.map((id) => hubLabel(findHub(id) ?? resolveHub(id)));
   const [{ ledger, schools }, facts] = await Promise.all([ledgerFacts(svc.db, labels), programmeFacts(svc.db, labels)]);
+  // The releasing events: of every payment (by the version the ledger recorded), and of every entitled programme-year the ledger never paid.
+  const paidKeys = new Set(ledger.map((p) => key3(p.urn, p.programmeId, p.academicYear)));
+  const wanted = [
+    ...new Map(ledger.map((p) => [key3(p.urn, p.programmeId, p.academicYear), { urn: p.urn, programmeId: p.programmeId, academicYear: p.academicYear, version: p.releasedByVersion }])).values(),
+    ...facts.filter((f) => !paidKeys.has(key3(f.urn, f.programmeId, f.academicYear)) && f.commitment && f.firstMeeting && (f.rules?.funding?.amountPence ?? 0) > 0).map((f) => ({ urn: f.urn, programmeId: f.programmeId, academicYear: f.academicYear, version: null })),
+  ];
+  const released = await releasedEvents(svc.db, wanted);
+  for (const f of facts) f.released = released.get(key3(f.urn, f.programmeId, f.academicYear)) ?? null;
   const findings = fundingFindings(ledger, facts, schools, year);
   const scoped = (y: string) => year === null || y === year;
   const entitled = facts.filter((f) => scoped(f.academicYear) && (f.rules ?? catalogueRules(f.programmeId))?.funding?.amountPence && f.commitment && f.firstMeeting).length;
