@@ -16,7 +16,9 @@ import type { GroupDetail } from '../service/groups.js';
 import type { WorkGroup } from '../store/ops/groups.js';
 import type { GroupChange } from '../service/schedule.js';
 import type { HubContact } from '../store/ops/hub-contacts.js';
-import { renderTable, type Table } from './table.js';
+import { renderTable, tableWidth, type Table } from './table.js';
+
+export { tableWidth };
 import { paint } from './colour.js';
 
 export { renderTable, pounds };
@@ -105,12 +107,18 @@ function describeSummary(s: SchoolSummary): string {
   return parts.join('; ');
 }
 
-/** A school's events as a table: version, when it happened (London), event, by, recorded (UTC), machine, state after. Pure. */
+/** A school's events as a table: version, when it happened (London), event, by, recorded (UTC), machine version, state after. Pure. */
 export function historyTable(h: History): Table {
   return {
     headers: ['ver', 'occurred (London)', 'event', 'by', 'recorded (UTC)', 'machine', 'state after'],
     rows: h.entries.map((e) => [String(e.version), londonWhen(e.occurredAt), e.type, e.actor, utc(e.recordedAt), e.machineVersion, e.phase === 'none' ? e.status : `${e.phase}/${e.status}`]),
   };
+}
+
+/** The history table for a terminal: without the recorded time and machine version (--wide and --csv keep them). Pure. */
+export function compactHistory(t: Table): Table {
+  const keep = [0, 1, 2, 3, 6];
+  return { headers: keep.map((i) => t.headers[i]!), rows: t.rows.map((r) => keep.map((i) => r[i] ?? '')) };
 }
 
 /** The history as text: the events table, the state on the date, the replay and tamper checks. Pure. */

@@ -1,7 +1,7 @@
 /**
  * `pathway programmes [--phase X] [--route R] [--year 2020/21] [--json|--csv]`:
- * the programme catalogue. By default a compact table (id, phase, route, year,
- * group size, sessions, grant, deadline) that fits the terminal; `--wide`
+ * the programme catalogue. By default a compact table (id, group size,
+ * sessions, grant, deadline) that fits the terminal; `--wide`
  * prints every rule in words with the sources and the places where the source
  * documents disagree; `--json` prints the parsed entries, `--csv` the table.
  */
@@ -40,15 +40,13 @@ export function selectProgrammes(o: ProgrammesOptions): Programme[] {
   });
 }
 
-/** The compact table: one short line a programme, narrow enough for a terminal. Pure. */
+/** The compact table: one short line a programme (id, group size, sessions, grant, deadline), narrow enough for a terminal. Pure. */
 export function compactProgrammes(list: Programme[]): Table {
   return {
-    headers: ['id', 'phase', 'route', 'year', 'schools', 'sessions', 'grant', 'apply by'],
+    // The id says the route, phase and year ("primary-readiness-2020-21"), so they need no columns of their own.
+    headers: ['id', 'schools', 'sessions', 'grant', 'apply by'],
     rows: list.map((p) => [
       p.id,
-      p.phase,
-      p.route,
-      p.academicYear,
       p.group.maxSchools === null ? '-' : `<=${p.group.maxSchools}`,
       p.sessions.map((r) => `${r.max ?? r.min} ${r.kind}${(r.max ?? r.min) === 1 ? '' : 's'}`).join(', ') || 'none',
       p.funding ? pounds(p.funding.amountPence) : '-',
