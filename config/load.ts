@@ -74,6 +74,9 @@ export function loadConfig(env: Environment, flags: Flags = {}): Config {
     temporalTaskQueue: (values.temporalTaskQueue as string | undefined) ?? DEFAULTS.temporalTaskQueue,
     buildId: values.buildId as string | undefined,
     workflowBundle: values.workflowBundle as string | undefined,
+    signingKeyFile: values.signingKeyFile as string | undefined,
+    signingKey: values.signingKey as string | undefined,
+    checkpointInterval: (values.checkpointInterval as number | undefined) ?? DEFAULTS.checkpointInterval,
     // FORCE_COLOR wins over NO_COLOR, as most tools do; NO_COLOR set to anything non-empty turns colour off.
     color: forceColor !== undefined ? !['0', 'false'].includes(forceColor) : values.noColor !== undefined ? false : undefined,
   };

@@ -70,6 +70,9 @@ export const SETTINGS = [
   { key: 'temporalTaskQueue', env: 'TEMPORAL_TASK_QUEUE', default: 'mastery-pathway', meaning: 'the Temporal task queue the engine and the worker share', schema: text },
   { key: 'buildId', env: 'PATHWAY_BUILD_ID', default: '(none)', meaning: "`worker`: the worker's build id for Temporal worker versioning", schema: text },
   { key: 'workflowBundle', env: 'PATHWAY_WORKFLOW_BUNDLE', default: '(none: the worker bundles workflows/ at start)', meaning: '`worker`: a workflow bundle built ahead (`npm run build:workflow-bundle`; the Docker image sets it) to load instead', schema: text },
+  { key: 'signingKeyFile', env: 'PATHWAY_SIGNING_KEY_FILE', default: '`signing-key.pem` beside the PGlite folder (`<folder>.signing-key.pem`); `~/.config/pathway/signing-key.pem` for Postgres', meaning: 'the Ed25519 private key that signs checkpoints (created 0600 on first use); keep it off the database host if you can', schema: text },
+  { key: 'signingKey', env: 'PATHWAY_SIGNING_KEY', default: '(none: the key file is used)', meaning: 'the checkpoint signing key itself, as PKCS#8 PEM text (wins over the file; for secret stores; checked when used, never printed)', schema: z.string() },
+  { key: 'checkpointInterval', env: 'PATHWAY_CHECKPOINT_INTERVAL', default: '300', meaning: '`serve`: seconds between signed checkpoints (written only when the log changed); 0 turns them off', schema: wholeNumber(0, 86400) },
   { key: 'noColor', env: 'NO_COLOR', default: '(unset)', meaning: 'any value turns colour off (https://no-color.org)', schema: z.string() },
   { key: 'forceColor', env: 'FORCE_COLOR', default: '(unset)', meaning: '1, 2 or 3 turns colour on even when not on a terminal; 0 turns it off', schema: z.enum(['0', '1', '2', '3', 'true', 'false'], { error: 'must be 0, 1, 2, 3, true or false' }) },
 ] as const satisfies readonly Setting[];
@@ -98,6 +101,12 @@ export interface Config {
   buildId: string | undefined;
   /** PATHWAY_WORKFLOW_BUNDLE: the prebuilt workflow bundle the worker loads (docs/deployment.md). */
   workflowBundle: string | undefined;
+  /** PATHWAY_SIGNING_KEY_FILE: where the checkpoint signing key lives; undefined: beside the PGlite folder, or in ~/.config/pathway. */
+  signingKeyFile: string | undefined;
+  /** PATHWAY_SIGNING_KEY: the signing key as PEM text, instead of the file. */
+  signingKey: string | undefined;
+  /** Seconds between checkpoints written by `serve`; 0: none. */
+  checkpointInterval: number;
   /** Colour: true on (FORCE_COLOR), false off (NO_COLOR or FORCE_COLOR=0), undefined: on a terminal only. */
   color: boolean | undefined;
 }
@@ -114,4 +123,5 @@ export const DEFAULTS = {
   engine: 'embedded',
   temporalNamespace: 'default',
   temporalTaskQueue: 'mastery-pathway',
+  checkpointInterval: 300,
 } as const;

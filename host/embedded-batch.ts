@@ -15,7 +15,7 @@ import type { Effect } from '../machines/effects.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
-import { eventHash } from '../store/hash.js';
+import { CURRENT_HASH_VERSION, eventHashV2 } from '../store/hash.js';
 import { fault } from '../store/faults.js';
 import { openFindings, TamperedSchoolError } from '../store/tamper.js';
 import type { SendResult } from './engine.js';
@@ -113,9 +113,11 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   const heads = await readHeads(tx, urns);
   // A school stopped by a tampered history: refused here, as the database would (store/tamper.ts), so a timer batch goes on for the others.
   const stopped = await openFindings(tx, urns);
+  // The v2 hash covers position and recording time: one slot per item, taken before the rows are written (a refused item leaves a gap, as a rolled-back insert would).
+  const slots = (await tx.query<{ recorded_at: string; positions: (number | string)[] }>("SELECT now() AS recorded_at, array(SELECT nextval('events_position_seq') FROM generate_series(1, $1::int)) AS positions", [items.length])).rows[0]!;
 
-  const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; state: string[]; prevHash: (string | null)[]; hash: string[] } = {
-    urn: [], version: [], type: [], payload: [], occurredAt: [], actor: [], machineVersion: [], state: [], prevHash: [], hash: [],
+  const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; state: string[]; prevHash: (string | null)[]; hash: string[]; position: number[] } = {
+    urn: [], version: [], type: [], payload: [], occurredAt: [], actor: [], machineVersion: [], state: [], prevHash: [], hash: [], position: [],
   };
   const touched = new Map<string, Head>();
   // Final operation per timer: the fired ones go first, then each event's effects in order.
@@ -148,7 +150,8 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     }
     const occurredAt = new Date(item.event.at).toISOString();
     const next = version + 1;
-    const hash = eventHash({ urn: item.urn, version: next, type: item.event.type, payload: item.event, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: decision.snapshot, prevHash: head?.hash ?? null });
+    const position = Number(slots.positions[index]);
+    const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: item.event, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: decision.snapshot, prevHash: head?.hash ?? null });
     events.urn.push(item.urn);
     events.version.push(next);
     events.type.push(item.event.type);
@@ -159,6 +162,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     events.state.push(JSON.stringify(decision.snapshot));
     events.prevHash.push(head?.hash ?? null);
     events.hash.push(hash);
+    events.position.push(position);
     const after: Head = { version: next, hash, snapshot: decision.snapshot, summary: decision.summary };
     heads.set(item.urn, after);
     touched.set(item.urn, after);
@@ -172,9 +176,9 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
 
   if (events.urn.length > 0) {
     await tx.query(
-      `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[])`,
-      [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.state, events.prevHash, events.hash],
+      `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash, position, recorded_at, hash_version)
+       SELECT u.*, $12::timestamptz, $13::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::bigint[]) AS u`,
+      [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.state, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION],
     );
     fault('event.after-append');
   }

@@ -9,7 +9,7 @@
  */
 import { VersionConflictError } from '../domain/errors.js';
 import { isUniqueViolation, type Db } from './db.js';
-import { eventHash } from './hash.js';
+import { CURRENT_HASH_VERSION, eventHashV2, storedEventHash } from './hash.js';
 import { Checks } from './input.js';
 import { fault } from './faults.js';
 
@@ -50,6 +50,8 @@ export interface StoredEvent {
   state: unknown;
   prevHash: string | null;
   hash: string;
+  /** The hash version the event was written under (store/hash.ts). */
+  hashVersion: number;
 }
 
 interface EventRow {
@@ -65,9 +67,10 @@ interface EventRow {
   state: unknown;
   prev_hash: string | null;
   hash: string;
+  hash_version: number;
 }
 
-const EVENT_COLUMNS = 'position, urn, version, type, payload, occurred_at, recorded_at, actor, machine_version, state, prev_hash, hash';
+const EVENT_COLUMNS = 'position, urn, version, type, payload, occurred_at, recorded_at, actor, machine_version, state, prev_hash, hash, hash_version';
 
 function toEvent(r: EventRow): StoredEvent {
   return {
@@ -83,6 +86,7 @@ function toEvent(r: EventRow): StoredEvent {
     state: r.state,
     prevHash: r.prev_hash,
     hash: r.hash,
+    hashVersion: r.hash_version,
   };
 }
 
@@ -136,7 +140,12 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
       if (current !== expectedVersion) throw new VersionConflictError(urn, expectedVersion, current);
       const version = current + 1;
       const prevHash = head?.hash ?? null;
-      const hash = eventHash({
+      // The v2 hash covers the position and the recording time, so both are taken before the row is written (now() is the transaction's, as the column default was).
+      const slot = (await tx.query<{ position: number | string; recorded_at: string }>("SELECT nextval('events_position_seq') AS position, now() AS recorded_at")).rows[0]!;
+      const position = Number(slot.position);
+      const hash = eventHashV2({
+        position,
+        recordedAt: slot.recorded_at,
         urn,
         version,
         type: input.type,
@@ -148,10 +157,10 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
         prevHash,
       });
       const inserted = await tx.query<{ position: number; recorded_at: string }>(
-        `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10)
+        `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash, position, recorded_at, hash_version)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
          RETURNING position, recorded_at`,
-        [urn, version, input.type, payloadJson, occurredAt, input.actor, input.machineVersion, stateJson, prevHash, hash],
+        [urn, version, input.type, payloadJson, occurredAt, input.actor, input.machineVersion, stateJson, prevHash, hash, position, slot.recorded_at, CURRENT_HASH_VERSION],
       );
       const row = inserted.rows[0]!;
       // A crash here, inside the transaction, must leave nothing of the event behind.
@@ -228,6 +237,8 @@ export async function* readAll(db: Db, options: ReadAllOptions = {}): AsyncGener
 export interface VerifyOptions {
   /** Findings an admin has signed off (store/tamper.ts): passed over, and the check goes on past them. */
   accepted?: (finding: TamperFinding) => boolean;
+  /** Check only from this version on, taking the version before it as given (it was checked when a signed checkpoint took it). Default 1. */
+  fromVersion?: number;
 }
 
 export interface TamperFinding {
@@ -243,10 +254,15 @@ export interface TamperFinding {
  * in `streams`. Not pure.
  */
 export async function verifyStream(db: Db, urn: string, options: VerifyOptions = {}): Promise<TamperFinding | null> {
-  const rows = (await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE urn = $1 ORDER BY version, position`, [urn])).rows;
+  const from = options.fromVersion ?? 1;
+  const rows = (await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE urn = $1 AND version >= $2 ORDER BY version, position`, [urn, from - 1])).rows;
   // A finding an admin has signed off is passed over, so a later change is still found.
   const open = (f: TamperFinding) => !options.accepted?.(f);
   let prev: EventRow | undefined;
+  if (from > 1) {
+    if (rows[0]?.version !== from - 1) return { version: from - 1, reason: `version ${from - 1} is missing from the log` };
+    prev = rows.shift();
+  }
   for (const row of rows) {
     const expected = (prev?.version ?? 0) + 1;
     if (row.version < expected) {
@@ -273,17 +289,28 @@ export async function verifyStream(db: Db, urn: string, options: VerifyOptions =
       const f = { version: row.version, reason: `version ${row.version} has global position ${row.position}, before version ${prev.version} at ${prev.position}: the events were reordered` };
       if (open(f)) return f;
     }
-    const recomputed = eventHash({
-      urn: row.urn,
-      version: row.version,
-      type: row.type,
-      payload: row.payload,
-      occurredAt: row.occurred_at,
-      actor: row.actor,
-      machineVersion: row.machine_version,
-      state: row.state,
-      prevHash: row.prev_hash,
-    });
+    if (prev && row.hash_version < prev.hash_version) {
+      const f = { version: row.version, reason: `version ${row.version} claims hash version ${row.hash_version} after version ${prev.version} was written under ${prev.hash_version}: a row was moved to an older hash that covers less` };
+      if (open(f)) return f;
+    }
+    let recomputed: string;
+    try {
+      recomputed = storedEventHash(row.hash_version, {
+        position: Number(row.position),
+        recordedAt: row.recorded_at,
+        urn: row.urn,
+        version: row.version,
+        type: row.type,
+        payload: row.payload,
+        occurredAt: row.occurred_at,
+        actor: row.actor,
+        machineVersion: row.machine_version,
+        state: row.state,
+        prevHash: row.prev_hash,
+      });
+    } catch (err) {
+      recomputed = `unknown: ${err instanceof Error ? err.message : String(err)}`;
+    }
     if (recomputed !== row.hash) {
       const f = { version: row.version, reason: `version ${row.version} (${row.type}) was changed after it was recorded: its content no longer matches its hash ${short(row.hash)}` };
       if (open(f)) return f;

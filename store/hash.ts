@@ -53,3 +53,47 @@ export function eventHash(e: HashedEventFields): string {
   });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
+
+/**
+ * Hash versions. v1 (eventHash) left out when the store took the event
+ * (recorded_at) and where it sits in the global order (position), so those
+ * two could be changed without a trace. v2 covers every stored column but
+ * the hash itself. A row keeps the version it was written under (column
+ * hash_version, migration 020), so old rows still verify and are never
+ * rewritten; every new row is written under CURRENT_HASH_VERSION.
+ */
+export const CURRENT_HASH_VERSION = 2;
+
+/** The fields a v2 hash covers: v1's and the two columns v1 left out. */
+export interface HashedEventFieldsV2 extends HashedEventFields {
+  /** The event's global position (events.position). */
+  position: number;
+  /** When the store took it, ISO UTC with milliseconds, as stored. */
+  recordedAt: string;
+}
+
+/** sha256 (hex) over the canonical JSON of every stored column of an event (v2). Pure. */
+export function eventHashV2(e: HashedEventFieldsV2): string {
+  const canonical = canonicalJson({
+    hash_version: 2,
+    position: e.position,
+    urn: e.urn,
+    version: e.version,
+    type: e.type,
+    payload: e.payload,
+    occurred_at: e.occurredAt,
+    recorded_at: e.recordedAt,
+    actor: e.actor,
+    machine_version: e.machineVersion,
+    state: e.state,
+    prev_hash: e.prevHash,
+  });
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** The hash of a stored event under the version it was written with; throws for a version this code does not know. Pure. */
+export function storedEventHash(hashVersion: number, e: HashedEventFieldsV2): string {
+  if (hashVersion === 1) return eventHash(e);
+  if (hashVersion === 2) return eventHashV2(e);
+  throw new RangeError(`hash_version ${hashVersion} is not known to this code (known: 1, 2)`);
+}

@@ -5,6 +5,7 @@
  * wall-clock time it was carried out (`recordedAt`) and that event's version
  * in the school's history. Not pure.
  */
+import { createHash } from 'node:crypto';
 import type { Db } from './db.js';
 import { Checks } from './input.js';
 
@@ -156,4 +157,35 @@ export async function payments(db: Db, filter: PaymentFilter & { urns?: readonly
     [filter.urn ?? null, filter.programmeId ?? null, filter.academicYear ?? null, filter.urns ? [...filter.urns] : null],
   );
   return r.rows.map(toPayment);
+}
+
+/** A ledger row's columns as its chain hash covers them; instants as whole microseconds since 1970 UTC (text). */
+export interface LedgerHashFields {
+  id: number;
+  key: string;
+  urn: string;
+  programmeId: string;
+  academicYear: string;
+  amountPence: number;
+  reason: string;
+  paidAtMicros: string;
+  recordedAtMicros: string;
+  releasedByVersion: number | null;
+  prevHash: string | null;
+}
+
+/**
+ * The text a ledger row's hash is taken over: "pathway-ledger/1", then each
+ * column as text prefixed by its length in UTF-8 bytes and a colon. The
+ * database computes the same text when it chains a row (migration 020,
+ * funding_ledger_row_text); this is the independent check. Pure.
+ */
+export function ledgerRowText(f: LedgerHashFields): string {
+  const parts = [String(f.id), f.key, f.urn, f.programmeId, f.academicYear, String(f.amountPence), f.reason, f.paidAtMicros, f.recordedAtMicros, f.releasedByVersion === null ? '' : String(f.releasedByVersion), f.prevHash ?? ''];
+  return `pathway-ledger/1${parts.map((p) => `${Buffer.byteLength(p, 'utf8')}:${p}`).join('')}`;
+}
+
+/** sha256 (hex) of ledgerRowText. Pure. */
+export function ledgerRowHash(f: LedgerHashFields): string {
+  return createHash('sha256').update(ledgerRowText(f), 'utf8').digest('hex');
 }

@@ -9,7 +9,7 @@
  * is still found. Not pure (database I/O).
  */
 import type { Db } from './db.js';
-import { verifyStream, type TamperFinding } from './event-log.js';
+import { verifyStream, type TamperFinding, type VerifyOptions } from './event-log.js';
 
 /** SQLSTATE the trigger raises for an event of a stopped school. */
 export const TAMPERED_SQLSTATE = 'PT423';
@@ -96,9 +96,9 @@ export async function openFindings(db: Db, urns: readonly string[]): Promise<Map
  * stopped: by this check's finding, or by one recorded earlier and not yet
  * signed off (a change put back since still needs an admin's word). Not pure.
  */
-export async function checkStream(db: Db, urn: string): Promise<TamperState> {
+export async function checkStream(db: Db, urn: string, options: Pick<VerifyOptions, 'fromVersion'> = {}): Promise<TamperState> {
   const signedOff = await signOffsOf(db, urn);
-  const finding = await verifyStream(db, urn, { accepted: (f: TamperFinding) => signedOff.some((s) => s.atVersion === f.version && s.finding === f.reason) });
+  const finding = await verifyStream(db, urn, { ...options, accepted: (f: TamperFinding) => signedOff.some((s) => s.atVersion === f.version && s.finding === f.reason) });
   if (finding) {
     await db.query('INSERT INTO tamper_findings (urn, at_version, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [urn, finding.version, finding.reason]);
   }

@@ -37,6 +37,9 @@ describe('loadConfig', () => {
       temporalTaskQueue: 'mastery-pathway',
       buildId: undefined,
       workflowBundle: undefined,
+      signingKeyFile: undefined,
+      signingKey: undefined,
+      checkpointInterval: 300,
       color: undefined,
     });
   });

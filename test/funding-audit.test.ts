@@ -73,6 +73,8 @@ describe.each(dbTargets())('the funding audit on $name', (target) => {
 
   it('finds a payment dated before the first meeting, with the meeting as evidence', async () => {
     const p = (planted.early = paid[1]!);
+    // The ledger is append-only (migration 020): a planted change needs its trigger off, as only the table's owner could.
+    await h.svc.db.query('ALTER TABLE funding_ledger DISABLE TRIGGER funding_ledger_append_only');
     await h.svc.db.query("UPDATE funding_ledger SET paid_at = paid_at - interval '1 minute' WHERE key = $1", [p.key]);
     const found = (await findingsOf(p.urn)).filter((f) => f.rule === 'firstMeeting');
     expect(found).toHaveLength(1);
@@ -83,6 +85,8 @@ describe.each(dbTargets())('the funding audit on $name', (target) => {
 
   it('finds a wrong amount, saying what the rules in force asked', async () => {
     const p = (planted.amount = paid[2]!);
+    // The ledger is append-only (migration 020): a planted change needs its trigger off, as only the table's owner could.
+    await h.svc.db.query('ALTER TABLE funding_ledger DISABLE TRIGGER funding_ledger_append_only');
     await h.svc.db.query('UPDATE funding_ledger SET amount_pence = amount_pence - 50000 WHERE key = $1', [p.key]);
     const found = (await findingsOf(p.urn)).filter((f) => f.rule === 'amount');
     expect(found).toHaveLength(1);
@@ -93,6 +97,8 @@ describe.each(dbTargets())('the funding audit on $name', (target) => {
 
   it('finds an entitled school the ledger never paid, with the commitment and the first meeting', async () => {
     const p = (planted.unpaid = paid[3]!);
+    // The ledger is append-only (migration 020): a planted change needs its trigger off, as only the table's owner could.
+    await h.svc.db.query('ALTER TABLE funding_ledger DISABLE TRIGGER funding_ledger_append_only');
     await h.svc.db.query('DELETE FROM funding_ledger WHERE key = $1', [p.key]);
     const found = (await findingsOf(p.urn)).filter((f) => f.rule === 'entitled');
     expect(found).toHaveLength(1);

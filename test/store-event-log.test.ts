@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError, VersionConflictError } from '../domain/errors.js';
 import { openDb, type Db } from '../store/db.js';
 import { appendEvent, latestVersion, readAll, readStream, verifyStream, type AppendEventInput } from '../store/event-log.js';
-import { eventHash } from '../store/hash.js';
+import { eventHashV2 } from '../store/hash.js';
 import { saveStream } from '../store/streams.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 
@@ -59,9 +59,10 @@ describe.each(dbTargets())('event log on $name', (target) => {
     expect(events[1]!.prevHash).toBe(first.hash);
     expect(events[2]!.prevHash).toBe(second.hash);
     expect(events[2]).toMatchObject({ actor: 'timer', machineVersion: 'pathway@1', payload: { nested: { a: [1, 'x', null], b: 2 } }, state: { value: 'active', context: { tasks: 3 } }, hash: third.hash });
-    // The stored hash is the documented one: sha256 over canonical JSON of the event's fields.
+    // The stored hash is the documented one: sha256 over canonical JSON of the event's fields (v2: position and recorded time too).
     const e = events[2]!;
-    expect(eventHash({ urn, version: 3, type: e.type, payload: e.payload, occurredAt: e.occurredAt, actor: e.actor, machineVersion: e.machineVersion, state: e.state, prevHash: second.hash })).toBe(third.hash);
+    expect(e.hashVersion).toBe(2);
+    expect(eventHashV2({ position: e.position, recordedAt: e.recordedAt, urn, version: 3, type: e.type, payload: e.payload, occurredAt: e.occurredAt, actor: e.actor, machineVersion: e.machineVersion, state: e.state, prevHash: second.hash })).toBe(third.hash);
     expect(await latestVersion(t.db, urn)).toBe(3);
     expect(await latestVersion(t.db, freshUrn())).toBe(0);
     expect(await verifyStream(t.db, urn)).toBeNull();
@@ -234,7 +235,7 @@ describe.each(dbTargets())('event log on $name', (target) => {
       await appendMany(t.db, urn, 3);
       const [e1, e2] = await readStream(t.db, urn);
       const forgedPayload = { ...(e2!.payload as object), task: 'forged' };
-      const forgedHash = eventHash({ urn, version: 2, type: e2!.type, payload: forgedPayload, occurredAt: e2!.occurredAt, actor: e2!.actor, machineVersion: e2!.machineVersion, state: e2!.state, prevHash: e1!.hash });
+      const forgedHash = eventHashV2({ position: e2!.position, recordedAt: e2!.recordedAt, urn, version: 2, type: e2!.type, payload: forgedPayload, occurredAt: e2!.occurredAt, actor: e2!.actor, machineVersion: e2!.machineVersion, state: e2!.state, prevHash: e1!.hash });
       await tamper(t.db, 'UPDATE events SET payload = $2::jsonb, hash = $3 WHERE urn = $1 AND version = 2', [urn, JSON.stringify(forgedPayload), forgedHash]);
       expect(await verifyStream(t.db, urn)).toMatchObject({ version: 3 });
     });
