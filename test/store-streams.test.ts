@@ -88,24 +88,46 @@ describe.each(dbTargets())('streams on $name', (target) => {
     await expect(listStreams(t.db, { limit: 0 })).rejects.toThrow('limit must be a whole number of at least 1 (got 0)');
   });
 
-  it('keeps a row locked with forUpdate until the transaction ends', async () => {
-    await saveStream(t.db, { urn: '200004', version: 1, snapshot: { n: 1 }, summary: school('200004') });
-    const order: string[] = [];
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const first = t.db.tx(async (tx) => {
-      const s = await loadStream(tx, '200004', { forUpdate: true });
-      locked();
-      await new Promise((r) => setTimeout(r, 100));
-      await saveStream(tx, { urn: '200004', version: s!.version + 1, snapshot: { n: 2 }, summary: school('200004') });
-      order.push('first saved');
-    });
-    await isLocked;
-    const second = t.db.tx(async (tx) => {
-      const s = await loadStream(tx, '200004', { forUpdate: true });
-      order.push(`second read version ${s!.version}`);
-    });
-    await Promise.all([first, second]);
-    expect(order).toEqual(['first saved', 'second read version 2']);
-  });
+  it(
+    target.name === 'postgres'
+      ? 'keeps a row locked with forUpdate until the transaction ends: a second reader is seen waiting on the lock in pg_stat_activity, then reads the new version'
+      : 'PGlite has one connection, so a second transaction waits for the first to end (the Db mutex, seen in stats().waiting); a row lock itself cannot be observed here',
+    async () => {
+      await saveStream(t.db, { urn: '200004', version: 1, snapshot: { n: 1 }, summary: school('200004') });
+      const order: string[] = [];
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const first = t.db.tx(async (tx) => {
+        const s = await loadStream(tx, '200004', { forUpdate: true });
+        locked();
+        await held;
+        await saveStream(tx, { urn: '200004', version: s!.version + 1, snapshot: { n: 2 }, summary: school('200004') });
+        order.push('first saved');
+      });
+      await isLocked;
+      const second = t.db.tx(async (tx) => {
+        const s = await loadStream(tx, '200004', { forUpdate: true });
+        order.push(`second read version ${s!.version}`);
+      });
+      // Observe the second one waiting (not a sleep that passes whether or not it waits).
+      const waiting = async (): Promise<boolean> => {
+        if (target.name === 'pglite') return t.db.stats().waiting === 1;
+        const r = await t.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%FROM streams%FOR UPDATE%'",
+        );
+        return r.rows[0]!.n === 1;
+      };
+      const deadline = Date.now() + 10_000;
+      while (!(await waiting())) {
+        if (Date.now() > deadline) throw new Error('the second transaction was never seen waiting for the first: the row is not locked');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(order).toEqual([]);
+      release();
+      await Promise.all([first, second]);
+      expect(order).toEqual(['first saved', 'second read version 2']);
+    },
+  );
 });
