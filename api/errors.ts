@@ -9,6 +9,8 @@
  *   409  If-Match is stale (`currentVersion` says the version now), or an id is taken
  *   413  body over the limit (256 KB)
  *   415  body not JSON
+ *   429  too many failed authentications from one address, or too many
+ *        writes on one token, in a minute (Retry-After says how long to wait)
  *   422  well formed, but the programme's rules refuse it (EventRejectedError:
  *        `error` says why), or a group is full / in another hub
  *   423  the school's history was found tampered: no write until an admin
@@ -35,6 +37,14 @@ export class RequestValidationError extends ValidationError {
   }
 }
 
+/** Too many tries (failed authentications from one address, or writes on one token): 429 with Retry-After. */
+export class TooManyRequestsError extends Error {
+  override readonly name = 'TooManyRequestsError';
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
 interface Body {
   error: string;
   problems?: (Problem & { in?: string })[];
@@ -49,6 +59,7 @@ export function errorReply(err: unknown): { status: number; body: Body } {
     return { status: 400, body: { error: `${errors.length === 1 ? 'one problem' : `${errors.length} problems`}: ${errors.map(sentence).join(' ')}`, problems: err.problems } };
   }
   if (err instanceof UnauthenticatedError) return { status: 401, body: { error: err.message } };
+  if (err instanceof TooManyRequestsError) return { status: 429, body: { error: err.message } };
   if (err instanceof ForbiddenError) return { status: 403, body: { error: err.message } };
   if (err instanceof UnknownSchoolError || err instanceof NotFoundError) return { status: 404, body: { error: err.message } };
   if (err instanceof VersionConflictError) return { status: 409, body: { error: err.message, currentVersion: err.actual } };
@@ -81,6 +92,7 @@ export function errorReply(err: unknown): { status: number; body: Body } {
  */
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = errorReply(err);
+  if (err instanceof TooManyRequestsError) void reply.header('retry-after', String(err.retryAfterSeconds));
   if (status >= 500) request.log.error({ err, method: request.method, url: request.url.split('?')[0], status }, 'request failed');
   void reply.code(status).type('application/json; charset=utf-8').send({ ...body, requestId: String(request.id) });
 }

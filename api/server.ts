@@ -11,6 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
 import pino from 'pino';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
@@ -18,11 +20,11 @@ import type { z } from 'zod';
 import { problemsFromZod } from '../domain/errors.js';
 import { textProblems } from '../domain/boundary.js';
 import { FormSchema } from '../domain/forms/index.js';
-import { RequestValidationError, handleError } from './errors.js';
+import { RequestValidationError, TooManyRequestsError, handleError } from './errors.js';
 import type { Access } from './http.js';
 import { authenticate } from '../service/users.js';
 import { ForbiddenError, UnauthenticatedError } from '../service/errors.js';
-import type { Service } from '../service/context.js';
+import type { Principal, Service } from '../service/context.js';
 import { applicationRoutes } from './routes/applications.js';
 import { groupRoutes } from './routes/groups.js';
 import { schoolRoutes } from './routes/schools.js';
@@ -79,6 +81,38 @@ export interface ApiOptions {
   extend?: (app: FastifyInstance) => Promise<void>;
   /** Answers an unknown route for a browser (it asked for HTML) with a page; return false to answer with JSON. */
   notFoundPage?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+  /** Rate limits (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<ApiLimits>;
+}
+
+export interface ApiLimits {
+  /** Failed authentications (401 with a token given) per client IP per minute before 429. */
+  failedAuthPerMinute: number;
+  /** Writes (POST, PUT, DELETE, PATCH) per token per minute before 429. */
+  writesPerMinute: number;
+}
+
+/**
+ * A person guessing tokens gets 20 tries a minute from one address (each
+ * try that looks like a token costs a database lookup); a runaway script
+ * 1,200 writes a minute on one token (20 a second, far above a hub's pace).
+ */
+export const DEFAULT_LIMITS: ApiLimits = { failedAuthPerMinute: 20, writesPerMinute: 1200 };
+
+/**
+ * The security headers of every API reply (helmet's defaults, with a
+ * content security policy for JSON: nothing may load, nothing may frame it).
+ * HSTS is left to the pages, which know whether the service is behind TLS.
+ */
+const API_HELMET = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  strictTransportSecurity: false,
+} as const;
+
+/** Does this request belong to the documentation (Swagger UI needs its own scripts) or a hub page (its own headers)? */
+function notApi(request: FastifyRequest): boolean {
+  const url = request.routeOptions.url;
+  return request.routeOptions.config?.page === true || (url !== undefined && (url === '/docs' || url.startsWith('/docs/')));
 }
 
 /** Builds the API over a service (not yet listening). Not pure. */
@@ -110,7 +144,18 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   // Every reply names its request, so that a fault's log line can be found from what the caller saw.
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // Replies may carry one hub's data to one person: no shared or browser cache may keep them.
+    if (!notApi(request)) void reply.header('cache-control', 'no-store');
   });
+  // Helmet's headers on API replies; the docs page is skipped, the pages set their own (with nonces) after these.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config ?? {}), helmet: { skipRoute: true } } as typeof route.config;
+  });
+  await app.register(helmet, API_HELMET);
+  await app.register(rateLimit, { global: false });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const failedAuth = app.createRateLimit({ max: limits.failedAuthPerMinute, timeWindow: 60_000, keyGenerator: (r) => `auth-failed:${r.ip}` });
+  const writes = app.createRateLimit({ max: limits.writesPerMinute, timeWindow: 60_000, keyGenerator: (r) => `writes:${r.principal?.id ?? r.ip}` });
 
   // Token first (401), then role (403): before the body is even read.
   app.addHook('onRequest', async (request) => {
@@ -123,9 +168,24 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
     if (access === 'public') return;
     const header = request.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (typeof header === 'string' && !m) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
-    const p = await authenticate(service, m?.[1]);
+    let p: Principal;
+    if (header !== undefined) {
+      // An address that failed too often is refused before its token is even looked up.
+      const seen = await failedAuth(request, { increment: false });
+      if (!seen.isAllowed && seen.remaining === 0) throw new TooManyRequestsError(`too many failed authentications from ${request.ip}: wait ${seen.ttlInSeconds} s`, seen.ttlInSeconds);
+    }
+    try {
+      if (typeof header === 'string' && !m) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
+      p = await authenticate(service, m?.[1]);
+    } catch (err) {
+      if (header !== undefined && err instanceof UnauthenticatedError) await failedAuth(request);
+      throw err;
+    }
     request.principal = p;
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      const w = await writes(request);
+      if (!w.isAllowed && w.isExceeded) throw new TooManyRequestsError(`${p.name} made more than ${w.max} changes in a minute: wait ${w.ttlInSeconds} s`, w.ttlInSeconds);
+    }
     if (access === 'write' && p.role === 'auditor') throw new ForbiddenError(`${p.name} is an auditor: auditors can read but never change anything`);
     if (access === 'admin' && p.role !== 'admin') throw new ForbiddenError(`only an admin may do this; ${p.name} is ${p.role === 'auditor' ? 'an auditor' : 'hub staff'}`);
   });

@@ -4,7 +4,7 @@
  * everything. Pure: decisions from the principal and the hub.
  */
 import { findHub, hubs, type MathsHub } from '../domain/catalogue/hubs.js';
-import { ValidationError } from '../domain/errors.js';
+import { UnknownSchoolError, ValidationError } from '../domain/errors.js';
 import type { Principal } from './context.js';
 import { ForbiddenError } from './errors.js';
 
@@ -41,16 +41,34 @@ export function canRead(p: Principal, hubId: string | null): boolean {
   return hubId !== null && p.hubs.includes(hubId);
 }
 
-/** Throws ForbiddenError unless `p` may read hub `hubId`. Pure. */
-export function assertRead(p: Principal, hubId: string | null, what: string): void {
-  if (!canRead(p, hubId)) throw new ForbiddenError(`${p.name} (${p.role}) may not see ${what}: it belongs to ${hubId ?? 'no hub'}, outside ${p.hubs.join(', ') || 'their hubs'}`);
+/**
+ * What a check is about: words for a refusal, or a school by URN. A school
+ * the caller may not see is answered exactly as a URN that does not exist
+ * (UnknownSchoolError, 404), so that a refusal never confirms that a URN is
+ * on the service, nor names its hub.
+ */
+export type Subject = string | { school: string };
+
+function words(what: Subject): string {
+  return typeof what === 'string' ? what : `school ${what.school}`;
 }
 
-/** Throws ForbiddenError unless `p` may change things of hub `hubId` (auditors never may). Pure. */
-export function assertWrite(p: Principal, hubId: string | null, what: string): void {
+/** Throws unless `p` may read hub `hubId`: ForbiddenError, or UnknownSchoolError for a school. Pure. */
+export function assertRead(p: Principal, hubId: string | null, what: Subject): void {
+  if (canRead(p, hubId)) return;
+  if (typeof what !== 'string') throw new UnknownSchoolError(what.school);
+  throw new ForbiddenError(`${p.name} (${p.role}) may not see ${what}: it belongs to ${hubId ?? 'no hub'}, outside ${p.hubs.join(', ') || 'their hubs'}`);
+}
+
+/**
+ * Throws unless `p` may change things of hub `hubId` (auditors never may):
+ * ForbiddenError, or UnknownSchoolError for a school `p` may not even see. Pure.
+ */
+export function assertWrite(p: Principal, hubId: string | null, what: Subject): void {
+  if (typeof what !== 'string' && !canRead(p, hubId)) throw new UnknownSchoolError(what.school);
   if (p.role === 'auditor') throw new ForbiddenError(`${p.name} is an auditor: auditors can read but never change anything`);
   if (p.role === 'admin') return;
-  if (hubId === null || !p.hubs.includes(hubId)) throw new ForbiddenError(`${p.name} (hub staff of ${p.hubs.join(', ')}) may not change ${what}: it belongs to ${hubId ?? 'no hub'}`);
+  if (hubId === null || !p.hubs.includes(hubId)) throw new ForbiddenError(`${p.name} (hub staff of ${p.hubs.join(', ')}) may not change ${words(what)}: it belongs to ${hubId ?? 'no hub'}`);
 }
 
 /** Throws ForbiddenError unless `p` is an admin. Pure. */

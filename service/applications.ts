@@ -243,7 +243,7 @@ export async function selectApplication(
   const at = eventTime(svc.now(), body.at);
   const st = await svc.engine.state(urn);
   const hubId = hubIdOf(st.summary.hub);
-  assertWrite(p, hubId, `school ${urn}`);
+  assertWrite(p, hubId, { school: urn });
   const snapshot = st.snapshot as PersistedPathway;
   // Ask the rules before reserving anything, so a refusal leaves the group as it was.
   const probe = parseEvent({ type: 'SELECTED', at, groupId: body.groupId ?? 'probe', groupSize: 1 });

@@ -54,7 +54,7 @@ function drainable(engine: unknown): engine is { drainOutbox(): Promise<unknown>
  */
 export async function correctHeadteacherEmail(svc: Service, p: Principal, urn: string, input: { name?: string; email: string }): Promise<HeadteacherCorrected> {
   const st = await svc.engine.state(urn);
-  assertWrite(p, hubIdOf(st.summary.hub), `school ${urn}`);
+  assertWrite(p, hubIdOf(st.summary.hub), { school: urn });
   const body = parseOrThrow(Input, input, "the headteacher's contact");
   // An address the activities would hold again (a placeholder such as *.invalid) is refused here, before anything is written.
   const bad = addressProblem('headteacher', body.email);

@@ -31,7 +31,7 @@ export interface SchoolView {
 /** The school's state, if `p` may see it. Throws UnknownSchoolError or ForbiddenError. Not pure. */
 export async function schoolState(svc: Service, p: Principal, urn: string): Promise<SchoolView & { snapshot: PersistedPathway }> {
   const st = await svc.engine.state(urn);
-  assertRead(p, hubIdOf(st.summary.hub), `school ${urn}`);
+  assertRead(p, hubIdOf(st.summary.hub), { school: urn });
   // The stored summary lists every session not yet recorded; as of now, past ones are attendance to record.
   const summary = { ...st.summary, upcoming: upcomingAt(st.summary.upcoming, svc.now()) };
   return { urn: st.urn, version: st.version, summary, snapshot: st.snapshot as PersistedPathway };
@@ -51,7 +51,7 @@ export async function sendToSchool(
   options: WriteOptions = {},
 ): Promise<SendResult> {
   const st = await svc.engine.state(urn);
-  assertWrite(p, hubIdOf(st.summary.hub), `school ${urn}`);
+  assertWrite(p, hubIdOf(st.summary.hub), { school: urn });
   const event = build({ urn: st.urn, version: st.version, summary: st.summary, snapshot: st.snapshot as PersistedPathway });
   return svc.engine.send(urn, event, { actor: p.id, ...(options.expectedVersion !== undefined ? { expectedVersion: options.expectedVersion } : {}) });
 }

@@ -240,7 +240,8 @@ describe('hub web: the hub board and the school page', () => {
     await signIn(pageB, web, staffB, '/hub');
     expect(await pageB.locator('main table').textContent()).toContain('Secret Northern Academy');
     expect(await pageB.locator('main').textContent()).not.toContain('Riverside Academy');
-    expect((await pageB.goto(`${web.address}/hub/schools/100004`))?.status()).toBe(403);
+    // Another hub's school is answered as a URN that does not exist (issue 12: a refusal must not confirm the URN).
+    expect((await pageB.goto(`${web.address}/hub/schools/100004`))?.status()).toBe(404);
   });
 
   it('lets an auditor read the board and a school with no actions, and refuses a write they post (403)', async () => {
