@@ -2,17 +2,19 @@
  * The seam between rules and effects: take a school's persisted snapshot and
  * an event, return the next snapshot and the effects as data. Both hosts
  * (embedded and Temporal) and replay call only these functions.
- * Pure: XState's `transition()` / `initialTransition()`, no actor, no clock.
+ * Pure: the fast fold of fast.ts (the machine's own chart, guards and steps,
+ * proved equal to XState's `transition()`), XState's public API for the
+ * initial state and for explaining a refusal; no actor, no clock.
  */
-import { __unsafe_getAllOwnEventDescriptors, createActor, getStateNodes, initialTransition } from 'xstate';
+import { getStateNodes, initialTransition, type AnyStateNode } from 'xstate';
 import { EventRejectedError } from '../domain/errors.js';
 import { parseOrThrow } from '../domain/errors.js';
 import type { PathwayContext } from './context.js';
 import type { Effect } from './effects.js';
 import { PathwayEvent, type PathwayEventInput } from './events.js';
+import { fastTransition } from './fast.js';
 import { MACHINE_VERSION, pathwayMachine } from './pathway.js';
 import { RULES_FOR_EVENT, rules } from './rules.js';
-import { EFFECT_ACTION_TYPES } from './setup.js';
 import { backdated } from './backdating.js';
 import { summarize, type SchoolSummary } from './summary.js';
 
@@ -33,20 +35,18 @@ export interface Decision {
 
 type Snapshot = ReturnType<typeof pathwayMachine.resolveState>;
 
-// XState's transition() is machine.transition() with a fresh inert actor scope, and building that scope
-// (a throwaway actor and its initial state) cost more than the transition itself. The pathway machine
-// spawns no children, so one inert scope serves every call; the actions are collected, not executed.
-const self = createActor(pathwayMachine, { input: { urn: '' } });
-const scope: any = { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: () => {} };
-function transition(_m: unknown, s: Snapshot, e: PathwayEvent): [Snapshot, any[]] {
-  const actions: any[] = [];
-  scope.actionExecutor = (a: any) => actions.push(a);
-  const next = pathwayMachine.transition(s, e, scope) as Snapshot;
-  return [next, actions];
-}
-
 function persist(s: Snapshot): PersistedPathway {
   return pathwayMachine.getPersistedSnapshot(s) as unknown as PersistedPathway;
+}
+
+/**
+ * A state as XState's getPersistedSnapshot() writes it for this machine (no
+ * children, no history states, always active), built from the fast fold's
+ * value and context without restoring a machine snapshot. The equality
+ * tests (test/machines-fast.test.ts) compare it with getPersistedSnapshot().
+ */
+function persistedState(value: unknown, context: PathwayContext): PersistedPathway {
+  return { status: 'active', output: undefined, error: undefined, value, historyValue: {}, context, children: {} };
 }
 
 /** Restore a persisted snapshot (from JSON) to a machine snapshot. Pure. */
@@ -65,9 +65,10 @@ export function parseEvent(input: PathwayEventInput | unknown): PathwayEvent {
   return parseOrThrow(PathwayEvent, input, 'event');
 }
 
-/** The event types the school's current state accepts (guards not checked). Pure. */
+/** The event types the school's current state accepts (guards not checked), from its active state nodes. Pure. */
 export function acceptedEventTypes(persisted: PersistedPathway): string[] {
-  return __unsafe_getAllOwnEventDescriptors(restore(persisted)).filter((t) => !t.startsWith('xstate.') && t !== '*');
+  const nodes = new Set<AnyStateNode>(getStateNodes(pathwayMachine.root, persisted.value as any) as AnyStateNode[]);
+  return [...new Set([...nodes].flatMap((n) => n.ownEvents as string[]))].filter((t) => !t.startsWith('xstate.') && t !== '*');
 }
 
 /**
@@ -76,8 +77,11 @@ export function acceptedEventTypes(persisted: PersistedPathway): string[] {
  * led by the rule that keeps the school out of a state that would take it.
  */
 export function whyRejected(persisted: PersistedPathway, event: PathwayEvent): string | null {
-  const late = backdated(persisted.context, event);
-  if (late) return late;
+  return backdated(persisted.context, event) ?? whyNotTaken(persisted, event);
+}
+
+/** Why the state's transitions do not take the event (the date aside), or null when they do. Pure. */
+function whyNotTaken(persisted: PersistedPathway, event: PathwayEvent): string | null {
   const s = restore(persisted);
   if (s.can(event)) return null;
   const accepted = acceptedEventTypes(persisted);
@@ -126,31 +130,36 @@ export function stateLabel(persisted: PersistedPathway): string {
  * Pure and deterministic: the same snapshot and event give the same decision.
  */
 export function decide(persisted: PersistedPathway, event: PathwayEvent): Decision {
-  const current = restore(persisted);
-  const late = backdated(current.context, event);
+  const late = backdated(persisted.context, event);
   if (late) throw new EventRejectedError(persisted.context.urn, event.type, stateLabel(persisted), late);
-  if (!current.can(event)) {
-    const why = whyRejected(persisted, event)!;
+  const next = fastTransition(persisted.value, persisted.context, event);
+  if (!next) {
+    const why = whyNotTaken(persisted, event) ?? `the rules for ${event.type} do not allow it now`;
     throw new EventRejectedError(persisted.context.urn, event.type, stateLabel(persisted), why);
   }
-  const [next, actions] = transition(pathwayMachine, current, event);
-  const effects = actions.filter((a) => EFFECT_ACTION_TYPES.has(a.type)).map((a) => a.params as Effect);
-  const snapshot = persist(next);
-  return { snapshot, effects, summary: summarize(snapshot.value, snapshot.context), machineVersion: MACHINE_VERSION };
+  const snapshot = persistedState(next.value, next.context);
+  return { snapshot, effects: next.effects, summary: summarize(snapshot.value, snapshot.context), machineVersion: MACHINE_VERSION };
 }
 
 /**
- * Fold events from the initial state (replay). Rejected events throw: a
- * stored history must replay. The back-dating rule is not applied: a history
- * is replayed as it was recorded (histories the engine writes obey it). Pure.
+ * Fold events from a state (replay), by the fast fold. Rejected events
+ * throw: a stored history must replay. The back-dating rule is not applied:
+ * a history is replayed as it was recorded (histories the engine writes
+ * obey it). Pure.
  */
 export function fold(urn: string, events: Iterable<PathwayEvent>, from: PersistedPathway = initialState(urn)): PersistedPathway {
-  let s = restore(from);
+  let value = from.value;
+  let context = from.context;
   for (const e of events) {
-    if (!s.can(e)) decide(persist(s), e);
-    [s] = transition(pathwayMachine, s, e);
+    const next = fastTransition(value, context, e);
+    if (!next) {
+      const here = persistedState(value, context);
+      throw new EventRejectedError(context.urn, e.type, stateLabel(here), whyNotTaken(here, e) ?? `the rules for ${e.type} do not allow it now`);
+    }
+    value = next.value;
+    context = next.context;
   }
-  return persist(s);
+  return persistedState(value, context);
 }
 
 /** The summary of a persisted snapshot. Pure. */

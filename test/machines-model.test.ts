@@ -29,6 +29,7 @@ import { createTestModel, getStateNodes, type AdjacencyMap, type AdjacencyValue 
 import { PhaseKind, type Programme } from '../domain/catalogue/schema.js';
 import type { PathwayContext } from '../machines/context.js';
 import { backdated } from '../machines/backdating.js';
+import { fastTransition } from '../machines/fast.js';
 import { decide, initialState, type PersistedPathway } from '../machines/decide.js';
 import type { Effect, ReleaseFunding } from '../machines/effects.js';
 import { PathwayEvent, type PathwayEventType } from '../machines/events.js';
@@ -504,6 +505,7 @@ async function walk(spec: ModelSpec): Promise<WalkResult> {
   const coveredNodes = new Set<string>();
   const coveredTransitions = new Set<string>();
   let edges = 0;
+  let fastEdges = 0;
   for (const { state, transitions } of Object.values(adjacency)) {
     const before = state as AnyMachineSnapshot;
     for (const n of activeStateNodes(machine.root, before.value)) coveredNodes.add(n.id);
@@ -513,6 +515,16 @@ async function walk(spec: ModelSpec): Promise<WalkResult> {
       edges++;
       const { next, actions, taken } = probe(before, e);
       for (const id of taken) coveredTransitions.add(id);
+      // The fast fold decide() uses (machines/fast.ts) takes the same edge to the same state with the same effects.
+      if (machine === pathwayMachine) {
+        const fast = fastTransition(before.value, before.context as Ctx, e);
+        if (!before.can(e)) check(fast === null, () => `the fast fold takes ${e.type} which XState refuses from ${JSON.stringify(before.value)}`);
+        else {
+          check(fast !== null, () => `the fast fold refuses ${e.type} which XState takes from ${JSON.stringify(before.value)}`);
+          same({ value: fast!.value, context: fast!.context, effects: fast!.effects }, { value: next.value, context: next.context, effects: effectsOf(actions) }, () => `the fast fold on ${e.type} from ${JSON.stringify(before.value)}`);
+          fastEdges++;
+        }
+      }
       same(key(next as StateLike), key(modelNext as StateLike), () => `the probe agrees with the model on ${e.type}`);
       const s = { before: before as StateLike, event: e, effects: effectsOf(actions), after: next as StateLike };
       checkStep(s, machine);
@@ -542,6 +554,7 @@ async function walk(spec: ModelSpec): Promise<WalkResult> {
     }
   }
   same(replayed.size, keys.length, () => 'every state of the model was replayed');
+  if (machine === pathwayMachine) check(fastEdges > 1000, () => `the fast fold was compared on only ${fastEdges} taken edges`);
   return { vertices: keys.length, edges, coveredNodes, coveredTransitions };
 }
 
