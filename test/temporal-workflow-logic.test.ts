@@ -27,7 +27,9 @@ import {
   sendEventUpdate,
   stateQuery,
   upcomingQuery,
+  byProgrammeId,
   type CohortActivities,
+  type CohortEvent,
   type CohortOutcome,
   type CohortReport,
   type CohortTransitionInput,
@@ -183,6 +185,12 @@ describe('a secondary school\'s Development year on the Temporal host', () => {
 
 describe('a primary school\'s Readiness year', () => {
   const PRI = '112233';
+  // Workshops inside the programme's year, 2020/21 (the schedule rules refuse sessions outside it).
+  const workshops = [
+    { id: 'w1', kind: 'workshop' as const, at: london('2020-09-16', '09:30') },
+    { id: 'w2', kind: 'workshop' as const, at: london('2020-11-11', '09:30') },
+    { id: 'w3', kind: 'workshop' as const, at: london('2021-01-20', '09:30') },
+  ];
 
   it('escalates when the headteacher misses the first workshop, and pays no grant', async () => {
     const world = newWorld();
@@ -193,26 +201,21 @@ describe('a primary school\'s Readiness year', () => {
     await send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-04-20'), eligible: true, criteria: ['ofstedRiOrInadequate'] });
     await send({ type: 'SELECTED', at: london('2020-05-01'), groupId: 'pri-ready-wg', groupSize: 6 });
     await send({ type: 'COMMITMENT_SIGNED', at: london('2020-05-10'), signatories: ['headteacher', 'teacher1', 'teacher2'] });
-    const workshops = [
-      { id: 'w1', kind: 'workshop' as const, at: london('2020-06-10', '09:30') },
-      { id: 'w2', kind: 'workshop' as const, at: london('2020-10-07', '09:30') },
-      { id: 'w3', kind: 'workshop' as const, at: london('2021-01-20', '09:30') },
-    ];
     await send({ type: 'SCHEDULE_SET', at: london('2020-05-12'), sessions: workshops });
 
     // The first workshop's reminder goes to the headteacher too (they must attend it).
-    await fake.advanceTo(london('2020-06-09'));
+    await fake.advanceTo(london('2020-09-15'));
     const firstReminder = world.mails.find((m) => m.template === 'first-workshop-reminder' && m.data.daysBefore === 2)!;
     expect(firstReminder.to).toEqual(['teachers', 'headteacher']);
     expect(firstReminder.recipients.map((r) => r.email)).toContain(primarySchool.headteacher.email);
 
-    const r = await send({ type: 'ATTENDANCE_RECORDED', at: london('2020-06-10', '13:00'), sessionId: 'w1', teachersPresent: 2, headteacherPresent: false });
+    const r = await send({ type: 'ATTENDANCE_RECORDED', at: london('2020-09-16', '13:00'), sessionId: 'w1', teachersPresent: 2, headteacherPresent: false });
     const escalation = world.mails.find((m) => m.template === 'headteacher-absent-first-workshop');
     expect(escalation).toMatchObject({ kind: 'escalation', to: ['hubLead', 'headteacher'], urn: PRI });
     expect(r.effects.filter((e) => e.type === 'notify').map((e) => (e as Notify).template)).toEqual(['headteacher-absent-first-workshop']);
 
     // The later workshops do not escalate again, and the year completes.
-    await send({ type: 'ATTENDANCE_RECORDED', at: london('2020-10-07', '13:00'), sessionId: 'w2', teachersPresent: 2, headteacherPresent: false });
+    await send({ type: 'ATTENDANCE_RECORDED', at: london('2020-11-11', '13:00'), sessionId: 'w2', teachersPresent: 2, headteacherPresent: false });
     await send({ type: 'ATTENDANCE_RECORDED', at: london('2021-01-20', '13:00'), sessionId: 'w3', teachersPresent: 1 });
     await send({ type: 'EVALUATION_SUBMITTED', at: london('2021-06-30') });
     expect(world.mails.filter((m) => m.template === 'headteacher-absent-first-workshop')).toHaveLength(1);
@@ -230,10 +233,10 @@ describe('a primary school\'s Readiness year', () => {
     await send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-04-20'), eligible: true, criteria: ['highStaffTurnover'] });
     await send({ type: 'SELECTED', at: london('2020-05-01'), groupId: 'g', groupSize: 2 });
     await send({ type: 'COMMITMENT_SIGNED', at: london('2020-05-10'), signatories: ['headteacher', 'teacher1', 'teacher2'] });
-    await send({ type: 'SCHEDULE_SET', at: london('2020-05-12'), sessions: [{ id: 'w1', kind: 'workshop', at: london('2020-06-10', '09:30') }] });
-    await fake.advanceTo(london('2020-06-11', '09:29'));
+    await send({ type: 'SCHEDULE_SET', at: london('2020-05-12'), sessions: workshops });
+    await fake.advanceTo(london('2020-09-17', '09:29'));
     expect(world.mails.find((m) => m.template === 'attendance-missing')).toBeUndefined();
-    await fake.advanceTo(london('2020-06-11', '09:30'));
+    await fake.advanceTo(london('2020-09-17', '09:30'));
     expect(world.mails.find((m) => m.template === 'attendance-missing')).toMatchObject({ to: ['hubLead'], data: { session: 'w1' } });
     expect(state().summary.overdue).toBe(true);
   });
@@ -413,13 +416,23 @@ describe('a cohort transition', () => {
     const snapshots = new Map(urns.map((u) => [u, u === '200003' ? fold(u, [parseEvent({ type: 'APPLY', at: london('2020-07-01'), programme: secondaryDev, school: secondarySchool, teachers: twoTeachers })]) : completedDevelopment(u)]));
     const versions = new Map(urns.map((u) => [u, 10]));
     const sent = new Map<string, unknown>();
+    const resolve = (event: CohortEvent): PathwayEventInput => {
+      if (!byProgrammeId(event)) return event;
+      const { programmeId, ...rest } = event;
+      if (programmeId !== secondaryEmb.id) throw new Error(`unknown programme ${programmeId}`);
+      return { ...rest, programme: secondaryEmb } as PathwayEventInput;
+    };
     const activities: CohortActivities = {
+      async loadCohortEvent(event) {
+        return resolve(event);
+      },
       async readSchoolState(urn) {
         if (urn === '200005') throw new Error('connect ECONNREFUSED 10.0.0.5:7233');
         const snapshot = snapshots.get(urn);
         return snapshot ? { urn, version: versions.get(urn)!, summary: summaryOf(snapshot), snapshot } : null;
       },
-      async sendSchoolEvent({ urn, event, updateId }) {
+      async sendSchoolEvent({ urn, event: sentEvent, updateId }) {
+        const event = resolve(sentEvent);
         if (urn === '200005') throw new Error('connect ECONNREFUSED 10.0.0.5:7233');
         if (sent.has(updateId)) return sent.get(updateId) as CohortOutcome; // Temporal dedupes an update id
         const snapshot = snapshots.get(urn);
@@ -439,7 +452,15 @@ describe('a cohort transition', () => {
     return { activities, snapshots };
   }
 
-  const input = (dryRun: boolean): CohortTransitionInput => ({ from: '2020/21', to: '2021/22', groupId: 'wg', schools: urns.map((urn) => ({ urn, event: advance })), dryRun });
+  /** The programme travels by id: the input stays small for any number of schools. */
+  const advanceById: CohortEvent = { type: 'ADVANCED', at: advance.at, programmeId: secondaryEmb.id };
+  const input = (dryRun: boolean): CohortTransitionInput => ({ from: '2020/21', to: '2021/22', groupId: 'wg', urns, event: advanceById, dryRun });
+
+  it('keeps its input and each send small: the programme is named by id, not carried per school', () => {
+    const many: CohortTransitionInput = { ...input(false), urns: Array.from({ length: 1400 }, (_, i) => String(300000 + i)) };
+    expect(JSON.stringify(many).length).toBeLessThan(1400 * 10 + 400);
+    expect(JSON.stringify(advanceById)).not.toContain('sessions');
+  });
 
   it('moves every school it can, reports the others, and survives a worker restart midway', async () => {
     const world = schools();
@@ -447,6 +468,9 @@ describe('a cohort transition', () => {
     fake.workflowId = 'cohort-2020-21-2021-22-wg';
     fake.autoComplete = false;
     await fake.start(cohortTransition, input(false));
+    expect(fake.pendingActivities.map((a) => a.name)).toEqual(['loadCohortEvent']); // the event in full, once
+    await fake.completeActivities(1);
+    await fake.settle();
     expect(fake.pendingActivities.map((a) => (a.args[0] as { urn: string }).urn)).toEqual(urns.slice(0, COHORT_CONCURRENCY));
     await fake.completeActivities(2);
     await fake.settle();
@@ -455,7 +479,8 @@ describe('a cohort transition', () => {
 
     // The worker dies here. A new worker replays the history: two sends already done, the rest run now.
     const history = [...fake.records];
-    expect(history.map((r) => (r.args as [{ urn: string }])[0].urn)).toEqual(['200001', '200002']);
+    expect(history.filter((r) => r.name === 'sendSchoolEvent').map((r) => (r.args as [{ urn: string }])[0].urn)).toEqual(['200001', '200002']);
+    expect(JSON.stringify(history.filter((r) => r.name === 'sendSchoolEvent').map((r) => r.args))).not.toContain('"sessions"');
     fake.autoComplete = true;
     await fake.start(cohortTransition, input(false), { replay: history });
     expect(fake.outcome.done).toBe(true);
@@ -476,7 +501,7 @@ describe('a cohort transition', () => {
   it('in a dry run asks the rules what would happen and changes no school', async () => {
     const world = schools();
     fake.activityImpls = world.activities as unknown as typeof fake.activityImpls;
-    await fake.start(cohortTransition, { ...input(true), schools: [...input(true).schools, { urn: '299999', event: advance }] });
+    await fake.start(cohortTransition, { ...input(true), urns: [...urns, '299999'] });
     const report = fake.outcome.value as CohortReport;
     expect(report).toMatchObject({ dryRun: true, total: 7, succeeded: 4, failed: 3 });
     expect(report.outcomes.find((o) => o.urn === '200002')).toEqual({ urn: '200002', ok: true, phase: 'embedding', status: 'selected', version: null });
@@ -489,7 +514,7 @@ describe('a cohort transition', () => {
   it('reports a malformed event for a school instead of sending it', async () => {
     const world = schools();
     fake.activityImpls = world.activities as unknown as typeof fake.activityImpls;
-    await fake.start(cohortTransition, { from: 'a', to: 'b', dryRun: false, schools: [{ urn: '200001', event: { type: 'ADVANCED', at: 'soon' } as unknown as PathwayEventInput }] });
+    await fake.start(cohortTransition, { from: 'a', to: 'b', dryRun: false, urns: ['200001'], event: { type: 'ADVANCED', at: 'soon', programmeId: secondaryEmb.id } as unknown as CohortEvent });
     const report = fake.outcome.value as CohortReport;
     expect(report.outcomes[0]).toMatchObject({ urn: '200001', ok: false, reason: expect.stringContaining('at must be an ISO date-time') });
     expect(fake.executed.sendSchoolEvent).toBeUndefined();

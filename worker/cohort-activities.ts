@@ -7,13 +7,39 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { EventRejectedError } from '../domain/errors.js';
+import { EventRejectedError, ValidationError } from '../domain/errors.js';
+import { catalogue } from '../domain/catalogue/programmes.js';
+import type { Programme } from '../domain/catalogue/schema.js';
+import type { PathwayEventInput } from '../machines/events.js';
 import { engineErrorFrom, isRefusal } from '../host/temporal-engine.js';
-import { schoolWorkflowId, sendEventUpdate, stateQuery, type CohortActivities } from '../workflows/messages.js';
+import { byProgrammeId, schoolWorkflowId, sendEventUpdate, stateQuery, type CohortActivities, type CohortEvent } from '../workflows/messages.js';
 
-/** The cohort activities over a client of the same namespace. Not pure. */
-export function createCohortActivities(client: Pick<Client, 'workflow'>): CohortActivities {
+/** A programme of the catalogue by id, or undefined. Pure. */
+export function catalogueProgramme(id: string): Programme | undefined {
+  return catalogue.find((p) => p.id === id);
+}
+
+/**
+ * The cohort activities over a client of the same namespace; programmes named
+ * by id are found with `findProgramme` (default: the catalogue). Not pure.
+ */
+export function createCohortActivities(client: Pick<Client, 'workflow'>, options: { findProgramme?: (id: string) => Programme | undefined } = {}): CohortActivities {
+  const findProgramme = options.findProgramme ?? catalogueProgramme;
+
+  /** The event in full. Throws ValidationError naming an unknown programme id. */
+  function resolve(event: CohortEvent): PathwayEventInput {
+    if (!byProgrammeId(event)) return event;
+    const { programmeId, ...rest } = event;
+    const programme = findProgramme(programmeId);
+    if (!programme) throw new ValidationError([{ path: 'event.programmeId', message: 'must be the id of a programme in the catalogue', value: programmeId, severity: 'error' }], 'cohort event');
+    return { ...rest, programme } as PathwayEventInput;
+  }
+
   const activities: CohortActivities = {
+    async loadCohortEvent(event) {
+      return resolve(event);
+    },
+
     async readSchoolState(urn) {
       try {
         return await client.workflow.getHandle(schoolWorkflowId(urn)).query(stateQuery);
@@ -24,7 +50,8 @@ export function createCohortActivities(client: Pick<Client, 'workflow'>): Cohort
       }
     },
 
-    async sendSchoolEvent({ urn, event, actor, updateId }) {
+    async sendSchoolEvent({ urn, event: sent, actor, updateId }) {
+      const event = resolve(sent);
       try {
         // The update id makes a retried activity attach to the first send instead of sending twice.
         const r = await client.workflow.getHandle(schoolWorkflowId(urn)).executeUpdate(sendEventUpdate, { args: [{ event, actor }], updateId });

@@ -4,18 +4,20 @@
  * through an activity, and reports each school's outcome. A refusal or an
  * unreachable school is an outcome, not a stop: the others go on. Progress is
  * workflow state, so a worker restart midway resumes where it was; a dry run
- * reads each school's state and asks the pure rules what would happen.
- * Deterministic: no Node built-ins, no clock.
+ * reads each school's state and asks the pure rules what would happen. The
+ * input names the schools by URN and the programme by id (activities load it),
+ * so it stays small for any cohort. Deterministic: no Node built-ins, no clock.
  */
 import { ActivityFailure, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { ValidationError } from '../domain/errors.js';
 import { decide, parseEvent, stateLabel, whyRejected } from '../machines/decide.js';
-import { cohortProgressQuery, schoolWorkflowId, type CohortActivities, type CohortOutcome, type CohortReport, type CohortSchool, type CohortTransitionInput } from './messages.js';
+import { cohortProgressQuery, schoolWorkflowId, type CohortActivities, type CohortOutcome, type CohortEvent, type CohortReport, type CohortTransitionInput } from './messages.js';
+import type { PathwayEvent } from '../machines/events.js';
 
-const { readSchoolState, sendSchoolEvent } = proxyActivities<CohortActivities>({
+const { loadCohortEvent, readSchoolState, sendSchoolEvent } = proxyActivities<CohortActivities>({
   startToCloseTimeout: '1 minute',
   // A school that cannot be reached after these tries is reported, not waited on forever.
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: ['ValidationError'] },
 });
 
 /** Schools sent at once: small, so one slow school does not hold many Updates open. */
@@ -25,7 +27,7 @@ export const COHORT_CONCURRENCY = 4;
 export async function cohortTransition(input: CohortTransitionInput): Promise<CohortReport> {
   const actor = input.actor?.trim() || 'cohort-transition';
   const outcomes: CohortOutcome[] = [...(input.done ?? [])];
-  const total = outcomes.length + input.schools.length;
+  const total = outcomes.length + input.urns.length;
   const report = (): CohortReport => ({
     from: input.from,
     to: input.to,
@@ -38,31 +40,34 @@ export async function cohortTransition(input: CohortTransitionInput): Promise<Co
   });
   setHandler(cohortProgressQuery, report);
 
+  // The event in full, once (a dry run decides with it; a send passes the small form on).
+  let event: PathwayEvent;
+  try {
+    event = parseEvent(await loadCohortEvent(input.event));
+  } catch (err) {
+    const reason = err instanceof ValidationError ? err.message : err instanceof ActivityFailure ? `the event could not be loaded: ${innermost(err)}` : null;
+    if (reason === null) throw err;
+    outcomes.push(...input.urns.map((urn): CohortOutcome => ({ urn, ok: false, reason })));
+    return report();
+  }
+
   const runId = workflowInfo().workflowId;
   let next = 0;
-  while (next < input.schools.length) {
+  while (next < input.urns.length) {
     if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof cohortTransition>({ ...input, schools: input.schools.slice(next), done: outcomes });
+      await continueAsNew<typeof cohortTransition>({ ...input, urns: input.urns.slice(next), done: outcomes });
     }
-    const batch = input.schools.slice(next, next + COHORT_CONCURRENCY);
-    const results = await Promise.all(batch.map((school) => transitionOne(school, input.dryRun, actor, `${runId}:${school.urn}`)));
+    const batch = input.urns.slice(next, next + COHORT_CONCURRENCY);
+    const results = await Promise.all(batch.map((urn) => transitionOne(urn, input.event, event, input.dryRun, actor, `${runId}:${urn}`)));
     outcomes.push(...results);
     next += batch.length;
   }
   return report();
 }
 
-async function transitionOne(school: CohortSchool, dryRun: boolean, actor: string, updateId: string): Promise<CohortOutcome> {
-  const { urn } = school;
-  let event;
+async function transitionOne(urn: string, sent: CohortEvent, event: PathwayEvent, dryRun: boolean, actor: string, updateId: string): Promise<CohortOutcome> {
   try {
-    event = parseEvent(school.event);
-  } catch (err) {
-    if (err instanceof ValidationError) return { urn, ok: false, reason: err.message };
-    throw err;
-  }
-  try {
-    if (!dryRun) return await sendSchoolEvent({ urn, event, actor, updateId });
+    if (!dryRun) return await sendSchoolEvent({ urn, event: sent, actor, updateId });
     const state = await readSchoolState(urn);
     if (state === null) return { urn, ok: false, reason: `no school with URN ${urn} (no workflow ${schoolWorkflowId(urn)})` };
     const why = whyRejected(state.snapshot, event);

@@ -214,10 +214,16 @@ export interface StreamActivities {
 // ---------------------------------------------------------------------------
 // The cohort transition workflow
 
-export interface CohortSchool {
-  urn: string;
-  /** Usually ADVANCED with next year's programme. */
-  event: PathwayEventInput;
+/**
+ * The event every school of a cohort is sent. A programme travels by its id
+ * (`programmeId` instead of `programme`), so the input stays a few hundred
+ * bytes however many schools there are; activities load the programme.
+ */
+export type CohortEvent = PathwayEventInput | (Omit<Extract<PathwayEventInput, { type: 'ADVANCED' }>, 'programme'> & { programmeId: string });
+
+/** Whether a cohort event names its programme by id. Pure. */
+export function byProgrammeId(event: CohortEvent): event is Extract<CohortEvent, { programmeId: string }> {
+  return typeof (event as { programmeId?: unknown }).programmeId === 'string';
 }
 
 export interface CohortTransitionInput {
@@ -225,7 +231,10 @@ export interface CohortTransitionInput {
   from: string;
   to: string;
   groupId?: string;
-  schools: CohortSchool[];
+  /** The schools to move, by URN. */
+  urns: string[];
+  /** What each is sent: usually ADVANCED with next year's programme id. */
+  event: CohortEvent;
   dryRun: boolean;
   /** Who asked for it; recorded as each school event's actor. Default "cohort-transition". */
   actor?: string;
@@ -252,11 +261,13 @@ export const cohortProgressQuery = defineQuery<CohortReport>('progress');
 
 /** Activities the cohort workflow calls; implemented in worker/cohort-activities.ts with a Temporal client. */
 export interface CohortActivities {
+  /** The event in full (its programme loaded by id), for a dry run's decisions. */
+  loadCohortEvent(event: CohortEvent): Promise<PathwayEventInput>;
   /** A school's state from its workflow, or null when the school has no workflow. */
   readSchoolState(urn: string): Promise<SchoolWorkflowState | null>;
   /**
    * Send one event to a school's workflow as an Update with the given id, so a
    * retried activity does not send it twice. A refusal is an outcome, not an error.
    */
-  sendSchoolEvent(input: { urn: string; event: PathwayEventInput; actor: string; updateId: string }): Promise<CohortOutcome>;
+  sendSchoolEvent(input: { urn: string; event: CohortEvent; actor: string; updateId: string }): Promise<CohortOutcome>;
 }
