@@ -221,3 +221,46 @@ describe('the roll-over', () => {
     expect(fake.nextTimer).toBe(ms(london('2022-08-31', '23:59')));
   });
 });
+
+describe('a send happens once', () => {
+  /** Raised by the notify activity while another attempt holds the message's send-claim (activities/index.ts); retryable. */
+  class MessageBeingSentError extends Error {
+    override readonly name = 'MessageBeingSentError';
+  }
+
+  it('the next run finishes a closed run\'s email only when the claim lets it: it waits while the old attempt sends, and sends nothing twice', async () => {
+    const world = newWorld();
+    const base = memoryActivities(world);
+    // The closed run's attempt still holds the claim on the selection email; it finishes after three more tries of the new run.
+    let oldAttemptLeft = 3;
+    const claimed = new Set<string>();
+    fake.activityImpls = {
+      ...base,
+      notify: async (effect: Parameters<typeof base.notify>[0]) => {
+        if (claimed.has(effect.key)) {
+          if (--oldAttemptLeft > 0) throw new MessageBeingSentError(`message ${effect.key} is being sent by another attempt`);
+          claimed.delete(effect.key);
+          world.mails.push({ ...effect, sentAt: new Date(Date.now()).toISOString() }); // the old attempt's send lands
+        }
+        return base.notify(effect);
+      },
+    } as unknown as typeof fake.activityImpls;
+    vi.setSystemTime(ms(london('2020-07-20', '10:00')));
+    await fake.start(schoolPathway, { urn: URN });
+    await send(apply);
+    await send(eligible);
+    const r = await send(selected);
+    const email = r.effects.find((e) => e.type === 'notify')!;
+    const snapshot = state().snapshot;
+    // The run closes with the email in flight (its attempt still sending); the next run is handed it.
+    const impls = fake.activityImpls;
+    fake.reset();
+    fake.activityImpls = impls;
+    claimed.add(email.key);
+    world.mails.splice(world.mails.findIndex((m) => m.key === email.key), 1);
+    const carried: SchoolPathwayInput = { urn: URN, snapshot, version: 3, rulesVersion: CURRENT_RULES_VERSION, pendingEffects: [email] };
+    await fake.start(schoolPathway, carried);
+    expect(fake.attempts.notify).toBe(3); // two refused by the claim, the third finds it sent
+    expect(world.mails.filter((m) => m.key === email.key)).toHaveLength(1);
+  });
+});
