@@ -20,7 +20,8 @@ import {
   temporalOptionsFromEnv,
   visibilityQuery,
 } from '../host/temporal-engine.js';
-import { createCohortActivities } from '../worker/cohort-activities.js';
+import { catalogueProgramme, createCohortActivities } from '../worker/cohort-activities.js';
+import { catalogue } from '../domain/catalogue/programmes.js';
 import { TemporalNotConfiguredError, workerConfigFromEnv } from '../worker/main.js';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../domain/errors.js';
 import { FailureType } from '../workflows/messages.js';
@@ -148,6 +149,22 @@ describe('the cohort activities', () => {
     expect(await moved.sendSchoolEvent({ urn: '7', event: advance, actor: 'ops', updateId: 'u' })).toEqual({ urn: '7', ok: true, phase: 'embedding', status: 'selected', version: 12 });
     const stuck = createCohortActivities(client({ update: rejected, query: async () => ({ urn: '7', version: 9, summary: { phase: 'development', status: 'active', programmeId: secondaryDev.id }, snapshot: {} }) }) as never);
     expect(await stuck.sendSchoolEvent({ urn: '7', event: advance, actor: 'ops', updateId: 'u' })).toMatchObject({ ok: false, reason: expect.stringContaining('cannot take ADVANCED') });
+  });
+
+  it('load a programme named by id, in the activity, and name an unknown id', async () => {
+    const c = client({ update: async () => ({ urn: '1', version: 12, summary: { phase: 'embedding', status: 'selected' }, effects: [] }) });
+    const acts = createCohortActivities(c as never, { findProgramme: (id) => (id === secondaryEmb.id ? secondaryEmb : undefined) });
+    const byId = { type: 'ADVANCED' as const, at: advance.at, programmeId: secondaryEmb.id };
+    expect(await acts.loadCohortEvent(byId)).toEqual(advance);
+    await acts.sendSchoolEvent({ urn: '1', event: byId, actor: 'ops', updateId: 'u' });
+    expect(c.calls[0]).toEqual({ id: 'school-1', options: { args: [{ event: advance, actor: 'ops' }], updateId: 'u' } });
+    const unknown = await acts.loadCohortEvent({ ...byId, programmeId: 'nope-2099' }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(ValidationError);
+    expect((unknown as Error).message).toBe('cohort event is invalid: event.programmeId must be the id of a programme in the catalogue (got "nope-2099").');
+    // The catalogue is the default: its ids load.
+    const first = catalogue[0]!;
+    expect(catalogueProgramme(first.id)).toBe(first);
+    expect(catalogueProgramme('nope-2099')).toBeUndefined();
   });
 
   it('return the new phase when the school moved, and throw transport failures so Temporal retries them', async () => {

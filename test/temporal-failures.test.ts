@@ -55,6 +55,8 @@ describe("the fake's failure typing is the SDK's", () => {
     for (const e of thrown) expect(NON_RETRYABLE_ERROR_TYPES).toContain(ensureApplicationFailure(e).type);
     // BadEffectError lives in activities/index.ts; its constructor name is checked where it is thrown (temporal-engine tests).
     expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual(['BadEffectError', ...thrown.map((e) => e.constructor.name)].sort());
+    // A send that another attempt holds the claim on must be retried, never given up.
+    expect(NON_RETRYABLE_ERROR_TYPES).not.toContain('MessageBeingSentError');
   });
 
   it('a template lookup that finds nothing throws the typed error', () => {
