@@ -15,7 +15,7 @@ import { findingsCsv, fundingAudit, FUNDING_RULES } from '../../service/funding-
 import { signOffTamper } from '../../service/tamper.js';
 
 const tags = ['funding and audit'];
-const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 406: ErrorOut };
+const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut };
 
 const Year = z.string().regex(/^\d{4}\/\d{2}$/, 'must be an academic year like 2020/21').describe('Academic year, e.g. 2020/21');
 const Hub = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').describe('Maths Hub id or name');

@@ -1,6 +1,6 @@
 /**
- * The auditor's pages: home (the hub's schools and the funding ledger in
- * short), a school's state on any date with the verdict on its history, a
+ * The auditor's pages: home (the hub's schools, those stopped by an altered
+ * history, and the funding ledger in short), a school's state on any date with the verdict on its history, a
  * printable audit report, and the funding ledger with CSV export. Auditors,
  * hub staff and admins read them for the hubs they may see; another hub's
  * school is refused before any of its data is read. Also registers the
@@ -15,6 +15,7 @@ import { hubLabel, resolveHub } from '../../service/access.js';
 import { listSchools } from '../../service/schools.js';
 import { schoolAudit } from '../../service/school-audit.js';
 import { fundingLedger, ledgerCsv, ledgerYear } from '../../service/ledger.js';
+import { openFindings } from '../../store/tamper.js';
 import { pageHub, hubQuery, type PageHub } from '../hub-context.js';
 import { requireSignIn } from '../session.js';
 import { fieldError } from '../forms.js';
@@ -85,6 +86,8 @@ export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<v
       return { year: y, count: rows.length, totalPence: rows.reduce((n, r) => n + r.amountPence, 0) };
     });
     const listed = paginate(schools, q.page, '/audit', { hub: hubQuery(p, hub) ? hub.id : undefined });
+    // Schools stopped by a history found altered and not yet signed off (store/tamper.ts): named on the list.
+    const stopped = await openFindings(svc.db, schools.map((s) => s.urn));
     return reply.page(
       'audit/home.njk',
       {
@@ -97,6 +100,8 @@ export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<v
         listed,
         total: schools.length,
         ledger: { count: ledger.rows.length, totalPence: ledger.totalPence, byYear },
+        stopped: Object.fromEntries([...stopped].map(([urn, f]) => [urn, { atVersion: f.atVersion, foundAt: f.foundAt }])),
+        stoppedCount: stopped.size,
         search,
         errors,
         fieldErrors,
