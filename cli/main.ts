@@ -36,6 +36,8 @@ export const commandModules: CommandLoader[] = [
   () => import('./commands/chart.js'),
   () => import('./commands/funding.js'),
   () => import('./commands/audit.js'),
+  () => import('./commands/verify.js'),
+  () => import('./commands/checkpoint.js'),
 ];
 
 /** The version in package.json. Reads a file. */
