@@ -217,9 +217,13 @@ export function renderTransition(r: TransitionReport): string {
   return `${head}\n${renderTable(['urn', 'school', 'from', 'to', 'outcome', 'why not'], rows)}`;
 }
 
-/** People with tokens as a table. Pure. */
+/** People with tokens as a table (times in London); the revoked column only when someone's token was revoked. Pure. */
 export function usersTable(users: ApiUser[]): Table {
-  return { headers: ['id', 'name', 'role', 'hubs', 'created (London)', 'revoked'], rows: users.map((u) => [u.id, u.name, u.role, u.hubs.join(', '), londonWhen(u.createdAt), u.revokedAt ? londonWhen(u.revokedAt) : '']) };
+  const revoked = users.some((u) => u.revokedAt);
+  return {
+    headers: ['id', 'name', 'role', 'hubs', 'created', ...(revoked ? ['revoked'] : [])],
+    rows: users.map((u) => [u.id, u.name, u.role, u.hubs.join(', '), londonWhen(u.createdAt), ...(revoked ? [u.revokedAt ? londonWhen(u.revokedAt) : ''] : [])]),
+  };
 }
 
 /** Hub contacts as a table. Pure. */

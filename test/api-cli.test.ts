@@ -153,7 +153,7 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     const bad = await pathway('--db', db, 'users', 'add', '--name', 'Nobody', '--role', 'hub_staff');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('hubs hub staff work in exactly one hub');
-    const list = await pathway('--db', db, 'users', 'list');
+    const list = await pathway('--db', db, '--wide', 'users', 'list');
     expect(list.out).toContain('Ann Auditor');
     const groups = await pathway('--db', db, '--wide', 'groups', 'list');
     expect(groups.out).toMatch(/emeast-readiness-2026-1\s+east-midlands-east\s+primary-readiness-2026-27\s+2026\/27\s+3\/8/);

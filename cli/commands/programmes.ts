@@ -105,7 +105,7 @@ export function register(program: Command): void {
       else if (list.length === 0) process.stdout.write('No programme matches these filters.\n');
       else {
         const t = compactProgrammes(list);
-        process.stdout.write(`${renderTable(t.headers, t.rows)}\n${list.length} programme${list.length === 1 ? '' : 's'}; pathway --wide programmes shows every rule, its sources and where they disagree.\n`);
+        process.stdout.write(`${renderTable(t.headers, t.rows)}\n${list.length} programme${list.length === 1 ? '' : 's'}. Every rule, its sources and where they disagree:\npathway --wide programmes\n`);
       }
     });
 }
