@@ -39,6 +39,7 @@ import {
 } from '../store/checkpoints.js';
 import { ValidationError } from '../domain/errors.js';
 import { ForbiddenError } from './errors.js';
+import { canRead, hubIdOf } from './access.js';
 import type { Principal, Service } from './context.js';
 
 /** One thing found wrong. */
@@ -288,11 +289,9 @@ export async function verifyFor(svc: Service, p: Principal, options: VerifyLogOp
   if (p.role === 'admin') return report;
   const urns = [...new Set(report.findings.map((f) => f.school).filter((u): u is string => u !== null))];
   const hubs = new Map((await svc.db.query<{ urn: string; hub: string | null }>('SELECT urn, hub FROM streams WHERE urn = ANY($1::text[])', [urns])).rows.map((r) => [r.urn, r.hub]));
-  const visible = (urn: string) => {
-    const hub = hubs.get(urn);
-    return hub !== undefined && hub !== null && p.hubs.includes(hub);
-  };
-  return { ...report, findings: report.findings.map((f) => (f.school === null || visible(f.school) ? f : { ...f, school: null, what: `a school outside your hubs: ${f.what}` })) };
+  const visible = (urn: string) => canRead(p, hubIdOf(hubs.get(urn)));
+  // A payment's key carries its school's URN: masked with the school.
+  return { ...report, findings: report.findings.map((f) => (f.school === null || visible(f.school) ? f : { ...f, school: null, what: `a school outside your hubs: ${f.what.split(f.school).join('******')}` })) };
 }
 
 /**
