@@ -55,7 +55,7 @@ export function londonEndOfDay(date: string): string {
 
 /** The London calendar date (YYYY-MM-DD) of an instant. Pure. */
 export function londonDate(instant: string): string {
-  return parse(instant).toISODate()!;
+  return cached(`d|${instant}`, () => parse(instant).toISODate()!);
 }
 
 /** "Thursday 5 November 2020, 09:30" for messages. Pure. */
