@@ -17,7 +17,7 @@ import { UnknownSchoolError, VersionConflictError, EventRejectedError, Validatio
 import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { appendEvent, lockStream } from '../store/event-log.js';
-import { asTamperedError, assertNotTampered } from '../store/tamper.js';
+import { asTamperedError, assertNotTampered, rememberOwnWrite } from '../store/tamper.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, enqueue, markDone, markFailed, releaseDeadClaims } from '../store/outbox.js';
@@ -138,6 +138,7 @@ export class EmbeddedEngine implements Engine {
     const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options)).catch((err: unknown) => {
       throw asTamperedError(err);
     });
+    await rememberOwnWrite(this.db, urn, result.version);
     fault('event.after-commit');
     if (this.options.dispatch !== 'manual') await this.drainOutbox();
     return result;
