@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../host/embedded.js';
 import { SimulatedClock } from '../host/clock.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
+import { generateSchedule } from '../domain/calendar/index.js';
 import type { Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
@@ -42,6 +43,48 @@ async function behindTheTriggersBack(db: Db, sql: string, params: unknown[] = []
     return r.rowCount;
   });
 }
+
+const secondary = programmeFor('secondary', 'development', '2020/21')!;
+
+/** A secondary school enrolled and scheduled for 2020/21: its reminders, checks and year end are timers. */
+async function scheduled(engine: EmbeddedEngine, urn: string): Promise<void> {
+  await engine.sendMany([
+    { urn, actor: 'ops', event: { type: 'APPLY', at: '2020-07-01T12:00:00+01:00', programme: secondary, school: { name: `School ${urn}`, route: 'secondary', hub: 'Cambridge', headteacher: { name: 'H', email: `h@${urn}.example` }, headOfDepartment: { name: 'D', email: `d@${urn}.example` } }, teachers: [{ name: 'A', email: `a@${urn}.example`, role: 'headOfDepartment' }, { name: 'B', email: `b@${urn}.example`, role: 'aspiringLeader' }] } },
+    { urn, actor: 'ops', event: { type: 'ELIGIBILITY_ASSESSED', at: '2020-07-02T12:00:00+01:00', eligible: true } },
+    { urn, actor: 'ops', event: { type: 'SELECTED', at: '2020-07-03T12:00:00+01:00', groupId: `g-${urn}`, groupSize: 2 } },
+    { urn, actor: 'ops', event: { type: 'COMMITMENT_SIGNED', at: '2020-09-01T12:00:00+01:00', signatories: ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'] } },
+    { urn, actor: 'ops', event: { type: 'SCHEDULE_SET', at: '2020-09-02T12:00:00+01:00', sessions: generateSchedule(secondary, '2020/21') } },
+  ]);
+}
+
+describe.each(dbTargets())('timers of a school stopped by a tampered history, $name', (target) => {
+  const t = useTestDb(target);
+  let engine: EmbeddedEngine;
+  let mailbox: string;
+  beforeAll(async () => {
+    mailbox = mkdtempSync(join(tmpdir(), 'pathway-tamper-mail-'));
+    engine = await createEmbeddedEngine({ store: storeOf(t.db), clock: new SimulatedClock('2020-06-01T00:00:00Z'), mailbox });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    rmSync(mailbox, { recursive: true, force: true });
+  });
+
+  it('a timer batch leaves the stopped school out and goes on with the others, and the tick ends', async () => {
+    await scheduled(engine, '510001');
+    await scheduled(engine, '510002');
+    await behindTheTriggersBack(t.db, "UPDATE events SET actor = 'someone else' WHERE urn = $1 AND version = 3", ['510001']);
+    expect((await engine.history('510001')).tampered?.version).toBe(3);
+    const count = async (urn: string) => Number((await t.db.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE urn = $1', [urn])).rows[0]!.n);
+    const before = { stopped: await count('510001'), other: await count('510002') };
+    const report = await engine.tick('2020-12-31');
+    expect(await count('510001')).toBe(before.stopped);
+    expect(await count('510002')).toBeGreaterThan(before.other);
+    expect(report.fired).toBeGreaterThan(0);
+    // Nothing of the stopped school is still due: its timers were dropped, said so, not retried for ever.
+    expect((await t.db.query('SELECT 1 FROM timers WHERE urn = $1 AND due_at <= $2', ['510001', '2020-12-31T23:59:59Z'])).rowCount).toBe(0);
+  }, 120_000);
+});
 
 describe.each(dbTargets())('tampering with the event log on $name', (target) => {
   const t = useTestDb(target);
