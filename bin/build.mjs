@@ -60,6 +60,16 @@ function prune(folders) {
   }
 }
 
+/** The compiled files dist/ lacks: one per TypeScript source (not declaration files). */
+function missingOutputs(folders) {
+  return folders.flatMap((folder) =>
+    filesUnder(join(ROOT, folder))
+      .filter((rel) => rel.endsWith('.ts') && !rel.endsWith('.d.ts'))
+      .map((rel) => join('dist', folder, rel.replace(/\.ts$/, '.js')))
+      .filter((out) => !existsSync(join(ROOT, out))),
+  );
+}
+
 /** Copies the non-TypeScript files of the source folders into dist/, and package.json (the CLI's --version). */
 function copyAssets(folders) {
   let copied = 0;
@@ -90,11 +100,20 @@ async function build() {
   // Measured before compiling: a file saved during the build leaves dist/ stale.
   const sources = measure([...folders, ...CONFIG_FILES]);
 
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  const compile = () => spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  let tsc = compile();
+  // An incremental build trusts dist/.tsbuildinfo: if compiled files were
+  // deleted by hand since, compile everything again.
+  if (tsc.status !== 1 && missingOutputs(folders).length > 0) {
+    rmSync(join(DIST, '.tsbuildinfo'), { force: true });
+    tsc = compile();
+  }
   // tsc exits 2 when it found type errors but wrote every file: that JavaScript
   // is what tsx would run from the same sources (tsx does not type-check either).
   const typeErrors = tsc.status === 2;
   if (tsc.status !== 0 && !typeErrors) throw new BuildError(`tsc -p tsconfig.build.json failed (exit ${tsc.status ?? tsc.signal})`);
+  const missing = missingOutputs(folders);
+  if (missing.length > 0) throw new BuildError(`tsc wrote no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''}`);
   prune(folders);
   const copied = copyAssets(folders);
 

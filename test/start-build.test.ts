@@ -188,10 +188,12 @@ describe('the compiled start on a small project', () => {
     expect(pathway(['--version']).err).toContain('a source file is newer than dist/');
   });
 
-  it('rebuilds: drops what no source produces any more, and runs dist/ again', () => {
+  it('rebuilds: drops what no source produces any more, compiles again what was deleted, and runs dist/ again', () => {
     writeFileSync(join(dir, 'dist', 'cli', 'commands', 'removed.js'), 'export {};');
+    rmSync(join(dir, 'dist', 'cli', 'commands', 'hello.js'));
     const r = build();
     expect(r.status).toBe(0);
+    expect(existsSync(join(dir, 'dist', 'cli', 'commands', 'hello.js'))).toBe(true);
     expect(existsSync(join(dir, 'dist', 'web', 'old.txt'))).toBe(false);
     expect(existsSync(join(dir, 'dist', 'cli', 'commands', 'removed.js'))).toBe(false);
     expect(pathway(['hello', 'Ada']).err).toBe('pathway: running dist/ (compiled)\n');
