@@ -336,3 +336,18 @@ export function startCheckpointer(db: Db, key: SigningKey, seconds: number, warn
     },
   };
 }
+
+/**
+ * `serve`'s checkpoints: every PATHWAY_CHECKPOINT_INTERVAL seconds (default
+ * 300; 0: none) when the log changed, signed with the configured key, which
+ * is created (0600) on the first start and announced through `say`. Null when
+ * turned off. Not pure.
+ */
+export async function startConfiguredCheckpoints(db: Db, dbTarget: string, warn: (message: string) => void, say: (line: string) => void): Promise<{ stop(): Promise<void> } | null> {
+  const { settings } = await import('../config/load.js');
+  const seconds = settings().checkpointInterval;
+  if (seconds === 0) return null;
+  const { key, file, created } = await configuredSigningKey(dbTarget, true);
+  if (created) say(`  Checkpoint signing key created: ${file} (mode 0600). Keep its public key outside this system: npx pathway checkpoint --export FILE`);
+  return startCheckpointer(db, key!, seconds, warn);
+}
