@@ -140,6 +140,13 @@ export const UserBody = z.strictObject({
   name: Text(100),
   role: z.enum(['hub_staff', 'auditor', 'admin']),
   hubs: z.array(Text(120)).max(40).default([]),
+  days: z
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(3650, 'must be at most 3650 (ten years)')
+    .optional()
+    .describe('How long the token works, in days; default 90'),
 });
 export const HubContactBody = z.strictObject({ name: Text(100), email: z.email('must be an email address') });
 
@@ -226,4 +233,5 @@ export const UserOut = z.object({
   createdAt: z.string(),
   createdBy: z.string(),
   revokedAt: z.string().nullable(),
+  expiresAt: z.string().describe('When the token stops working (90 days after it was made unless chosen otherwise)'),
 });

@@ -15,7 +15,7 @@ import type { Service } from '../service/context.js';
 import type { ApiUser } from '../store/ops/users.js';
 import type { MadeUser } from '../service/users.js';
 
-export type UsersRequest = { op: 'add'; name: string; role: string; hubs: string[] } | { op: 'list'; all: boolean } | { op: 'revoke'; id: string };
+export type UsersRequest = { op: 'add'; name: string; role: string; hubs: string[]; days?: number } | { op: 'list'; all: boolean } | { op: 'revoke'; id: string };
 export type UsersReply = ({ op: 'add'; made: MadeUser } | { op: 'list'; users: ApiUser[] } | { op: 'revoke'; user: ApiUser }) & { viaServer?: boolean };
 
 /** An error as it crosses the socket: enough for the CLI to print it and pick its exit code. */
@@ -39,7 +39,7 @@ export async function runUsersRequest(svc: Service, request: UsersRequest): Prom
   const op = cliOperator();
   switch (request.op) {
     case 'add':
-      return { op: 'add', made: await addUser(svc, op, { name: request.name, role: request.role as 'admin', hubs: request.hubs }) };
+      return { op: 'add', made: await addUser(svc, op, { name: request.name, role: request.role as 'admin', hubs: request.hubs, ...(request.days !== undefined ? { days: request.days } : {}) }) };
     case 'list':
       return { op: 'list', users: await usersList(svc, op, request.all) };
     case 'revoke':

@@ -47,6 +47,13 @@ export interface Db {
   /** Where the data lives, without any password: "PGlite at ./.pglite", "Postgres at 127.0.0.1:5432/test". */
   describe(): string;
   stats(): PoolStats;
+  /**
+   * Calls `onMessage` with the payload of every NOTIFY on `channel`, from any
+   * process, until the returned function is called or the database closes
+   * (Postgres: a connection of its own; PGlite: its one process). `onLost`
+   * is called if that connection drops. Absent on transaction handles.
+   */
+  listen?(channel: string, onMessage: (payload: string) => void, onLost?: (err: unknown) => void): Promise<() => Promise<void>>;
   /** Waits for work in progress, then closes. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -304,9 +311,33 @@ class PgPoolDb implements Db {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
+  #listeners = new Set<pg.Client>();
+
+  async listen(channel: string, onMessage: (payload: string) => void, onLost?: (err: unknown) => void): Promise<() => Promise<void>> {
+    this.#checkOpen();
+    const client = new pg.Client({ connectionString: this.url, application_name: 'mastery-pathway-listen' });
+    client.on('error', (err) => onLost?.(err));
+    client.on('notification', (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw mapPgError(err, this.url, this.label);
+    }
+    this.#listeners.add(client);
+    return async () => {
+      if (this.#listeners.delete(client)) await client.end().catch(() => undefined);
+    };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.all([...this.#listeners].map((c) => c.end().catch(() => undefined)));
+    this.#listeners.clear();
     await this.pool.end();
   }
 
@@ -551,6 +582,14 @@ class PgliteDb implements Db {
   async dump(): Promise<Blob> {
     this.#checkOpen();
     return this.#mutex.run(() => this.pglite.dumpDataDir('none'));
+  }
+
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    this.#checkOpen();
+    const stop = await this.#mutex.run(() => this.pglite.listen(channel, onMessage));
+    return async () => {
+      if (!this.#closed) await this.#mutex.run(() => stop());
+    };
   }
 
   async close(): Promise<void> {

@@ -94,6 +94,8 @@ export interface ApiHarness {
   tokens: Record<RoleName, string>;
   principals: Record<RoleName, Principal>;
   smtp: SmtpSink | null;
+  /** The database's URL ("memory://" for PGlite), for a second process on the same Postgres. */
+  dbUrl: string;
   /** An HTTP request through fastify.inject; `as` picks the token (none: no Authorization header). */
   call(method: string, url: string, o?: { as?: RoleName | 'none'; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Events in the log, all schools. */
@@ -146,6 +148,7 @@ export async function startApi(target: DbTarget, o: { start: string; smtp?: bool
     tokens,
     principals,
     smtp,
+    dbUrl: database.url,
     async call(method, url, c = {}) {
       const headers: Record<string, string> = { ...(c.headers ?? {}) };
       const token = c.token ?? (c.as && c.as !== 'none' ? tokens[c.as] : undefined);

@@ -18,7 +18,7 @@ import type { Service } from '../../service/context.js';
 import { buildApi } from '../../api/server.js';
 import { notFoundPage, registerWeb, type WebOptions } from '../../web/plugin.js';
 import { cliOperator } from '../../service/context.js';
-import { addUser, hasUsers } from '../../service/users.js';
+import { addUser, firstTokenPath, hasUsers, saveFirstAdminToken } from '../../service/users.js';
 import { startDigestJob } from '../../service/digest.js';
 import { seedDemo, wantsDemo, DEMO_HUB } from '../../service/demo.js';
 import type { Clock } from '../../host/clock.js';
@@ -102,15 +102,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const adminSocket = opened.embedded ? await startAdminSocket(svc, target, (m) => logger.warn(m)) : null;
     // This week's digest, if due and not sent yet, goes before the service says it is up.
     await digest.check();
-    // Signed checkpoints of the log at an interval (issue 12; service/verify.ts).
-    const checkpoints = await (await import('../../service/verify.js')).startConfiguredCheckpoints(svc.db, target, (m) => logger.warn(m), say);
     const pages = address.replace('://127.0.0.1:', '://localhost:');
     say(`Mastery Pathway hub service on ${address} (${opened.engine.kind} engine, ${opened.store.describe()})`);
     say(`  Open ${pages} in your browser and sign in with the admin key below.`);
     say(`  API documentation: ${address}/docs`);
     if (firstToken) {
-      say(`  Admin sign-in key (shown this once; only its hash is kept): ${firstToken}`);
-      say(`  API: curl -H 'Authorization: Bearer ${firstToken}' ${address}/schools`);
+      // Never the token itself on stdout (it would end in docker logs): a 0600 file, once.
+      const file = await saveFirstAdminToken(firstToken, firstTokenPath(target));
+      say(`  Admin sign-in key: written once to ${file} (readable by you only; only its hash is kept). Read it, keep it safe, delete the file.`);
+      say(`  API: curl -H "Authorization: Bearer $(cat ${file})" ${address}/schools`);
     } else {
       say('  Admin token: shown once, at the first start. Make another with: npx pathway users add --name "Your Name" --role admin (works while the service runs)');
     }
@@ -122,7 +122,6 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       embedded: opened.embedded,
       close: async () => {
         await digest.stop();
-        await checkpoints?.stop();
         await adminSocket?.close();
         await app.close();
         await opened.close();

@@ -45,17 +45,21 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'their name')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('--hub <hub>', 'a hub id or name: one for hub_staff, one or more for an auditor (repeat the option)', collect, [])
+    .option('--days <n>', 'how many days the token works (default 90, at most 3650)')
     .option('--json', 'print JSON')
-    .action(async (o: { name: string; role: string; hub: string[]; json?: boolean }) => {
-      const r = await runUsers({ op: 'add', name: o.name, role: o.role, hubs: o.hub });
+    .action(async (o: { name: string; role: string; hub: string[]; days?: string; json?: boolean }) => {
+      // A number that is not whole (0.1), or not a number, is refused by the service (field days, exit 2).
+      const r = await runUsers({ op: 'add', name: o.name, role: o.role, hubs: o.hub, ...(o.days !== undefined ? { days: Number(o.days) } : {}) });
       if (r.op !== 'add') throw new UsageError('unexpected reply');
       const made = r.made;
       const { cliConfig } = await import('../context.js');
+      const { londonWhen } = await import('../render.js');
       const base = cliConfig().publicUrl;
       print(o.json, made, () =>
         [
           `Added ${made.user.name} (${made.user.id}), ${made.user.role}${made.user.hubs.length ? ` of ${made.user.hubs.join(', ')}` : ''}${r.viaServer ? ' (through the running service)' : ''}.`,
           `Sign-in key and API token (shown once, keep it safe): ${made.token}`,
+          `It works until ${londonWhen(made.user.expiresAt)} (London); then make a new one with pathway users add.`,
           `Use it as: curl -H 'Authorization: Bearer ${made.token}' ${base}/me`,
         ].join('\n'),
       );

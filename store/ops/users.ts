@@ -15,6 +15,8 @@ export interface ApiUser {
   createdAt: string;
   createdBy: string;
   revokedAt: string | null;
+  /** When the token stops working (wall-clock time): 90 days after it was made unless chosen otherwise. */
+  expiresAt: string;
 }
 
 interface UserRow {
@@ -25,27 +27,35 @@ interface UserRow {
   created_at: string;
   created_by: string;
   revoked_at: string | null;
+  expires_at: string;
 }
 
-const COLUMNS = 'id, name, role, hubs, created_at, created_by, revoked_at';
+const COLUMNS = 'id, name, role, hubs, created_at, created_by, revoked_at, expires_at';
+
+/** The channel on which every change of api_users is announced with the user id (migration 016). */
+export const USERS_CHANNEL = 'pathway_api_users';
 
 function fromRow(r: UserRow): ApiUser {
-  return { id: r.id, name: r.name, role: r.role, hubs: r.hubs, createdAt: r.created_at, createdBy: r.created_by, revokedAt: r.revoked_at };
+  return { id: r.id, name: r.name, role: r.role, hubs: r.hubs, createdAt: r.created_at, createdBy: r.created_by, revokedAt: r.revoked_at, expiresAt: r.expires_at };
 }
 
-/** Adds a user with the hash of their token; false when the id is taken. Not pure. */
-export async function insertUser(db: Db, u: { id: string; name: string; role: Role; hubs: string[]; tokenHash: string; createdBy: string }): Promise<boolean> {
+/** Adds a user with the hash of their token, expiring at `expiresAt` (ISO); false when the id is taken. Not pure. */
+export async function insertUser(db: Db, u: { id: string; name: string; role: Role; hubs: string[]; tokenHash: string; createdBy: string; expiresAt: string }): Promise<boolean> {
   const r = await db.query(
-    `INSERT INTO api_users (id, name, role, hubs, token_hash, created_by) VALUES ($1, $2, $3, $4::text[], $5, $6) ON CONFLICT (id) DO NOTHING`,
-    [u.id, u.name, u.role, u.hubs, u.tokenHash, u.createdBy],
+    `INSERT INTO api_users (id, name, role, hubs, token_hash, created_by, expires_at) VALUES ($1, $2, $3, $4::text[], $5, $6, $7::timestamptz) ON CONFLICT (id) DO NOTHING`,
+    [u.id, u.name, u.role, u.hubs, u.tokenHash, u.createdBy, u.expiresAt],
   );
   return r.rowCount === 1;
 }
 
-/** The active (not revoked) user holding the token with this hash, or null. Not pure. */
-export async function userByTokenHash(db: Db, tokenHash: string): Promise<ApiUser | null> {
-  const r = await db.query<UserRow>(`SELECT ${COLUMNS} FROM api_users WHERE token_hash = $1 AND revoked_at IS NULL`, [tokenHash]);
-  return r.rows[0] ? fromRow(r.rows[0]) : null;
+/**
+ * The user holding the token with this hash, revoked or expired too (the
+ * caller says which), with whether it has expired by the database's clock;
+ * null when no token has this hash. Not pure.
+ */
+export async function userByTokenHash(db: Db, tokenHash: string): Promise<(ApiUser & { expired: boolean }) | null> {
+  const r = await db.query<UserRow & { expired: boolean }>(`SELECT ${COLUMNS}, expires_at <= now() AS expired FROM api_users WHERE token_hash = $1`, [tokenHash]);
+  return r.rows[0] ? { ...fromRow(r.rows[0]), expired: r.rows[0].expired } : null;
 }
 
 /** One user by id (revoked or not), or null. Not pure. */
