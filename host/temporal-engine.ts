@@ -213,6 +213,48 @@ export function workflowStarter(client: Pick<Client, 'workflow'>, taskQueue: str
   };
 }
 
+/** What sendToSchool needs of a Temporal client. */
+export type SchoolClient = { workflow: Pick<Client['workflow'], 'getHandle' | 'executeUpdateWithStart'> };
+
+/**
+ * Send one hub event to a school's workflow as the `sendEvent` Update
+ * (update-with-start for an application), in the domain's typed errors. A
+ * refusal on a state the Postgres log has passed (a reset; an update the
+ * server failed after its event was recorded) makes the workflow take the
+ * log's state (`syncWithLog`) and the event is sent once more. Not pure.
+ */
+export async function sendToSchool(client: SchoolClient, db: Db | undefined, taskQueue: string, urn: string, input: PathwayEventInput, opts: SendOptions): Promise<SendResult> {
+  const event = parseEvent(input);
+  const args: [{ event: PathwayEventInput; actor: string; expectedVersion?: number }] = [
+    { event, actor: opts.actor, ...(opts.expectedVersion !== undefined ? { expectedVersion: opts.expectedVersion } : {}) },
+  ];
+  const handle = client.workflow.getHandle(schoolWorkflowId(urn));
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw engineErrorFrom(err, urn);
+    }
+  };
+  const once = () =>
+    call(() => {
+      if (event.type !== 'APPLY') return handle.executeUpdate(sendEventUpdate, { args });
+      // An application starts the school's workflow if it has none (taking the school from the log if it is there).
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof schoolPathway>('schoolPathway', schoolStartOptions(urn, taskQueue));
+      return client.workflow.executeUpdateWithStart(sendEventUpdate, { args, startWorkflowOperation });
+    });
+  try {
+    return await once();
+  } catch (err) {
+    if (!db || !(err instanceof EventRejectedError || err instanceof VersionConflictError)) throw err;
+    const stored = await loadStream(db, urn);
+    const held = err instanceof VersionConflictError ? err.actual : (await call(() => handle.query(stateQuery))).version;
+    if (!stored || stored.version <= held) throw err;
+    await call(() => handle.executeUpdate(syncWithLogUpdate, { args: [] }));
+    return once();
+  }
+}
+
 /** Connect to Temporal and return the engine. Throws TemporalUnavailableError when the server cannot be reached. Not pure. */
 export async function createTemporalEngine(options: TemporalEngineOptions): Promise<TemporalEngine> {
   const namespace = options.namespace ?? 'default';
@@ -239,29 +281,7 @@ export async function createTemporalEngine(options: TemporalEngineOptions): Prom
     client,
 
     async send(urn: string, input: PathwayEventInput, opts: SendOptions): Promise<SendResult> {
-      const event = parseEvent(input);
-      const args: [{ event: PathwayEventInput; actor: string; expectedVersion?: number }] = [
-        { event, actor: opts.actor, ...(opts.expectedVersion !== undefined ? { expectedVersion: opts.expectedVersion } : {}) },
-      ];
-      const handle = client.workflow.getHandle(schoolWorkflowId(urn));
-      const once = () =>
-        call(urn, () => {
-          if (event.type !== 'APPLY') return handle.executeUpdate(sendEventUpdate, { args });
-          // An application starts the school's workflow if it has none (taking the school from the log if it is there).
-          const startWorkflowOperation = new WithStartWorkflowOperation<typeof schoolPathway>('schoolPathway', schoolStartOptions(urn, taskQueue));
-          return client.workflow.executeUpdateWithStart(sendEventUpdate, { args, startWorkflowOperation });
-        });
-      try {
-        return await once();
-      } catch (err) {
-        // Refused on a state the log has passed (a reset; an update failed after its event was recorded)? Sync and try once more.
-        if (!db || !(err instanceof EventRejectedError || err instanceof VersionConflictError)) throw err;
-        const stored = await loadStream(db, urn);
-        const held = err instanceof VersionConflictError ? err.actual : (await call(urn, () => handle.query(stateQuery))).version;
-        if (!stored || stored.version <= held) throw err;
-        await call(urn, () => handle.executeUpdate(syncWithLogUpdate, { args: [] }));
-        return once();
-      }
+      return sendToSchool(client, db, taskQueue, urn, input, opts);
     },
 
     async state(urn: string): Promise<SchoolState> {

@@ -18,7 +18,11 @@ import { saveStream } from '../store/streams.js';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { RecordEventInput } from '../activities/types.js';
-import { adoptSchools, schoolStartOptions, schoolsFromLog } from '../host/temporal-engine.js';
+import { adoptSchools, schoolStartOptions, schoolsFromLog, sendToSchool } from '../host/temporal-engine.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { EventRejectedError } from '../domain/errors.js';
+import { FailureType } from '../workflows/messages.js';
 import { createStreamActivities } from '../worker/stream-activities.js';
 import { schoolPathway } from '../workflows/school-pathway.js';
 import { sendEventUpdate, stateQuery, type SchoolWorkflowState, type SendEventResult } from '../workflows/messages.js';
@@ -100,3 +104,41 @@ describe('listing schools on the Temporal engine', () => {
     expect(await schoolsFromLog(store.db, { hub: 'Nowhere Maths Hub' })).toEqual([]);
   });
 });
+
+describe('a refused event on a workflow behind the log', () => {
+  const refused = () => new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ type: FailureType.rejected, message: 'refused', nonRetryable: true, details: [{ urn: '170003', eventType: 'ELIGIBILITY_ASSESSED', state: 'prospective', why: 'ELIGIBILITY_ASSESSED is not accepted now' }] }));
+
+  /** A client whose school workflow holds `held` and refuses the first sendEvent. */
+  function stubClient(held: number) {
+    const calls: string[] = [];
+    let sends = 0;
+    const handle = {
+      executeUpdate: async (def: { name: string }) => {
+        calls.push(def.name);
+        if (def.name === 'syncWithLog') return { version: 1, from: held };
+        if (sends++ === 0) throw refused();
+        return { urn: '170003', version: 2, summary: { status: 'eligible' }, effects: [] };
+      },
+      query: async () => (calls.push('state'), { version: held }),
+    };
+    return { calls, client: { workflow: { getHandle: () => handle, executeUpdateWithStart: async () => Promise.reject(new Error('not used')) } } };
+  }
+  const eligible = { type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true } as PathwayEventInput;
+
+  it('syncs the workflow with the log and sends the event once more', async () => {
+    const { calls, client } = stubClient(0); // the log holds version 1
+    const r = await sendToSchool(client as never, store.db, 'q', '170003', eligible, { actor: 'ops' });
+    expect(r).toMatchObject({ version: 2 });
+    expect(calls).toEqual(['sendEvent', 'state', 'syncWithLog', 'sendEvent']);
+  });
+
+  it('gives the refusal as it is when the workflow is not behind (or there is no log)', async () => {
+    const { calls, client } = stubClient(1);
+    await expect(sendToSchool(client as never, store.db, 'q', '170003', eligible, { actor: 'ops' })).rejects.toBeInstanceOf(EventRejectedError);
+    expect(calls).toEqual(['sendEvent', 'state']);
+    const noLog = stubClient(0);
+    await expect(sendToSchool(noLog.client as never, undefined, 'q', '170003', eligible, { actor: 'ops' })).rejects.toBeInstanceOf(EventRejectedError);
+    expect(noLog.calls).toEqual(['sendEvent']);
+  });
+});
+
