@@ -65,7 +65,8 @@ describe('old names as aliases', () => {
   });
 });
 
-describe('the one command set on a PGlite folder', () => {
+// Each CLI run is its own process opening PGlite (seconds each on a busy machine).
+describe('the one command set on a PGlite folder', { timeout: 300_000 }, () => {
   const dir = tempDir('pathway-cmds-');
   const db = join(dir, 'data');
   const env = { MAILBOX_DIR: join(dir, 'mailbox') };
@@ -173,7 +174,7 @@ describe('the one command set on a PGlite folder', () => {
   });
 });
 
-describe('demo hub seeding', () => {
+describe('demo hub seeding', { timeout: 180_000 }, () => {
   it('only into the default embedded folder, or when asked', () => {
     expect(wantsDemo({ demo: undefined, dbIsDefault: true, target: './.pglite' })).toBe(true);
     expect(wantsDemo({ demo: undefined, dbIsDefault: false, target: '/srv/hub/db' })).toBe(false);
@@ -235,7 +236,7 @@ describe('demo hub seeding', () => {
   });
 });
 
-describe('a lost admin token while the service runs on PGlite', () => {
+describe('a lost admin token while the service runs on PGlite', { timeout: 180_000 }, () => {
   it('pathway users add reaches the running service through its admin socket; the new token works', async () => {
     const dir = tempDir('pathway-sock-');
     const db = join(dir, 'db');
