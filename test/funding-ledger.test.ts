@@ -17,7 +17,8 @@ import { generateSchedule } from '../domain/calendar/index.js';
 import { migrate, MIGRATIONS_DIR } from '../store/migrate.js';
 import { payments } from '../store/ledger.js';
 import { auditedHistory, historyRowsWithAudit } from '../service/school-audit.js';
-import { dbTargets, useTestDb } from './helpers/db.js';
+import { spawnSync } from 'node:child_process';
+import { dbTargets, postgresTestUrl, useTestDb } from './helpers/db.js';
 import { startApi, type ApiHarness } from './api-harness.js';
 
 const secondary = programmeFor('secondary', 'development', '2020/21')!;
@@ -110,6 +111,25 @@ describe.each(dbTargets())('the funding ledger on $name', (target) => {
     const api = await h.call('GET', '/schools/600001/history', { as: 'auditorA' });
     expect(api.body.funding).toHaveLength(1);
   });
+
+  it('`pathway funding --csv` writes the same CSV a spreadsheet opens; `--urn` must be a URN', async () => {
+    // The CLI opens the database itself: a Postgres database can be shared, a PGlite memory database cannot.
+    if (target.name !== 'postgres') return;
+    const name = (await h.svc.db.query<{ d: string }>('SELECT current_database() AS d')).rows[0]!.d;
+    const url = new URL(postgresTestUrl());
+    url.pathname = `/${name}`;
+    const run = (...args: string[]) => spawnSync(process.execPath, ['bin/pathway.mjs', '--db', url.toString(), ...args], { encoding: 'utf8', timeout: 120_000 });
+    const csv = run('funding', '--csv', '--year', '2020/21');
+    expect(csv.status).toBe(0);
+    expect(csv.stdout.startsWith('\uFEFF')).toBe(true);
+    const lines = csv.stdout.slice(1).split('\r\n').filter(Boolean);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^URN,School,Maths Hub,Programme,Academic year,Amount \(GBP\),/);
+    const text = run('funding', '--urn', '600001');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/1 payment, £2,000 in all\./);
+    expect(run('funding', '--urn', '12').status).toBe(2);
+  }, 240_000);
 });
 
 describe.each(dbTargets())('migration 017 on a ledger written before it, $name', (target) => {

@@ -152,5 +152,11 @@ describe.each(dbTargets())('a tampered history stops the school on $name', (targ
     const write = run('schools', 'gap-task', '500001', '--task', 'from the command line');
     expect(write.status).toBe(1);
     expect(write.stderr).toMatch(/school 500001 is stopped: its history was tampered with at version \d+/);
+    // The operator at the command line is an admin: the sign-off is recorded with their login, and the school takes writes again.
+    expect(run('audit', 'sign-off', '500001', '--reason', 'short').status).toBe(2);
+    const signed = run('audit', 'sign-off', '500001', '--reason', 'the later change was a test of the alarm; reverted in the minutes');
+    expect(signed.status).toBe(0);
+    expect(signed.stdout).toMatch(/^Signed off by \S+ \(cli:\S+\) on .*: the break at version \d+ of URN 500001/);
+    expect(run('schools', 'show', '500001').status).toBe(0);
   }, 240_000);
 });
