@@ -9,6 +9,7 @@ import type { Db } from '../store/db.js';
 import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
+import { asTamperedError } from '../store/tamper.js';
 import { claimMessage, recordMailProblem, recordSentMessage, releaseMessageClaim, schoolContact, sentMessage } from '../store/messages.js';
 import { liveOwnersFor, ownerFor } from '../store/effect-hosts.js';
 import { fault } from '../store/faults.js';
@@ -252,7 +253,8 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
             return { version: existing.version, duplicate: true };
           }
         }
-        throw err;
+        // A school stopped by a tampered history (store/tamper.ts): the database refused; retrying cannot help until an admin signs off.
+        throw asTamperedError(err);
       }
     },
 

@@ -175,7 +175,8 @@ export interface InvalidDetails {
  * Error types an activity throws for bad data: retrying cannot help, so the
  * retry policies name them non-retryable. The SDK types a thrown error by
  * `error.constructor?.name ?? error.name`, so each is the name of a class
- * (domain/errors.ts, activities/index.ts, activities/mail/template-errors.ts);
+ * (domain/errors.ts, activities/index.ts, activities/mail/template-errors.ts,
+ * store/tamper.ts);
  * an Error with only its `name` set is retried for ever.
  */
 export const NON_RETRYABLE_ERROR_TYPES = [
@@ -185,6 +186,7 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'UnknownSchoolError',
   'BadEffectError',
   'UnknownTemplateError',
+  'TamperedSchoolError',
 ] as const;
 
 // ---------------------------------------------------------------------------
