@@ -215,6 +215,7 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   schoolRoutes(typed);
   cohortRoutes(typed);
   adminRoutes(typed);
+  (await import('./routes/effects.js')).effectRoutes(typed);
   (await import('./routes/verify.js')).verifyRoutes(typed);
   if (options.extend) await options.extend(app);
   await app.ready();

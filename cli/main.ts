@@ -36,6 +36,7 @@ export const commandModules: CommandLoader[] = [
   () => import('./commands/chart.js'),
   () => import('./commands/funding.js'),
   () => import('./commands/audit.js'),
+  () => import('./commands/effects.js'),
   () => import('./commands/verify.js'),
   () => import('./commands/checkpoint.js'),
 ];

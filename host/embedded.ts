@@ -22,7 +22,7 @@ import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, enqueue, markDone, markFailed, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor } from '../store/effect-hosts.js';
-import { fault, InjectedFault } from '../store/faults.js';
+import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
 import { createMailer, defaultMailboxDir, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
@@ -311,11 +311,11 @@ export class EmbeddedEngine implements Engine {
       const now = this.clock.now();
       const items = await claimPending(this.db, now, 50, lease);
       if (items.length === 0) return { done, failed };
-      fault('effect.after-claim');
+      fault('effect.after-claim', ...(faultsArmed() ? new Set(items.map((i) => i.type)) : []));
       const one = async (item: (typeof items)[number]) => {
         try {
           await this.perform(item.payload as Effect);
-          fault('effect.after-perform');
+          fault('effect.after-perform', item.type);
           await markDone(this.db, item.key, now);
           done++;
         } catch (err) {

@@ -7,6 +7,8 @@
  * A child process is armed through the environment:
  *   PATHWAY_FAULTS=effect.after-claim        crash the first time it is reached
  *   PATHWAY_FAULTS=mail.after-send@3         crash the third time
+ *   PATHWAY_FAULTS=effect.after-perform:funding.release
+ *                                            only where the detail matches (the effect kind)
  * and crashes for real (SIGKILL to itself, after one line on stderr saying
  * where), so nothing in the process (finally blocks, rollbacks, close) runs,
  * as after kill -9. In-process, `armFaults` makes the point throw
@@ -50,18 +52,20 @@ interface Armed {
   mode: 'kill' | 'throw';
 }
 
-let armed: Map<FaultPoint, Armed> | null = fromEnv(process.env.PATHWAY_FAULTS);
+/** Armed points by name, "point" or "point:detail". */
+let armed: Map<string, Armed> | null = fromEnv(process.env.PATHWAY_FAULTS);
 
 /** Parses PATHWAY_FAULTS ("point[@n],..."); throws naming a point that does not exist. Pure apart from reading its argument. */
-function fromEnv(value: string | undefined): Map<FaultPoint, Armed> | null {
+function fromEnv(value: string | undefined): Map<string, Armed> | null {
   if (!value || value.trim() === '') return null;
-  const m = new Map<FaultPoint, Armed>();
+  const m = new Map<string, Armed>();
   for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name, n] = part.split('@');
-    if (!(FAULT_POINTS as readonly string[]).includes(name!)) throw new RangeError(`PATHWAY_FAULTS: unknown fault point ${JSON.stringify(name)}; the points are ${FAULT_POINTS.join(', ')}`);
+    const point = name!.split(':')[0]!;
+    if (!(FAULT_POINTS as readonly string[]).includes(point)) throw new RangeError(`PATHWAY_FAULTS: unknown fault point ${JSON.stringify(point)}; the points are ${FAULT_POINTS.join(', ')}`);
     const count = n === undefined ? 1 : Number(n);
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`PATHWAY_FAULTS: the count after @ must be a whole number of at least 1, got ${JSON.stringify(n)} in ${JSON.stringify(part)}`);
-    m.set(name as FaultPoint, { remaining: count, mode: 'kill' });
+    m.set(name!, { remaining: count, mode: 'kill' });
   }
   return m;
 }
@@ -70,7 +74,7 @@ function fromEnv(value: string | undefined): Map<FaultPoint, Armed> | null {
 export function armFaults(points: Partial<Record<FaultPoint, number>> | FaultPoint[]): void {
   armed = new Map();
   const entries = Array.isArray(points) ? points.map((p) => [p, 1] as const) : Object.entries(points);
-  for (const [p, n] of entries) armed.set(p as FaultPoint, { remaining: n ?? 1, mode: 'throw' });
+  for (const [p, n] of entries) armed.set(p, { remaining: n ?? 1, mode: 'throw' });
 }
 
 /** Disarms every point. */
@@ -78,15 +82,26 @@ export function disarmFaults(): void {
   armed = null;
 }
 
-/** An injection point: nothing unless a test armed it. */
-export function fault(point: FaultPoint): void {
+/** Whether any point is armed (to skip work done only to name a detail). */
+export function faultsArmed(): boolean {
+  return armed !== null;
+}
+
+/**
+ * An injection point: nothing unless a test armed it, as "point" or as
+ * "point:detail" for one of the details given (the effect kinds at hand).
+ * One call is one hit.
+ */
+export function fault(point: FaultPoint, ...details: string[]): void {
   if (armed === null) return;
-  const a = armed.get(point);
+  const qualified = details.map((d) => `${point}:${d}`).find((n) => armed!.has(n));
+  const name = qualified ?? point;
+  const a = armed.get(name);
   if (!a || --a.remaining > 0) return;
-  armed.delete(point);
+  armed.delete(name);
   if (a.mode === 'throw') throw new InjectedFault(point);
   // Say where, synchronously, then die as kill -9 would: no finally, no rollback, no close.
-  writeSync(2, `pathway: fault injected at ${point}: killing process ${process.pid}\n`);
+  writeSync(2, `pathway: fault injected at ${name}: killing process ${process.pid}\n`);
   process.kill(process.pid, 'SIGKILL');
   // SIGKILL to oneself lands on return from the system call; never run on meanwhile.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);

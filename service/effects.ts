@@ -1,0 +1,108 @@
+/**
+ * Outstanding effects (issue 12): what the outbox has not carried out yet,
+ * for `pathway effects` and GET /effects. Each with its error and when it is
+ * next tried: at its school time (a simulated clock must reach it), after
+ * its retry wait (real time), or now by a host that holds it. Hub staff and
+ * auditors see the schools of their hubs, admins every school. Not pure.
+ */
+import { openEffects, type OutboxItem } from '../store/outbox.js';
+import { readableHubs, resolveHub, assertRead } from './access.js';
+import type { Principal, Service } from './context.js';
+import { listSchools, schoolState } from './schools.js';
+
+export interface EffectView {
+  key: string;
+  urn: string;
+  /** funding.release, notify, evaluation.request. */
+  type: string;
+  status: 'pending' | 'failed';
+  /** In words: waiting for its school time, claimed by a host now, waiting to retry, or failed for good. */
+  state: 'due' | 'claimed' | 'retrying' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  /** The school time it is due at (ISO UTC). */
+  dueAt: string;
+  /** Real time (database clock) of the next try when it waits to retry, else null. */
+  retryAt: string | null;
+  /** The host holding it now, and until when (real time), when one does. */
+  claimedBy: string | null;
+  claimedUntil: string | null;
+  /** One line for a person: the state, the error, the next try. */
+  summary: string;
+}
+
+export interface EffectsFilter {
+  status?: 'pending' | 'failed';
+  /** One school. */
+  urn?: string;
+  /** A hub id or name. */
+  hub?: string;
+  limit?: number;
+}
+
+/** The view of one outbox item at real time `now` (ms). Pure. */
+export function effectView(item: OutboxItem, now: number): EffectView {
+  const claimed = item.leaseOwner !== null && item.leaseUntil !== null && Date.parse(item.leaseUntil) > now;
+  const retrying = item.retryAt !== null && Date.parse(item.retryAt) > now;
+  const state: EffectView['state'] = item.status === 'failed' ? 'failed' : claimed ? 'claimed' : retrying ? 'retrying' : 'due';
+  const error = item.lastError ? `; last error (attempt ${item.attempts}): ${item.lastError}` : '';
+  const summary =
+    state === 'failed'
+      ? `failed for good after ${item.attempts} attempt${item.attempts === 1 ? '' : 's'}${error}`
+      : state === 'claimed'
+        ? `being carried out by ${item.leaseOwner} (claim held until ${item.leaseUntil})${error}`
+        : state === 'retrying'
+          ? `next try at ${item.retryAt} (real time)${error}`
+          : `due at ${new Date(item.nextAttemptAt).toISOString()} (school time); carried out by the next tick, write or scheduler run whose clock has reached it${error}`;
+  return {
+    key: item.key,
+    urn: item.urn,
+    type: item.type,
+    status: item.status === 'failed' ? 'failed' : 'pending',
+    state,
+    attempts: item.attempts,
+    lastError: item.lastError,
+    dueAt: new Date(item.nextAttemptAt).toISOString(),
+    retryAt: item.retryAt,
+    claimedBy: claimed ? item.leaseOwner : null,
+    claimedUntil: claimed ? item.leaseUntil : null,
+    summary,
+  };
+}
+
+/** The outstanding effects `p` may see, oldest due first. Not pure. */
+export async function listEffects(svc: Service, p: Principal, filter: EffectsFilter = {}): Promise<EffectView[]> {
+  let urns: string[] | null = null;
+  if (filter.urn !== undefined) {
+    // Refused (unknown school, or outside the caller's hubs) exactly as reading the school is.
+    await schoolState(svc, p, filter.urn);
+    urns = [filter.urn];
+  } else if (filter.hub !== undefined) {
+    const h = resolveHub(filter.hub, 'hub');
+    assertRead(p, h.id, `the effects of ${h.name}`);
+    urns = (await listSchools(svc, p, { hub: h.id })).map((s) => s.urn);
+  } else if (readableHubs(p) !== null) {
+    urns = (await listSchools(svc, p)).map((s) => s.urn);
+  }
+  const items = await openEffects(svc.db, { ...(filter.status ? { status: filter.status } : {}), ...(urns ? { urns } : {}), ...(filter.limit ? { limit: filter.limit } : {}) });
+  const now = Date.parse((await svc.db.query<{ now: string }>('SELECT now() AS now')).rows[0]!.now);
+  return items.map((i) => effectView(i, now));
+}
+
+/**
+ * One line for a school's status when some of its effects are outstanding,
+ * else null: e.g. "effects pending: 2 not carried out yet (funding.release
+ * due, notify retrying); a payment shown above is not in the ledger until it
+ * is". Pure.
+ */
+export function pendingEffectsNote(effects: EffectView[]): string | null {
+  if (effects.length === 0) return null;
+  const pending = effects.filter((e) => e.status === 'pending');
+  const failed = effects.filter((e) => e.status === 'failed');
+  const parts = [
+    pending.length ? `${pending.length} not carried out yet (${pending.map((e) => `${e.type} ${e.state}`).join(', ')})` : '',
+    failed.length ? `${failed.length} failed for good (${failed.map((e) => `${e.type}: ${e.lastError ?? 'no error kept'}`).join('; ')})` : '',
+  ].filter(Boolean);
+  const money = effects.some((e) => e.type === 'funding.release') ? '; a grant shown as paid is not in the ledger until its payment is carried out' : '';
+  return `effects pending: ${parts.join('; ')}${money} (see pathway effects --urn ${effects[0]!.urn})`;
+}

@@ -1,0 +1,87 @@
+/**
+ * Outstanding effects listed (issue 12): GET /effects and the service behind
+ * `pathway effects` show what the outbox has not carried out, with its error
+ * and next try, scoped like every other read: hub staff and auditors see
+ * their hubs' schools, admins all; another hub's school is refused as
+ * reading it is. PGlite and Postgres.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markFailed } from '../store/outbox.js';
+import { pendingEffectsNote } from '../service/effects.js';
+import { dbTargets } from './helpers/db.js';
+import { HUB_A, HUB_B, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
+
+describe.each(dbTargets())('GET /effects on $name', (target) => {
+  let h: ApiHarness;
+  const urnA = secondaryForm(31).school.urn as string;
+  const urnB = secondaryForm(32).school.urn as string;
+
+  beforeAll(async () => {
+    h = await startApi(target, { start: '2020-07-06T12:00:00Z' });
+    expect((await h.call('POST', '/applications', { as: 'admin', body: secondaryForm(31) })).status).toBe(201);
+    expect((await h.call('POST', '/applications', { as: 'admin', body: secondaryForm(32, 'Cambridge Maths Hub') })).status).toBe(201);
+    // Effects of both schools, as a failed write left them: one waiting to retry, one given up on.
+    await h.svc.db.query(
+      `INSERT INTO outbox (key, urn, type, payload, next_attempt_at) VALUES
+        ('t:a:grant', $1, 'funding.release', '{}'::jsonb, '2020-12-03T15:00:00Z'),
+        ('t:b:mail', $2, 'notify', '{}'::jsonb, '2020-12-04T15:00:00Z')`,
+      [urnA, urnB],
+    );
+    await markFailed(h.svc.db, 't:a:grant', 'ledger unreachable: connection refused', 3_600_000);
+    await markFailed(h.svc.db, 't:b:mail', 'SMTP 550 no such user', null);
+  });
+  afterAll(async () => h?.close());
+
+  const ours = (body: any) => (body.effects as { key: string }[]).filter((e) => e.key.startsWith('t:'));
+
+  it('an admin sees every school\'s outstanding effects with the error and the next try', async () => {
+    const r = await h.call('GET', '/effects', { as: 'admin' });
+    expect(r.status).toBe(200);
+    const mine = ours(r.body) as any[];
+    expect(mine.map((e) => [e.key, e.urn, e.status, e.state, e.attempts])).toEqual([
+      ['t:a:grant', urnA, 'pending', 'retrying', 1],
+      ['t:b:mail', urnB, 'failed', 'failed', 1],
+    ]);
+    expect(mine[0].lastError).toBe('ledger unreachable: connection refused');
+    expect(Date.parse(mine[0].retryAt) - Date.now()).toBeGreaterThan(3_000_000);
+    expect(mine[0].dueAt).toBe('2020-12-03T15:00:00.000Z');
+    expect(mine[0].summary).toMatch(/^next try at .* \(real time\); last error \(attempt 1\): ledger unreachable/);
+    expect(ours((await h.call('GET', '/effects?status=failed', { as: 'admin' })).body).map((e) => e.key)).toEqual(['t:b:mail']);
+    expect(ours((await h.call('GET', '/effects?status=pending', { as: 'admin' })).body).map((e) => e.key)).toEqual(['t:a:grant']);
+  });
+
+  it('hub staff and auditors see only their hubs\' schools', async () => {
+    for (const who of ['staffA', 'auditorA'] as const) expect(ours((await h.call('GET', '/effects', { as: who })).body).map((e) => e.key)).toEqual(['t:a:grant']);
+    for (const who of ['staffB', 'auditorB'] as const) expect(ours((await h.call('GET', '/effects', { as: who })).body).map((e) => e.key)).toEqual(['t:b:mail']);
+    expect(ours((await h.call('GET', `/effects?hub=${HUB_A}`, { as: 'staffA' })).body).map((e) => e.key)).toEqual(['t:a:grant']);
+    const other = await h.call('GET', `/effects?hub=${HUB_B}`, { as: 'staffA' });
+    expect(other.status).toBeGreaterThanOrEqual(400);
+    expect(other.status).toBeLessThan(500);
+    const school = await h.call('GET', `/effects?urn=${urnB}`, { as: 'staffA' });
+    const reading = await h.call('GET', `/schools/${urnB}`, { as: 'staffA' });
+    expect(school.status).toBe(reading.status);
+    expect(school.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('refuses a bad filter with a 400 naming it, and asks for a token', async () => {
+    const r = await h.call('GET', '/effects?status=lost', { as: 'admin' });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain('status');
+    expect((await h.call('GET', '/effects?urn=12', { as: 'admin' })).status).toBe(400);
+    expect((await h.call('GET', '/effects', { as: 'none' })).status).toBe(401);
+  });
+
+  it('the operation is documented with its id and response type', async () => {
+    const doc = (await h.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, any>> };
+    const op = doc.paths['/effects']!.get;
+    expect(op.operationId).toBe('listEffects');
+    expect(Object.keys(op.responses['200'].content['application/json'].schema.properties)).toEqual(['count', 'effects']);
+  });
+
+  it('the status line names what is pending, and says a grant is not in the ledger until paid', async () => {
+    const { listEffects } = await import('../service/effects.js');
+    const note = pendingEffectsNote(await listEffects(h.svc, h.principals.admin, { urn: urnA }));
+    expect(note).toMatch(/^effects pending: 1 not carried out yet \(funding\.release retrying\); a grant shown as paid is not in the ledger until its payment is carried out/);
+    expect(pendingEffectsNote([])).toBeNull();
+  });
+});

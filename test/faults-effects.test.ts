@@ -1,0 +1,183 @@
+/**
+ * The narrow windows of the effects, made to happen on purpose with the named
+ * fault points (store/faults.ts), in-process, on PGlite and Postgres:
+ * - mail: a crash after the send-claim and before the send leaves no
+ *   'sent' record, so the restarted attempt sends it (a path that recorded
+ *   "sent" before sending would lose the message here); two attempts at once
+ *   never both send; a crash after the send and before the record sends it
+ *   again with the same Message-ID (the one window left, said plainly);
+ * - recordEvent (the Temporal host's append): a retry after its event was
+ *   committed finds it and returns it as a duplicate, and a different event
+ *   at that version is still a conflict.
+ * "Restart" = the claim's owner is a host that died (what a new process
+ * sees after kill -9); test/faults-crash.test.ts does it with real processes.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
+import type { Effect, Notify } from '../machines/effects.js';
+import type { PathwayEventInput } from '../machines/events.js';
+import { VersionConflictError } from '../domain/errors.js';
+import { createActivities, MessageBeingSentError } from '../activities/index.js';
+import type { Mailer } from '../activities/mail/mailer.js';
+import { armFaults, disarmFaults, InjectedFault } from '../store/faults.js';
+import { sentMessage } from '../store/messages.js';
+import type { Db } from '../store/db.js';
+import { dbTargets, useTestDb } from './helpers/db.js';
+import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
+
+/** A mailer that counts what it was handed, and can be made to wait inside send. */
+function countingMailer() {
+  const sent: { key: string; messageId: string }[] = [];
+  let gate: Promise<void> | null = null;
+  let entered: () => void = () => undefined;
+  const mailer: Mailer & { sent: typeof sent; hold(): { entered: Promise<void>; release(): void } } = {
+    transport: 'none',
+    sent,
+    async send(m) {
+      entered();
+      if (gate) await gate;
+      const messageId = `<${m.key}@test>`;
+      sent.push({ key: m.key, messageId });
+      return { messageId, duplicate: false };
+    },
+    describe: () => 'counting mailer',
+    close: async () => undefined,
+    hold() {
+      let release!: () => void;
+      gate = new Promise<void>((r) => (release = r));
+      const e = new Promise<void>((r) => (entered = r));
+      return {
+        entered: e,
+        release: () => {
+          gate = null;
+          release();
+        },
+      };
+    },
+  };
+  return mailer;
+}
+
+let n = 0;
+/** A school selected into a group: its events so far and the 'selected' notify effect the machine asked for. */
+function selectedSchool(): { urn: string; notify: Notify; events: { input: PathwayEventInput; version: number }[] } {
+  const urn = String(600100 + ++n);
+  const events: PathwayEventInput[] = [
+    { type: 'APPLY', at: london('2020-07-01'), programme: secondaryDev, school: { ...secondarySchool, urn }, teachers: twoTeachers } as PathwayEventInput,
+    { type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true } as PathwayEventInput,
+    { type: 'SELECTED', at: london('2020-07-20'), groupId: 'g-1', groupSize: 2 } as PathwayEventInput,
+  ];
+  let state: PersistedPathway = initialState(urn);
+  let effects: Effect[] = [];
+  for (const e of events) {
+    const d = decide(state, parseEvent(e));
+    state = d.snapshot;
+    effects = d.effects;
+  }
+  const notify = effects.find((e): e is Notify => e.type === 'notify');
+  if (!notify) throw new Error(`SELECTED asked for no email: ${JSON.stringify(effects.map((e) => e.type))}`);
+  return { urn, notify, events: events.map((input, i) => ({ input, version: i + 1 })) };
+}
+
+/** What a new process sees after the one holding the claim was killed: the claim's owner is dead. */
+async function ownerDied(db: Db, key: string): Promise<void> {
+  const dead = db.kind === 'postgres' ? 'session:killed-host:1:dead' : 'process:killed-host:1:dead';
+  const r = await db.query('UPDATE message_claims SET owner = $2 WHERE key = $1', [key, dead]);
+  expect(r.rowCount, `a send-claim on ${key}`).toBe(1);
+}
+
+describe.each(dbTargets())('faults in the send path on $name', (target) => {
+  const t = useTestDb(target);
+  afterEach(() => disarmFaults());
+
+  it('a crash between the send-claim and the send: nothing recorded as sent; the restarted attempt sends it once', async () => {
+    const mailer = countingMailer();
+    const acts = createActivities({ db: t.db, mailer, now: () => '2020-07-20T12:00:00Z' });
+    const { notify } = selectedSchool();
+    armFaults(['mail.after-claim']);
+    await expect(acts.notify(notify)).rejects.toBeInstanceOf(InjectedFault);
+    expect(mailer.sent).toEqual([]);
+    // Had "sent" been recorded before the send, the message would now be lost for good.
+    expect(await sentMessage(t.db, notify.key)).toBeNull();
+    // The same live host does not take its own claim again while it holds it...
+    await expect(acts.notify(notify)).rejects.toBeInstanceOf(MessageBeingSentError);
+    expect(mailer.sent).toEqual([]);
+    // ...a restarted host does, because the owner died.
+    await ownerDied(t.db, notify.key);
+    const r = await acts.notify(notify);
+    expect(r.sent).toBe(true);
+    expect(mailer.sent.map((m) => m.key)).toEqual([notify.key]);
+    expect((await sentMessage(t.db, notify.key))?.status).toBe('sent');
+    // Done: the claim is gone and nothing more is sent.
+    expect((await t.db.query('SELECT 1 FROM message_claims WHERE key = $1', [notify.key])).rowCount).toBe(0);
+    expect((await acts.notify(notify)).sent).toBe(false);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('a crash between the send and its record: sent again on restart with the same Message-ID (the one window left)', async () => {
+    const mailer = countingMailer();
+    const acts = createActivities({ db: t.db, mailer, now: () => '2020-07-20T12:00:00Z' });
+    const { notify } = selectedSchool();
+    armFaults(['mail.after-send']);
+    await expect(acts.notify(notify)).rejects.toBeInstanceOf(InjectedFault);
+    expect(mailer.sent).toHaveLength(1);
+    expect(await sentMessage(t.db, notify.key)).toBeNull();
+    await ownerDied(t.db, notify.key);
+    expect((await acts.notify(notify)).sent).toBe(true);
+    expect(mailer.sent.map((m) => m.messageId)).toEqual([mailer.sent[0]!.messageId, mailer.sent[0]!.messageId]);
+    expect((await acts.notify(notify)).sent).toBe(false);
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('two attempts at once never both send: the second finds the claim held and is told to retry', async () => {
+    const mailer = countingMailer();
+    const acts = createActivities({ db: t.db, mailer, now: () => '2020-07-20T12:00:00Z' });
+    const { notify } = selectedSchool();
+    const held = mailer.hold();
+    const first = acts.notify(notify);
+    await held.entered;
+    // The first is inside the transport now, holding the claim.
+    await expect(acts.notify(notify)).rejects.toBeInstanceOf(MessageBeingSentError);
+    held.release();
+    expect((await first).sent).toBe(true);
+    // The retry of the second finds it sent.
+    expect((await acts.notify(notify)).sent).toBe(false);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('a failed send gives its claim back at once: the retry sends', async () => {
+    const failing: Mailer = { transport: 'smtp', send: async () => Promise.reject(new Error('SMTP 451 try later')), describe: () => 'failing', close: async () => undefined };
+    const { notify } = selectedSchool();
+    await expect(createActivities({ db: t.db, mailer: failing, now: () => '2020-07-20T12:00:00Z' }).notify(notify)).rejects.toThrow('SMTP 451');
+    const mailer = countingMailer();
+    expect((await createActivities({ db: t.db, mailer, now: () => '2020-07-20T12:00:00Z' }).notify(notify)).sent).toBe(true);
+    expect(mailer.sent).toHaveLength(1);
+  });
+});
+
+describe.each(dbTargets())('recordEvent retried after its commit on $name', (target) => {
+  const t = useTestDb(target);
+  afterEach(() => disarmFaults());
+
+  it('the retry finds its own event and returns it as a duplicate; a different event at that version is a conflict', async () => {
+    const acts = createActivities({ db: t.db, mailer: countingMailer() });
+    const { urn, events } = selectedSchool();
+    let state: PersistedPathway = initialState(urn);
+    const inputs = events.map(({ input, version }) => {
+      const e = parseEvent(input);
+      const d = decide(state, e);
+      state = d.snapshot;
+      return { urn, expectedVersion: version - 1, type: e.type, payload: e, occurredAt: e.at, actor: 'worker', machineVersion: d.machineVersion, snapshot: d.snapshot, summary: d.summary };
+    });
+    expect(await acts.recordEvent(inputs[0]!)).toEqual({ version: 1, duplicate: false });
+    // The activity dies after its commit (the worker crashed, or the reply was lost); Temporal retries it.
+    armFaults(['record-event.after-append']);
+    await expect(acts.recordEvent(inputs[1]!)).rejects.toBeInstanceOf(InjectedFault);
+    disarmFaults();
+    expect(await acts.recordEvent(inputs[1]!)).toEqual({ version: 2, duplicate: true });
+    expect((await t.db.query('SELECT version FROM events WHERE urn = $1 ORDER BY version', [urn])).rows).toEqual([{ version: 1 }, { version: 2 }]);
+    // Not every conflict is a duplicate: another event at version 2 is refused.
+    await expect(acts.recordEvent({ ...inputs[2]!, expectedVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await acts.recordEvent(inputs[2]!)).toEqual({ version: 3, duplicate: false });
+  });
+});
