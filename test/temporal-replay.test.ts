@@ -17,6 +17,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { MalformedHistoryError, WORKFLOWS_PATH, bundleForReplay, installReplayRuntime, parseHistory, replayHistory } from '../worker/replay.js';
 import { main } from '../cli/main.js';
 import { fold, initialState, parseEvent } from '../machines/decide.js';
+import { CURRENT_RULES_VERSION } from '../workflows/rules.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { SchoolPathwayInput } from '../workflows/messages.js';
 import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
@@ -51,8 +52,8 @@ function startedHistory(input: unknown, options: { at?: string; workflowType?: s
 
 const completedTask = { eventId: '4', eventTime: '2021-01-04T09:00:01Z', eventType: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED', workflowTaskCompletedEventAttributes: { scheduledEventId: '2', startedEventId: '3', identity: 'test' } };
 
-/** The rules every history here was decided with. */
-const RULES_V1 = 'pathway@1.0.0';
+/** The rules every history here was decided with: this build's newest. */
+const RULES_V1 = CURRENT_RULES_VERSION;
 
 /** A prospective school carried over by continue-as-new (snapshot and rules given: no loadSchool). */
 const carried = (urn: string): SchoolPathwayInput => ({ urn, snapshot: initialState(urn), version: 0, rulesVersion: RULES_V1 });
@@ -80,7 +81,7 @@ describe('the first activation in the real sandbox', () => {
     expect(report.outcome).toBe('replayed');
     expect(report.activities.map((a) => a.activityType)).toEqual(['recordEvent']);
     const recorded = report.activities[0]!.args[0] as { type: string; expectedVersion: number; actor: string; machineVersion: string; snapshot: { value: unknown }; summary: { phase: string; status: string; hub: string } };
-    expect(recorded).toMatchObject({ type: 'APPLY', expectedVersion: 0, actor: 'ops', machineVersion: 'pathway@1.0.0', snapshot: { value: { development: 'applied' } }, summary: { phase: 'development', status: 'applied', hub: 'Boolean Maths Hub' } });
+    expect(recorded).toMatchObject({ type: 'APPLY', expectedVersion: 0, actor: 'ops', machineVersion: CURRENT_RULES_VERSION, snapshot: { value: { development: 'applied' } }, summary: { phase: 'development', status: 'applied', hub: 'Boolean Maths Hub' } });
   });
 
   it('fires a timer that fell due while the worker was away, on workflow time, with luxon in the sandbox', async () => {

@@ -26,7 +26,10 @@ import type { SchoolPathwayInput, StoredSchool } from '../workflows/messages.js'
 import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
 
 import { HistoryBuilder } from './temporal-history.js';
-import { RULES } from '../workflows/rules.js';
+import { CURRENT_RULES_VERSION, RULES } from '../workflows/rules.js';
+
+/** Rules N: this build's newest. */
+const N = CURRENT_RULES_VERSION;
 
 const URN = '180001';
 const meetings = ['2020-11-12', '2021-01-14', '2021-03-11', '2021-05-13'].map((d, i) => ({ id: `m${i + 1}`, kind: 'meeting' as const, at: london(d, '13:00') }));
@@ -85,16 +88,16 @@ beforeAll(async () => {
 
 describe('a history decided by rules N', () => {
   it('replays on this build (whose newest rules are N), the reminder decided again with N', async () => {
-    const r = await replayHistory(historyFromJSON(reminderHistory('pathway@1.0.0')), { workflowBundle: current });
+    const r = await replayHistory(historyFromJSON(reminderHistory(N)), { workflowBundle: current });
     expect(r.outcome, r.message).toBe('replayed');
     expect(r.activities.map((a) => a.activityType)).toEqual(['loadSchool', 'recordEvent', 'notify', 'recordEvent']);
-    expect(r.activities.at(-1)!.args[0]).toMatchObject({ type: 'REMINDER_DUE', expectedVersion: 6, machineVersion: 'pathway@1.0.0', payload: { sessionId: 'm1', daysBefore: 2 } });
+    expect(r.activities.at(-1)!.args[0]).toMatchObject({ type: 'REMINDER_DUE', expectedVersion: 6, machineVersion: N, payload: { sessionId: 'm1', daysBefore: 2 } });
   });
 
   it('replays on a build whose newest rules are N+1: the run keeps the rules it started with', async () => {
-    const r = await replayHistory(historyFromJSON(reminderHistory('pathway@1.0.0')), { workflowBundle: nextBuild });
+    const r = await replayHistory(historyFromJSON(reminderHistory(N)), { workflowBundle: nextBuild });
     expect(r.outcome, r.message).toBe('replayed');
-    expect(r.activities.at(-1)!.args[0]).toMatchObject({ type: 'REMINDER_DUE', machineVersion: 'pathway@1.0.0' });
+    expect(r.activities.at(-1)!.args[0]).toMatchObject({ type: 'REMINDER_DUE', machineVersion: N });
   });
 
   it('control: the N+1 rules really decide differently, so deciding this history with them does not replay', async () => {

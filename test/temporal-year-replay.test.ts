@@ -15,6 +15,7 @@ import { fold, parseEvent } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { SchoolPathwayInput } from '../workflows/messages.js';
 import { HistoryBuilder } from './temporal-history.js';
+import { CURRENT_RULES_VERSION } from '../workflows/rules.js';
 import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
 
 const URN = '190001';
@@ -22,7 +23,7 @@ const applied = fold(URN, [parseEvent({ type: 'APPLY', at: london('2020-07-01'),
 
 function yearEndHistory(options: { end?: 'continued' | 'completed'; secondTimer?: boolean } = {}): { events: object[] } {
   const h = new HistoryBuilder('2021-08-31T21:00:00Z');
-  const input: SchoolPathwayInput = { urn: URN, snapshot: applied, version: 1, rulesVersion: 'pathway@1.0.0' };
+  const input: SchoolPathwayInput = { urn: URN, snapshot: applied, version: 1, rulesVersion: CURRENT_RULES_VERSION };
   h.started(input);
   const t1 = h.completed(h.task());
   h.upserted(t1);
@@ -59,7 +60,7 @@ describe('a year end with an update, replayed in the real sandbox', () => {
     expect(r.outcome, r.message).toBe('replayed');
     // The update reached the handler inside the sandbox: its event was decided and recorded.
     expect(r.activities.map((a) => a.activityType)).toEqual(['recordEvent']);
-    expect(r.activities[0]!.args[0]).toMatchObject({ urn: URN, type: 'ELIGIBILITY_ASSESSED', expectedVersion: 1, actor: 'ops', machineVersion: 'pathway@1.0.0' });
+    expect(r.activities[0]!.args[0]).toMatchObject({ urn: URN, type: 'ELIGIBILITY_ASSESSED', expectedVersion: 1, actor: 'ops', machineVersion: CURRENT_RULES_VERSION });
   });
 
   it('is checked: a history that ends the run instead of continuing it, or starts other work than the timer, does not replay', async () => {

@@ -209,10 +209,10 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
    * start the effects of the events this run missed (each is idempotent on its
    * key, so one that already ran does nothing).
    */
-  async function converge(): Promise<void> {
+  async function converge(): Promise<boolean> {
     const from = version;
     const { school } = await loadSchool({ urn, afterVersion: version });
-    if (!school || school.version <= version) return;
+    if (!school || school.version <= version) return false;
     let s = snapshot;
     for (const m of school.missed) {
       try {
@@ -229,6 +229,7 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
     revision++;
     upsertSearch(summaryOf(snapshot));
     log.warn('took the school from the Postgres log', { urn, from, to: version });
+    return true;
   }
 
   /**
@@ -255,8 +256,8 @@ export async function schoolPathway(input: SchoolPathwayInput): Promise<void> {
           summary: decision.summary,
         });
       } catch (err) {
-        if (!isVersionConflict(err) || attempt > 1) throw err;
-        await converge();
+        // A conflict the log does not explain (its version is not ahead of this run's) is not retried.
+        if (!isVersionConflict(err) || attempt > 1 || !(await converge())) throw err;
         if (!options.again) return null;
         if (options.expectedVersion !== undefined) checkVersion(urn, options.expectedVersion, version);
         continue;
