@@ -31,6 +31,7 @@ import { schoolRoutes } from './routes/schools.js';
 import { cohortRoutes } from './routes/cohorts.js';
 import { adminRoutes } from './routes/admin.js';
 import { metaRoutes } from './routes/meta.js';
+import { API_DESCRIPTION, finishDocument } from './openapi.js';
 
 /** What a caller's X-Request-Id may look like to be kept (else a new id is made). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -196,15 +197,24 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
       info: {
         title: 'Mastery Pathway hub operations API',
         version: '1.0.0',
-        description:
-          "Run Teaching for Mastery work groups for a Maths Hub: applications, work groups, schedules, attendance, cohort transitions, and each school's auditable history. " +
-          'Authenticate with "Authorization: Bearer <token>" (make one with `pathway users add`). Writes accept If-Match with the version you last saw (409 if it changed). ' +
-          'Errors: 400 invalid input (problems listed per field), 401 no or bad token, 403 outside your hub or role, 404 unknown, 409 stale version or id taken, 413 body over 256 KB, 422 refused by the programme rules.',
+        description: API_DESCRIPTION,
+        license: { name: 'MIT', identifier: 'MIT' },
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      // Relative: the service that serves this document, wherever it runs.
+      servers: [{ url: '/', description: 'This service (the address this document was served from)' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `pathway users add` (or the first start), e.g. mpt_3q2v...' } } },
       security: [{ bearer: [] }],
+      tags: [
+        { name: 'service', description: 'Is the service up, and who am I' },
+        { name: 'applications', description: 'Application forms, eligibility, selection, the waiting list' },
+        { name: 'work groups', description: 'Work groups, their schools and their sessions' },
+        { name: 'schools', description: "One school's state, history and events of the year" },
+        { name: 'cohorts', description: "Moving a year's schools to their next phase" },
+        { name: 'admin', description: 'People, tokens and hub contacts' },
+      ],
     },
     transform: jsonSchemaTransform,
+    transformObject: (d) => finishDocument(('openapiObject' in d ? d.openapiObject : d.swaggerObject) as Record<string, unknown>) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -5,12 +5,14 @@
 import { z } from 'zod';
 import type { TypedApp } from '../server.js';
 import { who } from '../http.js';
+import { ErrorOut } from '../schemas.js';
 
 /** Registers /health and /me. Not pure. */
 export function metaRoutes(app: TypedApp): void {
   app.get('/health', {
     config: { access: 'public' },
-    schema: { tags: ['service'], summary: 'Is the service up? (does no work)', security: [], response: { 200: z.object({ ok: z.literal(true) }) } },
+    // No query parameters: an unknown one is refused (400) as on every other route.
+    schema: { tags: ['service'], summary: 'Is the service up? (does no work)', security: [], querystring: z.strictObject({}), response: { 200: z.object({ ok: z.literal(true) }), 400: ErrorOut } },
     handler: async () => ({ ok: true as const }),
   });
 
