@@ -11,7 +11,10 @@ import { APPLICATION_PHASES } from './rules.js';
 import { pathwaySetup } from './setup.js';
 
 /** Version of the rules this machine applies; stored with every event it decides. */
-export const MACHINE_VERSION = 'pathway@1.0.0';
+// 1.1.0: schedule count and window guards, explicit back-dating (enteredAt), resumption where the school
+// left, ADVANCED leaving the old work group, no application states in Embedding/Sustaining. 1.0.0 is kept
+// frozen in machines/v1 for the Temporal runs pinned to it (workflows/rules.ts).
+export const MACHINE_VERSION = 'pathway@1.1.0';
 
 const PHASES: readonly PhaseKind[] = ['trg', 'readiness', 'development', 'embedding', 'sustaining'];
 

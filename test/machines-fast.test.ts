@@ -197,7 +197,7 @@ describe('the fast fold equals XState transition()', () => {
 
 describe('no private XState API', () => {
   it('machines/ imports only public xstate exports (no __unsafe_ names, no hand-made actor scope)', () => {
-    for (const f of ['decide.ts', 'fast.ts', 'setup.ts', 'pathway.ts']) {
+    for (const f of ['decide.ts', 'fast.ts', 'setup.ts', 'pathway.ts', 'v1/decide.ts', 'v1/setup.ts']) {
       const text = readFileSync(new URL(`../machines/${f}`, import.meta.url), 'utf8');
       expect(text, f).not.toMatch(/__unsafe|_sendInspectionEvent|actionExecutor|createActor|\.transition\(/);
     }

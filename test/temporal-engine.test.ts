@@ -22,6 +22,7 @@ import {
 } from '../host/temporal-engine.js';
 import { catalogueProgramme, createCohortActivities } from '../worker/cohort-activities.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
+import { MACHINE_VERSION } from '../machines/pathway.js';
 import { TemporalNotConfiguredError, workerConfigFromEnv } from '../worker/main.js';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../domain/errors.js';
 import { FailureType } from '../workflows/messages.js';
@@ -105,7 +106,7 @@ describe('the audit history the Temporal engine reads', () => {
       [2, 'ELIGIBILITY_ASSESSED', 'eligible'],
       [3, 'SELECTED', 'selected'],
     ]);
-    expect(h.entries[0]).toMatchObject({ urn: URN, actor: 'ops', machineVersion: 'pathway@1.0.0', phase: 'development' });
+    expect(h.entries[0]).toMatchObject({ urn: URN, actor: 'ops', machineVersion: MACHINE_VERSION, phase: 'development' });
     expect(h.stateAt).toMatchObject({ status: 'selected', groupId: 'wg' });
     expect(h).toMatchObject({ tampered: null, replayMatches: true, replayError: null });
   });
