@@ -15,6 +15,7 @@ import { NON_RETRYABLE_ERROR_TYPES } from '../workflows/messages.js';
 import { UnknownTemplateError } from '../activities/mail/template-errors.js';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../domain/errors.js';
 import { renderMessage } from '../activities/mail/render.js';
+import { TamperedSchoolError } from '../store/tamper.js';
 
 class LooksLikeValidation extends ValidationError {}
 
@@ -51,6 +52,7 @@ describe("the fake's failure typing is the SDK's", () => {
       new VersionConflictError('1', 1, 2),
       new UnknownSchoolError('1'),
       new UnknownTemplateError('x', []),
+      new TamperedSchoolError('1', 1, 'hash mismatch'),
     ];
     for (const e of thrown) expect(NON_RETRYABLE_ERROR_TYPES).toContain(ensureApplicationFailure(e).type);
     // BadEffectError lives in activities/index.ts; its constructor name is checked where it is thrown (temporal-engine tests).
