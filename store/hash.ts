@@ -40,7 +40,11 @@ export interface HashedEventFields {
 
 /** sha256 (hex) over the canonical JSON of an event's fields and its predecessor's hash. Pure. */
 export function eventHash(e: HashedEventFields): string {
-  const canonical = canonicalJson({
+  return sha256Hex(canonicalJson(v1Fields(e)));
+}
+
+function v1Fields(e: HashedEventFields): Record<string, unknown> {
+  return {
     urn: e.urn,
     version: e.version,
     type: e.type,
@@ -50,8 +54,7 @@ export function eventHash(e: HashedEventFields): string {
     machine_version: e.machineVersion,
     state: e.state,
     prev_hash: e.prevHash,
-  });
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  };
 }
 
 /**
@@ -74,7 +77,11 @@ export interface HashedEventFieldsV2 extends HashedEventFields {
 
 /** sha256 (hex) over the canonical JSON of every stored column of an event (v2). Pure. */
 export function eventHashV2(e: HashedEventFieldsV2): string {
-  const canonical = canonicalJson({
+  return sha256Hex(canonicalJson(v2Fields(e)));
+}
+
+function v2Fields(e: HashedEventFieldsV2): Record<string, unknown> {
+  return {
     hash_version: 2,
     position: e.position,
     urn: e.urn,
@@ -87,13 +94,22 @@ export function eventHashV2(e: HashedEventFieldsV2): string {
     machine_version: e.machineVersion,
     state: e.state,
     prev_hash: e.prevHash,
-  });
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  };
 }
 
-/** The hash of a stored event under the version it was written with; throws for a version this code does not know. Pure. */
+/**
+ * The hash of a stored event under the version it was written with; throws
+ * for a version this code does not know. For values read back from the
+ * database (jsonb already parsed, so plain JSON): the canonical text is
+ * written straight from them, without the JSON round trip a writer's values
+ * need, which gives the same text at a third of the cost. Pure.
+ */
 export function storedEventHash(hashVersion: number, e: HashedEventFieldsV2): string {
-  if (hashVersion === 1) return eventHash(e);
-  if (hashVersion === 2) return eventHashV2(e);
+  if (hashVersion === 1) return sha256Hex(write(v1Fields(e)));
+  if (hashVersion === 2) return sha256Hex(write(v2Fields(e)));
   throw new RangeError(`hash_version ${hashVersion} is not known to this code (known: 1, 2)`);
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -49,7 +49,7 @@ describe('pathway checkpoint and pathway verify on a PGlite folder', () => {
   let folder: string;
   let exported: string;
   const run = (...args: string[]) => {
-    const env = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.PATHWAY_SIGNING_KEY_FILE;
     delete env.PATHWAY_SIGNING_KEY;
     delete env.DATABASE_URL;
