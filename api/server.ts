@@ -9,7 +9,7 @@
  * 409, 422). Nothing is written unless every check passed.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify';
 import pino from 'pino';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -122,13 +122,12 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   const app = Fastify({
     // Request logs at info level only when asked; faults (error level) always.
     loggerInstance: options.logRequests ? logger.child({}, { level: 'info' }) : logger,
-    disableRequestLogging: !options.logRequests,
+    logController: new LogController({ disableRequestLogging: !options.logRequests, requestIdLogLabel: 'requestId' }),
     // The caller's X-Request-Id when it looks like one (a proxy's), else a new one; the reply carries it back.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
     bodyLimit: options.bodyLimit ?? BODY_LIMIT_BYTES,
     // Query strings like ?overdue=true&overdue=false are arrays; the schemas then refuse them readably.
     routerOptions: { ignoreTrailingSlash: true },
