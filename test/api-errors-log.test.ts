@@ -78,8 +78,8 @@ describe('5xx are logged with the request id the reply carries', () => {
   it('by default faults are logged (level warn) and requests are not', async () => {
     const app = await buildApi(h.svc);
     try {
-      expect(app.log.isLevelEnabled('error')).toBe(true);
-      expect(app.log.isLevelEnabled('info')).toBe(false);
+      expect((app.log as pino.Logger).isLevelEnabled('error')).toBe(true);
+      expect((app.log as pino.Logger).isLevelEnabled('info')).toBe(false);
     } finally {
       await app.close();
     }
