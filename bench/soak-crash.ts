@@ -6,7 +6,14 @@
  * ledger, messages and mailbox must be equal. Exit 0 when they are, 1 with
  * the differences otherwise.
  *
- *   npm run soak:crash -- [--kills 100] [--schools 30] [--years 4] [--seed 11] [--db postgres|pglite]
+ *   npm run soak:crash -- [--kills 100] [--fault-kills 22] [--schools 30] [--years 4] [--seed 11] [--db postgres|pglite]
+ *
+ * Before the random kills, `--fault-kills` crashes land exactly at the named
+ * fault points (store/faults.ts), in turn: between the claim and the
+ * carrying out, and between the carrying out and the record, of each effect
+ * kind (grant payment, email, evaluation request), between a message's
+ * send-claim, its send and its record, and between decide, append, commit
+ * and the firing of timers.
  *
  * Postgres (default) comes from TEST_DATABASE_URL, else
  * postgres://postgres@127.0.0.1:5432/test; two fresh databases are created
@@ -16,12 +23,54 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { compareWorlds, runUntilDone, worldOf, type HubArgs } from '../test/fixtures/crash-child.js';
+import { mulberry32 } from '../host/simulate.js';
+
+/** The fault points the soak crashes at, in turn (point or point:effect kind). */
+const FAULT_CYCLE = [
+  'mail.after-claim',
+  'mail.after-send',
+  'timer.after-fire',
+  'event.after-append',
+  'event.after-commit',
+  'effect.after-claim:notify',
+  'effect.after-perform:notify',
+  'effect.after-claim:evaluation.request',
+  'effect.after-perform:evaluation.request',
+  // Grants come later in a hub's years (Development), so last in the cycle.
+  'effect.after-claim:funding.release',
+  'effect.after-perform:funding.release',
+];
+const CHILD = fileURLToPath(new URL('../test/fixtures/crash-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs the simulation child once with PATHWAY_FAULTS set; 'killed' when it died at the point, 'done' when it finished first. */
+function childAtFault(db: string, mailbox: string, h: HubArgs, faults: string): Promise<'killed' | 'done'> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, db, mailbox, String(h.schools), String(h.years), String(h.seed), h.start, String(h.batch)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SMTP_URL: '', PATHWAY_FAULTS: faults },
+    });
+    let err = '';
+    p.stdout.resume();
+    p.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    p.on('error', reject);
+    p.on('close', (code, signal) => {
+      if (signal === 'SIGKILL' && err.includes('fault injected at')) resolve('killed');
+      else if (code === 0) resolve('done');
+      else reject(new Error(`the simulation child failed by itself at ${faults} (exit ${code}, signal ${signal}):\n${err}`));
+    });
+  });
+}
 
 const { values } = parseArgs({
   options: {
     kills: { type: 'string', default: '100' },
+    'fault-kills': { type: 'string', default: String(FAULT_CYCLE.length * 2) },
     schools: { type: 'string', default: '30' },
     years: { type: 'string', default: '4' },
     seed: { type: 'string', default: '11' },
@@ -30,9 +79,10 @@ const { values } = parseArgs({
 });
 
 const kills = Number(values.kills);
+const faultKills = Number(values['fault-kills']);
 const hub: HubArgs = { schools: Number(values.schools), years: Number(values.years), seed: Number(values.seed), start: '2018/19', batch: 3 };
-if (![kills, hub.schools, hub.years, hub.seed].every(Number.isInteger) || (values.db !== 'postgres' && values.db !== 'pglite')) {
-  process.stderr.write('usage: npm run soak:crash -- [--kills N] [--schools N] [--years N] [--seed N] [--db postgres|pglite]\n');
+if (![kills, faultKills, hub.schools, hub.years, hub.seed].every(Number.isInteger) || (values.db !== 'postgres' && values.db !== 'pglite')) {
+  process.stderr.write('usage: npm run soak:crash -- [--kills N] [--fault-kills N] [--schools N] [--years N] [--seed N] [--db postgres|pglite]\n');
   process.exit(2);
 }
 
@@ -66,14 +116,27 @@ async function main(): Promise<number> {
   }
   const mail = [join(scratch, 'mail-ref'), join(scratch, 'mail-killed')] as const;
   const started = Date.now();
-  process.stderr.write(`soak: ${hub.schools} schools, ${hub.years} years from ${hub.start}, seed ${hub.seed}, on ${values.db}; ${kills} kills\n`);
+  process.stderr.write(`soak: ${hub.schools} schools, ${hub.years} years from ${hub.start}, seed ${hub.seed}, on ${values.db}; ${faultKills} kills at fault points, then ${kills} at random\n`);
+  // Crashes at the named points first (on the run that will be killed), each resumed by the next start.
+  const rng = mulberry32(hub.seed * 31 + faultKills);
+  let faultKilled = 0;
+  let finishedEarly = false;
+  for (let i = 0; i < faultKills && !finishedEarly; i++) {
+    const point = `${FAULT_CYCLE[i % FAULT_CYCLE.length]}@${1 + Math.floor(rng() * 3)}`;
+    const r = await childAtFault(targets[1], mail[1], hub, point);
+    if (r === 'killed') {
+      faultKilled++;
+      process.stderr.write(`soak: fault kill ${faultKilled}/${faultKills} at ${point}\n`);
+    } else finishedEarly = true;
+  }
+  if (finishedEarly) process.stderr.write(`soak: the simulation finished after ${faultKilled} fault kills; no random kills\n`);
   const [reference, killed] = await Promise.all([
     runUntilDone({ db: targets[0], mailbox: mail[0], hub, kills: 0, killSeed: 1 }),
     runUntilDone({
       db: targets[1],
       mailbox: mail[1],
       hub,
-      kills,
+      kills: finishedEarly ? 0 : kills,
       killSeed: hub.seed * 7919 + kills,
       maxDaysBeforeKill: 2,
       onKill: (n, days) => process.stderr.write(`soak: kill ${n}/${kills} after ${days} simulated day${days === 1 ? '' : 's'}${days === 0 ? ' (while starting)' : ''}\n`),
@@ -83,7 +146,7 @@ async function main(): Promise<number> {
   const differences = compareWorlds(a, b);
   const secs = ((Date.now() - started) / 1000).toFixed(0);
   process.stdout.write(
-    `${killed.kills} kills (${killed.killsWhileStarting} while starting) over ${killed.starts} starts in ${secs} s; ` +
+    `${faultKilled} kills at fault points and ${killed.kills} at random (${killed.killsWhileStarting} while starting) over ${faultKilled + killed.starts} starts in ${secs} s; ` +
       `${b.events.length} events, ${b.messages.length} messages, ${Object.keys(b.mailbox).length} mailbox files, ${b.ledger.length} grants in the uninterrupted run\n`,
   );
   if (reference.summary.run.rejected || killed.summary.run.rejected) differences.push(`events refused by the rules: ${reference.summary.run.rejected} uninterrupted, ${killed.summary.run.rejected} killed`);
