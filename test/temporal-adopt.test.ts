@@ -18,7 +18,9 @@ import { saveStream } from '../store/streams.js';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { RecordEventInput } from '../activities/types.js';
-import { adoptSchools, schoolStartOptions, schoolsFromLog, sendToSchool } from '../host/temporal-engine.js';
+import { adoptSchools, createTemporalEngine, schoolStartOptions, schoolsFromLog, sendToSchool, workflowStarter } from '../host/temporal-engine.js';
+import { temporal } from '@temporalio/proto';
+import { GRPC_ALREADY_EXISTS, standInFrontend } from './temporal-grpc.js';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { EventRejectedError } from '../domain/errors.js';
@@ -140,5 +142,29 @@ describe('a refused event on a workflow behind the log', () => {
     await expect(sendToSchool(noLog.client as never, undefined, 'q', '170003', eligible, { actor: 'ops' })).rejects.toBeInstanceOf(EventRejectedError);
     expect(noLog.calls).toEqual(['sendEvent']);
   });
+});
+
+describe('pathway temporal adopt on the wire (a stand-in frontend)', () => {
+  it('starts each school with its urn only, FAIL on a running one, ALLOW_DUPLICATE after a closed one; a running one counts as running', async () => {
+    const frontend = await standInFrontend('1.31.1', {
+      StartWorkflowExecution: (req: { workflowId: string }) => (req.workflowId === 'school-170002' ? { grpcError: { code: GRPC_ALREADY_EXISTS, details: 'workflow already started' } } : { runId: `run-${req.workflowId}`, started: true }),
+    });
+    const engine = await createTemporalEngine({ address: frontend.address, taskQueue: 'pathway-q', db: store.db, connectTimeoutMs: 5000 });
+    try {
+      const report = await adoptSchools(store.db, workflowStarter(engine.client, 'pathway-q'));
+      expect(report).toEqual({ started: ['170001', '170003'], running: ['170002'] });
+      const starts = frontend.requests.StartWorkflowExecution!;
+      expect(starts.map((r) => r.workflowId)).toEqual(['school-170001', 'school-170002', 'school-170003']);
+      const first = starts[0];
+      expect(first.workflowType.name).toBe('schoolPathway');
+      expect(first.taskQueue.name).toBe('pathway-q');
+      expect(first.workflowIdConflictPolicy).toBe(temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL);
+      expect(first.workflowIdReusePolicy).toBe(temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+      expect(JSON.parse(Buffer.from(first.input.payloads[0].data).toString('utf8'))).toEqual({ urn: '170001' });
+    } finally {
+      await engine.close();
+      frontend.stop();
+    }
+  }, 60_000);
 });
 

@@ -5,10 +5,9 @@
  * heartbeats of the slow activities (worker/heartbeat.ts) inside the SDK's
  * activity context (MockActivityEnvironment, and the fake's executor).
  */
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { temporal } from '@temporalio/proto';
 import { runWorker } from '../worker/main.js';
+import { standInFrontend } from './temporal-grpc.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { MIN_SERVER_VERSION, ServerTooOldError, judgeServerVersion, parseServerVersion } from '../worker/server-version.js';
 import { withHeartbeat } from '../worker/heartbeat.js';
@@ -44,50 +43,23 @@ describe('the Temporal server version the worker needs', () => {
   });
 });
 
-/** gRPC as the Temporal client uses it (its own dependency, not one of ours). */
-const grpc = createRequire(createRequire(import.meta.url).resolve('@temporalio/client'))('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-
-/** A stand-in frontend on a free loopback port that answers GetSystemInfo with `serverVersion`, and counts the calls. */
-async function standInServer(serverVersion: string): Promise<{ address: string; calls: () => number; stop: () => void }> {
-  const Request = temporal.api.workflowservice.v1.GetSystemInfoRequest;
-  const Response = temporal.api.workflowservice.v1.GetSystemInfoResponse;
-  const server = new grpc.Server();
-  let calls = 0;
-  server.addService(
-    {
-      getSystemInfo: {
-        path: '/temporal.api.workflowservice.v1.WorkflowService/GetSystemInfo',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (m: object) => Buffer.from(Request.encode(m).finish()),
-        requestDeserialize: (b: Buffer) => Request.decode(b),
-        responseSerialize: (m: object) => Buffer.from(Response.encode(m).finish()),
-        responseDeserialize: (b: Buffer) => Response.decode(b),
-      },
-    },
-    { getSystemInfo: (_call: unknown, reply: (err: null, res: object) => void) => (calls++, reply(null, { serverVersion, capabilities: {} })) },
-  );
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  return { address: `127.0.0.1:${port}`, calls: () => calls, stop: () => server.forceShutdown() };
-}
-
 describe('the worker at start', () => {
   it('refuses a server older than 1.30.2 before it opens the database', async () => {
-    const server = await standInServer('1.28.0');
+    const server = await standInFrontend('1.28.0');
     let opened = false;
     try {
       const err = await runWorker({ address: server.address, namespace: 'default', taskQueue: 'q', activities: async () => ((opened = true), Promise.reject(new Error('opened'))) }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ServerTooOldError);
       expect((err as Error).message).toContain(`the Temporal server at ${server.address} is version 1.28.0; the pathway worker needs 1.30.2 or later`);
       expect(opened).toBe(false);
-      expect(server.calls()).toBeGreaterThanOrEqual(1);
+      expect(server.requests.GetSystemInfo?.length).toBeGreaterThanOrEqual(1);
     } finally {
       server.stop();
     }
   }, 60_000);
 
   it('goes on to open the database on a 1.31 server', async () => {
-    const server = await standInServer('1.31.1');
+    const server = await standInFrontend('1.31.1');
     try {
       const err = await runWorker({ address: server.address, namespace: 'default', taskQueue: 'q', activities: async () => Promise.reject(new Error('the database was opened')) }).catch((e: unknown) => e);
       expect((err as Error).message).toBe('the database was opened');
