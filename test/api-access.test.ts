@@ -191,6 +191,8 @@ describe.each(dbTargets())('every route x every caller ($name)', (target) => {
       make: async () => ({ url: `/users/${(await addUser(h.svc, root, { name: 'Leaving Soon', role: 'auditor', hubs: [HUB_A] })).user.id}` }),
     },
     { method: 'GET', route: '/hubs/contacts', kind: 'admin', ok: 200, make: async () => ({ url: '/hubs/contacts' }) },
+    // Admins and auditors verify the log; hub staff may not (issue 12).
+    { method: 'GET', route: '/verify', kind: 'list', ok: 200, except: { staffA: 403, staffB: 403 }, make: async () => ({ url: '/verify' }) },
     { method: 'GET', route: '/effects', kind: 'read', ok: 200, make: async () => ({ url: '/effects' }) },
     { method: 'GET', route: '/hubs/{hub}/contact', kind: 'read', ok: 200, make: async () => ({ url: `/hubs/${HUB_A}/contact` }) },
     { method: 'PUT', route: '/hubs/{hub}/contact', kind: 'admin', ok: 200, make: async () => ({ url: `/hubs/${HUB_A}/contact`, body: { name: 'Gina Lead', email: 'gina@greatnorth.example' } }) },
