@@ -168,3 +168,24 @@ describe('pathway temporal adopt on the wire (a stand-in frontend)', () => {
   }, 60_000);
 });
 
+describe('an application on the wire (update-with-start)', () => {
+  it('starts the school with its urn only, uses a running workflow, and may start a closed one again (it loads the log)', async () => {
+    const frontend = await standInFrontend('1.31.1', { ExecuteMultiOperation: () => ({ grpcError: { code: 3, details: 'stand-in: request captured' } }) });
+    const engine = await createTemporalEngine({ address: frontend.address, taskQueue: 'pathway-q', db: store.db, connectTimeoutMs: 5000 });
+    try {
+      const apply = { type: 'APPLY', at: london('2020-07-01'), programme: secondaryDev, school: secondarySchool, teachers: twoTeachers } as PathwayEventInput;
+      await expect(engine.send('170009', apply, { actor: 'ops' })).rejects.toThrow();
+      const [multi] = frontend.requests.ExecuteMultiOperation!;
+      const start = multi.operations[0].startWorkflow;
+      expect(start.workflowId).toBe('school-170009');
+      expect(start.workflowIdConflictPolicy).toBe(temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING);
+      expect(start.workflowIdReusePolicy).toBe(temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE);
+      expect(JSON.parse(Buffer.from(start.input.payloads[0].data).toString('utf8'))).toEqual({ urn: '170009' });
+      expect(multi.operations[1].updateWorkflow.request.input.name).toBe('sendEvent');
+    } finally {
+      await engine.close();
+      frontend.stop();
+    }
+  }, 60_000);
+});
+
