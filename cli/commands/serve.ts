@@ -102,6 +102,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const adminSocket = opened.embedded ? await startAdminSocket(svc, target, (m) => logger.warn(m)) : null;
     // This week's digest, if due and not sent yet, goes before the service says it is up.
     await digest.check();
+    // Signed checkpoints of the log at an interval (issue 12; service/verify.ts).
+    const checkpoints = await (await import('../../service/verify.js')).startConfiguredCheckpoints(svc.db, target, (m) => logger.warn(m), say);
     const pages = address.replace('://127.0.0.1:', '://localhost:');
     say(`Mastery Pathway hub service on ${address} (${opened.engine.kind} engine, ${opened.store.describe()})`);
     say(`  Open ${pages} in your browser and sign in with the admin key below.`);
@@ -122,6 +124,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       embedded: opened.embedded,
       close: async () => {
         await digest.stop();
+        await checkpoints?.stop();
         await adminSocket?.close();
         await app.close();
         await opened.close();
