@@ -41,3 +41,21 @@ export function who(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error(`route ${request.routeOptions.url} ran without a signed-in caller`);
   return request.principal;
 }
+
+/**
+ * What every write route does around its service call: runs `write` as the
+ * signed-in caller with the version from If-Match, sets ETag to the version
+ * the result names (the school's or the group's), and answers with `status`.
+ * Not pure.
+ */
+export async function versionedWrite<R>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  write: (svc: Service, p: Principal, ifMatch: number | undefined) => Promise<R>,
+  version: (result: R) => number,
+  status = 200,
+): Promise<FastifyReply> {
+  const result = await write(request.server.service, who(request), ifMatchOf(request));
+  setVersion(reply, version(result));
+  return reply.code(status).send(result);
+}

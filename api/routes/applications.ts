@@ -4,7 +4,7 @@
  */
 import { FormSchema } from '../../domain/forms/index.js';
 import type { TypedApp } from '../server.js';
-import { ifMatchOf, setVersion, who } from '../http.js';
+import { versionedWrite, who } from '../http.js';
 import { ApplicationsQuery, ApplyQuery, DeclineBody, EligibilityBody, ErrorOut, IfMatchHeaders, ReasonBody, SchoolListOut, SelectBody, UrnParams, WriteOut } from '../schemas.js';
 import { assessEligibility, declineApplication, listApplications, selectApplication, submitApplication, waitlistApplication } from '../../service/applications.js';
 import { z } from 'zod';
@@ -27,11 +27,8 @@ export function applicationRoutes(app: TypedApp): void {
       body: FormSchema,
       response: { 201: WriteOut.extend({ programmeId: z.string(), warnings: z.array(ProblemOut) }), ...errors },
     },
-    handler: async (request, reply) => {
-      const r = await submitApplication(request.server.service, who(request), request.body, { expectedVersion: ifMatchOf(request), ...(request.query.programme ? { programmeId: request.query.programme } : {}) });
-      setVersion(reply, r.version);
-      return reply.code(201).send(r);
-    },
+    handler: async (request, reply) =>
+      versionedWrite(request, reply, (svc, p, ifMatch) => submitApplication(svc, p, request.body, { expectedVersion: ifMatch, ...(request.query.programme ? { programmeId: request.query.programme } : {}) }), (r) => r.version, 201),
   });
 
   app.get('/applications', {
@@ -52,11 +49,7 @@ export function applicationRoutes(app: TypedApp): void {
   app.post('/applications/:urn/eligibility', {
     config: { access: 'write' },
     schema: { tags, summary: 'Record the eligibility judgement (ELIGIBILITY_ASSESSED)', params: UrnParams, headers: IfMatchHeaders, body: EligibilityBody, response: { 200: WriteOut, ...errors } },
-    handler: async (request, reply) => {
-      const r = await assessEligibility(request.server.service, who(request), request.params.urn, request.body, { expectedVersion: ifMatchOf(request) });
-      setVersion(reply, r.version);
-      return r;
-    },
+    handler: async (request, reply) => versionedWrite(request, reply, (svc, p, ifMatch) => assessEligibility(svc, p, request.params.urn, request.body, { expectedVersion: ifMatch }), (r) => r.version),
   });
 
   app.post('/applications/:urn/select', {
@@ -70,30 +63,18 @@ export function applicationRoutes(app: TypedApp): void {
       body: SelectBody,
       response: { 200: WriteOut.extend({ groupId: z.string(), groupSize: z.number(), groupVersion: z.number(), notes: z.array(z.string()) }), ...errors },
     },
-    handler: async (request, reply) => {
-      const r = await selectApplication(request.server.service, who(request), request.params.urn, request.body, { expectedVersion: ifMatchOf(request) });
-      setVersion(reply, r.version);
-      return r;
-    },
+    handler: async (request, reply) => versionedWrite(request, reply, (svc, p, ifMatch) => selectApplication(svc, p, request.params.urn, request.body, { expectedVersion: ifMatch }), (r) => r.version),
   });
 
   app.post('/applications/:urn/waitlist', {
     config: { access: 'write' },
     schema: { tags, summary: 'Put the school on the waiting list (WAITLISTED)', params: UrnParams, headers: IfMatchHeaders, body: ReasonBody, response: { 200: WriteOut, ...errors } },
-    handler: async (request, reply) => {
-      const r = await waitlistApplication(request.server.service, who(request), request.params.urn, request.body, { expectedVersion: ifMatchOf(request) });
-      setVersion(reply, r.version);
-      return r;
-    },
+    handler: async (request, reply) => versionedWrite(request, reply, (svc, p, ifMatch) => waitlistApplication(svc, p, request.params.urn, request.body, { expectedVersion: ifMatch }), (r) => r.version),
   });
 
   app.post('/applications/:urn/decline', {
     config: { access: 'write' },
     schema: { tags, summary: 'Decline, optionally offering an alternative (DECLINED)', params: UrnParams, headers: IfMatchHeaders, body: DeclineBody, response: { 200: WriteOut, ...errors } },
-    handler: async (request, reply) => {
-      const r = await declineApplication(request.server.service, who(request), request.params.urn, request.body, { expectedVersion: ifMatchOf(request) });
-      setVersion(reply, r.version);
-      return r;
-    },
+    handler: async (request, reply) => versionedWrite(request, reply, (svc, p, ifMatch) => declineApplication(svc, p, request.params.urn, request.body, { expectedVersion: ifMatch }), (r) => r.version),
   });
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { TypedApp } from '../server.js';
-import { ifMatchOf, setVersion, who } from '../http.js';
+import { setVersion, versionedWrite, who } from '../http.js';
 import {
   AddSchoolBody,
   CancelBody,
@@ -81,11 +81,8 @@ export function groupRoutes(app: TypedApp): void {
       body: AddSchoolBody,
       response: { 200: WriteOut.extend({ groupId: z.string(), groupSize: z.number(), groupVersion: z.number(), notes: z.array(z.string()) }), ...errors },
     },
-    handler: async (request, reply) => {
-      const r = await addSchoolToGroup(request.server.service, who(request), request.params.id, request.body, { groupVersion: ifMatchOf(request) });
-      setVersion(reply, r.groupVersion);
-      return r;
-    },
+    handler: async (request, reply) =>
+      versionedWrite(request, reply, (svc, p, ifMatch) => addSchoolToGroup(svc, p, request.params.id, request.body, { groupVersion: ifMatch }), (r) => r.groupVersion),
   });
 
   app.post('/groups/:id/schedule', {
@@ -99,30 +96,21 @@ export function groupRoutes(app: TypedApp): void {
       body: GenerateBody,
       response: { 200: GroupChangeOut.extend({ academicYear: z.string(), sessions: z.array(z.looseObject({ id: z.string(), kind: z.string(), at: z.string(), place: z.string() })) }), ...errors },
     },
-    handler: async (request, reply) => {
-      const r = await generateGroupSchedule(request.server.service, who(request), request.params.id, request.body, { groupVersion: ifMatchOf(request) });
-      setVersion(reply, r.groupVersion);
-      return r;
-    },
+    handler: async (request, reply) =>
+      versionedWrite(request, reply, (svc, p, ifMatch) => generateGroupSchedule(svc, p, request.params.id, request.body, { groupVersion: ifMatch }), (r) => r.groupVersion),
   });
 
   app.post('/groups/:id/sessions/:sessionId/move', {
     config: { access: 'write' },
     schema: { tags, summary: 'Move one session for every school of the group (SESSION_MOVED); reminders move with it', params: SessionParams, headers: IfMatchHeaders, body: MoveBody, response: { 200: GroupChangeOut.extend({ session: SessionOut }), ...errors } },
-    handler: async (request, reply) => {
-      const r = await moveGroupSession(request.server.service, who(request), request.params.id, request.params.sessionId, request.body, { groupVersion: ifMatchOf(request) });
-      setVersion(reply, r.groupVersion);
-      return r;
-    },
+    handler: async (request, reply) =>
+      versionedWrite(request, reply, (svc, p, ifMatch) => moveGroupSession(svc, p, request.params.id, request.params.sessionId, request.body, { groupVersion: ifMatch }), (r) => r.groupVersion),
   });
 
   app.post('/groups/:id/sessions/:sessionId/cancel', {
     config: { access: 'write' },
     schema: { tags, summary: 'Cancel one session for every school of the group (SESSION_CANCELLED); its reminders are dropped', params: SessionParams, headers: IfMatchHeaders, body: CancelBody, response: { 200: GroupChangeOut.extend({ session: SessionOut }), ...errors } },
-    handler: async (request, reply) => {
-      const r = await cancelGroupSession(request.server.service, who(request), request.params.id, request.params.sessionId, request.body, { groupVersion: ifMatchOf(request) });
-      setVersion(reply, r.groupVersion);
-      return r;
-    },
+    handler: async (request, reply) =>
+      versionedWrite(request, reply, (svc, p, ifMatch) => cancelGroupSession(svc, p, request.params.id, request.params.sessionId, request.body, { groupVersion: ifMatch }), (r) => r.groupVersion),
   });
 }

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { SendResult } from '../../host/engine.js';
 import type { TypedApp } from '../server.js';
-import { ifMatchOf, setVersion, who } from '../http.js';
+import { setVersion, versionedWrite, who } from '../http.js';
 import {
   AttendanceBody,
   CommitmentBody,
@@ -72,12 +72,7 @@ function writeRoute<S extends z.ZodType>(app: TypedApp, path: string, summary: s
   app.post(`/schools/:urn/${path}`, {
     config: { access: 'write' },
     schema: { tags, summary, params: UrnParams, headers: IfMatchHeaders, body, response: { 200: WriteOut, ...errors } },
-    handler: async (request, reply) => {
-      const params = request.params as { urn: string };
-      const r = await run(request.server.service, who(request), params.urn, request.body as z.output<S>, { expectedVersion: ifMatchOf(request) });
-      setVersion(reply, r.version);
-      return r;
-    },
+    handler: async (request, reply) => versionedWrite(request, reply, (svc, p, ifMatch) => run(svc, p, (request.params as { urn: string }).urn, request.body as z.output<S>, { expectedVersion: ifMatch }), (r) => r.version),
   });
 }
 
@@ -168,10 +163,7 @@ export function schoolRoutes(app: TypedApp): void {
   app.post('/schools/:urn/teachers/:slot', {
     config: { access: 'write' },
     schema: { tags, summary: 'Replace lead teacher 1 or 2 (TEACHER_REPLACED)', params: TeacherSlotParams, headers: IfMatchHeaders, body: TeacherBody, response: { 200: WriteOut, ...errors } },
-    handler: async (request, reply) => {
-      const r = await replaceTeacher(request.server.service, who(request), request.params.urn, Number(request.params.slot) as 1 | 2, request.body, { expectedVersion: ifMatchOf(request) });
-      setVersion(reply, r.version);
-      return r;
-    },
+    handler: async (request, reply) =>
+      versionedWrite(request, reply, (svc, p, ifMatch) => replaceTeacher(svc, p, request.params.urn, Number(request.params.slot) as 1 | 2, request.body, { expectedVersion: ifMatch }), (r) => r.version),
   });
 }
