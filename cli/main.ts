@@ -39,6 +39,7 @@ export const commandModules: CommandLoader[] = [
   () => import('./commands/effects.js'),
   () => import('./commands/verify.js'),
   () => import('./commands/checkpoint.js'),
+  () => import('./commands/whatif.js'),
 ];
 
 /** The version in package.json. Reads a file. */
