@@ -7,7 +7,7 @@
  * JSON with --json, exit code 2 with the reason when a rule refuses.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../cli/commands/serve.js';
@@ -54,11 +54,15 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('first start: seeds the demo hub, prints the address, /docs and an admin token once', async () => {
+  it('first start: seeds the demo hub, prints the address and /docs, and writes the admin token once to a 0600 file, never to stdout', async () => {
     expect(lines.join('\n')).toMatch(/Seeded 11 schools and 5 work groups for 2026\/27/);
     expect(lines.some((l) => l.includes(`${address}/docs`))).toBe(true);
     expect(token).toMatch(/^mpt_/);
-    expect(lines.filter((l) => l.includes(token!))).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain(token!);
+    const file = join(db, 'first-admin-token');
+    expect(lines.join('\n')).toContain(`Admin sign-in key: written once to ${file}`);
+    expect(readFileSync(file, 'utf8').trim()).toBe(token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const docs = await fetch(`${address}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger/i);
