@@ -5,7 +5,9 @@
  * SESSION_MOVED must keep a school's schedule inside them, whoever sends
  * the event (`schedule generate`, a hand-made event, another host). Each
  * refusal names the programme, the rule and the seed documents it comes
- * from. Counts apply to meetings and workshops; windows to every kind. Pure: everything comes from the context and the event.
+ * from. Counts apply to meetings and workshops (a missed one does not
+ * count against the cap, so a catch-up can take its place); windows to
+ * every kind. Pure: everything comes from the context and the event.
  */
 import type { Programme, SessionKind, SessionRule } from '../domain/catalogue/schema.js';
 import type { PathwayContext, SessionRecord } from './context.js';
@@ -70,9 +72,11 @@ function countBroken(p: Programme, sessions: Pick<SessionRecord, 'kind' | 'statu
     const min = rules.reduce((n, r) => n + r.min, 0);
     const max = rules.every((r) => r.max !== undefined) ? rules.reduce((n, r) => n + r.max!, 0) : undefined;
     const n = sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
+    // A missed session's place may be taken by a catch-up: the cap counts the sessions a school can still attend or has attended.
+    const offered = sessions.filter((s) => s.kind === kind && s.status !== 'cancelled' && s.status !== 'missed').length;
     const [one, many] = KIND_WORDS[kind];
     if (n < min) return `${p.name} needs at least ${min} ${min === 1 ? one : many}; the schedule would hold ${n} (rule sessions.${kind}.min, ${seeds(rules)})`;
-    if (max !== undefined && n > max) return `${p.name} offers at most ${max} ${max === 1 ? one : many}; the schedule would hold ${n} (rule sessions.${kind}.max, ${seeds(rules)})`;
+    if (max !== undefined && offered > max) return `${p.name} offers at most ${max} ${max === 1 ? one : many}; the schedule would hold ${offered} (rule sessions.${kind}.max, ${seeds(rules)})`;
   }
   return null;
 }

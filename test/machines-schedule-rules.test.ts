@@ -138,6 +138,20 @@ describe('the guard over the whole catalogue', () => {
     expect(why).toBe(`${p.name} offers at most 8 half-day workshops; the schedule would hold 9 (rule sessions.workshop.max, seed 002)`);
   });
 
+  it('a missed workshop does not count against the cap: its catch-up is accepted, another extra workshop is still refused', () => {
+    const p = programmeById('primary-readiness-2020-21');
+    const sessions = generateSchedule(p, p.academicYear);
+    const workshops = sessions.filter((s) => s.kind === 'workshop');
+    const ctx = { ...ctxOf(p), sessions: sessions.map((s) => ({ ...s, status: s.id === workshops[0]!.id ? 'missed' : 'scheduled', teachersPresent: 0, headteacherPresent: false })) } as PathwayContext;
+    const catchUp = { ...workshops[0]!, id: `${workshops[0]!.id}-catch-up`, at: london('2021-07-01', '09:00') };
+    expect(rules.scheduleFits(ctx, parseEvent({ type: 'SCHEDULE_SET', at: london('2021-06-01'), sessions: [catchUp] }) as never)).toBeNull();
+    const withCatchUp = { ...ctx, sessions: [...ctx.sessions, { ...catchUp, status: 'scheduled', teachersPresent: 0, headteacherPresent: false }] } as PathwayContext;
+    const extra = { ...workshops[1]!, id: 'extra-workshop', at: london('2021-07-02', '09:00') };
+    expect(rules.scheduleFits(withCatchUp, parseEvent({ type: 'SCHEDULE_SET', at: london('2021-06-01'), sessions: [extra] }) as never)).toBe(
+      `${p.name} offers at most 8 half-day workshops; the schedule would hold 9 (rule sessions.workshop.max, seed 002)`,
+    );
+  });
+
   it('a kind with no window of its own must fall in the programme year (Primary Development 2021/22 meetings)', () => {
     const p = programmeById('primary-development-2021-22');
     const sessions = generateSchedule(p, p.academicYear).map((s, i) => (i === 0 ? { ...s, at: london('2021-08-20', '09:00') } : s));
