@@ -32,6 +32,7 @@ import { cohortRoutes } from './routes/cohorts.js';
 import { adminRoutes } from './routes/admin.js';
 import { metaRoutes } from './routes/meta.js';
 import { API_DESCRIPTION, finishDocument } from './openapi.js';
+import { fundingRoutes } from './routes/funding.js';
 
 /** What a caller's X-Request-Id may look like to be kept (else a new id is made). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -224,6 +225,7 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   schoolRoutes(typed);
   cohortRoutes(typed);
   adminRoutes(typed);
+  fundingRoutes(typed);
   (await import('./routes/effects.js')).effectRoutes(typed);
   (await import('./routes/verify.js')).verifyRoutes(typed);
   if (options.extend) await options.extend(app);
