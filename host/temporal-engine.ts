@@ -75,7 +75,7 @@ export class TemporalUnavailableError extends Error {
 }
 
 /** The engine's options from the environment: TEMPORAL_ADDRESS (required), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE. Pure. */
-export function temporalOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { address: string; namespace: string; taskQueue: string } | null {
+export function temporalOptionsFromEnv(env: NodeJS.ProcessEnv): { address: string; namespace: string; taskQueue: string } | null {
   const address = env.TEMPORAL_ADDRESS?.trim();
   if (!address) return null;
   return {

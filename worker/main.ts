@@ -67,7 +67,7 @@ export class TemporalNotConfiguredError extends Error {
 }
 
 /** The worker's settings from the environment; throws TemporalNotConfiguredError without TEMPORAL_ADDRESS. Pure. */
-export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+export function workerConfigFromEnv(env: NodeJS.ProcessEnv): WorkerConfig {
   const o = temporalOptionsFromEnv(env);
   if (!o) throw new TemporalNotConfiguredError();
   const buildId = env.PATHWAY_BUILD_ID?.trim();
