@@ -5,6 +5,7 @@
  * the Temporal worker registers them. Each is idempotent on the effect's key:
  * a retry after a crash never mails or pays twice. I/O.
  */
+import { settings } from '../config/load.js';
 import type { Db } from '../store/db.js';
 import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
@@ -85,7 +86,7 @@ export function partsOf(effect: Pick<Notify, 'key' | 'template' | 'to' | 'recipi
 export function defaultHubLead(hub: string): HubLead {
   // The hub may come as a name ("East Midlands East") or an id; an address needs the id form.
   const id = hub.toLowerCase().replace(/\bmaths hub\b/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown-hub';
-  return { name: `${hub || 'Maths Hub'} lead`, email: process.env.HUB_LEAD_EMAIL ?? `lead@${id}.mathshub.invalid` };
+  return { name: `${hub || 'Maths Hub'} lead`, email: settings().hubLeadEmail ?? `lead@${id}.mathshub.invalid` };
 }
 
 function renderHubName(data: MessageData): string {
