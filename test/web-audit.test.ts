@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { MACHINE_VERSION } from '../machines/pathway.js';
 import { csvCell, ledgerCsv, type LedgerRow } from '../service/ledger.js';
 import { verdictInWords } from '../service/school-audit.js';
 import { sentMessages } from '../store/messages.js';
@@ -87,11 +88,16 @@ describe('auditor pages', () => {
     expect(await summaryText(page, 'Grant paid this phase')).toBe('£2,000');
     const rows = page.locator('.app-events tbody tr');
     expect(await rows.count()).toBeGreaterThan(before);
-    const last = (await rows.last().textContent())!.replace(/\s+/g, ' ');
+    const texts = (await rows.allTextContents()).map((t) => t.replace(/\s+/g, ' '));
     // In words, never an event name or an internal session id.
-    expect(last).toContain('Attendance recorded at Work Group meeting 1 of 6 (Thursday 10 September 2026, 9am): 2 teachers, headteacher not present');
+    const last = texts.find((t) => t.includes('Attendance recorded at Work Group meeting 1 of 6 (Thursday 10 September 2026, 9am): 2 teachers, headteacher not present'));
+    expect(last, texts.join('\n')).toBeDefined();
     expect(last).toContain('Demo set-up');
-    expect(last).toContain('1.0.0');
+    // The rules version the demo decided it under: this build's (pathway@1.1.0 when written).
+    expect(last).toContain(MACHINE_VERSION.replace(/^pathway@/, ''));
+    // The grant it released is in the ledger at the school time of that event (4be4458: paid_at is the school time), right after it.
+    expect(texts.at(-1)).toMatch(/^ ?Grant of £2,000 paid for .*Thu 10 Sep 2026, 1pm/);
+    expect(texts.indexOf(last!)).toBe(texts.length - 2);
     const html = await page.locator('main').textContent();
     expect(html).not.toMatch(/ATTENDANCE_RECORDED|SCHEDULE_SET|REMINDER_DUE|secondary-development-2026-27\./);
     // The verdict is about the whole history, whatever the date.
@@ -252,12 +258,15 @@ describe('auditor pages', () => {
       const other = await web.addUser({ name: `Other ${role}`, role, hubs: ['cambridge'] });
       const p = await browser.page();
       await signIn(p, web, other, '/audit');
+      // Another hub's school is answered exactly as a URN that does not exist (issue 12, d8867e8: a refusal must not confirm the URN).
       for (const path of ['/audit/schools/100004', '/audit/schools/100004?at=2026-10-01', '/audit/schools/100004/report']) {
         const r = await p.goto(`${web.address}${path}`);
-        expect(r?.status(), path).toBe(403);
+        expect(r?.status(), path).toBe(404);
         const text = (await p.locator('main').textContent()) ?? '';
-        expect(text).toContain('You do not have access to this page');
         expect(text).not.toMatch(/Riverside|Attendance|£2,000|Gareth/);
+        const missing = await p.goto(`${web.address}${path.replace('100004', '999999')}`);
+        expect(missing?.status(), path).toBe(404);
+        expect(text, path).toBe(((await p.locator('main').textContent()) ?? '').replaceAll('999999', '100004'));
       }
       // Asking for the other hub by name is refused too, never swapped for their own.
       expect((await p.goto(`${web.address}/audit/ledger?hub=${HUB}`))?.status()).toBe(403);
