@@ -38,5 +38,5 @@ describe('kill -9 during a simulated year, PGlite folder', () => {
     const world = await worldOf(refDir, refMail);
     expect(world.events.length).toBeGreaterThan(100);
     expect(compareWorlds(await worldOf(crashDir, crashMail), world)).toEqual([]);
-  }, 150_000);
+  }, 400_000);
 });
