@@ -9,6 +9,7 @@ import { assertRead, assertWrite, hubLabel, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
 import { ForbiddenError } from './errors.js';
+import { eventTime } from './time.js';
 
 export interface CohortInput {
   from: string;
@@ -16,6 +17,8 @@ export interface CohortInput {
   groupId?: string;
   hub?: string;
   dryRun?: boolean;
+  /** When the move happens (ADVANCED's `at`): an ISO instant with offset, not in the future; default now. */
+  at?: string;
 }
 
 /**
@@ -25,6 +28,7 @@ export interface CohortInput {
  */
 export async function runCohortTransition(svc: Service, p: Principal, input: CohortInput): Promise<TransitionReport> {
   const dryRun = input.dryRun ?? false;
+  const at = eventTime(svc.now(), input.at);
   const check = dryRun ? assertRead : assertWrite;
   let hubId: string | undefined;
   if (input.hub !== undefined) hubId = resolveHub(input.hub, 'hub').id;
@@ -45,7 +49,7 @@ export async function runCohortTransition(svc: Service, p: Principal, input: Coh
     to: input.to,
     dryRun,
     actor: p.id,
-    at: svc.now(),
+    at,
     ...(input.groupId !== undefined ? { groupId: input.groupId } : {}),
     ...(hubId !== undefined ? { hub: hubLabel(resolveHub(hubId)) } : {}),
   });
