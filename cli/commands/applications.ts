@@ -56,9 +56,9 @@ export function register(program: Command): void {
     'assess',
     'Record the eligibility judgement (ELIGIBILITY_ASSESSED)',
     (c) => c.option('--not-eligible', 'the school is not eligible').option('--criteria <ids>', 'criteria met, comma-separated (default: those the form claimed)').option('--note <text>', 'a note'),
-    async ({ urn, o, svc, op }) => {
+    async ({ urn, o, svc, op, when }) => {
       const { assessEligibility } = await import('../../service/applications.js');
-      return assessEligibility(svc, op, urn, { eligible: !o.notEligible, ...(o.criteria ? { criteria: list(o.criteria as string)! } : {}), ...(o.note ? { note: o.note as string } : {}) });
+      return assessEligibility(svc, op, urn, { eligible: !o.notEligible, ...(o.criteria ? { criteria: list(o.criteria as string)! } : {}), ...(o.note ? { note: o.note as string } : {}), ...when });
     },
   );
   writeCommand(
@@ -66,24 +66,24 @@ export function register(program: Command): void {
     'select',
     'Select into a work group (SELECTED)',
     (c) => c.option('--group <id>', 'the work group (default: one with room, keeping partner schools together)'),
-    async ({ urn, o, svc, op }) => {
+    async ({ urn, o, svc, op, when }) => {
       const { selectApplication } = await import('../../service/applications.js');
-      const r = await selectApplication(svc, op, urn, o.group ? { groupId: o.group as string } : {});
+      const r = await selectApplication(svc, op, urn, { ...(o.group ? { groupId: o.group as string } : {}), ...when });
       return { ...r, notes: [`work group ${r.groupId} now has ${r.groupSize} school${r.groupSize === 1 ? '' : 's'}`, ...r.notes] };
     },
   );
-  writeCommand(applications, 'waitlist', 'Put on the waiting list (WAITLISTED)', (c) => c.requiredOption('--reason <text>', 'why'), async ({ urn, o, svc, op }) => {
+  writeCommand(applications, 'waitlist', 'Put on the waiting list (WAITLISTED)', (c) => c.requiredOption('--reason <text>', 'why'), async ({ urn, o, svc, op, when }) => {
     const { waitlistApplication } = await import('../../service/applications.js');
-    return waitlistApplication(svc, op, urn, { reason: o.reason as string });
+    return waitlistApplication(svc, op, urn, { reason: o.reason as string, ...when });
   });
   writeCommand(
     applications,
     'decline',
     'Decline the application (DECLINED)',
     (c) => c.requiredOption('--reason <text>', 'why').option('--alternative <text>', 'what the hub offers instead'),
-    async ({ urn, o, svc, op }) => {
+    async ({ urn, o, svc, op, when }) => {
       const { declineApplication } = await import('../../service/applications.js');
-      return declineApplication(svc, op, urn, { reason: o.reason as string, ...(o.alternative ? { alternative: o.alternative as string } : {}) });
+      return declineApplication(svc, op, urn, { reason: o.reason as string, ...(o.alternative ? { alternative: o.alternative as string } : {}), ...when });
     },
   );
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { withService, print } from '../support.js';
 import { renderTransition } from '../render.js';
 import { runCohortTransition } from '../../service/cohorts.js';
+import { AT_HELP, atOption } from './schools.js';
 
 /** Registers the command with the program. Not pure. */
 export function register(program: Command): void {
@@ -18,10 +19,11 @@ export function register(program: Command): void {
     .option('--group <id>', 'only this work group')
     .option('--hub <hub>', 'only this hub')
     .option('--dry-run', 'change nothing; say per school what would happen')
+    .option('--at <when>', `${AT_HELP}; the date ADVANCED carries`)
     .option('--json', 'print JSON')
-    .action(async (o: { from: string; to: string; group?: string; hub?: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (o: { from: string; to: string; group?: string; hub?: string; dryRun?: boolean; at?: string; json?: boolean }, cmd: Command) => {
       await withService(cmd, async (svc, op) => {
-        const r = await runCohortTransition(svc, op, { from: o.from, to: o.to, dryRun: o.dryRun ?? false, ...(o.group ? { groupId: o.group } : {}), ...(o.hub ? { hub: o.hub } : {}) });
+        const r = await runCohortTransition(svc, op, { from: o.from, to: o.to, dryRun: o.dryRun ?? false, ...(o.group ? { groupId: o.group } : {}), ...(o.hub ? { hub: o.hub } : {}), ...(await atOption(o.at, svc.now())) });
         print(o.json, r, () => renderTransition(r));
         if (r.counts.failed > 0) process.exitCode = 1;
       });

@@ -18,6 +18,7 @@ import { cliOperator } from '../../service/context.js';
 import { nextProgramme, programmeById, programmeFor } from '../../domain/catalogue/programmes.js';
 import { generateSchedule } from '../../domain/calendar/index.js';
 import { ValidationError } from '../../domain/errors.js';
+import { dateProblem, instantProblem } from '../../domain/boundary.js';
 import type { PersistedPathway } from '../../machines/decide.js';
 import { PathwayEvent, TIMER_EVENTS, type PathwayEventInput } from '../../machines/events.js';
 import type { Effect } from '../../machines/effects.js';
@@ -44,6 +45,9 @@ export function eventInstant(value: string | undefined, now: string): string {
   if (INSTANT.test(value)) d = DateTime.fromISO(value, { setZone: true });
   else if (LOCAL.test(value)) d = DateTime.fromISO(value.length === 10 ? `${value}T12:00` : value, { zone: 'Europe/London' });
   else throw new UsageError(`--at must be an ISO date-time with offset (2021-03-01T09:00:00Z), a London date-time (2021-03-01T09:00) or a date (2021-03-01), not ${JSON.stringify(value)}`);
+  // The same bounds as the API's (domain/boundary.ts): a date of 1990-2100, an offset within ±14:00.
+  const bound = INSTANT.test(value) ? instantProblem(value) : dateProblem(value.slice(0, 10));
+  if (bound) throw new UsageError(`--at ${bound} (got ${JSON.stringify(value)})`);
   if (!d.isValid) throw new UsageError(`--at ${JSON.stringify(value)} is not a real date or time: ${d.invalidExplanation ?? d.invalidReason}`);
   if (d.toMillis() > nowTime.toMillis()) throw new UsageError(`--at ${value} is in the future (it is now ${nowTime.setZone('Europe/London').toISO({ suppressMilliseconds: true })}); record events when they have happened`);
   return d.setZone('Europe/London').toISO({ suppressMilliseconds: true })!;

@@ -8,6 +8,7 @@ import { withService, print, wholeNumber } from '../support.js';
 import { renderGroupChange, renderTable, londonWhen } from '../render.js';
 import { cancelGroupSession, generateGroupSchedule, moveGroupSession } from '../../service/schedule.js';
 import type { Weekday } from '../../domain/calendar/london.js';
+import { AT_HELP, atOption } from './schools.js';
 
 /** Registers the command with the program. Not pure. */
 export function register(program: Command): void {
@@ -22,8 +23,9 @@ export function register(program: Command): void {
     .option('--time <HH:mm>', 'London time (default 09:00)')
     .option('--week <n>', 'which week of each half-term/term (1..8)')
     .option('--place <place>', 'where the sessions are')
+    .option('--at <when>', AT_HELP)
     .option('--json', 'print JSON')
-    .action(async (groupId: string, o: { year?: string; weekday?: string; time?: string; week?: string; place?: string; json?: boolean }, cmd: Command) => {
+    .action(async (groupId: string, o: { year?: string; weekday?: string; time?: string; week?: string; place?: string; at?: string; json?: boolean }, cmd: Command) => {
       await withService(cmd, async (svc, op) => {
         const week = wholeNumber('--week', o.week, 1);
         const r = await generateGroupSchedule(svc, op, groupId, {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
           ...(o.time ? { time: o.time } : {}),
           ...(week !== undefined ? { week } : {}),
           ...(o.place ? { place: o.place } : {}),
+          ...(await atOption(o.at, svc.now())),
         });
         print(o.json, r, () =>
           [
@@ -50,10 +53,11 @@ export function register(program: Command): void {
     .argument('<session>', 'the session id')
     .requiredOption('--to <instant>', 'the new time, ISO with offset, e.g. 2021-03-04T09:30:00Z')
     .option('--place <place>', 'a new place')
+    .option('--at <when>', AT_HELP)
     .option('--json', 'print JSON')
-    .action(async (groupId: string, sessionId: string, o: { to: string; place?: string; json?: boolean }, cmd: Command) => {
+    .action(async (groupId: string, sessionId: string, o: { to: string; place?: string; at?: string; json?: boolean }, cmd: Command) => {
       await withService(cmd, async (svc, op) => {
-        const r = await moveGroupSession(svc, op, groupId, sessionId, { to: o.to, ...(o.place ? { place: o.place } : {}) });
+        const r = await moveGroupSession(svc, op, groupId, sessionId, { to: o.to, ...(o.place ? { place: o.place } : {}), ...(await atOption(o.at, svc.now())) });
         print(o.json, r, () => renderGroupChange(`Moved ${sessionId} to ${londonWhen(r.session.at)} (London) at ${r.session.place}`, r));
       });
     });
@@ -64,10 +68,11 @@ export function register(program: Command): void {
     .argument('<group>', 'the work group id')
     .argument('<session>', 'the session id')
     .requiredOption('--reason <reason>', 'why, for the schools')
+    .option('--at <when>', AT_HELP)
     .option('--json', 'print JSON')
-    .action(async (groupId: string, sessionId: string, o: { reason: string; json?: boolean }, cmd: Command) => {
+    .action(async (groupId: string, sessionId: string, o: { reason: string; at?: string; json?: boolean }, cmd: Command) => {
       await withService(cmd, async (svc, op) => {
-        const r = await cancelGroupSession(svc, op, groupId, sessionId, { reason: o.reason });
+        const r = await cancelGroupSession(svc, op, groupId, sessionId, { reason: o.reason, ...(await atOption(o.at, svc.now())) });
         print(o.json, r, () => renderGroupChange(`Cancelled ${sessionId}`, r));
       });
     });

@@ -47,6 +47,21 @@ export function doneWords(description: string): string {
   return event ? `${event} recorded` : description;
 }
 
+/** The help of every write command's --at. */
+export const AT_HELP = 'when it happened: ISO date-time with offset, London date-time or date (noon London); default now';
+
+/**
+ * --at as `schools event` reads it (cli/commands/event.ts eventInstant: a bare
+ * date is noon London, 1990-2100, never after `now`), as the `at` a service
+ * write takes; {} when not given, so the service takes its clock. UsageError
+ * (exit 2) naming --at. Pure, but for loading the parser.
+ */
+export async function atOption(value: string | undefined, now: string): Promise<{ at?: string }> {
+  if (value === undefined) return {};
+  const { eventInstant } = await import('./event.js');
+  return { at: eventInstant(value, now) };
+}
+
 /**
  * A subcommand `<parent> <name> <urn> ...` that sends one event through the
  * service and prints the school's new state and what it caused.
@@ -56,11 +71,11 @@ export function writeCommand(
   name: string,
   description: string,
   build: (c: Command) => Command,
-  run: (args: { urn: string; o: Record<string, unknown>; svc: Service; op: Principal }) => Promise<SendResult & { notes?: string[] }>,
+  run: (args: { urn: string; o: Record<string, unknown>; svc: Service; op: Principal; when: { at?: string } }) => Promise<SendResult & { notes?: string[] }>,
 ): void {
-  build(parent.command(name).description(description).argument('<urn>', 'the school URN').option('--json', 'print JSON')).action(async (urn: string, o: Record<string, unknown>, cmd: Command) => {
+  build(parent.command(name).description(description).argument('<urn>', 'the school URN').option('--at <when>', AT_HELP).option('--json', 'print JSON')).action(async (urn: string, o: Record<string, unknown>, cmd: Command) => {
     await withService(cmd, async (svc, op) => {
-      const r = await run({ urn, o, svc, op });
+      const r = await run({ urn, o, svc, op, when: await atOption(o.at as string | undefined, svc.now()) });
       const { renderWrite } = await import('../render.js');
       print(o.json as boolean | undefined, r, () => [renderWrite(doneWords(description), r), ...(r.notes ?? []).map((n) => `  note: ${n}`)].join('\n'));
     });
@@ -186,14 +201,14 @@ export function register(program: Command): void {
     .argument('<session>', 'the session id (see pathway schools show <urn>)')
     .requiredOption('--teachers <n>', 'lead teachers present: 0, 1 or 2')
     .option('--headteacher', 'the headteacher was there')
-    .option('--at <instant>', 'when it was recorded (default now)')
+    .option('--at <when>', AT_HELP)
     .option('--json', 'print JSON')
     .action(async (urn: string, sessionId: string, o: { teachers: string; headteacher?: boolean; at?: string; json?: boolean }, cmd: Command) => {
       const teachersPresent = wholeNumber('--teachers', o.teachers, 0)!;
       await withService(cmd, async (svc, op) => {
         const { recordAttendance } = await import('../../service/schools.js');
         const { renderWrite } = await import('../render.js');
-        const r = await recordAttendance(svc, op, urn, { sessionId, teachersPresent, headteacherPresent: o.headteacher ?? false, ...(o.at ? { at: o.at } : {}) });
+        const r = await recordAttendance(svc, op, urn, { sessionId, teachersPresent, headteacherPresent: o.headteacher ?? false, ...(await atOption(o.at, svc.now())) });
         print(o.json, r, () => renderWrite(`Attendance at ${sessionId} recorded`, r));
       });
     });
@@ -213,49 +228,49 @@ export function register(program: Command): void {
       await runEvent(cmd, urn, type, o);
     });
 
-  writeCommand(schools, 'commit', 'Record the signed commitment (COMMITMENT_SIGNED)', (c) => c.requiredOption('--signatories <list>', `who signed, comma-separated: ${SIGNATORIES.join(', ')}`), async ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'commit', 'Record the signed commitment (COMMITMENT_SIGNED)', (c) => c.requiredOption('--signatories <list>', `who signed, comma-separated: ${SIGNATORIES.join(', ')}`), async ({ urn, o, svc, op, when }) => {
     const { signCommitment } = await import('../../service/schools.js');
     const { Signatory } = await import('../../domain/catalogue/schema.js');
     const names = list(o.signatories as string)!;
     const bad = names.filter((s) => !Signatory.safeParse(s).success);
     if (bad.length) throw new UsageError(`--signatories must be among ${SIGNATORIES.join(', ')} (got ${JSON.stringify(bad.join(','))})`);
-    return signCommitment(svc, op, urn, { signatories: names.map((s) => Signatory.parse(s)) });
+    return signCommitment(svc, op, urn, { signatories: names.map((s) => Signatory.parse(s)), ...when });
   });
-  writeCommand(schools, 'gap-task', 'Record a completed gap task (GAP_TASK_COMPLETED)', (c) => c.requiredOption('--task <text>', 'the task'), async ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'gap-task', 'Record a completed gap task (GAP_TASK_COMPLETED)', (c) => c.requiredOption('--task <text>', 'the task'), async ({ urn, o, svc, op, when }) => {
     const { recordGapTask } = await import('../../service/schools.js');
-    return recordGapTask(svc, op, urn, { task: o.task as string });
+    return recordGapTask(svc, op, urn, { task: o.task as string, ...when });
   });
-  writeCommand(schools, 'release-days', 'Record teacher release days (RELEASE_DAYS_RECORDED)', (c) => c.requiredOption('--days <n>', 'days released'), async ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'release-days', 'Record teacher release days (RELEASE_DAYS_RECORDED)', (c) => c.requiredOption('--days <n>', 'days released'), async ({ urn, o, svc, op, when }) => {
     const days = Number(o.days);
     if (!(days > 0)) throw new UsageError(`--days must be a number above 0 (got ${JSON.stringify(o.days)})`);
     const { recordReleaseDays } = await import('../../service/schools.js');
-    return recordReleaseDays(svc, op, urn, { days });
+    return recordReleaseDays(svc, op, urn, { days, ...when });
   });
-  writeCommand(schools, 'evaluation', 'Record the submitted evaluation (EVALUATION_SUBMITTED)', (c) => c.option('--summary <text>', 'a summary'), async ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'evaluation', 'Record the submitted evaluation (EVALUATION_SUBMITTED)', (c) => c.option('--summary <text>', 'a summary'), async ({ urn, o, svc, op, when }) => {
     const { submitEvaluation } = await import('../../service/schools.js');
-    return submitEvaluation(svc, op, urn, o.summary ? { summary: o.summary as string } : {});
+    return submitEvaluation(svc, op, urn, { ...(o.summary ? { summary: o.summary as string } : {}), ...when });
   });
-  writeCommand(schools, 'withdraw', 'Withdraw from the phase (WITHDRAWN)', (c) => c.requiredOption('--reason <text>', 'why'), async ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'withdraw', 'Withdraw from the phase (WITHDRAWN)', (c) => c.requiredOption('--reason <text>', 'why'), async ({ urn, o, svc, op, when }) => {
     const { withdrawSchool } = await import('../../service/schools.js');
-    return withdrawSchool(svc, op, urn, { reason: o.reason as string });
+    return withdrawSchool(svc, op, urn, { reason: o.reason as string, ...when });
   });
-  writeCommand(schools, 'defer', 'Defer to a later year (DEFERRED)', (c) => c.requiredOption('--reason <text>', 'why').requiredOption('--until <year>', 'the academic year to resume, e.g. 2022/23'), async ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'defer', 'Defer to a later year (DEFERRED)', (c) => c.requiredOption('--reason <text>', 'why').requiredOption('--until <year>', 'the academic year to resume, e.g. 2022/23'), async ({ urn, o, svc, op, when }) => {
     const { deferSchool } = await import('../../service/schools.js');
-    return deferSchool(svc, op, urn, { reason: o.reason as string, untilYear: o.until as string });
+    return deferSchool(svc, op, urn, { reason: o.reason as string, untilYear: o.until as string, ...when });
   });
-  writeCommand(schools, 'resume', 'Resume a deferred school (RESUMED)', (c) => c.option('--year <year>', 'the academic year (default: the one deferred until)'), async ({ urn, o, svc, op }) => {
+  writeCommand(schools, 'resume', 'Resume a deferred school (RESUMED)', (c) => c.option('--year <year>', 'the academic year (default: the one deferred until)'), async ({ urn, o, svc, op, when }) => {
     const { resumeSchool } = await import('../../service/schools.js');
-    return resumeSchool(svc, op, urn, o.year ? { academicYear: o.year as string } : {});
+    return resumeSchool(svc, op, urn, { ...(o.year ? { academicYear: o.year as string } : {}), ...when });
   });
   writeCommand(
     schools,
     'replace-teacher',
     'Replace lead teacher 1 or 2 (TEACHER_REPLACED)',
     (c) => c.requiredOption('--slot <n>', '1 or 2').requiredOption('--name <name>', 'the new teacher').requiredOption('--email <email>', 'their email').requiredOption('--role <role>', 'their role'),
-    async ({ urn, o, svc, op }) => {
+    async ({ urn, o, svc, op, when }) => {
       if (o.slot !== '1' && o.slot !== '2') throw new UsageError(`--slot must be 1 or 2 (got ${JSON.stringify(o.slot)})`);
       const { replaceTeacher } = await import('../../service/schools.js');
-      return replaceTeacher(svc, op, urn, Number(o.slot) as 1 | 2, { teacher: { name: o.name as string, email: o.email as string, role: o.role as string } });
+      return replaceTeacher(svc, op, urn, Number(o.slot) as 1 | 2, { teacher: { name: o.name as string, email: o.email as string, role: o.role as string }, ...when });
     },
   );
 }
