@@ -230,7 +230,12 @@ describe('hub web: the hub board and the school page', () => {
     const page = await browser.page();
     await signIn(page, web, staff, '/hub');
     const res = await page.goto(`${web.address}/hub/schools/300001`);
-    expect([403, 404]).toContain(res?.status());
+    // Answered exactly as a URN that does not exist (d8867e8), so the refusal does not confirm the URN.
+    expect(res?.status()).toBe(404);
+    const refusal = (await page.locator('main').textContent()) ?? '';
+    expect((await page.goto(`${web.address}/hub/schools/399999`))?.status()).toBe(404);
+    expect(refusal).toBe(((await page.locator('main').textContent()) ?? '').replaceAll('399999', '300001'));
+    await page.goto(`${web.address}/hub/schools/300001`);
     const html = await page.content();
     expect(html).not.toContain('Secret Northern Academy');
     expect(html).not.toContain('Great North');
