@@ -63,9 +63,20 @@ export const base = {
   thresholds: { high: 90, low: 80, break: null },
 };
 
-const all = Object.values(groups);
+// MUTATE_GROUP=machines npm run mutate: one group only, with its own report
+// and incremental file (reports/mutation/<group>/), so it never overwrites the
+// full run's.
+const only = process.env.MUTATE_GROUP;
+if (only !== undefined && !(only in groups)) {
+  throw new Error(`MUTATE_GROUP: ${JSON.stringify(only)} is not a group (known: ${Object.keys(groups).join(', ')})`);
+}
+const chosen = only === undefined ? Object.values(groups) : [groups[only]];
+const out = only === undefined ? 'reports/mutation' : `reports/mutation/${only}`;
 export default {
   ...base,
-  mutate: all.flatMap((g) => g.mutate),
-  testFiles: all.flatMap((g) => g.testFiles),
+  mutate: chosen.flatMap((g) => g.mutate),
+  testFiles: chosen.flatMap((g) => g.testFiles),
+  htmlReporter: { fileName: `${out}/index.html` },
+  jsonReporter: { fileName: `${out}/mutation.json` },
+  incrementalFile: `${out}/stryker-incremental.json`,
 };
