@@ -17,7 +17,7 @@
  * and the API call it. Not pure (reads the database).
  */
 import { z } from 'zod';
-import { Programme } from '../domain/catalogue/schema.js';
+import { AcademicYear, Programme } from '../domain/catalogue/schema.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
 import { ValidationError, parseOrThrow, problemsFromZod, type Problem } from '../domain/errors.js';
 import { fold, initialState, summaryOf, type PersistedPathway } from '../machines/decide.js';
@@ -27,7 +27,6 @@ import type { PathwayEvent } from '../machines/events.js';
 import { readStream, type StoredEvent } from '../store/event-log.js';
 import type { Principal, Service } from './context.js';
 import { listSchools } from './schools.js';
-import { ledgerYear } from './ledger.js';
 
 // ---------------------------------------------------------------- the proposal
 
@@ -263,7 +262,8 @@ export function differences(urn: string, school: string, from: Outcome, to: Outc
  * counts per kind. Writes nothing. Not pure (reads the database).
  */
 export async function whatIf(svc: Service, p: Principal, proposal: Proposal, filter: WhatIfFilter = {}): Promise<WhatIfReport> {
-  const year = filter.year === undefined ? null : ledgerYear(filter.year);
+  const year = filter.year === undefined ? null : AcademicYear.safeParse(filter.year).success ? filter.year : null;
+  if (filter.year !== undefined && year === null) throw new ValidationError([{ path: 'year', message: 'must be an academic year like 2020/21', value: filter.year, severity: 'error' }], 'what-if filter');
   const schools = await listSchools(svc, p, filter.hub === undefined ? {} : { hub: filter.hub });
   const swap = (e: PathwayEvent) => substituted(e, proposal.programmes);
   const counts: Record<ChangeKind, number> = { phase: 0, status: 0, payment: 0, reminders: 0, refused: 0 };
