@@ -150,7 +150,7 @@ for (let i = 0; i < total; i++) {
   const t0 = performance.now();
   pending.push(
     fetch(base + t.path, { method: t.method, headers: { authorization: 'Bearer ' + token, ...(t.body ? { 'content-type': 'application/json' } : {}) }, body: t.body ? JSON.stringify(t.body) : undefined })
-      .then(async (res) => { await res.arrayBuffer(); results.push([t.kind, performance.now() - t0, res.status]); })
+      .then(async (res) => { const body = await res.text(); results.push(res.status >= 300 ? [t.kind, performance.now() - t0, res.status, body.slice(0, 400)] : [t.kind, performance.now() - t0, res.status]); })
       .catch((err) => results.push([t.kind, performance.now() - t0, 0, String(err)])),
   );
 }

@@ -255,6 +255,9 @@ export interface TamperFinding {
  */
 export async function verifyStream(db: Db, urn: string, options: VerifyOptions = {}): Promise<TamperFinding | null> {
   const from = options.fromVersion ?? 1;
+  // The head first: a write that commits between the two reads then only adds events past it. Read the other way
+  // round (events, then head), a concurrent append looked like a deleted tail and stopped a healthy school.
+  const head = (await db.query<{ version: number }>('SELECT version FROM streams WHERE urn = $1', [urn])).rows[0];
   const rows = (await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE urn = $1 AND version >= $2 ORDER BY version, position`, [urn, from - 1])).rows;
   // A finding an admin has signed off is passed over, so a later change is still found.
   const open = (f: TamperFinding) => !options.accepted?.(f);
@@ -318,7 +321,6 @@ export async function verifyStream(db: Db, urn: string, options: VerifyOptions =
     prev = row;
   }
   const last = prev?.version ?? 0;
-  const head = (await db.query<{ version: number }>('SELECT version FROM streams WHERE urn = $1', [urn])).rows[0];
   if (head && head.version > last) {
     const f = {
       version: last + 1,

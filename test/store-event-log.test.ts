@@ -245,6 +245,31 @@ describe.each(dbTargets())('event log on $name', (target) => {
 describe.each(dbTargets().filter((x) => x.name === 'postgres'))('event log races on $name (separate connections)', (target) => {
   const t = useTestDb(target);
 
+  it('a write that commits while the chain is being checked is not taken for a deleted tail (the check stopped healthy schools under load)', async () => {
+    const urn = freshUrn();
+    await appendMany(t.db, urn, 3);
+    await saveStream(t.db, { urn, version: 3, snapshot: {}, summary: {} });
+    // A reader whose events query is followed, before its next statement, by another writer's committed append.
+    let raced = false;
+    const racing: Db = {
+      ...t.db,
+      query: (async (sql: string, params?: readonly unknown[]) => {
+        const result = await t.db.query(sql, params);
+        if (!raced && /FROM events WHERE urn = \$1/.test(sql)) {
+          raced = true;
+          await t.db.tx(async (tx) => {
+            const appended = await appendEvent(tx, ev(urn, 3));
+            await saveStream(tx, { urn, version: appended.version, snapshot: {}, summary: {} });
+          });
+        }
+        return result;
+      }) as Db['query'],
+    };
+    expect(await verifyStream(racing, urn)).toBeNull();
+    expect(raced).toBe(true);
+    expect(await verifyStream(t.db, urn)).toBeNull();
+  });
+
   it('turns a writer that bypassed the lock into VersionConflictError through the unique (urn, version) constraint', async () => {
     const urn = freshUrn();
     const other = await openDb(t.database.url);
