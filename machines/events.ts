@@ -6,29 +6,16 @@
  * machines only this way.
  */
 import { z } from 'zod';
-import { Programme, Route, SessionKind, Signatory, AcademicYear } from '../domain/catalogue/schema.js';
+import { Programme, SessionKind, Signatory, AcademicYear } from '../domain/catalogue/schema.js';
 
 /** An ISO 8601 instant with offset, e.g. 2020-11-05T09:30:00Z or 2020-11-05T09:30:00+00:00. */
 export const Instant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/, 'must be an ISO date-time with offset, e.g. 2021-03-01T09:00:00Z');
 
-export const Person = z.object({
-  name: z.string().trim().min(1, 'must not be empty'),
-  email: z.email('must be an email address'),
-});
-export const Teacher = Person.extend({ role: z.string().trim().min(1, 'must not be empty') });
-export type Teacher = z.infer<typeof Teacher>;
-
-export const SchoolDetails = z.object({
-  name: z.string().trim().min(1, 'must not be empty'),
-  route: Route,
-  hub: z.string().min(1, 'must name a Maths Hub'),
-  localAuthority: z.string().optional(),
-  headteacher: Person,
-  headOfDepartment: Person.optional(),
-});
-export type SchoolDetails = z.infer<typeof SchoolDetails>;
+// The people and school a form produces are the domain's; the machines take them as they are.
+export { Person, Teacher, SchoolDetails } from '../domain/school.js';
+import { Teacher, SchoolDetails } from '../domain/school.js';
 
 export const ScheduledSession = z.object({
   id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore'),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { pathOf, problemsWithSeverity, type Problem } from '../errors.js';
 import type { PhaseKind, Route } from '../catalogue/schema.js';
-import type { SchoolDetails, Teacher } from '../../machines/events.js';
+import type { SchoolDetails, Teacher } from '../school.js';
 import { crossFieldIssues } from './checks.js';
 import { defaultRules, isFormKind, type FormKind, type FormRules } from './rules.js';
 import { AnyForm, formShapes, type ParsedForm } from './schemas.js';
