@@ -100,7 +100,6 @@ export class BadEffectError extends Error {
   override readonly name = 'BadEffectError';
 }
 
-/** Build the activities over a database and a mailer. */
 /** How long a send-claim holds in real time when its owner cannot be seen to die (a lease-only owner). */
 const MAIL_CLAIM_MS = 5 * 60_000;
 
@@ -112,6 +111,7 @@ export class MessageBeingSentError extends Error {
   }
 }
 
+/** Build the activities over a database and a mailer. */
 export function createActivities(deps: ActivityDeps): PathwayActivities {
   const { db, mailer } = deps;
   const now = () => deps.now?.();
@@ -244,8 +244,8 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
           await saveStream(tx, { urn: input.urn, version: a.version, snapshot: input.snapshot, summary: input.summary });
           return a;
         });
-        return { version: appended.version, duplicate: false };
         fault('record-event.after-append');
+        return { version: appended.version, duplicate: false };
       } catch (err) {
         // A retried activity finds its own event already there: same version, same type and time.
         if (err instanceof VersionConflictError) {
