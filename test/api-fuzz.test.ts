@@ -282,7 +282,16 @@ function acceptedButInvalid(method: string, template: string, query: [string, st
   const out: string[] = [];
   for (const p of textProblems(body)) out.push(`body ${p.path} ${p.message}`);
   if (QUERY_ROUTES.has(`${method} ${template}`)) {
-    for (const [k, v] of query) {
+    // What the server reads: a value whose bytes are not UTF-8 (a lone surrogate's %ED%A0%80) is not decoded at all, so it arrives as
+    // its percent-encoded text (keepable, with no NUL left in it); any other value decoded.
+    const serverReads = (x: string) => {
+      try {
+        return decodeURIComponent(encodeAny(x));
+      } catch {
+        return encodeAny(x);
+      }
+    };
+    for (const [k, v] of query.map(([a, b]) => [serverReads(a), serverReads(b)] as const)) {
       for (const p of textProblems(v)) out.push(`query ${k} ${p.message}`);
       const why = k === 'year' ? academicYearProblem(v) : k === 'at' ? (v.length === 10 ? dateProblem(v) : instantProblem(v)) : k === 'limit' && !/^\d+$/.test(v) ? 'not a whole number' : null;
       if (why) out.push(`query ${k}=${JSON.stringify(v)} ${why}`);
