@@ -49,7 +49,7 @@ export interface WebService {
   readonly service: Service;
   /** The service's simulated clock (school time; sessions still expire on the wall clock). */
   readonly clock: SimulatedClock;
-  /** Moves the clock forward to `until` (an ISO instant) and fires every timer due by then, as the scheduler would. */
+  /** Fires every timer due by `until` (an ISO instant) at its due time, the clock moving with them as the scheduler's would, then leaves the clock at `until`. */
   tick(until: string): Promise<void>;
 }
 
@@ -73,8 +73,10 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
     clock,
     async tick(until: string) {
       if (!state.embedded) throw new Error('tick needs the embedded engine, started by useWebService');
-      clock.advanceTo(until);
+      // The engine moves the clock to each timer as it fires it, so its effects are carried out at their due time (a
+      // reminder goes out when due); moving the clock to `until` first made every one of them late, and not sent.
       await state.embedded.tick(until);
+      clock.advanceTo(until);
     },
     async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
       const r = await fetch(`${state.address}${path}`, {
