@@ -193,7 +193,13 @@ describe.each(dbTargets())('every route x every caller ($name)', (target) => {
     { method: 'GET', route: '/hubs/contacts', kind: 'admin', ok: 200, make: async () => ({ url: '/hubs/contacts' }) },
     // Admins and auditors verify the log; hub staff may not (issue 12).
     { method: 'GET', route: '/verify', kind: 'list', ok: 200, except: { staffA: 403, staffB: 403 }, make: async () => ({ url: '/verify' }) },
-    { method: 'GET', route: '/effects', kind: 'read', ok: 200, make: async () => ({ url: '/effects' }) },
+    // Lists scoped to the caller's hubs: another hub's staff get an empty list, not a refusal.
+    { method: 'GET', route: '/effects', kind: 'list', ok: 200, make: async () => ({ url: '/effects' }) },
+    { method: 'GET', route: '/funding', kind: 'list', ok: 200, make: async () => ({ url: '/funding' }) },
+    { method: 'GET', route: '/audit/funding', kind: 'list', ok: 200, make: async () => ({ url: '/audit/funding' }) },
+    // Admin only; a school whose history is intact has nothing to sign off (422), which only an admin gets to learn.
+    // Refused by role before the school is looked up, so another hub's staff learn nothing of the URN (403, not 404).
+    { method: 'POST', route: '/schools/{urn}/tamper-sign-off', kind: 'admin', ok: 422, except: { staffB: 403, auditorB: 403 }, make: async () => ({ url: `/schools/${await applied()}/tamper-sign-off`, body: { reason: 'the DBA restored the row from the backup of 3 May' } }) },
     { method: 'GET', route: '/hubs/{hub}/contact', kind: 'read', ok: 200, make: async () => ({ url: `/hubs/${HUB_A}/contact` }) },
     { method: 'PUT', route: '/hubs/{hub}/contact', kind: 'admin', ok: 200, make: async () => ({ url: `/hubs/${HUB_A}/contact`, body: { name: 'Gina Lead', email: 'gina@greatnorth.example' } }) },
   ];
