@@ -38,14 +38,26 @@ export const groups = {
   },
 };
 
+/**
+ * The test files of a run, handed to vitest.mutation.config.mjs through the
+ * environment that Stryker's test-runner processes inherit. Not Stryker's
+ * `testFiles` option: with it, static mutants survive falsely (stryker-js
+ * issue 6144, Stryker 9.6.1).
+ */
+export function withTests(files) {
+  process.env.MUTATION_TEST_FILES = JSON.stringify(files);
+  return {};
+}
+
 /** The shared settings; the machine is shared, so few processes and long timeouts. */
 export const base = {
   packageManager: 'npm',
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
-  // testFiles below picks the tests; vitest's `related` would also pull in every
-  // slow test that reaches a module through an index file.
-  vitest: { configFile: 'vitest.config.ts', related: false },
+  // vitest.mutation.config.mjs picks the tests (see withTests); vitest's
+  // `related` would also pull in every slow test that reaches a module
+  // through an index file.
+  vitest: { configFile: 'vitest.mutation.config.mjs', related: false },
   coverageAnalysis: 'perTest',
   checkers: [],
   concurrency: 2,
@@ -75,7 +87,7 @@ const out = only === undefined ? 'reports/mutation' : `reports/mutation/${only}`
 export default {
   ...base,
   mutate: chosen.flatMap((g) => g.mutate),
-  testFiles: chosen.flatMap((g) => g.testFiles),
+  ...withTests(chosen.flatMap((g) => g.testFiles)),
   htmlReporter: { fileName: `${out}/index.html` },
   jsonReporter: { fileName: `${out}/mutation.json` },
   incrementalFile: `${out}/stryker-incremental.json`,

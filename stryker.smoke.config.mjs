@@ -2,12 +2,12 @@
 // event hash, against its own fast tests: a few minutes, so the set-up can be
 // checked without the full run. Its own report and incremental file, so it
 // never mixes with the full run's.
-import { base } from './stryker.config.mjs';
+import { base, withTests } from './stryker.config.mjs';
 
 export default {
   ...base,
   mutate: ['store/hash.ts'],
-  testFiles: ['test/store-hash.test.ts', 'test/verify-hash-v2.test.ts', 'test/mutation-hash*.test.ts'],
+  ...withTests(['test/store-hash.test.ts', 'test/verify-hash-v2.test.ts', 'test/mutation-hash*.test.ts']),
   htmlReporter: { fileName: 'reports/mutation/smoke/index.html' },
   jsonReporter: { fileName: 'reports/mutation/smoke/mutation.json' },
   incrementalFile: 'reports/mutation/smoke/stryker-incremental.json',
