@@ -101,7 +101,7 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     close = s.close;
     expect(s.firstToken).toBeNull();
     expect(lines.join('\n')).not.toMatch(/Seeded/);
-    expect(lines.join('\n')).toContain('Admin token: shown once, at the first start. Make another with: npx pathway users add');
+    expect(lines.join('\n')).toContain('Admin sign-in key: written once, at the first start. Lost it? Make another with: npx pathway users add');
     expect((await fetch(`${s.address}/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     // A second start on a port already taken says what to do, not "listen EADDRINUSE".
     const port = Number(new URL(s.address).port);

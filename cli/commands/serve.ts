@@ -2,8 +2,8 @@
  * `pathway serve [--port 3000] [--host 127.0.0.1]` (what `npm start` runs):
  * the HTTP API with its OpenAPI page at /docs, the embedded scheduler on the
  * system clock (reminders, escalations) and the weekly hub digest. On the
- * first start (nobody has a token yet) it makes an admin token and prints it
- * once; on an empty database it also seeds the demo hub (service/demo.ts) when
+ * first start (nobody has a token yet) it makes an admin token and writes it
+ * once to a 0600 file whose path it prints; on an empty database it also seeds the demo hub (service/demo.ts) when
  * it is the default PGlite folder or --demo asks (never into a database named
  * by --db or DATABASE_URL unless asked). While it runs on a PGlite folder, the
  * users commands reach it through its local admin socket (cli/admin-socket.ts).
@@ -114,7 +114,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       say(`  Admin sign-in key: written once to ${file} (readable by you only; only its hash is kept). Read it, keep it safe, delete the file.`);
       say(`  API: curl -H "Authorization: Bearer $(cat ${file})" ${address}/schools`);
     } else {
-      say('  Admin token: shown once, at the first start. Make another with: npx pathway users add --name "Your Name" --role admin (works while the service runs)');
+      say('  Admin sign-in key: written once, at the first start. Lost it? Make another with: npx pathway users add --name "Your Name" --role admin (works while the service runs)');
     }
     say(`  mail: ${svc.mailer?.describe() ?? 'none'}; reminders fire on the ${o.clock ? 'given' : 'system'} clock; Ctrl-C stops.`);
     return {
