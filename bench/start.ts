@@ -122,16 +122,10 @@ async function freshnessCheckMs(): Promise<number> {
   return median(times);
 }
 
-/** Records one school with whichever application command this CLI has (the command set is being regrouped). */
+/** Records one school (`pathway applications submit`) for the read to find. */
 function applyOnce(db: string, cwd: string): void {
-  const variants = [['applications', 'submit'], ['apply'], ['schools', 'apply']];
-  const tried: string[] = [];
-  for (const v of variants) {
-    const r = timeNode([PATHWAY, '--db', db, ...v, FORM], cwd);
-    if (r.status === 0) return;
-    tried.push(`pathway ${v.join(' ')}: exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
-  }
-  throw new Error(`could not record a school to read back:\n  ${tried.join('\n  ')}`);
+  const r = timeNode([PATHWAY, '--db', db, 'applications', 'submit', FORM], cwd);
+  if (r.status !== 0) throw new Error(`could not record a school to read back: pathway applications submit: exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
 }
 
 export async function benchStart(opts: BenchOptions): Promise<{ rows: BenchRow[] }> {
