@@ -6,7 +6,6 @@
  * result. Not pure (database and engine I/O) but for the functions marked
  * pure.
  */
-import { DateTime } from 'luxon';
 import { payments } from '../store/ledger.js';
 import { releasingEvents } from '../store/ledger-events.js';
 import { findHub } from '../domain/catalogue/hubs.js';
@@ -66,11 +65,6 @@ export async function releasedBy(svc: Service, keys: readonly string[]): Promise
     out.set(key, { number: e.version, what: describeEvent(e.type, (e.payload ?? {}) as Record<string, unknown>, sessions), occurredAt: e.occurredAt });
   }
   return out;
-}
-
-/** "2020-12-03": the London date of an instant. Pure. */
-export function londonDate(instant: string): string {
-  return DateTime.fromISO(instant, { setZone: true }).setZone('Europe/London').toISODate() ?? instant.slice(0, 10);
 }
 
 /** The year filter checked: "2026/27", or a ValidationError naming the field. Pure. */

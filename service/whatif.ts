@@ -26,6 +26,7 @@ import type { Effect } from '../machines/effects.js';
 import type { PathwayEvent } from '../machines/events.js';
 import { readStream, type StoredEvent } from '../store/event-log.js';
 import type { Principal, Service } from './context.js';
+import { csvCell } from './ledger.js';
 import { listSchools } from './schools.js';
 
 // ---------------------------------------------------------------- the proposal
@@ -307,10 +308,6 @@ export async function whatIf(svc: Service, p: Principal, proposal: Proposal, fil
 
 /** The rows as CSV (RFC 4180; a cell a spreadsheet would run as a formula is prefixed with a quote). Pure. */
 export function whatIfCsv(rows: readonly WhatIfRow[]): string {
-  const cell = (v: string): string => {
-    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
   const lines = [['urn', 'school', 'kind', 'what changes', 'from', 'to'], ...rows.map((r) => [r.urn, r.school, r.kind, r.what, r.from, r.to])];
-  return lines.map((l) => l.map(cell).join(',')).join('\r\n') + '\r\n';
+  return lines.map((l) => l.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

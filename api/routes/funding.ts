@@ -10,7 +10,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TypedApp } from '../server.js';
 import { who } from '../http.js';
 import { ErrorOut, UrnParams } from '../schemas.js';
-import { fundingLedger, ledgerCsv, londonDate } from '../../service/ledger.js';
+import { fundingLedger, ledgerCsv } from '../../service/ledger.js';
+import { londonDateOf } from '../../domain/calendar/london.js';
 import { findingsCsv, fundingAudit, FUNDING_RULES } from '../../service/funding-audit.js';
 import { signOffTamper } from '../../service/tamper.js';
 
@@ -106,7 +107,7 @@ export function fundingRoutes(app: TypedApp): void {
     handler: async (request, reply) => {
       const q = request.query;
       const l = await fundingLedger(request.server.service, who(request), { ...(q.hub ? { hub: q.hub } : {}), ...(q.year ? { year: q.year } : {}), ...(q.urn ? { urn: q.urn } : {}) });
-      if (wantsCsv(request)) return sendCsv(reply, `funding-ledger${q.year ? `-${q.year.replace('/', '-')}` : ''}.csv`, ledgerCsv(l.rows, londonDate));
+      if (wantsCsv(request)) return sendCsv(reply, `funding-ledger${q.year ? `-${q.year.replace('/', '-')}` : ''}.csv`, ledgerCsv(l.rows, londonDateOf));
       return l;
     },
   });

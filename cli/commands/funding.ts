@@ -36,7 +36,8 @@ export function register(program: Command): void {
     .action(async (o: { hub?: string; year?: string; urn?: string; csv?: boolean; json?: boolean }, cmd: Command) => {
       if (o.csv && o.json) throw new UsageError('choose one of --csv and --json');
       if (o.urn !== undefined && !/^\d{6,7}$/.test(o.urn)) throw new UsageError(`--urn must be a URN of 6 or 7 digits, like 100001 (got ${JSON.stringify(o.urn)})`);
-      const { fundingLedger, ledgerCsv, londonDate } = await import('../../service/ledger.js');
+      const { fundingLedger, ledgerCsv } = await import('../../service/ledger.js');
+      const { londonDateOf: londonDate } = await import('../../domain/calendar/london.js');
       const { pounds } = await import('../../domain/catalogue/describe.js');
       await withService(cmd, async (svc, op) => {
         const l = await fundingLedger(svc, op, { ...(o.hub ? { hub: o.hub } : {}), ...(o.year ? { year: o.year } : {}), ...(o.urn ? { urn: o.urn } : {}) });
