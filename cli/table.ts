@@ -4,6 +4,7 @@
  * with --wide, or as CSV with --csv. Pure, but for `terminalWidth`, which asks
  * the terminal.
  */
+import { csvCell } from '../domain/words/csv.js';
 
 /** How wide tables may be: the terminal's columns, 80 when stdout is not a terminal, unlimited with --wide. */
 export interface TableLayout {
@@ -99,9 +100,13 @@ export function renderTable(headers: string[], rows: string[][], width: number =
   return [...block(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.flatMap((r) => block(headers.map((_, i) => r[i] ?? '')))].join('\n');
 }
 
-/** One CSV field: quoted when it holds a comma, quote or line break (RFC 4180). Pure. */
+/**
+ * One CSV field, through domain/words/csv's csvCell: quoted as RFC 4180 says, and a
+ * text a spreadsheet would run as a formula (=, +, -, @ first) made inert.
+ * A plain number such as "-3" or "12.5" stays a number. Pure.
+ */
 function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /^-?\d+(\.\d+)?$/.test(text) ? text : csvCell(text);
 }
 
 /** The table as CSV with a header row, lines ending CRLF as RFC 4180 says. Pure. */

@@ -12,6 +12,7 @@ import { findHub } from '../domain/catalogue/hubs.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
 import { AcademicYear } from '../domain/catalogue/schema.js';
 import { ValidationError } from '../domain/errors.js';
+import { csvCell } from '../domain/words/csv.js';
 import { hubIdOf, hubLabel } from './access.js';
 import type { Principal, Service } from './context.js';
 import { describeEvent, type KnownSession } from './event-words.js';
@@ -106,16 +107,7 @@ export async function fundingLedger(svc: Service, p: Principal, filter: LedgerFi
   return { rows, totalPence: rows.reduce((n, r) => n + r.amountPence, 0), years, schools: schools.length };
 }
 
-/**
- * One CSV cell: quoted when it holds a comma, quote or line break; a cell a
- * spreadsheet would run as a formula (= + - @, tab, carriage return) is
- * prefixed with a single quote. Pure.
- */
-export function csvCell(value: string | number): string {
-  let s = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvCell };
 
 /** The ledger as CSV with a header row, CRLF line ends (RFC 4180). Pure. */
 export function ledgerCsv(rows: readonly LedgerRow[], dateOf: (instant: string) => string): string {

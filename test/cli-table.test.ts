@@ -68,3 +68,10 @@ describe('colour', () => {
     setColour(undefined);
   });
 });
+
+describe('renderCsv against spreadsheet formulas', () => {
+  it('makes a cell that a spreadsheet would run as a formula inert, and leaves numbers as numbers', () => {
+    const csv = renderCsv(['name', 'amount'], [['=HYPERLINK("http://x")', '-3'], ['@SUM(A1)', '12.50']]);
+    expect(csv).toBe('name,amount\r\n"\'=HYPERLINK(""http://x"")",-3\r\n\'@SUM(A1),12.50');
+  });
+});
