@@ -14,12 +14,14 @@
  * then a fold in memory: no replay of any school. Not pure (database I/O) but for the functions marked pure.
  */
 import { academicYearOf } from '../domain/calendar/academic-year.js';
+import { londonDateOf } from '../domain/calendar/london.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
 import type { Db } from '../store/db.js';
 import { hubLabel, readableHubs, resolveHub, assertRead } from './access.js';
 import type { Principal, Service } from './context.js';
-import { csvCell, ledgerYear } from './ledger.js';
+import { csvCell } from '../domain/words/csv.js';
+import { ledgerYear } from './ledger.js';
 
 /** The rules a payment is checked against. */
 export const FUNDING_RULES = {
@@ -141,7 +143,8 @@ function catalogueRules(programmeId: string): ProgrammeRules | null {
   return p ? { id: p.id, name: p.name, academicYear: p.academicYear, route: p.route, phase: p.phase, funding: p.funding } : null;
 }
 
-const when = (at: string) => at.slice(0, 10);
+/** The London school date of an instant: 23:30 UTC on 31 March is 1 April in London in summer time. */
+const when = (at: string) => londonDateOf(at);
 
 /**
  * The findings for these payments and these school facts. `schools` names
@@ -275,7 +278,10 @@ export async function programmeFacts(db: Db, hubs: readonly string[] | null): Pr
                  THEN (SELECT jsonb_agg(jsonb_build_array(x->>'id', x->>'kind')) FROM jsonb_array_elements(e.payload->'sessions') x)
             END AS kinds
        FROM events e
-       CROSS JOIN LATERAL (SELECT e.payload->'programme' AS p) prog
+       -- The programme's rules: an event written since migration 022 refers to them (store/rules.ts), an older one carries a copy.
+       CROSS JOIN LATERAL (
+         SELECT coalesce((SELECT r.body FROM rules r WHERE r.hash = e.payload->'programme'->>'rulesHash'), e.payload->'programme') AS p
+       ) prog
       WHERE e.type IN ('APPLY', 'RESUMED', 'ADVANCED', 'COMMITMENT_SIGNED', 'SCHEDULE_SET', 'ATTENDANCE_RECORDED')
         AND ($1::text[] IS NULL OR e.urn IN (SELECT urn FROM streams WHERE hub = ANY($1::text[])))
       ORDER BY e.urn, e.version`,

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateHub } from '../host/simulate.js';
-import { fundingAudit, fundingFindings, type FundingFinding } from '../service/funding-audit.js';
+import { evidenceWords, fundingAudit, fundingFindings, type FundingFinding } from '../service/funding-audit.js';
 import { payments, type Payment } from '../store/ledger.js';
 import { dbTargets, postgresTestUrl } from './helpers/db.js';
 import { HUB_A, startApi, type ApiHarness } from './api-harness.js';
@@ -161,5 +161,13 @@ describe('the audit rules as a pure fold', () => {
     expect(fundingFindings([pay({ paidAt: '2020-09-30T10:00:00.000Z' })], facts, schools).map((x) => x.rule)).toEqual(['commitment', 'firstMeeting']);
     expect(fundingFindings([pay({ paidAt: '2021-09-02T10:00:00.000Z' })], facts, schools).map((x) => x.rule)).toEqual(['academicYear']);
     expect(fundingFindings([pay()], [{ ...facts[0]!, released: null }], schools).map((x) => x.rule)).toEqual(['released']);
+  });
+
+  it('dates evidence and payments on the London school day, not the UTC one', () => {
+    // 23:30 UTC on 31 March 2021 is 00:30 on 1 April in London (summer time).
+    expect(evidenceWords([{ version: 9, type: 'SESSION_ATTENDED', occurredAt: '2021-03-31T23:30:00.000Z', shows: 'first meeting held' }])).toBe('event 9 (SESSION_ATTENDED, 2021-04-01): first meeting held');
+    const f = fundingFindings([pay({ paidAt: '2021-08-31T23:30:00.000Z' })], facts, schools);
+    expect(f.map((x) => x.rule)).toEqual(['academicYear']);
+    expect(f[0]!.problem).toContain('paid on 2021-09-01');
   });
 });
