@@ -18,6 +18,7 @@ import type { Db } from '../store/db.js';
 import { CURRENT_HASH_VERSION, eventHashV2 } from '../store/hash.js';
 import { fault } from '../store/faults.js';
 import { openFindings, TamperedSchoolError } from '../store/tamper.js';
+import { compactRow, keepRules } from '../store/rules.js';
 import type { SendResult } from './engine.js';
 
 export interface BatchItem {
@@ -124,6 +125,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   const timerOps = new Map<string, { urn: string; key: string; set?: { dueAt: string; event: PathwayEvent; createdByVersion: number } }>();
   for (const t of options.firedTimers ?? []) timerOps.set(`${t.urn}\u0000${t.key}`, { urn: t.urn, key: t.key });
   const outbox: { key: string; urn: string; type: string; payload: string; notBefore: string }[] = [];
+  const rules: Parameters<typeof keepRules>[1] extends Iterable<infer R> ? Map<string, R> : never = new Map();
 
   items.forEach((item, index) => {
     const head = heads.get(item.urn);
@@ -151,15 +153,18 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     const occurredAt = new Date(item.event.at).toISOString();
     const next = version + 1;
     const position = Number(slots.positions[index]);
-    const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: item.event, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: decision.snapshot, prevHash: head?.hash ?? null });
+    // Rules by reference, as appendEvent stores them (store/rules.ts).
+    const compact = compactRow(item.event, decision.snapshot);
+    for (const [h, r] of compact.rules) rules.set(h, r);
+    const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: compact.payload, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: compact.state, prevHash: head?.hash ?? null });
     events.urn.push(item.urn);
     events.version.push(next);
     events.type.push(item.event.type);
-    events.payload.push(JSON.stringify(item.event));
+    events.payload.push(JSON.stringify(compact.payload));
     events.occurredAt.push(occurredAt);
     events.actor.push(item.actor);
     events.machineVersion.push(decision.machineVersion);
-    events.state.push(JSON.stringify(decision.snapshot));
+    events.state.push(JSON.stringify(compact.state));
     events.prevHash.push(head?.hash ?? null);
     events.hash.push(hash);
     events.position.push(position);
@@ -175,6 +180,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   });
 
   if (events.urn.length > 0) {
+    await keepRules(tx, rules.values());
     await tx.query(
       `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash, position, recorded_at, hash_version)
        SELECT u.*, $12::timestamptz, $13::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::bigint[]) AS u`,

@@ -14,8 +14,27 @@ import { readStream } from '../store/event-log.js';
 import { checkStream, type SignOff } from '../store/tamper.js';
 import { canonicalJson } from '../store/hash.js';
 import type { History, HistoryEntry } from './engine.js';
+import { MACHINE_VERSION } from '../machines/pathway.js';
+import { RULES } from '../workflows/rules.js';
 
-/** A history with the check that replaying the stored events through today's rules gives the stored states. */
+/**
+ * The fold of the machine version an event was recorded under (its row's
+ * machine_version), so a history stays replayable after the machine
+ * changes: today's machine folds by the fast fold; a released older version
+ * (workflows/rules.ts lists every one, for Temporal runs pinned to it) by
+ * its own decide, which takes again what it took when it decided the event.
+ * Snapshots keep one JSON shape across versions, so a history that spans a
+ * release folds across it. A version this build does not have says so.
+ * Pure.
+ */
+export function foldFor(machineVersion: string): (urn: string, events: PathwayEvent[], from: PersistedPathway) => PersistedPathway {
+  if (machineVersion === MACHINE_VERSION) return fold;
+  const rules = RULES[machineVersion];
+  if (!rules) throw new Error(`this build has no machine ${machineVersion} to replay with (it has ${Object.keys(RULES).join(', ')})`);
+  return (_urn, events, from) => events.reduce((state, e) => rules.decide(state, e).snapshot, from);
+}
+
+/** A history with the check that replaying the stored events, each by the machine version and rules it recorded, gives the stored states. */
 export type CheckedHistory = History & {
   /** Every stored state equals the fold of the events before it. */
   replayMatches: boolean;
@@ -55,7 +74,8 @@ export async function historyFromLog(db: Db, urn: string, at?: string): Promise<
     lastVersion = e.version;
     if (replayError === null) {
       try {
-        state = fold(urn, [e.payload as PathwayEvent], state);
+        // The machine that decided it, and the rules it recorded (store/rules.ts: fetched by reference, or an old row's copy).
+        state = foldFor(e.machineVersion)(urn, [e.payload as PathwayEvent], state);
       } catch (err) {
         // A changed event may no longer replay: show the stored states from there on, and say so.
         replayError = `version ${e.version} (${e.type}) does not replay: ${err instanceof Error ? err.message : String(err)}`;

@@ -12,6 +12,7 @@ import { isUniqueViolation, type Db } from './db.js';
 import { CURRENT_HASH_VERSION, eventHashV2, storedEventHash } from './hash.js';
 import { Checks } from './input.js';
 import { fault } from './faults.js';
+import { brokenRefs, compactRow, upcastRows } from './rules.js';
 
 export interface AppendEventInput {
   urn: string;
@@ -132,6 +133,9 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
   c.done();
 
   const { urn, expectedVersion } = input;
+  // Rules by reference (store/rules.ts): the row keeps a reference where the programme was copied, the rules table the programme.
+  const compact = compactRow(JSON.parse(payloadJson), JSON.parse(stateJson));
+  const rules = [...compact.rules.values()];
   try {
     return await db.tx(async (tx) => {
       await lockStream(tx, urn);
@@ -149,18 +153,27 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
         urn,
         version,
         type: input.type,
-        payload: JSON.parse(payloadJson),
+        payload: compact.payload,
         occurredAt,
         actor: input.actor,
         machineVersion: input.machineVersion,
-        state: JSON.parse(stateJson),
+        state: compact.state,
         prevHash,
       });
+      // The rules the row refers to are kept in the same statement (once each: an existing rules row is left as it is).
       const inserted = await tx.query<{ position: number; recorded_at: string }>(
-        `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash, position, recorded_at, hash_version)
+        `WITH kept AS (
+           INSERT INTO rules (id, hash, body)
+           SELECT * FROM unnest($14::text[], $15::text[], $16::jsonb[])
+           ON CONFLICT DO NOTHING
+         )
+         INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash, position, recorded_at, hash_version)
          VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
          RETURNING position, recorded_at`,
-        [urn, version, input.type, payloadJson, occurredAt, input.actor, input.machineVersion, stateJson, prevHash, hash, position, slot.recorded_at, CURRENT_HASH_VERSION],
+        [
+          urn, version, input.type, JSON.stringify(compact.payload), occurredAt, input.actor, input.machineVersion, JSON.stringify(compact.state), prevHash, hash, position, slot.recorded_at, CURRENT_HASH_VERSION,
+          rules.map((r) => r.id), rules.map((r) => r.hash), rules.map((r) => JSON.stringify(r.body)),
+        ],
       );
       const row = inserted.rows[0]!;
       // A crash here, inside the transaction, must leave nothing of the event behind.
@@ -203,7 +216,8 @@ export async function readStream(db: Db, urn: string, options: ReadStreamOptions
       ORDER BY version`,
     [urn, options.toVersion ?? null, until],
   );
-  return r.rows.map(toEvent);
+  // Both shapes of row read as one: a reference to the rules fetched, an old row's copy as it is.
+  return upcastRows(db, r.rows.map(toEvent));
 }
 
 export interface ReadAllOptions {
@@ -228,7 +242,7 @@ export async function* readAll(db: Db, options: ReadAllOptions = {}): AsyncGener
   let after = from - 1;
   for (;;) {
     const r = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, batch]);
-    for (const row of r.rows) yield toEvent(row);
+    for (const e of await upcastRows(db, r.rows.map(toEvent))) yield e;
     if (r.rows.length < batch) return;
     after = r.rows[r.rows.length - 1]!.position;
   }
@@ -261,6 +275,8 @@ export async function verifyStream(db: Db, urn: string, options: VerifyOptions =
   const rows = (await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE urn = $1 AND version >= $2 ORDER BY version, position`, [urn, from - 1])).rows;
   // A finding an admin has signed off is passed over, so a later change is still found.
   const open = (f: TamperFinding) => !options.accepted?.(f);
+  // Rows that refer to their rules (store/rules.ts): each reference must name rules still in the table, unchanged.
+  const unresolved = await brokenRefs(db, rows);
   let prev: EventRow | undefined;
   if (from > 1) {
     if (rows[0]?.version !== from - 1) return { version: from - 1, reason: `version ${from - 1} is missing from the log` };
@@ -316,6 +332,11 @@ export async function verifyStream(db: Db, urn: string, options: VerifyOptions =
     }
     if (recomputed !== row.hash) {
       const f = { version: row.version, reason: `version ${row.version} (${row.type}) was changed after it was recorded: its content no longer matches its hash ${short(row.hash)}` };
+      if (open(f)) return f;
+    }
+    const rulesProblem = unresolved.get(row.version);
+    if (rulesProblem) {
+      const f = { version: row.version, reason: `version ${row.version} (${row.type}) cannot be checked against its rules: ${rulesProblem}` };
       if (open(f)) return f;
     }
     prev = row;
