@@ -1,6 +1,9 @@
 /**
- * Every school write route (and every work group write route) with a stale
- * If-Match: 409 with the version now, and nothing written anywhere — every
+ * Every school write route (and every work group write route) asked by
+ * another hub's staff (404, as for a URN that does not exist; 403 by name for a
+ * work group's own schedule, whose id names its hub), by the hub's
+ * own auditor (403), and with a stale If-Match (409 with the version now):
+ * nothing written anywhere — every
  * table of the database dumped before and after and compared. Then the same
  * request with the right version succeeds, so the fixture was one the write
  * would otherwise take. On PGlite and Postgres.
@@ -120,9 +123,18 @@ describe.each(dbTargets())('stale If-Match on every write route ($name)', (targe
   });
 
   for (const c of cases) {
-    it(`POST ${c.route}: a stale If-Match gets 409 and writes nothing; the right one succeeds`, async () => {
+    it(`POST ${c.route}: another hub's staff get 404, an auditor 403, a stale If-Match 409, each writing nothing; the right one succeeds`, async () => {
       const req = await c.make();
       const before = await dump();
+      // Another hub's staff meet the school (or group) as if it did not exist; the hub's own auditor is refused a change.
+      const foreign = await h.call(req.method ?? 'POST', req.url, { as: 'staffB', body: req.body, headers: { 'if-match': `"${req.version}"` } });
+      // A work group is not a secret (its id names its hub), so its own writes are refused by name (403).
+      const groupWrite = /^\/groups\/\{id\}\/(schedule|sessions)/.test(c.route);
+      expect(foreign.status, JSON.stringify(foreign.body)).toBe(groupWrite ? 403 : 404);
+      if (!groupWrite) expect(JSON.stringify(foreign.body)).not.toMatch(/great.north/i);
+      const auditor = await h.call(req.method ?? 'POST', req.url, { as: 'auditorA', body: req.body, headers: { 'if-match': `"${req.version}"` } });
+      expect(auditor.status, JSON.stringify(auditor.body)).toBe(403);
+      expect(await dump()).toBe(before);
       const stale = await h.call(req.method ?? 'POST', req.url, { as: 'admin', body: req.body, headers: { 'if-match': `"${req.version - 1}"` } });
       expect(stale.status, JSON.stringify(stale.body)).toBe(409);
       expect(stale.body.currentVersion).toBe(req.version);
