@@ -84,7 +84,9 @@ if (only !== undefined && !(only in groups)) {
   throw new Error(`MUTATE_GROUP: ${JSON.stringify(only)} is not a group (known: ${Object.keys(groups).join(', ')})`);
 }
 const chosen = only === undefined ? Object.values(groups) : [groups[only]];
-const out = only === undefined ? 'reports/mutation' : `reports/mutation/${only}`;
+// MUTATE_REPORT=reports/mutation/x: where this run's reports and incremental
+// file go, so runs of single modules of one group keep their own.
+const out = process.env.MUTATE_REPORT ?? (only === undefined ? 'reports/mutation' : `reports/mutation/${only}`);
 // MUTATE_TESTS='test/a.test.ts,test/b*.test.ts': run these test files instead
 // of the group's, e.g. only the fast, database-free ones on a loaded machine
 // (each mutant re-runs its covering test files, set-up included). A score so
