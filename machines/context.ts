@@ -7,6 +7,7 @@
  */
 import type { Programme, PhaseKind, Signatory } from '../domain/catalogue/schema.js';
 import type { PathwayEvent, ReminderPolicy, SchoolDetails, Teacher } from './events.js';
+import type { Leader, PlanAims, PlanProgress } from '../domain/people.js';
 
 export type SessionStatus = 'scheduled' | 'held' | 'missed' | 'cancelled';
 
@@ -31,6 +32,34 @@ export interface PhaseRecord {
 
 /** The states a school may defer from; it resumes where it left (see RESUME_TO in rules.ts). */
 export type DeferredFrom = 'applied' | 'eligible' | 'waitlisted' | 'selected' | 'active';
+
+/** A review of the action plan at a visit: the progress judged on each Big Idea named. */
+export interface PlanReview {
+  at: string;
+  sessionId: string;
+  progress: PlanProgress;
+  note: string;
+}
+
+/** The phase's action plan on the 5 Big Ideas, made with the school's leader. */
+export interface ActionPlan {
+  createdAt: string;
+  /** The Mastery Specialist or Readiness Lead it was made with. */
+  madeWith: Leader;
+  aims: PlanAims;
+  /** The latest progress on each idea (absent: not yet reviewed). */
+  progress: PlanProgress;
+  reviews: PlanReview[];
+}
+
+/** The Readiness year's "Mastery Ready" judgement (002), kept across phases. */
+export interface MasteryReadyJudgement {
+  ready: boolean;
+  at: string;
+  academicYear: string;
+  programmeId: string;
+  note: string;
+}
 
 export interface PendingTimer {
   at: string;
@@ -73,6 +102,15 @@ export interface PathwayContext {
   deferredFrom?: DeferredFrom;
   alternativeOffered: string | null;
   lastReason: string | null;
+  /**
+   * The school's Mastery Specialist or Readiness Lead this phase, and when
+   * allocated; absent until LEADER_ALLOCATED (and from snapshots before 1.2.0).
+   */
+  leader?: Leader & { at: string };
+  /** This phase's action plan; absent until ACTION_PLAN_CREATED. */
+  actionPlan?: ActionPlan;
+  /** The latest Mastery Ready judgement of a Readiness year; absent until MASTERY_READY_JUDGED. */
+  masteryReady?: MasteryReadyJudgement;
 }
 
 export interface PathwayInput {
@@ -125,5 +163,8 @@ export function freshPhase(programme: Programme): Partial<PathwayContext> {
     deferredUntil: null,
     alternativeOffered: null,
     lastReason: null,
+    // Absent (undefined), not null: snapshots written before 1.2.0 replay unchanged (undefined is not stored).
+    leader: undefined,
+    actionPlan: undefined,
   };
 }

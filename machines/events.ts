@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { Programme, SessionKind, Signatory, AcademicYear } from '../domain/catalogue/schema.js';
+import { BIG_IDEAS, Leader, PlanAims, PlanProgress } from '../domain/people.js';
 
 /** An ISO 8601 instant with offset, e.g. 2020-11-05T09:30:00Z or 2020-11-05T09:30:00+00:00. */
 export const Instant = z
@@ -51,6 +52,18 @@ export const PathwayEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('GAP_TASK_COMPLETED'), ...at, task: z.string().min(1) }),
   z.object({ type: z.literal('RELEASE_DAYS_RECORDED'), ...at, days: z.number().positive().max(50) }),
   z.object({ type: z.literal('EVALUATION_SUBMITTED'), ...at, summary: z.string().default('') }),
+  // --- the school's leader and action plan on the 5 Big Ideas (seeds 001, 002) ---
+  // load: how many schools of this programme the leader leads with this one (the host counts them).
+  z.object({ type: z.literal('LEADER_ALLOCATED'), ...at, leader: Leader, load: z.number().int().positive() }),
+  z.object({ type: z.literal('ACTION_PLAN_CREATED'), ...at, aims: PlanAims }),
+  z.object({
+    type: z.literal('ACTION_PLAN_REVIEWED'),
+    ...at,
+    sessionId: z.string().min(1),
+    progress: PlanProgress.refine((p) => BIG_IDEAS.some((k) => p[k] !== undefined), 'must give the progress on at least one of the 5 Big Ideas'),
+    note: z.string().max(2000).default(''),
+  }),
+  z.object({ type: z.literal('MASTERY_READY_JUDGED'), ...at, ready: z.boolean(), note: z.string().max(2000).default('') }),
   // --- moves between phases and years ---
   // groupId: the work group the school continues in; without it the old phase's group is left behind.
   z.object({ type: z.literal('ADVANCED'), ...at, programme: Programme, groupId: z.string().min(1).optional() }),

@@ -14,7 +14,11 @@ import { pathwaySetup } from './setup.js';
 // 1.1.0: schedule count and window guards, explicit back-dating (enteredAt), resumption where the school
 // left, ADVANCED leaving the old work group, no application states in Embedding/Sustaining. 1.0.0 is kept
 // frozen in machines/v1 for the Temporal runs pinned to it (workflows/rules.ts).
-export const MACHINE_VERSION = 'pathway@1.1.0';
+// 1.2.0: the action plan on the 5 Big Ideas, the school's Mastery Specialist or Readiness Lead (with the
+// programme's load per leader), the Readiness year's Mastery Ready judgement, which ADVANCED into a
+// Development programme that requires it checks. Additive: every event 1.1.0 took is decided as before
+// (the requirement travels in the programme data, which older events do not carry). 1.1.0 is frozen in machines/v1_1.
+export const MACHINE_VERSION = 'pathway@1.2.0';
 
 const PHASES: readonly PhaseKind[] = ['trg', 'readiness', 'development', 'embedding', 'sustaining'];
 

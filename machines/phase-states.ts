@@ -21,6 +21,15 @@ const deferrable = (from: DeferredFrom) => ({
   DEFERRED: { guard: 'deferralFits', target: 'deferred', actions: { type: 'defer', params: { from } } },
 });
 
+/** The school's leader and its action plan (seeds 001, 002): once selected, and through the year. */
+const people = {
+  LEADER_ALLOCATED: { guard: 'leaderFits', actions: 'allocateLeader' },
+  ACTION_PLAN_CREATED: { guard: 'actionPlanFits', actions: 'createActionPlan' },
+} as const;
+
+/** The Readiness year's Mastery Ready judgement, at its end (002). */
+const judgement = { MASTERY_READY_JUDGED: { guard: 'masteryReadyJudgeable', actions: 'judgeMasteryReady' } } as const;
+
 const scheduling = {
   SCHEDULE_SET: { guard: 'scheduleFits', actions: 'setSchedule' },
   SESSION_MOVED: { guard: 'sessionMovable', actions: 'moveSession' },
@@ -90,6 +99,7 @@ export function phaseStates(kind: PhaseKind, exits: PhaseExits = {}) {
           ...live,
           ...deferrable('selected'),
           ...scheduling,
+          ...people,
           COMMITMENT_SIGNED: { guard: 'allSigned', target: 'active', actions: 'commit' },
         },
       },
@@ -99,6 +109,9 @@ export function phaseStates(kind: PhaseKind, exits: PhaseExits = {}) {
           ...live,
           ...deferrable('active'),
           ...scheduling,
+          ...people,
+          ACTION_PLAN_REVIEWED: { guard: 'actionPlanReviewable', actions: 'reviewActionPlan' },
+          ...(kind === 'readiness' ? judgement : {}),
           ATTENDANCE_RECORDED: { guard: 'attendanceFits', actions: ['recordAttendance', 'escalateIfHeadteacherAbsent', 'releaseFundingIfDue'] },
           SESSION_CHECK_DUE: [{ guard: 'sessionUnrecorded', actions: 'escalateUnrecorded' }, { actions: 'forgetTimer' }],
           GAP_TASK_COMPLETED: { actions: 'recordGapTask' },
@@ -123,7 +136,7 @@ export function phaseStates(kind: PhaseKind, exits: PhaseExits = {}) {
           },
         },
       },
-      completed: { on: { ...(exits.completed ?? {}) } },
+      completed: { on: { ...(kind === 'readiness' ? judgement : {}), ...(exits.completed ?? {}) } },
       deferred: {
         on: {
           WITHDRAWN: { target: 'withdrawn', actions: 'withdraw' },

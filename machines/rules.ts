@@ -8,8 +8,9 @@
 import type { PhaseKind } from '../domain/catalogue/schema.js';
 import type { DeferredFrom, PathwayContext, SessionRecord } from './context.js';
 import type { EventOf, PathwayEvent } from './events.js';
-import { isBefore, londonEndOfDay } from './time.js';
+import { isBefore, londonDate, londonEndOfDay } from './time.js';
 import { moveKeepsRules, scheduleKeepsRules } from './schedule-rules.js';
+import { leaderRoleFor, roleTitle } from '../domain/people.js';
 
 export type Rule<E extends PathwayEvent = PathwayEvent> = (context: PathwayContext, event: E) => string | null;
 
@@ -46,6 +47,24 @@ export const RESUME_TO: Record<DeferredFrom, 'applied' | 'eligible' | 'waitliste
 /** The state a deferred school resumes at. Pure. */
 export function resumesAt(c: PathwayContext): 'applied' | 'eligible' | 'waitlisted' | 'selected' {
   return RESUME_TO[c.deferredFrom ?? 'selected'];
+}
+
+/**
+ * A programme entered from Readiness only by a school judged Mastery Ready
+ * (its `masteryReadyFrom`, 002): why this school may not enter it, or null.
+ * Programmes without it (and histories recorded before it) are not checked. Pure.
+ */
+export function masteryReadyForEntry(c: PathwayContext, e: EventOf<'ADVANCED'>): string | null {
+  const rule = e.programme.masteryReadyFrom;
+  const cur = c.programme;
+  if (!rule || !cur || cur.phase !== rule.phase) return null;
+  const j = c.masteryReady;
+  if (j && j.ready && j.programmeId === cur.id) return null;
+  const judged = !j || j.programmeId !== cur.id ? 'has not been judged Mastery Ready' : `was judged not Mastery Ready on ${londonDate(j.at)}`;
+  return (
+    `${e.programme.name} takes a school from Readiness only when it is judged Mastery Ready at the end of ${cur.name}, and this school ${judged} ` +
+    `(rule masteryReady, seed ${rule.source.join(', ')}: "${rule.quote}")`
+  );
 }
 
 /** Sessions that count towards the phase's minimum (meetings and workshops), in date order. Pure. */
@@ -155,8 +174,67 @@ export const rules = {
     if (e.programme.route !== route) return `programme ${e.programme.id} is for ${e.programme.route} schools`;
     if (c.programme && Number(e.programme.academicYear.slice(0, 4)) <= Number(c.programme.academicYear.slice(0, 4))) return `the next phase must be in a later academic year than ${c.programme.academicYear}, not ${e.programme.academicYear}`;
     if (e.programme.takeOnce && c.past.some((r) => r.phase === e.programme.phase && r.outcome === 'completed')) return `a school takes part in ${e.programme.phase} only once`;
-    return null;
+    return masteryReadyForEntry(c, e);
   }) as Rule<EventOf<'ADVANCED'>>,
+
+  /** The leader allocated fits the phase (role) and has room for the school (the programme's leaderLoad). */
+  leaderFits: ((c, e) => {
+    const p = c.programme;
+    if (!p) return 'the school has no phase to allocate a leader in';
+    const want = leaderRoleFor(p.phase);
+    const route = c.school?.route ?? p.route;
+    if (e.leader.role !== want) {
+      return `${p.name} is led by a ${roleTitle(want, route)}, and ${e.leader.name} is a ${roleTitle(e.leader.role, route)} (rule leaderRole, seed ${want === 'readinessLead' ? '002' : '001'})`;
+    }
+    if (c.leader?.id === e.leader.id) return `${e.leader.name} is already the school's ${roleTitle(want, route)} for ${p.name}`;
+    const load = p.leaderLoad;
+    if (load && e.load > load.max) {
+      return (
+        `${roleTitle(want, route)} ${e.leader.name} would lead ${e.load} ${load.unit} in ${p.name}; one leads at most ${load.max} ` +
+        `(rule leaderLoad, seed ${load.source.join(', ')}: "${load.quote}")`
+      );
+    }
+    return null;
+  }) as Rule<EventOf<'LEADER_ALLOCATED'>>,
+
+  /** One action plan a phase, made with the school's leader (001: with the Secondary Mastery Specialist; 002: with the Readiness Lead). */
+  actionPlanFits: ((c) => {
+    const p = c.programme;
+    if (!p) return 'the school has no phase to make an action plan in';
+    const route = c.school?.route ?? p.route;
+    const title = roleTitle(leaderRoleFor(p.phase), route);
+    if (!c.leader) return `the action plan is made with the school's ${title}, and none is allocated for ${p.name}: allocate one first (rule actionPlanWithLeader, seed ${p.phase === 'readiness' ? '002' : '001'})`;
+    if (c.actionPlan) return `the school already has an action plan for ${p.name}, made on ${londonDate(c.actionPlan.createdAt)}: review it at a visit instead (rule oneActionPlan)`;
+    return null;
+  }) as Rule<EventOf<'ACTION_PLAN_CREATED'>>,
+
+  /** The action plan is reviewed at a visit that was held, once a visit (002: support visits to "develop and work on an action plan"). */
+  actionPlanReviewable: ((c, e) => {
+    if (!c.actionPlan) return 'the school has no action plan to review: make one first (rule actionPlanReview)';
+    const s = c.sessions.find((x) => x.id === e.sessionId);
+    if (!s) return `no session ${e.sessionId} in this school's schedule`;
+    if (s.kind !== 'visit') return `session ${e.sessionId} is a ${s.kind}; the action plan is reviewed at school visits (rule actionPlanReview, seed 002)`;
+    if (s.status !== 'held') return `visit ${e.sessionId} is ${s.status}: the action plan is reviewed at a visit that was held (rule actionPlanReview)`;
+    if (c.actionPlan.reviews.some((r) => r.sessionId === e.sessionId)) return `the action plan was already reviewed at visit ${e.sessionId}`;
+    if (isBefore(e.at, s.at)) return `visit ${e.sessionId} is on ${s.at}; its review cannot come before it (${e.at})`;
+    return null;
+  }) as Rule<EventOf<'ACTION_PLAN_REVIEWED'>>,
+
+  /**
+   * The Mastery Ready judgement comes at the end of the Readiness year (its
+   * workshops held), and "ready" needs the action plan the school worked on
+   * (002: "actively work on an action plan in order for the school to be
+   * 'Mastery Ready' by the end of 2020/21").
+   */
+  masteryReadyJudgeable: ((c, e) => {
+    const p = c.programme;
+    if (!p || p.phase !== 'readiness') return 'only a Readiness year ends with a Mastery Ready judgement (rule masteryReady, seed 002)';
+    const need = requiredSessions(c);
+    const held = sessionsHeld(c);
+    if (held < need) return `the Mastery Ready judgement comes at the end of ${p.name}: ${held} of ${need} workshops held so far (rule masteryReady, seed 002)`;
+    if (e.ready && !c.actionPlan) return `a school is judged Mastery Ready on the action plan it worked on, and this school has none for ${p.name} (rule masteryReady, seed 002)`;
+    return null;
+  }) as Rule<EventOf<'MASTERY_READY_JUDGED'>>,
 
   resumeFits: ((c, e) => {
     if (!c.programme) return 'nothing was deferred';
@@ -209,4 +287,8 @@ export const RULES_FOR_EVENT: Partial<Record<PathwayEvent['type'], RuleName[]>> 
   ADVANCED: ['advanceFits'],
   RESUMED: ['resumeFits'],
   DEFERRED: ['deferralFits'],
+  LEADER_ALLOCATED: ['leaderFits'],
+  ACTION_PLAN_CREATED: ['actionPlanFits'],
+  ACTION_PLAN_REVIEWED: ['actionPlanReviewable'],
+  MASTERY_READY_JUDGED: ['masteryReadyJudgeable'],
 };

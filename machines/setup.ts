@@ -46,6 +46,10 @@ export const GUARDS = {
   ownYearEnded: (c, e) => e.type === 'YEAR_ENDED' && e.academicYear === c.programme?.academicYear,
   resumesTo: (c, e, params: { to: ReturnType<typeof resumesAt> }) => e.type === 'RESUMED' && rules.resumeFits(c, e) === null && resumesAt(c) === params.to,
   canAdvance: (c, e, params: { phase: PhaseKind }) => e.type === 'ADVANCED' && e.programme.phase === params.phase && rules.advanceFits(c, e) === null,
+  leaderFits: ok(rules.leaderFits),
+  actionPlanFits: ok(rules.actionPlanFits),
+  actionPlanReviewable: ok(rules.actionPlanReviewable),
+  masteryReadyJudgeable: ok(rules.masteryReadyJudgeable),
 } satisfies Record<string, GuardFn>;
 
 /**
@@ -81,6 +85,10 @@ export const STEPS = {
   resume: (c, e, p: { to: ReturnType<typeof resumesAt> }) => steps.resumed(c, e, p.to),
   withdraw: steps.withdrawn,
   replaceTeacher: steps.teacherReplaced,
+  allocateLeader: steps.leaderAllocated,
+  createActionPlan: steps.actionPlanCreated,
+  reviewActionPlan: steps.actionPlanReviewed,
+  judgeMasteryReady: steps.masteryReadyJudged,
   forgetTimer: (c, e) => {
     const key = steps.timerKeyOf(e);
     return key ? steps.forgetTimer(c, key) : none;

@@ -380,3 +380,30 @@ export function timerKeyOf(e: PathwayEvent): string | null {
     default: return null;
   }
 }
+
+/** The school's Mastery Specialist or Readiness Lead for this phase (replacing an earlier one). */
+export function leaderAllocated(_c: PathwayContext, e: EventOf<'LEADER_ALLOCATED'>): Step {
+  return { patch: { leader: { ...e.leader, at: e.at } }, effects: [] };
+}
+
+/** The action plan on the 5 Big Ideas, made with the school's leader; no idea reviewed yet. */
+export function actionPlanCreated(c: PathwayContext, e: EventOf<'ACTION_PLAN_CREATED'>): Step {
+  const { at: _at, ...madeWith } = c.leader!;
+  return { patch: { actionPlan: { createdAt: e.at, madeWith, aims: e.aims, progress: {}, reviews: [] } }, effects: [] };
+}
+
+/** A review at a visit: the progress named on each idea replaces the earlier one. */
+export function actionPlanReviewed(c: PathwayContext, e: EventOf<'ACTION_PLAN_REVIEWED'>): Step {
+  const plan = c.actionPlan!;
+  const named = Object.fromEntries(Object.entries(e.progress).filter(([, v]) => v !== undefined));
+  return {
+    patch: { actionPlan: { ...plan, progress: { ...plan.progress, ...named }, reviews: [...plan.reviews, { at: e.at, sessionId: e.sessionId, progress: named, note: e.note }] } },
+    effects: [],
+  };
+}
+
+/** The Readiness year's Mastery Ready judgement (a later one replaces it). */
+export function masteryReadyJudged(c: PathwayContext, e: EventOf<'MASTERY_READY_JUDGED'>): Step {
+  const p = c.programme!;
+  return { patch: { masteryReady: { ready: e.ready, at: e.at, academicYear: p.academicYear, programmeId: p.id, note: e.note } }, effects: [] };
+}

@@ -4,10 +4,24 @@
  */
 import type { PathwayContext } from './context.js';
 import { requiredSessions, sessionsHeld } from './rules.js';
+import { BIG_IDEAS, roleTitle, type BigIdea, type IdeaProgress, type LeaderRole } from '../domain/people.js';
 
 export interface UpcomingItem {
   what: string;
   at: string;
+}
+
+/** The school's action plan on the 5 Big Ideas this phase, in figures. */
+export interface ActionPlanSummary {
+  /** none: no plan yet; made: made, not yet reviewed at a visit; reviewed: reviewed at least once. */
+  status: 'none' | 'made' | 'reviewed';
+  createdAt: string | null;
+  /** The name of the leader it was made with. */
+  madeWith: string | null;
+  reviews: number;
+  lastReviewedAt: string | null;
+  /** The latest progress on each Big Idea; null where not yet reviewed (or no plan). */
+  progress: Record<BigIdea, IdeaProgress | null>;
 }
 
 export interface SchoolSummary {
@@ -28,7 +42,13 @@ export interface SchoolSummary {
   sessionsRequired: number;
   fundingPaidPence: number;
   evaluationSubmitted: boolean;
+  /** Completed a Readiness year (as before 1.2.0); the judgement itself is masteryReadyJudgement. */
   masteryReady: boolean;
+  /** The latest Mastery Ready judgement of a Readiness year (002), or null. */
+  masteryReadyJudgement: { ready: boolean; at: string; academicYear: string; note: string } | null;
+  /** The school's Mastery Specialist or Readiness Lead this phase, or null. */
+  leader: { id: string; name: string; role: LeaderRole; title: string; since: string } | null;
+  actionPlan: ActionPlanSummary;
   alternativeOffered: string | null;
   reason: string | null;
   upcoming: UpcomingItem[];
@@ -70,6 +90,9 @@ export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
     fundingPaidPence: c.fundingPaidPence,
     evaluationSubmitted: c.evaluationSubmittedAt !== null,
     masteryReady: c.past.some((p) => p.phase === 'readiness' && p.outcome === 'completed'),
+    masteryReadyJudgement: c.masteryReady ? { ready: c.masteryReady.ready, at: c.masteryReady.at, academicYear: c.masteryReady.academicYear, note: c.masteryReady.note } : null,
+    leader: c.leader ? { id: c.leader.id, name: c.leader.name, role: c.leader.role, title: roleTitle(c.leader.role, c.school?.route ?? null), since: c.leader.at } : null,
+    actionPlan: planSummary(c),
     alternativeOffered: c.alternativeOffered,
     reason: c.lastReason,
     upcoming: [...sessionsAhead, ...upcoming.filter((u) => !u.what.startsWith('reminder'))].sort((a, b) => (a.at < b.at ? -1 : 1)),
@@ -96,4 +119,19 @@ function describeTimer(key: string, c: PathwayContext): string {
   if (key.startsWith('year-end:')) return c.evaluationSubmittedAt ? 'end of academic year' : 'evaluation due (end of academic year)';
   if (key.startsWith('evaluation-reminder:')) return 'evaluation reminder';
   return key.startsWith('reminder:') ? `reminder ${key.slice(9)}` : key;
+}
+
+/** The action plan of a context in figures. Pure. */
+export function planSummary(c: PathwayContext): ActionPlanSummary {
+  const plan = c.actionPlan;
+  const progress = Object.fromEntries(BIG_IDEAS.map((k) => [k, plan?.progress[k] ?? null])) as Record<BigIdea, IdeaProgress | null>;
+  if (!plan) return { status: 'none', createdAt: null, madeWith: null, reviews: 0, lastReviewedAt: null, progress };
+  return {
+    status: plan.reviews.length > 0 ? 'reviewed' : 'made',
+    createdAt: plan.createdAt,
+    madeWith: plan.madeWith.name,
+    reviews: plan.reviews.length,
+    lastReviewedAt: plan.reviews.at(-1)?.at ?? null,
+    progress,
+  };
 }

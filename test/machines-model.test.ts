@@ -294,8 +294,10 @@ function abstractKey(s: StateLike, machine: AnyStateMachine): string {
   // Of the phases completed, only those taken once change what a school may do next.
   const done = [...new Set(c.past.filter((r) => r.outcome === 'completed' && TAKE_ONCE.has(r.phase)).map((r) => r.phase))].sort();
   const leaf = leafOf(s, machine);
+  // The leader, plan and judgement (1.2.0), where present: [leader, plan reviews, judgement].
+  const people = hasPeople(c) ? { people: [c.leader?.id ?? null, c.actionPlan ? c.actionPlan.reviews.length : null, c.masteryReady?.ready ?? null] } : {};
   // A deferred school resumes where it left: that state is part of what it is.
-  if (RESTING.has(leaf)) return JSON.stringify({ v: s.value, programme: c.programme?.id, done, from: c.deferredFrom ?? null });
+  if (RESTING.has(leaf)) return JSON.stringify({ v: s.value, programme: c.programme?.id, done, from: c.deferredFrom ?? null, ...people });
   return JSON.stringify({
     v: s.value,
     programme: c.programme?.id ?? null,
@@ -305,6 +307,7 @@ function abstractKey(s: StateLike, machine: AnyStateMachine): string {
     evaluationRequested: c.evaluationRequested,
     escalations: [...new Set(c.escalations.map((k) => k.split(':')[0]).filter((k) => k === 'headteacher-first-workshop' || k === 'unrecorded'))].sort(),
     done,
+    ...people,
   });
 }
 
@@ -456,9 +459,54 @@ interface WalkResult {
   coveredTransitions: Set<string>;
 }
 
+/** Whether a state carries any of the leader, action plan or Mastery Ready facts (pathway@1.2.0). */
+function hasPeople(c: Ctx): boolean {
+  return c.leader !== undefined || c.actionPlan !== undefined || c.masteryReady !== undefined;
+}
+
+/**
+ * The leader, action plan and judgement events (valid and refused). From a
+ * state that has none of those facts yet they branch off the year; a state
+ * that has one is walked only through these events (a side branch: allocate,
+ * make the plan, review it at the visits already held, judge), so that the
+ * walk reaches every new transition from every state without multiplying the
+ * year's states. The rules themselves are folded in machines-people.test.ts.
+ */
+function peopleEvents(c: Ctx): PathwayEvent[] {
+  const p = c.programme;
+  // A judged school ends its side branch: the judgement is the last thing of a Readiness year.
+  if (!p || isShallow(p) || c.masteryReady) return [];
+  const y0 = startYear(p);
+  const at = london(`${y0}-09-03`);
+  const role = p.phase === 'readiness' ? 'readinessLead' : 'specialist';
+  const out: PathwayEvent[] = [];
+  const ev = (e: unknown) => PathwayEvent.parse(e);
+  const aims = { coherence: 'c', representationAndStructure: 'r', mathematicalThinking: 'm', fluency: 'f', variation: 'v' };
+  const judge = (ready: boolean) => ev({ type: 'MASTERY_READY_JUDGED', at: london(`${y0 + 1}-07-25`), ready });
+  const yearEnd = p.phase === 'readiness' && sessionsHeld(c) >= requiredSessions(c);
+  if (c.actionPlan) {
+    for (const v of c.sessions.filter((x) => x.kind === 'visit' && x.status === 'held' && !c.actionPlan!.reviews.some((r) => r.sessionId === x.id))) {
+      out.push(ev({ type: 'ACTION_PLAN_REVIEWED', at: afternoonOf(v.at, '18:00'), sessionId: v.id, progress: { fluency: 'developing' } }));
+    }
+    if (yearEnd) out.push(judge(true));
+    return out;
+  }
+  if (c.leader) return [ev({ type: 'ACTION_PLAN_CREATED', at, aims })];
+  // From the year itself: judged without a plan (not ready; ready is refused), and a branch to the leader and
+  // plan only before any schedule (selected) and once a visit was held (active, a visit to review the plan at).
+  if (yearEnd) out.push(judge(false), judge(true));
+  const visitHeld = c.sessions.some((x) => x.kind === 'visit' && x.status === 'held');
+  if (c.sessions.length > 0 && !visitHeld) return out;
+  out.push(ev({ type: 'LEADER_ALLOCATED', at, leader: { id: 'lead-1', name: 'Lee Ader', role }, load: 1 }));
+  out.push(ev({ type: 'LEADER_ALLOCATED', at, leader: { id: 'lead-2', name: 'Wren Grole', role: role === 'specialist' ? 'readinessLead' : 'specialist' }, load: 1 }));
+  out.push(ev({ type: 'ACTION_PLAN_CREATED', at, aims }));
+  return out;
+}
+
 function sampleEvents(s: AnyMachineSnapshot, spec: ModelSpec): PathwayEvent[] {
   const c = s.context as Ctx;
-  return [...phaseEvents(c), ...spec.moves(c), ...timerEvents(s as StateLike, spec.machine)];
+  if (hasPeople(c)) return peopleEvents(c);
+  return [...phaseEvents(c), ...peopleEvents(c), ...spec.moves(c), ...timerEvents(s as StateLike, spec.machine)];
 }
 
 type Sut = StateLike & { persisted?: PersistedPathway; snap?: AnyMachineSnapshot };

@@ -154,6 +154,11 @@ function runPhase(s: HostedSchool, p: Programme, school: typeof primarySchool, r
     s.send({ type: 'ADVANCED', at: london(`${y0}-09-01`, '08:00'), programme: p });
   }
   seen.selected = s.summary;
+  if (p.phase === 'readiness') {
+    s.send({ type: 'LEADER_ALLOCATED', at: london(commitAt.slice(0, 10), '08:30'), leader: { id: 'rl-1', name: 'Rhea Lead', role: 'readinessLead' }, load: 1 });
+    const aims = { coherence: 'small steps', representationAndStructure: 'bar models', mathematicalThinking: 'reasoning', fluency: 'number facts', variation: 'varied practice' };
+    s.send({ type: 'ACTION_PLAN_CREATED', at: london(commitAt.slice(0, 10), '08:45'), aims });
+  }
   s.send({ type: 'COMMITMENT_SIGNED', at: commitAt, signatories: allSignatures(p) });
   seen.committed = s.summary;
   s.send({
@@ -169,6 +174,11 @@ function runPhase(s: HostedSchool, p: Programme, school: typeof primarySchool, r
   });
   s.send({ type: 'EVALUATION_SUBMITTED', at: london(`${y0 + 1}-07-25`), summary: `${p.name}: what we changed` });
   seen.completed = s.summary;
+  // A Readiness year ends with the Mastery Ready judgement (002), on the action plan made with the Readiness Lead.
+  if (p.phase === 'readiness') {
+    s.send({ type: 'MASTERY_READY_JUDGED', at: london(`${y0 + 1}-07-27`), ready: true });
+    seen.judged = s.summary;
+  }
   return seen;
 }
 

@@ -15,6 +15,7 @@
 import { decide, initialState, stateLabel, summaryOf, whyRejected } from '../machines/decide.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
 import * as v1 from '../machines/v1/decide.js';
+import * as v1_1 from '../machines/v1_1/decide.js';
 
 /** What the workflow needs of one version of the rules. */
 export interface Rules {
@@ -35,6 +36,8 @@ export const CURRENT_RULES_VERSION: string = MACHINE_VERSION;
 /** Every released version, newest included. */
 export const RULES: Readonly<Record<string, Rules>> = {
   [MACHINE_VERSION]: { version: MACHINE_VERSION, decide, whyRejected, summaryOf, stateLabel, initialState },
+  // pathway@1.1.0, frozen in machines/v1_1 (the same event and snapshot types as 1.2.0 less the action plan and people).
+  [v1_1.MACHINE_VERSION]: { version: v1_1.MACHINE_VERSION, decide: v1_1.decide, whyRejected: v1_1.whyRejected, summaryOf: v1_1.summaryOf, stateLabel: v1_1.stateLabel, initialState: v1_1.initialState } as unknown as Rules,
   // pathway@1.0.0, frozen in machines/v1 (its own event and snapshot types, the same JSON shapes).
   [v1.MACHINE_VERSION]: { version: v1.MACHINE_VERSION, decide: v1.decide, whyRejected: v1.whyRejected, summaryOf: v1.summaryOf, stateLabel: v1.stateLabel, initialState: v1.initialState } as unknown as Rules,
 };

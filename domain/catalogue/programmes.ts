@@ -132,6 +132,7 @@ const DOCUMENTED: Entry[] = [
     startsOn: '2020-04-20',
     leader: 'Mastery Readiness Lead',
     group: { maxSchools: 8, teachersPerSchool: 2 },
+    leaderLoad: { max: 8, unit: 'schools', source: ['002'], quote: 'Each Work Group will be led by one of the Maths Hub’s Mastery Readiness Leads and involve up to eight primary schools' },
     teacherRoles: 'oneIsMathsLead',
     sessions: [
       {
@@ -174,6 +175,7 @@ const DOCUMENTED: Entry[] = [
     academicYear: '2021/22',
     leader: 'Mastery Specialist',
     group: { maxSchools: null, teachersPerSchool: 2 },
+    masteryReadyFrom: { phase: 'readiness', source: ['002'], quote: 'The school will have a vision for implementing teaching for mastery approaches across the school and will actively work on an action plan in order for the school to be ‘Mastery Ready’ by the end of 2020/21' },
     teacherRoles: 'none',
     sessions: [
       { kind: 'meeting', min: 6, max: 6, lengthHalfDays: 1, cadence: 'halfTermly', source: ['web'] },
@@ -239,6 +241,7 @@ const DOCUMENTED: Entry[] = [
     academicYear: '2024/25',
     leader: 'Mastery Specialist',
     group: { maxSchools: null, teachersPerSchool: 2 },
+    masteryReadyFrom: { phase: 'readiness', source: ['002'], quote: 'The school will have a vision for implementing teaching for mastery approaches across the school and will actively work on an action plan in order for the school to be ‘Mastery Ready’ by the end of 2020/21' },
     teacherRoles: 'none',
     sessions: [
       { kind: 'meeting', min: 6, max: 6, lengthHalfDays: 1, cadence: 'halfTermly', source: ['web'] },
@@ -259,6 +262,7 @@ const DOCUMENTED: Entry[] = [
     academicYear: '2018/19',
     leader: 'Secondary Mastery Specialist',
     group: { maxSchools: 2, teachersPerSchool: 2, maxTeachers: 4, schoolsPerLeader: 2 },
+    leaderLoad: { max: 2, unit: 'departments', source: ['000'], quote: 'They will do this by working intensively with two secondary mathematics departments' },
     teacherRoles: 'oneExperiencedOneAspiring',
     sessions: [
       {
@@ -299,6 +303,7 @@ const DOCUMENTED: Entry[] = [
     academicYear: '2020/21',
     leader: 'Secondary Mastery Specialist',
     group: { maxSchools: 2, teachersPerSchool: 2, maxTeachers: 4, schoolsPerLeader: 2 },
+    leaderLoad: { max: 2, unit: 'departments', source: ['001'], quote: "Two teachers from each of two schools will become 'Mastery Advocates' within their own departments and will form the Work Group. They will work closely with a Secondary Mastery Specialist" },
     teacherRoles: 'oneExperiencedOneAspiring',
     sessions: [
       {
@@ -329,6 +334,7 @@ const DOCUMENTED: Entry[] = [
     academicYear: '2021/22',
     leader: 'Secondary Mastery Specialist',
     group: { maxSchools: null, teachersPerSchool: 2 },
+    leaderLoad: { max: 2, unit: 'departments', source: ['000'], quote: 'They will do this by working intensively with two secondary mathematics departments' },
     teacherRoles: 'oneExperiencedOneAspiring',
     sessions: [
       { kind: 'meeting', min: 6, max: 6, lengthHalfDays: 1, cadence: 'halfTermly', source: ['web'] },

@@ -122,6 +122,20 @@ export const Programme = z.object({
   schoolMeetsCosts: z.string().optional(),
   inconsistencies: z.array(Inconsistency).default([]),
   takeOnce: z.boolean().default(false),
+  /**
+   * How many schools one leader (the Mastery Specialist or Readiness Lead) may
+   * lead in this programme, with the words of the source: two departments per
+   * Secondary Mastery Specialist (000), up to eight schools per Readiness Lead (002).
+   */
+  leaderLoad: z
+    .object({ max: z.number().int().positive(), unit: z.enum(['schools', 'departments']), source: z.array(SourceId).min(1), quote: z.string().min(1) })
+    .optional(),
+  /**
+   * A school moving on from Readiness enters this programme only when judged
+   * "Mastery Ready" at the end of its Readiness year (002). Kept in the
+   * programme, so histories recorded before the rule replay as they were.
+   */
+  masteryReadyFrom: z.object({ phase: z.literal('readiness'), source: z.array(SourceId).min(1), quote: z.string().min(1) }).optional(),
   sources: z.array(SourceId).min(1),
   /** Set on a year no document describes: the id of the documented entry whose rules were copied. */
   carriedFrom: z.string().optional(),
