@@ -10,11 +10,17 @@
  * Everything goes through the same service functions as the API and the CLI,
  * with each event dated when it would have happened; before each step the
  * engine's timers due by then are fired, so reminders and escalations happen
- * in order and the history replays as a real one would. Not pure (engine and
- * database I/O); it reads no clock: `now` is given.
+ * in order and the history replays as a real one would. The seeding runs on
+ * its own simulated clock (a second embedded host over the same store and
+ * mailer) that moves with the events, so every reminder and escalation is
+ * carried out at its due time, as on a hub that had been running all along:
+ * sent, not "not sent: too late" because the seeding happened today. Not
+ * pure (engine and database I/O); it reads no clock: `now` is given.
  */
 import { DateTime } from 'luxon';
-import type { EmbeddedEngine } from '../host/embedded.js';
+import { EmbeddedEngine } from '../host/embedded.js';
+import { SimulatedClock } from '../host/clock.js';
+import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { transitionCohort } from '../host/cohort.js';
 import { LAST_CATALOGUE_YEAR, programmeFor } from '../domain/catalogue/programmes.js';
 import type { PhaseKind, Programme, Route, Signatory } from '../domain/catalogue/schema.js';
@@ -95,7 +101,16 @@ export function demoYear(now: string): string {
  * Seeds the demo hub. `now` bounds every event (nothing is dated after it).
  * Run on an empty database only: the URNs and group ids are fixed. Not pure.
  */
-export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string): Promise<DemoReport> {
+export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: string): Promise<DemoReport> {
+  // The demo's own clock: events and timers move it, so each effect is carried out at its school time (see above).
+  const clock = new SimulatedClock('2018-09-01T00:00:00Z');
+  const hubLead = async (hub: string) => {
+    const c = await hubLeadFor(engine0.store.db, hub);
+    return { name: c.name, email: c.email };
+  };
+  const engine = new EmbeddedEngine(engine0.store, engine0.mailer, clock, { hubLead }, false);
+  // Validation ("not in the future") is against the real now; the effects go by the engine's clock.
+  const svc: Service = { ...svc0, engine };
   const Y = demoYear(now);
   const Ym1 = shiftAcademicYear(Y, -1);
   const Ym2 = shiftAcademicYear(Y, -2);
@@ -203,6 +218,9 @@ export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string
     return s;
   };
 
+  /** A step at `at` (each step's events all fall at or just after it, so the demo's clock never runs ahead of a timer due). */
+  const on = (at: string, run: () => Promise<unknown>) => steps.push({ at, run });
+
   // --- A TRG pilot school of 2018/19 (seed 004): the only year the pilot ran.
   const trg = school('100001', 'Sherwood Vale Primary School', 'primary', 'took part in the 2018/19 TRG pilot and completed it');
   const trgGroup = await group('primary', 'trg', '2018/19', '1');
@@ -215,7 +233,9 @@ export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string
   const sus = school('100002', 'Minster Hill Academy', 'secondary', `Development ${Ym2}, Embedding ${Ym1}, Sustaining ${Y}`);
   const susGroup = await group('secondary', 'development', Ym2, '1');
   const applyAt2 = atLondon(`${startYearOf(Ym2)}-06-20`, '10:00');
-  steps.push({ at: applyAt2, run: async () => { await apply(sus, 'development', Ym2, applyAt2); await eligible(sus, plus(applyAt2, { days: 7 })); await count(selectApplication(svc, p, sus.urn, { groupId: susGroup, at: plus(applyAt2, { days: 8 }) })); } });
+  on(applyAt2, () => apply(sus, 'development', Ym2, applyAt2));
+  on(plus(applyAt2, { days: 7 }), () => eligible(sus, plus(applyAt2, { days: 7 })));
+  on(plus(applyAt2, { days: 8 }), () => count(selectApplication(svc, p, sus.urn, { groupId: susGroup, at: plus(applyAt2, { days: 8 }) })));
   await year({ groupId: susGroup, year: Ym2, members: [sus], route: 'secondary', evaluate: [sus] });
   steps.push({ at: atLondon(`${startYearOf(Ym1)}-09-01`, '09:00'), run: () => transitionCohort(engine, { from: Ym2, to: Ym1, groupId: susGroup, dryRun: false, actor: p.id, at: atLondon(`${startYearOf(Ym1)}-09-01`, '09:00') }) });
   await year({ groupId: susGroup, year: Ym1, members: [sus], route: 'secondary', evaluate: [sus] });
@@ -227,16 +247,11 @@ export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string
   const late = school('100007', 'Kingsway Primary School', 'primary', `Development ${Ym1}: every meeting attended, evaluation never submitted (overdue)`);
   const devGroup = await group('primary', 'development', Ym1, '1');
   const applyAt1 = atLondon(`${startYearOf(Ym1) - 1}-06-18`, '10:00');
-  steps.push({
-    at: applyAt1,
-    run: async () => {
-      for (const s of [emb, late]) {
-        await apply(s, 'development', Ym1, applyAt1);
-        await eligible(s, plus(applyAt1, { days: 7 }));
-        await count(selectApplication(svc, p, s.urn, { groupId: devGroup, at: plus(applyAt1, { days: 8 }) }));
-      }
-    },
-  });
+  for (const s of [emb, late]) {
+    on(applyAt1, () => apply(s, 'development', Ym1, applyAt1));
+    on(plus(applyAt1, { days: 7 }), () => eligible(s, plus(applyAt1, { days: 7 })));
+    on(plus(applyAt1, { days: 8 }), () => count(selectApplication(svc, p, s.urn, { groupId: devGroup, at: plus(applyAt1, { days: 8 }) })));
+  }
   await year({ groupId: devGroup, year: Ym1, members: [emb, late], route: 'primary', evaluate: [emb] });
   steps.push({ at: atLondon(`${startYearOf(Y)}-09-01`, '09:30'), run: () => transitionCohort(engine, { from: Ym1, to: Y, groupId: devGroup, dryRun: false, actor: p.id, at: atLondon(`${startYearOf(Y)}-09-01`, '09:30') }) });
   await year({ groupId: devGroup, year: Y, members: [emb], route: 'primary', evaluate: [] });
@@ -245,7 +260,9 @@ export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string
   const dev = school('100004', 'Riverside Academy', 'secondary', `Development ${Y}: attendance at the latest meeting not recorded (escalated to the hub lead)`);
   const devYGroup = await group('secondary', 'development', Y, '1');
   const applyAt0 = atLondon(`${startYearOf(Y)}-06-15`, '10:00');
-  steps.push({ at: applyAt0, run: async () => { await apply(dev, 'development', Y, applyAt0); await eligible(dev, plus(applyAt0, { days: 7 })); await count(selectApplication(svc, p, dev.urn, { groupId: devYGroup, at: plus(applyAt0, { days: 8 }) })); } });
+  on(applyAt0, () => apply(dev, 'development', Y, applyAt0));
+  on(plus(applyAt0, { days: 7 }), () => eligible(dev, plus(applyAt0, { days: 7 })));
+  on(plus(applyAt0, { days: 8 }), () => count(selectApplication(svc, p, dev.urn, { groupId: devYGroup, at: plus(applyAt0, { days: 8 }) })));
   const pastSessionsY = generateSchedule(programme('secondary', 'development', Y), Y, {}).filter((s) => beforeNow(plus(s.at, { hours: 4 }))).length;
   await year({ groupId: devYGroup, year: Y, members: [dev], route: 'secondary', evaluate: [], attendance: (_s, i) => (i === pastSessionsY - 1 ? null : { teachers: 2, headteacher: false }) });
 
@@ -254,17 +271,12 @@ export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string
   const partner = school('100006', 'Forest Town Primary School', 'primary', `Readiness ${Y}, in a group application with Hollybrook`);
   const readyGroup = await group('primary', 'readiness', Y, '1');
   const applyAtR = atLondon(`${startYearOf(Y)}-05-11`, '10:00');
-  steps.push({
-    at: applyAtR,
-    run: async () => {
-      await apply(ready, 'readiness', Y, applyAtR, [partner.urn]);
-      await apply(partner, 'readiness', Y, applyAtR, [ready.urn]);
-      for (const s of [ready, partner]) {
-        await eligible(s, plus(applyAtR, { days: 14 }));
-        await count(selectApplication(svc, p, s.urn, { at: plus(applyAtR, { days: 15 }) }));
-      }
-    },
+  on(applyAtR, async () => {
+    await apply(ready, 'readiness', Y, applyAtR, [partner.urn]);
+    await apply(partner, 'readiness', Y, applyAtR, [ready.urn]);
   });
+  for (const s of [ready, partner]) on(plus(applyAtR, { days: 14 }), () => eligible(s, plus(applyAtR, { days: 14 })));
+  for (const s of [ready, partner]) on(plus(applyAtR, { days: 15 }), () => count(selectApplication(svc, p, s.urn, { at: plus(applyAtR, { days: 15 }) })));
   await year({ groupId: readyGroup, year: Y, members: [ready, partner], route: 'primary', evaluate: [], attendance: (s, i) => ({ teachers: 2, headteacher: i === 0 && s.urn === partner.urn }) });
 
   // --- Applications this year at each step.
@@ -273,20 +285,19 @@ export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string
   const declined = school('100010', 'Meadow Park School', 'secondary', `Development ${Y}: declined, offered a place next year`);
   const withdrew = school('100011', "St Anne's Primary School", 'primary', `Readiness ${Y}: selected, then withdrew`);
   const appsAt = atLondon(`${startYearOf(Y)}-06-01`, '10:00');
-  steps.push({
-    at: appsAt,
-    run: async () => {
-      await apply(applied, 'readiness', Y, appsAt);
-      await apply(waiting, 'readiness', Y, appsAt);
-      await eligible(waiting, plus(appsAt, { days: 10 }));
-      await count(waitlistApplication(svc, p, waiting.urn, { reason: 'the work group is planned to start with the schools already selected; a place may open in the spring', at: plus(appsAt, { days: 11 }) }));
-      await apply(declined, 'development', Y, appsAt);
-      await count(declineApplication(svc, p, declined.urn, { reason: 'the Development work group for this year is full', alternative: `a place in the ${nextAcademicYear(Y)} Development Work Group`, at: plus(appsAt, { days: 12 }) }));
-      await apply(withdrew, 'readiness', Y, appsAt);
-      await eligible(withdrew, plus(appsAt, { days: 10 }));
-      await count(selectApplication(svc, p, withdrew.urn, { groupId: readyGroup, at: plus(appsAt, { days: 16 }) }));
-    },
+  on(appsAt, async () => {
+    await apply(applied, 'readiness', Y, appsAt);
+    await apply(waiting, 'readiness', Y, appsAt);
+    await apply(declined, 'development', Y, appsAt);
+    await apply(withdrew, 'readiness', Y, appsAt);
   });
+  on(plus(appsAt, { days: 10 }), async () => {
+    await eligible(waiting, plus(appsAt, { days: 10 }));
+    await eligible(withdrew, plus(appsAt, { days: 10 }));
+  });
+  on(plus(appsAt, { days: 11 }), () => count(waitlistApplication(svc, p, waiting.urn, { reason: 'the work group is planned to start with the schools already selected; a place may open in the spring', at: plus(appsAt, { days: 11 }) })));
+  on(plus(appsAt, { days: 12 }), () => count(declineApplication(svc, p, declined.urn, { reason: 'the Development work group for this year is full', alternative: `a place in the ${nextAcademicYear(Y)} Development Work Group`, at: plus(appsAt, { days: 12 }) })));
+  on(plus(appsAt, { days: 16 }), () => count(selectApplication(svc, p, withdrew.urn, { groupId: readyGroup, at: plus(appsAt, { days: 16 }) })));
   const withdrawAt = atLondon(`${startYearOf(Y)}-07-10`, '10:00');
   steps.push({ at: withdrawAt, run: () => count(withdrawSchool(svc, p, withdrew.urn, { reason: 'a new headteacher starts in September and wants to wait a year', at: withdrawAt })) });
 
@@ -298,8 +309,11 @@ export async function seedDemo(svc: Service, engine: EmbeddedEngine, now: string
     queue.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     const step = queue.shift()!;
     if (!beforeNow(step.at)) continue;
-    await engine.tick(step.at);
+    // One timer a transaction: a batch moves the clock to its latest timer, which would make an earlier one's reminder late.
+    await engine.tick(step.at, undefined, { batch: 1 });
     await step.run();
   }
+  // The timers due between the last step and now fire at their own times too (not at the first real tick).
+  await engine.tick(now, undefined, { batch: 1 });
   return { year: Y, schools: schools.sort((a, b) => a.urn.localeCompare(b.urn)), groups, events };
 }

@@ -4,6 +4,7 @@
  * (service/board.ts, service/school-page.ts, service/schools.ts): one copy of
  * every rule, permission and If-Match check. Not pure.
  */
+import { listEffects } from '../../service/effects.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../../domain/errors.js';
 import { findHub } from '../../domain/catalogue/hubs.js';
@@ -121,7 +122,9 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     const hub = await pageHub(svc, p, request);
     const board = await hubBoard(svc, p, hub.id, request.query as Query);
     const hubParam = hubQuery(p, hub);
+    const effects = await listEffects(svc, p, { hub: hub.id });
     return reply.page('board/board.njk', {
+      effects: { failed: effects.filter((e) => e.status === 'failed').length, pending: effects.filter((e) => e.status === 'pending').length },
       title: `${hub.label} hub board`,
       hubId: hub.id,
       hubName: hub.label,

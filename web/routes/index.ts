@@ -9,6 +9,7 @@ import { groupRoutes } from './groups.js';
 import { applicationRoutes } from './applications.js';
 import { applicationNewRoutes } from './application-new.js';
 import { auditRoutes } from './audit.js';
+import { auditCheckRoutes } from './audit-checks.js';
 
 /** Registers every area's pages. Not pure. */
 export async function pageRoutes(app: FastifyInstance, svc: Service): Promise<void> {
@@ -17,4 +18,5 @@ export async function pageRoutes(app: FastifyInstance, svc: Service): Promise<vo
   await applicationRoutes(app, svc);
   await applicationNewRoutes(app, svc);
   await auditRoutes(app, svc);
+  await auditCheckRoutes(app, svc);
 }

@@ -1,0 +1,26 @@
+// The integrity check's progress: polls its progress address and reloads the page when the check ends.
+// Progressive enhancement only: without it, the page says to refresh.
+const box = document.querySelector('[data-poll]');
+if (box) {
+  const text = document.getElementById('progress-text');
+  const bar = document.getElementById('progress-bar');
+  const poll = async () => {
+    try {
+      const r = await fetch(box.getAttribute('data-poll'), { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      const p = await r.json();
+      if (p.done) {
+        window.location.reload();
+        return;
+      }
+      if (p.total > 0) {
+        bar.max = p.total;
+        bar.value = p.checked;
+        text.textContent = `${p.checked} of ${p.total} school ${p.total === 1 ? 'history' : 'histories'} checked.`;
+      }
+    } catch {
+      // A failed poll is tried again.
+    }
+    setTimeout(poll, 1000);
+  };
+  setTimeout(poll, 500);
+}
