@@ -83,6 +83,8 @@ export interface VerifyLogOptions {
   record?: boolean;
   /** Schools checked at once (Postgres runs them on separate connections). */
   concurrency?: number;
+  /** Called after each batch of schools' chains is checked: how many so far, of how many (the audit's integrity page shows it). */
+  onProgress?: (checked: number, total: number) => void;
 }
 
 /** Bad input to verify (an unknown checkpoint number): CLI exit 2, HTTP 400. */
@@ -156,6 +158,7 @@ export async function verifyLog(db: Db, options: VerifyLogOptions = {}): Promise
     results.forEach((r, k) => {
       if (r) findings.push(finding({ check: 'chain', school: batch[k]!, version: r.version, what: r.reason }));
     });
+    options.onProgress?.(Math.min(i + width, urns.length), urns.length);
   }
 
   // 3a. The schools the checkpoint signed: each still there, its signed head still in the log.
