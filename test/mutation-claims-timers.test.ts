@@ -71,4 +71,13 @@ describe.each(dbTargets().filter((x) => x.name === 'postgres'))('timers, what th
     ]);
     expect(e.message).toMatch(/^claimDueTimers is invalid: /);
   });
+
+  it('refuses to claim outside a transaction, where its row locks would end at once and two schedulers could fire one timer', async () => {
+    await upsertTimer(t.db, { urn: '430004', key: 'k', dueAt: '2031-03-01T09:00:00Z', event: {}, createdByVersion: 1 });
+    await expect(claimDueTimers(t.db, '2031-03-01T09:00:00Z', 1)).rejects.toThrow(
+      new Error('claimDueTimers must run inside db.tx(): its row locks last only as long as the transaction'),
+    );
+    expect((await listTimers(t.db, '430004')).map((x) => x.key)).toEqual(['k']);
+    await cancelTimer(t.db, '430004', 'k');
+  });
 });
