@@ -135,7 +135,7 @@ export function parseProposal(input: unknown): Proposal {
 // ---------------------------------------------------------------- the replay
 
 /** What one replay decided for a school. */
-interface Outcome {
+export interface Outcome {
   phase: string;
   status: string;
   /** "programmeId academicYear" -> pence released. */
@@ -161,7 +161,7 @@ function isReminder(f: Effect): f is Extract<Effect, { type: 'notify' }> {
 }
 
 /** Folds the events one by one, as recorded, keeping effects; a refused event is noted and passed over. Pure. */
-function replay(urn: string, events: readonly StoredEvent[], swap: (e: PathwayEvent) => PathwayEvent): Outcome & { state: PersistedPathway } {
+export function replay(urn: string, events: readonly Pick<StoredEvent, 'version' | 'type' | 'payload'>[], swap: (e: PathwayEvent) => PathwayEvent): Outcome & { state: PersistedPathway } {
   let state = initialState(urn);
   const payments = new Map<string, number>();
   const reminders = new Set<string>();

@@ -200,6 +200,12 @@ export interface ReadStreamOptions {
   toVersion?: number;
   /** Only events that occurred at or before this ISO instant (school time). */
   until?: string;
+  /**
+   * The rows exactly as stored (a reference to the rules where a new row has
+   * one), for checks over the stored columns; by default each row is upcast
+   * to the whole programme (store/rules.ts).
+   */
+  asStored?: boolean;
 }
 
 /** A stream's events in version order, optionally cut at a version or an occurrence time. Not pure. */
@@ -217,7 +223,7 @@ export async function readStream(db: Db, urn: string, options: ReadStreamOptions
     [urn, options.toVersion ?? null, until],
   );
   // Both shapes of row read as one: a reference to the rules fetched, an old row's copy as it is.
-  return upcastRows(db, r.rows.map(toEvent));
+  return options.asStored ? r.rows.map(toEvent) : upcastRows(db, r.rows.map(toEvent));
 }
 
 export interface ReadAllOptions {

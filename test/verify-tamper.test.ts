@@ -109,7 +109,7 @@ describe.each(dbTargets())('verify finds each forgery by a database writer on $n
 
   it('finds a forged actor whose chain was recomputed and whose stream was updated: only the checkpoint can, and names school and version', async () => {
     const urn = URN.forged;
-    const events = await readStream(h.svc.db, urn);
+    const events = await readStream(h.svc.db, urn, { asStored: true });
     // The forger rewrites version 3's actor and re-chains 3..6 with the published v2 hash.
     let prev = events[1]!.hash;
     const rewritten = events.slice(2).map((e) => {
