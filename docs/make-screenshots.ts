@@ -2,7 +2,8 @@
  * `npm run docs:screenshots`: the README's pictures, made from the running
  * product: the demo hub served as `npm start` serves it (on a fixed school
  * date so the pictures do not change from day to day), the hub board and a
- * school page in Chromium at 1280x800, and one rendered email. Not pure.
+ * school page in Chromium at 1280x800, the funding audit, integrity check and
+ * effects pages, and one rendered email. Not pure.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,13 +28,21 @@ try {
   await page.screenshot({ path: join(OUT, 'school-page.png') });
   await page.locator('h2', { hasText: 'The pathway' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(OUT, 'school-page-chart.png') });
+  // The audit's checks and the effects page (full page: they are read top to bottom).
+  await page.goto(`${server.address}/audit/funding-audit`);
+  await page.screenshot({ path: join(OUT, 'audit-funding-audit.png'), fullPage: true });
+  await page.goto(`${server.address}/audit/integrity`);
+  await page.locator('#result').waitFor({ timeout: 120_000 });
+  await page.screenshot({ path: join(OUT, 'audit-integrity.png'), fullPage: true });
+  await page.goto(`${server.address}/hub/effects`);
+  await page.screenshot({ path: join(OUT, 'hub-effects.png'), fullPage: true });
   const mail = exampleMessage('session-reminder');
   const html = join(dir, 'mail.html');
   writeFileSync(html, mail.html);
   const mailPage = await (await browser.newContext({ viewport: { width: 800, height: 900 } })).newPage();
   await mailPage.goto(`file://${html}`);
   await mailPage.screenshot({ path: join(OUT, 'email-session-reminder.png'), fullPage: true });
-  process.stdout.write(`wrote ${OUT}/hub-board.png, school-page.png, school-page-chart.png, email-session-reminder.png\n`);
+  process.stdout.write(`wrote ${OUT}/hub-board.png, school-page.png, school-page-chart.png, audit-funding-audit.png, audit-integrity.png, hub-effects.png, email-session-reminder.png\n`);
 } finally {
   await browser.close();
   await server.close();

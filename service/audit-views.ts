@@ -26,13 +26,13 @@ const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** The rules the funding audit checks, each as a heading and a sentence. */
 export const FUNDING_RULE_WORDS: Record<FundingRule, { name: string; means: string }> = {
-  amount: { name: 'Amount for the route and phase', means: 'each grant is the amount the programme set for its route and phase, as recorded when the school entered it' },
-  commitment: { name: 'Commitment signed first', means: 'the school had signed its commitment before the grant was paid' },
-  firstMeeting: { name: 'First meeting held first', means: 'the first meeting had been held (a teacher attended) before the grant was paid' },
-  academicYear: { name: 'Paid in its academic year', means: 'the grant was paid between 1 September and 31 August of the year it is for' },
-  once: { name: 'Paid once', means: 'a school is paid once per programme and year' },
-  released: { name: 'Released by the history', means: 'an event of the school’s history released the grant' },
-  entitled: { name: 'Every entitled school paid', means: 'a school that signed its commitment and held its first meeting in a programme that pays a grant was paid' },
+  amount: { name: 'Amount for the route and phase', means: 'Each grant is the amount the programme set for its route and phase, as recorded when the school entered it' },
+  commitment: { name: 'Commitment signed first', means: 'The school had signed its commitment before the grant was paid' },
+  firstMeeting: { name: 'First meeting held first', means: 'The first meeting had been held (a teacher attended) before the grant was paid' },
+  academicYear: { name: 'Paid in its academic year', means: 'The grant was paid between 1 September and 31 August of the year it is for' },
+  once: { name: 'Paid once', means: 'A school is paid once per programme and year' },
+  released: { name: 'Released by the history', means: 'An event of the school’s history released the grant' },
+  entitled: { name: 'Every entitled school paid', means: 'A school that signed its commitment and held its first meeting in a programme that pays a grant was paid' },
 };
 
 export interface EvidenceView {
@@ -96,7 +96,7 @@ export function fundingAuditView(a: FundingAudit, scope: string): FundingAuditVi
   }
   const schools = [...bySchool.values()].sort((x, y) => x.urn.localeCompare(y.urn));
   const headline = a.clean
-    ? `No findings: every payment followed the rules, and every school entitled to a grant was paid (${scope}).`
+    ? `Every payment followed the rules, and every school entitled to a grant was paid (${scope}).`
     : `${count(a.findings.length, 'finding')} at ${count(schools.length, 'school')} (${scope}).`;
   return {
     clean: a.clean,
@@ -149,8 +149,8 @@ export function integrityView(r: VerifyReport, names: ReadonlyMap<string, string
   const cp = r.checkpoint;
   const headline = r.clean
     ? cp
-      ? `No findings: every school’s history and the funding ledger are as they were recorded, and the log still holds everything checkpoint ${cp.id} signed.`
-      : 'No findings: every school’s history and the funding ledger are as they were recorded. No checkpoint has been signed yet, so a rewrite of the whole database could not be found.'
+      ? `Every school’s history and the funding ledger are as they were recorded, and the log still holds everything checkpoint ${cp.id} signed.`
+      : 'Every school’s history and the funding ledger are as they were recorded. No checkpoint has been signed yet, so a rewrite of the whole database could not be found.'
     : `${count(r.findings.length, 'finding')}: the log is not what was recorded. Each is named below.`;
   const checked = [
     `${count(r.checked.schools, 'school history', 'school histories')}: each event still matches its hash and links to the one before.`,

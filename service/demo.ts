@@ -301,6 +301,16 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
   const withdrawAt = atLondon(`${startYearOf(Y)}-07-10`, '10:00');
   steps.push({ at: withdrawAt, run: () => count(withdrawSchool(svc, p, withdrew.urn, { reason: 'a new headteacher starts in September and wants to wait a year', at: withdrawAt })) });
 
+  /** Fires the timers due by `until` one due time at a time, so the clock is at each timer's own time when its effects are carried out (a tick of several times moves the clock to its latest, which would make an earlier reminder late). */
+  const fireUntil = async (until: string) => {
+    for (;;) {
+      const r = await svc.db.query<{ due: string | Date | null }>('SELECT min(due_at) AS due FROM timers WHERE due_at <= $1', [until]);
+      const due = r.rows[0]?.due;
+      if (!due) break;
+      await engine.tick(new Date(due).toISOString());
+    }
+    await engine.tick(until);
+  };
   // Run everything in time order, firing the timers due by each step first.
   const queue = [...steps];
   steps.length = 0;
@@ -309,11 +319,10 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
     queue.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     const step = queue.shift()!;
     if (!beforeNow(step.at)) continue;
-    // One timer a transaction: a batch moves the clock to its latest timer, which would make an earlier one's reminder late.
-    await engine.tick(step.at, undefined, { batch: 1 });
+    await fireUntil(step.at);
     await step.run();
   }
-  // The timers due between the last step and now fire at their own times too (not at the first real tick).
-  await engine.tick(now, undefined, { batch: 1 });
+  // The timers due between the last step and now fire at their own times too (not at the serving host's first tick).
+  await fireUntil(now);
   return { year: Y, schools: schools.sort((a, b) => a.urn.localeCompare(b.urn)), groups, events };
 }

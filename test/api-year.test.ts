@@ -218,7 +218,7 @@ describe.each(dbTargets())('a primary Readiness year where the headteacher misse
     expect(toHub.subject).toBe(`Escalation: the headteacher of ${form.school.name} was not at the first workshop`);
     expect(toHub.text).toContain(`/hub/schools/${urn}`);
     expect(toHead.to).toEqual([form.school.headteacher.email]);
-    expect(toHead.subject).toMatch(/^Maths Hub: a meeting about /);
+    expect(toHead.subject).toMatch(/^Maths Hub: we missed the headteacher at the first workshop of /);
     expect(toHead.text).toContain('East Midlands East Maths Hub');
     expect(toHead.text).not.toMatch(/follow up|arrange a meeting with the headteacher/i);
   });

@@ -1,0 +1,174 @@
+/**
+ * The audit's checks in a real browser, on the demo hub: the funding audit
+ * (clean, stated plainly; then a payment the rules do not allow, named with
+ * its rule and evidence; the year filter, its error summary, the CSV and the
+ * printout), the integrity check (run with its progress, the result, what
+ * the signed checkpoint proves, the checkpoint downloaded; then an event
+ * changed behind the log's back, named by school and event; hub staff
+ * refused), and the effects page for hub operations (a failed and a retrying
+ * email with their errors, linked from the board). axe on every page.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { enqueue, markFailed } from '../store/outbox.js';
+
+// The server's checkpoints and the integrity page use one signing key, in a folder of this file's own.
+process.env.PATHWAY_SIGNING_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'pathway-key-')), 'signing-key.pem');
+
+const HUB = 'east-midlands-east';
+const words = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+describe('audit checks and effects pages', () => {
+  const web = useWebService();
+  const browser = useBrowser();
+
+  it('funding audit: clean stated plainly, then a payment against the rules named with its rule and evidence; year filter, CSV, print', async () => {
+    const auditor = await web.addUser({ name: 'Fay Funding', role: 'auditor', hubs: [HUB] });
+    const page = await browser.page();
+    await signIn(page, web, auditor, '/audit');
+    await page.getByRole('link', { name: 'Funding audit' }).click();
+    expect(new URL(page.url()).pathname).toBe('/audit/funding-audit');
+    const ledger = (await web.api<{ rows: unknown[] }>('GET', '/funding')).body.rows.length;
+    expect(ledger).toBeGreaterThan(0);
+    expect(await words(page, '#result')).toContain('No findings Every payment followed the rules, and every school entitled to a grant was paid (East Midlands East Maths Hub, every year).');
+    expect(await words(page, '#result')).toContain(`${ledger} payment${ledger === 1 ? '' : 's'} checked against the rules`);
+    await expectAccessible(page, 'funding audit clean');
+
+    // A payment to a school that has only applied (Readiness pays no grant; nothing signed, no meeting, no event released it).
+    await web.service.db.query(
+      `INSERT INTO funding_ledger (key, urn, programme_id, academic_year, amount_pence, reason, paid_at)
+       VALUES ('manual-100008', '100008', 'primary-readiness-2026-27', '2026/27', 100000, 'typed in by hand', '2026-10-05T11:00:00Z')`,
+    );
+    await page.reload();
+    expect(await words(page, '#result')).toContain('4 findings at 1 school (East Midlands East Maths Hub, every year).');
+    const section = page.locator('section', { has: page.getByRole('heading', { name: /Castle Primary School/ }) });
+    const headings = await section.locator('h3').allTextContents();
+    expect(headings.map((h) => h.split(':')[0])).toEqual(['Amount for the route and phase', 'Commitment signed first', 'First meeting held first', 'Released by the history']);
+    expect(headings.every((h) => h.endsWith(', 2026/27'))).toBe(true);
+    const amount = (await section.locator('.app-finding').first().textContent())!.replace(/\s+/g, ' ');
+    expect(amount).toContain('Paid £1,000 although the programme pays no grant');
+    expect(amount).toContain('manual-100008');
+    // The evidence: the event the school entered the programme with, linked to the school on that day.
+    const evidence = section.locator('.app-finding').first().getByRole('link', { name: /^Event \d+$/ });
+    expect(await evidence.getAttribute('href')).toMatch(/^\/audit\/schools\/100008\?at=2026-06-01$/);
+    await expectAccessible(page, 'funding audit with findings');
+
+    // The year filter: bookmarkable; a year that is not one is an error named in the summary.
+    await page.getByLabel('Academic year').selectOption('2025/26');
+    await page.getByRole('button', { name: 'Show the audit' }).click();
+    expect(new URL(page.url()).search).toBe('?year=2025%2F26');
+    expect(await words(page, '#result')).toContain('No findings');
+    await page.goto(`${web.address}/audit/funding-audit?year=1999-2000`);
+    expect(await words(page, '.govuk-error-summary')).toContain('Choose an academic year like 2026/27 (you asked for “1999-2000”)');
+    expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#year');
+    await expectAccessible(page, 'funding audit bad year');
+
+    // The CSV holds the findings, one a row.
+    await page.goto(`${web.address}/audit/funding-audit`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /findings as a spreadsheet \(CSV\)/ }).click()]);
+    expect(download.suggestedFilename()).toBe('funding-audit-east-midlands-east-2026-11-10.csv');
+    const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(csv[0]).toBe('URN,School,Maths Hub,Programme,Academic year,Rule,Rule in words,Problem,Payment reference,Other payments,Evidence (event versions)');
+    expect(csv.slice(1)).toHaveLength(4);
+    expect(csv.slice(1).every((l) => l.startsWith('100008,Castle Primary School,'))).toBe(true);
+
+    // Printed: no header, navigation or filters; the result and findings stay.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.govuk-service-navigation').isVisible()).toBe(false);
+    expect(await page.locator('form.app-filter').isVisible()).toBe(false);
+    expect(await page.locator('#result').isVisible()).toBe(true);
+    await screenshot(page, 'funding audit printed');
+  });
+
+  it('integrity check: progress then the result, what the checkpoint proves, the checkpoint to keep; a changed event named; hub staff refused', async () => {
+    const auditor = await web.addUser({ name: 'Ivo Integrity', role: 'auditor', hubs: [HUB] });
+    const page = await browser.page();
+    await signIn(page, web, auditor, '/audit');
+    await page.getByRole('link', { name: 'Integrity check' }).click();
+    // The check runs in the background; the page shows its progress and then the result.
+    await page.locator('#result').waitFor({ timeout: 60_000 });
+    expect(new URL(page.url()).searchParams.get('check')).toMatch(/^[0-9a-f-]{36}$/);
+    const schools = (await web.api<{ schools: unknown[] }>('GET', '/schools')).body.schools.length;
+    expect(await words(page, '#result')).toMatch(/^No findings Every school’s history and the funding ledger are as they were recorded, and the log still holds everything checkpoint \d+ signed\./);
+    expect(await words(page, '#checked')).toContain(`${schools} school histories: each event still matches its hash`);
+    const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
+    expect(main).toMatch(/Checkpoint \d+, signed \d+ \w+ 20\d\d/);
+    expect(main).toContain('Today’s log extends it: nothing recorded up to then has been changed, removed or re-chained since');
+    expect(main).toContain('Its signature is valid');
+    await expectAccessible(page, 'integrity check clean');
+
+    // The latest checkpoint, to keep outside the service.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^Download checkpoint \d+ to keep it safe/ }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^checkpoint-\d+-\d{4}-\d{2}-\d{2}\.json$/);
+    const kept = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { format: string; checkpoint: { id: number; heads: { streams: { urn: string }[] } }; publicKey: string };
+    expect(kept.format).toBe('pathway-checkpoint/1');
+    expect(kept.publicKey).toContain('BEGIN PUBLIC KEY');
+    expect(kept.checkpoint.heads.streams.map((s) => s.urn)).toContain('100004');
+
+    // An event changed directly in the database, as an intruder would: named by school and event.
+    await web.service.db.tx(async (tx) => {
+      await tx.query('ALTER TABLE events DISABLE TRIGGER events_append_only');
+      await tx.query("UPDATE events SET payload = jsonb_set(payload, '{reason}', '\"someone rewrote this\"') WHERE urn = '100010' AND type = 'DECLINED'");
+      await tx.query('ALTER TABLE events ENABLE TRIGGER events_append_only');
+    });
+    const changed = (await web.api<{ entries: { version: number; type: string }[] }>('GET', '/schools/100010/history')).body.entries.find((e) => e.type === 'DECLINED')!;
+    await page.getByRole('link', { name: 'Check again' }).click();
+    await page.locator('#result').waitFor({ timeout: 60_000 });
+    expect(await words(page, '#result')).toContain('1 finding: the log is not what was recorded.');
+    const row = (await page.locator('#findings tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(row).toHaveLength(1);
+    expect(row[0]).toContain('School history changed');
+    expect(row[0]).toContain('Meadow Park School');
+    expect(row[0]).toContain(`Event ${changed.version}`);
+    await expectAccessible(page, 'integrity check finding');
+
+    const staff = await web.addUser({ name: 'Hal Hubstaff', role: 'hub_staff', hubs: [HUB] });
+    const other = await browser.page();
+    await signIn(other, web, staff, '/audit');
+    expect(await other.getByRole('link', { name: 'Integrity check' }).count()).toBe(0);
+    const r = await other.goto(`${web.address}/audit/integrity`);
+    expect(r?.status()).toBe(403);
+    expect(await words(other, 'h1')).toBe('Only auditors and administrators run the integrity check');
+    expect((await other.goto(`${web.address}/audit/integrity/checkpoint`))?.status()).toBe(403);
+  });
+
+  it('effects: a failed and a retrying email with their errors and next try, linked from the board', async () => {
+    const staff = await web.addUser({ name: 'Olu Ops', role: 'hub_staff', hubs: [HUB] });
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    expect(await words(page, '#effects + p')).toContain('Nothing is waiting');
+    await page.getByRole('link', { name: 'Effects', exact: true }).click();
+    expect(new URL(page.url()).pathname).toBe('/hub/effects');
+    expect(await words(page, '#effects-count')).toContain('Nothing is waiting');
+    await expectAccessible(page, 'effects none');
+
+    // Two emails the mail server refused, as the host records them: one given up, one waiting for its retry.
+    const effect = (key: string) => ({ key, urn: '100004', type: 'notify', payload: { type: 'notify', key, urn: '100004', template: 'session-reminder', to: [], data: {} }, notBefore: '2027-01-01T09:00:00Z' });
+    await enqueue(web.service.db, effect('test:failed'));
+    await enqueue(web.service.db, effect('test:retrying'));
+    await markFailed(web.service.db, 'test:failed', '550 5.1.1 mailbox unavailable', null);
+    await markFailed(web.service.db, 'test:retrying', 'connect ECONNREFUSED 127.0.0.1:25', 600_000);
+
+    await page.goto(`${web.address}/hub`);
+    expect(await words(page, '#effects + p')).toContain('1 failed and 1 not carried out yet.');
+    await page.getByRole('link', { name: 'See the pending and failed effects with their errors' }).click();
+    const rows = (await page.locator('.app-effects tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^Riverside Academy URN 100004 Email Failed 550 5\.1\.1 mailbox unavailable after 1 attempt Not tried again after 1 attempt: tell the service’s administrator\.$/);
+    expect(rows[1]).toMatch(/^Riverside Academy URN 100004 Email Waiting to retry connect ECONNREFUSED 127\.0\.0\.1:25 after 1 attempt Next try at \d+ \w+ 20\d\d, /);
+    expect(await words(page, '#effects-count')).toContain('2 effects, 1 failed.');
+    await expectAccessible(page, 'effects failed');
+
+    await page.getByLabel('Show').selectOption('failed');
+    await page.getByRole('button', { name: 'Show effects' }).click();
+    expect(new URL(page.url()).search).toBe('?status=failed');
+    expect(await page.locator('.app-effects tbody tr').count()).toBe(1);
+    await page.goto(`${web.address}/hub/effects?status=lost`);
+    expect(await words(page, '.govuk-error-summary')).toContain('Choose “All”, “Failed” or “Not carried out yet” (you asked for “lost”)');
+    await expectAccessible(page, 'effects bad filter');
+  });
+});
