@@ -12,7 +12,7 @@ import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
 import { asTamperedError } from '../store/tamper.js';
 import { claimMessage, recordMailProblem, recordSentMessage, releaseMessageClaim, schoolContact, sentMessage } from '../store/messages.js';
-import { liveOwnersFor, ownerFor } from '../store/effect-hosts.js';
+import { liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault } from '../store/faults.js';
 import { getGroup } from '../store/ops/groups.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
@@ -172,7 +172,12 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     if (to.length > 0) {
       // Claim the key before sending so two attempts never both send; record "sent" only after the send.
       const owner = ownerFor(db);
-      if (!(await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db)))) {
+      let claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db));
+      if (!claimed && !(await sentMessage(db, part.key))) {
+        // Its holder may be a host on this machine that died and whose session Postgres has not ended yet: end it, then try once more.
+        if ((await reapDeadHosts(db, { waitMs: 10_000 })).dead.length > 0) claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db));
+      }
+      if (!claimed) {
         if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
         throw new MessageBeingSentError(part.key);
       }

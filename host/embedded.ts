@@ -21,7 +21,7 @@ import { asTamperedError, assertNotTampered, rememberOwnWrite } from '../store/t
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, enqueue, markDone, markFailed, releaseDeadClaims } from '../store/outbox.js';
-import { holdLiveness, liveOwnersFor, ownerFor } from '../store/effect-hosts.js';
+import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
 import { createMailer, defaultMailboxDir, type Mailer } from '../activities/mail/mailer.js';
@@ -51,6 +51,8 @@ export interface EmbeddedEngineOptions {
   retryBaseMs?: number;
   /** Outbox: real milliseconds a claim on an effect holds if its host cannot be seen to die (default 5 minutes). */
   leaseMs?: number;
+  /** Real milliseconds to wait at most for Postgres to end the session of a host on this machine that died holding claims (default 30 s; see store/effect-hosts.ts reapDeadHosts). */
+  reapWaitMs?: number;
 }
 
 /** One event of a sendMany batch. */
@@ -123,8 +125,29 @@ export class EmbeddedEngine implements Engine {
    */
   async start(): Promise<string[]> {
     this.releaseLiveness = await holdLiveness(this.db, (err) => this.log?.error({ err: err instanceof Error ? err.message : String(err) }, 'effect host liveness lock lost; taking it again'));
+    return this.recoverDeadClaims();
+  }
+
+  /**
+   * Frees the claims (outbox and send-claims) of hosts that died. A host on
+   * this machine killed with -9 a moment ago may still hold its liveness lock
+   * until Postgres notices its socket closed: its session is ended and its
+   * lock waited for (bounded, said on the log or stderr), so that its claims
+   * are free now and not only when its lease runs out. Returns the outbox
+   * keys freed.
+   */
+  async recoverDeadClaims(): Promise<string[]> {
+    const reaped = await reapDeadHosts(this.db, {
+      waitMs: this.options.reapWaitMs ?? 30_000,
+      onWait: (message) => (this.log ? this.log.warn(message) : process.stderr.write(`pathway: ${message}\n`)),
+    });
+    if (reaped.stillHeld.length > 0) {
+      const message = `the claims of ${reaped.stillHeld.length} host(s) that died are still held (Postgres has not ended their sessions): ${reaped.stillHeld.join(', ')}; they are taken over as soon as it does, or when their lease runs out`;
+      if (this.log) this.log.error(message);
+      else process.stderr.write(`pathway: ${message}\n`);
+    }
     const freed = await releaseDeadClaims(this.db, ownerFor(this.db), liveOwnersFor(this.db));
-    if (freed.length > 0) this.log?.warn({ keys: freed }, `recovered ${freed.length} effect(s) claimed by a host that died`);
+    if (freed.length > 0) this.log?.warn({ keys: freed, sessionsEnded: reaped.terminated }, `recovered ${freed.length} effect(s) claimed by a host that died`);
     return freed;
   }
 
@@ -243,6 +266,12 @@ export class EmbeddedEngine implements Engine {
     const batchSize = options.batch ?? 200;
     let fired = 0;
     const effects = { done: 0, failed: 0 };
+    // Effects left due by a tick that failed (the database lost, issue 12) go out at the time they were due, before later timers fire.
+    if (this.options.dispatch !== 'manual') {
+      const r = await this.drainOutbox();
+      effects.done += r.done;
+      effects.failed += r.failed;
+    }
     for (;;) {
       const batch = await this.db.tx(async (tx) => {
         const due = await claimDueTimers(tx, limit, batchSize);
@@ -288,10 +317,12 @@ export class EmbeddedEngine implements Engine {
 
   /** Carry out every pending effect due now (one run at a time in this process; SKIP LOCKED across processes). */
   drainOutbox(): Promise<{ done: number; failed: number }> {
-    const run = (this.dispatching ?? Promise.resolve({ done: 0, failed: 0 })).then(() => this.drainOnce());
+    // A drain that failed (the database lost, issue 12) neither stops the next one nor goes unhandled: its caller gets the error.
+    const run = (this.dispatching ?? Promise.resolve({ done: 0, failed: 0 })).catch(() => undefined).then(() => this.drainOnce());
     this.dispatching = run.finally(() => {
       if (this.dispatching === run) this.dispatching = null;
     }) as Promise<{ done: number; failed: number }>;
+    this.dispatching.catch(() => undefined);
     return run;
   }
 
@@ -307,10 +338,18 @@ export class EmbeddedEngine implements Engine {
     let failed = 0;
     const lease = { owner: ownerFor(this.db), leaseMs: this.options.leaseMs ?? LEASE_MS, live: liveOwnersFor(this.db) };
     const retryBase = this.options.retryBaseMs ?? RETRY_BASE_MS;
+    let recovered = false;
     for (;;) {
       const now = this.clock.now();
       const items = await claimPending(this.db, now, 50, lease);
-      if (items.length === 0) return { done, failed };
+      if (items.length === 0) {
+        // Before saying "nothing left": effects claimed by a host that died are freed and carried out now, not after its lease.
+        if (!recovered && (await this.recoverDeadClaims()).length > 0) {
+          recovered = true;
+          continue;
+        }
+        return { done, failed };
+      }
       fault('effect.after-claim', ...(faultsArmed() ? new Set(items.map((i) => i.type)) : []));
       const one = async (item: (typeof items)[number]) => {
         try {
