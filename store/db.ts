@@ -13,6 +13,9 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from './errors.js';
+import { ConnectionLostError, DEFAULT_RECONNECT, finalConnectionError, isConnectionLoss, isReadOnlyStatement, pause, reasonOf, type ReconnectPolicy } from './reconnect.js';
+
+export { ConnectionLostError, type ReconnectPolicy } from './reconnect.js';
 import { settings, type Environment } from '../config/load.js';
 
 export interface QueryResult<T> {
@@ -54,9 +57,18 @@ export interface Db {
    * is called if that connection drops. Absent on transaction handles.
    */
   listen?(channel: string, onMessage: (payload: string) => void, onLost?: (err: unknown) => void): Promise<() => Promise<void>>;
+  /**
+   * Whether the database answers now (/health): Postgres is asked SELECT 1 on
+   * a connection of its own; PGlite, in this process, is down only once
+   * closed or broken. Never throws. Absent on transaction handles.
+   */
+  health?(timeoutMs?: number): Promise<DbHealth>;
   /** Waits for work in progress, then closes. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** What Db.health() finds: up, or down with the reason in the driver's words. */
+export type DbHealth = { ok: true } | { ok: false; reason: string };
 
 export interface OpenDbOptions {
   /** Largest number of Postgres connections (default 10, or PGPOOL_SIZE). Ignored for PGlite. */
@@ -69,6 +81,12 @@ export interface OpenDbOptions {
    * fresh start; tests use it for pre-migrated databases.
    */
   pgliteDataDir?: Blob;
+  /**
+   * Postgres: how long work whose connection was lost is tried again on a new
+   * one before the command fails (default 15 s, enough for a restart), and the
+   * pauses between tries. See store/reconnect.ts for what is run again.
+   */
+  reconnect?: Partial<ReconnectPolicy>;
 }
 
 /** The default data location: DATABASE_URL when set and not empty (in `env`, else in the configuration), else the folder ./.pglite. */
@@ -245,62 +263,203 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<Db> {
     if (problem) throw new DatabaseUnavailableError(label, problem.reason, problem.hint, { cause: err });
     throw err;
   }
-  return new PgPoolDb(pool, url, label);
+  return new PgPoolDb(pool, url, label, { ...DEFAULT_RECONNECT, ...options.reconnect });
 }
+
+/** A connection-level failure, tagged with whether the work may simply be run again. */
+class Lost extends Error {
+  constructor(readonly err: unknown, readonly safe: boolean, readonly what: string) {
+    super(reasonOf(err));
+  }
+}
+
+/** The health check's own connection. */
+interface Probe {
+  client: pg.Client;
+  ready: Promise<unknown>;
+  dead: boolean;
+  /** It answered once (so a failure may be a stale connection, not a server that is down). */
+  used: boolean;
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 class PgPoolDb implements Db {
   readonly kind = 'postgres' as const;
   readonly inTransaction = false;
   #closed = false;
-  constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly label: string) {}
+  /** Times work was run again on a new connection after the old one was lost. */
+  #reconnects = 0;
+  constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly label: string, private readonly policy: ReconnectPolicy) {}
 
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     this.#checkOpen();
-    try {
-      const r = await this.pool.query(sql, params as unknown[] | undefined);
-      return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
-    } catch (err) {
-      throw mapPgError(err, this.url, this.label);
-    }
+    const readOnly = isReadOnlyStatement(sql);
+    return this.#reconnecting(async () => {
+      const client = await this.#connect();
+      let broken: unknown;
+      const onError = (err: unknown): void => {
+        broken ??= err;
+      };
+      client.on('error', onError);
+      try {
+        const got: pg.QueryResult | pg.QueryResult[] = await client.query(sql, params as unknown[] | undefined);
+        // Several statements (exec) answer with one result each: the last one stands for them.
+        const r = Array.isArray(got) ? got[got.length - 1]! : got;
+        return { rows: (r?.rows ?? []) as T[], rowCount: r?.rowCount ?? r?.rows?.length ?? 0 };
+      } catch (err) {
+        if (broken !== undefined || isConnectionLoss(err)) {
+          broken ??= err;
+          // A read is run again; a write may have been applied before the connection went.
+          throw new Lost(err, readOnly, 'running a statement that writes');
+        }
+        throw err;
+      } finally {
+        client.removeListener('error', onError);
+        client.release(broken === undefined ? undefined : asError(broken));
+      }
+    });
   }
 
   async exec(sql: string): Promise<void> {
+    // Several statements in one simple query (migrations): Postgres runs them as one implicit transaction.
+    await this.query(sql);
+  }
+
+  /**
+   * Runs `fn` inside BEGIN/COMMIT. If the connection is lost before COMMIT
+   * the server rolls the transaction back with its session, and `fn` is run
+   * again on a new connection (so `fn` keeps its effects inside the
+   * transaction, as every caller does); lost during COMMIT, the server is
+   * asked (txid_status of the transaction id taken just before) whether it
+   * committed, and the answer decides. A connection that dies while `fn`
+   * waits on something else (the liveness lock holder) also runs `fn` again,
+   * so what it held is taken again.
+   */
+  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     this.#checkOpen();
+    return this.#reconnecting(async () => {
+      const client = await this.#connect();
+      let broken: unknown;
+      let onLost!: (err: unknown) => void;
+      const lost = new Promise<never>((_, reject) => (onLost = reject));
+      lost.catch(() => undefined);
+      const onError = (err: unknown): void => {
+        if (broken !== undefined) return;
+        broken = err;
+        onLost(new Lost(err, true, 'running a transaction'));
+      };
+      client.on('error', onError);
+      const handle = new PgTxDb(client, this.url, this.label);
+      let xid: string | null = null;
+      let committing = false;
+      let result: T | undefined;
+      try {
+        await client.query('BEGIN');
+        const running = fn(handle);
+        running.catch(() => undefined); // abandoned if the connection is lost first
+        result = await Promise.race([running, lost]);
+        xid = (await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned()::text AS xid')).rows[0]?.xid ?? null;
+        committing = true;
+        const commit = await client.query('COMMIT');
+        if (commit.command === 'ROLLBACK') throw new TransactionAbortedError(this.label);
+        return result;
+      } catch (err) {
+        if (broken !== undefined || isConnectionLoss(err)) {
+          broken ??= err;
+          const cause = err instanceof Lost ? err.err : err;
+          // Not committing yet: rolled back with the session; run it all again.
+          if (!committing) throw err instanceof Lost ? err : new Lost(cause, true, 'running a transaction');
+          // It wrote nothing (no transaction id): what it read stands.
+          if (xid === null) return result as T;
+          if ((await this.#commitStatus(xid, cause)) === 'committed') return result as T;
+          throw new Lost(cause, true, 'committing a transaction');
+        }
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          // The connection is unusable: pass the error to release() so pg destroys it.
+          broken = rollbackErr;
+        }
+        throw err;
+      } finally {
+        handle.finish();
+        client.removeListener('error', onError);
+        client.release(broken === undefined ? undefined : asError(broken));
+      }
+    });
+  }
+
+  /** A pooled connection; a failure to get one is a Lost that is safe to retry (nothing was sent). */
+  async #connect(): Promise<pg.PoolClient> {
     try {
-      await this.pool.query(sql);
+      return await this.pool.connect();
     } catch (err) {
+      if (isConnectionLoss(err)) throw new Lost(err, true, 'connecting');
       throw mapPgError(err, this.url, this.label);
     }
   }
 
-  async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    this.#checkOpen();
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw mapPgError(err, this.url, this.label);
-    }
-    const handle = new PgTxDb(client, this.url, this.label);
-    let broken: unknown;
-    try {
-      await handle.query('BEGIN');
-      const result = await fn(handle);
-      const commit = await client.query('COMMIT');
-      if (commit.command === 'ROLLBACK') throw new TransactionAbortedError(this.label);
-      return result;
-    } catch (err) {
+  /**
+   * What became of transaction `xid`, whose COMMIT was sent when the
+   * connection went: asked on a new connection, waiting while the server
+   * still has it in progress (its session not yet gone). An answer that
+   * cannot be had is a ConnectionLostError.
+   */
+  async #commitStatus(xid: string, cause: unknown): Promise<'committed' | 'aborted'> {
+    const started = Date.now();
+    let delay = this.policy.firstDelayMs;
+    for (;;) {
       try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        // The connection is unusable: pass the error to release() so pg destroys it.
-        broken = rollbackErr;
+        const r = await this.pool.query<{ status: string | null }>('SELECT txid_status($1::bigint) AS status', [xid]);
+        const status = r.rows[0]?.status ?? null;
+        if (status === 'committed' || status === 'aborted') return status;
+        if (status === null) throw new ConnectionLostError(this.label, 'committing a transaction', `${reasonOf(cause)}; the server no longer knows transaction ${xid}`, { cause });
+      } catch (err) {
+        if (err instanceof ConnectionLostError || !isConnectionLoss(err)) throw err;
       }
-      throw err;
-    } finally {
-      handle.finish();
-      client.release(broken instanceof Error ? broken : undefined);
+      if (Date.now() - started + delay > this.policy.budgetMs) {
+        throw new ConnectionLostError(this.label, 'committing a transaction', `${reasonOf(cause)}; the server could not be asked within ${this.policy.budgetMs / 1000} s whether it committed`, { cause });
+      }
+      await pause(delay);
+      delay = Math.min(delay * 2, this.policy.maxDelayMs);
     }
+  }
+
+  /**
+   * Runs `attempt`, again on a new connection each time it fails with a Lost
+   * that is safe to retry, pausing 50 ms, 100 ms, ... up to 1 s between, for at
+   * most the policy's budget; then the error says the server could not be
+   * reached again. A Lost that is not safe is a ConnectionLostError at once.
+   */
+  async #reconnecting<T>(attempt: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let delay = this.policy.firstDelayMs;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof Lost)) throw mapPgError(err, this.url, this.label);
+        if (!err.safe) throw new ConnectionLostError(this.label, err.what, reasonOf(err.err), { cause: err.err });
+        if (this.#closed || Date.now() - started + delay > this.policy.budgetMs) {
+          const problem = connectionProblem(err.err, this.url);
+          throw finalConnectionError(new DatabaseUnavailableError(
+            this.label,
+            `lost the connection while ${err.what} and could not get it back within ${this.policy.budgetMs / 1000} s: ${reasonOf(err.err)}`,
+            `${problem?.hint ?? 'Check that the server is running.'} Nothing of the interrupted step was stored; run the command again once the server answers.`,
+            { cause: err.err },
+          ));
+        }
+        this.#reconnects++;
+        await pause(delay);
+        delay = Math.min(delay * 2, this.policy.maxDelayMs);
+      }
+    }
+  }
+
+  /** How many times work was run again on a new connection since the database was opened. */
+  get reconnects(): number {
+    return this.#reconnects;
   }
 
   describe(): string {
@@ -309,6 +468,44 @@ class PgPoolDb implements Db {
 
   stats(): PoolStats {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  #probe: Probe | null = null;
+
+  /**
+   * Whether the server answers now (SELECT 1 within `timeoutMs`), on a
+   * connection of its own so that a busy pool does not make a live server look
+   * down. A kept connection that fails is replaced once before the answer is
+   * "down" (the server may have ended it and be up). Never throws.
+   */
+  async health(timeoutMs = 2_000): Promise<DbHealth> {
+    if (this.#closed) return { ok: false, reason: `${this.label} is closed` };
+    for (let fresh = false; ; fresh = true) {
+      let p: Probe | null = this.#probe;
+      if (!p || p.dead) {
+        const client = new pg.Client({ connectionString: this.url, application_name: 'mastery-pathway-health', connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+        const entry = { client, ready: client.connect(), dead: false, used: false };
+        client.on('error', () => {
+          entry.dead = true;
+        });
+        entry.ready.catch(() => {
+          entry.dead = true;
+        });
+        this.#probe = p = entry;
+      }
+      try {
+        await p.ready;
+        await p.client.query('SELECT 1');
+        p.used = true;
+        return { ok: true };
+      } catch (err) {
+        p.dead = true;
+        if (this.#probe === p) this.#probe = null;
+        p.client.end().catch(() => undefined);
+        if (p.used && !fresh) continue;
+        return { ok: false, reason: reasonOf(err) };
+      }
+    }
   }
 
   #listeners = new Set<pg.Client>();
@@ -338,6 +535,9 @@ class PgPoolDb implements Db {
     this.#closed = true;
     await Promise.all([...this.#listeners].map((c) => c.end().catch(() => undefined)));
     this.#listeners.clear();
+    const probe = this.#probe;
+    this.#probe = null;
+    await probe?.client.end().catch(() => undefined);
     await this.pool.end();
   }
 
@@ -462,6 +662,8 @@ async function openPglite(target: string, dataDir?: Blob): Promise<Db> {
     unlock();
     await db?.close().catch(() => undefined);
     if (err instanceof DatabaseUnavailableError) throw err;
+    const full = diskFullError(err, shown, folder);
+    if (full) throw full;
     const reason = err instanceof Error ? err.message : String(err);
     throw new DatabaseUnavailableError(
       shown,
@@ -472,7 +674,37 @@ async function openPglite(target: string, dataDir?: Blob): Promise<Db> {
       { cause: err },
     );
   }
-  return new PgliteDb(db, shown, unlock);
+  return new PgliteDb(db, shown, unlock, folder);
+}
+
+/** SQLSTATE disk_full: Postgres could not extend a file or write its log. */
+const DISK_FULL = '53100';
+
+/**
+ * The disk holding a PGlite folder is full (Postgres said 53100 disk_full, or
+ * a file write failed with ENOSPC): thrown by the command that needed the
+ * space. Postgres wrote nothing of that transaction for good: it rolled back,
+ * and the folder opens as it was before it. CLI exit 1, HTTP 503.
+ */
+export class DiskFullError extends DatabaseUnavailableError {
+  constructor(target: string, readonly folder: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      target,
+      `the disk holding the folder ${folder} is full (${reason})`,
+      `Nothing of this command was stored. Free space on that disk (df -h ${folder}) and run it again; the folder keeps everything stored before.`,
+      options,
+    );
+    Object.defineProperty(this, 'name', { value: 'DiskFullError' });
+  }
+}
+
+/** A DiskFullError for `err` when it says the disk is full, else null. Pure. */
+function diskFullError(err: unknown, label: string, folder: string | undefined): DiskFullError | null {
+  if (err instanceof DiskFullError) return err;
+  const code = sqlStateOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (code !== DISK_FULL && code !== 'ENOSPC' && !/No space left on device/i.test(message)) return null;
+  return new DiskFullError(label, folder ?? '(memory)', message, { cause: err });
 }
 
 /** The file in a PGlite folder naming the process that has it open. */
@@ -540,16 +772,30 @@ class PgliteDb implements Db {
   readonly inTransaction = false;
   readonly #mutex = new Mutex();
   #closed = false;
-  constructor(private readonly pglite: PGlite, private readonly label: string, private readonly unlock: () => void) {}
+  constructor(private readonly pglite: PGlite, private readonly label: string, private readonly unlock: () => void, private readonly folder: string | undefined) {}
+
+  /** PGlite runs in this process: it is up until closed. */
+  async health(): Promise<DbHealth> {
+    return this.#closed ? { ok: false, reason: `${this.label} is closed` } : { ok: true };
+  }
 
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     this.#checkOpen();
-    return this.#mutex.run(() => pgliteQuery<T>(this.pglite, sql, params));
+    return this.#mutex.run(() => pgliteQuery<T>(this.pglite, sql, params)).catch((err: unknown) => {
+      throw this.#mapError(err);
+    });
   }
 
   async exec(sql: string): Promise<void> {
     this.#checkOpen();
-    await this.#mutex.run(() => this.pglite.exec(sql));
+    await this.#mutex.run(() => this.pglite.exec(sql)).catch((err: unknown) => {
+      throw this.#mapError(err);
+    });
+  }
+
+  /** A full disk is said as such, naming the folder; other errors pass unchanged. */
+  #mapError(err: unknown): unknown {
+    return diskFullError(err, this.label, this.folder) ?? err;
   }
 
   async tx<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
@@ -564,7 +810,7 @@ class PgliteDb implements Db {
         return result;
       } catch (err) {
         await this.pglite.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw this.#mapError(err);
       } finally {
         handle.finish();
       }
