@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { expectAccessible, screenshot, signIn, useBrowser, useWebService, type WebService } from './helpers/browser.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
 import { csvCell, ledgerCsv, type LedgerRow } from '../service/ledger.js';
 import { verdictInWords } from '../service/school-audit.js';
@@ -40,6 +40,15 @@ function parseCsv(text: string): string[][] {
 }
 
 const HUB = 'east-midlands-east';
+
+/** The service stopped over a meeting: the clock jumps an hour past the meeting of `urn`'s next reminder before its timer fires, so the reminder comes too late and is recorded as not sent. */
+async function makeNextReminderLate(web: WebService, urn: string): Promise<void> {
+  const r = await web.service.db.query<{ due_at: string | Date; event: { daysBefore: number } }>("SELECT due_at, event FROM timers WHERE urn = $1 AND event->>'type' = 'REMINDER_DUE' ORDER BY due_at LIMIT 1", [urn]);
+  const t = r.rows[0]!;
+  const after = new Date(new Date(t.due_at).getTime() + t.event.daysBefore * 86_400_000 + 3_600_000).toISOString();
+  web.clock.advanceTo(after);
+  await web.tick(after);
+}
 
 async function summaryText(page: Page, key: string): Promise<string> {
   const row = page.locator('.app-state .govuk-summary-list__row').filter({ has: page.locator('dt', { hasText: new RegExp(`^\\s*${key}\\s*$`) }) });
@@ -155,32 +164,6 @@ describe('auditor pages', () => {
     await screenshot(page, 'audit report printed');
     const pdf = await page.pdf({ format: 'A4', landscape: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-  });
-
-  it('says a reminder about a meeting already past was not sent, on the audit page and the printed report', async () => {
-    // The demo seeds back-dated years: reminders whose sessions had passed were recorded as skipped, not sent.
-    const skipped = (await sentMessages(web.service.db, { status: 'skipped' })).find((m) => /:reminder:/.test(m.key) && /which had passed/.test(m.note ?? ''));
-    expect(skipped, 'a demo reminder not sent because its session had passed').toBeDefined();
-    const [, sessionId, start, days] = /:reminder:([^:]+):(.+):(\d+)$/.exec(skipped!.key)!;
-    // The timer's event for that same reminder: same session, same days before, fired n days before that start.
-    const history = await web.api<{ entries: { version: number; type: string; payload: { sessionId?: string; daysBefore?: number; at?: string } }[] }>('GET', `/schools/${skipped!.urn}/history`);
-    const fired = history.body.entries.filter(
-      (e) => e.type === 'REMINDER_DUE' && e.payload.sessionId === sessionId && e.payload.daysBefore === Number(days) && Date.parse(e.payload.at ?? '') === Date.parse(daysBefore(start!, Number(days))),
-    );
-    expect(fired).toHaveLength(1);
-    const auditor = await web.addUser({ name: 'Skip Checker', role: 'auditor', hubs: [HUB] });
-    const page = await browser.page();
-    await signIn(page, web, auditor, `/audit/schools/${skipped!.urn}`);
-    for (const where of ['audit page', 'report']) {
-      const row = page.locator('.app-events tbody tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^\\s*${fired[0]!.version}\\s*$`) }) });
-      expect(await row.count(), where).toBe(1);
-      const what = (await row.locator('td').nth(1).innerText()).replace(/\s+/g, ' ').trim();
-      expect(what, where).toMatch(/^Reminder not sent: the (meeting|workshop|visit|in-school day) had already happened [A-Z]/);
-      expect(what, where).toMatch(new RegExp(`in ${days} days\\. It was about .* which had passed`));
-      expect(what, where).not.toMatch(/Reminder sent/);
-      if (where === 'audit page') await page.getByRole('link', { name: 'Printable audit report' }).click();
-    }
-    expect(new URL(page.url()).pathname).toBe(`/audit/schools/${skipped!.urn}/report`);
   });
 
   it('lists every payment with what released it, filters by year, and downloads the same as CSV', async () => {
@@ -299,4 +282,33 @@ describe('auditor pages', () => {
     );
     expect(verdictInWords({ tampered: null, replayMatches: true, replayError: null }, 1).headline).toBe('The history is intact: 1 event, each linked to the one before.');
   });
+  it('says a reminder about a meeting already past was not sent, on the audit page and the printed report', async () => {
+    // The demo sends every reminder on time; a host stopped over a meeting (the clock jumps past it before the reminder's
+    // timer fires) records the reminder as skipped, not sent. Last in the file: it moves the clock on.
+    expect((await sentMessages(web.service.db, { status: 'skipped' })).filter((m) => /:reminder:/.test(m.key)), 'the demo skips no reminder').toEqual([]);
+    await makeNextReminderLate(web, '100004');
+    const skipped = (await sentMessages(web.service.db, { status: 'skipped' })).find((m) => /:reminder:/.test(m.key) && /which had passed/.test(m.note ?? ''));
+    expect(skipped, 'a reminder not sent because its session had passed').toBeDefined();
+    const [, sessionId, start, days] = /:reminder:([^:]+):(.+):(\d+)$/.exec(skipped!.key)!;
+    // The timer's event for that same reminder: same session, same days before, fired n days before that start.
+    const history = await web.api<{ entries: { version: number; type: string; payload: { sessionId?: string; daysBefore?: number; at?: string } }[] }>('GET', `/schools/${skipped!.urn}/history`);
+    const fired = history.body.entries.filter(
+      (e) => e.type === 'REMINDER_DUE' && e.payload.sessionId === sessionId && e.payload.daysBefore === Number(days) && Date.parse(e.payload.at ?? '') === Date.parse(daysBefore(start!, Number(days))),
+    );
+    expect(fired).toHaveLength(1);
+    const auditor = await web.addUser({ name: 'Skip Checker', role: 'auditor', hubs: [HUB] });
+    const page = await browser.page();
+    await signIn(page, web, auditor, `/audit/schools/${skipped!.urn}`);
+    for (const where of ['audit page', 'report']) {
+      const row = page.locator('.app-events tbody tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^\\s*${fired[0]!.version}\\s*$`) }) });
+      expect(await row.count(), where).toBe(1);
+      const what = (await row.locator('td').nth(1).innerText()).replace(/\s+/g, ' ').trim();
+      expect(what, where).toMatch(/^Reminder not sent: the (meeting|workshop|visit|in-school day) had already happened [A-Z]/);
+      expect(what, where).toMatch(new RegExp(`in ${days} days\\. It was about .* which had passed`));
+      expect(what, where).not.toMatch(/Reminder sent/);
+      if (where === 'audit page') await page.getByRole('link', { name: 'Printable audit report' }).click();
+    }
+    expect(new URL(page.url()).pathname).toBe(`/audit/schools/${skipped!.urn}/report`);
+  });
+
 });
