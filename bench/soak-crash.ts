@@ -15,6 +15,10 @@
  * send-claim, its send and its record, and between decide, append, commit
  * and the firing of timers.
  *
+ * It prints, per effect kind (mail, payment, evaluation request), how many
+ * kills fell between the claim and the completion of that kind and what the
+ * killed run lost or did twice: "lost 0, duplicated 0" for each when it holds.
+ *
  * Postgres (default) comes from TEST_DATABASE_URL, else
  * postgres://postgres@127.0.0.1:5432/test; two fresh databases are created
  * beside it and dropped at the end. Not pure.
@@ -26,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { compareWorlds, runUntilDone, worldOf, type HubArgs } from '../test/fixtures/crash-child.js';
+import { compareWorlds, runUntilDone, worldOf, type HubArgs, type World } from '../test/fixtures/crash-child.js';
 import { mulberry32 } from '../host/simulate.js';
 
 /** The fault points the soak crashes at, in turn (point or point:effect kind). */
@@ -38,12 +42,56 @@ const FAULT_CYCLE = [
   'event.after-commit',
   'effect.after-claim:notify',
   'effect.after-perform:notify',
-  'effect.after-claim:evaluation.request',
-  'effect.after-perform:evaluation.request',
-  // Grants come later in a hub's years (Development), so last in the cycle.
+  // Grants come in a school's Development year, before that year's evaluation requests (at its end).
   'effect.after-claim:funding.release',
   'effect.after-perform:funding.release',
+  'effect.after-claim:evaluation.request',
+  'effect.after-perform:evaluation.request',
 ];
+/** The effect kinds an outbox carries out, as the soak counts them, and the fault points that fall between claim and completion of each. */
+const KINDS = [
+  { name: 'mail', points: ['mail.after-claim', 'mail.after-send', 'effect.after-claim:notify', 'effect.after-perform:notify'] },
+  { name: 'payment', points: ['effect.after-claim:funding.release', 'effect.after-perform:funding.release'] },
+  { name: 'evaluation request', points: ['effect.after-claim:evaluation.request', 'effect.after-perform:evaluation.request'] },
+] as const;
+
+/**
+ * Per effect kind, what the killed run lost and did twice compared with the
+ * uninterrupted one: lost = a record (message sent, grant paid, evaluation
+ * requested, mailbox file) of the uninterrupted run missing or different
+ * (a message skipped instead of sent counts), or an outbox item of that kind
+ * not carried out; duplicated = a record the uninterrupted run does not
+ * have, or more records for the same school and subject (a message to the
+ * same people with the same subject and template, a grant for the same
+ * programme and year) than it has. Pure.
+ */
+function lossesByKind(killed: World, reference: World): { kind: string; expected: number; lost: number; duplicated: number }[] {
+  const rows = (w: World, t: 'messages' | 'ledger' | 'evaluations') => w[t] as Record<string, unknown>[];
+  const count = <T,>(xs: T[], f: (x: T) => string) => xs.reduce((m, x) => m.set(f(x), (m.get(f(x)) ?? 0) + 1), new Map<string, number>());
+  const compare = (a: Record<string, unknown>[], b: Record<string, unknown>[], identity: (r: Record<string, unknown>) => string) => {
+    const byKey = new Map(a.map((r) => [String(r.key), JSON.stringify(r)]));
+    const lost = b.filter((r) => byKey.get(String(r.key)) !== JSON.stringify(r)).length;
+    const refCount = count(b, identity);
+    let duplicated = 0;
+    for (const [id, n] of count(a, identity)) duplicated += Math.max(0, n - (refCount.get(id) ?? 0));
+    return { lost, duplicated };
+  };
+  const openOf = (type: string) => (killed.outbox as { type: string; status: string }[]).filter((o) => o.type === type && o.status !== 'done').length;
+  const sent = (w: World) => rows(w, 'messages').filter((m) => m.status === 'sent');
+  const mail = compare(sent(killed), sent(reference), (m) => JSON.stringify([m.urn, m.template, m.recipients, m.subject]));
+  const files = Object.keys(killed.mailbox);
+  const refFiles = Object.keys(reference.mailbox);
+  const mailLost = mail.lost + refFiles.filter((f) => !(f in killed.mailbox)).length + openOf('notify');
+  const mailDup = mail.duplicated + files.filter((f) => !(f in reference.mailbox)).length;
+  const pay = compare(rows(killed, 'ledger'), rows(reference, 'ledger'), (r) => JSON.stringify([r.urn, r.programme_id, r.academic_year]));
+  const ev = compare(rows(killed, 'evaluations'), rows(reference, 'evaluations'), (r) => JSON.stringify([r.urn, r.programme_id, r.academic_year]));
+  return [
+    { kind: 'mail', expected: sent(reference).length, lost: mailLost, duplicated: mailDup },
+    { kind: 'payment', expected: rows(reference, 'ledger').length, lost: pay.lost + openOf('funding.release'), duplicated: pay.duplicated },
+    { kind: 'evaluation request', expected: rows(reference, 'evaluations').length, lost: ev.lost + openOf('evaluation.request'), duplicated: ev.duplicated },
+  ];
+}
+
 const CHILD = fileURLToPath(new URL('../test/fixtures/crash-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -120,12 +168,15 @@ async function main(): Promise<number> {
   // Crashes at the named points first (on the run that will be killed), each resumed by the next start.
   const rng = mulberry32(hub.seed * 31 + faultKills);
   let faultKilled = 0;
+  /** The fault point (without its @count) of each fault kill that landed. */
+  const faultPoints: string[] = [];
   let finishedEarly = false;
   for (let i = 0; i < faultKills && !finishedEarly; i++) {
     const point = `${FAULT_CYCLE[i % FAULT_CYCLE.length]}@${1 + Math.floor(rng() * 3)}`;
     const r = await childAtFault(targets[1], mail[1], hub, point);
     if (r === 'killed') {
       faultKilled++;
+      faultPoints.push(point.split('@')[0]!);
       process.stderr.write(`soak: fault kill ${faultKilled}/${faultKills} at ${point}\n`);
     } else finishedEarly = true;
   }
@@ -149,6 +200,18 @@ async function main(): Promise<number> {
     `${faultKilled} kills at fault points and ${killed.kills} at random (${killed.killsWhileStarting} while starting) over ${faultKilled + killed.starts} starts in ${secs} s; ` +
       `${b.events.length} events, ${b.messages.length} messages, ${Object.keys(b.mailbox).length} mailbox files, ${b.ledger.length} grants in the uninterrupted run\n`,
   );
+  // Per effect kind: the kills between its claim and its completion, and what was lost or done twice.
+  const perKind = lossesByKind(a, b);
+  process.stdout.write(
+    `per effect kind: ${perKind
+      .map((k) => {
+        const points = KINDS.find((x) => x.name === k.kind)!.points as readonly string[];
+        const kills = faultPoints.filter((p) => points.includes(p)).length;
+        return `${k.kind} (${k.expected} in the uninterrupted run, ${kills} kills between claim and completion): lost ${k.lost}, duplicated ${k.duplicated}`;
+      })
+      .join('; ')}\n`,
+  );
+  for (const k of perKind) if (k.lost || k.duplicated) differences.push(`${k.kind}: lost ${k.lost}, duplicated ${k.duplicated}`);
   if (reference.summary.run.rejected || killed.summary.run.rejected) differences.push(`events refused by the rules: ${reference.summary.run.rejected} uninterrupted, ${killed.summary.run.rejected} killed`);
   if (differences.length) {
     process.stdout.write(`DIFFERENT from the uninterrupted run:\n${differences.map((d) => `  ${d}`).join('\n')}\n`);
