@@ -67,7 +67,12 @@ export function errorReply(err: unknown): { status: number; body: Body } {
   if (err instanceof AlreadyExistsError) return { status: 409, body: { error: err.message } };
   const tampered = asTamperedError(err);
   if (tampered instanceof TamperedSchoolError) return { status: 423, body: { error: tampered.message, reason: tampered.reason, atVersion: tampered.atVersion } };
-  if (err instanceof EventRejectedError) return { status: 422, body: { error: err.message, reason: err.why, state: err.state, event: err.eventType } };
+  if (err instanceof EventRejectedError) {
+    // The rule a refusal names ("(rule leaderLoad, seed 000: ...)"), and the request field it is about where a route knows it.
+    const rule = /\(rule (\w+)/.exec(err.why)?.[1];
+    const field = (err as { field?: unknown }).field;
+    return { status: 422, body: { error: err.message, reason: err.why, state: err.state, event: err.eventType, ...(rule ? { rule } : {}), ...(typeof field === 'string' ? { field } : {}) } };
+  }
   if (err instanceof RefusedError) return { status: 422, body: { error: err.message } };
   if (err instanceof DatabaseUnavailableError) return { status: 503, body: { error: 'the database is unavailable; try again shortly' } };
   const fe = err as Partial<FastifyError>;

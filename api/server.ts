@@ -226,6 +226,7 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   cohortRoutes(typed);
   adminRoutes(typed);
   fundingRoutes(typed);
+  (await import('./routes/people.js')).peopleRoutes(typed);
   (await import('./routes/effects.js')).effectRoutes(typed);
   (await import('./routes/verify.js')).verifyRoutes(typed);
   if (options.extend) await options.extend(app);

@@ -40,6 +40,7 @@ export const commandModules: CommandLoader[] = [
   () => import('./commands/verify.js'),
   () => import('./commands/checkpoint.js'),
   () => import('./commands/whatif.js'),
+  () => import('./commands/people.js'),
 ];
 
 /** The version in package.json. Reads a file. */

@@ -65,6 +65,9 @@ export function renderSchool(s: SchoolSummary, version: number): string {
     ['evaluation', s.evaluationSubmitted ? 'submitted' : 'not submitted'],
     ['version', String(version)],
   ];
+  if (s.leader) rows.push([s.leader.role === 'readinessLead' ? 'readiness lead' : 'specialist', `${s.leader.name} (${s.leader.id}), ${s.leader.title}`]);
+  if (s.actionPlan) rows.push(['action plan', describePlan(s)]);
+  if (s.masteryReadyJudgement) rows.push(['mastery ready', `${s.masteryReadyJudgement.ready ? 'yes' : 'no'}, judged ${londonWhen(s.masteryReadyJudgement.at)} (Readiness ${s.masteryReadyJudgement.academicYear})${s.masteryReadyJudgement.note ? `: ${s.masteryReadyJudgement.note}` : ''}`]);
   if (s.alternativeOffered) rows.push(['alternative offered', s.alternativeOffered]);
   if (s.pastPhases.length) rows.push(['past phases', s.pastPhases.map((p) => `${p.phase} ${p.academicYear}: ${p.outcome}`).join('; ')]);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -72,6 +75,14 @@ export function renderSchool(s: SchoolSummary, version: number): string {
   const body = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
   const upcoming = s.upcoming.length ? `\n\nUpcoming\n${renderTable(['when (London)', 'what'], s.upcoming.map((u) => [londonWhen(u.at), u.what]))}` : '\n\nUpcoming: nothing scheduled';
   return `${head}\n${body}${upcoming}`;
+}
+
+/** "made 20 Sep 2020 with Ada Lovelace, reviewed 1 time (coherence developing, ...)" or "none yet". Pure. */
+export function describePlan(s: SchoolSummary): string {
+  const p = s.actionPlan;
+  if (!p || p.status === 'none') return 'none yet';
+  const progress = Object.entries(p.progress).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v}`);
+  return `made ${londonWhen(p.createdAt!)} with ${p.madeWith}; ${p.reviews === 0 ? 'not yet reviewed at a visit' : `reviewed ${p.reviews} time${p.reviews === 1 ? '' : 's'}, last ${londonWhen(p.lastReviewedAt!)}`}${progress.length ? ` (${progress.join(', ')})` : ''}`;
 }
 
 /** "grant of £2,000 released; 2 emails to send; evaluation requested", or "" when the event set nothing in motion but timers. Pure. */

@@ -97,6 +97,14 @@ export function planSchool(s: SchoolSummary, to: string): { programme: Programme
   const next = nextPhase(phase, s.route as Route);
   const programme = programmeFor(s.route as Route, next, to);
   if (!programme) return { reason: `no next programme in the catalogue for ${to} (${s.route} ${next})` };
+  // The machine refuses it too (ADVANCED's guard); said here so that a dry run shows it.
+  const mr = programme.masteryReadyFrom;
+  if (mr && mr.phase === phase) {
+    const j = s.masteryReadyJudgement;
+    if (!j || !j.ready || j.academicYear !== s.academicYear) {
+      return { reason: `not judged Mastery Ready at the end of Readiness ${s.academicYear}${j && j.academicYear === s.academicYear ? ` (judged not ready on ${j.at.slice(0, 10)})` : ''}: ${programme.name} takes only schools judged Mastery Ready (rule masteryReady, seed ${mr.source.join(', ')})` };
+    }
+  }
   return { programme };
 }
 

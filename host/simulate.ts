@@ -231,6 +231,9 @@ interface SchoolTrack {
 }
 
 /** A school-year's steps by date; times are given when the flow is finished, in step order within a day. */
+/** A simulated school's action plan on the 5 Big Ideas. */
+const SIMULATED_AIMS = { coherence: 'small steps', representationAndStructure: 'concrete and pictorial models', mathematicalThinking: 'reasoning prompts', fluency: 'daily number facts', variation: 'varied practice' };
+
 class Flow {
   private readonly steps: { date: string; seq: number; make: (at: string) => PathwayEventInput }[] = [];
   private stopAfter: number | null = null;
@@ -420,6 +423,7 @@ export class HubPlan {
           track.outcome = 'completed';
           return flow.build(s.urn, rng);
         }
+        if (prev.phase === 'readiness' && next.masteryReadyFrom) flow.add(day, (at) => ({ type: 'MASTERY_READY_JUDGED', at, ready: true, note: 'simulated' }));
         flow.add(day, (at) => ({ type: 'ADVANCED', at, programme: next }));
         track.programme = next;
         const start = day < sept ? sept : addDays(day, 1);
@@ -453,6 +457,11 @@ export class HubPlan {
   private yearActivity(flow: Flow, p: Programme, all: GeneratedSession[], commitOn: string, scheduleOn: string, k: number, rng: Rng): Outcome {
     const endYear = startYearOf(p.academicYear) + 1;
     flow.add(commitOn, (at) => ({ type: 'COMMITMENT_SIGNED', at, signatories: [...p.signatories] as Signatory[] }));
+    if (p.phase === 'readiness') {
+      // The Readiness Lead and the action plan on the 5 Big Ideas (002), so that the year can end Mastery Ready (hub people are not simulated).
+      flow.add(commitOn, (at) => ({ type: 'LEADER_ALLOCATED', at, leader: { id: 'simulated-readiness-lead', name: 'Simulated Readiness Lead', role: 'readinessLead' }, load: 1 }));
+      flow.add(commitOn, (at) => ({ type: 'ACTION_PLAN_CREATED', at, aims: SIMULATED_AIMS }));
+    }
     const sessions = all.filter((x) => londonDateOf(x.at) > scheduleOn);
     flow.add(scheduleOn, (at) => ({ type: 'SCHEDULE_SET', at, sessions }));
     const isCounted = (kind: string) => kind === 'meeting' || kind === 'workshop';

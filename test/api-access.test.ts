@@ -15,6 +15,7 @@ import { createGroup } from '../service/groups.js';
 import { signCommitment, deferSchool, recordAttendance } from '../service/schools.js';
 import { generateGroupSchedule } from '../service/schedule.js';
 import { addUser, revoke } from '../service/users.js';
+import { addPerson, allocateLeader, createActionPlan } from '../service/people.js';
 
 type Caller = RoleName | 'none' | 'badToken' | 'revoked';
 const CALLERS: Caller[] = ['none', 'badToken', 'revoked', 'admin', 'staffA', 'staffB', 'auditorA', 'auditorB'];
@@ -94,6 +95,15 @@ describe.each(dbTargets())('every route x every caller ($name)', (target) => {
     const r = await generateGroupSchedule(h.svc, root, x.g, {});
     return { ...x, sessions: r.sessions };
   };
+
+  // A selected school with its own Secondary Mastery Specialist (one each, so no load is reached), and its action plan.
+  const led = async () => {
+    const x = await selected();
+    const person = await addPerson(h.svc, root, { hub: HUB_A, name: `Specialist ${++n}`, email: `specialist${n}@hub.example`, role: 'specialist' });
+    await allocateLeader(h.svc, root, x.urn, { personId: person.id });
+    return x;
+  };
+  const AIMS = { coherence: 'c', representationAndStructure: 'r', mathematicalThinking: 'm', fluency: 'f', variation: 'v' };
 
   const cases: Case[] = [
     { method: 'GET', route: '/health', kind: 'public', ok: 200, make: async () => ({ url: '/health' }) },
@@ -191,6 +201,33 @@ describe.each(dbTargets())('every route x every caller ($name)', (target) => {
       make: async () => ({ url: `/users/${(await addUser(h.svc, root, { name: 'Leaving Soon', role: 'auditor', hubs: [HUB_A] })).user.id}` }),
     },
     { method: 'GET', route: '/hubs/contacts', kind: 'admin', ok: 200, make: async () => ({ url: '/hubs/contacts' }) },
+    { method: 'GET', route: '/people', kind: 'list', ok: 200, make: async () => ({ url: '/people' }) },
+    { method: 'POST', route: '/people', kind: 'write', ok: 201, make: async () => ({ url: '/people', body: { hub: HUB_A, name: `Person ${++n}`, email: `person${n}@hub.example`, role: 'readinessLead' } }) },
+    {
+      method: 'POST',
+      route: '/schools/{urn}/leader',
+      kind: 'write',
+      ok: 200,
+      make: async () => {
+        const x = await selected();
+        const person = await addPerson(h.svc, root, { hub: HUB_A, name: `Specialist ${++n}`, email: `specialist${n}@hub.example`, role: 'specialist' });
+        return { url: `/schools/${x.urn}/leader`, body: { personId: person.id } };
+      },
+    },
+    { method: 'POST', route: '/schools/{urn}/action-plan', kind: 'write', ok: 200, make: async () => ({ url: `/schools/${(await led()).urn}/action-plan`, body: { aims: AIMS } }) },
+    // Reviewed at a visit, and a Secondary Development year has none; judged Mastery Ready only in Readiness: the rules refuse (422) whoever may write.
+    {
+      method: 'POST',
+      route: '/schools/{urn}/action-plan/reviews',
+      kind: 'write',
+      ok: 422,
+      make: async () => {
+        const x = await led();
+        await createActionPlan(h.svc, root, x.urn, { aims: AIMS });
+        return { url: `/schools/${x.urn}/action-plan/reviews`, body: { sessionId: 'm1', progress: { fluency: 'developing' } } };
+      },
+    },
+    { method: 'POST', route: '/schools/{urn}/mastery-ready', kind: 'write', ok: 422, make: async () => ({ url: `/schools/${(await active()).urn}/mastery-ready`, body: { ready: true } }) },
     // Admins and auditors verify the log; hub staff may not (issue 12).
     { method: 'GET', route: '/verify', kind: 'list', ok: 200, except: { staffA: 403, staffB: 403 }, make: async () => ({ url: '/verify' }) },
     // Lists scoped to the caller's hubs: another hub's staff get an empty list, not a refusal.

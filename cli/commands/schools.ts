@@ -1,7 +1,8 @@
 /**
  * `pathway schools`: the schools (with filters) and what happens to one school
  * once it has a place: show, history, attend, event, commit, gap-task,
- * release-days, evaluation, withdraw, defer, resume, replace-teacher.
+ * release-days, evaluation, withdraw, defer, resume, action-plan,
+ * review-plan, mastery-ready, replace-teacher.
  * Applications (submit, assess, select, waitlist, decline) are under
  * `pathway applications`. The service and the engine are imported when a
  * command runs.
@@ -262,6 +263,52 @@ export function register(program: Command): void {
     const { resumeSchool } = await import('../../service/schools.js');
     return resumeSchool(svc, op, urn, { ...(o.year ? { academicYear: o.year as string } : {}), ...when });
   });
+  // The action plan on the 5 Big Ideas (made with the school's leader: pathway people allocate) and the Mastery Ready judgement.
+  const aimOptions = [
+    ['coherence', 'coherence'],
+    ['representation-and-structure', 'representationAndStructure'],
+    ['mathematical-thinking', 'mathematicalThinking'],
+    ['fluency', 'fluency'],
+    ['variation', 'variation'],
+  ] as const;
+  writeCommand(
+    schools,
+    'action-plan',
+    "Record the school's action plan on the 5 Big Ideas, made with its Mastery Specialist or Readiness Lead (ACTION_PLAN_CREATED)",
+    (c) => aimOptions.reduce((cmd, [flag]) => cmd.requiredOption(`--${flag} <aim>`, `what the school will work on for ${flag.replace(/-/g, ' ')}`), c),
+    async ({ urn, o, svc, op, when }) => {
+      const { createActionPlan } = await import('../../service/people.js');
+      const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, x: string) => x.toUpperCase());
+      const aims = Object.fromEntries(aimOptions.map(([flag, key]) => [key, o[camel(flag)]]));
+      return createActionPlan(svc, op, urn, { aims, ...when });
+    },
+  );
+  writeCommand(
+    schools,
+    'review-plan',
+    'Record a review of the action plan at a visit that was held (ACTION_PLAN_REVIEWED): progress notStarted, developing or established on any of the 5 Big Ideas',
+    (c) =>
+      aimOptions
+        .reduce((cmd, [flag]) => cmd.option(`--${flag} <progress>`, 'notStarted, developing or established'), c.requiredOption('--visit <session>', 'the visit (session id) at which it was reviewed'))
+        .option('--note <text>', 'what was agreed'),
+    async ({ urn, o, svc, op, when }) => {
+      const { reviewActionPlan } = await import('../../service/people.js');
+      const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, x: string) => x.toUpperCase());
+      const progress = Object.fromEntries(aimOptions.filter(([flag]) => o[camel(flag)] !== undefined).map(([flag, key]) => [key, o[camel(flag)]]));
+      return reviewActionPlan(svc, op, urn, { sessionId: o.visit as string, progress, ...(o.note ? { note: o.note as string } : {}), ...when });
+    },
+  );
+  writeCommand(
+    schools,
+    'mastery-ready',
+    'Record the Readiness year\'s judgement at its end: Mastery Ready or not (MASTERY_READY_JUDGED); a school not judged ready does not move into Development',
+    (c) => c.option('--ready', 'judged Mastery Ready').option('--not-ready', 'judged not Mastery Ready').option('--note <text>', 'the reasons'),
+    async ({ urn, o, svc, op, when }) => {
+      if (Boolean(o.ready) === Boolean(o.notReady)) throw new UsageError('give one of --ready and --not-ready');
+      const { judgeMasteryReady } = await import('../../service/people.js');
+      return judgeMasteryReady(svc, op, urn, { ready: Boolean(o.ready), ...(o.note ? { note: o.note as string } : {}), ...when });
+    },
+  );
   writeCommand(
     schools,
     'replace-teacher',
