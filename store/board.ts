@@ -6,6 +6,7 @@
  * overdue schools, and the grants of a year. Not pure (database reads).
  */
 import type { Db } from './db.js';
+import { upcastRows } from './rules.js';
 
 /** One group of the hub's schools with the same phase, status, programme, year, work group and overdue flag. */
 export interface BoardFacet {
@@ -287,5 +288,7 @@ export async function schoolEvents(db: Db, urn: string): Promise<TimelineEvent[]
     `SELECT version, type, payload, occurred_at, recorded_at, actor, machine_version, state->'value' AS value FROM events WHERE urn = $1 ORDER BY version`,
     [urn],
   );
-  return r.rows.map((x) => ({ version: x.version, type: x.type, payload: x.payload, occurredAt: new Date(x.occurred_at).toISOString(), recordedAt: new Date(x.recorded_at).toISOString(), actor: x.actor, machineVersion: x.machine_version, value: x.value }));
+  // A payload that refers to its programme's rules (store/rules.ts) is read with the programme, as readStream reads it.
+  const rows = await upcastRows(db, r.rows.map((x) => ({ ...x, state: null })));
+  return rows.map((x) => ({ version: x.version, type: x.type, payload: x.payload, occurredAt: new Date(x.occurred_at).toISOString(), recordedAt: new Date(x.recorded_at).toISOString(), actor: x.actor, machineVersion: x.machine_version, value: x.value }));
 }

@@ -32,6 +32,7 @@ import { eventHashV2 } from '../store/hash.js';
 import { payments } from '../store/ledger.js';
 import { rulesHash } from '../store/rules.js';
 import { saveStream } from '../store/streams.js';
+import { schoolEvents } from '../store/board.js';
 import type { Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { nextSecondaryYear, type SchoolYear } from './scenarios/school-year.js';
@@ -134,6 +135,9 @@ describe.each(dbTargets())('rules by year, kept, on $name', (target) => {
     const ref = { id: y26.programme.id, academicYear: '2026/27', rulesHash: rulesHash(y26.programme) };
     expect(rows[0]!.payload.programme).toEqual(ref);
     for (const r of rows) expect(r.state.context.programme).toEqual(ref);
+    // Readers get the whole programme back: the log, and the school page's timeline ("Applied for <name>").
+    expect((await readStream(t.db, '610001'))[0]!.payload).toMatchObject({ programme: y26.programme });
+    expect((await schoolEvents(t.db, '610001'))[0]!.payload).toMatchObject({ programme: { name: y26.programme.name } });
 
     // A new version of 2026/27's rules, and 2027/28 with five meetings.
     await send('610002', wholeYear(y26, y26v2));
