@@ -17,6 +17,11 @@ import type { Service } from './context.js';
 export interface OpenServiceOptions {
   /** A PGlite folder, "memory://" or a postgres:// URL; default DATABASE_URL, else ./.pglite. */
   db?: string;
+  /**
+   * A store opened (and migrated) already, used instead of opening `db`, e.g. a
+   * test's PGlite loaded from a pre-migrated copy; closed with the service.
+   */
+  store?: Store;
   clock?: Clock;
   mailer?: Mailer;
   /** Mailbox folder when SMTP_URL is not set (default: MAILBOX_DIR, else "mailbox" beside the database folder). */
@@ -39,7 +44,7 @@ export interface OpenedService {
  * (store/ops/hub-contacts.ts), so escalations reach the address an admin set. Not pure.
  */
 export async function openService(options: OpenServiceOptions = {}): Promise<OpenedService> {
-  const store = await openStore(options.db);
+  const store = options.store ?? (await openStore(options.db));
   try {
     const clock = options.clock ?? systemClock;
     const mailbox = options.mailbox ?? defaultMailboxDir(options.db ?? defaultTarget());

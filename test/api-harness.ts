@@ -16,7 +16,7 @@ import { openService, type OpenedService } from '../service/open.js';
 import { buildApi, type ApiOptions } from '../api/server.js';
 import type { Principal, Service } from '../service/context.js';
 import { addUser } from '../service/users.js';
-import { createTestDatabase, type DbTarget, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, openMigratedStore, type DbTarget, type TestDatabase } from './helpers/db.js';
 
 export interface ReceivedMail {
   from: string;
@@ -113,7 +113,8 @@ export const HUB_B = 'cambridge';
  * temporary mailbox folder.
  */
 export async function startApi(target: DbTarget, o: { start: string; smtp?: boolean; api?: ApiOptions }): Promise<ApiHarness> {
-  const database: TestDatabase = await createTestDatabase(target);
+  // Already migrated (Postgres: a copy of the migrated template database; PGlite: loaded from the migrated template).
+  const database: TestDatabase = await createTestDatabase(target, { migrated: true });
   const smtp = o.smtp ? await startSmtp() : null;
   const mailbox = smtp ? null : mkdtempSync(join(tmpdir(), 'pathway-mailbox-'));
   const clock = new SimulatedClock(o.start);
@@ -125,7 +126,7 @@ export async function startApi(target: DbTarget, o: { start: string; smtp?: bool
     if (savedSmtpUrl === undefined) delete process.env.SMTP_URL;
     else process.env.SMTP_URL = savedSmtpUrl;
   }
-  const opened = await openService({ db: database.url, clock, mailer });
+  const opened = await openService({ db: database.url, store: await openMigratedStore(database), clock, mailer });
   const svc = opened.service;
   // The rate limits are tested on their own (api-hardening); tables of hundreds of calls from one address must not meet them.
   const app = await buildApi(svc, { ...o.api, limits: { failedAuthPerMinute: 1_000_000, writesPerMinute: 1_000_000, ...o.api?.limits } });

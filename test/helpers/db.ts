@@ -23,6 +23,7 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { openDb, describePostgresUrl, dumpPgliteDataDir, type Db } from '../../store/db.js';
 import { migrate, readMigrations } from '../../store/migrate.js';
+import type { Store } from '../../store/index.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -67,7 +68,7 @@ async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: st
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const version = (JSON.parse(readFileSync(join(dirname(dirname(entry)), 'package.json'), 'utf8')) as { version: string }).version;
   const key = createHash('sha256')
-    .update(`${version}\n${migrated ? readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n') : 'empty'}`)
+    .update(`${version}\n${migrated ? migrationsKey() : 'empty'}`)
     .digest('hex')
     .slice(0, 16);
   const file = join(tmpdir(), `pathway-pglite-template-${key}.tar`);
@@ -86,23 +87,37 @@ async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: st
   }
 }
 
+/** The migration files' names and checksums: a template made from other files is another template. */
+function migrationsKey(): string {
+  return readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n');
+}
+
+/**
+ * A PGlite in memory loaded from the migrated template (see pgliteTemplate),
+ * then migrated, which on the template only checks that it matches the
+ * migration files. A damaged template is dropped and the database made from scratch.
+ */
+async function openPgliteFromTemplate(migrated: boolean): Promise<Db> {
+  const template = await pgliteTemplate(migrated);
+  try {
+    return await openDb('memory://', { pgliteDataDir: template.blob });
+  } catch {
+    // A damaged template: drop it (the next file makes a new one) and start from scratch.
+    rmSync(template.file, { force: true });
+    return openDb('memory://');
+  }
+}
+
 /** Opens the fresh database (from a PGlite template when it can) and migrates it unless told not to. */
 async function openFresh(database: TestDatabase, migrated: boolean): Promise<Db> {
   let db: Db;
   if (database.target.name === 'postgres') {
     db = await openDb(database.url, { poolSize: 10 });
   } else {
-    const template = await pgliteTemplate(migrated);
-    try {
-      db = await openDb('memory://', { pgliteDataDir: template.blob });
-    } catch {
-      // A damaged template: drop it (the next file makes a new one) and start from scratch.
-      rmSync(template.file, { force: true });
-      db = await openDb('memory://');
-    }
+    db = await openPgliteFromTemplate(migrated);
   }
   try {
-    // On a PGlite template this checks that it matches the migration files.
+    // On a template (PGlite or Postgres) this checks that it matches the migration files.
     if (migrated) await migrate(db);
   } catch (err) {
     await db.close();
@@ -141,14 +156,77 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates a fresh, empty database for `target` (Postgres: pathway_test_<pid>_<n>). Not migrated. */
-export async function createTestDatabase(target: DbTarget): Promise<TestDatabase> {
+/** A number for pg_advisory_lock: making the migrated template database. */
+const TEMPLATE_LOCK_KEY = 7_280_002;
+
+/**
+ * The name of a Postgres database migrated with this code's migration files
+ * that test databases are copied from (CREATE DATABASE ... TEMPLATE), made
+ * once per set of migration files on first use: copying it is much cheaper
+ * than running every migration again for each test file. Nobody connects to
+ * it after it is made (a template must have no connections to be copied).
+ * Made under a name of its own and renamed when complete, under an advisory
+ * lock, so parallel test files neither make it twice nor copy half of it.
+ */
+let postgresTemplateName: Promise<string> | null = null;
+function postgresTemplate(): Promise<string> {
+  postgresTemplateName ??= (async () => {
+    const name = `pathway_template_${createHash('sha256').update(migrationsKey()).digest('hex').slice(0, 16)}`;
+    await admin(async (c) => {
+      await c.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
+      try {
+        const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (exists.rowCount) return;
+        const building = `${name}_${process.pid}`;
+        await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+        await c.query(`CREATE DATABASE "${building}"`);
+        try {
+          const db = await openDb(withDatabase(postgresTestUrl(), building), { poolSize: 2 });
+          try {
+            await migrate(db);
+          } finally {
+            await db.close();
+          }
+          // The pool's server processes may take a moment to go after it closed; a database with a connection cannot be renamed.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await c.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+              break;
+            } catch (err) {
+              if ((err as { code?: string }).code !== '55006' || attempt >= 50) throw err;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+        } catch (err) {
+          await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`).catch(() => undefined);
+          throw err;
+        }
+      } finally {
+        await c.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]);
+      }
+    });
+    return name;
+  })();
+  // A failure is not kept: the next caller tries again (and reports its own error).
+  postgresTemplateName.catch(() => {
+    postgresTemplateName = null;
+  });
+  return postgresTemplateName;
+}
+
+/**
+ * Creates a fresh database for `target` (Postgres: pathway_test_<pid>_<n>):
+ * empty, or with `migrated: true` already migrated (Postgres: a copy of the
+ * migrated template database; PGlite: openMigratedStore loads the migrated template).
+ */
+export async function createTestDatabase(target: DbTarget, options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   if (target.name === 'pglite') return { target, url: 'memory://', name: null, drop: async () => undefined };
+  const template = options.migrated ? await postgresTemplate() : null;
   const name = `pathway_test_${process.pid}_${Date.now().toString(36)}_${++counter}`;
   await admin(async (c) => {
     // A leftover of a crashed run could only have this name if it had this pid, so it is dead.
     await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${name}"`);
+    await c.query(template ? `CREATE DATABASE "${name}" TEMPLATE "${template}"` : `CREATE DATABASE "${name}"`);
   });
   created.add(name);
   let dropped = false;
@@ -170,6 +248,23 @@ export async function createTestDatabase(target: DbTarget): Promise<TestDatabase
   };
 }
 
+/**
+ * The store of a database made with createTestDatabase(target, { migrated: true }),
+ * opened and migrated as openStore does (which on a template only checks it
+ * matches the migration files). PGlite: a new in-memory database loaded from
+ * the migrated template. Pass it to openService/createEmbeddedEngine as `store`.
+ */
+export async function openMigratedStore(database: TestDatabase): Promise<Store> {
+  const db = database.target.name === 'postgres' ? await openDb(database.url) : await openPgliteFromTemplate(true);
+  try {
+    const migrations = await migrate(db);
+    return { db, migrations, describe: () => db.describe(), close: () => db.close() };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
 /** Fails when a Postgres pool still has connections lent out (a transaction or client never released). */
 export function assertNoLeakedConnections(db: Db, where: string): void {
   const s = db.stats();
@@ -189,7 +284,7 @@ export async function undroppedTestDatabases(): Promise<string[]> {
  * `cb`, then checks for leaked connections, closes and drops it.
  */
 export async function withTestDb<T>(target: DbTarget, cb: (db: Db, database: TestDatabase) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
-  const database = await createTestDatabase(target);
+  const database = await createTestDatabase(target, { migrated: options.migrate !== false });
   let db: Db | undefined;
   try {
     db = await openFresh(database, options.migrate !== false);
@@ -223,7 +318,7 @@ export function useTestDb(target: DbTarget, options: { migrate?: boolean } = {})
   let setupError: unknown;
   beforeAll(async () => {
     try {
-      database = await createTestDatabase(target);
+      database = await createTestDatabase(target, { migrated: options.migrate !== false });
       db = await openFresh(database, options.migrate !== false);
     } catch (err) {
       setupError = err;
