@@ -72,17 +72,28 @@ function evidence(e: EvidenceEvent): EvidenceView {
   return { version: e.version, day: dayWords(e.occurredAt), isoDay: isoDay(e.occurredAt), shows: e.shows };
 }
 
+/** "5 October 2026" for each ISO date ("2026-10-05") in a sentence. Pure. */
+function datesInWords(text: string): string {
+  return text.replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (d) => {
+    const day = DateTime.fromISO(d, { zone: LONDON });
+    return day.isValid ? day.toFormat('d LLLL yyyy') : d;
+  });
+}
+
 function findingView(f: FundingFinding): FindingView {
+  // The programme once, as people name it: without the catalogue's note on where its rules came from, its year once.
+  const name = f.programme.replace(/\s*\((rules|amount)[^)]*\)\s*$/i, '');
+  const tidy = (t: string) => datesInWords(t.split(`${f.programme} (${f.academicYear})`).join(name).split(`${f.programme} ${f.academicYear}`).join(name).split(f.programme).join(name));
   return {
     rule: f.rule,
     ruleName: FUNDING_RULE_WORDS[f.rule].name,
-    ruleText: capital(f.ruleText.replace(/^[^:]+: /, '')),
-    problem: capital(f.problem),
-    programme: f.programme,
+    ruleText: capital(tidy(f.ruleText.replace(/^[^:]+: /, ''))),
+    problem: capital(tidy(f.problem)),
+    programme: name.endsWith(f.academicYear) ? name : `${name} ${f.academicYear}`,
     academicYear: f.academicYear,
     payment: f.payment,
     otherPayments: f.payments.filter((k) => k !== f.payment),
-    evidence: f.events.map(evidence),
+    evidence: f.events.map((e) => ({ ...evidence(e), shows: tidy(e.shows) })),
   };
 }
 
@@ -165,7 +176,7 @@ export function integrityView(r: VerifyReport, names: ReadonlyMap<string, string
           `It signs the latest event of every school and the last row of the funding ledger as they were on ${whenWords(cp.createdAt)} (${count(cp.treeSize, 'entry', 'entries')}).`,
           r.clean
             ? 'Today’s log extends it: nothing recorded up to then has been changed, removed or re-chained since, even by someone able to write to the whole database.'
-            : 'Compare the findings below: anything recorded up to then that was changed, removed or re-chained is named.',
+            : 'Compare the findings above: anything recorded up to then that was changed, removed or re-chained is named.',
           'Events recorded after it are protected by their hash chains only, until the next checkpoint is signed (the service signs one every few minutes when something changed).',
           'Keep a copy outside this service: a copy you hold cannot be rewritten with the database.',
         ],
@@ -183,7 +194,8 @@ export function integrityView(r: VerifyReport, names: ReadonlyMap<string, string
     urn: f.school,
     school: f.school ? (names.get(f.school) ?? `School ${f.school}`) : null,
     where: f.ledgerRow !== null ? `Ledger row ${f.ledgerRow}` : f.version !== null ? `Event ${f.version}` : null,
-    what: capital(f.what),
+    // Event types in words ("(DECLINED)" -> "(declined)"); hashes stay, as evidence.
+    what: capital(f.what.replace(/\(([A-Z][A-Z_]{2,})\)/g, (_m, t: string) => `(${t.toLowerCase().replace(/_/g, ' ')})`)),
   }));
   const took = r.elapsedMs < 1000 ? 'under a second' : `${(r.elapsedMs / 1000).toFixed(1)} seconds`;
   return { clean: r.clean, headline, checked, checkpoint, findings, notes: r.notes.map(capital), took };
