@@ -18,6 +18,9 @@ import { mailProblemWords, reminderOutcomeReader } from './reminder-outcomes.js'
 import type { Principal, Service } from './context.js';
 import { schoolState } from './schools.js';
 import { eventWords, sessionName, shortGroupName, signatoryWords, whenWords } from './school-words.js';
+import { BIG_IDEAS, BIG_IDEA_LABELS, IDEA_PROGRESS_LABELS, IdeaProgress, leaderRoleFor, roleTitle, type BigIdea } from '../domain/people.js';
+import { listPeople } from '../store/ops/people.js';
+import { hubIdOf } from './access.js';
 
 /** The single-school actions the page offers, by the event each records. */
 export const PAGE_ACTIONS = ['COMMITMENT_SIGNED', 'GAP_TASK_COMPLETED', 'RELEASE_DAYS_RECORDED', 'EVALUATION_SUBMITTED', 'TEACHER_REPLACED', 'DEFERRED', 'RESUMED', 'WITHDRAWN'] as const;
@@ -66,6 +69,21 @@ export interface SchoolPage {
   actions: PageAction[];
   /** For the forms. */
   choices: { signatories: { value: string; text: string }[]; deferYears: string[]; resumeYear: string | null };
+  /** The school's leader, action plan on the 5 Big Ideas and Mastery Ready judgement, and the forms for them. */
+  plan: PlanSection;
+}
+
+export interface PlanSection {
+  /** "Mastery Readiness Lead" or "(Secondary) Mastery Specialist": who leads the school this phase. */
+  leaderTitle: string;
+  ideas: { key: BigIdea; label: string; aim: string | null; progress: string | null }[];
+  /** What may be recorded now (none for an auditor). */
+  can: { allocate: boolean; create: boolean; review: boolean; judge: boolean };
+  /** The hub's people of the right role, for the allocation form. */
+  people: { value: string; text: string }[];
+  /** Visits held and not yet reviewed, for the review form. */
+  visits: { value: string; text: string }[];
+  progressChoices: { value: string; text: string }[];
 }
 
 const ROLE_WORDS: Record<string, string> = {
@@ -161,7 +179,29 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const current = academicYearOf(svc.now());
   const resumeYear = c.deferredUntil ? (startYearOf(c.deferredUntil) > startYearOf(current) ? c.deferredUntil : current) : null;
 
+  // The leader and action plan section: the hub's people of the role this phase needs, the visits held and not yet reviewed.
+  const role = c.programme ? leaderRoleFor(c.programme.phase) : 'specialist';
+  const hubId = hubIdOf(c.school?.hub);
+  const hubPeople = hubId && p.role !== 'auditor' ? await listPeople(svc.db, { hubs: [hubId], role }) : [];
+  const reviewed = new Set((c.actionPlan?.reviews ?? []).map((r) => r.sessionId));
+  const visits = c.sessions.filter((v) => v.kind === 'visit' && v.status === 'held' && !reviewed.has(v.id)).map((v) => ({ value: v.id, text: `${sessionName(v.id, ofKind(v.kind), v.kind)}, ${whenWords(v.at)}` }));
+  const mayWrite = p.role !== 'auditor';
+  const plan: PlanSection = {
+    leaderTitle: roleTitle(role, c.school?.route ?? null),
+    ideas: BIG_IDEAS.map((k) => ({ key: k, label: BIG_IDEA_LABELS[k], aim: c.actionPlan?.aims[k] ?? null, progress: c.actionPlan?.progress[k] ? IDEA_PROGRESS_LABELS[c.actionPlan.progress[k]!] : null })),
+    can: {
+      allocate: mayWrite && accepted.has('LEADER_ALLOCATED'),
+      create: mayWrite && accepted.has('ACTION_PLAN_CREATED') && !c.actionPlan,
+      review: mayWrite && accepted.has('ACTION_PLAN_REVIEWED') && !!c.actionPlan,
+      judge: mayWrite && accepted.has('MASTERY_READY_JUDGED'),
+    },
+    people: hubPeople.map((x) => ({ value: x.id, text: `${x.name} (${x.email})` })),
+    visits,
+    progressChoices: IdeaProgress.options.map((v) => ({ value: v, text: IDEA_PROGRESS_LABELS[v] })),
+  };
+
   return {
+    plan,
     urn: st.urn,
     version: st.version,
     summary: st.summary,

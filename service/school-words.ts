@@ -153,6 +153,14 @@ export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => stri
       return { title: `Resumed in ${p.programme?.name ?? 'the programme'}` };
     case 'TEACHER_REPLACED':
       return { title: `Lead teacher ${p.slot} replaced`, detail: `${p.teacher?.name ?? 'A new teacher'} takes the place.` };
+    case 'LEADER_ALLOCATED':
+      return { title: `${p.leader?.name ?? 'A leader'} allocated as the school’s ${p.leader?.role === 'readinessLead' ? 'Mastery Readiness Lead' : 'Mastery Specialist'}` };
+    case 'ACTION_PLAN_CREATED':
+      return { title: 'Action plan on the 5 Big Ideas made' };
+    case 'ACTION_PLAN_REVIEWED':
+      return { title: `Action plan reviewed at ${session(p.sessionId)}`, ...(p.note ? { detail: capital(p.note) } : {}) };
+    case 'MASTERY_READY_JUDGED':
+      return { title: p.ready ? 'Judged Mastery Ready' : 'Judged not yet Mastery Ready', ...(p.note ? { detail: capital(p.note) } : {}) };
     case 'REMINDER_DUE':
       return { title: `Reminder sent: ${session(p.sessionId)} in ${p.daysBefore} ${Number(p.daysBefore) === 1 ? 'day' : 'days'}` };
     case 'SESSION_CHECK_DUE':

@@ -9,6 +9,7 @@ import { groupRoutes } from './groups.js';
 import { applicationRoutes } from './applications.js';
 import { applicationNewRoutes } from './application-new.js';
 import { auditRoutes } from './audit.js';
+import { schoolPeopleRoutes } from './school-people.js';
 import { auditCheckRoutes } from './audit-checks.js';
 
 /** Registers every area's pages. Not pure. */
@@ -18,5 +19,6 @@ export async function pageRoutes(app: FastifyInstance, svc: Service): Promise<vo
   await applicationRoutes(app, svc);
   await applicationNewRoutes(app, svc);
   await auditRoutes(app, svc);
+  await schoolPeopleRoutes(app, svc);
   await auditCheckRoutes(app, svc);
 }
