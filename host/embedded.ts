@@ -24,7 +24,7 @@ import { claimPending, enqueue, markDone, markFailed, releaseDeadClaims } from '
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
-import { createMailer, defaultMailboxDir, type Mailer } from '../activities/mail/mailer.js';
+import { createMailer, defaultMailboxDir, MailTransportDownError, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
@@ -362,8 +362,10 @@ export class EmbeddedEngine implements Engine {
           if (err instanceof InjectedFault) throw err;
           failed++;
           const attempts = item.attempts + 1;
-          const permanent = err instanceof BadEffectError || attempts >= (this.options.maxAttempts ?? 8);
-          await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), permanent ? null : retryBase * 2 ** (attempts - 1));
+          // A mail server that is down is not the effect's fault: it waits (backoff growing to 16 x base) however long that lasts (issue 12).
+          const down = err instanceof MailTransportDownError;
+          const permanent = err instanceof BadEffectError || (!down && attempts >= (this.options.maxAttempts ?? 8));
+          await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), permanent ? null : retryBase * 2 ** ((down ? Math.min(attempts, 5) : attempts) - 1));
           this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
         }
       };

@@ -93,16 +93,45 @@ function mailOf(m: OutgoingMessage, from: string) {
   };
 }
 
+/** nodemailer's codes for a server that cannot be reached or dropped the connection (not a message it refused). */
+const TRANSPORT_DOWN_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * The mail server cannot be reached (refused, timed out, dropped the
+ * connection) or says it is not taking mail now (421). Not the message's
+ * fault: the host keeps it waiting however long that lasts, without using up
+ * its attempts, and it goes once when the server is back (issue 12).
+ */
+export class MailTransportDownError extends Error {
+  override readonly name = 'MailTransportDownError';
+  constructor(readonly server: string, reason: string, options?: { cause?: unknown }) {
+    super(`the mail server ${server} cannot take mail now (${reason}); the message waits and goes when it is back`, options);
+  }
+}
+
+/** Whether a send failed because the server is down, not because of the message. Pure. */
+export function isTransportDown(err: unknown): boolean {
+  if (err instanceof MailTransportDownError) return true;
+  const e = err as { code?: unknown; responseCode?: unknown } | null;
+  return (typeof e?.code === 'string' && TRANSPORT_DOWN_CODES.has(e.code)) || e?.responseCode === 421;
+}
+
 function smtpMailer(url: string, from: string): Mailer {
   const transporter = nodemailer.createTransport(url);
+  const shown = `SMTP ${url.replace(/\/\/[^@]*@/, '//***@')}`;
   return {
     transport: 'smtp',
     async send(m) {
       const messageId = messageIdOf(m.key);
-      await transporter.sendMail(mailOf(m, from));
+      try {
+        await transporter.sendMail(mailOf(m, from));
+      } catch (err) {
+        if (isTransportDown(err)) throw new MailTransportDownError(shown, err instanceof Error ? err.message : String(err), { cause: err });
+        throw err;
+      }
       return { messageId, duplicate: false };
     },
-    describe: () => `SMTP ${url.replace(/\/\/[^@]*@/, '//***@')}`,
+    describe: () => shown,
     close: async () => transporter.close(),
   };
 }
