@@ -25,6 +25,7 @@ import { SimulatedClock } from '../../host/clock.js';
 import type { WebOptions } from '../../web/plugin.js';
 import type { Service } from '../../service/context.js';
 import type { EmbeddedEngine } from '../../host/embedded.js';
+import { copyMigratedPgliteFolder } from './db.js';
 
 const require = createRequire(import.meta.url);
 
@@ -94,6 +95,10 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
     },
   };
   beforeAll(async () => {
+    // The folder starts as a copy of a migrated one (as the first start leaves it before anything else), not empty:
+    // PGlite's initdb and the migrations cost seconds per file. The service still finds no users and no schools,
+    // so it makes the first admin key and seeds the demo as on a first start.
+    await copyMigratedPgliteFolder(join(dir, 'db'));
     const s = await startServer({
       db: join(dir, 'db'),
       port: 0,

@@ -15,7 +15,7 @@
  * database the block created must be gone.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -85,6 +85,42 @@ async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: st
   } finally {
     await db.close();
   }
+}
+
+/**
+ * Makes `folder` (which must not exist yet) a PGlite data folder migrated with
+ * this code's migration files, as the first openStore(folder) would leave it,
+ * by copying a template folder made once per PGlite version and set of
+ * migration files (kept in the temp folder, like pgliteTemplate's dumps).
+ * Copying skips PGlite's initdb and the migrations, the seconds a fresh folder
+ * costs. For tests of a service on a PGlite folder (npm start's default).
+ */
+export async function copyMigratedPgliteFolder(folder: string): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const version = (JSON.parse(readFileSync(join(dirname(dirname(entry)), 'package.json'), 'utf8')) as { version: string }).version;
+  const key = createHash('sha256').update(`folder\n${version}\n${migrationsKey()}`).digest('hex').slice(0, 16);
+  const template = join(tmpdir(), `pathway-pglite-folder-${key}`);
+  if (!existsSync(template)) {
+    // Made beside it, then renamed into place, so a parallel test file never copies half a folder.
+    const partial = mkdtempSync(`${template}.partial-`);
+    try {
+      const db = await openDb(join(partial, 'db'));
+      try {
+        await migrate(db);
+      } finally {
+        await db.close();
+      }
+      try {
+        renameSync(join(partial, 'db'), template);
+      } catch (err) {
+        // Another test file made it meanwhile: use theirs.
+        if (!existsSync(template)) throw err;
+      }
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  }
+  cpSync(template, folder, { recursive: true, errorOnExist: true, force: false });
 }
 
 /** The migration files' names and checksums: a template made from other files is another template. */
