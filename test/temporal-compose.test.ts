@@ -27,7 +27,8 @@ import { WorkflowBundleMissingError, workerConfigFromEnv, workflowSource } from 
 import { WORKFLOWS_PATH } from '../worker/paths.js';
 import { workerConfig } from '../cli/commands/worker.js';
 import { loadConfig } from '../config/load.js';
-import { bundleForReplay, installReplayRuntime, replayHistory } from '../worker/replay.js';
+import { installReplayRuntime, replayHistory } from '../worker/replay.js';
+import { replayBundle } from './helpers/replay-bundle.js';
 import { buildWorkflowBundle } from '../scripts/build-workflow-bundle.js';
 import { PROJECT, TEST_POSTGRES_PORT, containerEngineProblem, main as testTemporal, suiteEnvForStack } from '../scripts/test-temporal.js';
 import { parseEvent } from '../machines/decide.js';
@@ -502,7 +503,7 @@ describe('the workflow bundle the image builds is the code the worker loads', ()
     expect(existsSync(bundlePath)).toBe(true);
     installReplayRuntime();
     // What the current workflow code schedules first for this input (the replay probe reports it).
-    const probe = await replayHistory(historyFromJSON({ events: started }), { workflowBundle: await bundleForReplay(), workflowId: 'school-100042' });
+    const probe = await replayHistory(historyFromJSON({ events: started }), { workflowBundle: await replayBundle(), workflowId: 'school-100042' });
     expect(probe.outcome, probe.message).toBe('replayed');
     const first = probe.activities[0]?.activityType;
     expect(first, 'the first activity the workflow schedules').toBeTruthy();

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { MalformedHistoryError, WORKFLOWS_PATH, bundleForReplay, installReplayRuntime, parseHistory, replayHistory } from '../worker/replay.js';
+import { MalformedHistoryError, WORKFLOWS_PATH, installReplayRuntime, parseHistory, replayHistory } from '../worker/replay.js';
+import { replayBundle } from './helpers/replay-bundle.js';
 import { main } from '../cli/main.js';
 import { fold, initialState, parseEvent } from '../machines/decide.js';
 import { CURRENT_RULES_VERSION } from '../workflows/rules.js';
@@ -65,7 +66,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'pathway-replay-'));
 
 beforeAll(async () => {
   expect(installReplayRuntime()).toBe(true);
-  bundle = await bundleForReplay();
+  bundle = await replayBundle();
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleForReplay, installReplayRuntime, replayHistory } from '../worker/replay.js';
+import { replayBundle } from './helpers/replay-bundle.js';
 import { fold, parseEvent } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { SchoolPathwayInput, StoredSchool } from '../workflows/messages.js';
@@ -75,7 +76,7 @@ const WORKFLOWS_DIR = fileURLToPath(new URL('../workflows/', import.meta.url));
 
 beforeAll(async () => {
   installReplayRuntime();
-  current = await bundleForReplay();
+  current = await replayBundle();
   // The N+1 build: workflows/rules.ts (as the workflow imports it) replaced by the fixture whose newest rules are N+1.
   nextBuild = await bundleForReplay({
     webpackConfigHook: (config) => {

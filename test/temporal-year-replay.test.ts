@@ -10,7 +10,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleForReplay, installReplayRuntime, replayHistory } from '../worker/replay.js';
+import { installReplayRuntime, replayHistory } from '../worker/replay.js';
+import { replayBundle } from './helpers/replay-bundle.js';
 import { fold, parseEvent } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import type { SchoolPathwayInput } from '../workflows/messages.js';
@@ -51,7 +52,7 @@ function yearEndHistory(options: { end?: 'continued' | 'completed'; secondTimer?
 let bundle: { code: string };
 beforeAll(async () => {
   installReplayRuntime();
-  bundle = await bundleForReplay();
+  bundle = await replayBundle();
 }, 120_000);
 
 describe('a year end with an update, replayed in the real sandbox', () => {
