@@ -125,12 +125,17 @@ describe.each(dbTargets())('embedded host: whole routes on $name', (target) => {
     await engine.tick('2020-03-19');
     const readiness = programme('primary', 'readiness', '2020/21');
     await engine.send(urn, { type: 'ADVANCED', at: london('2020-03-20'), programme: readiness }, { actor });
+    // Its Readiness Lead and the action plan on the 5 Big Ideas (002), on which it is judged Mastery Ready at the end.
+    await engine.send(urn, { type: 'LEADER_ALLOCATED', at: london('2020-03-21'), leader: { id: 'helen-ashworth', name: 'Helen Ashworth', role: 'readinessLead' }, load: 1 }, { actor });
+    const aims = { coherence: 'small steps', representationAndStructure: 'bar models', mathematicalThinking: 'reasoning', fluency: 'number facts', variation: 'varied practice' };
+    await engine.send(urn, { type: 'ACTION_PLAN_CREATED', at: london('2020-03-21', '11:00'), aims }, { actor });
     const r = await activeYear(engine, urn, readiness, { commitOn: '2020-03-25', scheduleOn: '2020-03-26', evaluateOn: '2021-07-12' });
     reminders += r.reminders;
     expect(r.sessions[0]!.at.startsWith('2020-04') || r.sessions[0]!.at.startsWith('2020-05')).toBe(true);
     const afterReadiness = (await engine.state(urn)).summary;
     expect(afterReadiness).toMatchObject({ phase: 'readiness', status: 'completed', masteryReady: true, fundingPaidPence: 0 });
     expect(await ledgerRows(t.db, urn)).toEqual([]);
+    await engine.send(urn, { type: 'MASTERY_READY_JUDGED', at: london('2021-07-12', '16:00'), ready: true }, { actor });
 
     // Development 2021/22: £1000 once the commitment is signed and the first meeting held, and never again.
     const development = programme('primary', 'development', '2021/22');
