@@ -351,6 +351,7 @@ export class EmbeddedEngine implements Engine {
         return { done, failed };
       }
       fault('effect.after-claim', ...(faultsArmed() ? new Set(items.map((i) => i.type)) : []));
+      let mailDown = 0;
       const one = async (item: (typeof items)[number]) => {
         try {
           await this.perform(item.payload as Effect);
@@ -364,6 +365,7 @@ export class EmbeddedEngine implements Engine {
           const attempts = item.attempts + 1;
           // A mail server that is down is not the effect's fault: it waits (backoff growing to 16 x base) however long that lasts (issue 12).
           const down = err instanceof MailTransportDownError;
+          if (down) mailDown++;
           const permanent = err instanceof BadEffectError || (!down && attempts >= (this.options.maxAttempts ?? 8));
           await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), permanent ? null : retryBase * 2 ** ((down ? Math.min(attempts, 5) : attempts) - 1));
           this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
@@ -375,6 +377,8 @@ export class EmbeddedEngine implements Engine {
       await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, async () => {
         while (next < items.length) await one(items[next++]!);
       }));
+      // Every effect of the pass met a mail server that is down: stop here rather than try them again at once, round and round.
+      if (mailDown === items.length) return { done, failed };
     }
   }
 
