@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('@temporalio/workflow', async () => (await import('./temporal-fake.js')).workflowModule);
 
 import { fake } from './temporal-fake.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openMigratedPglite } from './helpers/db.js';
 import { appendEvent } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
@@ -53,7 +54,7 @@ async function embeddedSchool(urn: string, events: PathwayEventInput[]): Promise
 }
 
 beforeAll(async () => {
-  store = await openStore('memory://');
+  store = await openMigratedPglite();
   await embeddedSchool('170001', [
     { type: 'APPLY', at: london('2020-07-01'), programme: secondaryDev, school: secondarySchool, teachers: twoTeachers },
     { type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true },

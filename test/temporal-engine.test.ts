@@ -26,7 +26,8 @@ import { MACHINE_VERSION } from '../machines/pathway.js';
 import { TemporalNotConfiguredError, workerConfigFromEnv } from '../worker/main.js';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../domain/errors.js';
 import { FailureType } from '../workflows/messages.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openMigratedPglite } from './helpers/db.js';
 import { createActivities, createMailer } from '../activities/index.js';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEventInput } from '../machines/events.js';
@@ -83,7 +84,7 @@ describe('the audit history the Temporal engine reads', () => {
   ];
 
   beforeAll(async () => {
-    store = await openStore('memory://');
+    store = await openMigratedPglite();
     // Written the way the worker writes: decided by the core, recorded by the recordEvent activity.
     const { recordEvent } = createActivities({ db: store.db, mailer: createMailer({ mailboxDir: mailbox }) });
     let snapshot: PersistedPathway = initialState(URN);

@@ -301,6 +301,11 @@ export async function openMigratedStore(database: TestDatabase): Promise<Store> 
   }
 }
 
+/** A new PGlite store in memory loaded from the migrated template: openStore('memory://') without its initdb and migrations. */
+export async function openMigratedPglite(): Promise<Store> {
+  return openMigratedStore(await createTestDatabase(dbTargets()[0]!, { migrated: true }));
+}
+
 /** Fails when a Postgres pool still has connections lent out (a transaction or client never released). */
 export function assertNoLeakedConnections(db: Db, where: string): void {
   const s = db.stats();
