@@ -40,7 +40,7 @@ describe('validateForm, beyond the rules', () => {
 
   it('answers input that is not an object, or an unknown kind, with problems, never by throwing', async () => {
     const { validateForm } = await forms();
-    for (const input of [null, 'a form', 42, [], [{ kind: 'secondary-eoi-2018' }], { kind: 'tax-return-2020' }]) {
+    for (const input of [undefined, null, 'a form', 42, [], [{ kind: 'secondary-eoi-2018' }], { kind: 'tax-return-2020' }]) {
       const r = validateForm(input);
       expect(r.ok, JSON.stringify(input)).toBe(false);
       expect(r.problems.length, JSON.stringify(input)).toBeGreaterThan(0);
