@@ -3,9 +3,7 @@
  * problems that name the field, the rule and the value. Pure.
  */
 import { ValidationError, type Problem } from '../domain/errors.js';
-import { textProblem, textProblems } from '../domain/boundary.js';
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+import { instantProblem, textProblem, textProblems } from '../domain/boundary.js';
 
 /** Collects problems, then throws them all at once. */
 export class Checks {
@@ -27,10 +25,15 @@ export class Checks {
     return value as number;
   }
 
-  /** An ISO instant with offset, returned as UTC with milliseconds (the form the store keeps). */
+  /**
+   * An ISO instant with offset of a date that exists (2031-02-30 is refused,
+   * not moved to 2 March), returned as UTC with milliseconds (the form the
+   * store keeps).
+   */
   instant(path: string, value: unknown): string {
-    if (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
-      this.add(path, 'must be an ISO date-time with offset, e.g. 2021-03-01T09:00:00Z', value);
+    const problem = typeof value === 'string' ? instantProblem(value) : 'must be an ISO date-time with offset, e.g. 2021-03-01T09:00:00Z';
+    if (problem) {
+      this.add(path, problem, value);
       return value as string;
     }
     return new Date(value).toISOString();

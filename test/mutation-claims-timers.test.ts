@@ -63,6 +63,12 @@ describe.each(dbTargets().filter((x) => x.name === 'postgres'))('timers, what th
     expect(await listTimers(t.db, ' ')).toEqual([]);
   });
 
+  it('refuses a timer on a date that does not exist, rather than moving it to another day', async () => {
+    const e = await refusal(upsertTimer(t.db, { urn: '430005', key: 'k', dueAt: '2031-02-30T09:00:00Z', event: {}, createdByVersion: 1 }));
+    expect(e.problems.map((p) => [p.path, p.message, p.value])).toEqual([['dueAt', '2031-02-30 is not a date: February 2031 has 28 days', '2031-02-30T09:00:00Z']]);
+    expect(await listTimers(t.db, '430005')).toEqual([]);
+  });
+
   it('refuses a claim with a bad instant or a limit below 1, naming them', async () => {
     const e = await refusal(t.db.tx((tx) => claimDueTimers(tx, 'tomorrow', 0)));
     expect(e.problems.map((p) => [p.path, p.message, p.value])).toEqual([
