@@ -36,7 +36,7 @@ export class Checks {
       this.add(path, problem, value);
       return value as string;
     }
-    return new Date(value).toISOString();
+    return new Date(value as string).toISOString();
   }
 
   json(path: string, value: unknown): string {
