@@ -17,6 +17,7 @@ import { ConnectionLostError, DEFAULT_RECONNECT, finalConnectionError, isConnect
 
 export { ConnectionLostError, type ReconnectPolicy } from './reconnect.js';
 import { settings, type Environment } from '../config/load.js';
+import { processAlive } from './process-alive.js';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -742,14 +743,6 @@ function lockFolder(folder: string, shown: string): () => void {
   throw new DatabaseUnavailableError(shown, 'could not claim the folder: other processes kept taking it', 'Try again, or use Postgres (DATABASE_URL).');
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A copy of a PGlite database's data directory as an uncompressed tarball

@@ -25,6 +25,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import type { Db } from './db.js';
+import { processAlive } from './process-alive.js';
 
 /** This machine as owner ids name it: the host name and, where there is one, the pid namespace (two containers may share a host name). */
 const MACHINE = (() => {
@@ -147,15 +148,6 @@ export async function holdLiveness(db: Db, onError?: (err: unknown) => void): Pr
   };
 }
 
-/** Whether process `pid` of this machine is running. Not pure. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Whether an owner id is a host on this machine (same host name and pid

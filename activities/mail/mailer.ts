@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile, access, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
+import { processAlive } from '../../store/process-alive.js';
 
 export interface OutgoingMessage {
   /** Idempotency key of the effect; becomes the Message-ID so receivers can drop duplicates. */
@@ -182,14 +183,6 @@ async function removeStaleTempFiles(dir: string): Promise<void> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A mailer that keeps no copy (`simulate --mail none`): each message is still
