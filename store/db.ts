@@ -354,13 +354,20 @@ class PgPoolDb implements Db {
       const handle = new PgTxDb(client, this.url, this.label);
       let xid: string | null = null;
       let committing = false;
+      let aborted = false;
       let result: T | undefined;
       try {
         await client.query('BEGIN');
         const running = fn(handle);
         running.catch(() => undefined); // abandoned if the connection is lost first
         result = await Promise.race([running, lost]);
-        xid = (await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned()::text AS xid')).rows[0]?.xid ?? null;
+        try {
+          xid = (await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned()::text AS xid')).rows[0]?.xid ?? null;
+        } catch (err) {
+          // 25P02: a statement failed inside fn and was caught there; COMMIT below answers ROLLBACK and says so.
+          if ((err as { code?: string }).code !== '25P02') throw err;
+          aborted = true;
+        }
         committing = true;
         const commit = await client.query('COMMIT');
         if (commit.command === 'ROLLBACK') throw new TransactionAbortedError(this.label);
@@ -371,6 +378,8 @@ class PgPoolDb implements Db {
           const cause = err instanceof Lost ? err.err : err;
           // Not committing yet: rolled back with the session; run it all again.
           if (!committing) throw err instanceof Lost ? err : new Lost(cause, true, 'running a transaction');
+          // Already failed inside fn: rolled back whatever became of the COMMIT.
+          if (aborted) throw new TransactionAbortedError(this.label);
           // It wrote nothing (no transaction id): what it read stands.
           if (xid === null) return result as T;
           if ((await this.#commitStatus(xid, cause)) === 'committed') return result as T;
