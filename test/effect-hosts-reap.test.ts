@@ -83,21 +83,24 @@ describe('reaping hosts that died on Postgres', () => {
     }
   }, 60_000);
 
-  it('waits no longer than told when the session cannot be ended, and says which host is still held', async () => {
+  it('waits no longer than told for a session it has not ended, and says which host is still held', async () => {
     const release = await holdLiveness(t.db);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = ownerOf(ownerFor(t.db), gone, 'cafe0000');
+    // The dead host's session, still open; a grace period longer than the wait means it is never ended.
+    const session = await holdLockAs(t.database.url, dead);
     try {
-      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
-      const dead = ownerOf(ownerFor(t.db), gone, 'cafe0000');
-      // Held by this very connection's backend: ending another backend cannot free it, so the wait runs out.
-      await t.db.tx(async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(${OWNER_LOCK_SQL.replace('$OWNER', '$1')})`, [dead]);
-        await enqueue(tx, { key: 'reap:held', urn: '520002', type: 'notify', payload: {}, notBefore: '2021-01-01T00:00:00Z' });
-        await tx.query("UPDATE outbox SET lease_owner = $1, lease_until = now() + interval '5 minutes' WHERE key = 'reap:held'", [dead]);
-        const report = await reapDeadHosts(tx, { waitMs: 300, graceMs: 0 });
-        expect(report.dead).toContain(dead);
-        expect(report.stillHeld).toEqual([dead]);
-      });
+      await enqueue(t.db, { key: 'reap:held', urn: '520002', type: 'notify', payload: {}, notBefore: '2021-01-01T00:00:00Z' });
+      await t.db.query("UPDATE outbox SET lease_owner = $1, lease_until = now() + interval '5 minutes' WHERE key = 'reap:held'", [dead]);
+      const waits: string[] = [];
+      const report = await reapDeadHosts(t.db, { waitMs: 300, graceMs: 60_000, onWait: (m) => waits.push(m) });
+      // (The earlier test's live host has since been killed too; its session is gone, so it is not held.)
+      expect(report.dead).toContain(dead);
+      expect(report).toMatchObject({ terminated: 0, stillHeld: [dead] });
+      expect(waits).toEqual([expect.stringContaining(dead)]);
+      expect((await session.query('SELECT 1 AS one')).rows[0]).toEqual({ one: 1 });
     } finally {
+      await session.end().catch(() => undefined);
       await release();
     }
   }, 60_000);
