@@ -224,6 +224,14 @@ describe.each(dbTargets())('a primary Readiness year where the headteacher misse
   });
 
   it('goes on through the year to Mastery Ready, with no further escalation', async () => {
+    // The school's Readiness Lead and its action plan on the 5 Big Ideas, made with the lead during the year (seed 002).
+    const lead = await h.call('POST', '/people', { as: 'admin', body: { hub: 'east-midlands-east', name: 'Rita Lead', email: 'rita.lead@hub.example', role: 'readinessLead' } });
+    expect(lead.status, JSON.stringify(lead.body)).toBe(201);
+    const aims = { coherence: 'small steps in every unit', representationAndStructure: 'bar models', mathematicalThinking: 'reasoning prompts', fluency: 'number facts', variation: 'varied practice' };
+    for (const [path, body] of [['leader', { personId: 'rita-lead' }], ['action-plan', { aims }]] as const) {
+      const r = await h.call('POST', `/schools/${urn}/${path}`, { as: 'admin', body });
+      expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(200);
+    }
     for (const s of sessions.slice(sessions.findIndex((x) => x.kind === 'workshop') + 1)) {
       await h.engine.tick(plus(s.at, { hours: 3 }));
       const r = await h.call('POST', `/schools/${urn}/attendance`, { as: 'admin', body: { sessionId: s.id, teachersPresent: 2, headteacherPresent: s.kind === 'visit' } });
@@ -239,6 +247,12 @@ describe.each(dbTargets())('a primary Readiness year where the headteacher misse
     expect(byKey(h.smtp!.messages, ':reminder:').length).toBe(sessions.filter((x) => Date.parse(x.at) > Date.parse('2020-03-25T09:00:00Z')).length * 2);
     const keys = h.smtp!.messages.map((m) => m.key);
     expect(new Set(keys).size).toBe(keys.length);
+    // Development needs the Readiness Lead's judgement that the school is Mastery Ready (rule masteryReady, seed 002).
+    const notYet = await h.call('POST', '/cohorts/transition', { as: 'admin', body: { from: '2020/21', to: '2021/22', dryRun: true } });
+    expect(notYet.body.rows).toEqual([expect.objectContaining({ urn, outcome: expect.not.stringMatching(/would move/) })]);
+    expect(JSON.stringify(notYet.body.rows[0])).toContain('masteryReady');
+    const judged = await h.call('POST', `/schools/${urn}/mastery-ready`, { as: 'admin', body: { ready: true } });
+    expect(judged.status, JSON.stringify(judged.body)).toBe(200);
     const dry = await h.call('POST', '/cohorts/transition', { as: 'admin', body: { from: '2020/21', to: '2021/22', dryRun: true } });
     expect(dry.body.rows).toEqual([expect.objectContaining({ urn, outcome: 'would move', toPhase: 'development', toProgrammeId: 'primary-development-2021-22' })]);
   });
