@@ -19,9 +19,9 @@ function daysIn(year: number, month: number): number {
   return month === 2 ? ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-/** Why YYYY-MM-DD parts are not a date of 1990-2100, or null when they are. Pure. */
-function calendarProblem(y: number, m: number, d: number, text: string): string | null {
-  if (y < FIRST_YEAR || y > LAST_YEAR) return `must be a date from ${FIRST_YEAR} to ${LAST_YEAR}`;
+/** Why YYYY-MM-DD parts are not a date (of 1990-2100 when `span`), or null when they are. Pure. */
+function calendarProblem(y: number, m: number, d: number, text: string, span = true): string | null {
+  if (span && (y < FIRST_YEAR || y > LAST_YEAR)) return `must be a date from ${FIRST_YEAR} to ${LAST_YEAR}`;
   if (m < 1 || m > 12) return `${text} is not a date: there is no month ${m}`;
   if (d < 1 || d > daysIn(y, m)) return `${text} is not a date: ${MONTHS[m - 1]} ${y} has ${daysIn(y, m)} days`;
   return null;
@@ -37,11 +37,15 @@ export function dateProblem(s: string): string | null {
   return calendarProblem(Number(m[1]), Number(m[2]), Number(m[3]), s);
 }
 
-/** Why `s` is not an ISO instant with offset (±14:00 at most) of a real date in 1990-2100, or null. Pure. */
-export function instantProblem(s: string): string | null {
+/**
+ * Why `s` is not an ISO instant with offset (±14:00 at most) of a real date
+ * in 1990-2100, or null. `span: false` drops the 1990-2100 span (inside the
+ * store, where the epoch stands for "from the beginning"). Pure.
+ */
+export function instantProblem(s: string, o: { span?: boolean } = {}): string | null {
   const m = INSTANT.exec(s);
   if (!m) return 'must be an ISO date-time with offset, e.g. 2021-03-01T09:00:00Z';
-  const day = calendarProblem(Number(m[1]), Number(m[2]), Number(m[3]), s.slice(0, 10));
+  const day = calendarProblem(Number(m[1]), Number(m[2]), Number(m[3]), s.slice(0, 10), o.span ?? true);
   if (day) return day;
   if (Number(m[4]) > 23) return `has hour ${m[4]}: hours go from 00 to 23`;
   if (Number(m[5]) > 59) return `has minute ${m[5]}: minutes go from 00 to 59`;

@@ -27,11 +27,12 @@ export class Checks {
 
   /**
    * An ISO instant with offset of a date that exists (2031-02-30 is refused,
-   * not moved to 2 March), returned as UTC with milliseconds (the form the
+   * not moved to 2 March; any year, as the epoch stands for "from the
+   * beginning" here), returned as UTC with milliseconds (the form the
    * store keeps).
    */
   instant(path: string, value: unknown): string {
-    const problem = typeof value === 'string' ? instantProblem(value) : 'must be an ISO date-time with offset, e.g. 2021-03-01T09:00:00Z';
+    const problem = typeof value === 'string' ? instantProblem(value, { span: false }) : 'must be an ISO date-time with offset, e.g. 2021-03-01T09:00:00Z';
     if (problem) {
       this.add(path, problem, value);
       return value as string;
