@@ -26,6 +26,7 @@ import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
 import { createMailer, defaultMailboxDir, MailTransportDownError, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
+import { DatabaseUnavailableError } from '../store/errors.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
@@ -161,9 +162,16 @@ export class EmbeddedEngine implements Engine {
     const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options)).catch((err: unknown) => {
       throw asTamperedError(err);
     });
-    await rememberOwnWrite(this.db, urn, result.version);
-    fault('event.after-commit');
-    if (this.options.dispatch !== 'manual') await this.drainOutbox();
+    // The event is stored: a database that goes away now must not make the caller think it was not
+    // (a retry would then be refused as stale). Its effects wait in the outbox for the next drain.
+    try {
+      await rememberOwnWrite(this.db, urn, result.version);
+      fault('event.after-commit');
+      if (this.options.dispatch !== 'manual') await this.drainOutbox();
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError)) throw err;
+      this.log?.warn({ urn, version: result.version, err: err.message }, `event ${result.version} of ${urn} is stored; its effects wait in the outbox until the database answers again`);
+    }
     return result;
   }
 
