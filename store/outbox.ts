@@ -139,7 +139,8 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
     );
     return r.rows.map(toItem);
   }
-  const r = await db.query<OutboxRow>(
+  // In a transaction of its own when not in one: a connection cut before COMMIT is then rolled back and run again (store/db.ts), not a write of unknown fate.
+  const r = await inTx(db, (tx) => tx.query<OutboxRow>(
     `UPDATE outbox SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8 / 1000)
       WHERE key IN (
         SELECT key FROM outbox
@@ -150,7 +151,7 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
          FOR UPDATE SKIP LOCKED)
       RETURNING ${COLUMNS}`,
     [n, limit, lease.owner, lease.leaseMs, lease.live],
-  );
+  ));
   return r.rows.map(toItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
 }
 
@@ -160,12 +161,12 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
  * keys freed. Not pure.
  */
 export async function releaseDeadClaims(db: Db, me: string, live: string[] | null): Promise<string[]> {
-  const r = await db.query<{ key: string }>(
+  const r = await inTx(db, (tx) => tx.query<{ key: string }>(
     `UPDATE outbox SET lease_owner = NULL, lease_until = NULL
       WHERE lease_owner IS NOT NULL AND status = 'pending' AND lease_owner <> $1 AND ${ownerDeadSql('lease_owner', 2)}
       RETURNING key`,
     [me, live],
-  );
+  ));
   return r.rows.map((x) => x.key).sort();
 }
 
@@ -249,4 +250,9 @@ export async function openEffectCounts(db: Db, urns: string[]): Promise<Map<stri
     [urns],
   );
   return new Map(r.rows.map((x) => [x.urn, { pending: x.pending, failed: x.failed }]));
+}
+
+/** `fn` on `db` when it is already a transaction, else in a transaction of its own. */
+function inTx<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.inTransaction ? fn(db) : db.tx(fn);
 }
