@@ -103,10 +103,10 @@ export function renderTable(headers: string[], rows: string[][], width: number =
 /**
  * One CSV field, through domain/words/csv's csvCell: quoted as RFC 4180 says, and a
  * text a spreadsheet would run as a formula (=, +, -, @ first) made inert.
- * A plain number such as "-3" or "12.5" stays a number. Pure.
+ * A plain number such as "-3" or "12.5", and a lone "-" (none), stay as they are. Pure.
  */
 function csvField(text: string): string {
-  return /^-?\d+(\.\d+)?$/.test(text) ? text : csvCell(text);
+  return /^(-?\d+(\.\d+)?|-)$/.test(text) ? text : csvCell(text);
 }
 
 /** The table as CSV with a header row, lines ending CRLF as RFC 4180 says. Pure. */
