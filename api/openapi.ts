@@ -237,7 +237,7 @@ export function finishDocument(input: Json): Json {
       for (const [status, response] of Object.entries(responses as Record<string, Json>)) {
         response.description = status < '300' ? (op.summary ?? 'Done') : (STATUS_WORDS[status] ?? response.description);
         const media = response.content?.['application/json'];
-        if (media && media.example === undefined && media.examples === undefined) media.example = status >= '400' && ERROR_EXAMPLES[status] ? ERROR_EXAMPLES[status] : exampleOf(media.schema);
+        if (media && media.example === undefined && media.examples === undefined) media.example = status >= '400' && ERROR_EXAMPLES[status] && !(media.schema?.properties && !('error' in media.schema.properties)) ? ERROR_EXAMPLES[status] : exampleOf(media.schema);
       }
       const body = op.requestBody?.content?.['application/json'];
       if (body && body.example === undefined && body.examples === undefined) body.example = exampleOf(body.schema);
