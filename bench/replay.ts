@@ -26,6 +26,7 @@ import { EVENT_COLUMNS } from './durable.js';
 import { copyOutDiscarded } from './pg.js';
 import { progress } from './progress.js';
 import { TARGET_EVENTS, fmt, log, type BenchOptions, type BenchRow } from './report.js';
+import { upcastRows } from '../store/rules.js';
 
 const TARGET_RATIO = 2;
 const TARGET_SECONDS = 10;
@@ -92,7 +93,9 @@ async function leanPass(db: Db, expected: number, show: boolean): Promise<Omit<P
   let after = -1;
   const started = performance.now();
   for (;;) {
-    const r = await db.query<{ position: number; urn: string; payload: PathwayEvent }>(`SELECT ${LEAN_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, LEAN_BATCH]);
+    const r = await db.query<{ position: number; urn: string; payload: PathwayEvent; state: unknown }>(`SELECT ${LEAN_COLUMNS}, NULL AS state FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, LEAN_BATCH]);
+    // A row refers to its programme's rules by reference (store/rules.ts): fold the programme it names.
+    await upcastRows(db, r.rows);
     const t0 = performance.now();
     for (const row of r.rows) {
       let s = live.get(row.urn) ?? initialTransition(pathwayMachine, { urn: row.urn })[0];
