@@ -149,6 +149,8 @@ interface YearPlan {
  * teacher, a withdrawal, and the evaluation (on time, or late after the year
  * has ended).
  */
+const BENCH_AIMS = { coherence: 'small steps', representationAndStructure: 'concrete and pictorial models', mathematicalThinking: 'reasoning prompts', fluency: 'daily number facts', variation: 'varied practice' };
+
 function activeYear(p: Programme, from: DateTime, rnd: () => number, weekday: Weekday): YearPlan {
   const out: Planned[] = [];
   let latest: DateTime = from;
@@ -159,6 +161,11 @@ function activeYear(p: Programme, from: DateTime, rnd: () => number, weekday: We
   };
   const commitAt = from.plus({ days: 1 });
   push(commitAt, { type: 'COMMITMENT_SIGNED', signatories: [...p.signatories] });
+  if (p.phase === 'readiness') {
+    // A Readiness Lead and the action plan on the 5 Big Ideas (002), so the year can end Mastery Ready, as host/simulate.ts does.
+    push(commitAt, { type: 'LEADER_ALLOCATED', leader: { id: 'bench-readiness-lead', name: 'Bench Readiness Lead', role: 'readinessLead' }, load: 1 });
+    push(commitAt, { type: 'ACTION_PLAN_CREATED', aims: BENCH_AIMS });
+  }
   const scheduleAt = from.plus({ days: 2 });
   const sessions = scheduleOf(p, weekday).map((s) => ({ ...s }));
   push(scheduleAt, { type: 'SCHEDULE_SET', sessions: sessions.map((s) => ({ id: s.id, kind: s.kind, at: s.at, place: s.place })), policy: DEFAULT_POLICY });
@@ -241,6 +248,7 @@ function planSchool(index: number, options: HistoryOptions): { urn: string; rout
 
   let p: Programme | null = entryProgramme(route, rnd, options.years);
   let lastMs = 0;
+  let prev: Programme | null = null;
   for (let year = 0; year < options.years && p; year++) {
     let from: DateTime;
     if (year === 0) {
@@ -267,12 +275,14 @@ function planSchool(index: number, options: HistoryOptions): { urn: string; rout
       }
     } else {
       from = yearStart(p, lastMs);
+      if (p.masteryReadyFrom && prev?.phase === p.masteryReadyFrom.phase) push(from, { type: 'MASTERY_READY_JUDGED', ready: true, note: 'bench' });
       push(from, { type: 'ADVANCED', programme: p });
     }
     const plan = activeYear(p, from, rnd, weekday);
     hub.push(...plan.events);
     lastMs = plan.lastMs;
     if (plan.stops) break;
+    prev = p;
     p = nextProgramme(p);
   }
   // Stable sort: events planned at the same instant keep their planned order.
