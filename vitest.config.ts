@@ -1,4 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+// Most test files wait far more than they compute (child processes, Postgres,
+// Chromium, timers), so one worker per core plus one keeps both cores busy;
+// vitest's default (cores - 1) ran the suite one file at a time on 2 cores.
+// `npm test -- --maxWorkers N` overrides it.
+const workers = availableParallelism() + 1;
 
 export default defineConfig({
   test: {
@@ -6,5 +13,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    maxWorkers: workers,
   },
 });

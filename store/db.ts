@@ -256,6 +256,11 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<Db> {
   // listener Node would crash the process. pg drops that client, and the next
   // query reports the problem through DatabaseUnavailableError.
   pool.on('error', () => undefined);
+  // A client the pool has let go of (released broken, or ended) can still get
+  // the server's FATAL (57P01 when its backend is terminated) before its socket
+  // closes, with neither our listener nor the pool's attached: Node would crash
+  // on it. Every client keeps this one; while in use our own listener decides.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query('SELECT 1');
   } catch (err) {
