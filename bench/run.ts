@@ -20,7 +20,7 @@ import { benchPostgresUrl } from './pg.js';
 import { runReplayBench } from './replay.js';
 import { log, table, writeResults, type BenchOptions, type BenchRow } from './report.js';
 
-export const BENCHES = ['fold', 'durable', 'replay', 'api', 'web', 'start'] as const;
+export const BENCHES = ['fold', 'durable', 'replay', 'whatif', 'api', 'web', 'start'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Sizes of a --quick smoke run. */
@@ -93,10 +93,10 @@ export async function runBenches(opts: BenchOptions, only: readonly BenchName[],
     }
   }
 
-  if (want('durable') || want('replay')) {
+  if (want('durable') || want('replay') || want('whatif')) {
     let durable: DurableResult | null = null;
     try {
-      if (!want('durable')) log('replay needs a filled event log: running the durable simulation first (its rows are not reported)');
+      if (!want('durable')) log('replay and whatif need a filled event log: running the durable simulation first (its rows are not reported)');
       durable = await runDurableBench(opts);
       if (want('durable')) rows.push(...durable.rows);
     } catch (err) {
@@ -111,6 +111,14 @@ export async function runBenches(opts: BenchOptions, only: readonly BenchName[],
         fail('replay', err);
       }
     } else if (want('replay')) skipped.push({ bench: 'replay', reason: 'the durable simulation did not complete' });
+    if (durable && want('whatif')) {
+      try {
+        // Both what-if commands over the simulated schools (bench/whatif.ts), beside replaying them as recorded.
+        rows.push(...(await (await import('./whatif.js')).benchWhatIf(opts, durable.database.url)).rows);
+      } catch (err) {
+        fail('whatif', err);
+      }
+    } else if (want('whatif')) skipped.push({ bench: 'whatif', reason: 'the durable simulation did not complete' });
     if (durable) await durable.database.drop().catch((err) => fail('durable (dropping the database)', err));
   }
 

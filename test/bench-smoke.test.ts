@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pathway-bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run bench at tiny sizes', () => {
-  it('runs fold, durable, replay and api, and prints every figure beside its baseline', async () => {
+  it('runs fold, durable, replay, whatif and api, and prints every figure beside its baseline', async () => {
     let printed = '';
     const resultsFile = join(dir, 'latest.json');
     const outcome = await runBenches(
@@ -58,6 +58,8 @@ describe('npm run bench at tiny sizes', () => {
       // A smoke run judges no target.
       expect(r.met ?? null).toBeNull();
     }
+    expect(names.some((n) => /^whatif: whatif transition --from \d{4}\/\d{2}$/.test(n)), names.join('\n')).toBe(true);
+    expect(names.some((n) => /^whatif: whatif --rules: \d+ Development grants \+£500$/.test(n)), names.join('\n')).toBe(true);
     // The API bench either reports rows or says why it was skipped.
     expect(outcome.rows.some((r) => r.bench === 'api') || /skipped api: /.test(printed)).toBe(true);
     expect(printed).toMatch(/\| figure +\| value +\| baseline +\| ratio +\| target +\| met\?/);
@@ -77,7 +79,7 @@ describe('npm run bench at tiny sizes', () => {
     } finally {
       process.stderr.write = write;
     }
-    expect(err.join('')).toContain('--only takes fold, durable, replay, api');
+    expect(err.join('')).toContain('--only takes fold, durable, replay, whatif, api');
     expect(err.join('')).toContain('--schools must be a whole number of at least 1, not "many"');
   });
 
