@@ -10,15 +10,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './helpers/db.js';
-import { HUB_A, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
+import { HUB_A, readinessForm, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
 import type { Principal } from '../service/context.js';
 import { assessEligibility, selectApplication, submitApplication } from '../service/applications.js';
 import { createGroup } from '../service/groups.js';
 import { deferSchool, recordAttendance, signCommitment } from '../service/schools.js';
 import { generateGroupSchedule } from '../service/schedule.js';
+import { addPerson, allocateLeader, createActionPlan } from '../service/people.js';
 
 const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', hubs: [] };
 const SIGN = ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'] as const;
+const AIMS = { coherence: 'small steps in every unit', representationAndStructure: 'bar models', mathematicalThinking: 'reasoning prompts', fluency: 'number facts', variation: 'varied practice' };
 
 interface Case {
   route: string;
@@ -70,6 +72,22 @@ describe.each(dbTargets())('stale If-Match on every write route ($name)', (targe
     const r = await generateGroupSchedule(h.svc, root, x.g, {});
     return { ...x, sessions: r.sessions };
   };
+  /** A hub person of HUB_A with the role, new for each case (a specialist leads at most 2 departments). */
+  const person = async (role: 'specialist' | 'readinessLead') => (await addPerson(h.svc, root, { hub: HUB_A, name: `Leader ${++n}`, email: `leader${n}@hub.example`, role })).id;
+  /** A primary Readiness school of HUB_A, committed and scheduled, with its Readiness Lead and action plan. */
+  const readiness = async () => {
+    const form = readinessForm(++n, 'Great North Maths Hub');
+    await submitApplication(h.svc, root, form);
+    const urn = form.school.urn as string;
+    await assessEligibility(h.svc, root, urn, { eligible: true });
+    const g = (await createGroup(h.svc, root, { programmeId: 'primary-readiness-2020-21', hub: HUB_A, lead: { name: 'Lead', email: 'lead@a.example' } })).id;
+    await selectApplication(h.svc, root, urn, { groupId: g });
+    await signCommitment(h.svc, root, urn, { signatories: ['headteacher', 'teacher1', 'teacher2'] });
+    const sessions = (await generateGroupSchedule(h.svc, root, g, {})).sessions;
+    await allocateLeader(h.svc, root, urn, { personId: await person('readinessLead') });
+    await createActionPlan(h.svc, root, urn, { aims: AIMS });
+    return { urn, sessions };
+  };
   const school = (route: string, body: (urn: string) => unknown, state: () => Promise<string>): Case => ({
     route,
     make: async () => {
@@ -103,6 +121,39 @@ describe.each(dbTargets())('stale If-Match on every write route ($name)', (targe
       return x.urn;
     }),
     school('/schools/{urn}/teachers/{slot}'.replace('{slot}', '2'), () => ({ teacher: { name: 'New Teacher', email: 'new@school.example', role: 'teacher' } }), async () => (await active()).urn),
+    // The leader, the action plan and the Mastery Ready judgement (pathway@1.2.0).
+    {
+      route: '/schools/{urn}/leader',
+      make: async () => {
+        const urn = (await active()).urn;
+        return { url: `/schools/${urn}/leader`, body: { personId: await person('specialist') }, version: await version(urn) };
+      },
+    },
+    {
+      route: '/schools/{urn}/action-plan',
+      make: async () => {
+        const urn = (await active()).urn;
+        await allocateLeader(h.svc, root, urn, { personId: await person('specialist') });
+        return { url: `/schools/${urn}/action-plan`, body: { aims: AIMS }, version: await version(urn) };
+      },
+    },
+    {
+      route: '/schools/{urn}/action-plan/reviews',
+      make: async () => {
+        const x = await readiness();
+        const visit = x.sessions.find((s) => s.kind === 'visit')!;
+        await recordAttendance(h.svc, root, x.urn, { sessionId: visit.id, teachersPresent: 2 });
+        return { url: `/schools/${x.urn}/action-plan/reviews`, body: { sessionId: visit.id, progress: { coherence: 'developing' } }, version: await version(x.urn) };
+      },
+    },
+    {
+      route: '/schools/{urn}/mastery-ready',
+      make: async () => {
+        const x = await readiness();
+        for (const s of x.sessions.filter((s) => s.kind === 'workshop' || s.kind === 'meeting')) await recordAttendance(h.svc, root, x.urn, { sessionId: s.id, teachersPresent: 2, headteacherPresent: true });
+        return { url: `/schools/${x.urn}/mastery-ready`, body: { ready: true }, version: await version(x.urn) };
+      },
+    },
     // Work group writes: If-Match is the group's version.
     { route: '/groups/{id}/schools', make: async () => { const g = await group(); return { url: `/groups/${g}/schools`, body: { urn: await eligible() }, version: await groupVersion(g) }; } },
     { route: '/groups/{id}/schedule', make: async () => { const x = await active(); return { url: `/groups/${x.g}/schedule`, body: {}, version: await groupVersion(x.g) }; } },
@@ -119,10 +170,7 @@ describe.each(dbTargets())('stale If-Match on every write route ($name)', (targe
     const doc = (await h.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> };
     const withIfMatch = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => op.parameters?.some((p) => p.in === 'header' && p.name === 'if-match')).map(([m]) => `${m.toUpperCase()} ${path}`));
     // POST /applications takes If-Match for a school that applies again; its stale case is below.
-    // The action plan's and leader's routes (pathway@1.2.0) are not yet in this table: people.test.ts
-    // covers a stale If-Match on the action plan only.
-    const notYet = new Set(['POST /applications', 'POST /schools/{urn}/leader', 'POST /schools/{urn}/action-plan', 'POST /schools/{urn}/action-plan/reviews', 'POST /schools/{urn}/mastery-ready']);
-    expect(new Set(withIfMatch.filter((r) => !notYet.has(r)))).toEqual(new Set(cases.map((c) => `POST ${c.route.replace('/teachers/2', '/teachers/{slot}')}`)));
+    expect(new Set(withIfMatch.filter((r) => r !== 'POST /applications'))).toEqual(new Set(cases.map((c) => `POST ${c.route.replace('/teachers/2', '/teachers/{slot}')}`)));
   });
 
   for (const c of cases) {
