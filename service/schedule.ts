@@ -8,7 +8,7 @@
  */
 import { generateSchedule, type ScheduleOptions, type GeneratedSession } from '../domain/calendar/schedule.js';
 import type { Weekday } from '../domain/calendar/london.js';
-import type { Programme, SessionKind } from '../domain/catalogue/schema.js';
+import { AT_THE_SCHOOL, type Programme, type SessionKind } from '../domain/catalogue/schema.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import type { ReminderPolicy } from '../machines/events.js';
@@ -115,8 +115,10 @@ export async function generateGroupSchedule(svc: Service, p: Principal, groupId:
   if (input.kinds) options.kinds = input.kinds;
   const byProgramme = new Map<string, GeneratedSession[]>();
   for (const [id, programme] of programmes) {
-    // A place the operator names wins over the catalogue's default ("online or face to face").
-    const sessions = generateSchedule(programme, year, options).map((x) => ({ ...x, place: input.kinds?.[x.kind]?.place ?? input.place ?? x.place }));
+    // A place the operator names wins over the catalogue's default ("online or face to face"), but not over "the
+    // school": a school visit is held at each school, wherever the group meets (only a place given for visits moves it).
+    const atSchool = new Set(programme.sessions.filter((r) => r.place === AT_THE_SCHOOL).map((r) => r.kind));
+    const sessions = generateSchedule(programme, year, options).map((x) => ({ ...x, place: input.kinds?.[x.kind]?.place ?? (atSchool.has(x.kind) ? x.place : (input.place ?? x.place)) }));
     if (sessions.length === 0) throw new RefusedError(`${programme.name} has no sessions the calendar can place (its sessions are agreed locally): nothing to schedule for work group ${groupId}`);
     byProgramme.set(id, sessions);
   }

@@ -7,6 +7,7 @@
  * attend, what is asked of the school now, the grant, and whom to contact.
  * Not pure (engine and database I/O) but for the functions marked pure.
  */
+import { AT_THE_SCHOOL } from '../domain/catalogue/schema.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
@@ -37,6 +38,7 @@ export async function schoolLinkFor(svc: Service, urn: string, now: string = svc
 }
 
 export interface MeetingForSchool {
+  kind: SessionRecord['kind'];
   title: string;
   /** "Tuesday 4 November 2025, 1.30pm to 4pm". */
   when: string;
@@ -64,6 +66,8 @@ export interface HeadteacherView {
   programme: string | null;
   academicYear: string | null;
   meetings: MeetingForSchool[];
+  /** Whether school visits are among the meetings to come (the page then says "meetings and visits"). */
+  visitsAhead: boolean;
   asks: AskOfSchool[];
   grant: { status: 'paid' | 'due' | 'none'; text: string };
   /** `applies`: the school has a place this year, so the evaluation is asked of it. */
@@ -97,6 +101,7 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
     ]);
     const hub = c.school ? findHub(c.school.hub) : undefined;
     const { phase, status } = phaseAndStatus(snapshot.value);
+    const meetings = upcomingMeetings(c, now);
     return {
       ok: true,
       view: {
@@ -109,7 +114,8 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
         // The catalogue's provenance note ("rules carried forward from ...") is for hub staff, not headteachers.
         programme: c.programme?.name.replace(/\s*\(rules carried forward[^)]*\)/, '') ?? null,
         academicYear: c.programme?.academicYear ?? null,
-        meetings: upcomingMeetings(c, now),
+        meetings,
+        visitsAhead: meetings.some((m) => m.kind === 'visit'),
         asks: asksOfSchool(c, status, now),
         grant: grantStatus(c, status, paid[0]?.paidAt ?? null),
         evaluation: evaluationOf(c, status),
@@ -150,10 +156,11 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
       const withHead = headteacherFirst(c) && first?.id === s.id && c.school;
       const who = teachers ? `${teachers} (lead teachers)` : 'Your lead teachers';
       return {
+        kind: s.kind,
         title: `${kindInWords(s.kind)} ${n} of ${same.length}`,
         when: dateTimeSpan(s.at, endOf(c, s)),
         startsAt: s.at,
-        venue: s.place && s.place !== 'to be confirmed' ? s.place : 'Venue to be confirmed',
+        venue: s.place === AT_THE_SCHOOL ? 'At your school' : s.place && s.place !== 'to be confirmed' ? s.place : 'Venue to be confirmed',
         attend: withHead ? `${who}, and the headteacher, ${c.school!.headteacher.name}` : who,
       };
     });

@@ -28,6 +28,10 @@ describe('headteacher page', () => {
     // The next meeting, with when, where and who should attend; the next is 12 November 2026 (the page's today is 10 November).
     const first = page.locator('#meetings ~ table tbody tr').first();
     expect(await first.locator('th, td').allTextContents()).toEqual(['Work Group meeting 2 of 6', 'Thursday 12 November 2026, 9am to 11.30am', 'The Minster School, Southwell', 'Gareth Milburn and Aisha Rahman (lead teachers)']);
+    // A school visit is at the school itself, not at the group's venue; the heading says visits are listed too.
+    expect(await page.locator('#meetings').textContent()).toBe('Upcoming meetings and visits');
+    const visit = page.locator('#meetings ~ table tbody tr', { hasText: 'School visit 2 of 3' });
+    expect(await visit.locator('td').nth(1).textContent()).toBe('At your school');
     expect(main).toContain('Secondary Teaching for Mastery Development Work Group 2026/27.');
     expect(main).not.toContain('rules carried forward');
     // What is asked now, and the grant paid.

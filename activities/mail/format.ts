@@ -13,6 +13,7 @@ export {
   emailDaysBetween as daysBetween,
   emailCountdown as countdown,
 } from '../../domain/words/dates.js';
+import { AT_THE_SCHOOL } from '../../domain/catalogue/schema.js';
 import { kindName as sessionKindName } from '../../domain/words/kinds.js';
 
 /** A session kind in words: "Work Group meeting", "workshop", "school visit", "in-school day" (an unknown kind as a meeting). Pure. */
@@ -30,6 +31,8 @@ export function sessionTitle(kind: unknown, n: unknown, of: unknown): string {
 /** The place, or "venue to be confirmed" when none is known yet. Pure. */
 export function venue(place: unknown): string {
   const p = typeof place === 'string' ? place.trim() : '';
+  // Mail goes to the school's own people: a visit held at each school is at theirs.
+  if (p === AT_THE_SCHOOL) return 'your school';
   return p === '' || /^to be confirmed$/i.test(p) ? 'venue to be confirmed' : p;
 }
 

@@ -32,6 +32,9 @@ export const SourceId = z.enum(['000', '001', '002', '003', '004', 'web']);
 export const SessionKind = z.enum(['meeting', 'workshop', 'visit', 'inSchoolDay']);
 export type SessionKind = z.infer<typeof SessionKind>;
 
+/** A session's place when it is held at each school of the group (school visits), not at the group's venue. */
+export const AT_THE_SCHOOL = 'the school';
+
 export const SessionRule = z.object({
   kind: SessionKind,
   /** How many the school must attend (min) and at most will be offered (max). */
