@@ -195,6 +195,21 @@ export async function latestVersion(db: Db, urn: string): Promise<number> {
   return r.rows[0]?.version ?? 0;
 }
 
+/**
+ * The stream's version now when every event after `seen` was written by the
+ * service's own timers (actor "timer": reminders sent, checks made), else
+ * `seen` itself, so that a write expecting it still conflicts with a
+ * person's change. For forms shown at `seen`. Not pure.
+ */
+export async function versionPastTimers(db: Db, urn: string, seen: number): Promise<number> {
+  const r = await db.query<{ latest: number | null; people: number }>(
+    `SELECT max(version)::int AS latest, (count(*) FILTER (WHERE actor <> 'timer'))::int AS people FROM events WHERE urn = $1 AND version > $2`,
+    [urn, seen],
+  );
+  const row = r.rows[0];
+  return !row || row.latest === null || row.people > 0 ? seen : row.latest;
+}
+
 export interface ReadStreamOptions {
   /** Only events up to and including this version. */
   toVersion?: number;

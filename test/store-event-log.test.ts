@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, VersionConflictError } from '../domain/errors.js';
 import { openDb, type Db } from '../store/db.js';
-import { appendEvent, latestVersion, readAll, readStream, verifyStream, type AppendEventInput } from '../store/event-log.js';
+import { appendEvent, latestVersion, readAll, readStream, verifyStream, versionPastTimers, type AppendEventInput } from '../store/event-log.js';
 import { eventHashV2 } from '../store/hash.js';
 import { saveStream } from '../store/streams.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
@@ -122,6 +122,20 @@ describe.each(dbTargets())('event log on $name', (target) => {
     expect(message).toContain('"1 March 2021"');
     expect(message).toContain('actor must be a non-empty string');
     expect(message).toContain('payload must be a JSON value');
+  });
+
+  it("a form shown at a version writes against the version now when only timers wrote since, and still conflicts after a person's write", async () => {
+    const urn = freshUrn();
+    await appendEvent(t.db, ev(urn, 0));
+    expect(await versionPastTimers(t.db, urn, 1)).toBe(1);
+    await appendEvent(t.db, ev(urn, 1, { actor: 'timer' }));
+    await appendEvent(t.db, ev(urn, 2, { actor: 'timer' }));
+    expect(await versionPastTimers(t.db, urn, 1)).toBe(3);
+    await appendEvent(t.db, ev(urn, 3, { actor: 'hub-staff-1' }));
+    await appendEvent(t.db, ev(urn, 4, { actor: 'timer' }));
+    expect(await versionPastTimers(t.db, urn, 1)).toBe(1);
+    expect(await versionPastTimers(t.db, urn, 4)).toBe(5);
+    expect(await versionPastTimers(t.db, freshUrn(), 0)).toBe(0);
   });
 
   it('reads a stream up to a version or up to a school date', async () => {

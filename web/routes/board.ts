@@ -16,6 +16,7 @@ import { schoolPage, type PageAction } from '../../service/school-page.js';
 import { refusalWords } from '../../service/school-words.js';
 import { correctHeadteacherEmail, type HeadteacherCorrected } from '../../service/school-contacts.js';
 import { deferSchool, recordGapTask, recordReleaseDays, replaceTeacher, resumeSchool, signCommitment, submitEvaluation, withdrawSchool } from '../../service/schools.js';
+import { formVersion } from '../../service/form-version.js';
 import type { Signatory } from '../../domain/catalogue/schema.js';
 import { fieldError, formErrors, type FormErrors } from '../forms.js';
 import { hubQuery, pageHub } from '../hub-context.js';
@@ -187,7 +188,7 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     const body = (request.body ?? {}) as Body;
     const version = Number(one(body, 'version'));
     if (!Number.isInteger(version) || version < 1) return renderStatusPage(reply, 400, { body: ['The form was missing the version of the school it was about. Go back, reload the page and try again.', 'Nothing was saved.'] });
-    const o = { expectedVersion: version };
+    const o = { expectedVersion: await formVersion(svc, urn, version) };
     const values: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'));
     const bad = (errors: FormErrors) => renderSchool(svc, p, request, reply, urn, { status: 400, form: { action: request.params.action, values, errors } });
 

@@ -27,6 +27,7 @@ import { moveWarnings, pastProblem, type MoveWarning } from '../../service/sessi
 import { formErrors, type FormErrors } from '../forms.js';
 import { dateTime } from '../format.js';
 import { refusalWords } from '../../service/school-words.js';
+import { formVersion } from '../../service/form-version.js';
 import { pageHub, hubQuery } from '../hub-context.js';
 import { flash, requireSignIn } from '../session.js';
 import { monthGrids, splitLabel } from '../groups/month-grid.js';
@@ -355,7 +356,10 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
         fe.fieldErrors[`present-${urn}`] = text;
         continue;
       }
-      if (Number.isInteger(expected) && expected > 0 && expected !== school.version) return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
+      // Only a person's change since the form was shown conflicts; the school's own timers do not (service/form-version.ts).
+      if (Number.isInteger(expected) && expected > 0 && expected !== school.version && (await formVersion(svc, urn, expected)) !== school.version) {
+        return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
+      }
       todo.push({ urn, name: school.name, teachers: ticks.filter((t) => t === 'teacher1' || t === 'teacher2').length, head: ticks.includes('headteacher'), expected: school.version });
     }
     if (posted.length === 0) {

@@ -16,6 +16,7 @@ import { hubLabel } from '../../service/access.js';
 import { NotFoundError, RefusedError } from '../../service/errors.js';
 import { allocateLeader, createActionPlan, judgeMasteryReady, reviewActionPlan } from '../../service/people.js';
 import { schoolPage } from '../../service/school-page.js';
+import { formVersion } from '../../service/form-version.js';
 import { fieldError, type FormErrors } from '../forms.js';
 import { flash, requireSignIn } from '../session.js';
 import { renderStatusPage } from '../errors.js';
@@ -81,7 +82,7 @@ export async function schoolPeopleRoutes(app: FastifyInstance, svc: Service): Pr
       const body = (request.body ?? {}) as Body;
       const version = Number(one(body, 'version'));
       if (!Number.isInteger(version) || version < 1) return renderStatusPage(reply, 400, { body: ['The form was missing the version of the school it was about. Go back, reload the page and try again.', 'Nothing was saved.'] });
-      const o = { expectedVersion: version };
+      const o = { expectedVersion: await formVersion(svc, urn, version) };
       const values: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'));
       const bad = (errors: FormErrors) => renderSchool(svc, p, reply, urn, { status: 400, form: { action, values, errors } });
       try {
