@@ -138,9 +138,10 @@ describe('the store on Postgres when its connections are killed', () => {
     await kill.whenRunning('SELECT 7 AS n FROM pg_sleep%');
     expect((await read).rows).toEqual([{ n: 7 }]);
 
-    const write = db.query('INSERT INTO t (id, run) SELECT 2, 1 FROM pg_sleep(0.3)');
+    // The failure is taken at once: it may come before whenRunning returns, and must not be left unhandled meanwhile.
+    const write = db.query('INSERT INTO t (id, run) SELECT 2, 1 FROM pg_sleep(0.3)').then(() => null, (e: unknown) => e);
     await kill.whenRunning('INSERT INTO t (id, run) SELECT 2%');
-    const err = await write.then(() => null, (e: unknown) => e);
+    const err = await write;
     expect(err).toBeInstanceOf(ConnectionLostError);
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
     expect((err as Error).message).toMatch(/^cannot use Postgres at 127\.0\.0\.1:\d+\/pathway_test_\w+ \(user postgres\): lost the connection while running a statement that writes \(terminating connection due to administrator command \(57P01\)\); it may or may not have been stored, and nothing after it was\. Run the command again/);
