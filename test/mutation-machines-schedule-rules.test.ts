@@ -74,6 +74,8 @@ describe('schedule rules: how many of a kind', () => {
     expect(scheduleKeepsRules(context(one), set(session('m1', 'meeting', '2020-10-01'), session('m2', 'meeting', '2020-11-01')))).toBe(
       'Test Work Group 2020/21 offers at most 1 half-day meeting; the schedule would hold 2 (rule sessions.meeting.max, seed 001)',
     );
+    const oneWorkshop = programme([rule({ kind: 'workshop', min: 1 })]);
+    expect(scheduleKeepsRules(context(oneWorkshop), set())).toBe('Test Work Group 2020/21 needs at least 1 half-day workshop; the schedule would hold 0 (rule sessions.workshop.min, seed 001)');
     const some = programme([rule({ kind: 'workshop', min: 2, max: 3, source: ['002'] })]);
     expect(scheduleKeepsRules(context(some), set(session('w1', 'workshop', '2020-10-01')))).toBe(
       'Test Work Group 2020/21 needs at least 2 half-day workshops; the schedule would hold 1 (rule sessions.workshop.min, seed 002)',
