@@ -8,6 +8,7 @@
 import { DateTime } from 'luxon';
 import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
 import { findHub, hubs } from '../domain/catalogue/hubs.js';
+import type { PersistedPathway } from '../machines/decide.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { claimDigest, markDigestSent } from '../store/ops/digests.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
@@ -34,7 +35,14 @@ const emails = (n: number) => `${n} email${n === 1 ? '' : 's'}`;
  * link to the school's page on the hub site; subject, HTML and text from one
  * template. Pure.
  */
-export function digestMessage(hubName: string, isoWeek: string, overdue: SchoolSummary[], problems: MailProblem[] = [], base: string = publicUrl()): { subject: string; text: string; html: string } {
+export function digestMessage(
+  hubName: string,
+  isoWeek: string,
+  overdue: SchoolSummary[],
+  problems: MailProblem[] = [],
+  base: string = publicUrl(),
+  schoolNames: ReadonlyMap<string, string> = new Map(),
+): { subject: string; text: string; html: string } {
   const link = (urn: string) => `${base}/hub/schools/${encodeURIComponent(urn)}`;
   const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${emails(problems.length)} not delivered` : ''].filter(Boolean);
   const byUrn = new Map<string, MailProblem[]>();
@@ -55,7 +63,7 @@ export function digestMessage(hubName: string, isoWeek: string, overdue: SchoolS
       link: link(s.urn),
     })),
     problemCount: problems.length,
-    problems: [...byUrn.entries()].map(([urn, ps]) => ({ urn, problems: [...new Set(ps.map((p) => p.problem))].join('; '), held: `${emails(ps.length)} held`, link: link(urn) })),
+    problems: [...byUrn.entries()].map(([urn, ps]) => ({ urn, name: schoolNames.get(urn) ?? `School ${urn}`, problems: [...new Set(ps.map((p) => p.problem))].join('; '), held: `${emails(ps.length)} held`, link: link(urn) })),
   };
   return renderDigest(view);
 }
@@ -92,7 +100,14 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
       result.alreadySent.push(hubId);
       continue;
     }
-    const m = digestMessage(name, isoWeek, schools, problemsByHub.get(hubId) ?? []);
+    const problems = problemsByHub.get(hubId) ?? [];
+    // A hub lead knows schools by name: each school whose mail is held is named, not only numbered.
+    const names = new Map<string, string>();
+    for (const urn of new Set(problems.map((p) => p.urn))) {
+      const school = ((await svc.engine.state(urn)).snapshot as PersistedPathway | null)?.context.school;
+      if (school?.name) names.set(urn, school.name);
+    }
+    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names);
     await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });

@@ -10,7 +10,7 @@ import { digestMessage } from '../service/digest.js';
 import type { SchoolSummary } from '../machines/summary.js';
 
 const overdueSchool = { urn: '100007', name: 'Kingsway Primary School', phase: 'development', status: 'overdue', programmeName: 'Primary Teaching for Mastery Development Work Group 2025/26', academicYear: '2025/26' } as SchoolSummary;
-const digest = digestMessage('East Midlands East Maths Hub', '2026-W49', [overdueSchool], [{ urn: '100005', hub: 'east-midlands-east', key: 'k', template: 'selected', problem: 'the headteacher has no email address', recordedAt: '2026-11-30T09:00:00Z' }], 'https://hub.example');
+const digest = digestMessage('East Midlands East Maths Hub', '2026-W49', [overdueSchool], [{ urn: '100005', hub: 'east-midlands-east', key: 'k', template: 'selected', problem: 'the headteacher has no email address', recordedAt: '2026-11-30T09:00:00Z' }], 'https://hub.example', new Map([['100005', 'Hollybrook Primary School']]));
 
 describe('HTML emails in Chromium, checked with axe-core', () => {
   const browser = useBrowser();

@@ -202,11 +202,13 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
     expect(await mailProblems(t.db, { urns: ['137004'] })).toHaveLength(1);
     expect(await mailProblems(t.db, { hub: 'cambridge' })).toEqual([]);
     // The digest lists them for the hub lead, with the page to fix them on.
-    const digest = digestMessage('East Midlands East Maths Hub', '2025-W27', [], problems, 'https://hub.example');
+    const digest = digestMessage('East Midlands East Maths Hub', '2025-W27', [], problems, 'https://hub.example', new Map([['137003', 'Kingsmead Academy']]));
     expect(digest.subject).toBe('East Midlands East Maths Hub: 2 emails not delivered, week of Monday 30 June 2025');
-    expect(digest.text).toContain('- URN 137003: the headteacher\'s email address "head@kingsmead.invalid" is a placeholder that cannot receive mail (1 email held).\n  Open the school\'s page: https://hub.example/hub/schools/137003');
+    // Each school by its name (one the service does not know by its URN alone), with the page to fix it on.
+    expect(digest.text).toContain('- School 137004 (URN 137004): ');
+    expect(digest.text).toContain('- Kingsmead Academy (URN 137003): the headteacher\'s email address "head@kingsmead.invalid" is a placeholder that cannot receive mail (1 email held).\n  Open the school\'s page: https://hub.example/hub/schools/137003');
     // The same list as HTML, each school linked to its page.
-    expect(digest.html).toContain('<a href="https://hub.example/hub/schools/137003" style="color:#1d70b8;">URN 137003</a>: the headteacher&#39;s email address &quot;head@kingsmead.invalid&quot; is a placeholder that cannot receive mail (1 email held).');
+    expect(digest.html).toContain('<a href="https://hub.example/hub/schools/137003" style="color:#1d70b8;">Kingsmead Academy</a> (URN 137003): the headteacher&#39;s email address &quot;head@kingsmead.invalid&quot; is a placeholder that cannot receive mail (1 email held).');
 
     // Corrected the next day: the held message goes to the new address, once.
     clock.advanceTo(plus(clock.now(), DAY));

@@ -244,7 +244,8 @@ export interface DigestView {
   overdueCount: string;
   overdue: { name: string; urn: string; programme: string; year: string; what: string; link: string }[];
   problemCount: number;
-  problems: { urn: string; problems: string; held: string; link: string }[];
+  /** `name`: the school's name, or its URN when the service does not know it. */
+  problems: { urn: string; name: string; problems: string; held: string; link: string }[];
 }
 
 /** The weekly digest's subject, HTML and text from its one template (digest.njk). Pure (apart from reading the template). */
