@@ -27,6 +27,7 @@ import type { PhaseKind, Programme, Route, Signatory } from '../domain/catalogue
 import { academicYearOf, nextAcademicYear, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
 import { atLondon, LONDON } from '../domain/calendar/london.js';
 import { generateSchedule } from '../domain/calendar/schedule.js';
+import { longDate } from '../domain/words/dates.js';
 import type { Teacher } from '../machines/events.js';
 import type { Principal, Service } from './context.js';
 import { createGroup } from './groups.js';
@@ -257,13 +258,16 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
   await year({ groupId: devGroup, year: Y, members: [emb], route: 'primary', evaluate: [] });
 
   // --- Secondary Development this year; the last past meeting's attendance is not recorded (escalated).
-  const dev = school('100004', 'Riverside Academy', 'secondary', `Development ${Y}: attendance at the latest meeting not recorded (escalated to the hub lead)`);
+  const pastY = generateSchedule(programme('secondary', 'development', Y), Y, {}).filter((s) => beforeNow(plus(s.at, { hours: 4 })));
+  const unrecorded = pastY.at(-1);
+  const unrecordedWords = unrecorded ? `the ${unrecorded.kind === 'visit' ? 'school visit' : unrecorded.kind} of ${longDate(unrecorded.at)}` : 'its latest session';
+  const dev = school('100004', 'Riverside Academy', 'secondary', `Development ${Y}: attendance at ${unrecordedWords} not recorded (escalated to the hub lead)`);
   const devYGroup = await group('secondary', 'development', Y, '1');
   const applyAt0 = atLondon(`${startYearOf(Y)}-06-15`, '10:00');
   on(applyAt0, () => apply(dev, 'development', Y, applyAt0));
   on(plus(applyAt0, { days: 7 }), () => eligible(dev, plus(applyAt0, { days: 7 })));
   on(plus(applyAt0, { days: 8 }), () => count(selectApplication(svc, p, dev.urn, { groupId: devYGroup, at: plus(applyAt0, { days: 8 }) })));
-  const pastSessionsY = generateSchedule(programme('secondary', 'development', Y), Y, {}).filter((s) => beforeNow(plus(s.at, { hours: 4 }))).length;
+  const pastSessionsY = pastY.length;
   await year({ groupId: devYGroup, year: Y, members: [dev], route: 'secondary', evaluate: [], attendance: (_s, i) => (i === pastSessionsY - 1 ? null : { teachers: 2, headteacher: false }) });
 
   // --- Readiness this year: a group application of two schools; one headteacher missed the first workshop.
