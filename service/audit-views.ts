@@ -206,6 +206,8 @@ export interface EffectRowView {
   school: string;
   /** "Email", "Grant payment", "Evaluation request". */
   what: string;
+  /** Which one: the email's subject, the grant's amount, or null. */
+  describes: string | null;
   state: EffectView['state'];
   /** "Failed", "Waiting to retry", "Being sent", "Due". */
   stateWords: string;
@@ -228,6 +230,7 @@ export function effectRows(effects: readonly EffectView[], names: ReadonlyMap<st
       urn: e.urn,
       school: names.get(e.urn) ?? `School ${e.urn}`,
       what: EFFECT_NAMES[e.type] ?? e.type,
+      describes: e.describes,
       state: e.state,
       stateWords: { failed: 'Failed', retrying: 'Waiting to retry', claimed: 'Being carried out', due: 'Due' }[e.state],
       error: e.lastError,

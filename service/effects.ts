@@ -5,6 +5,9 @@
  * its retry wait (real time), or now by a host that holds it. Hub staff and
  * auditors see the schools of their hubs, admins every school. Not pure.
  */
+import { pounds } from '../domain/catalogue/describe.js';
+import { renderMessage } from '../activities/mail/render.js';
+import type { MessageData } from '../machines/effects.js';
 import { openEffects, type OutboxItem } from '../store/outbox.js';
 import { readableHubs, resolveHub, assertRead } from './access.js';
 import type { Principal, Service } from './context.js';
@@ -29,6 +32,25 @@ export interface EffectView {
   claimedUntil: string | null;
   /** One line for a person: the state, the error, the next try. */
   summary: string;
+  /** Which one, in words: the email's subject, the grant's amount; null when the payload does not say. */
+  describes: string | null;
+}
+
+/**
+ * Which effect it is, for a person: an email by its subject (rendered from
+ * its template and data, as it will be sent), a grant payment by its amount.
+ * Null when the stored payload does not say. Pure.
+ */
+export function effectDescription(type: string, payload: unknown): string | null {
+  const p = (payload ?? {}) as { template?: unknown; urn?: unknown; data?: unknown; amountPence?: unknown };
+  if (type === 'funding.release' && typeof p.amountPence === 'number') return `${pounds(p.amountPence)} grant`;
+  if (type !== 'notify' || typeof p.template !== 'string' || typeof p.urn !== 'string') return null;
+  try {
+    return renderMessage({ template: p.template, urn: p.urn, data: (p.data ?? {}) as MessageData }).subject;
+  } catch {
+    // A template since renamed, or data it no longer reads: the list still shows the effect, without its subject.
+    return null;
+  }
 }
 
 export interface EffectsFilter {
@@ -67,6 +89,7 @@ export function effectView(item: OutboxItem, now: number): EffectView {
     claimedBy: claimed ? item.leaseOwner : null,
     claimedUntil: claimed ? item.leaseUntil : null,
     summary,
+    describes: effectDescription(item.type, item.payload),
   };
 }
 

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { enqueue, markFailed } from '../store/outbox.js';
+import { exampleData } from '../activities/mail/examples.js';
 
 // The server's checkpoints and the integrity page use one signing key, in a folder of this file's own.
 process.env.PATHWAY_SIGNING_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'pathway-key-')), 'signing-key.pem');
@@ -150,7 +151,7 @@ describe('audit checks and effects pages', () => {
     await expectAccessible(page, 'effects none');
 
     // Two emails the mail server refused, as the host records them: one given up, one waiting for its retry.
-    const effect = (key: string) => ({ key, urn: '100004', type: 'notify', payload: { type: 'notify', key, urn: '100004', template: 'session-reminder', to: [], data: {} }, notBefore: '2027-01-01T09:00:00Z' });
+    const effect = (key: string) => ({ key, urn: '100004', type: 'notify', payload: { type: 'notify', key, urn: '100004', template: 'session-reminder', to: [], data: exampleData() }, notBefore: '2027-01-01T09:00:00Z' });
     await enqueue(web.service.db, effect('test:failed'));
     await enqueue(web.service.db, effect('test:retrying'));
     await markFailed(web.service.db, 'test:failed', '550 5.1.1 mailbox unavailable', null);
@@ -161,8 +162,9 @@ describe('audit checks and effects pages', () => {
     await page.getByRole('link', { name: 'See the pending and failed effects with their errors' }).click();
     const rows = (await page.locator('.app-effects tbody tr').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/^Riverside Academy URN 100004 Email Failed 550 5\.1\.1 mailbox unavailable after 1 attempt Not tried again after 1 attempt: tell the service’s administrator\.$/);
-    expect(rows[1]).toMatch(/^Riverside Academy URN 100004 Email Waiting to retry connect ECONNREFUSED 127\.0\.0\.1:25 after 1 attempt Next try at \d+ \w+ 20\d\d, /);
+    // Each email by the subject it is sent with.
+    expect(rows[0]).toMatch(/^Riverside Academy URN 100004 Email Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 13:30–16:00 Failed 550 5\.1\.1 mailbox unavailable after 1 attempt Not tried again after 1 attempt: tell the service’s administrator\.$/);
+    expect(rows[1]).toMatch(/^Riverside Academy URN 100004 Email Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 13:30–16:00 Waiting to retry connect ECONNREFUSED 127\.0\.0\.1:25 after 1 attempt Next try at \d+ \w+ 20\d\d, /);
     expect(await words(page, '#effects-count')).toContain('2 effects, 1 failed.');
     await expectAccessible(page, 'effects failed');
 

@@ -30,6 +30,7 @@ const EffectOut = z.object({
   claimedBy: z.string().nullable(),
   claimedUntil: z.string().nullable(),
   summary: z.string(),
+  describes: z.string().nullable().describe("which one, in words: an email's subject, a grant's amount"),
 });
 
 const EffectsOut = z.object({ count: z.number().int(), effects: z.array(EffectOut) });

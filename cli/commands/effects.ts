@@ -18,7 +18,7 @@ export function renderEffects(effects: EffectView[]): string {
     ['urn', 'effect', 'state', 'attempts', 'due (school time)', 'next try / error', 'key'],
     effects.map((e) => [
       e.urn,
-      e.type,
+      e.describes ? `${e.type}: ${e.describes}` : e.type,
       e.state,
       String(e.attempts),
       e.dueAt,
