@@ -87,7 +87,7 @@ describe('every message kind', () => {
     expect(school.subject).toBe('Maths Hub: we missed Kingsmead Academy at Work Group meeting 2 of 6');
     expect(school.text).not.toMatch(/follow up with the school/i);
     expect(school.text).toContain('https://pathway.example.org/for-schools/abc.def');
-    expect(hub.subject).toBe('Escalation: Kingsmead Academy missed Work Group meeting 2 of 6 on Tue 4 Nov, 13:30–16:00');
+    expect(hub.subject).toBe('Escalation: Kingsmead Academy missed Work Group meeting 2 of 6 on Tue 4 Nov, 1.30pm to 4pm');
     expect(hub.text).toContain('https://pathway.example.org/hub/schools/137001');
     expect(hub.html).toContain('<a href="https://pathway.example.org/hub/schools/137001" style="color:#1d70b8;font-weight:bold;">Open Kingsmead Academy&#39;s page on the hub site</a>');
     expect(hub.text).not.toContain('/for-schools/');
@@ -106,7 +106,7 @@ describe('every message kind', () => {
 
   it('the reminder reads as the issue asks: subject, "Meeting n of m", London date, venue to be confirmed, "in 14 days"', () => {
     const m = renderMessage({ template: 'session-reminder', urn: '137001', data: sample() }, ctx);
-    expect(m.subject).toBe('Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 13:30–16:00');
+    expect(m.subject).toBe('Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 1.30pm to 4pm');
     expect(m.text).toContain('is in 14 days');
     expect(m.text).toContain('When: Tuesday 4 November 2025, 1.30pm to 4pm');
     expect(m.text).toContain('Where: venue to be confirmed');
@@ -160,12 +160,12 @@ describe('every message kind', () => {
 describe('London dates across the clock changes', () => {
   it.each([
     // October 2025: BST ends on Sunday 26 October.
-    ['2025-10-23T12:30:00Z', '2025-10-23T15:00:00Z', 'Thursday 23 October 2025, 1.30pm to 4pm', 'Thu 23 Oct, 13:30–16:00'],
-    ['2025-10-30T13:30:00Z', '2025-10-30T16:00:00Z', 'Thursday 30 October 2025, 1.30pm to 4pm', 'Thu 30 Oct, 13:30–16:00'],
+    ['2025-10-23T12:30:00Z', '2025-10-23T15:00:00Z', 'Thursday 23 October 2025, 1.30pm to 4pm', 'Thu 23 Oct, 1.30pm to 4pm'],
+    ['2025-10-30T13:30:00Z', '2025-10-30T16:00:00Z', 'Thursday 30 October 2025, 1.30pm to 4pm', 'Thu 30 Oct, 1.30pm to 4pm'],
     // March 2026: BST starts on Sunday 29 March.
-    ['2026-03-26T09:00:00Z', '2026-03-26T11:30:00Z', 'Thursday 26 March 2026, 9am to 11.30am', 'Thu 26 Mar, 09:00–11:30'],
-    ['2026-04-02T08:00:00Z', '2026-04-02T10:30:00Z', 'Thursday 2 April 2026, 9am to 11.30am', 'Thu 2 Apr, 09:00–11:30'],
-    ['2026-04-02T11:00:00Z', '2026-04-02T13:30:00Z', 'Thursday 2 April 2026, midday to 2.30pm', 'Thu 2 Apr, 12:00–14:30'],
+    ['2026-03-26T09:00:00Z', '2026-03-26T11:30:00Z', 'Thursday 26 March 2026, 9am to 11.30am', 'Thu 26 Mar, 9am to 11.30am'],
+    ['2026-04-02T08:00:00Z', '2026-04-02T10:30:00Z', 'Thursday 2 April 2026, 9am to 11.30am', 'Thu 2 Apr, 9am to 11.30am'],
+    ['2026-04-02T11:00:00Z', '2026-04-02T13:30:00Z', 'Thursday 2 April 2026, midday to 2.30pm', 'Thu 2 Apr, midday to 2.30pm'],
   ])('%s is %s', (start, end, long, short) => {
     expect(longWhen(start, end)).toBe(long);
     expect(shortWhen(start, end)).toBe(short);

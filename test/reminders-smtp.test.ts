@@ -79,7 +79,7 @@ describe.each(dbTargets())('reminders, escalations and the hub digest over SMTP 
     const escalations = mail().filter((m) => m.key.includes(`:unrecorded:${second.id}`));
     expect(escalations.map((m) => m.key.split(':')[0])).toEqual([x]);
     expect(escalations[0]!.to).toEqual([`lead@${HUB_A}.mathshub.invalid`]);
-    expect(escalations[0]!.subject).toMatch(/^Escalation: attendance not recorded for Tynebridge School 41, Work Group meeting \d+ of \d+ on \w{3} \d{1,2} \w{3}, \d{2}:\d{2}–\d{2}:\d{2}$/);
+    expect(escalations[0]!.subject).toMatch(/^Escalation: attendance not recorded for Tynebridge School 41, Work Group meeting \d+ of \d+ on \w{3} \d{1,2} \w{3}, (\d{1,2}(\.\d\d)?[ap]m|midday) to (\d{1,2}(\.\d\d)?[ap]m|midday)$/);
     expect(escalations[0]!.text).toContain(`http://localhost:3000/hub/schools/${x}`);
     expect(escalations[0]!.text).not.toMatch(/pathway |GET \//);
     expect((await h.call('GET', `/schools/${x}`, { as: 'auditorA' })).body.summary.overdue).toBe(true);

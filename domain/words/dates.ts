@@ -156,11 +156,11 @@ export function emailLongWhen(startsAt: string, endsAt?: string | null): string 
   return sameDay ? `${start} to ${emailTimeOfDay(endsAt)}` : `${start} to ${emailLongDate(endsAt)}, ${emailTimeOfDay(endsAt)}`;
 }
 
-/** "Tue 4 Nov, 13:30–16:00", short enough for an email's subject line. Pure. */
+/** "Tue 4 Nov, 1.30pm to 4pm", short enough for an email's subject line, its times as the body writes them. Pure. */
 export function emailShortWhen(startsAt: string, endsAt?: string | null): string {
   const s = emailLondon(startsAt);
-  const start = `${s.toFormat('ccc d LLL')}, ${s.toFormat('HH:mm')}`;
-  return endsAt ? `${start}–${emailLondon(endsAt).toFormat('HH:mm')}` : start;
+  const start = `${s.toFormat('ccc d LLL')}, ${emailClockTime(s)}`;
+  return endsAt ? `${start} to ${emailTimeOfDay(endsAt)}` : start;
 }
 
 /** London calendar days from `now` to `at` (ISO instants; a RangeError otherwise): 0 the same day, 1 tomorrow. Pure. */
