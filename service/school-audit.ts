@@ -167,7 +167,8 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
       kind: 'funding',
       number: x.releasedByVersion ?? 0,
       what: `Grant of ${money(x.amountPence)} paid for ${programmeNames.get(x.programmeId) ?? catalogueNames.get(x.programmeId) ?? x.programmeId} (${x.academicYear})`,
-      detail: `Released by event ${x.releasedByVersion ?? 'unknown'}; payment reference ${x.key}; carried out ${x.recordedAt.slice(0, 16).replace('T', ' ')} UTC`,
+      // When it was carried out is the entry's "when recorded"; the event that released it and the ledger's reference are the rest.
+      detail: `${x.releasedByVersion === null ? 'The releasing event is not known' : `Released by event ${x.releasedByVersion}`}; payment reference ${x.key}`,
       occurredAt: x.paidAt,
       recordedAt: x.recordedAt,
       who: 'Funding ledger',
