@@ -107,6 +107,7 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the funding ledge
     expect(err).toBeInstanceOf(ValidationError);
     const paths = (err as ValidationError).problems.map((p) => p.path);
     expect(paths).toEqual(['key', 'urn', 'programmeId', 'academicYear', 'amountPence', 'reason', 'paidAt', 'releasedByVersion']);
+    expect((err as Error).message).toMatch(/^payment is invalid: /);
     const big = await recordPayment(t.db, grant({ key: 'big', urn: '600004', amountPence: 2_147_483_648 })).catch((e: unknown) => e);
     expect((big as ValidationError).problems).toEqual([expect.objectContaining({ path: 'amountPence', message: 'must be at most 2147483647 pence', value: 2_147_483_648 })]);
     expect((await recordPayment(t.db, grant({ key: 'max', urn: '600005', amountPence: 2_147_483_647, paidAt: '2021-12-01T09:00:00Z' }))).recorded).toBe(true);
