@@ -65,6 +65,20 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the outbox, what 
     expect((await claimPending(t.db, '2022-01-02T00:00:00Z', 10, { owner: 'host-e', leaseMs: 60_000, live: ['host-d', 'host-e'] })).map((x) => x.key)).toContain('short');
   });
 
+  it('returns the effects it claimed in the order they were enqueued, then by key', async () => {
+    await enqueue(t.db, { key: 'S-b', urn: '700013', type: 'mail', payload: {}, notBefore: '2060-02-01T09:00:00Z' });
+    await sleep(5);
+    await enqueue(t.db, { key: 'S-a', urn: '700013', type: 'mail', payload: {}, notBefore: '2060-01-01T09:00:00Z' });
+    // Enqueued in one transaction: the same created_at, so by key.
+    await t.db.tx(async (tx) => {
+      await enqueue(tx, { key: 'S-d', urn: '700013', type: 'mail', payload: {}, notBefore: '2060-01-01T09:00:00Z' });
+      await enqueue(tx, { key: 'S-c', urn: '700013', type: 'mail', payload: {}, notBefore: '2060-01-01T09:00:00Z' });
+    });
+    await claimPending(t.db, '2059-12-31T00:00:00Z', 1000, { owner: 'sink-2', leaseMs: 600_000, live: ['sink-2', 'host-s'] });
+    const got = await claimPending(t.db, '2060-12-31T00:00:00Z', 10, { owner: 'host-s', leaseMs: 60_000, live: ['sink-2', 'host-s'] });
+    expect(got.map((x) => x.key).filter((k) => k.startsWith('S-'))).toEqual(['S-b', 'S-a', 'S-c', 'S-d']);
+  });
+
   it('without a lease claims only inside a transaction, locking the rows for it', async () => {
     await expect(claimPending(t.db, '2040-01-01T00:00:00Z', 5)).rejects.toThrow('claimPending without a lease must run inside db.tx(): its row locks last only as long as the transaction');
     await enqueue(t.db, { key: 'tx-1', urn: '700020', type: 'mail', payload: {}, notBefore: '2035-01-01T00:00:00Z' });
@@ -107,11 +121,12 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the outbox, what 
     for (const [key, urn, at] of [['o-1', '700040', '2024-03-01T09:00:00Z'], ['o-2', '700040', '2024-01-01T09:00:00Z'], ['o-3', '700041', '2024-02-01T09:00:00Z'], ['o-4', '700042', '2024-02-01T09:00:00Z']] as const) {
       await enqueue(t.db, { key, urn, type: 'mail', payload: {}, notBefore: at });
     }
-    await claimPending(t.db, '2024-01-15T00:00:00Z', 100, { owner: 'dead-host', leaseMs: 60_000, live: ['dead-host'] }); // o-2 (and what earlier tests left)
+    await enqueue(t.db, { key: 'o-z', urn: '700043', type: 'mail', payload: {}, notBefore: '2023-12-01T09:00:00Z' });
+    await claimPending(t.db, '2024-01-15T00:00:00Z', 100, { owner: 'dead-host', leaseMs: 60_000, live: ['dead-host'] }); // o-z, o-2 (and what earlier tests left)
     await claimPending(t.db, '2024-02-15T00:00:00Z', 100, { owner: 'me', leaseMs: 60_000, live: ['me', 'dead-host'] }); // o-3, o-4
     expect(await outboxItem(t.db, 'o-2')).toMatchObject({ leaseOwner: 'dead-host' });
     const mine = (keys: string[]) => keys.filter((k) => k.startsWith('o-'));
-    expect(mine(await releaseDeadClaims(t.db, 'me', ['me']))).toEqual(['o-2']);
+    expect(mine(await releaseDeadClaims(t.db, 'me', ['me']))).toEqual(['o-2', 'o-z']);
     expect(await outboxItem(t.db, 'o-2')).toMatchObject({ leaseOwner: null, leaseUntil: null });
     expect(await outboxItem(t.db, 'o-3')).toMatchObject({ leaseOwner: 'me' });
     expect(mine(await releaseDeadClaims(t.db, 'me', ['me']))).toEqual([]);
