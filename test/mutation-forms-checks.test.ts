@@ -168,6 +168,24 @@ describe('application forms: each cross-field rule in the applicant’s words', 
     });
   });
 
+  it("a teacher's statement with no words names the teacher; a blank statement is only the schema's problem", () => {
+    expect(problems('primary-trg-eoi-2019', (f) => (f.statements.teacher1 = '— !!! ?')).problems).toEqual([
+      { path: 'statements.teacher1', message: 'must be written in words: the teacher 1 statement has none', severity: 'error' },
+    ]);
+    expect(problems('primary-trg-eoi-2019', (f) => (f.statements.teacher2 = '— ?')).problems).toEqual([
+      { path: 'statements.teacher2', message: 'must be written in words: the teacher 2 statement has none', severity: 'error' },
+    ]);
+    expect(problems('primary-readiness-2020', (f) => (f.statements.headteacher = '   ')).problems).toEqual([
+      { path: 'statements.headteacher', message: 'must not be empty', severity: 'error', value: '   ' },
+    ]);
+  });
+
+  it('a primary form needs its maths lead among the two teachers', () => {
+    expect(problems('primary-readiness-2020', (f) => (f.teachers[0].role = f.teachers[1].role = 'teacher')).problems).toEqual([
+      { path: 'teachers', message: "must include the maths lead: one teacher's role must be mathsLead (seed 002)", severity: 'error', value: 'teacher, teacher' },
+    ]);
+  });
+
   it('a statement over its limit: refused above "up to", a warning above "about"', () => {
     const long = Array.from({ length: 700 }, (_, i) => `word${i}`).join(' ');
     const longer = (f: Json) => {
