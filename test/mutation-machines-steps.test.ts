@@ -1,0 +1,113 @@
+/**
+ * machines/steps.ts called directly (issue 15's mutation score), for the
+ * steps the generated histories of machines-golden do not reach: a school
+ * declined (by the hub, or found not eligible), a session cancelled, a
+ * deferral and each way back, a withdrawal, a replaced teacher, a fired
+ * timer forgotten, the timer key of each timer event, and an action plan
+ * review. What each asks for is written out: the context it changes and
+ * the email (key, kind, template, recipients, data). Pure.
+ */
+import { describe, expect, it } from 'vitest';
+import { emptyContext, freshPhase, type PathwayContext, type SessionRecord } from '../machines/context.js';
+import type { EventOf, PathwayEvent } from '../machines/events.js';
+import { actionPlanReviewed, declined, deferred, forgetTimer, resumed, sessionCancelled, teacherReplaced, timerKeyOf, withdrawn } from '../machines/steps.js';
+import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
+
+const URN = '137010';
+const session = (id: string, day: string, status: SessionRecord['status'] = 'scheduled'): SessionRecord => ({ id, kind: 'meeting', at: london(day, '13:30'), place: 'The Minster School', status, teachersPresent: 0, headteacherPresent: false });
+function school(over: Partial<PathwayContext> = {}): PathwayContext {
+  return { ...emptyContext({ urn: URN }), ...freshPhase(secondaryDev), school: secondarySchool, teachers: twoTeachers, groupId: 'wg-1', criteria: ['c1'], ...over };
+}
+const head = { role: 'headteacher', name: secondarySchool.headteacher.name, email: secondarySchool.headteacher.email };
+const ev = <T extends PathwayEvent['type']>(e: { type: T } & Record<string, unknown>) => e as unknown as EventOf<T>;
+
+describe('steps the generated histories do not reach', () => {
+  it('declined by the hub: the phase closed, the reason and the alternative kept, the headteacher told both', () => {
+    const at = london('2020-07-01');
+    const s = declined(school(), ev({ type: 'DECLINED', at, reason: 'the group is full', alternative: 'next year' }));
+    expect(s.patch).toMatchObject({ lastReason: 'the group is full', alternativeOffered: 'next year', past: [{ phase: 'development', programmeId: 'sec-dev-2020', academicYear: '2020/21', outcome: 'declined', at, fundingPaidPence: 0 }] });
+    expect(s.effects).toEqual([
+      expect.objectContaining({ type: 'notify', key: `${URN}:sec-dev-2020:declined`, kind: 'confirmation', template: 'declined', to: ['headteacher'], recipients: [head], urn: URN, data: expect.objectContaining({ school: secondarySchool.name, reason: 'the group is full', alternative: 'next year', decidedAt: at }) }),
+    ]);
+  });
+
+  it('found not eligible: the assessor’s note is the reason (else "not eligible"), and no alternative', () => {
+    const at = london('2020-07-01');
+    const noted = declined(school(), ev({ type: 'ELIGIBILITY_ASSESSED', at, eligible: false, note: 'outside the hub' }));
+    expect(noted.patch).toMatchObject({ lastReason: 'outside the hub', alternativeOffered: null });
+    expect(noted.effects[0]).toMatchObject({ data: { reason: 'outside the hub', alternative: '' } });
+    const bare = declined(school(), ev({ type: 'ELIGIBILITY_ASSESSED', at, eligible: false }));
+    expect(bare.patch).toMatchObject({ lastReason: 'not eligible', alternativeOffered: null });
+  });
+
+  it('a cancelled session: only it is cancelled, its timers go, and teachers and headteacher are told which one and why', () => {
+    const c = school({ sessions: [session('m1', '2020-11-12'), session('m2', '2021-01-14')], timers: { 'reminder:m2:14': { at: london('2020-12-31'), event: { type: 'REMINDER_DUE' } }, 'reminder:m1:14': { at: london('2020-10-29'), event: { type: 'REMINDER_DUE' } } } as unknown as PathwayContext['timers'] });
+    const at = london('2020-12-01');
+    const s = sessionCancelled(c, ev({ type: 'SESSION_CANCELLED', at, sessionId: 'm2', reason: 'snow' }));
+    expect((s.patch.sessions ?? []).map((x) => [x.id, x.status])).toEqual([['m1', 'scheduled'], ['m2', 'cancelled']]);
+    expect(Object.keys(s.patch.timers ?? {})).toEqual(['reminder:m1:14']);
+    const mail = s.effects.find((f) => f.type === 'notify');
+    expect(mail).toMatchObject({
+      key: `${URN}:sec-dev-2020:cancelled:m2`,
+      kind: 'confirmation',
+      template: 'session-cancelled',
+      to: ['teachers', 'headteacher'],
+      data: { session: 'm2', n: 2, of: 2, reason: 'snow', decidedAt: at, place: 'The Minster School' },
+    });
+    expect(s.effects.filter((f) => f.type === 'timer.cancel').map((f) => (f as { key: string }).key)).toEqual(['reminder:m2:14']);
+  });
+
+  it('deferred, then resumed at the step it left: criteria kept once assessed, the work group once selected', () => {
+    const at = london('2020-09-01');
+    const d = deferred(school(), ev({ type: 'DEFERRED', at, reason: 'new head', untilYear: '2021/22' }), 'selected');
+    expect(d.patch).toMatchObject({ deferredUntil: '2021/22', deferredFrom: 'selected', lastReason: 'new head', past: [{ outcome: 'deferred', at }] });
+    expect(d.effects.filter((f) => f.type === 'notify')).toEqual([]);
+    const back = { type: 'RESUMED', at: london('2021-09-01'), programme: secondaryDev } as const;
+    const c = school({ deferredFrom: 'selected' });
+    expect(resumed(c, ev(back), 'selected').patch).toMatchObject({ criteria: ['c1'], groupId: 'wg-1', enteredAt: back.at, deferredFrom: undefined });
+    expect(resumed(c, ev(back), 'eligible').patch).toMatchObject({ criteria: ['c1'], groupId: null });
+    expect(resumed(c, ev(back), 'applied').patch).toMatchObject({ criteria: [], groupId: null });
+    expect(resumed(c, ev(back), 'applied').effects).toEqual([]);
+  });
+
+  it('withdrawn: the phase closed with the reason, the headteacher and the hub lead told', () => {
+    const at = london('2021-02-01');
+    const s = withdrawn(school(), ev({ type: 'WITHDRAWN', at, reason: 'staff left' }));
+    expect(s.patch).toMatchObject({ lastReason: 'staff left', past: [{ outcome: 'withdrawn', at }] });
+    expect(s.effects.filter((f) => f.type === 'notify')).toEqual([
+      expect.objectContaining({ key: `${URN}:sec-dev-2020:withdrawn`, kind: 'confirmation', template: 'withdrawn', to: ['headteacher', 'hubLead'], recipients: [head], data: expect.objectContaining({ reason: 'staff left', decidedAt: at }) }),
+    ]);
+  });
+
+  it('a replaced teacher takes their slot only', () => {
+    const t = { name: 'New Teacher', email: 'new@school.example', role: 'teacher' };
+    const s = teacherReplaced(school(), ev({ type: 'TEACHER_REPLACED', at: london('2021-01-05'), slot: 2, teacher: t }));
+    expect(s).toEqual({ patch: { teachers: [twoTeachers[0], t] }, effects: [] });
+  });
+
+  it('a fired timer is forgotten; an unknown one changes nothing', () => {
+    const c = school({ timers: { a: { at: 'x' }, b: { at: 'y' } } as unknown as PathwayContext['timers'] });
+    expect(forgetTimer(c, 'a')).toEqual({ patch: { timers: { b: { at: 'y' } } }, effects: [] });
+    expect(forgetTimer(c, 'zzz')).toEqual({ patch: {}, effects: [] });
+  });
+
+  it('names the timer each timer event came from, and none for other events', () => {
+    const at = london('2021-01-01');
+    expect(timerKeyOf(ev({ type: 'REMINDER_DUE', at, sessionId: 'm2', daysBefore: 14 }))).toBe('reminder:m2:14');
+    expect(timerKeyOf(ev({ type: 'SESSION_CHECK_DUE', at, sessionId: 'm2' }))).toBe('check:m2');
+    expect(timerKeyOf(ev({ type: 'EVALUATION_REMINDER_DUE', at, daysBefore: 7 }))).toBe('evaluation-reminder:7');
+    expect(timerKeyOf(ev({ type: 'YEAR_ENDED', at, academicYear: '2020/21' }))).toBe('year-end:2020/21');
+    expect(timerKeyOf(ev({ type: 'GAP_TASK_COMPLETED', at, task: 'x' }))).toBeNull();
+  });
+
+  it('an action plan review keeps the ideas it does not name, and records the visit and the note', () => {
+    const plan = { createdAt: london('2020-10-01'), madeWith: { id: 'sam', name: 'Sam', role: 'specialist' }, aims: {}, progress: { fluency: 'notStarted' }, reviews: [] };
+    const c = school({ actionPlan: plan } as unknown as Partial<PathwayContext>);
+    const at = london('2020-11-20');
+    const s = actionPlanReviewed(c, ev({ type: 'ACTION_PLAN_REVIEWED', at, sessionId: 'v1', progress: { coherence: 'developing', variation: undefined }, note: 'good start' }));
+    expect(s).toEqual({
+      patch: { actionPlan: { ...plan, progress: { fluency: 'notStarted', coherence: 'developing' }, reviews: [{ at, sessionId: 'v1', progress: { coherence: 'developing' }, note: 'good start' }] } },
+      effects: [],
+    });
+  });
+});
