@@ -212,6 +212,11 @@ export const API_DESCRIPTION =
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
+/** Whether a reply's schema is the generic error body (or says nothing of its fields): a 503 of GET /health with its own fields is not. Pure. */
+function isErrorBody(schema: Json | undefined): boolean {
+  return !schema?.properties || 'error' in schema.properties;
+}
+
 /** Finishes the document @fastify/swagger built (see the file's comment). Pure (returns a changed copy). */
 export function finishDocument(input: Json): Json {
   const doc: Json = structuredClone(input);
@@ -237,7 +242,7 @@ export function finishDocument(input: Json): Json {
       for (const [status, response] of Object.entries(responses as Record<string, Json>)) {
         response.description = status < '300' ? (op.summary ?? 'Done') : (STATUS_WORDS[status] ?? response.description);
         const media = response.content?.['application/json'];
-        if (media && media.example === undefined && media.examples === undefined) media.example = status >= '400' && ERROR_EXAMPLES[status] && !(media.schema?.properties && !('error' in media.schema.properties)) ? ERROR_EXAMPLES[status] : exampleOf(media.schema);
+        if (media && media.example === undefined && media.examples === undefined) media.example = status >= '400' && ERROR_EXAMPLES[status] && isErrorBody(media.schema) ? ERROR_EXAMPLES[status] : exampleOf(media.schema);
       }
       const body = op.requestBody?.content?.['application/json'];
       if (body && body.example === undefined && body.examples === undefined) body.example = exampleOf(body.schema);

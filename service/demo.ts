@@ -28,6 +28,7 @@ import { academicYearOf, nextAcademicYear, shiftAcademicYear, startYearOf } from
 import { atLondon, LONDON } from '../domain/calendar/london.js';
 import { generateSchedule } from '../domain/calendar/schedule.js';
 import { longDate } from '../domain/words/dates.js';
+import { kindName } from '../domain/words/kinds.js';
 import type { Teacher } from '../machines/events.js';
 import type { Principal, Service } from './context.js';
 import { createGroup } from './groups.js';
@@ -260,7 +261,7 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
   // --- Secondary Development this year; the last past meeting's attendance is not recorded (escalated).
   const pastY = generateSchedule(programme('secondary', 'development', Y), Y, {}).filter((s) => beforeNow(plus(s.at, { hours: 4 })));
   const unrecorded = pastY.at(-1);
-  const unrecordedWords = unrecorded ? `the ${unrecorded.kind === 'visit' ? 'school visit' : unrecorded.kind} of ${longDate(unrecorded.at)}` : 'its latest session';
+  const unrecordedWords = unrecorded ? `the ${kindName(unrecorded.kind, 'inSentence') ?? unrecorded.kind} of ${longDate(unrecorded.at)}` : 'its latest session';
   const dev = school('100004', 'Riverside Academy', 'secondary', `Development ${Y}: attendance at ${unrecordedWords} not recorded (escalated to the hub lead)`);
   const devYGroup = await group('secondary', 'development', Y, '1');
   const applyAt0 = atLondon(`${startYearOf(Y)}-06-15`, '10:00');

@@ -8,8 +8,8 @@
 import { DateTime } from 'luxon';
 import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
 import { findHub, hubs } from '../domain/catalogue/hubs.js';
-import type { PersistedPathway } from '../machines/decide.js';
 import type { SchoolSummary } from '../machines/summary.js';
+import { schoolNames } from '../store/board.js';
 import { claimDigest, markDigestSent } from '../store/ops/digests.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { mailProblems, type MailProblem } from '../store/messages.js';
@@ -101,12 +101,8 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
       continue;
     }
     const problems = problemsByHub.get(hubId) ?? [];
-    // A hub lead knows schools by name: each school whose mail is held is named, not only numbered.
-    const names = new Map<string, string>();
-    for (const urn of new Set(problems.map((p) => p.urn))) {
-      const school = ((await svc.engine.state(urn)).snapshot as PersistedPathway | null)?.context.school;
-      if (school?.name) names.set(urn, school.name);
-    }
+    // A hub lead knows schools by name: each school whose mail is held is named, not only numbered (as on the board).
+    const names = await schoolNames(svc.db, [...new Set(problems.map((p) => p.urn))]);
     const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names);
     await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);

@@ -6,7 +6,7 @@
  * auditors see the schools of their hubs, admins every school. Not pure.
  */
 import { pounds } from '../domain/catalogue/describe.js';
-import { renderMessage } from '../activities/mail/render.js';
+import { renderSubject } from '../activities/mail/render.js';
 import type { MessageData } from '../machines/effects.js';
 import { openEffects, type OutboxItem } from '../store/outbox.js';
 import { readableHubs, resolveHub, assertRead } from './access.js';
@@ -46,7 +46,7 @@ export function effectDescription(type: string, payload: unknown): string | null
   if (type === 'funding.release' && typeof p.amountPence === 'number') return `${pounds(p.amountPence)} grant`;
   if (type !== 'notify' || typeof p.template !== 'string' || typeof p.urn !== 'string') return null;
   try {
-    return renderMessage({ template: p.template, urn: p.urn, data: (p.data ?? {}) as MessageData }).subject;
+    return renderSubject({ template: p.template, urn: p.urn, data: (p.data ?? {}) as MessageData });
   } catch {
     // A template since renamed, or data it no longer reads: the list still shows the effect, without its subject.
     return null;

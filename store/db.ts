@@ -757,7 +757,6 @@ function lockFolder(folder: string, shown: string): () => void {
   throw new DatabaseUnavailableError(shown, 'could not claim the folder: other processes kept taking it', 'Try again, or use Postgres (DATABASE_URL).');
 }
 
-
 /**
  * A copy of a PGlite database's data directory as an uncompressed tarball
  * (a backup, or a template for openDb's pgliteDataDir). Waits for work in

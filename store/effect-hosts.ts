@@ -148,7 +148,6 @@ export async function holdLiveness(db: Db, onError?: (err: unknown) => void): Pr
   };
 }
 
-
 /**
  * Whether an owner id is a host on this machine (same host name and pid
  * namespace) whose process is gone: then it is dead whatever its lock says.

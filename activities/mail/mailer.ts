@@ -183,7 +183,6 @@ async function removeStaleTempFiles(dir: string): Promise<void> {
   }
 }
 
-
 /**
  * A mailer that keeps no copy (`simulate --mail none`): each message is still
  * rendered and recorded in sent_messages (transport "none"), but no file or

@@ -216,16 +216,27 @@ function inviteOf(message: MessageToRender, view: Record<string, unknown>, ctx: 
   return makeInvite({ urn: message.urn, sessions: [toInvite(s)], decidedAt, calendarName, organizer, cancel: message.template === 'session-cancelled' });
 }
 
+/** The message's view and its subject line alone. Throws on an unknown template, naming the known ones. Pure (apart from reading the template). */
+function subjectOf(message: MessageToRender, ctx: RenderContext): { m: Record<string, unknown>; file: string; subject: string } {
+  if (!MESSAGE_KINDS[message.template]) throw new UnknownTemplateError(message.template, Object.keys(MESSAGE_KINDS));
+  const m = viewOf(message, ctx);
+  const file = `${message.template}.njk`;
+  const subject = textEnv.renderString(`{% import "${file}" as k %}{{ k.subject(m) }}`, { m }).replace(/\s+/g, ' ').trim();
+  return { m, file, subject };
+}
+
+/** A message's subject line only (a list of messages waiting, without rendering each body). Pure (apart from reading the template). */
+export function renderSubject(message: MessageToRender, ctx: RenderContext = {}): string {
+  return subjectOf(message, ctx).subject;
+}
+
 /**
  * Renders one message: subject, HTML and text parts from the kind's template,
  * and for session messages a calendar invite. Throws on an unknown template,
  * naming the known ones. Pure (apart from reading the template files).
  */
 export function renderMessage(message: MessageToRender, ctx: RenderContext = {}): RenderedMessage {
-  if (!MESSAGE_KINDS[message.template]) throw new UnknownTemplateError(message.template, Object.keys(MESSAGE_KINDS));
-  const m = viewOf(message, ctx);
-  const file = `${message.template}.njk`;
-  const subject = textEnv.renderString(`{% import "${file}" as k %}{{ k.subject(m) }}`, { m }).replace(/\s+/g, ' ').trim();
+  const { m, file, subject } = subjectOf(message, ctx);
   const text = tidyText(textEnv.render('layout.txt.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] }));
   const html = htmlEnv.render('layout.html.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] });
   const ics = inviteOf(message, m, ctx);
