@@ -6,6 +6,7 @@
  * schedule.ts and schools.ts. Not pure (database and engine reads).
  */
 import { findHub } from '../domain/catalogue/hubs.js';
+import { AT_THE_SCHOOL } from '../domain/catalogue/schema.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
 import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { kindName } from '../domain/words/kinds.js';
@@ -227,7 +228,8 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
       label: s.status === 'cancelled' ? `${words} (cancelled)` : `${words} ${number} of ${same.length}`,
       startsAt: s.at,
       endsAt: endOf(snapshots, s.programmeId, s.kind, s.at),
-      place: NO_VENUE.has(s.place.trim().toLowerCase()) ? null : s.place,
+      // A visit is held at each school of the group, not at one venue.
+      place: NO_VENUE.has(s.place.trim().toLowerCase()) ? null : s.place === AT_THE_SCHOOL ? 'At each school' : s.place,
       status: s.status === 'cancelled' ? 'cancelled' : held ? 'held' : 'planned',
       note: s.note,
       past: Date.parse(s.at) <= Date.parse(now),

@@ -120,6 +120,8 @@ describe('hub web: work groups', () => {
     expect(rows.map((r) => r[0])).toEqual(['Meeting 1 of 6', 'Specialist visit 1 of 3', 'Meeting 2 of 6', 'Meeting 3 of 6', 'Specialist visit 2 of 3', 'Meeting 4 of 6', 'Meeting 5 of 6', 'Specialist visit 3 of 3', 'Meeting 6 of 6']);
     expect(rows[0]![1]).toBe('Thursday 10 September 2026, 9am to 11.30am');
     expect(rows[0]![2]).toBe('The Minster School, Southwell');
+    // A school visit is held at each school, not at the group's venue.
+    expect(rows[1]![2]).toBe('At each school');
     expect(rows[0]![3]).toBe('Held');
     expect(rows[0]![4]).toBe('Recorded');
     expect(rows[1]![4]).toBe('Not recorded');
