@@ -20,7 +20,7 @@ import { appendEvent, lockStream } from '../store/event-log.js';
 import { asTamperedError, assertNotTampered, rememberOwnWrite } from '../store/tamper.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
-import { claimPending, enqueue, markDone, markFailed, releaseDeadClaims } from '../store/outbox.js';
+import { claimPending, drainProbe, enqueue, markDone, markFailed, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
@@ -349,10 +349,11 @@ export class EmbeddedEngine implements Engine {
     let recovered = false;
     for (;;) {
       const now = this.clock.now();
-      const items = await claimPending(this.db, now, 50, lease);
+      const probe = await drainProbe(this.db, now, lease.owner);
+      const items = probe.due ? await claimPending(this.db, now, 50, lease) : [];
       if (items.length === 0) {
         // Before saying "nothing left": effects claimed by a host that died are freed and carried out now, not after its lease.
-        if (!recovered && (await this.recoverDeadClaims()).length > 0) {
+        if (!recovered && probe.foreignClaims && (await this.recoverDeadClaims()).length > 0) {
           recovered = true;
           continue;
         }

@@ -156,6 +156,29 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
 }
 
 /**
+ * What a drain needs to know before it claims anything, in one read: is any
+ * pending effect due by `now` (school time, its retry wait over), and does
+ * any owner other than `me` hold a claim on an effect or a message (only
+ * then can a dead host's claims need freeing). Lets an idle drain cost one
+ * statement instead of a claim and a recovery in transactions of their own.
+ * Not pure.
+ */
+export async function drainProbe(db: Db, now: string, me: string): Promise<{ due: boolean; foreignClaims: boolean }> {
+  const c = new Checks('drainProbe');
+  const n = c.instant('now', now);
+  c.text('me', me);
+  c.done();
+  const r = await db.query<{ due: boolean; foreign_claims: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND (retry_at IS NULL OR retry_at <= now())) AS due,
+            EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $2
+                    UNION ALL SELECT 1 FROM message_claims WHERE owner <> $2) AS foreign_claims`,
+    [n, me],
+  );
+  const row = r.rows[0];
+  return { due: row?.due === true, foreignClaims: row?.foreign_claims === true };
+}
+
+/**
  * Frees the claims of owners that died (see store/effect-hosts.ts), so they
  * are carried out at once and listed as waiting, not as claimed. Returns the
  * keys freed. Not pure.
