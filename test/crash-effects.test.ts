@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSchedule } from '../domain/calendar/index.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
 import { openDb } from '../store/db.js';
-import { createTestDatabase, dbTargets, type TestDatabase } from './helpers/db.js';
+import { copyMigratedPgliteFolder, createTestDatabase, dbTargets, type TestDatabase } from './helpers/db.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/pathway.mjs');
@@ -79,7 +79,9 @@ describe.each(dbTargets())('kill -9 between the outbox claim and the payment, th
       databases.push(d);
       db = d.url;
     } else {
+      // A migrated folder copied from a template: PGlite's initdb is not what this test is about.
       db = join(tempDir('pathway-crash-effects-pglite-'), 'data');
+      await copyMigratedPgliteFolder(db);
     }
     mailbox = tempDir('pathway-crash-effects-mail-');
     env = { MAILBOX_DIR: mailbox, CWD: tempDir('pathway-crash-effects-cwd-') };

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareWorlds, runUntilDone, worldOf, type HubArgs } from './fixtures/crash-child.js';
+import { copyMigratedPgliteFolder } from './helpers/db.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -27,6 +28,9 @@ describe('kill -9 during a simulated year, PGlite folder', () => {
     const hub: HubArgs = { schools: 5, years: 1, seed: 8, start: '2020/21', batch: 3 };
     const refDir = join(tempDir('pathway-crash-pglite-ref-'), 'data');
     const crashDir = join(tempDir('pathway-crash-pglite-killed-'), 'data');
+    // Migrated folders copied from a template: the kills fall in the simulation, not in PGlite's initdb.
+    await copyMigratedPgliteFolder(refDir);
+    await copyMigratedPgliteFolder(crashDir);
     const refMail = tempDir('pathway-crash-pglite-ref-mail-');
     const crashMail = tempDir('pathway-crash-pglite-killed-mail-');
     const [reference, crashed] = await Promise.all([

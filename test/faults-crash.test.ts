@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_POINTS, type FaultPoint } from '../store/faults.js';
-import { compareWorlds, worldOf, type HubArgs, type World } from './fixtures/crash-child.js';
-import { createTestDatabase, dbTargets, type TestDatabase } from './helpers/db.js';
+import { childFlags, compareWorlds, worldOf, type HubArgs, type World } from './fixtures/crash-child.js';
+import { copyMigratedPgliteFolder, createTestDatabase, dbTargets, type TestDatabase } from './helpers/db.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url));
@@ -49,7 +49,7 @@ interface ChildRun {
 
 function runChild(db: string, mailbox: string, faults: string): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, db, mailbox, String(HUB.schools), String(HUB.years), String(HUB.seed), HUB.start, String(HUB.batch)], {
+    const p = spawn(process.execPath, [...childFlags(db), '--import', 'tsx', CHILD, db, mailbox, String(HUB.schools), String(HUB.years), String(HUB.seed), HUB.start, String(HUB.batch)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SMTP_URL: '', PATHWAY_FAULTS: faults },
@@ -81,7 +81,12 @@ it('the table names every fault point the simulation passes, and the others are 
 describe.each(dbTargets())('a crash at each fault point, then a restart, equals the uninterrupted run ($name)', (target) => {
   let reference: World;
   const newTarget = async (label: string): Promise<string> => {
-    if (target.name === 'pglite') return join(tempDir(`pathway-faults-${label}-`), 'data');
+    if (target.name === 'pglite') {
+      // A migrated folder copied from a template: the faults are in the simulation, not in PGlite's initdb.
+      const folder = join(tempDir(`pathway-faults-${label}-`), 'data');
+      await copyMigratedPgliteFolder(folder);
+      return folder;
+    }
     const d: TestDatabase = await createTestDatabase(target);
     cleanups.push(() => d.drop());
     return d.url;
