@@ -192,12 +192,12 @@ export function quantile(values: number[], q: number): number {
 /** API latency at 200 requests/s on one database, beside the same load on /health. */
 async function latencyOn(opts: BenchOptions, db: string, where: string): Promise<BenchRow[]> {
   const rate = 200;
-  const seconds = opts.quick ? 2 : 30;
+  const seconds = opts.quick ? 1 : 30;
   const opened = await openService({ db, clock: new SimulatedClock('2020-09-10T09:00:00Z'), mailer: nullMailer() });
   // The bench measures latency, not the per-token write limit (200 requests/s, a tenth of them writes, would meet it).
   const app = await buildApi(opened.service, { limits: { writesPerMinute: 1_000_000 } });
   try {
-    const urns = await fillSchools(opened.embedded!, opts.quick ? 20 : 200, { activeOnly: true });
+    const urns = await fillSchools(opened.embedded!, opts.quick ? 10 : 200, { activeOnly: true });
     const { token } = await addUser(opened.service, { id: ACTOR, name: ACTOR, role: 'admin', hubs: [] }, { name: 'Bench Admin', role: 'admin' });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     // 10 requests: 7 reads of one school, 2 filtered lists, 1 write.
@@ -207,7 +207,7 @@ async function latencyOn(opts: BenchOptions, db: string, where: string): Promise
       if (i % 5 === 4) return { kind: 'list', method: 'GET', path: '/schools?hub=great-north&status=evaluating&limit=50' };
       return { kind: 'school', method: 'GET', path: `/schools/${urns[(i * 53) % urns.length]}` };
     });
-    const warmup = opts.quick ? 0.5 : 3;
+    const warmup = opts.quick ? 0.25 : 3;
     const baseline = await runLoader({ base, token, rate, seconds, warmup, targets: [{ kind: 'health', method: 'GET', path: '/health' }] });
     if (opts.progress) log(`api bench: baseline /health on ${where} done (${baseline.results.length} requests)`);
     const real = await runLoader({ base, token, rate, seconds, warmup, targets: mix });

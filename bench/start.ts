@@ -129,7 +129,7 @@ function applyOnce(db: string, cwd: string): void {
 }
 
 export async function benchStart(opts: BenchOptions): Promise<{ rows: BenchRow[] }> {
-  const n = opts.quick ? 3 : 7;
+  const n = opts.quick ? 2 : 7;
   await ensureBuilt();
   const cwd = mkdtempSync(join(tmpdir(), 'pathway-start-bench-'));
   try {
@@ -142,7 +142,7 @@ export async function benchStart(opts: BenchOptions): Promise<{ rows: BenchRow[]
     applyOnce(db, cwd);
     rows.push(row(`pathway schools show ${URN} (PGlite, one school)`, measure('read', ['--db', db, 'schools', 'show', URN], cwd, n), n, 1, 'opens PGlite, checks the migrations, reads one school', opts.quick));
 
-    const tsxRuns = Math.min(n, 3);
+    const tsxRuns = opts.quick ? 1 : 3;
     if (opts.progress) log(`start bench: pathway --help through tsx, ${tsxRuns} runs`);
     rows.push(row('pathway --help through tsx (no build)', measure('help through tsx', ['--help'], cwd, tsxRuns, { PATHWAY_START: 'tsx' }), tsxRuns, undefined, 'how every start was before dist/, and is after editing a source until npm run build', opts.quick));
 

@@ -105,8 +105,8 @@ async function timeRequests(inject: Inject, urls: string[], headers: Record<stri
 }
 
 async function webOn(opts: BenchOptions, db: string, where: string): Promise<BenchRow[]> {
-  const n = opts.quick ? 100 : 2000;
-  const count = opts.quick ? 20 : 200;
+  const n = opts.quick ? 60 : 2000;
+  const count = opts.quick ? 10 : 200;
   const warm = opts.quick ? 3 : 20;
   const opened = await openService({ db, clock: new SimulatedClock(NOW), mailer: nullMailer() });
   const svc = opened.service;
