@@ -19,6 +19,7 @@ import { DateTime } from 'luxon';
 import type { Programme, PhaseKind, Route, Signatory } from '../domain/catalogue/schema.js';
 import { nextProgramme, programmeFor } from '../domain/catalogue/programmes.js';
 import { hubs } from '../domain/catalogue/hubs.js';
+import { londonZone } from '../domain/calendar/london-zone.js';
 import { academicYearStarting, atLondon, generateSchedule, londonDateOf, nextAcademicYear, startYearOf, WEEKDAYS, type GeneratedSession, type Weekday } from '../domain/calendar/index.js';
 import { EventRejectedError, ValidationError } from '../domain/errors.js';
 import type { PathwayEventInput, SchoolDetails, Teacher } from '../machines/events.js';
@@ -194,7 +195,7 @@ export function simSchools(count: number, years: number, seed: number, hub: stri
 
 // ---------------------------------------------------------------- dates
 
-const LONDON = 'Europe/London';
+const LONDON = londonZone;
 
 function addDays(date: string, n: number): string {
   return DateTime.fromISO(date, { zone: LONDON }).plus({ days: n }).toISODate()!;
@@ -605,7 +606,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     for (;;) {
       const next = await engine.nextDueAt();
       if (next === null || Date.parse(next) > Date.parse(until)) break;
-      const dayEnd = DateTime.fromISO(londonDateOf(next), { zone: 'Europe/London' }).endOf('day').toISO()!;
+      const dayEnd = DateTime.fromISO(londonDateOf(next), { zone: LONDON }).endOf('day').toISO()!;
       const ticked = await engine.tick(Date.parse(dayEnd) < Date.parse(until) ? dayEnd : until);
       run.timersFired += ticked.fired;
       run.effectsDone += ticked.effects.done;

@@ -4,8 +4,10 @@
  * reads a clock.
  */
 import { DateTime } from 'luxon';
+import { londonZone } from '../domain/calendar/london-zone.js';
 
-export const ZONE = 'Europe/London';
+/** Europe/London (a luxon zone that remembers its offsets; domain/calendar/london-zone.ts). */
+export const ZONE = londonZone;
 
 function parse(instant: string): DateTime {
   const d = DateTime.fromISO(instant, { setZone: true });

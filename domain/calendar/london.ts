@@ -5,8 +5,10 @@
  */
 import { DateTime } from 'luxon';
 import { invalid } from './invalid.js';
+import { londonZone } from './london-zone.js';
 
-export const LONDON = 'Europe/London';
+/** Europe/London, as luxon takes it (a zone that remembers its offsets: london-zone.ts). */
+export const LONDON = londonZone;
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const WALL_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
