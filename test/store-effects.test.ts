@@ -3,7 +3,7 @@ import { ValidationError } from '../domain/errors.js';
 import { evaluationRequests, recordEvaluationRequest } from '../store/evaluations.js';
 import { payments, recordPayment, type PaymentInput } from '../store/ledger.js';
 import { recordSentMessage, sentMessage, sentMessages } from '../store/messages.js';
-import { claimPending, enqueue, markDone, markFailed, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
+import { claimPending, drainProbe, enqueue, markDone, markFailed, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor } from '../store/effect-hosts.js';
 import { openDb, type Db } from '../store/db.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
@@ -125,6 +125,35 @@ describe.each(dbTargets())('outbox on $name', (target) => {
       await releaseOther();
       await other?.close();
     }
+  });
+});
+
+describe.each(dbTargets())('the drain probe on $name', (target) => {
+  const t = useTestDb(target);
+
+  it('says whether anything is due by the school clock, and whether another host holds a claim, without claiming anything', async () => {
+    const me = 'lease:me';
+    expect(await drainProbe(t.db, '2021-01-05T00:00:00Z', me)).toEqual({ due: false, foreignClaims: false });
+    await enqueue(t.db, { key: 'p:1', urn: '510020', type: 'notify', payload: {}, notBefore: '2021-01-10T00:00:00Z' });
+    // Not due before its school time; due from it on.
+    expect(await drainProbe(t.db, '2021-01-09T23:59:59Z', me)).toEqual({ due: false, foreignClaims: false });
+    expect(await drainProbe(t.db, '2021-01-10T00:00:00Z', me)).toEqual({ due: true, foreignClaims: false });
+    // Probing claimed nothing: the claim still gets it.
+    expect((await claimPending(t.db, '2021-01-10T00:00:00Z', 10, { owner: me, leaseMs: 60_000, live: null })).map((x) => x.key)).toEqual(['p:1']);
+    // My own claim is not another host's.
+    expect((await drainProbe(t.db, '2021-01-10T00:00:00Z', me)).foreignClaims).toBe(false);
+    expect((await drainProbe(t.db, '2021-01-10T00:00:00Z', 'lease:other')).foreignClaims).toBe(true);
+    // A failed attempt waiting for its real-time retry is not due, whatever the school clock says.
+    await markFailed(t.db, 'p:1', 'SMTP 451', 60_000);
+    expect(await drainProbe(t.db, '2099-01-01T00:00:00Z', me)).toEqual({ due: false, foreignClaims: false });
+    // A send-claim on a message held by another host counts too.
+    await t.db.query("INSERT INTO message_claims (key, owner, lease_until) VALUES ('m:1', 'lease:other', now() + interval '1 minute')");
+    expect((await drainProbe(t.db, '2021-01-10T00:00:00Z', me)).foreignClaims).toBe(true);
+    expect((await drainProbe(t.db, '2021-01-10T00:00:00Z', 'lease:other')).foreignClaims).toBe(false);
+  });
+
+  it('names a bad school clock', async () => {
+    await expect(drainProbe(t.db, 'tomorrow', 'lease:me')).rejects.toThrow(/now/);
   });
 });
 
