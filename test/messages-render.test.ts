@@ -13,7 +13,7 @@ import { whyNotSend } from '../activities/mail/timeliness.js';
 import { partsOf, addressProblem, allExampleMessages } from '../activities/index.js';
 import type { MessageData } from '../machines/effects.js';
 
-const INTERNAL = [/\w+-\d{4}-\d{2}\.\w+-\d+/, /pathway /i, /GET \//, /rules carried/i, /emeast-development-2025-a/, /\bday\(s\)/, /at to be confirmed/];
+const INTERNAL = [/\w+-\d{4}-\d{2}\.\w+-\d+/, /pathway /i, /GET \//, /rules carried/i, /emeast-development-2025-a/, /\bday\(s\)/, /at to be confirmed/, /at venue to be confirmed/];
 
 const session = (id: string, startsAt: string, endsAt: string, n: number, of = 6, kind = 'meeting') => ({ session: id, kind, startsAt, endsAt, place: 'to be confirmed', n, of });
 
@@ -116,6 +116,17 @@ describe('every message kind', () => {
     expect(renderMessage({ template: 'session-reminder', urn: '137001', data: { ...sample(), decidedAt: '2025-10-21T23:59:00+01:00' } }, { ...ctx, now: '2025-10-22T00:04:00+01:00' }).text).toContain('is in 14 days');
     // Sent a day or more late, "in N days" counts from when it is sent.
     expect(renderMessage({ template: 'session-reminder', urn: '137001', data: sample() }, { ...ctx, now: '2025-11-03T18:00:00Z' }).text).toContain('is tomorrow');
+  });
+
+  it('a moved session says where it was in words: at the old place, or that the venue was still to be confirmed', () => {
+    const moved = (fromPlace: string) => renderMessage({ template: 'session-moved', urn: '137001', data: { ...sample(), place: 'Kingsmead Academy, room 4', fromPlace } }, ctx);
+    const unknown = moved('to be confirmed');
+    expect(unknown.text).toContain('It was: Tuesday 28 October 2025, 1.30pm, with the venue still to be confirmed.');
+    expect(unknown.html).toContain('with the venue still to be confirmed. It is now:');
+    expect(unknown.text).not.toMatch(/at venue to be confirmed/);
+    expect(moved('Trent Academy').text).toContain('It was: Tuesday 28 October 2025, 1.30pm, at Trent Academy.');
+    // Same place: only the time is said.
+    expect(moved('Kingsmead Academy, room 4').text).toContain('It was: Tuesday 28 October 2025, 1.30pm.');
   });
 
   it('the grant email says how much, what for, when and how it is paid, and whom to ask', () => {

@@ -36,5 +36,11 @@ export function venue(place: unknown): string {
   return p === '' || /^to be confirmed$/i.test(p) ? 'venue to be confirmed' : p;
 }
 
+/** Where something was, inside a sentence: "at Kingsmead Academy", or "with the venue still to be confirmed". Pure. */
+export function atVenue(place: unknown): string {
+  const v = venue(place);
+  return v === 'venue to be confirmed' ? 'with the venue still to be confirmed' : `at ${v}`;
+}
+
 /** "£2,000" from pence. Pure. */
 export { pounds } from '../../domain/catalogue/describe.js';

@@ -13,7 +13,7 @@ import { findHub } from '../../domain/catalogue/hubs.js';
 import type { MessageData, MessageValue } from '../../machines/effects.js';
 import { UnknownTemplateError } from './template-errors.js';
 import { makeInvite, type Invite, type InviteSession } from './calendar.js';
-import { countdown, kindName, longDate, longWhen, pounds, sessionTitle, shortWhen, venue } from './format.js';
+import { atVenue, countdown, kindName, longDate, longWhen, pounds, sessionTitle, shortWhen, venue } from './format.js';
 
 export interface RenderedMessage {
   subject: string;
@@ -170,7 +170,7 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     group: ctx.group ?? null,
     hubLead,
     session,
-    from: fromAt ? { when: longWhen(fromAt, null), place: venue(d.fromPlace) } : null,
+    from: fromAt ? { when: longWhen(fromAt, null), place: venue(d.fromPlace), where: atVenue(d.fromPlace) } : null,
     placeChanged: fromAt ? venue(d.fromPlace) !== venue(d.place) : false,
     sessions,
     firstSession: first,
