@@ -142,6 +142,12 @@ describe('hub web: work groups', () => {
     // The school links to its page.
     expect(await page.getByRole('link', { name: 'Riverside Academy' }).getAttribute('href')).toBe('/hub/schools/100004');
     await expectAccessible(page, 'group page');
+    // On the school's own page, its coming visit is at the school by name, a meeting at the group's venue.
+    await page.getByRole('link', { name: 'Riverside Academy' }).click();
+    const coming = await page.locator('.app-due__what').allTextContents();
+    expect(coming, coming.join('\n')).toContain('Visit 2 of 3 at Riverside Academy');
+    expect(coming).toContain('Meeting 2 of 6 at The Minster School, Southwell');
+    expect(coming.join('\n')).not.toContain('at the school');
 
     // A full group says so.
     const full = await web.api<{ groups: { id: string; maxSchools: number | null; places: number }[] }>('GET', '/groups');
