@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { moveWarnings, pastProblem } from '../service/session-warnings.js';
 import { parseDateParts, parseTime } from '../web/groups/inputs.js';
+import { splitLabel } from '../web/groups/month-grid.js';
 
 const HUB = 'east-midlands-east';
 const DEV = 'emeast-development-2026-1';
@@ -364,6 +365,13 @@ describe('work group forms: the move warnings and the date and time inputs', () 
     expect(moveWarnings({ sessionId: 'a', to: '2027-01-14T13:30:00+00:00', others: [{ ...others[0]!, status: 'cancelled' }] })).toEqual([]);
     expect(pastProblem('2026-11-10T08:59:00Z', '2026-11-10T09:00:00Z')).toContain('must be in the future: it is now Tuesday 10 November 2026, 9am');
     expect(pastProblem('2026-11-10T09:01:00Z', '2026-11-10T09:00:00Z')).toBeNull();
+  });
+
+  it('a calendar cell shows a short label and reads out the rest: "visit 1" of 3, a cancelled "Meeting"', () => {
+    expect(splitLabel('Specialist visit 1 of 3')).toEqual({ before: 'Specialist ', short: 'visit 1', after: ' of 3' });
+    expect(splitLabel('Meeting (cancelled)')).toEqual({ before: '', short: 'Meeting', after: ' (cancelled)' });
+    expect(splitLabel('Specialist visit (cancelled)')).toEqual({ before: 'Specialist ', short: 'visit', after: ' (cancelled)' });
+    expect(splitLabel('Launch')).toEqual({ before: '', short: 'Launch', after: '' });
   });
 
   it('reads times as people write them, and names what is wrong with a date', () => {

@@ -39,9 +39,14 @@ export interface GridMonth {
 
 const blank: GridDay = { day: null, date: null, words: '', closed: false, today: false, sessions: [] };
 
-/** A label split for a narrow cell: "Specialist visit 1 of 3" -> before "Specialist ", short "visit 1", after " of 3". Pure. */
+/**
+ * A label split for a narrow cell: "Specialist visit 1 of 3" -> before
+ * "Specialist ", short "visit 1", after " of 3"; "Meeting (cancelled)" ->
+ * short "Meeting", after " (cancelled)" (the cell strikes it through, and the
+ * words are read out). Pure.
+ */
 export function splitLabel(label: string): { before: string; short: string; after: string } {
-  const m = /^(.*?)(\S+ \d+)( of \d+)$/.exec(label);
+  const m = /^(.*?)(\S+ \d+)( of \d+)$/.exec(label) ?? /^(.*?)(\S+)( \(cancelled\))$/.exec(label);
   return m ? { before: m[1]!, short: m[2]!, after: m[3]! } : { before: '', short: label, after: '' };
 }
 
