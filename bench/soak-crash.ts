@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { compareWorlds, runUntilDone, worldOf, type HubArgs, type World } from '../test/fixtures/crash-child.js';
+import { childArgs, compareWorlds, runUntilDone, worldOf, type HubArgs, type World } from '../test/fixtures/crash-child.js';
 import { mulberry32 } from '../host/simulate.js';
 
 /** The fault points the soak crashes at, in turn (point or point:effect kind). */
@@ -93,13 +93,12 @@ function lossesByKind(killed: World, reference: World): { kind: string; expected
   ];
 }
 
-const CHILD = fileURLToPath(new URL('../test/fixtures/crash-child.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs the simulation child once with PATHWAY_FAULTS set; 'killed' when it died at the point, 'done' when it finished first. */
 function childAtFault(db: string, mailbox: string, h: HubArgs, faults: string): Promise<'killed' | 'done'> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CHILD, db, mailbox, String(h.schools), String(h.years), String(h.seed), h.start, String(h.batch)], {
+    const p = spawn(process.execPath, childArgs(db, mailbox, h), {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SMTP_URL: '', PATHWAY_FAULTS: faults },

@@ -17,11 +17,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_POINTS, type FaultPoint } from '../store/faults.js';
-import { childFlags, compareWorlds, worldOf, type HubArgs, type World } from './fixtures/crash-child.js';
+import { childArgs, compareWorlds, worldOf, type HubArgs, type World } from './fixtures/crash-child.js';
 import { copyMigratedPgliteFolder, createTestDatabase, dbTargets, type TestDatabase } from './helpers/db.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHILD = fileURLToPath(new URL('./fixtures/crash-child.mjs', import.meta.url));
 const HUB: HubArgs = { schools: 3, years: 1, seed: 8, start: '2020/21', batch: 3 };
 
 /** Each point the simulation passes, and which hit of it to die on (not the first: something must already be stored). */
@@ -49,7 +48,7 @@ interface ChildRun {
 
 function runChild(db: string, mailbox: string, faults: string): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...childFlags(db), CHILD, db, mailbox, String(HUB.schools), String(HUB.years), String(HUB.seed), HUB.start, String(HUB.batch)], {
+    const p = spawn(process.execPath, childArgs(db, mailbox, HUB), {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SMTP_URL: '', PATHWAY_FAULTS: faults },
