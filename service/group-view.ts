@@ -6,7 +6,7 @@
  * schedule.ts and schools.ts. Not pure (database and engine reads).
  */
 import { findHub } from '../domain/catalogue/hubs.js';
-import { AT_THE_SCHOOL } from '../domain/catalogue/schema.js';
+import { placeInWords } from '../domain/words/place.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
 import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { kindName } from '../domain/words/kinds.js';
@@ -24,9 +24,6 @@ const HALF_DAY_MINUTES = 150;
 
 /** Statuses in which a school's attendance is taken (its commitment is signed). */
 const ACCEPTING = new Set(['active', 'evaluating', 'overdue']);
-
-/** Places the catalogue leaves open ("to be confirmed") read as no venue yet. */
-const NO_VENUE = new Set(['', 'to be confirmed', 'tbc']);
 
 /** The kind of a session in words ("Specialist visit"). Pure. */
 export function kindWords(kind: GroupSession['kind']): string {
@@ -228,8 +225,7 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
       label: s.status === 'cancelled' ? `${words} (cancelled)` : `${words} ${number} of ${same.length}`,
       startsAt: s.at,
       endsAt: endOf(snapshots, s.programmeId, s.kind, s.at),
-      // A visit is held at each school of the group, not at one venue.
-      place: NO_VENUE.has(s.place.trim().toLowerCase()) ? null : s.place === AT_THE_SCHOOL ? 'At each school' : s.place,
+      place: placeInWords(s.place, 'group'),
       status: s.status === 'cancelled' ? 'cancelled' : held ? 'held' : 'planned',
       note: s.note,
       past: Date.parse(s.at) <= Date.parse(now),

@@ -7,7 +7,7 @@
  * attend, what is asked of the school now, the grant, and whom to contact.
  * Not pure (engine and database I/O) but for the functions marked pure.
  */
-import { AT_THE_SCHOOL } from '../domain/catalogue/schema.js';
+import { placeInWords } from '../domain/words/place.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
@@ -160,7 +160,7 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
         title: `${kindInWords(s.kind)} ${n} of ${same.length}`,
         when: dateTimeSpan(s.at, endOf(c, s)),
         startsAt: s.at,
-        venue: s.place === AT_THE_SCHOOL ? 'At your school' : s.place && s.place !== 'to be confirmed' ? s.place : 'Venue to be confirmed',
+        venue: placeInWords(s.place, 'schoolLink'),
         attend: withHead ? `${who}, and the headteacher, ${c.school!.headteacher.name}` : who,
       };
     });

@@ -7,7 +7,7 @@
  * auditor). Not pure (engine and database reads).
  */
 import { academicYearOf, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
-import { AT_THE_SCHOOL } from '../domain/catalogue/schema.js';
+import { placeInWords } from '../domain/words/place.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
 import { phaseAndStatus, type SchoolSummary } from '../machines/summary.js';
@@ -148,7 +148,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const now = Date.parse(svc.now());
   const upcoming: SchoolPage['upcoming'] = [];
   for (const s of c.sessions) {
-    if (s.status === 'scheduled' && Date.parse(s.at) >= now) upcoming.push({ kind: 'session', at: s.at, title: `${sessionName(s.id, ofKind(s.kind), s.kind)}${placeWords(s.place, c.school?.name)}` });
+    if (s.status === 'scheduled' && Date.parse(s.at) >= now) upcoming.push({ kind: 'session', at: s.at, title: `${sessionName(s.id, ofKind(s.kind), s.kind)}${placeInWords(s.place, 'schoolPage', c.school?.name)}` });
   }
   for (const [key, t] of Object.entries(c.timers)) {
     if (Date.parse(t.at) < now) continue;
@@ -243,9 +243,3 @@ function paymentEntry(pay: Payment): TimelineEntry {
   };
 }
 
-/** Where a session is, after its name: " at The Minster School", " at Riverside Academy" for a visit held at the school itself, or ", place to be confirmed". Pure. */
-function placeWords(place: string | undefined, school: string | undefined): string {
-  if (!place || place === 'to be confirmed') return ', place to be confirmed';
-  if (place === AT_THE_SCHOOL) return school ? ` at ${school}` : ' at the school';
-  return ` at ${place}`;
-}

@@ -13,7 +13,7 @@ export {
   emailDaysBetween as daysBetween,
   emailCountdown as countdown,
 } from '../../domain/words/dates.js';
-import { AT_THE_SCHOOL } from '../../domain/catalogue/schema.js';
+import { placeInWords } from '../../domain/words/place.js';
 import { kindName as sessionKindName } from '../../domain/words/kinds.js';
 
 /** A session kind in words: "Work Group meeting", "workshop", "school visit", "in-school day" (an unknown kind as a meeting). Pure. */
@@ -28,18 +28,14 @@ export function sessionTitle(kind: unknown, n: unknown, of: unknown): string {
   return typeof n === 'number' && typeof of === 'number' && n > 0 && of > 0 ? `${title} ${n} of ${of}` : title;
 }
 
-/** The place, or "venue to be confirmed" when none is known yet. Pure. */
+/** The place, or "venue to be confirmed" when none is known yet; a visit held at each school is at "your school". Pure. */
 export function venue(place: unknown): string {
-  const p = typeof place === 'string' ? place.trim() : '';
-  // Mail goes to the school's own people: a visit held at each school is at theirs.
-  if (p === AT_THE_SCHOOL) return 'your school';
-  return p === '' || /^to be confirmed$/i.test(p) ? 'venue to be confirmed' : p;
+  return placeInWords(place, 'mail');
 }
 
 /** Where something was, inside a sentence: "at Kingsmead Academy", or "with the venue still to be confirmed". Pure. */
 export function atVenue(place: unknown): string {
-  const v = venue(place);
-  return v === 'venue to be confirmed' ? 'with the venue still to be confirmed' : `at ${v}`;
+  return placeInWords(place, 'mailWhere');
 }
 
 /** "£2,000" from pence. Pure. */
