@@ -38,6 +38,8 @@ export interface EmbeddedEngineOptions {
   db?: string;
   /** An open store to use instead (the caller closes it). */
   store?: Store;
+  /** The engine runs long (a simulation, the service): see OpenDbOptions.longRunning. */
+  longRunning?: boolean;
   mailer?: Mailer;
   /** Mailbox folder for the default mailer when SMTP_URL is not set; default beside the database (activities/mail/mailer.ts defaultMailboxDir). */
   mailbox?: string;
@@ -433,7 +435,7 @@ export class EmbeddedEngine implements Engine {
 
 /** Open the embedded engine: the store (migrated), the mailer and the activities. */
 export async function createEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
-  const store = options.store ?? (await openStore(options.db));
+  const store = options.store ?? (await openStore(options.db, { longRunning: options.longRunning ?? false }));
   const mailer = options.mailer ?? createMailer({ mailboxDir: options.mailbox ?? defaultMailboxDir(options.db ?? defaultTarget()) });
   const engine = new EmbeddedEngine(store, mailer, options.clock ?? systemClock, options, !options.store);
   try {

@@ -19,7 +19,7 @@ export async function openEngine(options: OpenEngineOptions = {}): Promise<Engin
     const { createTemporalEngine } = await import('./temporal-engine.js');
     const { openStore } = await import('../store/index.js');
     // The Postgres audit log that the worker's recordEvent activity writes; history reads it.
-    const store = options.store ?? (await openStore(options.db));
+    const store = options.store ?? (await openStore(options.db, { longRunning: options.longRunning ?? false }));
     const engine = await createTemporalEngine({
       address: config.temporalAddress ?? 'localhost:7233',
       namespace: config.temporalNamespace,

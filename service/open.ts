@@ -22,6 +22,8 @@ export interface OpenServiceOptions {
    * test's PGlite loaded from a pre-migrated copy; closed with the service.
    */
   store?: Store;
+  /** The service runs until stopped (pathway serve), not for one command: see OpenDbOptions.longRunning. */
+  longRunning?: boolean;
   clock?: Clock;
   mailer?: Mailer;
   /** Mailbox folder when SMTP_URL is not set (default: MAILBOX_DIR, else "mailbox" beside the database folder). */
@@ -44,7 +46,7 @@ export interface OpenedService {
  * (store/ops/hub-contacts.ts), so escalations reach the address an admin set. Not pure.
  */
 export async function openService(options: OpenServiceOptions = {}): Promise<OpenedService> {
-  const store = options.store ?? (await openStore(options.db));
+  const store = options.store ?? (await openStore(options.db, { longRunning: options.longRunning ?? false }));
   try {
     const clock = options.clock ?? systemClock;
     const mailbox = options.mailbox ?? defaultMailboxDir(options.db ?? defaultTarget());

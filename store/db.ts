@@ -88,6 +88,14 @@ export interface OpenDbOptions {
    * pauses between tries. See store/reconnect.ts for what is run again.
    */
   reconnect?: Partial<ReconnectPolicy>;
+  /**
+   * PGlite: the process lives long (the service, the worker, a simulation),
+   * so Postgres keeps PGlite's own 160 MB buffer pool. Otherwise 16 MB: a
+   * short command or a test then opens the database in about half the time
+   * (0.5 s instead of 0.9 s here), since the whole pool is cleared at start.
+   * Ignored for Postgres.
+   */
+  longRunning?: boolean;
 }
 
 /** The default data location: DATABASE_URL when set and not empty (in `env`, else in the configuration), else the folder ./.pglite. */
@@ -125,7 +133,7 @@ export function describePostgresUrl(url: string): string {
  */
 export async function openDb(target?: string, options: OpenDbOptions = {}): Promise<Db> {
   const t = target === undefined || target.trim() === '' ? defaultTarget() : target.trim();
-  return isPostgresUrl(t) ? openPostgres(t, options) : openPglite(t, options.pgliteDataDir);
+  return isPostgresUrl(t) ? openPostgres(t, options) : openPglite(t, options.pgliteDataDir, options.longRunning ?? false);
 }
 
 /** Postgres error codes (SQLSTATE) that the store reacts to. */
@@ -658,7 +666,10 @@ class Mutex {
   }
 }
 
-async function openPglite(target: string, dataDir?: Blob): Promise<Db> {
+/** Postgres settings for a short-lived PGlite: a small buffer pool (see OpenDbOptions.longRunning). */
+const SHORT_LIVED_PGLITE = ['-c', 'shared_buffers=16MB'];
+
+async function openPglite(target: string, dataDir: Blob | undefined, longRunning: boolean): Promise<Db> {
   const inMemory = /^memory:\/\//i.test(target);
   if (dataDir && !inMemory) throw new RangeError(`pgliteDataDir works only with memory://, not with the folder ${target}`);
   const folder = inMemory ? undefined : resolve(target);
@@ -670,7 +681,11 @@ async function openPglite(target: string, dataDir?: Blob): Promise<Db> {
       mkdirSync(folder, { recursive: true });
       unlock = lockFolder(folder, shown);
     }
-    db = new PGlite(folder ?? 'memory://', { parsers, ...(dataDir ? { loadDataDir: dataDir } : {}) });
+    db = new PGlite(folder ?? 'memory://', {
+      parsers,
+      ...(dataDir ? { loadDataDir: dataDir } : {}),
+      ...(longRunning ? {} : { startParams: [...PGlite.defaultStartParams, ...SHORT_LIVED_PGLITE] }),
+    });
     await db.waitReady;
     await db.query("SET TIME ZONE 'UTC'");
   } catch (err) {

@@ -70,6 +70,22 @@ describe('openDb targets', () => {
     await second.close();
     expect(rows).toEqual([{ key: 'k' }]);
   });
+
+  it('opens PGlite for a short command with a small buffer pool, and for the service with the full one, on the same folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pathway-pglite-buffers-'));
+    dirs.push(dir);
+    const folder = join(dir, 'data');
+    const buffers = async (db: Db) => (await db.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0]!.shared_buffers;
+    const short = await openStore(folder);
+    await short.db.query('INSERT INTO timers (urn, key, due_at, event, created_by_version) VALUES ($1, $2, $3, $4::jsonb, 1)', ['100002', 'k', '2021-01-01T00:00:00Z', '{}']);
+    expect(await buffers(short.db)).toBe('16MB');
+    await short.close();
+    const long = await openStore(folder, { longRunning: true });
+    // The setting is the process's, not written into the folder: the service's open keeps PGlite's own pool.
+    expect(Number.parseInt(await buffers(long.db), 10)).toBeGreaterThanOrEqual(128);
+    expect((await long.db.query('SELECT key FROM timers WHERE urn = $1', ['100002'])).rows).toEqual([{ key: 'k' }]);
+    await long.close();
+  });
 });
 
 describe.each(dbTargets())('Db on $name', (target) => {

@@ -64,7 +64,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const config = settings();
   const logger = pino({ level: config.logLevel });
   const say = o.say ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const opened = await openService({ ...(o.db ? { db: o.db } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.mailbox ? { mailbox: o.mailbox } : {}), logger });
+  const opened = await openService({ longRunning: true, ...(o.db ? { db: o.db } : {}), ...(o.clock ? { clock: o.clock } : {}), ...(o.mailbox ? { mailbox: o.mailbox } : {}), logger });
   const svc = opened.service;
   try {
     const fresh = !(await hasUsers(svc));

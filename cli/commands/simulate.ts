@@ -129,7 +129,7 @@ export function register(program: Command): void {
       const clock = new SimulatedClock('1970-01-01T00:00:00Z');
       const progress = progressReporter();
       // The simulation carries out effects once a simulated day, not after every event.
-      const summary = await withEmbeddedEngine(command, { clock, dispatch: 'manual', mailer }, (engine) =>
+      const summary = await withEmbeddedEngine(command, { clock, dispatch: 'manual', mailer, longRunning: true }, (engine) =>
         simulateHub({ engine, schools, years, seed, start: o.start, ...(o.hub ? { hub: o.hub } : {}), batchSize, onProgress: (p) => progress.update(p) })
           .catch((err: unknown) => {
             throw err instanceof SimulationMismatchError ? new UsageError(err.message) : err;

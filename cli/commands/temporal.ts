@@ -29,7 +29,7 @@ export async function adoptFromSettings(): Promise<AdoptReport> {
   if (!c.temporalAddress) throw new TemporalNotConfiguredError();
   const { openStore } = await import('../../store/index.js');
   const { adoptSchools, createTemporalEngine, workflowStarter } = await import('../../host/temporal-engine.js');
-  const store = await openStore(c.db);
+  const store = await openStore(c.db, { longRunning: true });
   try {
     const engine = await createTemporalEngine({ address: c.temporalAddress, namespace: c.temporalNamespace, taskQueue: c.temporalTaskQueue, db: store.db });
     try {

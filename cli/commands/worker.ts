@@ -35,7 +35,7 @@ export async function startWorker(options: { db?: string }): Promise<void> {
       ...config,
       logger,
       activities: async () => {
-        const store = await openStore(options.db);
+        const store = await openStore(options.db, { longRunning: true });
         opened.push(store);
         const mailer = createMailer();
         opened.push(mailer);
