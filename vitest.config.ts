@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/sequencer.js';
 
 // Most test files wait far more than they compute (child processes, Postgres,
 // Chromium, timers), so one worker per core plus one keeps both cores busy;
@@ -20,5 +21,7 @@ export default defineConfig({
     // alone (Liftoff) cut their CPU by about a quarter (as bin/pathway.mjs does
     // for short commands). Postgres tests are unaffected.
     execArgv: ['--liftoff-only'],
+    // The slowest files first, from test/durations.json on a fresh clone (test/sequencer.ts).
+    sequence: { sequencer: SlowestFirst },
   },
 });
