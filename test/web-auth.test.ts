@@ -136,6 +136,11 @@ describe('hub web: signing in and out', () => {
     expect(r?.status()).toBe(404);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
     await expectAccessible(page, 'not found');
+    // Styled as every other page: the service's stylesheet loaded (the API's policy once blocked it, leaving Times).
+    const look = () => page.getByRole('heading', { level: 1 }).evaluate((h) => `${getComputedStyle(h).fontFamily} ${getComputedStyle(h).fontSize}`);
+    const notFound = await look();
+    await page.goto(`${web.address}/sign-in`);
+    expect(notFound).toBe(await look());
     const api = await fetch(`${web.address}/no-such-page`);
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).toContain('application/json');

@@ -33,12 +33,16 @@ const DEFAULTS: Record<number, StatusPage> = {
 };
 
 /** Renders the page for an HTTP status, with the given words or the defaults. Not pure. */
+/** What a status page served outside the pages may load: its own stylesheet, fonts and images; no scripts. */
+const STATUS_PAGE_CSP = "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 export async function renderStatusPage(reply: FastifyReply, status: number, page: Partial<StatusPage> = {}): Promise<FastifyReply> {
   const d = DEFAULTS[status] ?? DEFAULTS[500]!;
   const data = { title: page.title ?? d.title, body: page.body ?? d.body, links: page.links ?? [{ href: '/', text: 'Go to the start page' }], status };
   if (typeof reply.page === 'function' && reply.request.routeOptions.config?.page) return reply.page('status.njk', data, status);
   const html = await reply.viewAsync('status.njk', { ...data, me: null });
-  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  // Outside the pages (an unknown address), the API's policy would block the page's own stylesheet, font and icon.
+  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', STATUS_PAGE_CSP).send(html);
 }
 
 /** The page for an error a page handler did not handle itself. Not pure. */
