@@ -242,4 +242,3 @@ function paymentEntry(pay: Payment): TimelineEntry {
     amountPence: pay.amountPence,
   };
 }
-

@@ -5,6 +5,7 @@
  * Forms handle their own bad input (error summary and inline errors); this is
  * the fallback. Not pure (replies).
  */
+import { scriptlessPageCsp } from './csp.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError, sentence } from '../domain/errors.js';
 import { asTamperedError, TamperedSchoolError } from '../store/tamper.js';
@@ -32,10 +33,10 @@ const DEFAULTS: Record<number, StatusPage> = {
   503: { title: 'Sorry, the service is unavailable', body: ['The database cannot be reached. Try again in a few minutes.'] },
 };
 
-/** Renders the page for an HTTP status, with the given words or the defaults. Not pure. */
-/** What a status page served outside the pages may load: its own stylesheet, fonts and images; no scripts. */
-const STATUS_PAGE_CSP = "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** The pages' policy without scripts, for a status page served outside the pages. */
+const STATUS_PAGE_CSP = scriptlessPageCsp();
 
+/** Renders the page for an HTTP status, with the given words or the defaults. Not pure. */
 export async function renderStatusPage(reply: FastifyReply, status: number, page: Partial<StatusPage> = {}): Promise<FastifyReply> {
   const d = DEFAULTS[status] ?? DEFAULTS[500]!;
   const data = { title: page.title ?? d.title, body: page.body ?? d.body, links: page.links ?? [{ href: '/', text: 'Go to the start page' }], status };

@@ -28,6 +28,7 @@ import { serviceKey } from '../store/ops/keys.js';
 import { GOVUK_ASSETS, GOVUK_DIST, OWN_ASSETS, stylesheet } from './assets.js';
 import { addFilters } from './format.js';
 import { handlePageError, renderStatusPage } from './errors.js';
+import { PAGE_CSP_DIRECTIVES } from './csp.js';
 import { IDLE_MS, loadPrincipal, takeFlash } from './session.js';
 import { authRoutes } from './routes/auth.js';
 import { pageRoutes } from './routes/index.js';
@@ -104,18 +105,7 @@ const pagesPlugin: FastifyPluginAsync<PagesOptions> = async (app, o) => {
       enableCSPNonces: true,
       contentSecurityPolicy: {
         useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          objectSrc: ["'none'"],
-          ...(o.secure ? { upgradeInsecureRequests: [] } : {}),
-        },
+        directives: { ...PAGE_CSP_DIRECTIVES, ...(o.secure ? { upgradeInsecureRequests: [] } : {}) },
       },
       strictTransportSecurity: o.secure ? { maxAge: 31536000 } : false,
       crossOriginEmbedderPolicy: false,
