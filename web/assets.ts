@@ -22,7 +22,7 @@ export const OWN_ASSETS = join(here, 'assets');
 
 /** The compiled stylesheet: from the disk cache, else compiled with sass (about 1 s). Not pure. */
 export async function stylesheet(): Promise<string> {
-  const own = await readFile(join(here, 'styles', 'app.scss'), 'utf8');
+  const own = await stylesSource();
   const version = (require('govuk-frontend/package.json') as { version: string }).version;
   const key = createHash('sha256').update(version).update(own).digest('hex').slice(0, 16);
   const cacheDir = join(dirname(require.resolve('govuk-frontend/package.json')), '..', '.cache', 'mastery-pathway'); // node_modules/.cache, from the sources or dist/
@@ -32,9 +32,28 @@ export async function stylesheet(): Promise<string> {
   } catch {
     // Not compiled yet for this version of the styles.
   }
-  const sass = await import('sass');
-  const css = sass.compileString(own, { loadPaths: [join(dirname(require.resolve('govuk-frontend/package.json')), '..')], style: 'compressed', quietDeps: true }).css;
+  const { css, warnings } = await compileStyles(own);
+  // A deprecation here would otherwise print Sass's multi-line warning on a user's first `npm start`.
+  for (const w of warnings) process.stderr.write(`pathway: web/styles/app.scss: ${w}\n`);
   await mkdir(cacheDir, { recursive: true });
   await writeFile(cached, css);
   return css;
+}
+
+/** The stylesheet compiled from `source` (app.scss), with each warning Sass gave as one line instead of printing it. Not pure (reads govuk-frontend's Sass). */
+export async function compileStyles(source: string): Promise<{ css: string; warnings: string[] }> {
+  const sass = await import('sass');
+  const warnings: string[] = [];
+  const css = sass.compileString(source, {
+    loadPaths: [join(dirname(require.resolve('govuk-frontend/package.json')), '..')],
+    style: 'compressed',
+    quietDeps: true,
+    logger: { warn: (message) => void warnings.push(message.split('\n')[0]!) },
+  }).css;
+  return { css, warnings };
+}
+
+/** app.scss, as stylesheet() compiles it. Not pure. */
+export function stylesSource(): Promise<string> {
+  return readFile(join(here, 'styles', 'app.scss'), 'utf8');
 }
