@@ -25,9 +25,9 @@ const HALF_DAY_MINUTES = 150;
 /** Statuses in which a school's attendance is taken (its commitment is signed). */
 const ACCEPTING = new Set(['active', 'evaluating', 'overdue']);
 
-/** The kind of a session in words ("Specialist visit"). Pure. */
+/** The kind of a session in words ("School visit"), as every page names it. Pure. */
 export function kindWords(kind: GroupSession['kind']): string {
-  return kindName(kind, 'group') ?? kind;
+  return kindName(kind, 'short') ?? kind;
 }
 
 /** One school's record of one session. */

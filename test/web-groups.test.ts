@@ -118,7 +118,7 @@ describe('hub web: work groups', () => {
     const page = await asStaff(`/hub/groups/${DEV}`);
     expect(await page.locator('h1').textContent()).toContain('group 1');
     const rows = await sessionRows(page);
-    expect(rows.map((r) => r[0])).toEqual(['Meeting 1 of 6', 'Specialist visit 1 of 3', 'Meeting 2 of 6', 'Meeting 3 of 6', 'Specialist visit 2 of 3', 'Meeting 4 of 6', 'Meeting 5 of 6', 'Specialist visit 3 of 3', 'Meeting 6 of 6']);
+    expect(rows.map((r) => r[0])).toEqual(['Meeting 1 of 6', 'School visit 1 of 3', 'Meeting 2 of 6', 'Meeting 3 of 6', 'School visit 2 of 3', 'Meeting 4 of 6', 'Meeting 5 of 6', 'School visit 3 of 3', 'Meeting 6 of 6']);
     expect(rows[0]![1]).toBe('Thursday 10 September 2026, 9am to 11.30am');
     expect(rows[0]![2]).toBe('The Minster School, Southwell');
     // A school visit is held at each school, not at the group's venue.
@@ -146,7 +146,7 @@ describe('hub web: work groups', () => {
     // On the school's own page, its coming visit is at the school by name, a meeting at the group's venue.
     await page.getByRole('link', { name: 'Riverside Academy' }).click();
     const coming = await page.locator('.app-due__what').allTextContents();
-    expect(coming, coming.join('\n')).toContain('Visit 2 of 3 at Riverside Academy');
+    expect(coming, coming.join('\n')).toContain('School visit 2 of 3 at Riverside Academy');
     expect(coming).toContain('Meeting 2 of 6 at The Minster School, Southwell');
     expect(coming.join('\n')).not.toContain('at the school');
 
@@ -224,7 +224,7 @@ describe('hub web: work groups', () => {
     await page.getByLabel('Month').fill('1');
     await page.getByLabel('Year').fill('2027');
     await page.getByRole('button', { name: 'Move session' }).click();
-    expect(await page.locator('#move-warning').textContent()).toContain('Thursday 21 January 2027 is the day of Specialist visit 2 of 3 of this group');
+    expect(await page.locator('#move-warning').textContent()).toContain('Thursday 21 January 2027 is the day of School visit 2 of 3 of this group');
 
     // In the Christmas holiday: warned; confirming moves it.
     await page.getByLabel('Day').fill('29');
@@ -322,8 +322,8 @@ describe('hub web: work groups', () => {
     expect(await writeForms(page)).toBe(0);
     expect((await sessionRows(page)).length).toBe(9);
     await expectAccessible(page, 'group page auditor');
-    await page.getByRole('link', { name: 'Specialist visit 1 of 3' }).first().click();
-    expect(await page.locator('h1').textContent()).toBe('Specialist visit 1 of 3');
+    await page.getByRole('link', { name: 'School visit 1 of 3' }).first().click();
+    expect(await page.locator('h1').textContent()).toBe('School visit 1 of 3');
     expect(await writeForms(page)).toBe(0);
     await expectAccessible(page, 'session page auditor');
     // A hand-made post with a valid CSRF token is still refused, and nothing changes.
@@ -368,9 +368,9 @@ describe('work group forms: the move warnings and the date and time inputs', () 
   });
 
   it('a calendar cell shows a short label and reads out the rest: "visit 1" of 3, a cancelled "Meeting"', () => {
-    expect(splitLabel('Specialist visit 1 of 3')).toEqual({ before: 'Specialist ', short: 'visit 1', after: ' of 3' });
+    expect(splitLabel('School visit 1 of 3')).toEqual({ before: 'School ', short: 'visit 1', after: ' of 3' });
     expect(splitLabel('Meeting (cancelled)')).toEqual({ before: '', short: 'Meeting', after: ' (cancelled)' });
-    expect(splitLabel('Specialist visit (cancelled)')).toEqual({ before: 'Specialist ', short: 'visit', after: ' (cancelled)' });
+    expect(splitLabel('School visit (cancelled)')).toEqual({ before: 'School ', short: 'visit', after: ' (cancelled)' });
     expect(splitLabel('Launch')).toEqual({ before: '', short: 'Launch', after: '' });
   });
 

@@ -2,7 +2,9 @@
  * A session kind's name in words ("Work Group meeting", "workshop", "school
  * visit", "in-school day"): the one copy for the emails, the pages and the
  * use cases. Each reader has its own form, named below; each caller says what
- * an unknown kind is called. Pure.
+ * an unknown kind is called. A session has one name on every page: the
+ * hub's school page, its group page and the headteacher's page once called one
+ * visit "Visit", "Specialist visit" and "School visit". Pure.
  */
 
 /** The forms of a kind's name, by reader. */
@@ -11,19 +13,17 @@ export interface KindNames {
   title: string;
   /** "Work Group meeting", "workshop", "school visit": mid-sentence in the emails. */
   inSentence: string;
-  /** "Meeting", "Workshop", "Visit": the school page and the hub board ("Meeting 2 of 6"). */
+  /** "Meeting", "Workshop", "School visit": the school page, the hub board and the work group pages ("Meeting 2 of 6"). */
   short: string;
-  /** "meeting", "workshop", "visit": mid-sentence on the school page ("the meeting had already happened"). */
+  /** "meeting", "workshop", "school visit": mid-sentence on the school page ("the meeting had already happened"). */
   shortInSentence: string;
-  /** "Meeting", "Specialist visit": the work group pages. */
-  group: string;
 }
 
 const NAMES: Record<string, KindNames> = {
-  meeting: { title: 'Work Group meeting', inSentence: 'Work Group meeting', short: 'Meeting', shortInSentence: 'meeting', group: 'Meeting' },
-  workshop: { title: 'Workshop', inSentence: 'workshop', short: 'Workshop', shortInSentence: 'workshop', group: 'Workshop' },
-  visit: { title: 'School visit', inSentence: 'school visit', short: 'Visit', shortInSentence: 'visit', group: 'Specialist visit' },
-  inSchoolDay: { title: 'In-school day', inSentence: 'in-school day', short: 'In-school day', shortInSentence: 'in-school day', group: 'In-school day' },
+  meeting: { title: 'Work Group meeting', inSentence: 'Work Group meeting', short: 'Meeting', shortInSentence: 'meeting' },
+  workshop: { title: 'Workshop', inSentence: 'workshop', short: 'Workshop', shortInSentence: 'workshop' },
+  visit: { title: 'School visit', inSentence: 'school visit', short: 'School visit', shortInSentence: 'school visit' },
+  inSchoolDay: { title: 'In-school day', inSentence: 'in-school day', short: 'In-school day', shortInSentence: 'in-school day' },
 };
 
 /** A session kind's name in the reader's form, or undefined for a kind that is not one of the catalogue's. Pure. */

@@ -40,8 +40,8 @@ export interface GridMonth {
 const blank: GridDay = { day: null, date: null, words: '', closed: false, today: false, sessions: [] };
 
 /**
- * A label split for a narrow cell: "Specialist visit 1 of 3" -> before
- * "Specialist ", short "visit 1", after " of 3"; "Meeting (cancelled)" ->
+ * A label split for a narrow cell: "School visit 1 of 3" -> before
+ * "School ", short "visit 1", after " of 3"; "Meeting (cancelled)" ->
  * short "Meeting", after " (cancelled)" (the cell strikes it through, and the
  * words are read out). Pure.
  */
