@@ -17,6 +17,8 @@ describe('hub web: signing in and out', () => {
     expect(res?.status()).toBe(200);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Teaching for Mastery');
     expect(await page.content()).not.toMatch(/govuk-logo|crown/i);
+    // The API's documentation is for signed-in hub users, not the public.
+    expect(await page.locator('footer a').allTextContents()).toEqual(['About this service']);
     await expectAccessible(page, 'landing signed out');
     await page.getByRole('button', { name: 'Sign in' }).click();
     expect(new URL(page.url()).pathname).toBe('/sign-in');
@@ -53,6 +55,7 @@ describe('hub web: signing in and out', () => {
     // Sealed: the key itself never appears in the cookie.
     expect(cookie?.value).not.toContain(web.adminToken);
     expect(decodeURIComponent(cookie?.value ?? '')).not.toContain(web.adminToken.slice(4));
+    expect(await page.locator('footer a').allTextContents()).toEqual(['API documentation', 'About this service']);
     await expectAccessible(page, 'about signed in');
 
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -46,6 +46,8 @@ describe('headteacher page', () => {
     expect(await page.locator('main form').count()).toBe(0);
     expect(new URL(page.url()).pathname).toBe(link);
     expect(main).not.toMatch(/COMMITMENT_SIGNED|ATTENDANCE_RECORDED|secondary-development-2026-27\./);
+    // The footer offers a headteacher what the service is, not the hub's API.
+    expect(await page.locator('footer a').allTextContents()).toEqual(['About this service']);
     await expectAccessible(page, 'headteacher page');
   });
 
