@@ -249,7 +249,10 @@ describe('pathway CLI: bad input and faults', () => {
 describe('pathway simulate', () => {
   it('runs 20 schools for 2 years and prints the summary, with progress on stderr', async () => {
     const mailbox = tempDir('pathway-cli-sim-mail-');
-    const r = await pathway({ MAILBOX_DIR: mailbox, CWD: tempDir('pathway-cli-sim-cwd-') }, '--db', 'memory://', '--wide', 'simulate', '--schools', '20', '--years', '2', '--seed', '3');
+    // On Postgres: the same run in PGlite costs about 20 CPU-seconds, and simulations on PGlite are tested in crash-pglite and the bench.
+    const d = await createTestDatabase(dbTargets()[1]!);
+    databases.push(d);
+    const r = await pathway({ MAILBOX_DIR: mailbox, CWD: tempDir('pathway-cli-sim-cwd-') }, '--db', d.url, '--wide', 'simulate', '--schools', '20', '--years', '2', '--seed', '3');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Simulated .* Maths Hub \(seed 3\): 20 schools \(\d+ primary, \d+ secondary\), 2018\/19 to 2019\/20/);
     expect(r.stdout).toMatch(/Schools per phase per academic year\nyear\s+phase\s+schools\s+completed\s+withdrawn\s+deferred\s+declined\s+open or overdue/);

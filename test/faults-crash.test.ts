@@ -8,7 +8,8 @@
  * snapshots, timers, outbox, ledger, sent messages and mailbox files, compared
  * as dumps (test/fixtures/crash-child.ts worldOf/compareWorlds). Each crash
  * must really happen at its point: the child says where on stderr.
- * Postgres for every point; a PGlite folder for the effect points.
+ * Postgres for every point; a PGlite folder for the effect points, compared
+ * with the same Postgres reference.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -77,8 +78,19 @@ it('the table names every fault point the simulation passes, and the others are 
   expect([...new Set([...SIMULATED.map(([p]) => p.split(':')[0]!), ...inProcess])].sort()).toEqual([...FAULT_POINTS].sort());
 });
 
+// One uninterrupted run, on Postgres, is the reference for both targets: the
+// simulation is deterministic, so a PGlite folder must end the same too.
+let reference: World;
+beforeAll(async () => {
+  const d: TestDatabase = await createTestDatabase(dbTargets()[1]!);
+  cleanups.push(() => d.drop());
+  const mail = tempDir('pathway-faults-ref-mail-');
+  const r = await runChild(d.url, mail, '');
+  if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}): ${r.stderr}`);
+  reference = await worldOf(d.url, mail);
+}, 240_000);
+
 describe.each(dbTargets())('a crash at each fault point, then a restart, equals the uninterrupted run ($name)', (target) => {
-  let reference: World;
   const newTarget = async (label: string): Promise<string> => {
     if (target.name === 'pglite') {
       // A migrated folder copied from a template: the faults are in the simulation, not in PGlite's initdb.
@@ -90,14 +102,6 @@ describe.each(dbTargets())('a crash at each fault point, then a restart, equals 
     cleanups.push(() => d.drop());
     return d.url;
   };
-
-  beforeAll(async () => {
-    const db = await newTarget('ref');
-    const mail = tempDir('pathway-faults-ref-mail-');
-    const r = await runChild(db, mail, '');
-    if (r.code !== 0) throw new Error(`the uninterrupted run failed (exit ${r.code}): ${r.stderr}`);
-    reference = await worldOf(db, mail);
-  }, 240_000);
 
   const points = SIMULATED.filter(([p]) => target.name === 'postgres' || EFFECT_POINTS.has(p));
   it.each(points)('%s (hit %i)', async (point, hit) => {
