@@ -90,7 +90,8 @@ export interface HubBoard {
   /** Whether any filter is set (the page offers to clear them). */
   filtered: boolean;
   options: { phases: Choice[]; statuses: Choice[]; programmes: Choice[]; years: Choice[]; groups: Choice[] };
-  table: { rows: BoardRow[]; total: number; page: number; pages: number; first: number; last: number; sort: BoardSort; descending: boolean };
+  /** Each row with its route in words ("Primary"): the table's phase and year columns already say the rest of the programme. */
+  table: { rows: (BoardRow & { route: string | null })[]; total: number; page: number; pages: number; first: number; last: number; sort: BoardSort; descending: boolean };
   week: { until: string; items: BoardDueItem[] };
   halfTerm: { until: string; items: BoardDueItem[] };
   overdue: { total: number; schools: { urn: string; name: string | null; reasons: string[] }[] };
@@ -240,7 +241,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     params,
     filtered: Boolean(params.phase || params.status || params.programme || params.year || params.group || params.overdue),
     options,
-    table: { rows: page.rows.map((r) => ({ ...r, programmeName: shortProgrammeName(r.programmeName)?.replace(/\s+\d{4}\/\d{2}$/, '') ?? null, groupName: compactGroupName(r.groupName, r.groupId) })), total: page.total, page: params.pageNumber, pages, first, last: first ? first + page.rows.length - 1 : 0, sort, descending },
+    table: { rows: page.rows.map((r) => ({ ...r, route: routeWords(r.programmeId), programmeName: shortProgrammeName(r.programmeName)?.replace(/\s+\d{4}\/\d{2}$/, '') ?? null, groupName: compactGroupName(r.groupName, r.groupId) })), total: page.total, page: params.pageNumber, pages, first, last: first ? first + page.rows.length - 1 : 0, sort, descending },
     week: { until: weekEnd, items: due(dueItems.filter((i) => Date.parse(i.at) < Date.parse(weekEnd))) },
     halfTerm: { until: halfTermLastDay, items: due(dueItems.filter((i) => Date.parse(i.at) >= Date.parse(weekEnd))) },
     overdue: { total: overdue.total, schools: overdueSchools },
@@ -254,4 +255,10 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     },
     mailProblems: problems.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
   };
+}
+
+/** "Primary" or "Secondary", from a programme id ("primary-development-2025-26"); null when the school has no programme yet. Pure. */
+function routeWords(programmeId: string | null): string | null {
+  const route = programmeId?.split('-')[0];
+  return route === 'primary' ? 'Primary' : route === 'secondary' ? 'Secondary' : null;
 }

@@ -1,9 +1,10 @@
 /**
  * Every kind of HTML email, opened in the same headless Chromium as the web
  * tests and checked with axe-core: no serious or critical violation. Uses the
- * rendered examples (activities/mail/examples.ts).
+ * rendered examples (activities/mail/examples.ts). Each table's cells start
+ * at the top of their row, as mail clients do not all agree on a default.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allExampleMessages } from '../activities/index.js';
 import { expectAccessible, useBrowser } from './helpers/browser.js';
 import { digestMessage } from '../service/digest.js';
@@ -17,6 +18,9 @@ describe('HTML emails in Chromium, checked with axe-core', () => {
   it.each([...allExampleMessages().map((x) => [x.kind, x.message.html] as const), ['weekly-digest', digest.html] as const])('%s', async (kind, html) => {
     const page = await browser.page();
     await page.setContent(html, { waitUntil: 'load' });
+    // A one-line value beside a two-line label ("Whom to ask") once sat in the middle of its row.
+    const notTop = await page.locator('td, th[scope="row"]').evaluateAll((cells) => cells.filter((c) => getComputedStyle(c).verticalAlign !== 'top').map((c) => c.textContent));
+    expect(notTop).toEqual([]);
     await expectAccessible(page, `message-${kind}`);
     await page.close();
   }, 60_000);

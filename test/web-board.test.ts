@@ -64,8 +64,15 @@ describe('hub web: the hub board and the school page', () => {
     const readiness = all.filter((s) => s.phase === 'readiness');
     expect(await cards.locator('li.app-card', { hasText: 'Readiness' }).locator('.app-count').textContent()).toBe(String(readiness.length));
     expect(await page.locator('#table-count').textContent()).toContain(`of ${all.length} schools`);
-    expect(await tableRows(page)).toHaveLength(all.length);
+    const shown = await tableRows(page);
+    expect(shown).toHaveLength(all.length);
+    // The route column: the phase and year columns say the rest of the programme.
+    expect(await page.locator('main table').first().locator('thead th').allTextContents()).toEqual(['URN', 'School', 'Phase', 'Status', 'Route', 'Year', 'Work group', 'Overdue', 'Next']);
+    for (const s of all) expect(shown.find((r) => r[0] === s.urn)?.[4], s.urn).toBe(s.route === 'primary' ? 'Primary' : 'Secondary');
     await expectAccessible(page, 'hub board staff');
+    // The table fits the page's width at 1280 px: no column runs past the layout.
+    const overflow = await page.evaluate(() => document.querySelector('main table')!.getBoundingClientRect().right - document.querySelector('main')!.getBoundingClientRect().right);
+    expect(overflow).toBeLessThanOrEqual(0);
 
     // Phase filter through the GET form: the address carries it, the table and its count change.
     await page.selectOption('#phase', 'readiness');
@@ -93,7 +100,7 @@ describe('hub web: the hub board and the school page', () => {
     expect(rows.map((r) => r[0]).sort()).toEqual(overdue);
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain('Overdue and why');
-    expect(text).toMatch(/Attendance at (Meeting|Visit|Workshop) \d+ of \d+ on \w+day \d+ \w+ 2026, [\d.]+(am|pm) has not been recorded\./);
+    expect(text).toMatch(/Attendance at (Meeting|School visit|Workshop) \d+ of \d+ on \w+day \d+ \w+ 2026, [\d.]+(am|pm) has not been recorded\./);
     expect(text).toContain('end-of-year evaluation for Primary Teaching for Mastery Development Work Group 2025/26 has not been submitted');
     // Due this week, from the service clock (Tuesday 10 November 2026), in words.
     expect(text).toMatch(/Due this week\s*Thursday 12 November 2026, 9am\s*(Workshop|Meeting) 2 of 6 at The Minster School/);

@@ -37,7 +37,8 @@ const SORT_COLUMNS: { key: string; text: string }[] = [
   { key: 'name', text: 'School' },
   { key: 'phase', text: 'Phase' },
   { key: 'status', text: 'Status' },
-  { key: 'programme', text: 'Programme' },
+  // The programme's route: the phase and year columns say the rest of it, and its full name made each row five lines tall.
+  { key: 'programme', text: 'Route' },
   { key: 'year', text: 'Year' },
   { key: 'group', text: 'Work group' },
   { key: 'overdue', text: 'Overdue' },
