@@ -20,6 +20,7 @@ interface School {
   urn: string;
   name: string;
   phase: string;
+  route: string | null;
   status: string;
   overdue: boolean;
 }

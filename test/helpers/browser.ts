@@ -26,6 +26,7 @@ import type { WebOptions } from '../../web/plugin.js';
 import type { Service } from '../../service/context.js';
 import type { EmbeddedEngine } from '../../host/embedded.js';
 import { copyMigratedPgliteFolder } from './db.js';
+import { copyDemoTemplate, keepDemoTemplate } from './demo-template.js';
 
 const require = createRequire(import.meta.url);
 
@@ -95,22 +96,36 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
     },
   };
   beforeAll(async () => {
-    // The folder starts as a copy of a migrated one (as the first start leaves it before anything else), not empty:
-    // PGlite's initdb and the migrations cost seconds per file. The service still finds no users and no schools,
-    // so it makes the first admin key and seeds the demo as on a first start.
-    await copyMigratedPgliteFolder(join(dir, 'db'));
-    const s = await startServer({
-      db: join(dir, 'db'),
-      port: 0,
-      host: '127.0.0.1',
-      demo: true,
-      clock,
-      mailbox: ws.mailbox,
-      say: () => undefined,
-      ...(options.web ? { web: options.web } : {}),
-    });
+    const now = options.now ?? WEB_NOW;
+    const start = () =>
+      startServer({
+        db: join(dir, 'db'),
+        port: 0,
+        host: '127.0.0.1',
+        demo: true,
+        clock,
+        mailbox: ws.mailbox,
+        say: () => undefined,
+        ...(options.web ? { web: options.web } : {}),
+      });
+    let s: Awaited<ReturnType<typeof startServer>>;
+    if (copyDemoTemplate(dir, now)) {
+      // A first start of this code, already seeded by another test file (test/helpers/demo-template.ts).
+      s = await start();
+      state.adminToken = readFileSync(join(dir, 'db', 'first-admin-token'), 'utf8').trim();
+    } else {
+      // The folder starts as a copy of a migrated one (as the first start leaves it before anything else), not empty:
+      // PGlite's initdb and the migrations cost seconds per file. The service still finds no users and no schools,
+      // so it makes the first admin key and seeds the demo as on a first start; stopped, the folder is kept for the
+      // other files, then the service starts again on it as theirs will.
+      await copyMigratedPgliteFolder(join(dir, 'db'));
+      const first = await start();
+      state.adminToken = first.firstToken ?? '';
+      await first.close();
+      keepDemoTemplate(dir, now);
+      s = await start();
+    }
     state.address = s.address;
-    state.adminToken = s.firstToken ?? '';
     state.close = s.close;
     state.service = s.service;
     state.embedded = s.embedded;

@@ -1,0 +1,80 @@
+/**
+ * The page tests' service folder as a first start leaves it: migrated, the
+ * first admin key made and the demo hub seeded (about 14 CPU-seconds each
+ * time). The first test file to need it for a given "now" seeds it as
+ * `npm start` does, stops the service and keeps a copy in the temp folder;
+ * every other file copies that. The copy is keyed by the "now", the PGlite
+ * version and every source file the seeding runs (store, machines, domain,
+ * service, host, activities, config, cli), so a changed rule or migration
+ * makes a new one. Not pure (file I/O).
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The folders whose files decide what a seeded first start leaves behind. */
+const SEEDING_SOURCES = ['activities', 'cli', 'config', 'domain', 'host', 'machines', 'service', 'store'];
+const PREFIX = 'pathway-web-demo-';
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** A hash of the "now", the PGlite version and the seeding's source files (their paths and contents). */
+function templateKey(now: string): string {
+  const h = createHash('sha256').update(`${now}\n`);
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  h.update(readFileSync(join(dirname(dirname(entry)), 'package.json')));
+  for (const dir of SEEDING_SOURCES) {
+    for (const f of filesUnder(join(ROOT, dir)).sort()) h.update(`${f.slice(ROOT.length)}\n`).update(readFileSync(f));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Fills `dir` (empty) with a seeded first start for `now` and returns true, or
+ * returns false when no copy exists yet for this code: then the caller seeds
+ * it and hands the folder to `keepDemoTemplate`.
+ */
+export function copyDemoTemplate(dir: string, now: string): boolean {
+  const template = join(tmpdir(), `${PREFIX}${templateKey(now)}`);
+  if (!existsSync(template)) return false;
+  cpSync(template, dir, { recursive: true, force: false, errorOnExist: true });
+  return true;
+}
+
+/** Keeps a copy of `dir`, just seeded for `now` by a service now stopped, for the next test files; drops copies made from older code. */
+export function keepDemoTemplate(dir: string, now: string): void {
+  const name = `${PREFIX}${templateKey(now)}`;
+  const template = join(tmpdir(), name);
+  if (existsSync(template)) return;
+  // Copied beside it, then renamed into place, so a parallel test file never copies half a folder.
+  const partial = mkdtempSync(`${template}.partial-`);
+  try {
+    cpSync(dir, join(partial, 'copy'), { recursive: true });
+    try {
+      renameSync(join(partial, 'copy'), template);
+    } catch (err) {
+      // Another test file kept one meanwhile: theirs is the same.
+      if (!existsSync(template)) throw err;
+    }
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
+  // A copy from other code, untouched for an hour, is no longer wanted (each is about 45 MB).
+  for (const other of readdirSync(tmpdir())) {
+    if (!other.startsWith(PREFIX) || other === name) continue;
+    const p = join(tmpdir(), other);
+    if (Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+  }
+}
