@@ -13,8 +13,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Limits that only stop a hang: with more workers than cores a CPU-bound
+    // test (the model walk takes about 15 s alone) ran past 60 s on a busy machine.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: workers,
     // PGlite's WebAssembly optimised by TurboFan pays off only in long runs; the
