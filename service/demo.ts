@@ -69,6 +69,12 @@ export interface DemoReport {
   events: number;
 }
 
+/** How far the seeding has got: the school date it has reached, and the steps done as a fraction of those known so far. */
+export interface DemoProgress {
+  at: string;
+  fraction: number;
+}
+
 interface Step {
   at: string;
   run: () => Promise<unknown>;
@@ -101,9 +107,11 @@ export function demoYear(now: string): string {
 
 /**
  * Seeds the demo hub. `now` bounds every event (nothing is dated after it).
- * Run on an empty database only: the URNs and group ids are fixed. Not pure.
+ * Run on an empty database only: the URNs and group ids are fixed.
+ * `onProgress` hears after each step how far through the hub's years it is
+ * (the seeding takes tens of seconds on a first `npm start`). Not pure.
  */
-export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: string): Promise<DemoReport> {
+export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: string, onProgress?: (p: DemoProgress) => void): Promise<DemoReport> {
   // The demo's own clock: events and timers move it, so each effect is carried out at its school time (see above).
   const clock = new SimulatedClock('2018-09-01T00:00:00Z');
   const hubLead = async (hub: string) => {
@@ -319,6 +327,7 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
   // Run everything in time order, firing the timers due by each step first.
   const queue = [...steps];
   steps.length = 0;
+  let done = 0;
   while (queue.length || steps.length) {
     queue.push(...steps.splice(0));
     queue.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -326,6 +335,10 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
     if (!beforeNow(step.at)) continue;
     await fireUntil(step.at);
     await step.run();
+    // Steps done of those known so far: a year's start adds that year's sessions, so the fraction can step back.
+    done += 1;
+    const known = done + [...queue, ...steps].filter((x) => beforeNow(x.at)).length;
+    onProgress?.({ at: step.at, fraction: done / known });
   }
   // The timers due between the last step and now fire at their own times too (not at the serving host's first tick).
   await fireUntil(now);

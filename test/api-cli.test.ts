@@ -56,6 +56,14 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
 
   it('first start: seeds the demo hub, prints the address and /docs, and writes the admin token once to a 0600 file, never to stdout', async () => {
     expect(lines.join('\n')).toMatch(/Seeded 11 schools and 5 work groups for 2026\/27/);
+    // Progress while it seeds, a line at each quarter reached, in order, before the summary.
+    const progress = lines.filter((l) => /^ {2}\d+% seeded: /.test(l));
+    const percents = progress.map((l) => Number(/(\d+)%/.exec(l)![1]));
+    expect(percents.length).toBeGreaterThanOrEqual(2);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents.every((p) => [25, 50, 75].includes(p))).toBe(true);
+    for (const l of progress) expect(l).toMatch(/^ {2}\d+% seeded: the hub's history to \d{1,2} \w+ 20\d\d$/);
+    expect(lines.indexOf(progress.at(-1)!)).toBeLessThan(lines.findIndex((l) => l.startsWith('Seeded ')));
     expect(lines.some((l) => l.includes(`${address}/docs`))).toBe(true);
     expect(token).toMatch(/^mpt_/);
     expect(lines.join('\n')).not.toContain(token!);

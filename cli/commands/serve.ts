@@ -21,6 +21,7 @@ import { cliOperator } from '../../service/context.js';
 import { addUser, firstTokenPath, hasUsers, saveFirstAdminToken } from '../../service/users.js';
 import { startDigestJob } from '../../service/digest.js';
 import { seedDemo, wantsDemo, DEMO_HUB } from '../../service/demo.js';
+import { longDate } from '../../domain/words/dates.js';
 import type { Clock } from '../../host/clock.js';
 import type { EmbeddedEngine } from '../../host/embedded.js';
 
@@ -74,7 +75,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (empty && opened.embedded && wantsDemo({ demo: o.demo, dbIsDefault: o.dbIsDefault ?? o.db === undefined, target })) {
       say(`Empty database (${opened.store.describe()}): seeding the demo hub, ${DEMO_HUB.label} Maths Hub...`);
       const t0 = Date.now();
-      const demo = await seedDemo(svc, opened.embedded, svc.now());
+      // A line at each quarter reached: seeding takes tens of seconds, and a first start should not look stuck.
+      let quarter = 0;
+      const demo = await seedDemo(svc, opened.embedded, svc.now(), (p) => {
+        const q = Math.floor(p.fraction * 4);
+        if (q > quarter && q < 4) say(`  ${(quarter = q) * 25}% seeded: the hub's history to ${longDate(p.at)}`);
+      });
       say(`Seeded ${demo.schools.length} schools and ${demo.groups.length} work groups for ${demo.year} (${demo.events} events) in ${((Date.now() - t0) / 1000).toFixed(1)} s:`);
       for (const s of demo.schools) say(`  ${s.urn}  ${s.name}: ${s.story}`);
     }
