@@ -3,10 +3,12 @@
  * first admin key made and the demo hub seeded (about 14 CPU-seconds each
  * time). The first test file to need it for a given "now" seeds it as
  * `npm start` does, stops the service and keeps a copy in the temp folder;
- * every other file copies that. The copy is keyed by the "now", the PGlite
- * version and every source file the seeding runs (store, machines, domain,
- * service, host, activities, config, cli), so a changed rule or migration
- * makes a new one. Not pure (file I/O).
+ * every other file copies that. The copy is keyed by the "now", the
+ * settings in the environment (a file with its own signing key seeds its
+ * own: the copy's checkpoints are signed with the seeding file's key), the
+ * PGlite version and every source file the seeding runs (store, machines,
+ * domain, service, host, activities, config, cli), so a changed rule or
+ * migration makes a new one. Not pure (file I/O).
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -30,9 +32,16 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** A hash of the "now", the PGlite version and the seeding's source files (their paths and contents). */
+/** The settings a first start reads: a file that names its own signing key (web-audit-checks) must sign its own checkpoints. */
+const SETTINGS = /^(PATHWAY_\w+|DATABASE_URL|SMTP_URL|PUBLIC_URL|MAILBOX_DIR)$/;
+
+/** A test file that names its own signing key seeds its own folder, and keeps no copy: no other file could use it. */
+const ownKey = () => Boolean(process.env.PATHWAY_SIGNING_KEY_FILE || process.env.PATHWAY_SIGNING_KEY);
+
+/** A hash of the "now", the settings, the PGlite version and the seeding's source files (their paths and contents). */
 function templateKey(now: string): string {
   const h = createHash('sha256').update(`${now}\n`);
+  for (const [k, v] of Object.entries(process.env).filter(([k]) => SETTINGS.test(k)).sort()) h.update(`${k}=${v}\n`);
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   h.update(readFileSync(join(dirname(dirname(entry)), 'package.json')));
   for (const dir of SEEDING_SOURCES) {
@@ -47,6 +56,7 @@ function templateKey(now: string): string {
  * it and hands the folder to `keepDemoTemplate`.
  */
 export function copyDemoTemplate(dir: string, now: string): boolean {
+  if (ownKey()) return false;
   const template = join(tmpdir(), `${PREFIX}${templateKey(now)}`);
   if (!existsSync(template)) return false;
   cpSync(template, dir, { recursive: true, force: false, errorOnExist: true });
@@ -55,6 +65,7 @@ export function copyDemoTemplate(dir: string, now: string): boolean {
 
 /** Keeps a copy of `dir`, just seeded for `now` by a service now stopped, for the next test files; drops copies made from older code. */
 export function keepDemoTemplate(dir: string, now: string): void {
+  if (ownKey()) return;
   const name = `${PREFIX}${templateKey(now)}`;
   const template = join(tmpdir(), name);
   if (existsSync(template)) return;
