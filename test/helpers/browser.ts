@@ -122,7 +122,7 @@ export function useWebService(options: { web?: WebOptions; now?: string } = {}):
       const first = await start();
       state.adminToken = first.firstToken ?? '';
       await first.close();
-      keepDemoTemplate(dir, now);
+      await keepDemoTemplate(dir, now);
       s = await start();
     }
     state.address = s.address;

@@ -15,7 +15,7 @@
  * database the block created must be gone.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { openDb, describePostgresUrl, dumpPgliteDataDir, type Db } from '../../store/db.js';
 import { migrate, readMigrations } from '../../store/migrate.js';
 import type { Store } from '../../store/index.js';
+import { publishFolder } from './publish-folder.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -102,23 +103,14 @@ export async function copyMigratedPgliteFolder(folder: string): Promise<void> {
   const template = join(tmpdir(), `pathway-pglite-folder-${key}`);
   if (!existsSync(template)) {
     // Made beside it, then renamed into place, so a parallel test file never copies half a folder.
-    const partial = mkdtempSync(`${template}.partial-`);
-    try {
-      const db = await openDb(join(partial, 'db'));
+    await publishFolder(template, async (path) => {
+      const db = await openDb(path);
       try {
         await migrate(db);
       } finally {
         await db.close();
       }
-      try {
-        renameSync(join(partial, 'db'), template);
-      } catch (err) {
-        // Another test file made it meanwhile: use theirs.
-        if (!existsSync(template)) throw err;
-      }
-    } finally {
-      rmSync(partial, { recursive: true, force: true });
-    }
+    });
   }
   cpSync(template, folder, { recursive: true, errorOnExist: true, force: false });
 }

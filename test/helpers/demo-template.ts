@@ -11,11 +11,12 @@
  * migration makes a new one. Not pure (file I/O).
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { publishFolder } from './publish-folder.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The folders whose files decide what a seeded first start leaves behind. */
@@ -64,24 +65,10 @@ export function copyDemoTemplate(dir: string, now: string): boolean {
 }
 
 /** Keeps a copy of `dir`, just seeded for `now` by a service now stopped, for the next test files; drops copies made from older code. */
-export function keepDemoTemplate(dir: string, now: string): void {
+export async function keepDemoTemplate(dir: string, now: string): Promise<void> {
   if (ownKey()) return;
   const name = `${PREFIX}${templateKey(now)}`;
-  const template = join(tmpdir(), name);
-  if (existsSync(template)) return;
-  // Copied beside it, then renamed into place, so a parallel test file never copies half a folder.
-  const partial = mkdtempSync(`${template}.partial-`);
-  try {
-    cpSync(dir, join(partial, 'copy'), { recursive: true });
-    try {
-      renameSync(join(partial, 'copy'), template);
-    } catch (err) {
-      // Another test file kept one meanwhile: theirs is the same.
-      if (!existsSync(template)) throw err;
-    }
-  } finally {
-    rmSync(partial, { recursive: true, force: true });
-  }
+  await publishFolder(join(tmpdir(), name), (path) => cpSync(dir, path, { recursive: true }));
   // A copy from other code, untouched for an hour, is no longer wanted (each is about 45 MB).
   for (const other of readdirSync(tmpdir())) {
     if (!other.startsWith(PREFIX) || other === name) continue;
