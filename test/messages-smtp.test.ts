@@ -141,13 +141,15 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
     const key = '137001:secondary-development-2025-26:selected';
     expect(sink.received).toEqual([]);
     const failed = await outboxRow(t.db, key);
+    const dueBy = Date.now() + failed!.retry_wait_ms;
     expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
     expect(failed!.last_error).toMatch(/451/);
     // Backoff: not retried before its time, which is real time, however the simulated clock moves.
     expect(failed!.retry_wait_ms).toBeGreaterThan(0);
     clock.advanceTo(plus(clock.now(), 5 * MINUTE));
     await e.drainOutbox();
-    expect(sink.received).toEqual([]);
+    // Only when this drain ended before the retry fell due: on a loaded machine the 200 ms may pass first (CI once did).
+    if (Date.now() < dueBy) expect(sink.received).toEqual([]);
     await realWait(RETRY_MS + 50);
     await e.drainOutbox();
     await e.drainOutbox();
