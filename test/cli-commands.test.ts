@@ -252,7 +252,7 @@ describe('a lost admin token while the service runs on PGlite', { timeout: 180_0
       const me = await fetch(`${s.address}/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);
       const listed = await pathway(['--db', db, 'users', 'list', '--json']);
-      expect((JSON.parse(listed.stdout) as { name: string }[]).map((u) => u.name).sort()).toEqual(['Admin (first start)', 'Second Admin']);
+      expect((JSON.parse(listed.stdout) as { name: string }[]).map((u) => u.name).sort()).toEqual(['First-start admin', 'Second Admin']);
       const bad = await pathway(['--db', db, 'users', 'add', '--name', 'Nobody', '--role', 'hub_staff']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('hubs hub staff work in exactly one hub');

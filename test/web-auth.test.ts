@@ -48,7 +48,7 @@ describe('hub web: signing in and out', () => {
     const page = await browser.page();
     await signIn(page, web, web.adminToken, '/about');
     expect(new URL(page.url()).pathname).toBe('/about');
-    expect(await page.locator('.app-header').textContent()).toContain('Signed in as Admin (first start)');
+    expect(await page.locator('.app-header').textContent()).toContain('Signed in as First-start admin (administrator)');
     const cookie = (await browser.context().cookies()).find((c) => c.name === 'pathway_session');
     expect(cookie?.httpOnly).toBe(true);
     expect(cookie?.sameSite).toBe('Lax');

@@ -157,6 +157,31 @@ describe('hub web: work groups', () => {
     expect(await page.textContent('main')).toContain(`${trg.places} of ${trg.maxSchools} places taken`);
   });
 
+  it('a calendar label breaks between words, never inside one ("Worksho" / "p 1" at 1280 pixels before)', async () => {
+    for (const id of [READY, DEV]) {
+      const page = await asStaff(`/hub/groups/${id}`);
+      const split = await page.locator('.app-calendar__session').evaluateAll((links) =>
+        links.flatMap((a) => {
+          // The visible label is the link's own text; the spoken rest is in visually hidden spans.
+          const label = [...a.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== '');
+          if (!label) return [`${a.textContent}: no visible label`];
+          const text = label.textContent!;
+          const broken: string[] = [];
+          for (const m of text.matchAll(/\S+/g)) {
+            const r = document.createRange();
+            r.setStart(label, m.index);
+            r.setEnd(label, m.index + m[0].length);
+            const lines = new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)));
+            if (lines.size > 1) broken.push(`"${m[0]}" of "${text}" is split over ${lines.size} lines`);
+          }
+          return broken;
+        }),
+      );
+      expect(await page.locator('.app-calendar__session').count()).toBeGreaterThan(5);
+      expect(split, id).toEqual([]);
+    }
+  });
+
   it('records attendance with a tick per person (headteacher at the first Readiness workshop): the school’s sessions held go up', async () => {
     expect(newGroupPath).not.toBe('');
     const page = await asStaff(newGroupPath);

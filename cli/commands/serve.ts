@@ -70,7 +70,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   try {
     const fresh = !(await hasUsers(svc));
     const empty = fresh && (await svc.engine.schools({ limit: 1 })).length === 0;
-    const firstToken = fresh ? (await addUser(svc, { ...cliOperator(), id: 'first-start' }, { name: 'Admin (first start)', role: 'admin' })).token : null;
+    const firstToken = fresh ? (await addUser(svc, { ...cliOperator(), id: 'first-start' }, { name: 'First-start admin', role: 'admin' })).token : null;
     const target = o.db ?? config.db;
     if (empty && opened.embedded && wantsDemo({ demo: o.demo, dbIsDefault: o.dbIsDefault ?? o.db === undefined, target })) {
       say(`Empty database (${opened.store.describe()}): seeding the demo hub, ${DEMO_HUB.label} Maths Hub...`);
