@@ -11,7 +11,8 @@ import { placeInWords } from '../domain/words/place.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
 import { phaseAndStatus, type SchoolSummary } from '../machines/summary.js';
-import { groupNames, personNames, schoolEvents } from '../store/board.js';
+import { phaseName } from '../domain/words/school-state.js';
+import { groupNames, personNames, schoolEvents, type GroupName } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
 import { schoolMail } from '../store/school-mail.js';
 import { templateWords } from './board.js';
@@ -56,7 +57,8 @@ export interface SchoolPage {
     headteacher: { name: string; email: string } | null;
     headOfDepartment: { name: string; email: string } | null;
     teachers: { slot: number; name: string; email: string; role: string }[];
-    group: { id: string; name: string } | null;
+    /** `since`: the phase and year the group began in, when the school is now in a later one (a group moved on whole keeps its first name). */
+    group: { id: string; name: string; since: string | null } | null;
   };
   progress: { sessionsHeld: number; sessionsRequired: number; gapTasks: number; releaseDays: number; fundingPaidPence: number; evaluationSubmitted: boolean };
   timeline: TimelineEntry[];
@@ -136,7 +138,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
 
   const ofKind = (kind: string) => c.sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
   const timeline: TimelineEntry[] = history.entries.map((e) => {
-    let w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id) ?? null, id) ?? undefined, sessionOfKind: ofKind });
+    let w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id)?.name ?? null, id) ?? undefined, sessionOfKind: ofKind });
     // A timer firing is not an email sent: say what became of the reminder.
     w = reminderOutcome(e, w.title.replace(/^Reminder sent: /, '')) ?? w;
     return { kind: 'event', ...w, at: e.occurredAt, recordedAt: e.recordedAt, who: whoWords(e.actor, people), rules: e.machineVersion.replace(/^pathway@/, ''), phase: e.phase, status: e.status };
@@ -214,7 +216,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
       headteacher: mail.contact ?? c.school?.headteacher ?? null,
       headOfDepartment: c.school?.headOfDepartment ?? null,
       teachers: c.teachers.map((t, i) => ({ slot: i + 1, name: t.name, email: t.email, role: roleWords(t.role) })),
-      group: c.groupId ? { id: c.groupId, name: shortGroupName(groups.get(c.groupId) ?? null, c.groupId) ?? c.groupId } : null,
+      group: c.groupId ? groupRow(c.groupId, groups.get(c.groupId) ?? null, st.summary) : null,
     },
     progress: { sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
     timeline,
@@ -229,6 +231,12 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
       resumeYear,
     },
   };
+}
+
+/** The school's work group as its page names it, saying where a group that moved on with the school began ("Development 2024/25"). Pure. */
+export function groupRow(id: string, g: GroupName | null, now: Pick<SchoolSummary, 'phase' | 'academicYear'>): { id: string; name: string; since: string | null } {
+  const moved = g !== null && (g.phase !== now.phase || g.academicYear !== now.academicYear);
+  return { id, name: shortGroupName(g?.name ?? null, id) ?? id, since: moved ? `${phaseName(g.phase)} ${g.academicYear}` : null };
 }
 
 function paymentEntry(pay: Payment): TimelineEntry {

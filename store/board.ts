@@ -263,10 +263,17 @@ export async function personNames(db: Db, ids: readonly string[]): Promise<Map<s
 }
 
 /** Work group names by id. Not pure. */
-export async function groupNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+export async function groupNames(db: Db, ids: readonly string[]): Promise<Map<string, GroupName>> {
   if (ids.length === 0) return new Map();
-  const r = await db.query<{ id: string; name: string }>(`SELECT id, name FROM work_groups WHERE id = ANY($1::text[])`, [ids]);
-  return new Map(r.rows.map((x) => [x.id, x.name]));
+  const r = await db.query<{ id: string; name: string; phase: string; academic_year: string }>(`SELECT id, name, phase, academic_year FROM work_groups WHERE id = ANY($1::text[])`, [ids]);
+  return new Map(r.rows.map((x) => [x.id, { name: x.name, phase: x.phase, academicYear: x.academic_year }]));
+}
+
+/** A work group's name, and the phase and year it was made for (a group moved on whole keeps them). */
+export interface GroupName {
+  name: string;
+  phase: string;
+  academicYear: string;
 }
 
 /** One event of a school's log as the timeline shows it (no hash check: the audit pages verify the chain). */

@@ -38,6 +38,12 @@ async function tableRows(page: Page): Promise<string[][]> {
   return page.locator('main table').first().locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
 }
 
+/** "2026/27" moved by whole years. */
+function shiftYear(year: string, by: number): string {
+  const start = Number(year.slice(0, 4)) + by;
+  return `${start}/${String((start + 1) % 100).padStart(2, '0')}`;
+}
+
 describe('hub web: the hub board and the school page', () => {
   const web = useWebService();
   const browser = useBrowser();
@@ -153,6 +159,25 @@ describe('hub web: the hub board and the school page', () => {
     expect(await chart.locator('.pathway-chart-step.visited').count()).toBeGreaterThan(1);
     expect(main).not.toMatch(/\.(meeting|workshop|visit)-\d+|ATTENDANCE_RECORDED|COMMITMENT_SIGNED|pathway@/);
     await expectAccessible(page, 'school page staff');
+  });
+
+  it('says where a work group that moved on with its school began: Sustaining now, the group made for Development two years ago', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub/schools/100002');
+    const row = page.locator('.govuk-summary-list__row', { has: page.locator('dt', { hasText: 'Work group' }) });
+    const words = ((await row.locator('dd').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+    const st = await web.api<{ summary: { phase: string; academicYear: string } }>('GET', '/schools/100002');
+    expect(st.body.summary.phase).toBe('sustaining');
+    const started = shiftYear(st.body.summary.academicYear, -2);
+    expect(words).toContain(`Development Work Group ${started}, group 1`);
+    expect(words).toContain(`The group has continued with the school since Development ${started}.`);
+    // The group's own page says it went on past the year it was made for.
+    await row.getByRole('link').click();
+    const year = page.locator('.govuk-summary-list__row', { has: page.locator('dt', { hasText: 'Academic year' }) });
+    expect(((await year.locator('dd').textContent()) ?? '').trim()).toBe(`${started}, continued with its schools to ${st.body.summary.academicYear}`);
+    // A school in the phase and year its group was made for says nothing more.
+    await page.goto(`${web.address}/hub/schools/100004`);
+    expect(await page.locator('.govuk-summary-list__row', { has: page.locator('dt', { hasText: 'Work group' }) }).textContent()).not.toContain('continued');
   });
 
   it('records a gap task end to end with the version as If-Match, and shows bad input with the values kept', async () => {
