@@ -140,14 +140,15 @@ describe('audit checks and effects pages', () => {
     expect((await other.goto(`${web.address}/audit/integrity/checkpoint`))?.status()).toBe(403);
   }, 240_000);
 
-  it('effects: a failed and a retrying email with their errors and next try, linked from the board', async () => {
+  it('the outbox: a failed and a retrying email with their errors and next try, linked from the board', async () => {
     const staff = await web.addUser({ name: 'Olu Ops', role: 'hub_staff', hubs: [HUB] });
     const page = await browser.page();
     await signIn(page, web, staff, '/hub');
     expect(await words(page, '#effects + p')).toContain('Nothing is waiting');
-    await page.getByRole('link', { name: 'Effects', exact: true }).click();
+    await page.getByRole('link', { name: 'Outbox', exact: true }).click();
+    expect(await page.locator('h1').textContent()).toBe('Outbox');
     expect(new URL(page.url()).pathname).toBe('/hub/effects');
-    expect(await words(page, '#effects-count')).toContain('Nothing is waiting');
+    expect(await words(page, '#effects-count')).toContain('The outbox is empty');
     await expectAccessible(page, 'effects none');
 
     // Two emails the mail server refused, as the host records them: one given up, one waiting for its retry.
@@ -159,21 +160,24 @@ describe('audit checks and effects pages', () => {
 
     await page.goto(`${web.address}/hub`);
     expect(await words(page, '#effects + p')).toContain('1 failed and 1 not carried out yet.');
-    await page.getByRole('link', { name: 'See the pending and failed effects with their errors' }).click();
+    await page.getByRole('link', { name: 'See them in the outbox, with their errors' }).click();
     const rows = (await page.locator('.app-effects tbody tr').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
     expect(rows).toHaveLength(2);
     // Each email by the subject it is sent with.
     expect(rows[0]).toMatch(/^Riverside Academy URN 100004 Email Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 1.30pm to 4pm Failed 550 5\.1\.1 mailbox unavailable after 1 attempt Not tried again after 1 attempt: tell the service’s administrator\.$/);
     expect(rows[1]).toMatch(/^Riverside Academy URN 100004 Email Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 1.30pm to 4pm Waiting to retry connect ECONNREFUSED 127\.0\.0\.1:25 after 1 attempt Next try at \d+ \w+ 20\d\d, /);
-    expect(await words(page, '#effects-count')).toContain('2 effects, 1 failed.');
+    expect(await words(page, '#effects-count')).toContain('2 items in the outbox, 1 failed.');
+    // Hub staff read no programmer's word for them.
+    const prose = await page.locator('main').evaluate((m) => { const c = m.cloneNode(true) as HTMLElement; c.querySelectorAll('code').forEach((x) => x.remove()); return c.textContent ?? ''; });
+    expect(prose).not.toMatch(/\beffects?\b/i);
     await expectAccessible(page, 'effects failed');
 
     await page.getByLabel('Show').selectOption('failed');
-    await page.getByRole('button', { name: 'Show effects' }).click();
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
     expect(new URL(page.url()).search).toBe('?status=failed');
     expect(await page.locator('.app-effects tbody tr').count()).toBe(1);
     await page.goto(`${web.address}/hub/effects?status=lost`);
-    expect(await words(page, '.govuk-error-summary')).toContain('Choose “All”, “Failed” or “Not carried out yet” (you asked for “lost”)');
+    expect(await words(page, '.govuk-error-summary')).toContain('Choose “All”, “Failed” or “Not done yet” (you asked for “lost”)');
     await expectAccessible(page, 'effects bad filter');
   }, 240_000);
 });

@@ -211,7 +211,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
     const hub = await pageHub(svc, p, request);
     const asked = (request.query.status ?? '').trim();
     const status = asked === 'failed' || asked === 'pending' ? asked : undefined;
-    const problem = asked !== '' && !status ? fieldError('status', `Choose “All”, “Failed” or “Not carried out yet” (you asked for “${asked}”)`) : null;
+    const problem = asked !== '' && !status ? fieldError('status', `Choose “All”, “Failed” or “Not done yet” (you asked for “${asked}”)`) : null;
     const [effects, schools] = await Promise.all([listEffects(svc, p, { hub: hub.id, ...(status ? { status } : {}) }), listSchools(svc, p, { hub: hub.id })]);
     const names = new Map(schools.map((s) => [s.urn, s.name ?? `School ${s.urn}`]));
     const rows = effectRows(effects, names, svc.now());
@@ -219,7 +219,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
     return reply.page(
       'board/effects.njk',
       {
-        title: 'Effects not carried out yet',
+        title: 'Outbox',
         hubId: hub.id,
         hubName: hub.label,
         hub,
@@ -230,7 +230,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
         failed: rows.filter((r) => r.state === 'failed').length,
         errors: problem?.errors ?? [],
         fieldErrors: problem?.fieldErrors ?? {},
-        breadcrumbs: [{ text: 'Hub board', href: `/hub${qs({ hub: hubParam })}` }, { text: 'Effects' }],
+        breadcrumbs: [{ text: 'Hub board', href: `/hub${qs({ hub: hubParam })}` }, { text: 'Outbox' }],
       },
       problem ? 400 : 200,
     );
