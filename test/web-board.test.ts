@@ -71,6 +71,10 @@ describe('hub web: the hub board and the school page', () => {
     const readiness = all.filter((s) => s.phase === 'readiness');
     expect(await cards.locator('li.app-card', { hasText: 'Readiness' }).locator('.app-count').textContent()).toBe(String(readiness.length));
     expect(await page.locator('#table-count').textContent()).toContain(`of ${all.length} schools`);
+    // The column headings read as headings: bold, as GOV.UK tables have them (the compact size once reset them to regular).
+    const weights = await page.locator('main table').first().locator('thead th').evaluateAll((ths) => ths.map((th) => Number(getComputedStyle(th).fontWeight)));
+    expect(weights.length).toBeGreaterThan(3);
+    expect(weights.every((w) => w >= 700), weights.join(',')).toBe(true);
     const shown = await tableRows(page);
     expect(shown).toHaveLength(all.length);
     // The route column: the phase and year columns say the rest of the programme.
