@@ -12,7 +12,8 @@ const workers = availableParallelism() + 2;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    // dist/ rebuilt if stale; one Chromium for the page tests of the run (test/global-browser.ts).
+    globalSetup: ['test/global-setup.ts', 'test/global-browser.ts'],
     // Limits that only stop a hang: with more workers than cores a CPU-bound
     // test (the model walk takes about 15 s alone) ran past 60 s on a busy machine.
     testTimeout: 120_000,

@@ -8,12 +8,12 @@
  * refused), and the effects page for hub operations (a failed and a retrying
  * email with their errors, linked from the board). axe on every page.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { downloadText, expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { enqueue, markFailed } from '../store/outbox.js';
 import { exampleData } from '../activities/mail/examples.js';
 
@@ -75,7 +75,7 @@ describe('audit checks and effects pages', () => {
     await page.goto(`${web.address}/audit/funding-audit`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /findings as a spreadsheet \(CSV\)/ }).click()]);
     expect(download.suggestedFilename()).toBe('funding-audit-east-midlands-east-2026-11-10.csv');
-    const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+    const csv = (await downloadText(download)).replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(csv[0]).toBe('URN,School,Maths Hub,Programme,Academic year,Rule,Rule in words,Problem,Payment reference,Other payments,Evidence (event versions)');
     expect(csv.slice(1)).toHaveLength(4);
     expect(csv.slice(1).every((l) => l.startsWith('100008,Castle Primary School,'))).toBe(true);
@@ -108,7 +108,7 @@ describe('audit checks and effects pages', () => {
     // The latest checkpoint, to keep outside the service.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^Download checkpoint \d+ to keep it safe/ }).click()]);
     expect(download.suggestedFilename()).toMatch(/^checkpoint-\d+-\d{4}-\d{2}-\d{2}\.json$/);
-    const kept = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { format: string; checkpoint: { id: number; heads: { streams: { urn: string }[] } }; publicKey: string };
+    const kept = JSON.parse(await downloadText(download)) as { format: string; checkpoint: { id: number; heads: { streams: { urn: string }[] } }; publicKey: string };
     expect(kept.format).toBe('pathway-checkpoint/1');
     expect(kept.publicKey).toContain('BEGIN PUBLIC KEY');
     expect(kept.checkpoint.heads.streams.map((s) => s.urn)).toContain('100004');

@@ -6,10 +6,9 @@
  * hub's people refused with none of the data. axe on every page as an
  * auditor and as hub staff.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { expectAccessible, screenshot, signIn, useBrowser, useWebService, type WebService } from './helpers/browser.js';
+import { downloadText, expectAccessible, screenshot, signIn, useBrowser, useWebService, type WebService } from './helpers/browser.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
 import { csvCell, ledgerCsv, type LedgerRow } from '../service/ledger.js';
 import { verdictInWords } from '../service/school-audit.js';
@@ -176,7 +175,7 @@ describe('auditor pages', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /as a spreadsheet \(CSV\)/ }).click()]);
     expect(download.suggestedFilename()).toBe('funding-ledger-east-midlands-east-2026-11-10.csv');
-    const csv = parseCsv(readFileSync((await download.path())!, 'utf8'));
+    const csv = parseCsv(await downloadText(download));
     expect(csv[0]).toEqual(['URN', 'School', 'Maths Hub', 'Programme', 'Academic year', 'Amount (GBP)', 'Amount (pence)', 'Paid on', 'Released by event', 'What released it', 'Event happened', 'Payment reference', 'Carried out (UTC)']);
     const body = csv.slice(1);
     expect(body).toHaveLength(htmlRows.length);

@@ -1,9 +1,10 @@
 /**
  * The harness for the page tests: the hub service as `npm start` runs it
  * (demo hub seeded, on a simulated clock so the demo's dates are fixed),
- * Debian's Chromium driven by playwright-core, axe-core on every page, and
- * screenshots at 1280x800 under test-screenshots/ (kept out of git) for
- * reviewers. A browser that cannot start FAILS the tests with how to fix it;
+ * Debian's Chromium driven by playwright-core (one for the whole run, from
+ * test/global-browser.ts, with a fresh context for each page), axe-core on
+ * every page, and screenshots at 1280x800 under test-screenshots/ (kept out
+ * of git) for reviewers. A browser that cannot start FAILS the tests with how to fix it;
  * they never skip. Not pure.
  *
  *   const web = useWebService();               // one server for the file
@@ -18,8 +19,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core';
 import { startServer } from '../../cli/commands/serve.js';
 import { SimulatedClock } from '../../host/clock.js';
 import type { WebOptions } from '../../web/plugin.js';
@@ -27,13 +28,14 @@ import type { Service } from '../../service/context.js';
 import type { EmbeddedEngine } from '../../host/embedded.js';
 import { copyMigratedPgliteFolder } from './db.js';
 import { copyDemoTemplate, keepDemoTemplate } from './demo-template.js';
+import { cannotStart, LAUNCH_OPTIONS } from './chromium.js';
 
 const require = createRequire(import.meta.url);
 
 /** The school-time "now" of every page test: a Tuesday in the autumn term of 2026/27. */
 export const WEB_NOW = '2026-11-10T09:00:00Z';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM } from './chromium.js';
 
 /** Where screenshots go (in .gitignore). */
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-screenshots');
@@ -144,29 +146,44 @@ export interface TestBrowser {
   context(): BrowserContext;
 }
 
-/** Launches Chromium for this test file. Fails with a clear message when it cannot. */
+/**
+ * Connects this test file to the run's shared Chromium (test/global-browser.ts), or launches its own when the run
+ * started without one (a file the global setup did not see). Fails with a clear message when it cannot.
+ */
 export function useBrowser(): TestBrowser {
   let browser: Browser | null = null;
   let last: BrowserContext | null = null;
+  let closing = false;
+  let gone: string | null = null;
   beforeAll(async () => {
-    try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-    } catch (err) {
-      throw new Error(
-        `Chromium could not start from ${CHROMIUM} (${(err as Error).message.split('\n')[0]}). ` +
-          'Install it with "apt-get install -y chromium" (.ci/run does this), or set CHROMIUM_PATH to a Chromium binary.',
-      );
+    const shared = inject('chromium');
+    if (shared && 'error' in shared) throw new Error(shared.error);
+    if (shared) {
+      try {
+        browser = await chromium.connect(shared.wsEndpoint, { timeout: 30_000 });
+      } catch (err) {
+        throw new Error(`could not connect to the shared Chromium of this run at ${shared.wsEndpoint} (${(err as Error).message.split('\n')[0]}); did it crash? (test/global-browser.ts starts it)`);
+      }
+    } else {
+      try {
+        browser = await chromium.launch(LAUNCH_OPTIONS);
+      } catch (err) {
+        throw new Error(cannotStart(err));
+      }
     }
+    // Closing our connection ends only this file's contexts; any other disconnect means the browser itself went.
+    browser.on('disconnected', () => {
+      if (!closing) gone = shared ? 'the shared Chromium of this run exited or crashed (see the stderr of the run)' : 'Chromium exited or crashed';
+    });
   }, 60_000);
   afterAll(async () => {
+    closing = true;
     await browser?.close();
   });
   return {
     async page() {
       if (!browser) throw new Error('the browser did not start (see the error of beforeAll)');
+      if (gone) throw new Error(gone);
       last = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/London' });
       return last.newPage();
     },
@@ -175,6 +192,16 @@ export function useBrowser(): TestBrowser {
       return last;
     },
   };
+}
+
+/**
+ * A download's content as text. Read through its stream, not download.path(): the browser is the run's shared one,
+ * reached over a connection, and Playwright keeps no local file of a download then.
+ */
+export async function downloadText(download: Download): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Signs in on the sign-in page with `token`; ends on the page signed in to. */
