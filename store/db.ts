@@ -501,7 +501,16 @@ class PgPoolDb implements Db {
    * down. A kept connection that fails is replaced once before the answer is
    * "down" (the server may have ended it and be up). Never throws.
    */
-  async health(timeoutMs = 2_000): Promise<DbHealth> {
+  health(timeoutMs = 2_000): Promise<DbHealth> {
+    // Callers at the same moment share one probe: a pg client runs one query at a
+    // time (pg 8 queues a second and warns it is deprecated; pg 9 will refuse it).
+    if (!this.#healthInFlight) this.#healthInFlight = this.#probeHealth(timeoutMs).finally(() => (this.#healthInFlight = null));
+    return this.#healthInFlight;
+  }
+
+  #healthInFlight: Promise<DbHealth> | null = null;
+
+  async #probeHealth(timeoutMs: number): Promise<DbHealth> {
     if (this.#closed) return { ok: false, reason: `${this.label} is closed` };
     for (let fresh = false; ; fresh = true) {
       let p: Probe | null = this.#probe;

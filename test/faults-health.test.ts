@@ -35,3 +35,19 @@ it('/health is 200 while the database answers, 503 with the reason while it does
   await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
   expect(await h.call('GET', '/health')).toMatchObject({ status: 200, body: { ok: true, database: 'up' } });
 });
+
+it('answers many /health requests at once from its one probe connection, without queueing queries on it', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => h.call('GET', '/health')));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    // Let a warning emitted on the last tick arrive.
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  // pg 8 warns when a client is given a query while another runs on it; pg 9 refuses it.
+  expect(warnings.filter((w) => /already executing a query/.test(w))).toEqual([]);
+});
