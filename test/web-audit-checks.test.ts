@@ -8,22 +8,24 @@
  * refused), and the effects page for hub operations (a failed and a retrying
  * email with their errors, linked from the board). axe on every page.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { downloadText, expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { enqueue, markFailed } from '../store/outbox.js';
 import { exampleData } from '../activities/mail/examples.js';
 
 // The server's checkpoints and the integrity page use one signing key, in a folder of this file's own.
-process.env.PATHWAY_SIGNING_KEY_FILE = join(mkdtempSync(join(tmpdir(), 'pathway-key-')), 'signing-key.pem');
+const keyDir = mkdtempSync(join(tmpdir(), 'pathway-key-'));
+process.env.PATHWAY_SIGNING_KEY_FILE = join(keyDir, 'signing-key.pem');
+afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
 
 const HUB = 'east-midlands-east';
 const words = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
-describe('audit checks and effects pages', () => {
+describe('audit checks and the outbox page', () => {
   const web = useWebService();
   const browser = useBrowser();
 
