@@ -54,8 +54,12 @@ const PLACES: Readonly<Record<string, { col: number; row: 0 | 1 }>> = {
   overdue: { col: 4, row: 1 },
 };
 
-/** Box labels where the general step words are too long for a box. */
-const BOX_WORDS: Readonly<Record<string, string>> = { overdue: 'overdue' };
+/**
+ * Box labels: the words the school's page uses for its status ("Taking part",
+ * "On the waiting list", domain/words/school-state.ts), shortened to fit a box,
+ * so the chart never names a status the page calls something else.
+ */
+const BOX_WORDS: Readonly<Record<string, string>> = { waitlisted: 'waiting list', active: 'taking part', evaluating: 'evaluation due', overdue: 'overdue', declined: 'not offered' };
 
 /** What each status means for the school, for the description a screen reader reads. */
 const STATUS_MEANING: Readonly<Record<string, string>> = {
@@ -315,7 +319,7 @@ function layoutFor(route: SchoolRoute): Layout {
 }
 
 function where(p: PathwayPoint): string {
-  return p.phase === 'none' ? 'Not yet on the pathway' : `${PHASE_WORDS[p.phase] ?? p.phase}, ${STEP_WORDS[p.status === 'evaluating' ? 'evaluating' : p.status] ?? p.status}`;
+  return p.phase === 'none' ? 'Not yet on the pathway' : `${PHASE_WORDS[p.phase] ?? p.phase}, ${BOX_WORDS[p.status] ?? STEP_WORDS[p.status] ?? p.status}`;
 }
 
 /** Checks a point is a box on the route's chart; a clear error naming the field, the rule and the value otherwise. */

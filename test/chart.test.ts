@@ -388,7 +388,7 @@ describe('schoolPathwayChart', () => {
     expect(svg).toMatch(/^<svg [^>]*role="img"[^>]*aria-labelledby="pathway-chart-title pathway-chart-desc"/);
     expect(svg).toContain('<title id="pathway-chart-title">Where the school is on the primary Teaching for Mastery pathway</title>');
     const desc = svg.match(/<desc id="pathway-chart-desc">([^<]*)<\/desc>/)![1]!;
-    expect(desc).toContain('Now: Development, active — meeting attendance being recorded.');
+    expect(desc).toContain('Now: Development, taking part — meeting attendance being recorded.');
     expect(desc).toContain('Been through: Readiness, applied; Readiness, eligible;');
     expect(desc).toContain('The primary route: TRG pilot, then Readiness, then Development, then Embedding, then Sustaining.');
     // Sized by its container, in the GOV.UK palette and font, no <style> for a strict CSP to block.
@@ -396,6 +396,17 @@ describe('schoolPathwayChart', () => {
     expect(svg).not.toMatch(/<svg [^>]*height=/);
     expect(svg).toContain('font-family="arial,sans-serif"');
     expect(svg).not.toContain('<style');
+  });
+
+  it('names each step as the school page names the status, shortened to fit its box', async () => {
+    const svg = await schoolPathwayChart(developmentActive);
+    const label = (id: string) => stepsOf(svg).find((s) => s.id === id)!.body.match(/<text [^>]*>(?:✓ )?([^<]+)<\/text>/)![1];
+    expect(label('development-active')).toBe('Taking part');
+    expect(label('development-waitlisted')).toBe('Waiting list');
+    expect(label('development-evaluating')).toBe('Evaluation due');
+    expect(label('development-declined')).toBe('Not offered');
+    expect(label('development-overdue')).toBe('Overdue');
+    expect(svg).not.toMatch(/>(Active|Waitlisted|Declined|Evaluation)<\/text>/);
   });
 
   it('marks the current step by outline, words and aria-current, and the path walked by ticks and arrows', async () => {
