@@ -22,6 +22,8 @@ describe('the Readiness form (seed 002): each limited field says its limit', () 
     ['school.localAuthority', 120, (f, v) => (f.school.localAuthority = v)],
     ['teachers.0.ncetmUsername', 100, (f, v) => (f.teachers[0].ncetmUsername = v)],
     ['teachers.0.responsibility', 200, (f, v) => (f.teachers[0].responsibility = v)],
+    ['eligibility.otherReason', 1000, (f, v) => (f.eligibility.otherReason = v)],
+    ['group.relationship', 1000, (f, v) => (f.group.relationship = v)],
   ];
   it.each(cases)('%s: at most %i characters', (path, limit, set) => {
     const over = readiness();
