@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../domain/errors.js';
 import { appendEvent } from '../store/event-log.js';
 import { payments, recordPayment, releasingEventOf, type PaymentInput } from '../store/ledger.js';
+import { releasingEvents } from '../store/ledger-events.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 
 const grant = (over: Partial<PaymentInput> = {}): PaymentInput => ({
@@ -128,5 +129,24 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the funding ledge
     expect(await keys({ urns: ['600031', '600032'] })).toEqual(['f-a', 'f-b']);
     expect(await keys({ urns: [] })).toEqual([]);
     expect(await keys({ urn: '600030', academicYear: '2021/22', programmeId: 'secondary-development-2021-22', urns: ['600030'] })).toEqual(['f-c']);
+  });
+});
+
+describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the event that released each payment, with its sessions ($name)', (target) => {
+  const t = useTestDb(target);
+
+  it('gives each payment its releasing event with the sessions stored with it, [] when none were, and leaves out keys it has no event for', async () => {
+    const sessions = [{ id: 'meeting-1', kind: 'meeting', at: '2021-09-14T09:00:00Z', status: 'held' }];
+    const at = '2021-09-14T09:00:00Z';
+    const paidState = (withSessions: boolean) => ({ value: 'active', context: { programme: { id: 'secondary-development-2021-22', academicYear: '2021/22' }, fundingPaidPence: 200_000, ...(withSessions ? { sessions } : {}) } });
+    for (const [urn, withSessions] of [['600020', true], ['600021', false]] as const) {
+      await appendEvent(t.db, { urn, expectedVersion: 0, type: 'ATTENDANCE_RECORDED', payload: { type: 'ATTENDANCE_RECORDED', at }, occurredAt: at, actor: 'ops', machineVersion: 'pathway@1', state: paidState(withSessions) });
+      await recordPayment(t.db, grant({ key: `k-${urn}`, urn }));
+    }
+    const found = await releasingEvents(t.db, ['k-600020', 'k-600021', 'k-nobody']);
+    expect([...found.keys()].sort()).toEqual(['k-600020', 'k-600021']);
+    expect(found.get('k-600020')).toMatchObject({ version: 1, type: 'ATTENDANCE_RECORDED', occurredAt: '2021-09-14T09:00:00.000Z', sessions });
+    expect(found.get('k-600021')!.sessions).toEqual([]);
+    expect(await releasingEvents(t.db, [])).toEqual(new Map());
   });
 });
