@@ -11,7 +11,7 @@ import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
 import { asTamperedError } from '../store/tamper.js';
-import { claimMessage, recordMailProblem, recordSentMessage, releaseMessageClaim, schoolContact, sentMessage } from '../store/messages.js';
+import { claimMessage, messageClaimed, recordMailProblem, recordSentMessage, releaseMessageClaim, schoolContact, sentMessage } from '../store/messages.js';
 import { liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault } from '../store/faults.js';
 import { getGroup } from '../store/ops/groups.js';
@@ -103,6 +103,13 @@ export class BadEffectError extends Error {
 /** How long a send-claim holds in real time when its owner cannot be seen to die (a lease-only owner). */
 const MAIL_CLAIM_MS = 5 * 60_000;
 
+/**
+ * The messages an attempt in this process is handing to the transport now,
+ * by owner and key: a claim of this process's own that is not here was left
+ * by an attempt that failed part-way (a lost connection), and is taken again.
+ */
+const sendingNow = new Set<string>();
+
 /** Another live attempt holds the send-claim on this message: retryable, it is tried again later. */
 export class MessageBeingSentError extends Error {
   override readonly name = 'MessageBeingSentError';
@@ -138,7 +145,8 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
   async function deliver(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>, part: Part, lead: HubLead): Promise<{ sent: boolean; messageId: string | null }> {
     if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
     const at = messageNow();
-    const late = whyNotSend(part.template, effect.data, at);
+    // An earlier attempt claimed it and may have sent it: it is finished as sent (the transport drops what it already has), never recorded as skipped.
+    const late = (await messageClaimed(db, part.key)) ? null : whyNotSend(part.template, effect.data, at);
     if (late) {
       const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: part.to.map((t) => t.email).filter((e) => e), subject: '', transport: 'none (not sent)', sentAt: now(), status: 'skipped', note: late });
       return { sent: recorded, messageId: null };
@@ -168,44 +176,59 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
       }
     }
     const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, effect.data, part.audience, at, lead));
-    let messageId: string | null = null;
-    if (to.length > 0) {
-      // Claim the key before sending so two attempts never both send; record "sent" only after the send.
-      const owner = ownerFor(db);
-      let claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db));
-      if (!claimed && !(await sentMessage(db, part.key))) {
-        // Its holder may be a host on this machine that died and whose session Postgres has not ended yet: end it, then try once more.
-        if ((await reapDeadHosts(db, { waitMs: 10_000 })).dead.length > 0) claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db));
-      }
-      if (!claimed) {
-        if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
-        throw new MessageBeingSentError(part.key);
-      }
-      // The other attempt may have recorded it (dropping its claim) just before this one claimed.
-      if (await sentMessage(db, part.key)) {
-        await releaseMessageClaim(db, part.key, owner);
-        return { sent: false, messageId: null };
-      }
-      fault('mail.after-claim');
-      try {
-        messageId = (
-          await mailer.send({
-            key: part.key,
-            to: to.map((t) => ({ name: t.name, email: t.email })),
-            subject: message.subject,
-            text: message.text,
-            html: message.html,
-            replyTo: lead,
-            fromName: renderHubName(effect.data),
-            ...(message.ics ? { ics: message.ics } : {}),
-          })
-        ).messageId;
-      } catch (err) {
-        await releaseMessageClaim(db, part.key, owner);
-        throw err;
-      }
-      fault('mail.after-send');
+    if (to.length === 0) {
+      const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: [], subject: message.subject, body: message.text, html: message.html, transport: 'none (no recipients)', sentAt: now(), status: 'skipped', note: 'not sent: nobody to send it to' });
+      return { sent: recorded, messageId: null };
     }
+    const owner = ownerFor(db);
+    const flight = `${owner}\n${part.key}`;
+    if (sendingNow.has(flight)) throw new MessageBeingSentError(part.key);
+    // Held from the claim until the send is recorded: no other attempt of this process takes the claim in between.
+    sendingNow.add(flight);
+    try {
+      return await sendClaimed(effect, part, to, message, lead, owner);
+    } finally {
+      sendingNow.delete(flight);
+    }
+  }
+
+  /** Claims the key, hands the message to the transport, records it as sent; this process's own idle claim is taken again. */
+  async function sendClaimed(effect: Pick<Notify, 'urn' | 'data'>, part: Part, to: Part['to'], message: ReturnType<typeof renderMessage>, lead: HubLead, owner: string): Promise<{ sent: boolean; messageId: string | null }> {
+    // Claim the key before sending so two attempts never both send; record "sent" only after the send.
+    let claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db), true);
+    if (!claimed && !(await sentMessage(db, part.key))) {
+      // Its holder may be a host on this machine that died and whose session Postgres has not ended yet: end it, then try once more.
+      if ((await reapDeadHosts(db, { waitMs: 10_000 })).dead.length > 0) claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db), true);
+    }
+    if (!claimed) {
+      if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
+      throw new MessageBeingSentError(part.key);
+    }
+    // The other attempt may have recorded it (dropping its claim) just before this one claimed.
+    if (await sentMessage(db, part.key)) {
+      await releaseMessageClaim(db, part.key, owner);
+      return { sent: false, messageId: null };
+    }
+    fault('mail.after-claim');
+    let messageId: string;
+    try {
+      messageId = (
+        await mailer.send({
+          key: part.key,
+          to: to.map((t) => ({ name: t.name, email: t.email })),
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          replyTo: lead,
+          fromName: renderHubName(effect.data),
+          ...(message.ics ? { ics: message.ics } : {}),
+        })
+      ).messageId;
+    } catch (err) {
+      await releaseMessageClaim(db, part.key, owner);
+      throw err;
+    }
+    fault('mail.after-send');
     const recorded = await recordSentMessage(db, {
       key: part.key,
       urn: effect.urn,
@@ -214,9 +237,8 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
       subject: message.subject,
       body: message.text,
       html: message.html,
-      transport: to.length > 0 ? mailer.transport : 'none (no recipients)',
+      transport: mailer.transport,
       sentAt: now(),
-      ...(to.length === 0 ? { status: 'skipped' as const, note: 'not sent: nobody to send it to' } : {}),
     });
     return { sent: recorded, messageId };
   }

@@ -106,14 +106,15 @@ export async function recordSentMessage(db: Db, input: SentMessageInput): Promis
 /**
  * Claims message `key` for `owner` before it is handed to the mail transport,
  * so that two attempts never both send it: true when this owner now holds the
- * claim (it was free, or its holder died, or its lease of real time ran out),
- * false when another live attempt holds it. One INSERT ... ON CONFLICT, so
- * two claimers racing get one true between them. `live`: liveOwnersFor(db)
- * (store/effect-hosts.ts). Release it with releaseMessageClaim after a send
- * that failed; after a send that worked, record it with recordSentMessage
- * (which drops the claim). Not pure.
+ * claim (it was free, or its holder died, or its lease of real time ran out,
+ * or it is this owner's own and `ownIdle` says no attempt of this owner is
+ * sending it now), false when another live attempt holds it. One INSERT ...
+ * ON CONFLICT, so two claimers racing get one true between them. `live`:
+ * liveOwnersFor(db) (store/effect-hosts.ts). Release it with
+ * releaseMessageClaim after a send that failed; after a send that worked,
+ * record it with recordSentMessage (which drops the claim). Not pure.
  */
-export async function claimMessage(db: Db, key: string, owner: string, leaseMs: number, live: string[] | null): Promise<boolean> {
+export async function claimMessage(db: Db, key: string, owner: string, leaseMs: number, live: string[] | null, ownIdle = false): Promise<boolean> {
   const c = new Checks('message claim');
   c.text('key', key);
   c.text('owner', owner);
@@ -122,9 +123,18 @@ export async function claimMessage(db: Db, key: string, owner: string, leaseMs: 
   const r = await db.query(
     `INSERT INTO message_claims AS m (key, owner, lease_until) VALUES ($1, $2, now() + make_interval(secs => $3::float8 / 1000))
      ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, claimed_at = now(), lease_until = EXCLUDED.lease_until
-       WHERE m.lease_until <= now() OR (m.owner <> EXCLUDED.owner AND ${ownerDeadSql('m.owner', 4)})`,
-    [key, owner, leaseMs, live],
+       WHERE m.lease_until <= now() OR (m.owner = EXCLUDED.owner AND $5::boolean) OR (m.owner <> EXCLUDED.owner AND ${ownerDeadSql('m.owner', 4)})`,
+    [key, owner, leaseMs, live, ownIdle],
   );
+  return r.rowCount > 0;
+}
+
+/**
+ * Whether an attempt has claimed message `key` and not yet recorded what
+ * became of it: that attempt may have handed it to the transport. Not pure.
+ */
+export async function messageClaimed(db: Db, key: string): Promise<boolean> {
+  const r = await db.query('SELECT 1 FROM message_claims WHERE key = $1', [key]);
   return r.rowCount > 0;
 }
 

@@ -5,7 +5,9 @@
  *   'sent' record, so the restarted attempt sends it (a path that recorded
  *   "sent" before sending would lose the message here); two attempts at once
  *   never both send; a crash after the send and before the record sends it
- *   again with the same Message-ID (the one window left, said plainly);
+ *   again with the same Message-ID (the one window left, said plainly); a
+ *   connection lost while recording the send leaves the claim, and the same
+ *   host's retry, however late, records it as sent, never as skipped;
  * - recordEvent (the Temporal host's append): a retry after its event was
  *   committed finds it and returns it as a duplicate, and a different event
  *   at that version is still a conflict.
@@ -22,6 +24,7 @@ import type { Mailer } from '../activities/mail/mailer.js';
 import { armFaults, disarmFaults, InjectedFault } from '../store/faults.js';
 import { sentMessage } from '../store/messages.js';
 import type { Db } from '../store/db.js';
+import { ConnectionLostError } from '../store/reconnect.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
 
@@ -79,6 +82,26 @@ function selectedSchool(): { urn: string; notify: Notify; events: { input: Pathw
   return { urn, notify, events: events.map((input, i) => ({ input, version: i + 1 })) };
 }
 
+/** `db`, whose first statement matching `like` fails as a connection lost in flight does (it never reaches the server). */
+function losingOnce(db: Db, like: RegExp): Db {
+  let armed = true;
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return async (sql: string, params?: unknown[]) => {
+          if (armed && like.test(sql)) {
+            armed = false;
+            throw new ConnectionLostError('the test database', 'running a statement', 'terminating connection due to administrator command');
+          }
+          return target.query(sql, params);
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 /** What a new process sees after the one holding the claim was killed: the claim's owner is dead. */
 async function ownerDied(db: Db, key: string): Promise<void> {
   const dead = db.kind === 'postgres' ? 'session:killed-host:1:dead' : 'process:killed-host:1:dead';
@@ -99,10 +122,7 @@ describe.each(dbTargets())('faults in the send path on $name', (target) => {
     expect(mailer.sent).toEqual([]);
     // Had "sent" been recorded before the send, the message would now be lost for good.
     expect(await sentMessage(t.db, notify.key)).toBeNull();
-    // The same live host does not take its own claim again while it holds it...
-    await expect(acts.notify(notify)).rejects.toBeInstanceOf(MessageBeingSentError);
-    expect(mailer.sent).toEqual([]);
-    // ...a restarted host does, because the owner died.
+    // A restarted host takes the claim at once, because its owner died.
     await ownerDied(t.db, notify.key);
     const r = await acts.notify(notify);
     expect(r.sent).toBe(true);
@@ -127,6 +147,33 @@ describe.each(dbTargets())('faults in the send path on $name', (target) => {
     expect(mailer.sent.map((m) => m.messageId)).toEqual([mailer.sent[0]!.messageId, mailer.sent[0]!.messageId]);
     expect((await acts.notify(notify)).sent).toBe(false);
     expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('a connection lost while recording the send: the same host’s retry a month later records it as sent, not as too late', async () => {
+    const mailer = countingMailer();
+    const { notify } = selectedSchool();
+    const lossy = losingOnce(t.db, /INSERT INTO sent_messages/);
+    await expect(createActivities({ db: lossy, mailer, now: () => '2020-07-20T12:00:00Z' }).notify(notify)).rejects.toBeInstanceOf(ConnectionLostError);
+    expect(mailer.sent).toHaveLength(1);
+    expect(await sentMessage(t.db, notify.key)).toBeNull();
+    // No attempt of this process is sending it now, so its own claim is taken again; the message is past its 7 days, but it went out.
+    const r = await createActivities({ db: lossy, mailer, now: () => '2020-08-20T12:00:00Z' }).notify(notify);
+    expect(r.sent).toBe(true);
+    const stored = await sentMessage(t.db, notify.key);
+    expect(stored?.status).toBe('sent');
+    expect(stored?.subject).not.toBe('');
+    expect(mailer.sent.map((m) => m.messageId)).toEqual([mailer.sent[0]!.messageId, mailer.sent[0]!.messageId]);
+    expect((await t.db.query('SELECT 1 FROM message_claims WHERE key = $1', [notify.key])).rowCount).toBe(0);
+  });
+
+  it('a message with no claim left on it that is past its time is recorded as skipped, and nothing is sent', async () => {
+    const mailer = countingMailer();
+    const { notify } = selectedSchool();
+    expect((await createActivities({ db: t.db, mailer, now: () => '2020-08-20T12:00:00Z' }).notify(notify)).sent).toBe(true);
+    expect(mailer.sent).toEqual([]);
+    const stored = await sentMessage(t.db, notify.key);
+    expect(stored?.status).toBe('skipped');
+    expect(stored?.note).toMatch(/more than 7 days before it could go out/);
   });
 
   it('two attempts at once never both send: the second finds the claim held and is told to retry', async () => {
