@@ -79,7 +79,7 @@ export const modules = {
   'domain/forms/rules.ts': FORMS,
   'domain/forms/words.ts': FORMS,
   // Where a form file stops being JSON: the property tests feed it broken texts (the form tests never do).
-  'domain/forms/json-error.ts': ['test/forms-property.test.ts'],
+  'domain/forms/json-error.ts': ['test/mutation-forms-json-error.test.ts', 'test/forms-property.test.ts'],
   'domain/forms/from-programme.ts': FORMS,
 };
 

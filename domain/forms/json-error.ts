@@ -70,10 +70,12 @@ export function findJsonBreak(text: string): JsonBreak | null {
             }
           }
           i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
+        } else if (e === undefined) {
+          fail('unterminated string');
+        } else if ('"\\/bfnrt'.includes(e)) {
           i += 1;
         } else {
-          fail(`bad escape \\${e ?? ''} in a string`);
+          fail(`bad escape \\${e} in a string`);
         }
       } else {
         i += 1;
