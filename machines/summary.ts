@@ -83,8 +83,8 @@ export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
     programmeName: c.programme?.name ?? null,
     academicYear: c.programme?.academicYear ?? null,
     groupId: c.groupId,
-    // Overdue = something still outstanding (evaluation, attendance to record); a recorded missed session is history, escalated once.
-    overdue: status === 'overdue' || c.escalations.some((e) => e.startsWith('unrecorded:')),
+    // Overdue = something still outstanding (evaluation, attendance to record); a recorded missed session, or one recorded late, is history, escalated once.
+    overdue: status === 'overdue' || unrecordedSessions(c).length > 0,
     sessionsHeld: sessionsHeld(c),
     sessionsRequired: requiredSessions(c),
     fundingPaidPence: c.fundingPaidPence,
@@ -134,4 +134,17 @@ export function planSummary(c: PathwayContext): ActionPlanSummary {
     lastReviewedAt: plan.reviews.at(-1)?.at ?? null,
     progress,
   };
+}
+
+/**
+ * The sessions escalated as unrecorded whose attendance is still not
+ * recorded (recorded late, or cancelled, they are no longer outstanding), in
+ * the order they were escalated. Pure.
+ */
+export function unrecordedSessions(c: Pick<PathwayContext, 'escalations' | 'sessions'>): PathwayContext['sessions'] {
+  return c.escalations.flatMap((e) => {
+    if (!e.startsWith('unrecorded:')) return [];
+    const s = c.sessions.find((x) => `unrecorded:${x.id}` === e);
+    return s && s.status === 'scheduled' ? [s] : [];
+  });
 }

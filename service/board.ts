@@ -18,7 +18,7 @@ import { mailProblemWords } from './reminder-outcomes.js';
 import { assertRead, hubLabel } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
-import { compactGroupName, sessionName, shortProgrammeName, upcomingWords, whenWords } from './school-words.js';
+import { attendanceOverdueWords, compactGroupName, evaluationOverdueWords, sessionName, shortProgrammeName, upcomingWords, whenWords } from './school-words.js';
 
 /** Rows of the board's table per page. */
 export const BOARD_PAGE_SIZE = 50;
@@ -219,11 +219,11 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
 
   const overdueSchools = overdue.rows.map((o) => {
     const reasons: string[] = [];
-    if (o.status === 'overdue') reasons.push(`The end-of-year evaluation for ${shortProgrammeName(o.programmeName) ?? 'the programme'} has not been submitted, and the year has ended.`);
+    if (o.status === 'overdue') reasons.push(evaluationOverdueWords(shortProgrammeName(o.programmeName)));
     // A session still "scheduled" after it happened: its attendance was never recorded.
     for (const u of o.upcoming) {
       const m = /^(meeting|workshop|visit|inSchoolDay) (\S+) at /.exec(u.what);
-      if (m && Date.parse(u.at) < Date.parse(now)) reasons.push(`Attendance at ${sessionName(m[2]!, o.sessionsOfKind[m[1]!], m[1])} on ${whenWords(u.at)} has not been recorded.`);
+      if (m && Date.parse(u.at) < Date.parse(now)) reasons.push(attendanceOverdueWords(sessionName(m[2]!, o.sessionsOfKind[m[1]!], m[1]), u.at));
     }
     if (reasons.length === 0) reasons.push('Something the programme asks for is outstanding.');
     return { urn: o.urn, name: o.name, reasons };

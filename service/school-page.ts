@@ -10,7 +10,7 @@ import { academicYearOf, shiftAcademicYear, startYearOf } from '../domain/calend
 import { placeInWords } from '../domain/words/place.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
-import { phaseAndStatus, type SchoolSummary } from '../machines/summary.js';
+import { phaseAndStatus, unrecordedSessions, type SchoolSummary } from '../machines/summary.js';
 import { phaseName } from '../domain/words/school-state.js';
 import { groupNames, personNames, schoolEvents, type GroupName } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
@@ -19,7 +19,7 @@ import { templateWords } from './board.js';
 import { mailProblemWords, reminderOutcomeReader } from './reminder-outcomes.js';
 import type { Principal, Service } from './context.js';
 import { schoolState } from './schools.js';
-import { eventWords, sessionName, shortGroupName, signatoryWords, whenWords } from './school-words.js';
+import { attendanceOverdueWords, evaluationOverdueWords, eventWords, sessionName, shortGroupName, shortProgrammeName, signatoryWords, whenWords } from './school-words.js';
 import { BIG_IDEAS, BIG_IDEA_LABELS, IDEA_PROGRESS_LABELS, IdeaProgress, leaderRoleFor, roleTitle, type BigIdea } from '../domain/people.js';
 import { listPeople } from '../store/ops/people.js';
 import { hubIdOf } from './access.js';
@@ -63,6 +63,8 @@ export interface SchoolPage {
   progress: { sessionsHeld: number; sessionsRequired: number; gapTasks: number; releaseDays: number; fundingPaidPence: number; evaluationSubmitted: boolean };
   timeline: TimelineEntry[];
   upcoming: { title: string; at: string; kind: 'session' | 'deadline' | 'reminder' }[];
+  /** What is overdue, in the board's words, each with the page where it is put right (null: nothing on a page can). */
+  overdue: { text: string; action: { href: string; text: string } | null }[];
   chart: string | null;
   /** Emails held for want of a good headteacher address (open ones), in words, oldest first. */
   mailProblems: { what: string; problem: string; recordedAt: string }[];
@@ -177,6 +179,15 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
 
   const accepted = new Set(acceptedEventTypes(snapshot));
   const actions = p.role === 'auditor' ? [] : PAGE_ACTIONS.filter((a) => accepted.has(a));
+  const overdue: SchoolPage['overdue'] = unrecordedSessions(c).map((s) => {
+    const name = sessionName(s.id, ofKind(s.kind), s.kind);
+    return { text: attendanceOverdueWords(name, s.at), action: c.groupId && p.role !== 'auditor' ? { href: `/hub/groups/${encodeURIComponent(c.groupId)}/sessions/${encodeURIComponent(s.id)}#attendance`, text: `Record attendance at ${name}` } : null };
+  });
+  if (st.summary.status === 'overdue') {
+    const record = actions.includes('EVALUATION_SUBMITTED') ? { href: `/hub/schools/${encodeURIComponent(urn)}?open=evaluation#action-evaluation`, text: 'Record the end-of-year evaluation' } : null;
+    overdue.push({ text: evaluationOverdueWords(shortProgrammeName(c.programme?.name ?? null)), action: record });
+  }
+
   const year = c.programme?.academicYear ?? academicYearOf(svc.now());
   const deferYears = [1, 2, 3].map((n) => shiftAcademicYear(year, n));
   const current = academicYearOf(svc.now());
@@ -221,6 +232,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     progress: { sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
     timeline,
     upcoming,
+    overdue,
     chart,
     mailProblems: mail.problems.filter((m) => !m.resolvedAt).map((m) => ({ what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
     headteacherCorrected: mail.contact !== null,

@@ -14,6 +14,16 @@ const SIGNATORY_WORDS: Record<string, string> = {
   teacher2: 'lead teacher 2',
 };
 
+/** Why a school is overdue, for a session whose attendance was never recorded ("Attendance at Meeting 2 of 6 on … has not been recorded."). Pure. */
+export function attendanceOverdueWords(session: string, at: string): string {
+  return `Attendance at ${session} on ${whenWords(at)} has not been recorded.`;
+}
+
+/** Why a school is overdue, for an evaluation not submitted by the year's end. Pure. */
+export function evaluationOverdueWords(programme: string | null): string {
+  return `The end-of-year evaluation for ${programme ?? 'the programme'} has not been submitted, and the year has ended.`;
+}
+
 /** "the headteacher" for a signatory id. Pure. */
 export function signatoryWords(s: string): string {
   return SIGNATORY_WORDS[s] ?? s;

@@ -410,7 +410,7 @@ function checkState(s: StateLike, machine: AnyStateMachine): void {
     if (phaseNode.key !== 'prospective') same(c.programme?.phase, phaseNode.key, () => `programme of ${where()}`);
     check(summary.fundingPaidPence === c.fundingPaidPence, () => `summary funding of ${where()}`);
     check(summary.masteryReady === c.past.some((r) => r.phase === 'readiness' && r.outcome === 'completed'), () => `masteryReady of ${where()}`);
-    check(summary.overdue === (leaf === 'overdue' || c.escalations.some((k) => k.startsWith('unrecorded:'))), () => `overdue flag of ${where()}`);
+    check(summary.overdue === (leaf === 'overdue' || c.sessions.some((x) => x.status === 'scheduled' && c.escalations.includes(`unrecorded:${x.id}`))), () => `overdue flag of ${where()}`);
   }
 }
 

@@ -496,6 +496,12 @@ describe('session timers', () => {
     s.send(check);
     expect(s.last).toEqual([]);
     expect(s.context.escalations).toEqual(['unrecorded:m2']);
+    // The hub records it late: nothing is overdue any more, and the escalation stays in the history.
+    const m2 = s.context.sessions.find((x) => x.id === 'm2')!;
+    s.send(attend('m2', new Date(Date.parse(m2.at) + 5 * 86_400_000).toISOString(), 2, false));
+    expect(s.context.sessions.find((x) => x.id === 'm2')!.status).toBe('held');
+    expect(s.summary.overdue).toBe(false);
+    expect(s.context.escalations).toEqual(['unrecorded:m2']);
   });
 
   it('a missed session escalates to the hub lead and the headteacher', () => {

@@ -346,4 +346,39 @@ describe('hub web: the hub board and the school page', () => {
     await page.goto(`${web.address}/hub/schools/100004`);
     await expectAccessible(page, 'school page admin');
   });
+
+  it('says on the school page what is overdue, links to where it is put right, and clears it once attendance is recorded', async () => {
+    const all = (await web.api<{ schools: School[] }>('GET', `/schools?hub=${HUB}`)).body.schools;
+    const late = all.find((x) => x.overdue && x.status !== 'overdue');
+    const evaluation = all.find((x) => x.status === 'overdue');
+    expect(late, 'a demo school with attendance not recorded').toBeDefined();
+    expect(evaluation, 'a demo school with its evaluation overdue').toBeDefined();
+
+    const page = await browser.page();
+    await signIn(page, web, staff, `/hub/schools/${evaluation!.urn}`);
+    // One tag: "Evaluation overdue" says it; the section says what and where to record it.
+    expect(await page.locator('main .govuk-tag', { hasText: /overdue/i }).allTextContents()).toEqual(['Evaluation overdue']);
+    expect(await page.locator('#overdue').textContent()).toMatch(/The end-of-year evaluation for .+ has not been submitted, and the year has ended\./);
+    await page.locator('#overdue').getByRole('link', { name: 'Record the end-of-year evaluation' }).click();
+    expect(await page.locator('#action-evaluation').getAttribute('open')).not.toBeNull();
+    expect(await page.getByRole('button', { name: 'Record the evaluation as submitted' }).isVisible()).toBe(true);
+
+    await page.goto(`${web.address}/hub/schools/${late!.urn}`);
+    expect(await page.locator('main .govuk-tag', { hasText: /overdue/i }).allTextContents()).toEqual(['Something overdue']);
+    const why = (await page.locator('#overdue').textContent()) ?? '';
+    const session = /Attendance at (.+? \d+ of \d+) on .+ has not been recorded\./.exec(why)?.[1];
+    expect(session, why).toBeDefined();
+    await expectAccessible(page, 'school page with something overdue');
+    await page.locator('#overdue').getByRole('link', { name: `Record attendance at ${session}` }).click();
+    expect(await page.locator('h1').textContent()).toBe(session);
+    const fieldset = page.locator('fieldset', { hasText: late!.name });
+    await fieldset.getByRole('checkbox').first().check();
+    await page.getByRole('button', { name: 'Record attendance' }).click();
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain(`Attendance recorded for ${late!.name}`);
+
+    await page.goto(`${web.address}/hub/schools/${late!.urn}`);
+    expect(await page.locator('#overdue').count()).toBe(0);
+    expect(await page.locator('main .govuk-tag', { hasText: /overdue/i }).count()).toBe(0);
+    expect((await web.api<{ summary: School }>('GET', `/schools/${late!.urn}`)).body.summary.overdue).toBe(false);
+  });
 });

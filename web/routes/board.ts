@@ -114,6 +114,8 @@ interface PageState {
   status?: number;
   banner?: { title: string; text: string; kind: 'conflict' | 'refused' };
   form?: { action: string; values: Record<string, unknown>; errors: FormErrors };
+  /** An action's form to show open (a link from "What is overdue"). */
+  open?: string;
 }
 
 /** Registers /hub and /hub/schools/:urn (and its actions). Not pure. */
@@ -137,10 +139,11 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     });
   });
 
-  app.get<{ Params: { urn: string } }>('/hub/schools/:urn', async (request, reply) => {
+  app.get<{ Params: { urn: string }; Querystring: { open?: string } }>('/hub/schools/:urn', async (request, reply) => {
     const p = requireSignIn(request, reply);
     if (!p) return reply;
-    return renderSchool(svc, p, request, reply, request.params.urn, {});
+    const open = request.query.open;
+    return renderSchool(svc, p, request, reply, request.params.urn, typeof open === 'string' && open in ACTION_SLUGS ? { open } : {});
   });
 
   // The headteacher's address: not an event on the school's record, so no version; the held emails go out again.
@@ -341,7 +344,7 @@ async function renderSchool(svc: Service, p: Principal, request: FastifyRequest,
       breadcrumbs: [{ text: 'Hub board', href: `/hub${q}` }, { text: data.school.name }],
       s: data,
       banner: state.banner,
-      openAction: state.form?.action,
+      openAction: state.form?.action ?? state.open,
       values: state.form?.values ?? {},
       errors: state.form?.errors.errors,
       fieldErrors: state.form?.errors.fieldErrors ?? {},
