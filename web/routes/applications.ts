@@ -190,7 +190,8 @@ export async function applicationRoutes(app: FastifyInstance, svc: Service): Pro
       result,
       rows: result.rows.map((r) => ({
         ...r,
-        programme: programmeShort(r.summary.programmeName),
+        // The Year column says the year.
+        programme: programmeShort(r.summary.programmeName).replace(/\s+\d{4}\/\d{2}$/, ''),
         problems: (r.form?.problems ?? []).map((x) => ({ severity: x.severity, text: problemWords(x) })),
         eligibility: eligibilityWords(r.summary.status, r.form?.form),
         detailHref: `/hub/applications/${r.summary.urn}${hq ? `?${hq}` : ''}`,
