@@ -104,6 +104,14 @@ describe('every message kind', () => {
     expect(partsOf({ key: 'k', template: 'withdrawn', to: ['headteacher', 'hubLead'], recipients: [] }, lead).map((p) => [p.key, p.template])).toEqual([['k', 'withdrawn'], ['k:hub', 'withdrawn-hub']]);
   });
 
+  it('the hub lead’s "attendance not recorded" links to what is overdue on the school’s page, which links to the attendance form', () => {
+    const m = renderMessage({ template: 'attendance-missing', urn: '137001', data: sample() }, ctx);
+    const link = 'https://pathway.example.org/hub/schools/137001#overdue';
+    expect(m.text).toContain(`Record attendance: ${link}`);
+    expect(m.html).toContain(`href="${link}"`);
+    expect(m.html).toContain('Record attendance at Work Group meeting 2 of 6');
+  });
+
   it('the reminder reads as the issue asks: subject, "Meeting n of m", London date, venue to be confirmed, "in 14 days"', () => {
     const m = renderMessage({ template: 'session-reminder', urn: '137001', data: sample() }, ctx);
     expect(m.subject).toBe('Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 1.30pm to 4pm');
