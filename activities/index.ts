@@ -21,6 +21,7 @@ import { schoolLinkToken, schoolLinkUrl } from '../domain/school-link.js';
 import { recordEvaluationRequest } from '../store/evaluations.js';
 import { VersionConflictError } from '../domain/errors.js';
 import { findHub } from '../domain/catalogue/hubs.js';
+import { readableGroupName } from '../domain/words/group-name.js';
 import { z } from 'zod';
 import type { MessageData, Notify, Recipient } from '../machines/effects.js';
 import { publicUrl, renderMessage, templateFor, type Audience, type RenderContext } from './mail/render.js';
@@ -138,7 +139,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     if (audience === 'school') {
       schoolLink = schoolLinkUrl(base, schoolLinkToken(await serviceKey(db, 'school-links'), urn, at));
     }
-    return { now: at, publicUrl: base, schoolLink, hubLead: lead, group: group ? { name: group.name, lead: group.lead } : null };
+    return { now: at, publicUrl: base, schoolLink, hubLead: lead, group: group ? { name: readableGroupName(group.name, group.id), lead: group.lead } : null };
   }
 
   /** Sends one part once: skipped when too late, held as a problem when the school's address is missing or invalid. */

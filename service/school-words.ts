@@ -5,6 +5,7 @@
  */
 import { dateTimeAmMidnight } from '../domain/words/dates.js';
 import { kindName } from '../domain/words/kinds.js';
+import { programmeReadName } from '../domain/words/group-name.js';
 
 
 const SIGNATORY_WORDS: Record<string, string> = {
@@ -191,7 +192,7 @@ function capital(s: unknown): string {
 
 /** A programme's name without the catalogue's provenance note ("… (rules carried forward from 2020/21)"). Pure. */
 export function shortProgrammeName(name: string | null): string | null {
-  return name === null ? null : name.replace(/\s*\(rules carried forward from [^)]*\)/, '').trim();
+  return name === null ? null : programmeReadName(name);
 }
 
 /**
