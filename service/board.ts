@@ -12,7 +12,7 @@ import { LONDON } from '../domain/calendar/london.js';
 import { termsOf } from '../domain/calendar/terms.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
-import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardRow, type BoardSort } from '../store/board.js';
+import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardOverdue, type BoardRow, type BoardSort } from '../store/board.js';
 import { mailProblems } from '../store/messages.js';
 import { mailProblemWords } from './reminder-outcomes.js';
 import { assertRead, hubLabel } from './access.js';
@@ -217,17 +217,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
       .filter((i) => i.what !== 'end of academic year')
       .map((i) => ({ ...upcomingWords(i.what, i.ofKind), at: i.at, groupId: i.groupId, groupName: compactGroupName(i.groupName, i.groupId), schools: i.schools, sample: i.sample }));
 
-  const overdueSchools = overdue.rows.map((o) => {
-    const reasons: string[] = [];
-    if (o.status === 'overdue') reasons.push(evaluationOverdueWords(shortProgrammeName(o.programmeName)));
-    // A session still "scheduled" after it happened: its attendance was never recorded.
-    for (const u of o.upcoming) {
-      const m = /^(meeting|workshop|visit|inSchoolDay) (\S+) at /.exec(u.what);
-      if (m && Date.parse(u.at) < Date.parse(now)) reasons.push(attendanceOverdueWords(sessionName(m[2]!, o.sessionsOfKind[m[1]!], m[1]), u.at));
-    }
-    if (reasons.length === 0) reasons.push('Something the programme asks for is outstanding.');
-    return { urn: o.urn, name: o.name, reasons };
-  });
+  const overdueSchools = overdue.rows.map((o) => ({ urn: o.urn, name: o.name, reasons: overdueReasons(o, now) }));
 
   // Amounts from the catalogue: every school of a programme earns the same grant.
   const grantOf = (id: string) => catalogue.find((x) => x.id === id)?.funding?.amountPence ?? 0;
@@ -255,6 +245,23 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     },
     mailProblems: problems.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
   };
+}
+
+/**
+ * Why a school is overdue, in sentences a hub officer acts on: each past
+ * session whose attendance was never recorded, the evaluation not sent by the
+ * year's end. Shared by the board and the weekly digest. Pure.
+ */
+export function overdueReasons(o: Pick<BoardOverdue, 'status' | 'programmeName' | 'upcoming' | 'sessionsOfKind'>, now: string): string[] {
+  const reasons: string[] = [];
+  if (o.status === 'overdue') reasons.push(evaluationOverdueWords(shortProgrammeName(o.programmeName)));
+  // A session still "scheduled" after it happened: its attendance was never recorded.
+  for (const u of o.upcoming) {
+    const m = /^(meeting|workshop|visit|inSchoolDay) (\S+) at /.exec(u.what);
+    if (m && Date.parse(u.at) < Date.parse(now)) reasons.push(attendanceOverdueWords(sessionName(m[2]!, o.sessionsOfKind[m[1]!], m[1]), u.at));
+  }
+  if (reasons.length === 0) reasons.push('Something the programme asks for is outstanding.');
+  return reasons;
 }
 
 /** "Primary" or "Secondary", from a programme id ("primary-development-2025-26"); null when the school has no programme yet. Pure. */

@@ -9,7 +9,9 @@ import { DateTime } from 'luxon';
 import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
 import { findHub, hubs } from '../domain/catalogue/hubs.js';
 import type { SchoolSummary } from '../machines/summary.js';
-import { schoolNames } from '../store/board.js';
+import { boardOverdue, schoolNames } from '../store/board.js';
+import { overdueReasons } from './board.js';
+import { hubLabel } from './access.js';
 import { claimDigest, markDigestSent } from '../store/ops/digests.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { mailProblems, type MailProblem } from '../store/messages.js';
@@ -42,6 +44,7 @@ export function digestMessage(
   problems: MailProblem[] = [],
   base: string = publicUrl(),
   schoolNames: ReadonlyMap<string, string> = new Map(),
+  reasons: ReadonlyMap<string, string[]> = new Map(),
 ): { subject: string; text: string; html: string } {
   const link = (urn: string) => `${base}/hub/schools/${encodeURIComponent(urn)}`;
   const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${emails(problems.length)} not delivered` : ''].filter(Boolean);
@@ -59,8 +62,9 @@ export function digestMessage(
       urn: s.urn,
       programme: s.programmeName ? programmeTitle(s.programmeName) : s.phase,
       year: s.academicYear ?? '',
-      what: s.status === 'overdue' ? 'evaluation overdue' : 'attendance not recorded for a past session',
-      link: link(s.urn),
+      what: (reasons.get(s.urn) ?? [s.status === 'overdue' ? 'The end-of-year evaluation has not been submitted, and the year has ended.' : 'Attendance at a past session has not been recorded.']).join(' '),
+      // The school page's "What is overdue", which links to where each is put right.
+      link: `${link(s.urn)}#overdue`,
     })),
     problemCount: problems.length,
     problems: [...byUrn.entries()].map(([urn, ps]) => ({ urn, name: schoolNames.get(urn) ?? `School ${urn}`, problems: [...new Set(ps.map((p) => p.problem))].join('; '), held: `${emails(ps.length)} held`, link: link(urn) })),
@@ -103,7 +107,9 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     const problems = problemsByHub.get(hubId) ?? [];
     // A hub lead knows schools by name: each school whose mail is held is named, not only numbered (as on the board).
     const names = await schoolNames(svc.db, [...new Set(problems.map((p) => p.urn))]);
-    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names);
+    // The board's reasons, naming each session whose attendance is missing.
+    const reasons = new Map((await boardOverdue(svc.db, hubLabel(findHub(hubId)!), 1_000)).rows.map((o) => [o.urn, overdueReasons(o, now)]));
+    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons);
     await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });

@@ -57,7 +57,7 @@ describe('the group named in a school’s email', () => {
       createdBy: 'test',
     });
     const sent: { text: string; html: string }[] = [];
-    const mailer: Mailer = { transport: 'none', send: async (m) => (sent.push({ text: m.text, html: m.html }), { messageId: `<${m.key}>`, duplicate: false }), describe: () => 'capture', close: async () => undefined };
+    const mailer: Mailer = { transport: 'none', send: async (m) => (sent.push({ text: m.text, html: m.html ?? "" }), { messageId: `<${m.key}>`, duplicate: false }), describe: () => 'capture', close: async () => undefined };
     await createActivities({ db: t.db, mailer, now: () => '2020-07-20T12:00:00Z' }).notify(selectedInto('137990', id));
     expect(sent.length).toBeGreaterThan(0);
     const all = sent.map((m) => `${m.text}\n${m.html}`).join('\n');

@@ -125,7 +125,10 @@ describe.each(dbTargets())('reminders, escalations and the hub digest over SMTP 
     expect(digests[0]!.text).not.toMatch(/GET \/|pathway /);
     // x has a meeting with no attendance recorded; y recorded its missed meeting, so it is not overdue.
     expect(digests[0]!.text).toContain(`Tynebridge School 41 (URN ${x})`);
-    expect(digests[0]!.text).toContain('attendance not recorded for a past session');
+    // The board's words: which session, when, and the school page's list of what is overdue.
+    const unfolded = digests[0]!.text.replace(/=\r?\n/g, '');
+    expect(unfolded).toMatch(/Attendance at Meeting \d of \d on \w+ \d+ \w+ 2021, \S+ has not been recorded\./);
+    expect(unfolded).toContain(`http://localhost:3000/hub/schools/${x}#overdue`);
     expect(digests[0]!.text).not.toContain(`URN ${y}`);
     // The next week, a new digest.
     h.clock.advanceTo('2021-05-10T09:00:00+01:00');
