@@ -54,6 +54,14 @@ async function summaryText(page: Page, key: string): Promise<string> {
   return ((await row.locator('dd').textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
+/** Fills the "State on" date boxes and asks for the school on that date. */
+async function stateOn(page: Page, day: string, month: string, year: string): Promise<void> {
+  await page.getByLabel('Day').fill(day);
+  await page.getByLabel('Month').fill(month);
+  await page.getByLabel('Year').fill(year);
+  await page.getByRole('button', { name: 'Show the school on this date' }).click();
+}
+
 describe('auditor pages', () => {
   const web = useWebService();
   const browser = useBrowser();
@@ -79,9 +87,10 @@ describe('auditor pages', () => {
     // The first meeting's attendance (10 September 2026) released the grant: before it, nothing; after it, £2,000.
     const released = history.body.entries.find((e) => e.type === 'ATTENDANCE_RECORDED')!;
     expect(released.occurredAt.slice(0, 10)).toBe('2026-09-10');
-    await page.getByLabel('State on').fill('2026-09-09');
-    await page.getByRole('button', { name: 'Show the school on this date' }).click();
+    await stateOn(page, '9', '9', '2026');
     expect(new URL(page.url()).search).toBe('?at=2026-09-09');
+    // The boxes keep the date shown.
+    expect([await page.getByLabel('Day').inputValue(), await page.getByLabel('Month').inputValue(), await page.getByLabel('Year').inputValue()]).toEqual(['9', '9', '2026']);
     expect(await page.getByRole('heading', { name: 'The school on Wednesday 9 September 2026' }).count()).toBe(1);
     expect(await summaryText(page, 'Meetings held')).toBe('0 of 6 required');
     expect(await summaryText(page, 'Grant paid this phase')).toBe('Nothing yet');
@@ -90,8 +99,7 @@ describe('auditor pages', () => {
     expect(await page.content()).toContain('No grant had been paid to this school by then.');
     await expectAccessible(page, 'audit school before the first meeting');
 
-    await page.getByLabel('State on').fill('2026-09-10');
-    await page.getByRole('button', { name: 'Show the school on this date' }).click();
+    await stateOn(page, '10', '9', '2026');
     expect(await summaryText(page, 'Meetings held')).toBe('1 of 6 required');
     expect(await summaryText(page, 'Grant paid this phase')).toBe('£2,000');
     const rows = page.locator('.app-events tbody tr');
@@ -112,10 +120,21 @@ describe('auditor pages', () => {
     expect(await page.locator('#verdict').textContent()).toContain(`${total} events`);
 
     // A date that does not exist is a field error, with the school as it is today and nothing else changed.
-    await page.goto(`${web.address}/audit/schools/100004?at=2026-02-30`);
-    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter a real date for “State on”');
-    expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#at');
+    await stateOn(page, '30', '2', '2026');
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('The date must be a real date, for example 27 3 2027');
+    expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#at-day');
+    expect(await page.getByLabel('Day').inputValue()).toBe('30');
+    expect(await page.getByRole('heading', { name: 'The school today' }).count()).toBe(1);
     await expectAccessible(page, 'audit school bad date');
+    // A box left empty names the box; a link with a date that does not exist says so too.
+    await stateOn(page, '3', '', '2026');
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('The date must include a month');
+    expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#at-month');
+    await page.goto(`${web.address}/audit/schools/100004?at=2026-02-30`);
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('The date must be a real date');
+    // Empty boxes: the school today.
+    await stateOn(page, '', '', '');
+    expect(new URL(page.url()).search).toBe('');
   });
 
   it('says plainly when a history was altered behind the log’s back', async () => {

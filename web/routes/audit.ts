@@ -19,6 +19,7 @@ import { openFindings } from '../../store/tamper.js';
 import { pageHub, hubQuery, type PageHub } from '../hub-context.js';
 import { requireSignIn } from '../session.js';
 import { fieldError } from '../forms.js';
+import { parseDateParts } from '../groups/inputs.js';
 import { forSchoolsRoutes } from './for-schools.js';
 
 const PAGE_SIZE = 50;
@@ -113,24 +114,45 @@ export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<v
   const schoolPage = async (urn: string, at: string | undefined, p: Principal) => {
     let errors: { text: string; href: string }[] = [];
     let fieldErrors: Record<string, string> = {};
-    let asked = at?.trim() || undefined;
+    const asked = at?.trim() || undefined;
     let audit;
     try {
       audit = await schoolAudit(svc, p, urn, asked);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      ({ errors, fieldErrors } = fieldError('at', `Enter a real date for “State on”, for example 27/03/2026 (you entered “${asked}”)`));
+      ({ errors, fieldErrors } = fieldError('at', `The date must be a real date, for example 27 3 2026 (the link asked for “${asked}”)`));
       audit = await schoolAudit(svc, p, urn);
-      asked = undefined;
     }
     const hubName = audit.hubId ? hubLabel(resolveHub(audit.hubId)) : audit.now.hub ?? '';
-    return { audit, errors, fieldErrors, hubName, asked: at ?? '' };
+    // The three boxes show the date asked for (a link's ?at=YYYY-MM-DD), as GOV.UK's date input asks.
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(asked ?? '');
+    const parts = m && !errors.length ? { day: String(Number(m[3])), month: String(Number(m[2])), year: m[1]! } : { day: '', month: '', year: '' };
+    return { audit, errors: errors.map((e) => ({ ...e, href: '#at-day' })), fieldErrors, hubName, parts };
   };
 
   app.get<{ Params: { urn: string }; Querystring: Query }>('/audit/schools/:urn', async (request, reply) => {
     const p = requireSignIn(request, reply);
     if (!p) return reply;
-    const { audit, errors, fieldErrors, hubName, asked } = await schoolPage(request.params.urn, request.query.at, p);
+    const q = request.query;
+    const typed = { day: (q['at-day'] ?? '').trim(), month: (q['at-month'] ?? '').trim(), year: (q['at-year'] ?? '').trim() };
+    let dateProblem: { message: string; part: 'day' | 'month' | 'year' } | null = null;
+    if ('at-day' in q || 'at-month' in q || 'at-year' in q) {
+      // The form's three boxes: a good date becomes the page's link (?at=YYYY-MM-DD), empty boxes mean today.
+      const keep = q.hub ? `hub=${encodeURIComponent(q.hub)}` : '';
+      const base = `/audit/schools/${encodeURIComponent(request.params.urn)}`;
+      if (!typed.day && !typed.month && !typed.year) return reply.redirect(`${base}${keep ? `?${keep}` : ''}`, 303);
+      const parsed = parseDateParts(typed.day, typed.month, typed.year, 'The date');
+      if (parsed.ok) return reply.redirect(`${base}?at=${parsed.value}${keep ? `&${keep}` : ''}`, 303);
+      dateProblem = { message: parsed.message, part: parsed.part ?? 'day' };
+    }
+    const page = await schoolPage(request.params.urn, dateProblem ? undefined : q.at, p);
+    const { audit, hubName } = page;
+    let { errors, fieldErrors, parts } = page;
+    if (dateProblem) {
+      errors = [{ text: dateProblem.message, href: `#at-${dateProblem.part}` }];
+      fieldErrors = { at: dateProblem.message };
+      parts = typed;
+    }
     const school = audit.now.name ?? `School ${audit.urn}`;
     return reply.page(
       'audit/school.njk',
@@ -140,7 +162,7 @@ export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<v
         hubName,
         audit,
         school,
-        asked,
+        atParts: parts,
         today: londonDay(svc.now()),
         hubQs: audit.hubId && (p.role === 'admin' || p.hubs.length > 1) ? `?hub=${encodeURIComponent(audit.hubId)}` : '',
         errors,
