@@ -347,6 +347,22 @@ describe('hub web: the hub board and the school page', () => {
     await expectAccessible(page, 'school page admin');
   });
 
+  it('asks someone signed out who follows an email’s link to sign in, then takes them to the school’s “What is overdue”', async () => {
+    const page = await browser.page();
+    await page.goto(`${web.address}/hub/schools/100004#overdue`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    expect(await page.locator('.govuk-inset-text').textContent()).toContain('Sign in to see the page you asked for');
+    await expectAccessible(page, 'sign in on the way to a page');
+    await page.getByLabel('Sign-in key').fill(staff);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(new URL(page.url()).pathname).toBe('/hub/schools/100004');
+    // Signing in from the start page says nothing of a page asked for.
+    await page.context().clearCookies();
+    await page.goto(`${web.address}/sign-in`);
+    expect(await page.locator('.govuk-inset-text').count()).toBe(0);
+  });
+
   it('says on the school page what is overdue, links to where it is put right, and clears it once attendance is recorded', async () => {
     const all = (await web.api<{ schools: School[] }>('GET', `/schools?hub=${HUB}`)).body.schools;
     const late = all.find((x) => x.overdue && x.status !== 'overdue');
