@@ -52,11 +52,18 @@ export function renderSchools(schools: SchoolSummary[], table: string): string {
   return schools.length === 0 ? 'No schools match.' : `${table}\n${schools.length} school${schools.length === 1 ? '' : 's'}.`;
 }
 
+/** Why a school is overdue, for its status line: the evaluation, or how many past sessions still need their attendance. Pure. */
+export function overdueWhy(s: Pick<SchoolSummary, 'status' | 'upcoming'>): string {
+  if (s.status === 'overdue') return 'the evaluation was not sent by the end of the year';
+  const n = s.upcoming.filter((u) => u.what.startsWith('attendance to record')).length;
+  return n ? `attendance to record for ${n} past session${n === 1 ? '' : 's'}, listed under Upcoming` : 'an escalation is open';
+}
+
 /** One school: who and where, phase, status, programme, meetings, funding, and what is coming up (London times). Pure. */
 export function renderSchool(s: SchoolSummary, version: number): string {
   const rows: [string, string][] = [
     ['phase', s.phase],
-    ['status', `${s.status}${s.overdue ? ' (overdue: an escalation is open)' : ''}${s.reason ? ` (${s.reason})` : ''}`],
+    ['status', `${s.status}${s.overdue ? ` (overdue: ${overdueWhy(s)})` : ''}${s.reason ? ` (${s.reason})` : ''}`],
     ['programme', s.programmeName ? `${s.programmeName} (${s.programmeId})` : '-'],
     ['year', s.academicYear ?? '-'],
     ['work group', s.groupId ?? '-'],

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitWidths, renderCsv, renderTable, terminalWidth, wrap } from '../cli/table.js';
 import { colourOn, paint, setColour } from '../cli/colour.js';
+import { overdueWhy } from '../cli/render.js';
 
 describe('renderTable', () => {
   const headers = ['id', 'name', 'note'];
@@ -73,5 +74,17 @@ describe('renderCsv against spreadsheet formulas', () => {
   it('makes a cell that a spreadsheet would run as a formula inert, and leaves numbers as numbers', () => {
     const csv = renderCsv(['name', 'amount'], [['=HYPERLINK("http://x")', '-3'], ['@SUM(A1)', '12.50']]);
     expect(csv).toBe('name,amount\r\n"\'=HYPERLINK(""http://x"")",-3\r\n\'@SUM(A1),12.50');
+  });
+});
+
+describe('overdueWhy: the status line of `pathway schools show`', () => {
+  const at = '2026-11-12T09:00:00+00:00';
+  it.each([
+    [{ status: 'overdue', upcoming: [] }, 'the evaluation was not sent by the end of the year'],
+    [{ status: 'active', upcoming: [{ what: 'attendance to record: meeting m2 at Hub school', at }, { what: 'meeting m3 at Hub school', at }] }, 'attendance to record for 1 past session, listed under Upcoming'],
+    [{ status: 'active', upcoming: [{ what: 'attendance to record: meeting m2 at Hub school', at }, { what: 'attendance to record: visit v1 at the school', at }] }, 'attendance to record for 2 past sessions, listed under Upcoming'],
+    [{ status: 'active', upcoming: [] }, 'an escalation is open'],
+  ] as const)('%j: %s', (s, why) => {
+    expect(overdueWhy({ status: s.status, upcoming: [...s.upcoming] })).toBe(why);
   });
 });
