@@ -20,7 +20,7 @@ import { appendEvent, lockStream } from '../store/event-log.js';
 import { asTamperedError, assertNotTampered, rememberOwnWrite } from '../store/tamper.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
-import { claimPending, drainProbe, enqueue, markDone, markFailed, releaseDeadClaims } from '../store/outbox.js';
+import { claimPending, drainProbe, enqueue, markDone, markFailed, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
@@ -81,6 +81,8 @@ const RETRY_BASE_MS = 30_000;
 const LEASE_MS = 5 * 60_000;
 /** Effects carried out at once on Postgres (PGlite runs one query at a time anyway). */
 const DISPATCH_PARALLEL = 8;
+/** A tick waits this long at most (real time) for an effect's retry before moving the clock past it. */
+const SETTLE_MS = 1_000;
 
 /** "2021-03-01" (end of that London day) or an ISO instant, as an instant. Pure. */
 export function endOfDayOrInstant(at: string): string {
@@ -278,7 +280,7 @@ export class EmbeddedEngine implements Engine {
     const effects = { done: 0, failed: 0 };
     // Effects left due by a tick that failed (the database lost, issue 12) go out at the time they were due, before later timers fire.
     if (this.options.dispatch !== 'manual') {
-      const r = await this.drainOutbox();
+      const r = await this.drainSettled();
       effects.done += r.done;
       effects.failed += r.failed;
     }
@@ -311,18 +313,38 @@ export class EmbeddedEngine implements Engine {
       fault('timer.after-fire');
       onProgress?.(fired, batch.dueAt);
       if (this.options.dispatch !== 'manual') {
-        const r = await this.drainOutbox();
+        const r = await this.drainSettled();
         effects.done += r.done;
         effects.failed += r.failed;
       }
     }
     this.advanceClock(limit);
     if (this.options.dispatch !== 'manual') {
-      const r = await this.drainOutbox();
+      const r = await this.drainSettled();
       effects.done += r.done;
       effects.failed += r.failed;
     }
     return { fired, effects, until: limit };
+  }
+
+  /**
+   * A drain, then, while an effect that failed will be tried again within
+   * SETTLE_MS of real time, a wait for it and another drain (at most 8): a
+   * tick catching up with school time carries out an effect that a lost
+   * connection made fail at the time it was due, not at the next batch's
+   * time. The service's own retries (30 s and more) are not waited for.
+   */
+  private async drainSettled(): Promise<{ done: number; failed: number }> {
+    const total = await this.drainOutbox();
+    for (let round = 0; round < 8; round++) {
+      const wait = await nextRetryWithin(this.db, this.clock.now(), SETTLE_MS);
+      if (wait === null) break;
+      await new Promise((r) => setTimeout(r, wait + 1));
+      const r = await this.drainOutbox();
+      total.done += r.done;
+      total.failed += r.failed;
+    }
+    return total;
   }
 
   /** Carry out every pending effect due now (one run at a time in this process; SKIP LOCKED across processes). */

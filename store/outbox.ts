@@ -179,6 +179,25 @@ export async function drainProbe(db: Db, now: string, me: string): Promise<{ due
 }
 
 /**
+ * Milliseconds of real time until the soonest retry of a pending effect that
+ * is due by `now` (school time) and waiting out its backoff, when that retry
+ * comes within `withinMs`; null when none does. Not pure.
+ */
+export async function nextRetryWithin(db: Db, now: string, withinMs: number): Promise<number | null> {
+  const c = new Checks('nextRetryWithin');
+  const n = c.instant('now', now);
+  c.wholeNumber('withinMs', withinMs, 0);
+  c.done();
+  const r = await db.query<{ ms: number | string | null }>(
+    `SELECT ceil(extract(epoch FROM min(retry_at) - now()) * 1000)::float8 AS ms
+       FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at > now() AND retry_at <= now() + make_interval(secs => $2::float8 / 1000)`,
+    [n, withinMs],
+  );
+  const ms = r.rows[0]?.ms;
+  return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
+}
+
+/**
  * Frees the claims of owners that died (see store/effect-hosts.ts), so they
  * are carried out at once and listed as waiting, not as claimed. Returns the
  * keys freed. Not pure.
