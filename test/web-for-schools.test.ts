@@ -58,6 +58,10 @@ describe('headteacher page', () => {
     const asks = (await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ');
     expect(asks).toContain('Send the evaluation now');
     expect(asks).toContain('was due by 31 August 2026');
+    // The status on one line (GOV.UK's tag stops at 160 px and had broken it in two).
+    const tag = page.locator('main .govuk-tag', { hasText: 'Evaluation overdue' });
+    const lineHeight = await tag.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
+    expect((await tag.boundingBox())!.height).toBeLessThan(2 * lineHeight);
     expect(await page.locator('#evaluation ~ p').first().textContent()).toContain('contribute to the final reporting and evaluation');
     await expectAccessible(page, 'headteacher page overdue');
     // Hollybrook is in Readiness: no grant of its own, £1,000 promised for Development.
