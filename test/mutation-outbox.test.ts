@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../domain/errors.js';
-import { claimPending, enqueue, markDone, markFailed, openEffectCounts, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
+import { claimPending, enqueue, markDone, markFailed, nextRetryWithin, openEffectCounts, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 
 const problems = async (p: Promise<unknown>): Promise<{ what: string; paths: string[] }> => {
@@ -141,5 +141,39 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the outbox, what 
     expect(await keys({ urns: ['700041'] })).toEqual([]);
     expect(Object.fromEntries(await openEffectCounts(t.db, ['700040', '700041', '700042', '700099']))).toEqual({ '700040': { pending: 2, failed: 0 }, '700042': { pending: 0, failed: 1 } });
     expect((await outboxFor(t.db, '700040')).map((x) => x.key)).toEqual(['o-1', 'o-2']);
+  });
+});
+
+describe.each(dbTargets().filter((x) => x.name === 'pglite'))('how long a tick waits for an effect’s retry ($name)', (target) => {
+  const t = useTestDb(target);
+
+  it('is the real time to the soonest retry of an effect due by school time, within the limit; else none', async () => {
+    const now = '2023-05-01T09:00:00Z';
+    expect(await nextRetryWithin(t.db, now, 1_000)).toBeNull();
+    await enqueue(t.db, { key: 'r-due', urn: '700100', type: 'mail', payload: {}, notBefore: '2023-04-30T09:00:00Z' });
+    await enqueue(t.db, { key: 'r-soon', urn: '700100', type: 'mail', payload: {}, notBefore: '2023-04-30T09:00:00Z' });
+    await enqueue(t.db, { key: 'r-later-school', urn: '700100', type: 'mail', payload: {}, notBefore: '2023-06-01T09:00:00Z' });
+    // Pending and due, nothing to wait for: no retry to wait out.
+    expect(await nextRetryWithin(t.db, now, 1_000)).toBeNull();
+    await markFailed(t.db, 'r-due', 'lost connection', 5_000);
+    await markFailed(t.db, 'r-soon', 'lost connection', 400);
+    await markFailed(t.db, 'r-later-school', 'lost connection', 100);
+    // The soonest of those due by school time; the one due in June does not count in May.
+    const wait = await nextRetryWithin(t.db, now, 1_000);
+    expect(wait).toBeGreaterThan(200);
+    expect(wait).toBeLessThanOrEqual(400);
+    // Beyond the limit: none.
+    expect(await nextRetryWithin(t.db, now, 100)).toBeNull();
+    // In June the 100 ms one comes first.
+    const june = await nextRetryWithin(t.db, '2023-06-02T09:00:00Z', 1_000);
+    expect(june).toBeGreaterThanOrEqual(0);
+    expect(june).toBeLessThanOrEqual(100);
+    // Once their waits are over, or they are done, nothing is left to wait for.
+    await sleep(450);
+    expect(await nextRetryWithin(t.db, now, 1_000)).toBeNull();
+    expect(await nextRetryWithin(t.db, now, 10_000)).toBeGreaterThan(3_000);
+    await markDone(t.db, 'r-due');
+    expect(await nextRetryWithin(t.db, now, 10_000)).toBeNull();
+    expect(await problems(nextRetryWithin(t.db, 'soon', -1))).toEqual({ what: 'nextRetryWithin', paths: ['now', 'withinMs'] });
   });
 });
