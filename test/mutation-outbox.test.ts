@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../domain/errors.js';
-import { claimPending, enqueue, markDone, markFailed, nextRetryWithin, openEffectCounts, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
+import { claimPending, drainProbe, enqueue, markDone, markFailed, nextRetryWithin, openEffectCounts, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
+import { claimMessage } from '../store/messages.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 
 const problems = async (p: Promise<unknown>): Promise<{ what: string; paths: string[] }> => {
@@ -175,5 +176,26 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('how long a tick w
     await markDone(t.db, 'r-due');
     expect(await nextRetryWithin(t.db, now, 10_000)).toBeNull();
     expect(await problems(nextRetryWithin(t.db, 'soon', -1))).toEqual({ what: 'nextRetryWithin', paths: ['now', 'withinMs'] });
+  });
+
+  it('drainProbe: is anything due by school time (its retry wait over), and does anyone else hold a claim', async () => {
+    // Before the retries above (due from April 2023), so only this test's effect counts.
+    const now = '2022-05-01T09:00:00Z';
+    expect(await drainProbe(t.db, now, 'host-a')).toEqual({ due: false, foreignClaims: false });
+    await enqueue(t.db, { key: 'p-1', urn: '700200', type: 'mail', payload: {}, notBefore: '2022-04-30T09:00:00Z' });
+    expect(await drainProbe(t.db, '2022-04-29T09:00:00Z', 'host-a')).toEqual({ due: false, foreignClaims: false });
+    expect(await drainProbe(t.db, now, 'host-a')).toEqual({ due: true, foreignClaims: false });
+    // Claimed by host-b: a claim of someone else's for host-a, none for host-b itself.
+    expect((await claimPending(t.db, now, 10, { owner: 'host-b', leaseMs: 60_000, live: ['host-a', 'host-b'] })).map((x) => x.key)).toContain('p-1');
+    expect((await drainProbe(t.db, now, 'host-a')).foreignClaims).toBe(true);
+    expect((await drainProbe(t.db, now, 'host-b')).foreignClaims).toBe(false);
+    // Waiting out a retry: not due until it is over.
+    await markFailed(t.db, 'p-1', 'SMTP 451', 60_000);
+    expect(await drainProbe(t.db, now, 'host-b')).toEqual({ due: false, foreignClaims: false });
+    // A message claimed by another host counts too.
+    expect(await claimMessage(t.db, 'm-1', 'host-c', 60_000, ['host-c'])).toBe(true);
+    expect(await drainProbe(t.db, now, 'host-b')).toEqual({ due: false, foreignClaims: true });
+    expect(await drainProbe(t.db, now, 'host-c')).toEqual({ due: false, foreignClaims: false });
+    expect(await problems(drainProbe(t.db, 'today', ''))).toEqual({ what: 'drainProbe', paths: ['now', 'me'] });
   });
 });
