@@ -49,7 +49,8 @@ export const groups = {
   },
 };
 
-const MACHINES_DIRECT = ['test/machines-rules.test.ts', 'test/machines-pathway.test.ts', 'test/machines-fixes.test.ts', 'test/mutation-machines*.test.ts'];
+// machines-people: the Mastery Ready rule and the people events' rules (leader, action plan) are only reached there.
+const MACHINES_DIRECT = ['test/machines-rules.test.ts', 'test/machines-pathway.test.ts', 'test/machines-fixes.test.ts', 'test/machines-people.test.ts', 'test/mutation-machines*.test.ts'];
 const FORMS = ['test/forms.test.ts', 'test/mutation-forms*.test.ts'];
 
 /**
