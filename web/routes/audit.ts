@@ -163,7 +163,6 @@ export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<v
         audit,
         school,
         atParts: parts,
-        today: londonDay(svc.now()),
         hubQs: audit.hubId && (p.role === 'admin' || p.hubs.length > 1) ? `?hub=${encodeURIComponent(audit.hubId)}` : '',
         errors,
         fieldErrors,
