@@ -26,6 +26,7 @@ import { hubLabel } from './access.js';
 import type { Service } from './context.js';
 import { dateTime, dateTimeSpan, longDate } from '../domain/words/dates.js';
 import { kindInWords, listInWords, signatoriesInWords } from './event-words.js';
+import { grantStatus, type GrantStatus } from './grant-status.js';
 import { phaseName } from '../domain/words/school-state.js';
 
 /**
@@ -69,7 +70,7 @@ export interface HeadteacherView {
   /** Whether school visits are among the meetings to come (the page then says "meetings and visits"). */
   visitsAhead: boolean;
   asks: AskOfSchool[];
-  grant: { status: 'paid' | 'due' | 'none'; text: string };
+  grant: GrantStatus;
   /** `applies`: the school has a place this year, so the evaluation is asked of it. */
   evaluation: { required: boolean; applies: boolean; what: string | null; dueBy: string | null; submittedAt: string | null; overdue: boolean };
   contact: { name: string; email: string };
@@ -215,26 +216,6 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
     );
   }
   return asks;
-}
-
-/** The grant of the current phase in words. `paidAt` is the ledger's date when it was paid. Pure. */
-export function grantStatus(c: PathwayContext, status: string, paidAt: string | null): HeadteacherView['grant'] {
-  const p = c.programme;
-  if (!p) return { status: 'none', text: 'There is no grant until the school has a place.' };
-  const f = p.funding;
-  if (!f) {
-    const later = p.fundingLater;
-    return later
-      ? { status: 'none', text: `This phase has no grant of its own. ${pounds(later.amountPence)} is paid when the school takes part in the ${phaseName(later.phase)} phase in ${later.academicYear}.` }
-      : { status: 'none', text: 'This phase has no grant.' };
-  }
-  const to = f.recipient === 'department' ? 'the maths department' : 'the school';
-  if (c.fundingPaidPence > 0) return { status: 'paid', text: `${pounds(c.fundingPaidPence)} was paid to ${to}${paidAt ? ` on ${longDate(paidAt)}` : ''}.` };
-  if (status === 'withdrawn' || status === 'declined' || status === 'deferred') return { status: 'none', text: 'No grant is paid while the school is not taking part.' };
-  const signed = status !== 'selected' && status !== 'applied' && status !== 'eligible' && status !== 'waitlisted';
-  const firstHeld = c.sessions.some((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status === 'held');
-  const still = [signed ? null : 'the commitment is signed', firstHeld ? null : 'the first meeting is held'].filter((x): x is string => x !== null);
-  return { status: 'due', text: `${pounds(f.amountPence)} will be paid to ${to} after ${still.length ? listInWords(still) : 'the first meeting is recorded'}.` };
 }
 
 /** The evaluation the phase asks for. Pure. */

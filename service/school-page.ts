@@ -16,6 +16,7 @@ import { groupNames, personNames, schoolEvents, type GroupName } from '../store/
 import { payments, type Payment } from '../store/ledger.js';
 import { schoolMail } from '../store/school-mail.js';
 import { templateWords } from './board.js';
+import { grantStatus, type GrantStatus } from './grant-status.js';
 import { mailProblemWords, reminderOutcomeReader } from './reminder-outcomes.js';
 import type { Principal, Service } from './context.js';
 import { schoolState } from './schools.js';
@@ -61,6 +62,8 @@ export interface SchoolPage {
     group: { id: string; name: string; since: string | null } | null;
   };
   progress: { sessionsHeld: number; sessionsRequired: number; gapTasks: number; releaseDays: number; fundingPaidPence: number; evaluationSubmitted: boolean };
+  /** This phase's grant in words, as the headteacher's page gives it: paid and when, what it waits for, or that the phase has none. */
+  grant: GrantStatus;
   timeline: TimelineEntry[];
   upcoming: { title: string; at: string; kind: 'session' | 'deadline' | 'reminder' }[];
   /** What is overdue, in the board's words, each with the page where it is put right (null: nothing on a page can). */
@@ -230,6 +233,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
       group: c.groupId ? groupRow(c.groupId, groups.get(c.groupId) ?? null, st.summary) : null,
     },
     progress: { sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
+    grant: grantStatus(c, st.summary.status, paid.find((x) => x.programmeId === c.programme?.id)?.paidAt ?? null),
     timeline,
     upcoming,
     overdue,

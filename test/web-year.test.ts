@@ -95,6 +95,9 @@ describe('hub web: a whole programme year in the browser', () => {
     await page.getByRole('button', { name: 'Record the signed commitment' }).click();
     expect(await banner(page)).toContain('Signed commitment recorded');
     await expectAccessible(page, 'year 04 commitment signed');
+    // Signed, no meeting yet: the page says what the grant still waits for.
+    const due = page.locator('.govuk-summary-list__row').filter({ has: page.locator('dt', { hasText: /^\s*Grant\s*$/ }) });
+    expect((await due.textContent())?.replace(/\s+/g, ' ').trim()).toBe('Grant £2,000 will be paid to the maths department after the first meeting is held.');
 
     // 7. Each session's attendance, recorded on its day.
     const group = (await web.api<GroupJson>('GET', `/groups/${encodeURIComponent(groupId)}`)).body;
@@ -114,8 +117,9 @@ describe('hub web: a whole programme year in the browser', () => {
         // The grant is released once the commitment is signed and the first meeting held.
         await web.tick(DateTime.fromISO(s.at).plus({ hours: 5 }).toUTC().toISO()!);
         await page.goto(`${web.address}/hub/schools/${URN}`);
-        const grant = page.locator('.govuk-summary-list__row', { hasText: 'Grant paid' });
-        expect((await grant.textContent())?.replace(/\s+/g, ' ')).toContain('Grant paid £2,000');
+        // Said as the headteacher's page says it: paid, to whom, on which day.
+        const grant = page.locator('.govuk-summary-list__row').filter({ has: page.locator('dt', { hasText: /^\s*Grant\s*$/ }) });
+        expect((await grant.textContent())?.replace(/\s+/g, ' ').trim()).toBe(`Grant £2,000 was paid to the maths department on ${DateTime.fromISO(s.at).setZone('Europe/London').toFormat('d MMMM yyyy')}.`);
         expect(await page.locator('.app-timeline__item--payment').count()).toBe(1);
         expect(await page.locator('.app-timeline__item--payment').textContent()).toContain('£2,000');
         // Walked day by day, the reminders before the first meeting went out when they were due, none late or held back.
