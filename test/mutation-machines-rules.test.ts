@@ -13,11 +13,11 @@
  * the top of this file.
  */
 import { describe, expect, it } from 'vitest';
-import { countedSessions, firstSession, nextPhase, requiredSessions, rules, sessionsHeld } from '../machines/rules.js';
+import { countedSessions, firstSession, masteryReadyForEntry, nextPhase, requiredSessions, rules, sessionsHeld } from '../machines/rules.js';
 import type { PathwayContext, SessionRecord } from '../machines/context.js';
 import type { EventOf } from '../machines/events.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
-import { london, primaryEmb, primaryReadiness, primarySchool, primaryTrg, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
+import { london, primaryDev, primaryEmb, primaryReadiness, primaryReadiness2021, primarySchool, primaryTrg, secondaryDev, secondarySchool, twoTeachers, variant } from './fixtures/programmes.js';
 
 const record = (id: string, kind: SessionRecord['kind'], at: string, status: SessionRecord['status'] = 'held'): SessionRecord => ({
   id,
@@ -96,5 +96,32 @@ describe("the Readiness headteacher at the first workshop (the catalogue's progr
     expect(rules.headteacherMissedFirst(context, attendance('w1', true))).toBe('the headteacher was present');
     expect(rules.headteacherMissedFirst(context, attendance('w2', false))).toBe('not the first workshop');
     expect(rules.headteacherMissedFirst(context, attendance('v1', false))).toBe('not the first workshop');
+  });
+});
+
+describe('entering Development from Readiness only when judged Mastery Ready (rule masteryReady, seed 002)', () => {
+  const rule = { phase: 'readiness' as const, source: ['002', 'web'] as ('002' | 'web')[], quote: 'Mastery Ready by the end of the year' };
+  const dev = variant(primaryDev, { id: 'pri-dev-2021-mr', masteryReadyFrom: rule });
+  const advance = { type: 'ADVANCED', at: london('2021-09-01'), programme: dev } as unknown as EventOf<'ADVANCED'>;
+  const judged = (ready: boolean, programmeId: string) => ({ ready, at: london('2021-07-20'), academicYear: '2020/21', programmeId, note: '' });
+  const from = (programme: PathwayContext['programme'], masteryReady?: ReturnType<typeof judged>) => ({ programme, masteryReady }) as unknown as PathwayContext;
+  const refusal = (why: string) =>
+    `${dev.name} takes a school from Readiness only when it is judged Mastery Ready at the end of ${primaryReadiness.name}, and this school ${why} ` +
+    '(rule masteryReady, seed 002, web: "Mastery Ready by the end of the year")';
+
+  it('lets in a school judged ready in the Readiness year it leaves', () => {
+    expect(masteryReadyForEntry(from(primaryReadiness, judged(true, primaryReadiness.id)), advance)).toBeNull();
+  });
+
+  it('refuses a school never judged, judged not ready, or judged ready only in another Readiness year, in words that say which', () => {
+    expect(masteryReadyForEntry(from(primaryReadiness), advance)).toBe(refusal('has not been judged Mastery Ready'));
+    expect(masteryReadyForEntry(from(primaryReadiness, judged(false, primaryReadiness.id)), advance)).toBe(refusal('was judged not Mastery Ready on 2021-07-20'));
+    expect(masteryReadyForEntry(from(primaryReadiness, judged(true, primaryReadiness2021.id)), advance)).toBe(refusal('has not been judged Mastery Ready'));
+  });
+
+  it('does not ask it of a school coming from another phase, of a school with no programme, nor of a programme without the rule', () => {
+    expect(masteryReadyForEntry(from(primaryTrg), advance)).toBeNull();
+    expect(masteryReadyForEntry(from(null), advance)).toBeNull();
+    expect(masteryReadyForEntry(from(primaryReadiness), { ...advance, programme: primaryDev })).toBeNull();
   });
 });
