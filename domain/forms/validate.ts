@@ -48,18 +48,6 @@ function crossFieldRefinement(context: () => RefineContext) {
   };
 }
 
-/**
- * The full schema of one form kind under `rules`: the field schema plus the
- * cross-field rules as a superRefine that runs even when some fields are
- * wrong. Errors become zod issues; warnings go to `warnings` when given.
- * Builds a new schema each call (zod compiles it on first use): callers that
- * validate many forms should use validateForm. Pure (it appends only to the
- * caller's array).
- */
-export function formSchemaFor(kind: FormKind, rules: FormRules = defaultRules[kind], warnings?: Problem[]) {
-  return formShapes[kind].superRefine(crossFieldRefinement(() => ({ rules, warnings })), ALWAYS_ON_OBJECTS);
-}
-
 // validateForm's schemas are built once per kind and read the rules of the
 // parse in progress from here (parsing is synchronous, so one at a time);
 // outside validateForm they use the kind's default rules.
