@@ -20,6 +20,7 @@ import { renderTable, tableWidth, type Table } from './table.js';
 
 export { tableWidth };
 import { paint } from './colour.js';
+import { upcomingWords } from '../service/school-words.js';
 
 export { renderTable, pounds };
 
@@ -59,6 +60,20 @@ export function overdueWhy(s: Pick<SchoolSummary, 'status' | 'upcoming'>): strin
   return n ? `attendance to record for ${n} past session${n === 1 ? '' : 's'}, listed under Upcoming` : 'an escalation is open';
 }
 
+/**
+ * An item of a school's Upcoming list as `pathway schools show` prints it:
+ * when (London), what in the pages' words ("Meeting 2 at The Minster
+ * School"), and the session id that `pathway schedule move` and `cancel`
+ * take (blank for a deadline). Pure.
+ */
+export function upcomingRow(u: { what: string; at: string }): [string, string, string] {
+  const toRecord = /^attendance to record: (.*)$/.exec(u.what);
+  const item = toRecord ? toRecord[1]! : u.what;
+  const session = /^(?:meeting|workshop|visit|inSchoolDay) (\S+) at /.exec(item)?.[1] ?? '';
+  const words = upcomingWords(item).title;
+  return [londonWhen(u.at), toRecord ? `Attendance to record: ${words}` : words, session];
+}
+
 /** One school: who and where, phase, status, programme, meetings, funding, and what is coming up (London times). Pure. */
 export function renderSchool(s: SchoolSummary, version: number): string {
   const rows: [string, string][] = [
@@ -80,7 +95,7 @@ export function renderSchool(s: SchoolSummary, version: number): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const head = `${paint('bold', `${s.name ?? '(no name)'} (URN ${s.urn})`)}, ${s.route ?? 'route unknown'}, ${s.hub ? `${s.hub} Maths Hub` : 'no hub'}: ${describeState(s)}${s.overdue ? ` ${paint('red', 'OVERDUE')}` : ''}`;
   const body = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
-  const upcoming = s.upcoming.length ? `\n\nUpcoming\n${renderTable(['when (London)', 'what'], s.upcoming.map((u) => [londonWhen(u.at), u.what]))}` : '\n\nUpcoming: nothing scheduled';
+  const upcoming = s.upcoming.length ? `\n\nUpcoming\n${renderTable(['when (London)', 'what', 'session'], s.upcoming.map(upcomingRow))}` : '\n\nUpcoming: nothing scheduled';
   return `${head}\n${body}${upcoming}`;
 }
 
@@ -204,7 +219,10 @@ export function groupsTable(groups: (WorkGroup & { places: number })[]): Table {
 /** One group: its facts, its schools and its sessions (London times). Pure. */
 export function renderGroup(d: GroupDetail): string {
   const g = d.group;
-  const schools = schoolsTable(d.schools);
+  // The heading names the hub and the group: their columns would repeat them on every row.
+  const all = schoolsTable(d.schools);
+  const keep = all.headers.map((h, i) => (h === 'hub' || h === 'group' ? -1 : i)).filter((i) => i >= 0);
+  const schools = { headers: keep.map((i) => all.headers[i]!), rows: all.rows.map((r) => keep.map((i) => r[i] ?? '')) };
   const lines = [
     `${paint('bold', g.name)} (${g.id}), version ${g.version}`,
     `  programme ${g.programmeId} (${g.academicYear}), hub ${g.hub}, lead ${g.lead.name} <${g.lead.email}>, ${g.maxSchools === null ? 'no size limit' : `up to ${g.maxSchools} schools`}`,

@@ -28,7 +28,13 @@ export function tableWidth(): number {
   return layout.width;
 }
 
-/** Splits text into lines of at most `width` characters, at spaces where it can, else mid-word. Pure. */
+/** Where to break a word too long for `width`: after its last `.` or `/` that fits (an id breaks between its parts), else its last `-` or `_`, else at `width`. Pure. */
+function breakPoint(word: string, width: number): number {
+  for (const marks of ['./', '-_']) for (let i = width; i > 1; i--) if (marks.includes(word[i - 1]!)) return i;
+  return width;
+}
+
+/** Splits text into lines of at most `width` characters, at spaces where it can, else inside a word (after a `-`, `.`, `/` or `_` where one fits). Pure. */
 export function wrap(text: string, width: number): string[] {
   if (width < 1) return [text];
   const out: string[] = [];
@@ -41,8 +47,9 @@ export function wrap(text: string, width: number): string[] {
           out.push(line);
           line = '';
         }
-        out.push(w.slice(0, width));
-        w = w.slice(width);
+        const at = breakPoint(w, width);
+        out.push(w.slice(0, at));
+        w = w.slice(at);
       }
       if (!line) line = w;
       else if (line.length + 1 + w.length <= width) line += ` ${w}`;
@@ -56,14 +63,29 @@ export function wrap(text: string, width: number): string[] {
   return out;
 }
 
+/** What fitWidths knows of each column beyond its natural width. */
+export interface ColumnShape {
+  /** Columns of words, which wrap at spaces. */
+  wrappable?: boolean[];
+  /** The longest word of each column. */
+  longestWord?: number[];
+  /** The longest part of each column's ids when they are broken after a `.` or `/` ("secondary-development-2026-27." of a session id). */
+  longestPart?: number[];
+  gap?: number;
+  min?: number;
+}
+
 /**
  * Column widths that fit `width`: the natural widths when they fit, else the
  * widest columns narrowed in turn until the table fits or nothing more can
- * give. Columns of words (`wrappable`) give first, down to 12 characters, so
- * that ids, which would break mid-word, keep their width as long as they can;
- * then columns of words down to `min` (or their header), then any column. Pure.
+ * give. Columns of words (`wrappable`) give first, down to 12 characters;
+ * then ids of 12 characters or more, down to their longest part (they
+ * break after a `.` or `/`, see `wrap`); then columns of words down to their longest word, so no word is
+ * broken while anything else can give; then ids, then words, down to `min`
+ * (or the longest word of its header). Pure.
  */
-export function fitWidths(natural: number[], headers: string[], width: number, wrappable: boolean[] = [], gap = 2, min = 6): number[] {
+export function fitWidths(natural: number[], headers: string[], width: number, shape: ColumnShape = {}): number[] {
+  const { wrappable = [], longestWord = [], longestPart = [], gap = 2, min = 6 } = shape;
   const w = [...natural];
   const total = () => w.reduce((a, b) => a + b, 0) + gap * Math.max(0, w.length - 1);
   const narrow = (floor: (i: number) => number) => {
@@ -74,10 +96,14 @@ export function fitWidths(natural: number[], headers: string[], width: number, w
       w[widest]! -= 1;
     }
   };
-  narrow((i) => (wrappable[i] ? Math.min(natural[i]!, Math.max(12, headers[i]!.length)) : natural[i]!));
-  narrow((i) => (wrappable[i] ? Math.min(natural[i]!, Math.max(min, headers[i]!.length)) : natural[i]!));
-  // Last, any column, down to the longest word of its header (headers wrap too).
-  narrow((i) => Math.min(natural[i]!, Math.max(min, ...headers[i]!.split(' ').map((x) => x.length))));
+  const headerWord = (i: number) => Math.max(...headers[i]!.split(' ').map((x) => x.length));
+  const keep = (i: number, floor: number) => Math.min(natural[i]!, Math.max(floor, headerWord(i)));
+  narrow((i) => (wrappable[i] ? keep(i, Math.max(12, headers[i]!.length)) : natural[i]!));
+  narrow((i) => (wrappable[i] ? w[i]! : keep(i, Math.max(12, longestPart[i] ?? natural[i]!))));
+  narrow((i) => (wrappable[i] ? keep(i, Math.max(min, longestWord[i] ?? 0)) : w[i]!));
+  // Last, ids down to `min`, and only then words broken (headers wrap too).
+  narrow((i) => (wrappable[i] ? w[i]! : keep(i, min)));
+  narrow((i) => keep(i, min));
   return w;
 }
 
@@ -89,7 +115,12 @@ export function fitWidths(natural: number[], headers: string[], width: number, w
 export function renderTable(headers: string[], rows: string[][], width: number = tableWidth()): string {
   const natural = headers.map((h, i) => Math.max(h.length, ...rows.flatMap((r) => (r[i] ?? '').split('\n').map((l) => l.length))));
   const wrappable = headers.map((_, i) => rows.some((r) => /\s/.test((r[i] ?? '').trim())));
-  const widths = fitWidths(natural, headers, width, wrappable);
+  const longest = (i: number, split: RegExp) => Math.max(0, ...rows.flatMap((r) => (r[i] ?? '').split(split).map((x) => x.length)));
+  const widths = fitWidths(natural, headers, width, {
+    wrappable,
+    longestWord: headers.map((_, i) => longest(i, /\s+/)),
+    longestPart: headers.map((_, i) => longest(i, /(?<=[./])/)),
+  });
   const cellLines = (text: string, i: number) => (natural[i]! > widths[i]! ? wrap(text, widths[i]!) : text.split('\n'));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const block = (cells: string[]) => {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitWidths, renderCsv, renderTable, terminalWidth, wrap } from '../cli/table.js';
 import { colourOn, paint, setColour } from '../cli/colour.js';
-import { overdueWhy } from '../cli/render.js';
+import { overdueWhy, upcomingRow } from '../cli/render.js';
 
 describe('renderTable', () => {
   const headers = ['id', 'name', 'note'];
@@ -34,13 +34,31 @@ describe('renderTable', () => {
   });
 
   it('narrows ids only when the words cannot give enough', () => {
-    expect(fitWidths([30, 20], ['id', 'words'], 40, [false, true])).toEqual([30, 8]);
-    expect(fitWidths([30, 20], ['id', 'words'], 30, [false, true])).toEqual([22, 6]);
+    expect(fitWidths([30, 20], ['id', 'words'], 40, { wrappable: [false, true] })).toEqual([30, 8]);
+    expect(fitWidths([30, 20], ['id', 'words'], 30, { wrappable: [false, true] })).toEqual([22, 6]);
   });
 
   it('wraps at spaces, and mid-word only for a word longer than the line', () => {
     expect(wrap('one two three', 7)).toEqual(['one two', 'three']);
     expect(wrap('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+  });
+
+  it('breaks an id between its parts where one fits', () => {
+    expect(wrap('secondary-development-2026-27.meeting-01', 38)).toEqual(['secondary-development-2026-27.', 'meeting-01']);
+    expect(wrap('emeast-development-2026-1', 12)).toEqual(['emeast-', 'development-', '2026-1']);
+    expect(wrap('development/active', 14)).toEqual(['development/', 'active']);
+  });
+
+  it('keeps words whole while an id can give, so a school reads "Riverside Academy", not "Rivers ide"', () => {
+    // An 80-column terminal: the group table of `pathway groups show`.
+    const out = renderTable(
+      ['urn', 'school', 'hub', 'phase/status', 'year', 'group', 'meetings', 'overdue'],
+      [['100004', 'Riverside Academy', 'East Midlands East', 'development/active', '2026/27', 'emeast-development-2026-1', '1 of 6', 'OVERDUE']],
+      80,
+    );
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    const cells = out.split('\n').slice(2).join(' ');
+    for (const word of ['Riverside', 'Academy', 'Midlands', 'OVERDUE']) expect(cells).toMatch(new RegExp(`(^|\\s)${word}(\\s|$)`));
   });
 
   it('uses the terminal width on a terminal, 80 otherwise', () => {
@@ -86,5 +104,16 @@ describe('overdueWhy: the status line of `pathway schools show`', () => {
     [{ status: 'active', upcoming: [] }, 'an escalation is open'],
   ] as const)('%j: %s', (s, why) => {
     expect(overdueWhy({ status: s.status, upcoming: [...s.upcoming] })).toBe(why);
+  });
+});
+
+describe('upcomingRow: the Upcoming table of `pathway schools show`', () => {
+  it.each([
+    ['attendance to record: meeting secondary-development-2026-27.meeting-02 at The Minster School, Southwell', ['Thu 12 Nov 2026 09:00', 'Attendance to record: Meeting 2 at The Minster School, Southwell', 'secondary-development-2026-27.meeting-02']],
+    ['visit secondary-development-2026-27.visit-02 at the school', ['Thu 12 Nov 2026 09:00', 'School visit 2 at the school', 'secondary-development-2026-27.visit-02']],
+    ['workshop primary-readiness-2026-27.workshop-01 at to be confirmed', ['Thu 12 Nov 2026 09:00', 'Workshop 1, place to be confirmed', 'primary-readiness-2026-27.workshop-01']],
+    ['evaluation due (end of academic year)', ['Thu 12 Nov 2026 09:00', 'End-of-year evaluation due', '']],
+  ] as const)('%s', (what, row) => {
+    expect(upcomingRow({ what, at: '2026-11-12T09:00:00+00:00' })).toEqual(row);
   });
 });
