@@ -151,6 +151,9 @@ describe('every message kind', () => {
     expect(m.text).toContain('Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation');
     expect(m.html).toContain('<a href="https://pathway.example.org/for-schools/abc.def#evaluation"');
     expect(m.subject).toBe('Maths Hub: please send your end-of-year evaluation by Monday 31 August 2026');
+    // Says why it comes now, and what waits on it.
+    expect(m.text).toContain("Thank you: Kingsmead Academy's teachers have now been to the meetings that Secondary Teaching for Mastery Development Work Group asks for this year.");
+    expect(m.text).toContain('Please send it by Monday 31 August 2026: the school moves to its next phase once we have it.');
   });
 
   it('escapes what comes from forms in the HTML part, and not in the text part', () => {
