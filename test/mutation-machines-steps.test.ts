@@ -3,14 +3,14 @@
  * steps the generated histories of machines-golden do not reach: a school
  * declined (by the hub, or found not eligible), a session cancelled, a
  * deferral and each way back, a withdrawal, a replaced teacher, a fired
- * timer forgotten, the timer key of each timer event, and an action plan
- * review. What each asks for is written out: the context it changes and
+ * timer forgotten, the timer key of each timer event, an action plan
+ * review, and a schedule set after a cancellation. What each asks for is written out: the context it changes and
  * the email (key, kind, template, recipients, data). Pure.
  */
 import { describe, expect, it } from 'vitest';
-import { emptyContext, freshPhase, type PathwayContext, type SessionRecord } from '../machines/context.js';
+import { DEFAULT_POLICY, emptyContext, freshPhase, type PathwayContext, type SessionRecord } from '../machines/context.js';
 import type { EventOf, PathwayEvent } from '../machines/events.js';
-import { actionPlanReviewed, declined, deferred, forgetTimer, resumed, sessionCancelled, teacherReplaced, timerKeyOf, withdrawn } from '../machines/steps.js';
+import { actionPlanReviewed, declined, deferred, forgetTimer, resumed, scheduleSet, sessionCancelled, teacherReplaced, timerKeyOf, withdrawn } from '../machines/steps.js';
 import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
 
 const URN = '137010';
@@ -109,5 +109,23 @@ describe('steps the generated histories do not reach', () => {
       patch: { actionPlan: { ...plan, progress: { fluency: 'notStarted', coherence: 'developing' }, reviews: [{ at, sessionId: 'v1', progress: { coherence: 'developing' }, note: 'good start' }] } },
       effects: [],
     });
+  });
+
+  it('a schedule set after a cancellation: dates in order, the cancelled one kept but left out of the announcement and its numbering', () => {
+    const visit = { ...session('v1', '2020-11-05'), kind: 'visit' as const };
+    const c = school({ sessions: [session('m1', '2020-11-12', 'held'), session('m2', '2021-01-14', 'cancelled'), visit] });
+    const at = london('2021-01-20');
+    // Sent out of date order, as a hub may type them.
+    const s = scheduleSet(c, ev({ type: 'SCHEDULE_SET', at, policy: DEFAULT_POLICY, sessions: [
+      { id: 'm4', kind: 'meeting', at: london('2021-03-04', '13:30'), place: 'The Minster School' },
+      { id: 'm3', kind: 'meeting', at: london('2021-02-11', '13:30'), place: 'The Minster School' },
+    ] }));
+    expect((s.patch.sessions ?? []).map((x) => [x.id, x.status])).toEqual([['v1', 'scheduled'], ['m1', 'held'], ['m2', 'cancelled'], ['m3', 'scheduled'], ['m4', 'scheduled']]);
+    const mail = s.effects.find((f) => f.type === 'notify') as { key: string; template: string; data: { sessions: { session: string; kind: string; n: number; of: number }[]; firstSession: string | null; headteacherAttendsFirst: boolean } };
+    expect(mail).toMatchObject({ key: `${URN}:sec-dev-2020:schedule:${at}`, template: 'schedule-announced' });
+    expect(mail.data.sessions.map((x) => [x.session, x.kind, x.n, x.of])).toEqual([['v1', 'visit', 1, 1], ['m1', 'meeting', 1, 3], ['m3', 'meeting', 2, 3], ['m4', 'meeting', 3, 3]]);
+    // The first meeting, not the earlier visit; no headteacher asked for in this programme.
+    expect(mail.data.firstSession).toBe('m1');
+    expect(mail.data.headteacherAttendsFirst).toBe(false);
   });
 });
