@@ -204,4 +204,20 @@ describe('application forms: each cross-field rule in the applicant’s words', 
       { path: "statements.headteacher", message: "has 780 words, more than the \"about 100 words\" asked for (seed 004): a warning, the form is still accepted", severity: "warning" },
     ]);
   });
+
+  it('a form partly wrong gets the field’s own problem only, not a second one from a rule that needs the field', () => {
+    // A missing role: the maths-lead rule waits for both roles.
+    expect(problems('primary-readiness-2020', (f) => { f.teachers[0].role = 'teacher'; delete f.teachers[1].role; }).problems).toEqual([
+      { path: 'teachers.1.role', message: 'must be one of mathsLead, seniorLeader, teacher, recentlyQualified', severity: 'error' },
+    ]);
+    // A criterion that is not a text: the list's rules (known, claimed at least once) leave it to its field.
+    expect(problems('primary-readiness-2020', (f) => (f.eligibility.criteria = [42])).problems).toEqual([
+      { path: 'eligibility.criteria.0', message: 'must be a string, not a number', severity: 'error', value: 42 },
+    ]);
+    // A signature without its date: nothing to compare with the submission date.
+    expect(problems('primary-readiness-2020', (f) => delete f.signatures.headteacher.signedOn).problems).toEqual([
+      { path: 'signatures.headteacher.signedOn', message: 'is required', severity: 'error' },
+    ]);
+  });
 });
+
