@@ -30,6 +30,8 @@ export interface Service {
   now(): string;
   /** For the weekly hub digest; when absent the digest job cannot run. */
   mailer?: Mailer;
+  /** Where the database is (a PGlite folder or a postgres:// URL), as opened: the checkpoints' signing key sits beside a folder. */
+  dbTarget?: string;
 }
 
 /**

@@ -63,7 +63,7 @@ export async function openService(options: OpenServiceOptions = {}): Promise<Ope
     });
     const embedded = engine instanceof EmbeddedEngine ? engine : null;
     const mailer = embedded?.mailer ?? options.mailer ?? createMailer({ mailboxDir: mailbox });
-    const service: Service = { engine, db: store.db, now: () => clock.now(), mailer };
+    const service: Service = { engine, db: store.db, now: () => clock.now(), mailer, dbTarget: options.db ?? defaultTarget() };
     return {
       service,
       engine,

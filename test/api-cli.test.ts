@@ -78,6 +78,15 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     expect((await fetch(`${address}/schools`)).status).toBe(401);
   });
 
+  it('checks the checkpoints it signs with the key beside the folder it was given, not one beside ./.pglite', async () => {
+    const r = await fetch(`${address}/verify`, { headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(200);
+    const report = (await r.json()) as { clean: boolean; checkpoint: { signature: string } | null; notes: string[] };
+    expect(report.clean).toBe(true);
+    expect(report.checkpoint?.signature).toBe('valid');
+    expect(report.notes.join(' ')).not.toContain('not checked');
+  });
+
   it('the demo hub has schools in every phase, a year of meetings, and overdue items', async () => {
     const r = await fetch(`${address}/schools`, { headers: { authorization: `Bearer ${token}` } });
     const { schools } = (await r.json()) as { schools: { urn: string; phase: string; status: string; overdue: boolean; academicYear: string }[] };

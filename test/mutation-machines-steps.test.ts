@@ -121,7 +121,7 @@ describe('steps the generated histories do not reach', () => {
       { id: 'm3', kind: 'meeting', at: london('2021-02-11', '13:30'), place: 'The Minster School' },
     ] }));
     expect((s.patch.sessions ?? []).map((x) => [x.id, x.status])).toEqual([['v1', 'scheduled'], ['m1', 'held'], ['m2', 'cancelled'], ['m3', 'scheduled'], ['m4', 'scheduled']]);
-    const mail = s.effects.find((f) => f.type === 'notify') as { key: string; template: string; data: { sessions: { session: string; kind: string; n: number; of: number }[]; firstSession: string | null; headteacherAttendsFirst: boolean } };
+    const mail = s.effects.find((f) => f.type === 'notify') as unknown as { key: string; template: string; data: { sessions: { session: string; kind: string; n: number; of: number }[]; firstSession: string | null; headteacherAttendsFirst: boolean } };
     expect(mail).toMatchObject({ key: `${URN}:sec-dev-2020:schedule:${at}`, template: 'schedule-announced' });
     expect(mail.data.sessions.map((x) => [x.session, x.kind, x.n, x.of])).toEqual([['v1', 'visit', 1, 1], ['m1', 'meeting', 1, 3], ['m3', 'meeting', 2, 3], ['m4', 'meeting', 3, 3]]);
     // The first meeting, not the earlier visit; no headteacher asked for in this programme.

@@ -59,7 +59,7 @@ export function verifyRoutes(app: TypedApp): void {
       const q = request.query;
       const svc = request.server.service;
       // The public half of the key checks the checkpoints' signatures; the API never creates a key.
-      const { key, file } = await configuredSigningKey(settings().db, false);
+      const { key, file } = await configuredSigningKey(svc.dbTarget ?? settings().db, false);
       return verifyFor(svc, who(request), { ...(q.urn ? { urns: q.urn.split(',') } : {}), ...(q.since !== undefined ? { since: q.since } : {}), key, keyFile: file });
     },
   });

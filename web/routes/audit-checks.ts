@@ -125,7 +125,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
       let key = null;
       let keyFile: string | undefined;
       try {
-        ({ key, file: keyFile } = await configuredSigningKey(settings().db, false));
+        ({ key, file: keyFile } = await configuredSigningKey(svc.dbTarget ?? settings().db, false));
       } catch {
         key = null; // A key that cannot be read: the checkpoint's signature is reported as not checked.
       }
@@ -196,7 +196,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
     }
     let publicPem = cp.publicKey;
     try {
-      publicPem = (await configuredSigningKey(settings().db, false)).key?.publicPem ?? cp.publicKey;
+      publicPem = (await configuredSigningKey(svc.dbTarget ?? settings().db, false)).key?.publicPem ?? cp.publicKey;
     } catch {
       // The checkpoint's own copy of the public key: `pathway verify --checkpoint` checks it against the key it trusts.
     }
