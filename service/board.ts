@@ -12,7 +12,7 @@ import { LONDON } from '../domain/calendar/london.js';
 import { termsOf } from '../domain/calendar/terms.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
-import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardOverdue, type BoardRow, type BoardSort } from '../store/board.js';
+import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardDue, type BoardOverdue, type BoardRow, type BoardSort } from '../store/board.js';
 import { mailProblems } from '../store/messages.js';
 import { mailProblemWords } from './reminder-outcomes.js';
 import { assertRead, hubLabel } from './access.js';
@@ -122,6 +122,13 @@ const TEMPLATE_WORDS: Record<string, string> = {
   withdrawn: 'Withdrawal confirmed',
 };
 
+/** What is due, grouped by session or deadline, in the board's words ("Meeting 3 of 6 at The Minster School", the group's short name); the end of the academic year left out (every school has it). Pure. */
+export function dueItemsInWords(items: BoardDue[]): BoardDueItem[] {
+  return items
+    .filter((i) => i.what !== 'end of academic year')
+    .map((i) => ({ ...upcomingWords(i.what, i.ofKind), at: i.at, groupId: i.groupId, groupName: compactGroupName(i.groupName, i.groupId), schools: i.schools, sample: i.sample }));
+}
+
 /** A message kind in words ("Reminder of a session"). Pure. */
 export function templateWords(t: string): string {
   return TEMPLATE_WORDS[t] ?? t.replace(/[-_]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -212,10 +219,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
 
   const pages = Math.max(1, Math.ceil(page.total / BOARD_PAGE_SIZE));
   const first = page.rows.length ? (params.pageNumber - 1) * BOARD_PAGE_SIZE + 1 : 0;
-  const due = (items: Awaited<ReturnType<typeof boardDue>>): BoardDueItem[] =>
-    items
-      .filter((i) => i.what !== 'end of academic year')
-      .map((i) => ({ ...upcomingWords(i.what, i.ofKind), at: i.at, groupId: i.groupId, groupName: compactGroupName(i.groupName, i.groupId), schools: i.schools, sample: i.sample }));
+  const due = dueItemsInWords;
 
   const overdueSchools = overdue.rows.map((o) => ({ urn: o.urn, name: o.name, reasons: overdueReasons(o, now) }));
 

@@ -1,16 +1,19 @@
 /**
  * The weekly hub digest: each hub lead gets one email a week listing the
- * hub's overdue schools (evaluation overdue, attendance not recorded), sent
- * through the activities' mailer. Each (hub, ISO week) is claimed in the
- * database before sending, so running the job any number of times sends one
- * digest per hub per week. Hubs with no overdue school get nothing. Not pure.
+ * hub's overdue schools (evaluation overdue, attendance not recorded), the
+ * emails held for a bad address, and what is due this week (sessions and
+ * deadlines, as the board's "Due this week" lists them), sent through the
+ * activities' mailer. Each (hub, ISO week) is claimed in the database before
+ * sending, so running the job any number of times sends one digest per hub
+ * per week. Hubs with none of these get nothing. Not pure.
  */
 import { DateTime } from 'luxon';
 import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
 import { findHub, hubs } from '../domain/catalogue/hubs.js';
 import type { SchoolSummary } from '../machines/summary.js';
-import { boardOverdue, schoolNames } from '../store/board.js';
-import { overdueReasons } from './board.js';
+import { boardDue, boardOverdue, schoolNames } from '../store/board.js';
+import { boardWindows, dueItemsInWords, overdueReasons, type BoardDueItem } from './board.js';
+import { dateTimeAmMidnight } from '../domain/words/dates.js';
 import { hubLabel } from './access.js';
 import { claimDigest, markDigestSent } from '../store/ops/digests.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
@@ -30,6 +33,15 @@ export interface DigestResult {
 
 const schools = (n: number) => `${n} school${n === 1 ? '' : 's'}`;
 const emails = (n: number) => `${n} email${n === 1 ? '' : 's'}`;
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "Riverside Academy", or "3 schools: A, B, C" (and "and 2 more" past the sample). Pure. */
+function schoolsOf(i: BoardDueItem): string {
+  const names = i.sample.map((x) => x.name ?? `School ${x.urn}`);
+  if (i.schools === 1 && names.length === 1) return names[0]!;
+  const more = i.schools > names.length ? ` and ${i.schools - names.length} more` : '';
+  return names.length ? `${schools(i.schools)}: ${names.join(', ')}${more}` : schools(i.schools);
+}
 
 /**
  * The digest for one hub: the overdue schools and the messages that could
@@ -45,9 +57,13 @@ export function digestMessage(
   base: string = publicUrl(),
   schoolNames: ReadonlyMap<string, string> = new Map(),
   reasons: ReadonlyMap<string, string[]> = new Map(),
+  due: BoardDueItem[] = [],
 ): { subject: string; text: string; html: string } {
   const link = (urn: string) => `${base}/hub/schools/${encodeURIComponent(urn)}`;
-  const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${emails(problems.length)} not delivered` : ''].filter(Boolean);
+  const sessions = due.filter((i) => i.kind === 'session').length;
+  const deadlines = due.length - sessions;
+  const thisWeek = [sessions ? count(sessions, 'session') : '', deadlines ? count(deadlines, 'deadline') : ''].filter(Boolean).join(' and ');
+  const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${emails(problems.length)} not delivered` : '', thisWeek ? `${thisWeek} this week` : ''].filter(Boolean);
   const byUrn = new Map<string, MailProblem[]>();
   for (const p of problems) byUrn.set(p.urn, [...(byUrn.get(p.urn) ?? []), p]);
   const view: DigestView = {
@@ -66,6 +82,9 @@ export function digestMessage(
       // The school page's "What is overdue", which links to where each is put right.
       link: `${link(s.urn)}#overdue`,
     })),
+    dueCount: thisWeek,
+    due: due.map((i) => ({ when: dateTimeAmMidnight(i.at) || i.at, what: i.groupName ? `${i.title} (${i.groupName})` : i.title, schools: schoolsOf(i) })),
+    board: `${base}/hub`,
     problemCount: problems.length,
     problems: [...byUrn.entries()].map(([urn, ps]) => ({ urn, name: schoolNames.get(urn) ?? `School ${urn}`, problems: [...new Set(ps.map((p) => p.problem))].join('; '), held: `${emails(ps.length)} held`, link: link(urn) })),
   };
@@ -97,6 +116,14 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     problemsByHub.set(h.id, [...(problemsByHub.get(h.id) ?? []), p]);
     if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
   }
+  // What is due from now to the end of the week, for every hub with schools: a hub with only that gets a digest too.
+  const dueByHub = new Map<string, BoardDueItem[]>();
+  for (const h of hubs) {
+    const items = dueItemsInWords(await boardDue(svc.db, hubLabel(h), now, boardWindows(now, h.id).weekEnd, 50));
+    if (!items.length) continue;
+    dueByHub.set(h.id, items);
+    if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
+  }
   const result: DigestResult = { isoWeek, sent: [], alreadySent: [] };
   for (const [hubId, { name, schools }] of [...byHub.entries()].sort()) {
     const lead = await hubLeadFor(svc.db, hubId);
@@ -109,7 +136,7 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     const names = await schoolNames(svc.db, [...new Set(problems.map((p) => p.urn))]);
     // The board's reasons, naming each session whose attendance is missing.
     const reasons = new Map((await boardOverdue(svc.db, hubLabel(findHub(hubId)!), 1_000)).rows.map((o) => [o.urn, overdueReasons(o, now)]));
-    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons);
+    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons, dueByHub.get(hubId) ?? []);
     await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });

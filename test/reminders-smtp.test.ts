@@ -137,6 +137,18 @@ describe.each(dbTargets())('reminders, escalations and the hub digest over SMTP 
       [HUB_A, '2021-W18', 'sent'],
       [HUB_A, '2021-W19', 'sent'],
     ]);
+
+    // A week with a meeting: the digest lists it under "Due this week", with both schools.
+    const later = sessions.find((x) => Date.parse(x.at) > Date.parse('2021-05-24T00:00:00Z'))!;
+    const weekOf = DateTime.fromISO(later.at).setZone('Europe/London').startOf('week').set({ hour: 8, minute: 30 });
+    h.clock.advanceTo(weekOf.toISO()!);
+    const week = await runWeeklyDigest(h.svc);
+    expect(week.sent).toHaveLength(1);
+    const sent = mail().filter((m) => m.key === `digest:${HUB_A}:${week.isoWeek}`);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.subject).toMatch(/, 1 session this week, week of Monday \d+ \w+ 2021$/);
+    const body = sent[0]!.text.replace(/=\r?\n/g, '');
+    expect(body).toMatch(/Due this week \(1 session\):\r?\n- \w+day \d+ \w+ 2021, [^:]+: Meeting \d( of \d)? at [^\r\n]+ \(Development 2020\/21, group 1\)\. 2 schools: Tynebridge School 41, Tynebridge School 42\./);
   });
 
   it('nobody got the same message twice', () => {

@@ -254,6 +254,12 @@ export interface DigestView {
   summary: string;
   overdueCount: string;
   overdue: { name: string; urn: string; programme: string; year: string; what: string; link: string }[];
+  /** "2 sessions and 1 deadline" due from the digest's day to the end of the week; "" for none. */
+  dueCount: string;
+  /** Each session or deadline due this week: when (London), what (with its work group), which schools. */
+  due: { when: string; what: string; schools: string }[];
+  /** The hub board, which lists the same under "Due this week". */
+  board: string;
   problemCount: number;
   /** `name`: the school's name, or its URN when the service does not know it. */
   problems: { urn: string; name: string; problems: string; held: string; link: string }[];
