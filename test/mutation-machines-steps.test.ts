@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, emptyContext, freshPhase, type PathwayContext, type SessionRecord } from '../machines/context.js';
 import type { EventOf, PathwayEvent } from '../machines/events.js';
-import { actionPlanReviewed, declined, deferred, forgetTimer, resumed, scheduleSet, sessionCancelled, teacherReplaced, timerKeyOf, withdrawn } from '../machines/steps.js';
+import { actionPlanReviewed, declined, deferred, forgetTimer, reminderDue, resumed, scheduleSet, sessionCancelled, teacherReplaced, timerKeyOf, withdrawn } from '../machines/steps.js';
 import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
 
 const URN = '137010';
@@ -105,7 +105,8 @@ describe('steps the generated histories do not reach', () => {
     const c = school({ actionPlan: plan } as unknown as Partial<PathwayContext>);
     const at = london('2020-11-20');
     const s = actionPlanReviewed(c, ev({ type: 'ACTION_PLAN_REVIEWED', at, sessionId: 'v1', progress: { coherence: 'developing', variation: undefined }, note: 'good start' }));
-    expect(s).toEqual({
+    // Strict: an idea the review did not rate is not stored as a key with no value.
+    expect(s).toStrictEqual({
       patch: { actionPlan: { ...plan, progress: { fluency: 'notStarted', coherence: 'developing' }, reviews: [{ at, sessionId: 'v1', progress: { coherence: 'developing' }, note: 'good start' }] } },
       effects: [],
     });
@@ -128,4 +129,12 @@ describe('steps the generated histories do not reach', () => {
     expect(mail.data.firstSession).toBe('m1');
     expect(mail.data.headteacherAttendsFirst).toBe(false);
   });
+
+  it('a reminder after a cancellation numbers its meeting among those still on, in date order ("2 of 2", not "3 of 3")', () => {
+    // Kept out of date order, as a moved session leaves them.
+    const c = school({ sessions: [session('m3', '2021-03-04'), session('m1', '2020-11-12', 'cancelled'), session('m2', '2021-01-14', 'held')] });
+    const s = reminderDue(c, ev({ type: 'REMINDER_DUE', at: london('2021-02-18'), sessionId: 'm3', daysBefore: 14 }));
+    expect(s.effects.find((f) => f.type === 'notify')).toMatchObject({ template: 'session-reminder', data: { session: 'm3', n: 2, of: 2, daysBefore: 14 } });
+  });
 });
+
