@@ -241,5 +241,10 @@ describe('application forms: each cross-field rule in the applicant’s words', 
     expect(r.ok).toBe(false);
     expect(r.problems.map((p) => [p.path, p.message])).toEqual(expected);
   });
+
+  it("a programme with no rule for the teachers' roles asks nothing of them", () => {
+    const none = { teacherRoles: { rule: 'none' as const, anyOf: [], describe: 'anyone', source: 'web' as const } };
+    expect(problems('primary-readiness-2020', (f) => (f.teachers[0].role = f.teachers[1].role = 'teacher'), none)).toEqual({ ok: true, problems: [] });
+  });
 });
 
