@@ -168,6 +168,12 @@ describe('application forms: each cross-field rule in the applicant’s words', 
     });
   });
 
+  it('a postcode written without its space, or in small letters, is still a postcode', () => {
+    for (const address of ['Hollybrook Lane, Mansfield NG184QP', 'Hollybrook Lane, Mansfield ng18 4qp']) {
+      expect(problems('primary-readiness-2020', (f) => (f.school.address = address))).toEqual({ ok: true, problems: [] });
+    }
+  });
+
   it("a teacher's statement with no words names the teacher; a blank statement is only the schema's problem", () => {
     expect(problems('primary-trg-eoi-2019', (f) => (f.statements.teacher1 = '— !!! ?')).problems).toEqual([
       { path: 'statements.teacher1', message: 'must be written in words: the teacher 1 statement has none', severity: 'error' },
