@@ -44,7 +44,7 @@ describe('a programme the seeds do not describe', () => {
     academicYear: '2030/31',
     teacherRoles: 'none',
     deadlines: {},
-    eligibility: { atLeast: 2, criteria: [{ id: 'ofstedRiOrInadequate', label: 'Ofsted: RI or worse' }, { id: 'coastal', label: 'A school in a coastal community' }] },
+    eligibility: { atLeast: 2, criteria: [{ id: 'ofstedRiOrInadequate', label: 'Ofsted: RI or worse' }, { id: 'coastal', label: 'A small school in a coastal community' }] },
   });
   const rules = rulesFromProgramme('primary-readiness-2020', programme);
 
@@ -57,7 +57,7 @@ describe('a programme the seeds do not describe', () => {
     const [known, coastal] = rules.eligibility!.criteria;
     expect(known).toMatchObject({ id: 'ofstedRiOrInadequate', label: 'Ofsted: RI or worse' });
     expect(namesCriterion('We were judged Requires Improvement.', known!)).toBe(true);
-    expect(coastal).toEqual({ id: 'coastal', label: 'A school in a coastal community', keywords: ['school', 'coastal', 'community'] });
+    expect(coastal).toEqual({ id: 'coastal', label: 'A small school in a coastal community', keywords: ['small', 'school', 'coastal', 'community'] });
     expect(rules.eligibility).toMatchObject({ atLeast: 2, namedIn: 'headteacher', source: programme.sources[0] });
   });
 });
