@@ -39,9 +39,10 @@ export function sentence(p: Problem): string {
   return `${p.severity === 'warning' ? 'warning: ' : ''}${p.path} ${p.message}${got}.`;
 }
 
-/** A JSON type with its article, as a sentence says it: "an object", "an array", "a string", "null". Pure. */
+/** A JSON type with its article, as a sentence says it: "an object", "an array", "a string", "null", "a whole number". Pure. */
 function aType(t: string): string {
   if (t === 'null' || t === 'undefined') return t;
+  if (t === 'int') return 'a whole number';
   return `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`;
 }
 
@@ -52,7 +53,7 @@ export function problemsFromZod(error: z.ZodError, input: unknown): Problem[] {
     let message = issue.message;
     if (issue.code === 'invalid_type' && value === undefined) message = 'is required';
     else if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) message = `must be one of the known ${issue.discriminator} values`;
-    else if (/^Invalid input: expected/.test(message)) message = message.replace(/^Invalid input: expected (\w+), received (\w+)/, (_m, want: string, got: string) => `must be ${aType(want)}, not ${aType(got)}`);
+    else if (/^Invalid input: expected/.test(message)) message = message.replace(/^Invalid input: expected (\w+), received (\w+)/, (_m, want: string, got: string) => (want === 'int' && got === 'number' ? 'must be a whole number' : `must be ${aType(want)}, not ${aType(got)}`));
     else if (/^Invalid option: expected one of/.test(message)) message = message.replace(/^Invalid option: expected one of/, 'must be one of');
     else if (/^Unrecognized key/.test(message)) message = message.replace(/^Unrecognized keys?:/, 'has unknown field(s):');
     return { path: pathOf(issue.path), message, value: value === undefined || typeof value === 'object' ? undefined : value, severity: 'error' as const };

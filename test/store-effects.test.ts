@@ -70,13 +70,14 @@ describe.each(dbTargets())('outbox on $name', (target) => {
     const mine = (items: { key: string }[]) => items.map((x) => x.key).filter((k) => k.startsWith('l:'));
     const live = liveOwnersFor(t.db);
     // This process's owner: alive on PGlite; judged by its lease alone on Postgres (it holds no liveness lock here).
-    const first = await claimPending(t.db, '2020-12-03T15:00:00Z', 10, { owner: ownerFor(t.db), leaseMs: 300, live });
+    // Two seconds: long enough that the next claim comes inside it on a loaded machine (300 ms was not, with the whole suite running).
+    const first = await claimPending(t.db, '2020-12-03T15:00:00Z', 10, { owner: ownerFor(t.db), leaseMs: 2_000, live });
     expect(mine(first)).toEqual(['l:1']);
     expect(first[0]).toMatchObject({ leaseOwner: ownerFor(t.db), nextAttemptAt: '2020-12-03T15:00:00.000Z' });
     // A school clock years ahead does not end the lease (the old code compared the two clocks)...
     expect(mine(await claimPending(t.db, '2035-01-01T00:00:00Z', 10, { owner: 'lease:second', leaseMs: 60_000, live }))).toEqual([]);
     // ...real time does, and the school clock can stay where it was.
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 2_100));
     const again = await claimPending(t.db, '2020-12-03T15:00:01Z', 10, { owner: 'lease:second', leaseMs: 60_000, live });
     expect(mine(again)).toEqual(['l:1']);
     expect(again[0]!.leaseOwner).toBe('lease:second');

@@ -127,7 +127,7 @@ describe('what-if rules file', () => {
     writeFileSync(file, JSON.stringify({ changes: [{ programme: PROGRAMME, set: { funding: { amountPence: 2500.5 } } }] }));
     const r = await cli(['--db', join(dir, 'none'), 'whatif', '--rules', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/changes\.0\.set\.funding\.amountPence must be a int.*\(got 2500\.5\)/);
+    expect(r.stderr).toMatch(/changes\.0\.set\.funding\.amountPence must be a whole number \(got 2500\.5\)/);
     const missing = await cli(['--db', join(dir, 'none'), 'whatif', '--rules', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read --rules .*nope\.json: no such file/);
