@@ -31,9 +31,9 @@ export interface DigestResult {
   alreadySent: string[];
 }
 
-const schools = (n: number) => `${n} school${n === 1 ? '' : 's'}`;
-const emails = (n: number) => `${n} email${n === 1 ? '' : 's'}`;
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const schools = (n: number) => count(n, 'school');
+const emails = (n: number) => count(n, 'email');
 
 /** "Riverside Academy", or "3 schools: A, B, C" (and "and 2 more" past the sample). Pure. */
 function schoolsOf(i: BoardDueItem): string {
