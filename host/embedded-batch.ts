@@ -19,6 +19,7 @@ import { CURRENT_HASH_VERSION, eventHashV2 } from '../store/hash.js';
 import { fault } from '../store/faults.js';
 import { openFindings, TamperedSchoolError } from '../store/tamper.js';
 import { compactRow, keepRules } from '../store/rules.js';
+import { keepSnapshots, snapshotDue, type Snapshot } from '../store/snapshots.js';
 import type { SendResult } from './engine.js';
 
 export interface BatchItem {
@@ -117,9 +118,11 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   // The v2 hash covers position and recording time: one slot per item, taken before the rows are written (a refused item leaves a gap, as a rolled-back insert would).
   const slots = (await tx.query<{ recorded_at: string; positions: (number | string)[] }>("SELECT now() AS recorded_at, array(SELECT nextval('events_position_seq') FROM generate_series(1, $1::int)) AS positions", [items.length])).rows[0]!;
 
-  const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; state: string[]; prevHash: (string | null)[]; hash: string[]; position: number[] } = {
-    urn: [], version: [], type: [], payload: [], occurredAt: [], actor: [], machineVersion: [], state: [], prevHash: [], hash: [], position: [],
+  // Compact rows (migration 023): no state in the event; a snapshot where one is due.
+  const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; prevHash: (string | null)[]; hash: string[]; position: number[] } = {
+    urn: [], version: [], type: [], payload: [], occurredAt: [], actor: [], machineVersion: [], prevHash: [], hash: [], position: [],
   };
+  const snapshots: Snapshot[] = [];
   const touched = new Map<string, Head>();
   // Final operation per timer: the fired ones go first, then each event's effects in order.
   const timerOps = new Map<string, { urn: string; key: string; set?: { dueAt: string; event: PathwayEvent; createdByVersion: number } }>();
@@ -156,7 +159,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     // Rules by reference, as appendEvent stores them (store/rules.ts).
     const compact = compactRow(item.event, decision.snapshot);
     for (const [h, r] of compact.rules) rules.set(h, r);
-    const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: compact.payload, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: compact.state, prevHash: head?.hash ?? null });
+    const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: compact.payload, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: null, prevHash: head?.hash ?? null });
     events.urn.push(item.urn);
     events.version.push(next);
     events.type.push(item.event.type);
@@ -164,7 +167,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     events.occurredAt.push(occurredAt);
     events.actor.push(item.actor);
     events.machineVersion.push(decision.machineVersion);
-    events.state.push(JSON.stringify(compact.state));
+    if (snapshotDue(next, item.event.type)) snapshots.push({ urn: item.urn, version: next, machineVersion: decision.machineVersion, state: decision.snapshot });
     events.prevHash.push(head?.hash ?? null);
     events.hash.push(hash);
     events.position.push(position);
@@ -182,10 +185,11 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   if (events.urn.length > 0) {
     await keepRules(tx, rules.values());
     await tx.query(
-      `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash, position, recorded_at, hash_version)
-       SELECT u.*, $12::timestamptz, $13::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::bigint[]) AS u`,
-      [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.state, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION],
+      `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
+       SELECT u.*, $11::timestamptz, $12::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u`,
+      [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION],
     );
+    await keepSnapshots(tx, snapshots);
     fault('event.after-append');
   }
   if (touched.size > 0) {

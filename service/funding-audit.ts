@@ -18,6 +18,8 @@ import { londonDateOf } from '../domain/calendar/london.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
 import type { Db } from '../store/db.js';
+import { statesOf } from '../store/states.js';
+import { showsGrantPaid } from '../store/ledger.js';
 import { hubLabel, readableHubs, resolveHub, assertRead } from './access.js';
 import type { Principal, Service } from './context.js';
 import { csvCell } from '../domain/words/csv.js';
@@ -317,11 +319,12 @@ export async function programmeFacts(db: Db, hubs: readonly string[] | null): Pr
 }
 
 /**
- * The event that released each programme-year's grant, read from the stored
- * states: the ledger's released_by_version when the school's state there
- * shows that grant paid, else (rows from before it was recorded, or a
- * school the ledger never paid) the first event whose state shows it. Only
- * those events' states are read. Not pure.
+ * The event that released each programme-year's grant, read from the
+ * school's states: the ledger's released_by_version when the school's state
+ * there shows that grant paid, else (rows from before it was recorded, or a
+ * school the ledger never paid) the first event whose state shows it. An
+ * old row's stored state is read in SQL; a school whose events are compact
+ * (migration 023) has its history folded (store/states.ts). Not pure.
  */
 export async function releasedEvents(db: Db, wanted: readonly { urn: string; programmeId: string; academicYear: string; version: number | null }[]): Promise<Map<string, EvidenceEvent>> {
   const out = new Map<string, EvidenceEvent>();
@@ -342,9 +345,17 @@ export async function releasedEvents(db: Db, wanted: readonly { urn: string; pro
     [wanted.map((w) => w.urn), wanted.map((w) => w.programmeId), wanted.map((w) => w.academicYear), wanted.map((w) => w.version)],
   );
   for (const x of r.rows) out.set(key3(x.urn, x.programme_id, x.academic_year), { version: x.version, type: x.type, occurredAt: iso(x.occurred_at), shows: 'grant released' });
-  // A recorded version whose state does not show the grant: look for the real one.
-  const missed = wanted.filter((w) => w.version !== null && !out.has(key3(w.urn, w.programmeId, w.academicYear)));
-  if (missed.length) for (const [k, v] of await releasedEvents(db, missed.map((w) => ({ ...w, version: null })))) out.set(k, v);
+  // Events written since migration 023 store no state: fold those schools' histories (each once) and look there.
+  const unfound = wanted.filter((w) => !out.has(key3(w.urn, w.programmeId, w.academicYear)));
+  for (const urn of new Set(unfound.map((w) => w.urn))) {
+    const { events, states } = await statesOf(db, urn);
+    for (const w of unfound.filter((x) => x.urn === urn)) {
+      const shows = (v: number) => { const st = states.get(v); return st !== undefined && showsGrantPaid(st, w.programmeId, w.academicYear); };
+      // The version the ledger recorded when its state shows the grant, else the first that does.
+      const e = (w.version !== null ? events.find((x) => x.version === w.version && shows(x.version)) : undefined) ?? events.find((x) => shows(x.version));
+      if (e) out.set(key3(w.urn, w.programmeId, w.academicYear), { version: e.version, type: e.type, occurredAt: iso(e.occurredAt), shows: 'grant released' });
+    }
+  }
   return out;
 }
 

@@ -6,7 +6,7 @@
  * overdue schools, and the grants of a year. Not pure (database reads).
  */
 import type { Db } from './db.js';
-import { upcastRows } from './rules.js';
+import { statesOf } from './states.js';
 
 /** One group of the hub's schools with the same phase, status, programme, year, work group and overdue flag. */
 export interface BoardFacet {
@@ -289,13 +289,13 @@ export interface TimelineEvent {
   value: unknown;
 }
 
-/** A school's recorded events in order, with the state value after each. Not pure. */
+/**
+ * A school's recorded events in order, with the state value after each: an
+ * old row's stored state, else the fold of the events (compact rows,
+ * migration 023: store/states.ts). After an event that does not fold (a
+ * changed history), the value is null. Not pure.
+ */
 export async function schoolEvents(db: Db, urn: string): Promise<TimelineEvent[]> {
-  const r = await db.query<{ version: number; type: string; payload: unknown; occurred_at: string; recorded_at: string; actor: string; machine_version: string; value: unknown }>(
-    `SELECT version, type, payload, occurred_at, recorded_at, actor, machine_version, state->'value' AS value FROM events WHERE urn = $1 ORDER BY version`,
-    [urn],
-  );
-  // A payload that refers to its programme's rules (store/rules.ts) is read with the programme, as readStream reads it.
-  const rows = await upcastRows(db, r.rows.map((x) => ({ ...x, state: null })));
-  return rows.map((x) => ({ version: x.version, type: x.type, payload: x.payload, occurredAt: new Date(x.occurred_at).toISOString(), recordedAt: new Date(x.recorded_at).toISOString(), actor: x.actor, machineVersion: x.machine_version, value: x.value }));
+  const { events, states } = await statesOf(db, urn);
+  return events.map((x) => ({ version: x.version, type: x.type, payload: x.payload, occurredAt: new Date(x.occurredAt).toISOString(), recordedAt: new Date(x.recordedAt).toISOString(), actor: x.actor, machineVersion: x.machineVersion, value: states.get(x.version)?.value ?? null }));
 }

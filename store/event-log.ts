@@ -13,6 +13,7 @@ import { CURRENT_HASH_VERSION, eventHashV2, storedEventHash } from './hash.js';
 import { Checks } from './input.js';
 import { fault } from './faults.js';
 import { brokenRefs, compactRow, upcastRows } from './rules.js';
+import { keepSnapshots, snapshotDue } from './snapshots.js';
 
 export interface AppendEventInput {
   urn: string;
@@ -25,7 +26,11 @@ export interface AppendEventInput {
   /** Who did it: a user id, or "timer". */
   actor: string;
   machineVersion: string;
-  /** The persisted machine snapshot after this event. */
+  /**
+   * The persisted machine snapshot after this event. The row does not keep
+   * it (compact events, migration 023): it goes to the snapshots table when
+   * one is due (store/snapshots.ts).
+   */
   state: unknown;
 }
 
@@ -48,6 +53,7 @@ export interface StoredEvent {
   recordedAt: string;
   actor: string;
   machineVersion: string;
+  /** The state after the event as an old row stored it; null for a row written since migration 023 (store/states.ts folds it). */
   state: unknown;
   prevHash: string | null;
   hash: string;
@@ -157,7 +163,7 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
         occurredAt,
         actor: input.actor,
         machineVersion: input.machineVersion,
-        state: compact.state,
+        state: null,
         prevHash,
       });
       // The rules the row refers to are kept in the same statement (once each: an existing rules row is left as it is).
@@ -171,11 +177,12 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
          VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
          RETURNING position, recorded_at`,
         [
-          urn, version, input.type, JSON.stringify(compact.payload), occurredAt, input.actor, input.machineVersion, JSON.stringify(compact.state), prevHash, hash, position, slot.recorded_at, CURRENT_HASH_VERSION,
+          urn, version, input.type, JSON.stringify(compact.payload), occurredAt, input.actor, input.machineVersion, null, prevHash, hash, position, slot.recorded_at, CURRENT_HASH_VERSION,
           rules.map((r) => r.id), rules.map((r) => r.hash), rules.map((r) => JSON.stringify(r.body)),
         ],
       );
       const row = inserted.rows[0]!;
+      if (snapshotDue(version, input.type)) await keepSnapshots(tx, [{ urn, version, machineVersion: input.machineVersion, state: compact.state }]);
       // A crash here, inside the transaction, must leave nothing of the event behind.
       fault('event.after-append');
       return { version, position: row.position, hash, recordedAt: row.recorded_at };
@@ -213,6 +220,8 @@ export async function versionPastTimers(db: Db, urn: string, seen: number): Prom
 export interface ReadStreamOptions {
   /** Only events up to and including this version. */
   toVersion?: number;
+  /** Only events from this version on. */
+  fromVersion?: number;
   /** Only events that occurred at or before this ISO instant (school time). */
   until?: string;
   /**
@@ -227,6 +236,7 @@ export interface ReadStreamOptions {
 export async function readStream(db: Db, urn: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
   const c = new Checks('readStream options');
   if (options.toVersion !== undefined) c.wholeNumber('toVersion', options.toVersion, 0);
+  if (options.fromVersion !== undefined) c.wholeNumber('fromVersion', options.fromVersion, 1);
   const until = options.until === undefined ? null : c.instant('until', options.until);
   c.done();
   const r = await db.query<EventRow>(
@@ -234,8 +244,9 @@ export async function readStream(db: Db, urn: string, options: ReadStreamOptions
       WHERE urn = $1
         AND ($2::integer IS NULL OR version <= $2::integer)
         AND ($3::timestamptz IS NULL OR occurred_at <= $3::timestamptz)
+        AND ($4::integer IS NULL OR version >= $4::integer)
       ORDER BY version`,
-    [urn, options.toVersion ?? null, until],
+    [urn, options.toVersion ?? null, until, options.fromVersion ?? null],
   );
   // Both shapes of row read as one: a reference to the rules fetched, an old row's copy as it is.
   return options.asStored ? r.rows.map(toEvent) : upcastRows(db, r.rows.map(toEvent));

@@ -2,11 +2,13 @@
  * Which recorded event released each payment of the funding ledger: the
  * version the ledger recorded with the payment, else (rows from before it was
  * recorded) the first event of the school whose stored state shows the grant
- * of that programme paid. The ledger row and the event are written by different
+ * of that programme paid (such rows predate compact events, so their events
+ * still store their state). The ledger row and the event are written by different
  * steps (the outbox pays after the event commits), so they are joined by
  * what the event's state says, not by time. Not pure (database I/O).
  */
 import type { Db } from './db.js';
+import { stateAt } from './states.js';
 
 export interface ReleasingEvent {
   /** The payment's key in the ledger. */
@@ -22,6 +24,7 @@ export interface ReleasingEvent {
 
 interface Row {
   key: string;
+  urn: string;
   version: number;
   type: string;
   payload: unknown;
@@ -37,7 +40,7 @@ export async function releasingEvents(db: Db, keys: readonly string[]): Promise<
   const out = new Map<string, ReleasingEvent>();
   if (keys.length === 0) return out;
   const r = await db.query<Row>(
-    `SELECT f.key, e.version, e.type, e.payload, e.occurred_at, e.recorded_at, e.sessions
+    `SELECT f.key, f.urn, e.version, e.type, e.payload, e.occurred_at, e.recorded_at, e.sessions
        FROM funding_ledger f
        JOIN LATERAL (
          SELECT version, type, payload, occurred_at, recorded_at, state->'context'->'sessions' AS sessions
@@ -54,7 +57,9 @@ export async function releasingEvents(db: Db, keys: readonly string[]): Promise<
     [keys as string[]],
   );
   for (const row of r.rows) {
-    out.set(row.key, { key: row.key, version: row.version, type: row.type, payload: row.payload, occurredAt: iso(row.occurred_at), recordedAt: iso(row.recorded_at), sessions: row.sessions ?? [] });
+    // A compact row (migration 023) stores no state: the sessions are those of the state folded to it.
+    const sessions = row.sessions ?? (((await stateAt(db, row.urn, row.version))?.context.sessions ?? []) as unknown as ReleasingEvent['sessions']);
+    out.set(row.key, { key: row.key, version: row.version, type: row.type, payload: row.payload, occurredAt: iso(row.occurred_at), recordedAt: iso(row.recorded_at), sessions });
   }
   return out;
 }

@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from './db.js';
+import type { PersistedPathway } from '../machines/decide.js';
+import { statesOf } from './states.js';
 import { Checks } from './input.js';
 
 export interface PaymentInput {
@@ -79,23 +81,24 @@ const toPayment = (r: PaymentRow): Payment => ({
 
 /**
  * The event that released a school's grant for a programme and year: the
- * first whose stored state shows the grant paid. Both hosts record the event
- * before they carry out its effects, so it is there when the payment is
- * made. Null when the log holds none. Not pure.
+ * first after which the school's state shows the grant paid (an old row's
+ * stored state, else the fold of the events: store/states.ts). Both hosts
+ * record the event before they carry out its effects, so it is there when
+ * the payment is made. Null when the log holds none. Not pure.
  */
 export async function releasingEventOf(db: Db, urn: string, programmeId: string, academicYear: string): Promise<{ version: number; occurredAt: string } | null> {
-  const r = await db.query<{ version: number; occurred_at: string | Date }>(
-    `SELECT version, occurred_at FROM events
-      WHERE urn = $1
-        AND state->'context'->'programme'->>'id' = $2
-        AND state->'context'->'programme'->>'academicYear' = $3
-        AND coalesce((state->'context'->>'fundingPaidPence')::bigint, 0) > 0
-      ORDER BY version
-      LIMIT 1`,
-    [urn, programmeId, academicYear],
-  );
-  const row = r.rows[0];
-  return row ? { version: row.version, occurredAt: iso(row.occurred_at) } : null;
+  const { events, states } = await statesOf(db, urn);
+  for (const e of events) {
+    const st = states.get(e.version);
+    if (st && showsGrantPaid(st, programmeId, academicYear)) return { version: e.version, occurredAt: iso(e.occurredAt) };
+  }
+  return null;
+}
+
+/** Whether a state shows the grant of this programme and year paid. Pure. */
+export function showsGrantPaid(state: PersistedPathway, programmeId: string, academicYear: string): boolean {
+  const ctx = state.context as { programme?: { id?: string; academicYear?: string }; fundingPaidPence?: number } | undefined;
+  return ctx?.programme?.id === programmeId && ctx.programme.academicYear === academicYear && (ctx.fundingPaidPence ?? 0) > 0;
 }
 
 /**

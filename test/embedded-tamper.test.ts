@@ -151,11 +151,24 @@ describe.each(dbTargets())('tampering with the event log on $name', (target) => 
     expect((await t.db.query('SELECT max(version) AS v FROM events WHERE urn = $1', ['500005'])).rows[0]).toEqual({ v: 5 });
   });
 
-  it('names an event whose recorded state was swapped for another school-state', async () => {
+  it('names an event given a forged state (an event row stores none since compact events)', async () => {
     await school(engine, '500006');
-    await behindTheTriggersBack(t.db, "UPDATE events SET state = jsonb_set(state, '{context,fundingPaidPence}', '100000') WHERE urn = $1 AND version = 6", ['500006']);
+    await behindTheTriggersBack(t.db, "UPDATE events SET state = jsonb_set((SELECT snapshot FROM streams WHERE urn = $1), '{context,fundingPaidPence}', '100000') WHERE urn = $1 AND version = 6", ['500006']);
     const h = await engine.history('500006');
     expect(h.tampered).toEqual({ version: 6, reason: expect.stringMatching(/version 6 \(GAP_TASK_COMPLETED\) was changed/) });
+    expect(h.replayMatches).toBe(false);
+  });
+
+  it('a forged snapshot is found by the replay check: the hash chain does not cover snapshots, the fold of the events does', async () => {
+    await school(engine, '500007');
+    const before = await engine.history('500007');
+    expect(before.replayMatches).toBe(true);
+    await t.db.query(
+      "INSERT INTO snapshots (urn, version, machine_version, state) SELECT $1, 6, machine_version, jsonb_set((SELECT snapshot FROM streams WHERE urn = $1), '{context,fundingPaidPence}', '100000') FROM events WHERE urn = $1 AND version = 6",
+      ['500007'],
+    );
+    const h = await engine.history('500007');
+    expect(h.tampered).toBeNull();
     expect(h.replayMatches).toBe(false);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../domain/errors.js';
-import { appendEvent } from '../store/event-log.js';
+import { appendWithState } from './helpers/old-rows.js';
 import { payments, recordPayment, releasingEventOf, type PaymentInput } from '../store/ledger.js';
 import { releasingEvents } from '../store/ledger-events.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
@@ -36,7 +36,7 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the funding ledge
   async function history(urn: string, states: ReturnType<typeof state>[]): Promise<void> {
     for (const [i, s] of states.entries()) {
       const at = `2021-09-${String(10 + i).padStart(2, '0')}T09:00:00Z`;
-      await appendEvent(t.db, { urn, expectedVersion: i, type: 'ATTENDANCE_RECORDED', payload: { type: 'ATTENDANCE_RECORDED', at }, occurredAt: at, actor: 'ops', machineVersion: 'pathway@1', state: s });
+      await appendWithState(t.db, { urn, expectedVersion: i, type: 'ATTENDANCE_RECORDED', payload: { type: 'ATTENDANCE_RECORDED', at }, occurredAt: at, actor: 'ops', machineVersion: 'pathway@1', state: s });
     }
   }
 
@@ -140,7 +140,7 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the event that re
     const at = '2021-09-14T09:00:00Z';
     const paidState = (withSessions: boolean) => ({ value: 'active', context: { programme: { id: 'secondary-development-2021-22', academicYear: '2021/22' }, fundingPaidPence: 200_000, ...(withSessions ? { sessions } : {}) } });
     for (const [urn, withSessions] of [['600020', true], ['600021', false]] as const) {
-      await appendEvent(t.db, { urn, expectedVersion: 0, type: 'ATTENDANCE_RECORDED', payload: { type: 'ATTENDANCE_RECORDED', at }, occurredAt: at, actor: 'ops', machineVersion: 'pathway@1', state: paidState(withSessions) });
+      await appendWithState(t.db, { urn, expectedVersion: 0, type: 'ATTENDANCE_RECORDED', payload: { type: 'ATTENDANCE_RECORDED', at }, occurredAt: at, actor: 'ops', machineVersion: 'pathway@1', state: paidState(withSessions) });
       await recordPayment(t.db, grant({ key: `k-${urn}`, urn }));
     }
     const found = await releasingEvents(t.db, ['k-600020', 'k-600021', 'k-nobody']);

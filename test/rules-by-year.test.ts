@@ -28,6 +28,7 @@ import { decide, fold, initialState, parseEvent, type PersistedPathway } from '.
 import * as v1 from '../machines/v1/decide.js';
 import type { PathwayEvent, PathwayEventInput } from '../machines/events.js';
 import { appendEvent, readStream, verifyStream } from '../store/event-log.js';
+import { stateAt } from '../store/states.js';
 import { eventHashV2 } from '../store/hash.js';
 import { payments } from '../store/ledger.js';
 import { rulesHash } from '../store/rules.js';
@@ -130,11 +131,13 @@ describe.each(dbTargets())('rules by year, kept, on $name', (target) => {
     expect(before).toMatchObject({ replayMatches: true, replayError: null, tampered: null, grant: 200_000, paid: 200_000, ledger: [[y26.programme.id, '2026/27', 200_000]] });
     expect(before.stateAt).toMatchObject({ phase: 'development', status: 'completed', sessionsRequired: 4 });
 
-    // The row refers to the rules; it carries no copy of them.
-    const rows = (await t.db.query<{ version: number; payload: Record<string, unknown>; state: { context: Record<string, unknown> } }>('SELECT version, payload, state FROM events WHERE urn = $1 ORDER BY version', ['610001'])).rows;
+    // The row refers to the rules; it carries no copy of them, and no state (compact events); a snapshot refers to them too.
+    const rows = (await t.db.query<{ version: number; payload: Record<string, unknown>; state: unknown }>('SELECT version, payload, state FROM events WHERE urn = $1 ORDER BY version', ['610001'])).rows;
     const ref = { id: y26.programme.id, academicYear: '2026/27', rulesHash: rulesHash(y26.programme) };
     expect(rows[0]!.payload.programme).toEqual(ref);
-    for (const r of rows) expect(r.state.context.programme).toEqual(ref);
+    for (const r of rows) expect(r.state).toBeNull();
+    const snaps = (await t.db.query<{ state: { context: Record<string, unknown> } }>('SELECT state FROM snapshots WHERE urn = $1', ['610001'])).rows;
+    for (const r of snaps) expect(r.state.context.programme).toEqual(ref);
     // Readers get the whole programme back: the log, and the school page's timeline ("Applied for <name>").
     expect((await readStream(t.db, '610001'))[0]!.payload).toMatchObject({ programme: y26.programme });
     expect((await schoolEvents(t.db, '610001'))[0]!.payload).toMatchObject({ programme: { name: y26.programme.name } });
@@ -182,8 +185,10 @@ describe.each(dbTargets())('rules by year, kept, on $name', (target) => {
 
     await send(urn, wholeYear(y26, y26.programme).slice(6));
     expect(await oldRows()).toEqual(stored);
-    const newRow = (await t.db.query<{ state: { context: { programme: unknown } } }>('SELECT state FROM events WHERE urn = $1 AND version = 7', [urn])).rows[0]!;
-    expect(newRow.state.context.programme).toEqual({ id: y26.programme.id, academicYear: '2026/27', rulesHash: rulesHash(y26.programme) });
+    // A new row stores no state (compact events); the state after it is the fold from the old rows' stored states.
+    const newRow = (await t.db.query<{ state: unknown }>('SELECT state FROM events WHERE urn = $1 AND version = 7', [urn])).rows[0]!;
+    expect(newRow.state).toBeNull();
+    expect((await stateAt(t.db, urn, 7))?.context.programme).toEqual(y26.programme);
     expect(await verifyStream(t.db, urn)).toBeNull();
     const after = await picture(engine, t.db, '610004');
     expect(after).toMatchObject({ replayMatches: true, replayError: null, tampered: null, paid: 200_000 });

@@ -134,7 +134,7 @@ describe.each(dbTargets())('verify finds each forgery by a database writer on $n
     const urn = URN.truncated;
     await asOwner(h.svc.db, ['events', 'streams'], async (tx) => {
       await tx.query('DELETE FROM events WHERE urn = $1 AND version = 6', [urn]);
-      await tx.query('UPDATE streams SET version = 5, snapshot = (SELECT state FROM events WHERE urn = $1 AND version = 5) WHERE urn = $1', [urn]);
+      await tx.query('UPDATE streams SET version = 5 WHERE urn = $1', [urn]);
     });
     const f = await findings();
     expect(f.filter((x) => x.school === urn)).toEqual([{ check: 'checkpoint', school: urn, version: 6, ledgerRow: null, what: expect.stringMatching(/^the log ends at version 5, but checkpoint 1 .* signed version 6: version 6 was deleted/) }]);
