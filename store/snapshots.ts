@@ -2,11 +2,12 @@
  * Periodic snapshots of a stream's state (migration 023). An event row holds
  * no state of its own any more; a fold that wants the state at some version
  * starts from the nearest snapshot at or before it instead of version 1.
- * Kept every SNAPSHOT_EVERY events of a stream and at each academic year's
- * end, written in the same transaction as the event. Derived data: the hash
- * chain does not cover them; the audit's replay check compares each one with
- * the fold of the events (host/history.ts). Not pure (database I/O) apart
- * from snapshotDue.
+ * Kept every SNAPSHOT_EVERY events of a stream and where a school's year
+ * ends (its evaluation, or YEAR_ENDED for a school the year passed by),
+ * written in the same transaction as the event. Derived data: the hash
+ * chain does not cover them; the audit's replay check compares each one
+ * with the fold of the events (host/history.ts). Not pure (database I/O)
+ * apart from snapshotDue.
  */
 import type { Db } from './db.js';
 import { compactRow, keepRules, upcastRows } from './rules.js';
@@ -14,9 +15,12 @@ import { compactRow, keepRules, upcastRows } from './rules.js';
 /** A snapshot every this many events of a stream. */
 export const SNAPSHOT_EVERY = 50;
 
-/** Whether the event at `version` of type `type` gets a snapshot: every SNAPSHOT_EVERY events, and each year end. Pure. */
+/** The events that end a school's year: its evaluation (the year completed), or the year's end passing it by (overdue). */
+const YEAR_ENDS = new Set(['EVALUATION_SUBMITTED', 'YEAR_ENDED']);
+
+/** Whether the event at `version` of type `type` gets a snapshot: every SNAPSHOT_EVERY events, and where a school's year ends. Pure. */
 export function snapshotDue(version: number, type: string): boolean {
-  return version % SNAPSHOT_EVERY === 0 || type === 'YEAR_ENDED';
+  return version % SNAPSHOT_EVERY === 0 || YEAR_ENDS.has(type);
 }
 
 export interface Snapshot {

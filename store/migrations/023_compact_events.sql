@@ -5,10 +5,11 @@
 --
 -- The state after an event is the fold of the events before it
 -- (store/states.ts). So that a fold need not start at version 1, a snapshot
--- is kept every 50 events of a stream and at each academic year's end
--- (store/snapshots.ts snapshotDue). Snapshots are derived: the hash chain
--- does not cover them, and the audit's replay check folds every event and
--- compares the result with each snapshot, so a changed snapshot is found.
+-- is kept every 50 events of a stream and where a school's year ends: its
+-- evaluation, or YEAR_ENDED (store/snapshots.ts snapshotDue). Snapshots are
+-- derived: the hash chain does not cover them, and the audit's replay check
+-- folds every event and compares the result with each snapshot, so a
+-- changed snapshot is found.
 -- The current state stays in streams.snapshot, as before.
 ALTER TABLE events ALTER COLUMN state DROP NOT NULL;
 
