@@ -16,6 +16,7 @@ import { copyInFromFile, copyOutToFile, createBenchDatabase, execSql, type Bench
 import { progress } from './progress.js';
 import { fmt, log, type BenchOptions, type BenchRow } from './report.js';
 import type { DurableSimMessage, DurableSimResult, DurableSimTask } from './durable-sim.js';
+import { runGraphileBaseline, type GraphileResult } from './graphile.js';
 
 /** The size the targets are stated for. */
 export const TARGET_SCHOOLS = 20_000;
@@ -32,6 +33,7 @@ export interface DurableResult {
   database: BenchDatabase;
   sim: DurableSimResult;
   copy: { rows: number; ms: number; bytes: number };
+  graphile: GraphileResult | null;
 }
 
 /** Runs the simulation in a child process (so its RSS is its own) and resolves with its report. */
@@ -84,7 +86,9 @@ export async function runDurableBench(opts: BenchOptions): Promise<DurableResult
     const bytes = statSync(dump).size;
     await execSql(database.url, 'DROP TABLE events_copy');
     if (copy.rows !== sim.events) throw new Error(`COPY took ${copy.rows} rows but the simulation stored ${sim.events}`);
-    return { rows: durableRows(opts, sim, copy), database, sim, copy: { ...copy, bytes } };
+    log(`durable: graphile-worker baseline: ${sim.timersFired.toLocaleString('en-GB')} no-op jobs queued and run on a fresh database`);
+    const graphile = sim.timersFired > 0 ? await runGraphileBaseline(opts.postgresUrl, sim.timersFired) : null;
+    return { rows: [...durableRows(opts, sim, copy), ...timerRows(opts, sim, graphile)], database, sim, copy: { ...copy, bytes }, graphile };
   } catch (err) {
     await database.drop().catch(() => undefined);
     throw err;
@@ -147,4 +151,26 @@ function durableRows(opts: BenchOptions, sim: DurableSimResult, copy: { rows: nu
     note: `sampled every 100 ms in the simulation's own process (maxRSS over its life: ${fmt(sim.maxRssMb)} MB)${fullSize ? '' : '; measured at this size only, RSS may grow with the number of schools'}`,
   });
   return rows;
+}
+
+/** Our timer firings per second of tick time beside graphile-worker's no-op jobs per second (queued and run). Target >= 1x, goal 2x. */
+function timerRows(opts: BenchOptions, sim: DurableSimResult, g: GraphileResult | null): BenchRow[] {
+  if (!g || sim.tickMs <= 0) return [];
+  const ours = (sim.timersFired / sim.tickMs) * 1000;
+  const theirs = (g.jobs / (g.queueMs + g.runMs)) * 1000;
+  return [
+    {
+      bench: 'durable',
+      name: 'timer firings through the embedded host (tick)',
+      figure: { label: 'timers', value: ours, unit: 'timers/s' },
+      baseline: { label: `graphile-worker ${g.version}, no-op jobs queued + run`, value: theirs, unit: 'jobs/s' },
+      ratio: { value: ours / theirs, meaning: 'of graphile-worker' },
+      target: '>= 1x (goal 2x)',
+      met: opts.quick ? null : ours >= theirs,
+      note:
+        `${sim.timersFired.toLocaleString('en-GB')} timers fired in ${fmt(sim.tickMs / 1000)} s of tick (each decided, stored with its timers and outbox rows, its effects carried out); ` +
+        `graphile-worker ${g.version} (the last release for Node 20), same Postgres: ${g.jobs.toLocaleString('en-GB')} jobs queued by SQL add_job in ${fmt(g.queueMs / 1000)} s ` +
+        `(${fmt((g.jobs / g.queueMs) * 1000)} jobs/s), run by a worker of concurrency ${g.concurrency} in ${fmt(g.runMs / 1000)} s (${fmt((g.jobs / g.runMs) * 1000)} jobs/s)`,
+    },
+  ];
 }

@@ -1,0 +1,86 @@
+/**
+ * The job-queue baseline of the durable bench (issue 10): graphile-worker, a
+ * well-kept Postgres job queue, on the same Postgres, queueing and running as
+ * many jobs as the simulation fired timers, each a no-op task. Its version is
+ * the last one for Node 20 (0.16.6: 0.17 on needs Node 22.18), a
+ * devDependency used only here. The jobs are queued due at once through its
+ * SQL function add_job (one statement for all of them), then a worker with
+ * `concurrency` runs them until none is left. Not pure.
+ */
+import { createRequire } from 'node:module';
+import pg from 'pg';
+import { createBenchDatabase } from './pg.js';
+
+export interface GraphileResult {
+  /** graphile-worker's version, from its package.json. */
+  version: string;
+  jobs: number;
+  concurrency: number;
+  /** Queueing every job through SQL add_job, ms. */
+  queueMs: number;
+  /** Running every job with a no-op task, from the worker's start to the last completion, ms. */
+  runMs: number;
+}
+
+/** graphile-worker's installed version. */
+function graphileVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('graphile-worker/package.json') as { version: string }).version;
+}
+
+/** Queues `jobs` due no-op jobs and runs them with a worker of `concurrency`, on a fresh database on `serverUrl`. */
+export async function runGraphileBaseline(serverUrl: string, jobs: number, concurrency = 8): Promise<GraphileResult> {
+  const { run, runMigrations } = await import('graphile-worker');
+  const database = await createBenchDatabase(serverUrl);
+  try {
+    await runMigrations({ connectionString: database.url, logger: quietLogger() });
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    let queueMs: number;
+    try {
+      const started = performance.now();
+      await client.query("SELECT count(graphile_worker.add_job('noop', json_build_object('n', n))) FROM generate_series(1, $1::int) n", [jobs]);
+      queueMs = performance.now() - started;
+    } finally {
+      await client.end();
+    }
+    let done = 0;
+    let failed = 0;
+    const started = performance.now();
+    let finished = 0;
+    const runner = await run({
+      connectionString: database.url,
+      concurrency,
+      noHandleSignals: true,
+      pollInterval: 100,
+      logger: quietLogger(),
+      taskList: { noop: async () => undefined },
+    });
+    await new Promise<void>((resolve, reject) => {
+      runner.events.on('job:success', () => {
+        if (++done === jobs) {
+          finished = performance.now();
+          resolve();
+        }
+      });
+      runner.events.on('job:error', ({ error }: { error: unknown }) => {
+        failed++;
+        reject(new Error(`graphile-worker job failed: ${String(error)}`));
+      });
+    });
+    await runner.stop();
+    if (failed > 0) throw new Error(`${failed} graphile-worker jobs failed`);
+    return { version: graphileVersion(), jobs, concurrency, queueMs, runMs: finished - started };
+  } finally {
+    await database.drop().catch(() => undefined);
+  }
+}
+
+/** A logger that keeps graphile-worker's per-job lines out of the bench's output. */
+function quietLogger() {
+  // Imported lazily with the module; Logger takes a factory of scoped log functions.
+  const { Logger } = createRequire(import.meta.url)('graphile-worker') as typeof import('graphile-worker');
+  return new Logger(() => (level: string, message: string) => {
+    if (level === 'error') process.stderr.write(`graphile-worker: ${message}\n`);
+  });
+}
