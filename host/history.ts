@@ -17,8 +17,6 @@ import { canonicalJson } from '../store/hash.js';
 import type { History, HistoryEntry } from './engine.js';
 import { foldFor } from '../machines/versions.js';
 
-export { foldFor };
-
 /** A history with the check that replaying the stored events, each by the machine version and rules it recorded, gives the stored states. */
 export type CheckedHistory = History & {
   /** Every stored state (an old row's, or a snapshot) equals the fold of the events before it. */

@@ -84,7 +84,7 @@ export function verdictInWords(h: Pick<AuditHistory, 'tampered' | 'replayMatches
     headline: `The history is intact: ${n}, each linked to the one before.`,
     detail: [
       'Each event is sealed with a code made from its contents and the code of the event before it; every code was checked.',
-      ...(h.replayMatches === true ? ['Running the rules over the events again gives the same state that was stored after each one.'] : []),
+      ...(h.replayMatches === true ? ['Running the rules over the events again gives the same states that were kept along the way.'] : []),
     ],
   };
 }
