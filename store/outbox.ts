@@ -181,7 +181,9 @@ export async function drainProbe(db: Db, now: string, me: string): Promise<{ due
 /**
  * Milliseconds of real time until the soonest retry of a pending effect that
  * is due by `now` (school time) and waiting out its backoff, when that retry
- * comes within `withinMs`; null when none does. Not pure.
+ * comes within `withinMs` (0 when its backoff has already run out: on a busy
+ * machine the retry can fall due before this is asked, and it must still be
+ * waited for, not left to the next batch); null when none does. Not pure.
  */
 export async function nextRetryWithin(db: Db, now: string, withinMs: number): Promise<number | null> {
   const c = new Checks('nextRetryWithin');
@@ -190,7 +192,7 @@ export async function nextRetryWithin(db: Db, now: string, withinMs: number): Pr
   c.done();
   const r = await db.query<{ ms: number | string | null }>(
     `SELECT ceil(extract(epoch FROM min(retry_at) - now()) * 1000)::float8 AS ms
-       FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at > now() AND retry_at <= now() + make_interval(secs => $2::float8 / 1000)`,
+       FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at <= now() + make_interval(secs => $2::float8 / 1000)`,
     [n, withinMs],
   );
   const ms = r.rows[0]?.ms;

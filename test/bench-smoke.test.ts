@@ -42,7 +42,7 @@ describe('npm run bench at tiny sizes', () => {
       'durable: peak RSS of the host process',
       'replay: replay every stream (store readAll + fold() per event)',
       'replay: replay: 6M events (PROJECTED), store',
-      'replay: replay every stream (lean: (position, urn, payload) + live snapshot per stream)',
+      'replay: replay every stream (lean: (position, urn, payload) + state kept per stream)',
       'replay: replay: 6M events (PROJECTED), lean',
     ]) {
       expect(names).toContain(expected);

@@ -179,6 +179,16 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('how long a tick w
     expect(await problems(nextRetryWithin(t.db, 'soon', -1))).toEqual({ what: 'nextRetryWithin', paths: ['now', 'withinMs'] });
   });
 
+  it('is 0, not none, for a retry whose backoff ran out before it was asked (a busy machine): the tick still drains it', async () => {
+    const now = '2023-07-01T09:00:00Z';
+    await enqueue(t.db, { key: 'r-lapsed', urn: '700101', type: 'mail', payload: {}, notBefore: '2023-06-30T09:00:00Z' });
+    await markFailed(t.db, 'r-lapsed', 'lost connection', 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await nextRetryWithin(t.db, now, 1_000)).toBe(0);
+    await markDone(t.db, 'r-lapsed');
+    expect(await nextRetryWithin(t.db, now, 1_000)).toBeNull();
+  });
+
   it('drainProbe: is anything due by school time (its retry wait over), and does anyone else hold a claim', async () => {
     // Before the retries above (due from April 2023), so only this test's effect counts.
     const now = '2022-05-01T09:00:00Z';
