@@ -315,6 +315,17 @@ export async function configuredSigningKey(dbTarget: string, create: boolean): P
 }
 
 /**
+ * The signing key of the database this service opened (Service.dbTarget;
+ * the configured database when it opened none by name), as
+ * configuredSigningKey finds it, never created. For the pages and the API,
+ * which check the checkpoints their own server signed. Not pure.
+ */
+export async function serviceSigningKey(svc: Service): Promise<{ key: SigningKey | null; file: string; created: boolean }> {
+  const { settings } = await import('../config/load.js');
+  return configuredSigningKey(svc.dbTarget ?? settings().db, false);
+}
+
+/**
  * Writes a checkpoint now and then every `seconds` (when the log changed),
  * for `serve`. A check that finds something signs nothing and says so
  * through `warn`; the timer never keeps the process alive. Not pure.

@@ -10,8 +10,7 @@ import { z } from 'zod';
 import type { TypedApp } from '../server.js';
 import { who } from '../http.js';
 import { ErrorOut } from '../schemas.js';
-import { configuredSigningKey, verifyFor } from '../../service/verify.js';
-import { settings } from '../../config/load.js';
+import { serviceSigningKey, verifyFor } from '../../service/verify.js';
 
 const tags = ['funding and audit'];
 const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut };
@@ -59,7 +58,7 @@ export function verifyRoutes(app: TypedApp): void {
       const q = request.query;
       const svc = request.server.service;
       // The public half of the key checks the checkpoints' signatures; the API never creates a key.
-      const { key, file } = await configuredSigningKey(svc.dbTarget ?? settings().db, false);
+      const { key, file } = await serviceSigningKey(svc);
       return verifyFor(svc, who(request), { ...(q.urn ? { urns: q.urn.split(',') } : {}), ...(q.since !== undefined ? { since: q.since } : {}), key, keyFile: file });
     },
   });

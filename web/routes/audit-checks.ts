@@ -16,11 +16,10 @@ import type { Principal, Service } from '../../service/context.js';
 import { listSchools } from '../../service/schools.js';
 import { fundingAudit, findingsCsv } from '../../service/funding-audit.js';
 import { fundingLedger, ledgerYear } from '../../service/ledger.js';
-import { configuredSigningKey, verifyFor, type VerifyReport } from '../../service/verify.js';
+import { serviceSigningKey, verifyFor, type VerifyReport } from '../../service/verify.js';
 import { listEffects } from '../../service/effects.js';
 import { effectRows, fundingAuditView, integrityView, whenWords } from '../../service/audit-views.js';
 import { exportCheckpoint, latestCheckpoint } from '../../store/checkpoints.js';
-import { settings } from '../../config/load.js';
 import { pageHub, hubQuery, type PageHub } from '../hub-context.js';
 import { requireSignIn } from '../session.js';
 import { fieldError } from '../forms.js';
@@ -125,7 +124,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
       let key = null;
       let keyFile: string | undefined;
       try {
-        ({ key, file: keyFile } = await configuredSigningKey(svc.dbTarget ?? settings().db, false));
+        ({ key, file: keyFile } = await serviceSigningKey(svc));
       } catch {
         key = null; // A key that cannot be read: the checkpoint's signature is reported as not checked.
       }
@@ -196,7 +195,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
     }
     let publicPem = cp.publicKey;
     try {
-      publicPem = (await configuredSigningKey(svc.dbTarget ?? settings().db, false)).key?.publicPem ?? cp.publicKey;
+      publicPem = (await serviceSigningKey(svc)).key?.publicPem ?? cp.publicKey;
     } catch {
       // The checkpoint's own copy of the public key: `pathway verify --checkpoint` checks it against the key it trusts.
     }
