@@ -238,11 +238,11 @@ async function latencyOn(opts: BenchOptions, db: string, where: string): Promise
     if (where === 'Postgres') {
       // Issue 10: a write route and a read route alone, 200 requests/s for 60 s each, with the server's RSS before and after.
       const alone = opts.quick ? 1 : 60;
-      for (const [kind, target] of [
-        ['write', { kind: 'write', method: 'POST', path: `/schools/${urns[0]}/gap-tasks`, body: { task: 'bench gap task' } }],
-        ['read', { kind: 'read', method: 'GET', path: `/schools/${urns[1 % urns.length]}` }],
-      ] as const) {
-        const targets = kind === 'write' ? urns.map((urn) => ({ ...target, path: `/schools/${urn}/gap-tasks` })) : urns.map((urn) => ({ ...target, path: `/schools/${urn}` }));
+      for (const kind of ['write', 'read'] as const) {
+        // Every school in turn.
+        const targets = urns.map((urn) =>
+          kind === 'write' ? { kind, method: 'POST', path: `/schools/${urn}/gap-tasks`, body: { task: 'bench gap task' } } : { kind, method: 'GET', path: `/schools/${urn}` },
+        );
         const rssBefore = process.memoryUsage.rss();
         const load = await runLoader({ base, token, rate, seconds: alone, warmup, targets });
         const rssAfter = process.memoryUsage.rss();

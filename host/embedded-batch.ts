@@ -157,7 +157,8 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     const next = version + 1;
     const position = Number(slots.positions[index]);
     // Rules by reference, as appendEvent stores them (store/rules.ts).
-    const compact = compactRow(item.event, decision.snapshot);
+    // Only the payload is stored: its programme by reference. A snapshot's rules are kept by keepSnapshots.
+    const compact = compactRow(item.event, undefined);
     for (const [h, r] of compact.rules) rules.set(h, r);
     const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: compact.payload, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: null, prevHash: head?.hash ?? null });
     events.urn.push(item.urn);

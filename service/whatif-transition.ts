@@ -155,8 +155,7 @@ export async function whatIfTransition(svc: Service, p: Principal, input: Transi
     if (t.replaced) recorded++;
     const asRecorded = replay(s.urn, stored, (e) => e);
     // Phase and status as the engine stored them, as service/whatif.ts takes them.
-    const last = s; // The stream's stored summary (an event row itself stores no state since migration 023).
-    const from: Outcome = { ...asRecorded, phase: last.phase, status: last.status };
+    const from: Outcome = { ...asRecorded, phase: s.phase, status: s.status };
     const d = differences(s.urn, s.name ?? s.urn, from, replay(s.urn, t.events, (e) => e));
     if (d.length > 0) changed++;
     for (const r of d) counts[r.kind]++;

@@ -283,9 +283,8 @@ export async function whatIf(svc: Service, p: Principal, proposal: Proposal, fil
     if (!touches) continue; // No event carries a changed programme: the replay would be the recorded one.
     const asRecorded = replay(s.urn, stored, (e) => e);
     // The stored outcome: phase and status as the engine stored them.
-    const last = s; // The stream's stored summary (an event row itself stores no state since migration 023).
-    if (last.phase !== asRecorded.phase || last.status !== asRecorded.status || asRecorded.refused.length > 0) replayMismatches.push(s.urn);
-    const from: Outcome = { ...asRecorded, phase: last.phase, status: last.status };
+    if (s.phase !== asRecorded.phase || s.status !== asRecorded.status || asRecorded.refused.length > 0) replayMismatches.push(s.urn);
+    const from: Outcome = { ...asRecorded, phase: s.phase, status: s.status };
     const proposed = replay(s.urn, stored, swap);
     const d = differences(s.urn, s.name ?? s.urn, from, proposed);
     if (d.length > 0) changed++;

@@ -140,7 +140,7 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
 
   const { urn, expectedVersion } = input;
   // Rules by reference (store/rules.ts): the row keeps a reference where the programme was copied, the rules table the programme.
-  const compact = compactRow(JSON.parse(payloadJson), JSON.parse(stateJson));
+  const compact = compactRow(JSON.parse(payloadJson), undefined);
   const rules = [...compact.rules.values()];
   try {
     return await db.tx(async (tx) => {
@@ -182,7 +182,7 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
         ],
       );
       const row = inserted.rows[0]!;
-      if (snapshotDue(version, input.type)) await keepSnapshots(tx, [{ urn, version, machineVersion: input.machineVersion, state: compact.state }]);
+      if (snapshotDue(version, input.type)) await keepSnapshots(tx, [{ urn, version, machineVersion: input.machineVersion, state: JSON.parse(stateJson) }]);
       // A crash here, inside the transaction, must leave nothing of the event behind.
       fault('event.after-append');
       return { version, position: row.position, hash, recordedAt: row.recorded_at };

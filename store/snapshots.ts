@@ -47,25 +47,30 @@ export async function keepSnapshots(tx: Db, snapshots: readonly Snapshot[]): Pro
   );
 }
 
-/** A stream's snapshots in version order, up to `toVersion` when given, the programme upcast. Not pure. */
+interface SnapshotRow {
+  version: number;
+  machine_version: string;
+  state: unknown;
+}
+
+/** Rows as read, with the programme upcast (store/rules.ts). Not pure. */
+async function toSnapshots(db: Db, urn: string, rows: SnapshotRow[]): Promise<Snapshot[]> {
+  const out = rows.map((x) => ({ urn, version: x.version, machineVersion: x.machine_version, state: x.state, payload: undefined as unknown }));
+  await upcastRows(db, out);
+  return out.map(({ payload: _payload, ...snapshot }) => snapshot);
+}
+
+/** A stream's snapshots in version order, up to `toVersion` when given. Not pure. */
 export async function readSnapshots(db: Db, urn: string, toVersion?: number): Promise<Snapshot[]> {
-  const r = await db.query<{ version: number; machine_version: string; state: unknown }>(
+  const r = await db.query<SnapshotRow>(
     'SELECT version, machine_version, state FROM snapshots WHERE urn = $1 AND ($2::int IS NULL OR version <= $2::int) ORDER BY version',
     [urn, toVersion ?? null],
   );
-  const rows = r.rows.map((x) => ({ urn, version: x.version, machineVersion: x.machine_version, state: x.state, payload: undefined as unknown }));
-  await upcastRows(db, rows);
-  return rows.map(({ payload: _payload, ...s }) => s);
+  return toSnapshots(db, urn, r.rows);
 }
 
 /** The latest snapshot at or before `version`, or null. Not pure. */
 export async function nearestSnapshot(db: Db, urn: string, version: number): Promise<Snapshot | null> {
-  const r = await db.query<{ version: number; machine_version: string; state: unknown }>(
-    'SELECT version, machine_version, state FROM snapshots WHERE urn = $1 AND version <= $2 ORDER BY version DESC LIMIT 1',
-    [urn, version],
-  );
-  const row = r.rows[0];
-  if (!row) return null;
-  const [s] = await upcastRows(db, [{ payload: undefined as unknown, state: row.state }]);
-  return { urn, version: row.version, machineVersion: row.machine_version, state: s!.state };
+  const r = await db.query<SnapshotRow>('SELECT version, machine_version, state FROM snapshots WHERE urn = $1 AND version <= $2 ORDER BY version DESC LIMIT 1', [urn, version]);
+  return (await toSnapshots(db, urn, r.rows))[0] ?? null;
 }

@@ -59,10 +59,6 @@ export async function stateAt(db: Db, urn: string, version: number): Promise<Per
   const snap = await nearestSnapshot(db, urn, version);
   if (snap?.version === version) return snap.state as PersistedPathway;
   const events = await readStream(db, urn, { fromVersion: (snap?.version ?? 0) + 1, toVersion: version });
-  // An old row stores its state: start from the last one that does.
-  let start = 0;
-  for (let i = events.length - 1; i >= 0; i--) if (events[i]!.state !== null && events[i]!.state !== undefined) { start = i; break; }
-  const from = snap ? (snap.state as PersistedPathway) : initialState(urn);
-  const { states } = foldStored(urn, events.slice(start), from);
+  const { states } = foldStored(urn, events, snap ? (snap.state as PersistedPathway) : initialState(urn));
   return states.get(version) ?? null;
 }
