@@ -86,6 +86,20 @@ const options = { trimBlocks: true, lstripBlocks: true, throwOnUndefined: false 
 const htmlEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: true });
 const textEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: false });
 
+// A subject line is its template's `subject` macro alone. Compiled once per template file:
+// renderString compiles its source on every call, which cost more than the rest of a message.
+const subjectTemplates = new Map<string, nunjucks.Template>();
+
+/** The subject line of template `file` for view `m`, on one line. Pure (apart from reading the template). */
+function subjectLine(file: string, m: unknown): string {
+  let t = subjectTemplates.get(file);
+  if (!t) {
+    t = new nunjucks.Template(`{% import "${file}" as k %}{{ k.subject(m) }}`, textEnv);
+    subjectTemplates.set(file, t);
+  }
+  return t.render({ m }).replace(/\s+/g, ' ').trim();
+}
+
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 /** The service's public base URL: PUBLIC_URL, else http://localhost:3000. Reads the environment. */
@@ -221,7 +235,7 @@ function subjectOf(message: MessageToRender, ctx: RenderContext): { m: Record<st
   if (!MESSAGE_KINDS[message.template]) throw new UnknownTemplateError(message.template, Object.keys(MESSAGE_KINDS));
   const m = viewOf(message, ctx);
   const file = `${message.template}.njk`;
-  const subject = textEnv.renderString(`{% import "${file}" as k %}{{ k.subject(m) }}`, { m }).replace(/\s+/g, ' ').trim();
+  const subject = subjectLine(file, m);
   return { m, file, subject };
 }
 
@@ -268,7 +282,7 @@ export interface DigestView {
 /** The weekly digest's subject, HTML and text from its one template (digest.njk). Pure (apart from reading the template). */
 export function renderDigest(m: DigestView): { subject: string; html: string; text: string } {
   const file = 'digest.njk';
-  const subject = textEnv.renderString(`{% import "${file}" as k %}{{ k.subject(m) }}`, { m }).replace(/\s+/g, ' ').trim();
+  const subject = subjectLine(file, m);
   const text = tidyText(textEnv.render('layout.txt.njk', { m, file, subject, audience: 'hub' }));
   const html = htmlEnv.render('layout.html.njk', { m, file, subject, audience: 'hub' });
   return { subject, html, text };

@@ -8,9 +8,12 @@ import type { Programme, SessionRule } from './schema.js';
 
 /** "£2,000" from 200000 pence. Pure. */
 export function pounds(pence: number): string {
-  const whole = pence % 100 === 0;
-  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: 2 })}`;
+  return `£${(pence % 100 === 0 ? WHOLE_POUNDS : POUNDS_AND_PENCE).format(pence / 100)}`;
 }
+
+// Made once: toLocaleString builds a new formatter on every call.
+const WHOLE_POUNDS = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+const POUNDS_AND_PENCE = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 function count(min: number, max: number | undefined): string {
   if (max === undefined) return `>=${min}`;

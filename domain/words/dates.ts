@@ -21,12 +21,29 @@ export function inLondon(value: unknown): DateTime | null {
   return d.isValid ? d : null;
 }
 
+/**
+ * A pure function of one string, remembered: an email's dates are formatted
+ * many times over (each part, the subject, the text and the HTML), and
+ * luxon's parse and format were most of a message's cost. Forgets everything
+ * past `max` entries, so memory stays bounded in a long-running host.
+ */
+function remembered<T>(fn: (key: string) => T, max = 20_000): (key: string) => T {
+  const seen = new Map<string, T>();
+  return (key) => {
+    if (seen.has(key)) return seen.get(key)!;
+    const value = fn(key);
+    if (seen.size >= max) seen.clear();
+    seen.set(key, value);
+    return value;
+  };
+}
+
 /** An ISO instant in London with the en-GB locale; throws a RangeError naming the value (an email must never go out with a blank date). Pure. */
-function emailLondon(instant: string): DateTime {
+const emailLondon = remembered((instant: string): DateTime => {
   const d = DateTime.fromISO(instant, { setZone: true });
   if (!d.isValid) throw new RangeError(`not an ISO instant: ${JSON.stringify(instant)}`);
   return d.setZone(LONDON).setLocale('en-GB');
-}
+});
 
 function hourWords(d: DateTime): string {
   const h = d.hour % 12 === 0 ? 12 : d.hour % 12;
@@ -139,14 +156,16 @@ export function relativeDays(value: unknown, now: unknown): string {
 // Emails: en-GB names ("Sept"), "midday", and a RangeError for something that is not an instant.
 
 /** "1.30pm", "4pm", "midday", "midnight" of an ISO instant: the emails. Pure. */
-export function emailTimeOfDay(instant: string): string {
-  return emailClockTime(emailLondon(instant));
-}
+export const emailTimeOfDay: (instant: string) => string = remembered((instant) => emailClockTime(emailLondon(instant)));
 
 /** "Tuesday 4 November 2025": the emails. Pure. */
-export function emailLongDate(instant: string): string {
-  return emailLondon(instant).toFormat('cccc d LLLL yyyy');
-}
+export const emailLongDate: (instant: string) => string = remembered((instant) => emailLondon(instant).toFormat('cccc d LLLL yyyy'));
+
+/** "Tue 4 Nov, 1.30pm": the start of emailShortWhen. */
+const emailShortStart = remembered((instant) => {
+  const s = emailLondon(instant);
+  return `${s.toFormat('ccc d LLL')}, ${emailClockTime(s)}`;
+});
 
 /** "Tuesday 4 November 2025, 1.30pm to 4pm" (or "…, 1.30pm" with no end): the emails. Pure. */
 export function emailLongWhen(startsAt: string, endsAt?: string | null): string {
@@ -158,14 +177,16 @@ export function emailLongWhen(startsAt: string, endsAt?: string | null): string 
 
 /** "Tue 4 Nov, 1.30pm to 4pm", short enough for an email's subject line, its times as the body writes them. Pure. */
 export function emailShortWhen(startsAt: string, endsAt?: string | null): string {
-  const s = emailLondon(startsAt);
-  const start = `${s.toFormat('ccc d LLL')}, ${emailClockTime(s)}`;
+  const start = emailShortStart(startsAt);
   return endsAt ? `${start} to ${emailTimeOfDay(endsAt)}` : start;
 }
 
 /** London calendar days from `now` to `at` (ISO instants; a RangeError otherwise): 0 the same day, 1 tomorrow. Pure. */
 export function emailDaysBetween(now: string, at: string): number {
-  return calendarDays(emailLondon(now), emailLondon(at));
+  const a = emailLondon(now);
+  const b = emailLondon(at);
+  // Whole calendar days between the two London dates, counted on the calendar (not in hours, which a clock change makes 23 or 25).
+  return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86_400_000);
 }
 
 /** "today", "tomorrow", "in 14 days", or "" when `at` is past: the emails. Pure. */
