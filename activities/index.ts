@@ -11,11 +11,11 @@ import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
 import { asTamperedError } from '../store/tamper.js';
-import { claimMessage, messageClaimed, recordMailProblem, recordSentMessage, releaseMessageClaim, schoolContact, sentMessage } from '../store/messages.js';
+import { claimMessage, messageFacts, messageRecorded, recordMailProblem, recordSentMessage, releaseMessageClaim } from '../store/messages.js';
 import { liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault } from '../store/faults.js';
 import { getGroup } from '../store/ops/groups.js';
-import { hubLeadFor } from '../store/ops/hub-contacts.js';
+import { mailSenders, type MailSenders } from '../store/ops/mail-senders.js';
 import { serviceKey } from '../store/ops/keys.js';
 import { schoolLinkToken, schoolLinkUrl } from '../domain/school-link.js';
 import { recordEvaluationRequest } from '../store/evaluations.js';
@@ -123,31 +123,32 @@ export class MessageBeingSentError extends Error {
 export function createActivities(deps: ActivityDeps): PathwayActivities {
   const { db, mailer } = deps;
   const now = () => deps.now?.();
-  const hubLead = deps.hubLead ?? (async (hub: string) => {
-    const c = await hubLeadFor(db, hub);
-    return { name: c.name, email: c.email };
-  });
-
   const messageNow = () => now() ?? new Date().toISOString();
   const base = deps.publicUrl ?? publicUrl();
-  const leadOf = async (hub: string): Promise<HubLead> => (await hubLead(hub)) ?? defaultHubLead(hub);
 
-  async function contextFor(urn: string, data: MessageData, audience: Audience, at: string, lead: HubLead): Promise<RenderContext> {
+  /** The hub lead and the work group an effect's messages come from: one read, unless the hub lead is looked up by an injected function. */
+  async function sendersOf(data: MessageData): Promise<MailSenders> {
+    const hub = String(data.hub ?? '');
     const groupId = typeof data.groupId === 'string' ? data.groupId : null;
+    if (!deps.hubLead) return mailSenders(db, hub, groupId);
     const group = groupId ? await getGroup(db, groupId) : null;
-    let schoolLink: string | null = null;
-    if (audience === 'school') {
-      schoolLink = schoolLinkUrl(base, schoolLinkToken(await serviceKey(db, 'school-links'), urn, at));
-    }
-    return { now: at, publicUrl: base, schoolLink, hubLead: lead, group: group ? { name: readableGroupName(group.name, group.id), lead: group.lead } : null };
+    return { hubLead: (await deps.hubLead(hub)) ?? defaultHubLead(hub), group: group ? { id: group.id, name: group.name, lead: group.lead } : null };
+  }
+
+  function contextFor(urn: string, audience: Audience, at: string, senders: MailSenders): Promise<RenderContext> | RenderContext {
+    const { group } = senders;
+    const context = { now: at, publicUrl: base, hubLead: senders.hubLead, group: group ? { name: readableGroupName(group.name, group.id), lead: group.lead } : null };
+    if (audience !== 'school') return { ...context, schoolLink: null };
+    return serviceKey(db, 'school-links').then((key) => ({ ...context, schoolLink: schoolLinkUrl(base, schoolLinkToken(key, urn, at)) }));
   }
 
   /** Sends one part once: skipped when too late, held as a problem when the school's address is missing or invalid. */
-  async function deliver(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>, part: Part, lead: HubLead): Promise<{ sent: boolean; messageId: string | null }> {
-    if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
+  async function deliver(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>, part: Part, senders: MailSenders): Promise<{ sent: boolean; messageId: string | null }> {
+    const facts = await messageFacts(db, part.key, effect.urn);
+    if (facts.recorded) return { sent: false, messageId: null };
     const at = messageNow();
     // An earlier attempt claimed it and may have sent it: it is finished as sent (the transport drops what it already has), never recorded as skipped.
-    const late = (await messageClaimed(db, part.key)) ? null : whyNotSend(part.template, effect.data, at);
+    const late = facts.claimed ? null : whyNotSend(part.template, effect.data, at);
     if (late) {
       const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: part.to.map((t) => t.email).filter((e) => e), subject: '', transport: 'none (not sent)', sentAt: now(), status: 'skipped', note: late });
       return { sent: recorded, messageId: null };
@@ -155,7 +156,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     let to = part.to;
     if (part.audience === 'school') {
       // A hub's corrected headteacher address wins over the one on the application.
-      const fixed = await schoolContact(db, effect.urn);
+      const fixed = facts.contact;
       if (fixed) to = to.map((r) => (r.role === 'headteacher' ? { ...r, name: fixed.name, email: fixed.email } : r));
       const bad = to.map((r) => ({ r, problem: addressProblem(r.role, r.email) })).filter((x) => x.problem !== null);
       if (bad.length > 0) {
@@ -176,7 +177,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
         if (to.length === 0) return { sent: false, messageId: null };
       }
     }
-    const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, effect.data, part.audience, at, lead));
+    const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, part.audience, at, senders));
     if (to.length === 0) {
       const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: [], subject: message.subject, body: message.text, html: message.html, transport: 'none (no recipients)', sentAt: now(), status: 'skipped', note: 'not sent: nobody to send it to' });
       return { sent: recorded, messageId: null };
@@ -187,7 +188,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     // Held from the claim until the send is recorded: no other attempt of this process takes the claim in between.
     sendingNow.add(flight);
     try {
-      return await sendClaimed(effect, part, to, message, lead, owner);
+      return await sendClaimed(effect, part, to, message, senders.hubLead, owner);
     } finally {
       sendingNow.delete(flight);
     }
@@ -197,16 +198,16 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
   async function sendClaimed(effect: Pick<Notify, 'urn' | 'data'>, part: Part, to: Part['to'], message: ReturnType<typeof renderMessage>, lead: HubLead, owner: string): Promise<{ sent: boolean; messageId: string | null }> {
     // Claim the key before sending so two attempts never both send; record "sent" only after the send.
     let claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db), true);
-    if (!claimed && !(await sentMessage(db, part.key))) {
+    if (!claimed && !(await messageRecorded(db, part.key))) {
       // Its holder may be a host on this machine that died and whose session Postgres has not ended yet: end it, then try once more.
       if ((await reapDeadHosts(db, { waitMs: 10_000 })).dead.length > 0) claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db), true);
     }
     if (!claimed) {
-      if (await sentMessage(db, part.key)) return { sent: false, messageId: null };
+      if (await messageRecorded(db, part.key)) return { sent: false, messageId: null };
       throw new MessageBeingSentError(part.key);
     }
     // The other attempt may have recorded it (dropping its claim) just before this one claimed.
-    if (await sentMessage(db, part.key)) {
+    if (await messageRecorded(db, part.key)) {
       await releaseMessageClaim(db, part.key, owner);
       return { sent: false, messageId: null };
     }
@@ -245,10 +246,10 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
   }
 
   async function sendAll(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>): Promise<{ sent: boolean; messageId: string | null }> {
-    const lead = await leadOf(String(effect.data.hub ?? ''));
+    const senders = await sendersOf(effect.data);
     let first: { sent: boolean; messageId: string | null } | null = null;
-    for (const part of partsOf(effect, lead)) {
-      const r = await deliver(effect, part, lead);
+    for (const part of partsOf(effect, senders.hubLead)) {
+      const r = await deliver(effect, part, senders);
       first ??= r;
       if (r.sent && !first.sent) first = r;
     }

@@ -20,7 +20,7 @@ import { appendEvent, lockStream } from '../store/event-log.js';
 import { asTamperedError, assertNotTampered, rememberOwnWrite } from '../store/tamper.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
-import { claimPending, drainProbe, enqueue, markDone, markFailed, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
+import { claimPending, drainProbe, enqueue, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
@@ -335,25 +335,27 @@ export class EmbeddedEngine implements Engine {
    * time. The service's own retries (30 s and more) are not waited for.
    */
   private async drainSettled(): Promise<{ done: number; failed: number }> {
-    const total = await this.drainOutbox();
+    let last = await this.drainOutbox();
+    const total = { done: last.done, failed: last.failed };
     for (let round = 0; round < 8; round++) {
-      const wait = await nextRetryWithin(this.db, this.clock.now(), SETTLE_MS);
-      if (wait === null) break;
-      await new Promise((r) => setTimeout(r, wait + 1));
-      const r = await this.drainOutbox();
-      total.done += r.done;
-      total.failed += r.failed;
+      // The drain's last probe said when the soonest retry comes; a drain that stopped early did not look.
+      const soonest = last.retryInMs === undefined ? await nextRetryWithin(this.db, this.clock.now(), SETTLE_MS) : last.retryInMs;
+      if (soonest === null || soonest > SETTLE_MS) break;
+      await new Promise((r) => setTimeout(r, soonest + 1));
+      last = await this.drainOutbox();
+      total.done += last.done;
+      total.failed += last.failed;
     }
     return total;
   }
 
   /** Carry out every pending effect due now (one run at a time in this process; SKIP LOCKED across processes). */
-  drainOutbox(): Promise<{ done: number; failed: number }> {
+  drainOutbox(): Promise<DrainReport> {
     // A drain that failed (the database lost, issue 12) neither stops the next one nor goes unhandled: its caller gets the error.
     const run = (this.dispatching ?? Promise.resolve({ done: 0, failed: 0 })).catch(() => undefined).then(() => this.drainOnce());
     this.dispatching = run.finally(() => {
       if (this.dispatching === run) this.dispatching = null;
-    }) as Promise<{ done: number; failed: number }>;
+    }) as Promise<DrainReport>;
     this.dispatching.catch(() => undefined);
     return run;
   }
@@ -365,7 +367,7 @@ export class EmbeddedEngine implements Engine {
    * that died is taken at once (its liveness lock is free), one whose host is
    * alive is left to it.
    */
-  private async drainOnce(): Promise<{ done: number; failed: number }> {
+  private async drainOnce(): Promise<DrainReport> {
     let done = 0;
     let failed = 0;
     const lease = { owner: ownerFor(this.db), leaseMs: this.options.leaseMs ?? LEASE_MS, live: liveOwnersFor(this.db) };
@@ -381,16 +383,16 @@ export class EmbeddedEngine implements Engine {
           recovered = true;
           continue;
         }
-        return { done, failed };
+        return { done, failed, retryInMs: probe.retryInMs };
       }
       fault('effect.after-claim', ...(faultsArmed() ? new Set(items.map((i) => i.type)) : []));
       let mailDown = 0;
+      const performed: string[] = [];
       const one = async (item: (typeof items)[number]) => {
         try {
           await this.perform(item.payload as Effect);
           fault('effect.after-perform', item.type);
-          await markDone(this.db, item.key, now);
-          done++;
+          performed.push(item.key);
         } catch (err) {
           // An injected crash stands for the process dying here: nothing more is written.
           if (err instanceof InjectedFault) throw err;
@@ -410,6 +412,9 @@ export class EmbeddedEngine implements Engine {
       await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, async () => {
         while (next < items.length) await one(items[next++]!);
       }));
+      // The pass's effects are marked done together; one that was performed and not yet marked is performed again after a crash, harmlessly (its key).
+      await markManyDone(this.db, performed, now);
+      done += performed.length;
       // Every effect of the pass met a mail server that is down: stop here rather than try them again at once, round and round.
       if (mailDown === items.length) return { done, failed };
     }
@@ -453,6 +458,13 @@ export class EmbeddedEngine implements Engine {
     await this.mailer.close();
     if (this.ownsStore) await this.store.close();
   }
+}
+
+/** What a drain carried out, and (when it looked) in how many ms of real time the soonest retry of an effect due now comes. */
+interface DrainReport {
+  done: number;
+  failed: number;
+  retryInMs?: number | null;
 }
 
 /** Open the embedded engine: the store (migrated), the mailer and the activities. */

@@ -20,7 +20,6 @@
 import { DateTime } from 'luxon';
 import { EmbeddedEngine } from '../host/embedded.js';
 import { SimulatedClock } from '../host/clock.js';
-import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { transitionCohort } from '../host/cohort.js';
 import { LAST_CATALOGUE_YEAR, programmeFor } from '../domain/catalogue/programmes.js';
 import type { PhaseKind, Programme, Route, Signatory } from '../domain/catalogue/schema.js';
@@ -114,11 +113,7 @@ export function demoYear(now: string): string {
 export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: string, onProgress?: (p: DemoProgress) => void): Promise<DemoReport> {
   // The demo's own clock: events and timers move it, so each effect is carried out at its school time (see above).
   const clock = new SimulatedClock('2018-09-01T00:00:00Z');
-  const hubLead = async (hub: string) => {
-    const c = await hubLeadFor(engine0.store.db, hub);
-    return { name: c.name, email: c.email };
-  };
-  const engine = new EmbeddedEngine(engine0.store, engine0.mailer, clock, { hubLead }, false);
+  const engine = new EmbeddedEngine(engine0.store, engine0.mailer, clock, {}, false);
   // Validation ("not in the future") is against the real now; the effects go by the engine's clock.
   const svc: Service = { ...svc0, engine };
   const Y = demoYear(now);

@@ -11,7 +11,6 @@ import type { Engine } from '../host/engine.js';
 import { systemClock, type Clock } from '../host/clock.js';
 import { createMailer, defaultMailboxDir, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
-import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import type { Service } from './context.js';
 
 export interface OpenServiceOptions {
@@ -56,10 +55,6 @@ export async function openService(options: OpenServiceOptions = {}): Promise<Ope
       ...(options.mailer ? { mailer: options.mailer } : {}),
       mailbox,
       ...(options.logger ? { logger: options.logger } : {}),
-      hubLead: async (hub) => {
-        const c = await hubLeadFor(store.db, hub);
-        return { name: c.name, email: c.email };
-      },
     });
     const embedded = engine instanceof EmbeddedEngine ? engine : null;
     const mailer = embedded?.mailer ?? options.mailer ?? createMailer({ mailboxDir: mailbox });

@@ -129,18 +129,32 @@ export async function claimMessage(db: Db, key: string, owner: string, leaseMs: 
   return r.rowCount > 0;
 }
 
-/**
- * Whether an attempt has claimed message `key` and not yet recorded what
- * became of it: that attempt may have handed it to the transport. Not pure.
- */
-export async function messageClaimed(db: Db, key: string): Promise<boolean> {
-  const r = await db.query('SELECT 1 FROM message_claims WHERE key = $1', [key]);
-  return r.rowCount > 0;
-}
-
 /** Gives up `owner`'s claim on message `key` (its send failed; another attempt may send it). Not pure. */
 export async function releaseMessageClaim(db: Db, key: string, owner: string): Promise<void> {
   await db.query('DELETE FROM message_claims WHERE key = $1 AND owner = $2', [key, owner]);
+}
+
+/**
+ * What an attempt at message `key` needs to know first, in one read: whether
+ * it was recorded (sent or skipped), whether an attempt holds its send-claim,
+ * and the school's corrected headteacher address (or null). Not pure.
+ */
+export async function messageFacts(db: Db, key: string, urn: string): Promise<{ recorded: boolean; claimed: boolean; contact: { name: string; email: string } | null }> {
+  const r = await db.query<{ recorded: boolean; claimed: boolean; name: string | null; email: string | null }>(
+    `SELECT EXISTS (SELECT 1 FROM sent_messages WHERE key = $1) AS recorded,
+            EXISTS (SELECT 1 FROM message_claims WHERE key = $1) AS claimed,
+            c.name, c.email
+       FROM (SELECT 1) AS one LEFT JOIN school_contacts c ON c.urn = $2 AND c.role = 'headteacher'`,
+    [key, urn],
+  );
+  const row = r.rows[0]!;
+  return { recorded: row.recorded, claimed: row.claimed, contact: row.name !== null && row.email !== null ? { name: row.name, email: row.email } : null };
+}
+
+/** Whether message `key` is recorded (sent or skipped), without reading its body. Not pure. */
+export async function messageRecorded(db: Db, key: string): Promise<boolean> {
+  const r = await db.query('SELECT 1 FROM sent_messages WHERE key = $1', [key]);
+  return r.rowCount > 0;
 }
 
 /** The sent email with this key, or null if none was sent. Not pure. */

@@ -157,25 +157,29 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
 
 /**
  * What a drain needs to know before it claims anything, in one read: is any
- * pending effect due by `now` (school time, its retry wait over), and does
- * any owner other than `me` hold a claim on an effect or a message (only
- * then can a dead host's claims need freeing). Lets an idle drain cost one
- * statement instead of a claim and a recovery in transactions of their own.
- * Not pure.
+ * pending effect due by `now` (school time, its retry wait over), does any
+ * owner other than `me` hold a claim on an effect or a message (only then can
+ * a dead host's claims need freeing), and in how many milliseconds of real
+ * time the soonest retry of an effect due by `now` comes (null when none
+ * waits; see nextRetryWithin). Lets an idle drain cost one statement instead
+ * of a claim, a recovery and a retry probe. Not pure.
  */
-export async function drainProbe(db: Db, now: string, me: string): Promise<{ due: boolean; foreignClaims: boolean }> {
+export async function drainProbe(db: Db, now: string, me: string): Promise<{ due: boolean; foreignClaims: boolean; retryInMs: number | null }> {
   const c = new Checks('drainProbe');
   const n = c.instant('now', now);
   c.text('me', me);
   c.done();
-  const r = await db.query<{ due: boolean; foreign_claims: boolean }>(
+  const r = await db.query<{ due: boolean; foreign_claims: boolean; retry_ms: number | string | null }>(
     `SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND (retry_at IS NULL OR retry_at <= now())) AS due,
             EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $2
-                    UNION ALL SELECT 1 FROM message_claims WHERE owner <> $2) AS foreign_claims`,
+                    UNION ALL SELECT 1 FROM message_claims WHERE owner <> $2) AS foreign_claims,
+            (SELECT ceil(extract(epoch FROM min(retry_at) - now()) * 1000)::float8 FROM outbox
+              WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at IS NOT NULL) AS retry_ms`,
     [n, me],
   );
   const row = r.rows[0];
-  return { due: row?.due === true, foreignClaims: row?.foreign_claims === true };
+  const ms = row?.retry_ms;
+  return { due: row?.due === true, foreignClaims: row?.foreign_claims === true, retryInMs: ms === null || ms === undefined ? null : Math.max(0, Number(ms)) };
 }
 
 /**
@@ -214,17 +218,35 @@ export async function releaseDeadClaims(db: Db, me: string, live: string[] | nul
   return r.rows.map((x) => x.key).sort();
 }
 
+/**
+ * Marks effects carried out, in one statement: a drain's pass records its
+ * effects together once they are all performed (a crash before that performs
+ * them again, which each effect's own key makes harmless). Returns how many
+ * were not done before. Not pure.
+ */
+export async function markManyDone(db: Db, keys: string[], doneAt?: string): Promise<number> {
+  const c = new Checks('markManyDone');
+  const at = doneAt === undefined ? null : c.instant('doneAt', doneAt);
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string' || k === '')) c.add('keys', 'must be a list of effect keys', keys);
+  c.done();
+  return keys.length === 0 ? 0 : setDone(db, keys, at);
+}
+
 /** Marks an effect carried out. True if it was pending or failed before. Not pure. */
 export async function markDone(db: Db, key: string, doneAt?: string): Promise<boolean> {
   const c = new Checks('markDone');
   const at = doneAt === undefined ? null : c.instant('doneAt', doneAt);
   c.done();
+  return (await setDone(db, [key], at)) > 0;
+}
+
+async function setDone(db: Db, keys: string[], at: string | null): Promise<number> {
   const r = await db.query(
     `UPDATE outbox SET status = 'done', done_at = coalesce($2::timestamptz, now()), last_error = NULL, lease_owner = NULL, lease_until = NULL, retry_at = NULL
-      WHERE key = $1 AND status <> 'done'`,
-    [key, at],
+      WHERE key = ANY($1::text[]) AND status <> 'done'`,
+    [keys, at],
   );
-  return r.rowCount > 0;
+  return r.rowCount;
 }
 
 /**

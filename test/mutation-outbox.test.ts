@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../domain/errors.js';
-import { claimPending, drainProbe, enqueue, markDone, markFailed, nextRetryWithin, openEffectCounts, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
+import { claimPending, drainProbe, enqueue, markDone, markManyDone, markFailed, nextRetryWithin, openEffectCounts, openEffects, outboxFor, outboxItem, releaseDeadClaims } from '../store/outbox.js';
 import { claimMessage } from '../store/messages.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 
@@ -86,6 +86,18 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('the outbox, what 
     const got = await t.db.tx((tx) => claimPending(tx, '2035-01-01T00:00:00Z', 50));
     expect(got.map((x) => x.key)).toContain('tx-1');
     expect(got.find((x) => x.key === 'tx-1')!.leaseOwner).toBeNull();
+  });
+
+  it('marks a pass of effects done in one go, counting only those not done before, and names a bad key', async () => {
+    for (const k of ['b-1', 'b-2', 'b-3']) await enqueue(t.db, { key: k, urn: '700032', type: 'mail', payload: {}, notBefore: '2023-01-01T09:00:00Z' });
+    expect(await markManyDone(t.db, [], '2023-01-01T09:05:00Z')).toBe(0);
+    expect(await markManyDone(t.db, ['b-1'], '2023-01-01T09:05:00Z')).toBe(1);
+    expect(await markManyDone(t.db, ['b-1', 'b-2', 'b-3', 'unknown'], '2023-01-01T09:06:00Z')).toBe(2);
+    const items = await Promise.all(['b-1', 'b-2', 'b-3'].map((k) => outboxItem(t.db, k)));
+    expect(items.map((i) => i!.status)).toEqual(['done', 'done', 'done']);
+    // b-1 keeps the time it was first done at.
+    expect(items.map((i) => new Date(i!.doneAt!).toISOString())).toEqual(['2023-01-01T09:05:00.000Z', '2023-01-01T09:06:00.000Z', '2023-01-01T09:06:00.000Z']);
+    await expect(markManyDone(t.db, ['b-1', ''])).rejects.toThrow(/keys/);
   });
 
   it('records done once, and a failure as a retry after real time or as given up', async () => {
@@ -192,21 +204,25 @@ describe.each(dbTargets().filter((x) => x.name === 'pglite'))('how long a tick w
   it('drainProbe: is anything due by school time (its retry wait over), and does anyone else hold a claim', async () => {
     // Before the retries above (due from April 2023), so only this test's effect counts.
     const now = '2022-05-01T09:00:00Z';
-    expect(await drainProbe(t.db, now, 'host-a')).toEqual({ due: false, foreignClaims: false });
+    expect(await drainProbe(t.db, now, 'host-a')).toEqual({ due: false, foreignClaims: false, retryInMs: null });
     await enqueue(t.db, { key: 'p-1', urn: '700200', type: 'mail', payload: {}, notBefore: '2022-04-30T09:00:00Z' });
-    expect(await drainProbe(t.db, '2022-04-29T09:00:00Z', 'host-a')).toEqual({ due: false, foreignClaims: false });
-    expect(await drainProbe(t.db, now, 'host-a')).toEqual({ due: true, foreignClaims: false });
+    expect(await drainProbe(t.db, '2022-04-29T09:00:00Z', 'host-a')).toEqual({ due: false, foreignClaims: false, retryInMs: null });
+    expect(await drainProbe(t.db, now, 'host-a')).toEqual({ due: true, foreignClaims: false, retryInMs: null });
     // Claimed by host-b: a claim of someone else's for host-a, none for host-b itself.
     expect((await claimPending(t.db, now, 10, { owner: 'host-b', leaseMs: 60_000, live: ['host-a', 'host-b'] })).map((x) => x.key)).toContain('p-1');
     expect((await drainProbe(t.db, now, 'host-a')).foreignClaims).toBe(true);
     expect((await drainProbe(t.db, now, 'host-b')).foreignClaims).toBe(false);
     // Waiting out a retry: not due until it is over.
     await markFailed(t.db, 'p-1', 'SMTP 451', 60_000);
-    expect(await drainProbe(t.db, now, 'host-b')).toEqual({ due: false, foreignClaims: false });
+    const waiting = await drainProbe(t.db, now, 'host-b');
+    expect({ due: waiting.due, foreignClaims: waiting.foreignClaims }).toEqual({ due: false, foreignClaims: false });
+    // The retry's real-time wait comes with it, so a tick need not ask nextRetryWithin.
+    expect(waiting.retryInMs).toBeGreaterThan(55_000);
+    expect(waiting.retryInMs).toBeLessThanOrEqual(60_000);
     // A message claimed by another host counts too.
     expect(await claimMessage(t.db, 'm-1', 'host-c', 60_000, ['host-c'])).toBe(true);
-    expect(await drainProbe(t.db, now, 'host-b')).toEqual({ due: false, foreignClaims: true });
-    expect(await drainProbe(t.db, now, 'host-c')).toEqual({ due: false, foreignClaims: false });
+    expect(await drainProbe(t.db, now, 'host-b')).toMatchObject({ due: false, foreignClaims: true });
+    expect(await drainProbe(t.db, now, 'host-c')).toMatchObject({ due: false, foreignClaims: false });
     expect(await problems(drainProbe(t.db, 'today', ''))).toEqual({ what: 'drainProbe', paths: ['now', 'me'] });
   });
 });

@@ -134,11 +134,11 @@ describe.each(dbTargets())('the drain probe on $name', (target) => {
 
   it('says whether anything is due by the school clock, and whether another host holds a claim, without claiming anything', async () => {
     const me = 'lease:me';
-    expect(await drainProbe(t.db, '2021-01-05T00:00:00Z', me)).toEqual({ due: false, foreignClaims: false });
+    expect(await drainProbe(t.db, '2021-01-05T00:00:00Z', me)).toEqual({ due: false, foreignClaims: false, retryInMs: null });
     await enqueue(t.db, { key: 'p:1', urn: '510020', type: 'notify', payload: {}, notBefore: '2021-01-10T00:00:00Z' });
     // Not due before its school time; due from it on.
-    expect(await drainProbe(t.db, '2021-01-09T23:59:59Z', me)).toEqual({ due: false, foreignClaims: false });
-    expect(await drainProbe(t.db, '2021-01-10T00:00:00Z', me)).toEqual({ due: true, foreignClaims: false });
+    expect(await drainProbe(t.db, '2021-01-09T23:59:59Z', me)).toEqual({ due: false, foreignClaims: false, retryInMs: null });
+    expect(await drainProbe(t.db, '2021-01-10T00:00:00Z', me)).toEqual({ due: true, foreignClaims: false, retryInMs: null });
     // Probing claimed nothing: the claim still gets it.
     expect((await claimPending(t.db, '2021-01-10T00:00:00Z', 10, { owner: me, leaseMs: 60_000, live: null })).map((x) => x.key)).toEqual(['p:1']);
     // My own claim is not another host's.
@@ -146,7 +146,12 @@ describe.each(dbTargets())('the drain probe on $name', (target) => {
     expect((await drainProbe(t.db, '2021-01-10T00:00:00Z', 'lease:other')).foreignClaims).toBe(true);
     // A failed attempt waiting for its real-time retry is not due, whatever the school clock says.
     await markFailed(t.db, 'p:1', 'SMTP 451', 60_000);
-    expect(await drainProbe(t.db, '2099-01-01T00:00:00Z', me)).toEqual({ due: false, foreignClaims: false });
+    const waiting = await drainProbe(t.db, '2099-01-01T00:00:00Z', me);
+    expect({ due: waiting.due, foreignClaims: waiting.foreignClaims }).toEqual({ due: false, foreignClaims: false });
+    // It says when that retry comes (real time), so a tick can wait for it without asking again; not before the item's school time.
+    expect(waiting.retryInMs).toBeGreaterThan(50_000);
+    expect(waiting.retryInMs).toBeLessThanOrEqual(60_000);
+    expect((await drainProbe(t.db, '2021-01-09T00:00:00Z', me)).retryInMs).toBeNull();
     // A send-claim on a message held by another host counts too.
     await t.db.query("INSERT INTO message_claims (key, owner, lease_until) VALUES ('m:1', 'lease:other', now() + interval '1 minute')");
     expect((await drainProbe(t.db, '2021-01-10T00:00:00Z', me)).foreignClaims).toBe(true);
