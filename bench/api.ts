@@ -46,7 +46,7 @@ function quickProgramme(): Programme {
  * (or, with `activeOnly`, active), written 100 schools to a transaction with
  * the engine's sendMany: the setup is not what is measured.
  */
-async function fillSchools(engine: EmbeddedEngine, n: number, options: { activeOnly?: boolean } = {}): Promise<string[]> {
+export async function fillSchools(engine: EmbeddedEngine, n: number, options: { activeOnly?: boolean } = {}): Promise<string[]> {
   const programme = quickProgramme();
   const urns = Array.from({ length: n }, (_, i) => String(300000 + i));
   const at = (day: number) => `2020-07-${String(1 + day).padStart(2, '0')}T10:00:00+01:00`;
@@ -74,7 +74,7 @@ async function fillSchools(engine: EmbeddedEngine, n: number, options: { activeO
 }
 
 /** A mailer that keeps nothing: the benches measure the service, not a mailbox on disk. */
-function nullMailer() {
+export function nullMailer() {
   const m = createMailer({ mailboxDir: '/dev/null/none', smtpUrl: '' });
   return { ...m, send: async () => ({ messageId: 'bench', duplicate: false }) };
 }

@@ -163,13 +163,13 @@ export class EmbeddedEngine implements Engine {
     await assertNotTampered(this.db, urn);
     // On a simulated clock, an event recorded at T means time has reached T.
     this.advanceClock(event.at);
-    const result = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options)).catch((err: unknown) => {
+    const { rowMark, ...result } = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options)).catch((err: unknown) => {
       throw asTamperedError(err);
     });
+    rememberOwnWrite(this.db, urn, result.version, rowMark);
     // The event is stored: a database that goes away now must not make the caller think it was not
     // (a retry would then be refused as stale). Its effects wait in the outbox for the next drain.
     try {
-      await rememberOwnWrite(this.db, urn, result.version);
       fault('event.after-commit');
       if (this.options.dispatch !== 'manual') await this.drainOutbox();
     } catch (err) {
@@ -204,7 +204,7 @@ export class EmbeddedEngine implements Engine {
     return { ...outcome, sent: outcome.results.filter((r) => r !== null).length };
   }
 
-  private async decideAndStore(tx: Db, urn: string, event: PathwayEvent, options: SendOptions): Promise<SendResult> {
+  private async decideAndStore(tx: Db, urn: string, event: PathwayEvent, options: SendOptions): Promise<SendResult & { rowMark: string }> {
     await lockStream(tx, urn);
     const current = await loadStream(tx, urn);
     if (!current && event.type !== 'APPLY') throw new UnknownSchoolError(urn);
@@ -221,10 +221,10 @@ export class EmbeddedEngine implements Engine {
       actor: options.actor,
       machineVersion: decision.machineVersion,
       state: decision.snapshot,
-    });
+    }, { streamLocked: true });
     await saveStream(tx, { urn, version: appended.version, snapshot: decision.snapshot, summary: decision.summary });
     await this.storeEffects(tx, urn, appended.version, event.at, decision.effects);
-    return { urn, version: appended.version, summary: decision.summary, effects: decision.effects };
+    return { urn, version: appended.version, summary: decision.summary, effects: decision.effects, rowMark: appended.rowMark };
   }
 
   private async storeEffects(tx: Db, urn: string, version: number, at: string, effects: Effect[]): Promise<void> {

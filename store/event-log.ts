@@ -40,6 +40,8 @@ export interface AppendedEvent {
   hash: string;
   /** When the store took it (database clock), ISO UTC. */
   recordedAt: string;
+  /** The row's physical version as store/tamper.ts's stream fingerprint writes it (xmin and ctid). */
+  rowMark: string;
 }
 
 export interface StoredEvent {
@@ -126,7 +128,7 @@ export async function tryLockStream(db: Db, urn: string): Promise<boolean> {
  * expectedVersion, ValidationError for malformed input. Runs in its own
  * transaction, or in the caller's when given a transaction handle. Not pure.
  */
-export async function appendEvent(db: Db, input: AppendEventInput): Promise<AppendedEvent> {
+export async function appendEvent(db: Db, input: AppendEventInput, options: { streamLocked?: boolean } = {}): Promise<AppendedEvent> {
   const c = new Checks('event');
   c.text('urn', input.urn);
   c.wholeNumber('expectedVersion', input.expectedVersion, 0);
@@ -144,14 +146,20 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
   const rules = [...compact.rules.values()];
   try {
     return await db.tx(async (tx) => {
-      await lockStream(tx, urn);
-      const head = (await tx.query<{ version: number; hash: string }>('SELECT version, hash FROM events WHERE urn = $1 ORDER BY version DESC LIMIT 1', [urn])).rows[0];
-      const current = head?.version ?? 0;
+      // A caller that decided the event under the stream's lock (host/embedded.ts) holds it already.
+      if (!options.streamLocked) await lockStream(tx, urn);
+      // The head of the stream, and (the v2 hash covers them, so both are taken before the row is written) the position and the recording time: now() is the transaction's, as the column default was.
+      const slot = (
+        await tx.query<{ version: number | null; hash: string | null; position: number | string; recorded_at: string }>(
+          `SELECT h.version, h.hash, nextval('events_position_seq') AS position, now() AS recorded_at
+             FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT version, hash FROM events WHERE urn = $1 ORDER BY version DESC LIMIT 1) AS h ON true`,
+          [urn],
+        )
+      ).rows[0]!;
+      const current = slot.version ?? 0;
       if (current !== expectedVersion) throw new VersionConflictError(urn, expectedVersion, current);
       const version = current + 1;
-      const prevHash = head?.hash ?? null;
-      // The v2 hash covers the position and the recording time, so both are taken before the row is written (now() is the transaction's, as the column default was).
-      const slot = (await tx.query<{ position: number | string; recorded_at: string }>("SELECT nextval('events_position_seq') AS position, now() AS recorded_at")).rows[0]!;
+      const prevHash = slot.hash ?? null;
       const position = Number(slot.position);
       const hash = eventHashV2({
         position,
@@ -167,7 +175,7 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
         prevHash,
       });
       // The rules the row refers to are kept in the same statement (once each: an existing rules row is left as it is).
-      const inserted = await tx.query<{ position: number; recorded_at: string }>(
+      const inserted = await tx.query<{ position: number; recorded_at: string; row_mark: string }>(
         `WITH kept AS (
            INSERT INTO rules (id, hash, body)
            SELECT * FROM unnest($14::text[], $15::text[], $16::jsonb[])
@@ -175,7 +183,7 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
          )
          INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, state, prev_hash, hash, position, recorded_at, hash_version)
          VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13)
-         RETURNING position, recorded_at`,
+         RETURNING position, recorded_at, xmin::text || ctid::text AS row_mark`,
         [
           urn, version, input.type, JSON.stringify(compact.payload), occurredAt, input.actor, input.machineVersion, null, prevHash, hash, position, slot.recorded_at, CURRENT_HASH_VERSION,
           rules.map((r) => r.id), rules.map((r) => r.hash), rules.map((r) => JSON.stringify(r.body)),
@@ -185,7 +193,7 @@ export async function appendEvent(db: Db, input: AppendEventInput): Promise<Appe
       if (snapshotDue(version, input.type)) await keepSnapshots(tx, [{ urn, version, machineVersion: input.machineVersion, state: JSON.parse(stateJson) }]);
       // A crash here, inside the transaction, must leave nothing of the event behind.
       fault('event.after-append');
-      return { version, position: row.position, hash, recordedAt: row.recorded_at };
+      return { version, position: row.position, hash, recordedAt: row.recorded_at, rowMark: row.row_mark };
     });
   } catch (err) {
     if (!isUniqueViolation(err, 'events_urn_version_key')) throw err;

@@ -125,16 +125,25 @@ function verifiedOf(db: Db): Map<string, { key: string; version: number }> {
 }
 
 /**
- * After this process appended the event at `version` to a stream it had
- * just found intact at version - 1, the stream with that event is intact
- * too: its digest is remembered, so the next check stays cheap. Not pure.
+ * After this process appended the event at `version` (its row's physical
+ * version `rowMark`, AppendedEvent.rowMark) to a stream it had just found
+ * intact at version - 1, the stream with that event is intact too: its
+ * fingerprint is the one remembered with the new row added, built here
+ * without reading the stream again. A row changed by anyone else meanwhile
+ * is not in it, so the next check finds the difference and verifies the
+ * stream in full. Not pure (the cache).
  */
-export async function rememberOwnWrite(db: Db, urn: string, version: number): Promise<void> {
+export function rememberOwnWrite(db: Db, urn: string, version: number, rowMark: string): void {
   const known = verifiedOf(db).get(urn);
   if (!known || known.version !== version - 1) return;
-  const now = await streamDigest(db, urn);
-  const signOffs = known.key.slice(known.key.indexOf('|'));
-  if (now.version === version) verifiedOf(db).set(urn, { key: `${now.digest}${signOffs}`, version });
+  // key = "<version@mark ...>:<streams.version>|<signed-off finding ids>" (streamDigest, checkStream).
+  const bar = known.key.lastIndexOf('|');
+  const digest = known.key.slice(0, bar);
+  const colon = digest.lastIndexOf(':');
+  if (digest.slice(colon + 1) !== String(version - 1)) return;
+  const rows = digest.slice(0, colon);
+  const next = `${rows === '' ? '' : `${rows} `}${version}@${rowMark}:${version}`;
+  verifiedOf(db).set(urn, { key: `${next}${known.key.slice(bar)}`, version });
 }
 
 /**
@@ -167,8 +176,29 @@ export async function checkStream(db: Db, urn: string, options: Pick<VerifyOptio
   return { tampered: recorded ? { atVersion: recorded.atVersion, reason: recorded.reason, foundAt: recorded.foundAt } : null, signedOff };
 }
 
-/** Throws TamperedSchoolError when the school's history is tampered and not signed off (recording the finding first). Not pure. */
+/**
+ * Throws TamperedSchoolError when the school's history is tampered and not
+ * signed off (recording the finding first). Before every write, so the usual
+ * case costs one statement: the stream's fingerprint, its signed-off
+ * findings and whether any finding is open, read together; only a stream
+ * this process has not verified as it is now goes through checkStream. Not pure.
+ */
 export async function assertNotTampered(db: Db, urn: string): Promise<void> {
+  const known = verifiedOf(db).get(urn);
+  if (known) {
+    const r = await db.query<{ digest: string; signed: string; open: boolean }>(
+      `SELECT coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')
+                || ':' || coalesce((SELECT version FROM streams WHERE urn = $1), 0) AS digest,
+              (SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
+                 FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = $1) AS signed,
+              EXISTS (SELECT 1 FROM tamper_findings f WHERE f.urn = $1 AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = f.id)) AS open
+         FROM events t WHERE t.urn = $1`,
+      [urn],
+    );
+    const row = r.rows[0];
+    // The same key checkStream keeps (streamDigest, then the signed-off finding ids).
+    if (row && !row.open && `${row.digest}|${row.signed}` === known.key) return;
+  }
   const { tampered } = await checkStream(db, urn);
   if (tampered) throw new TamperedSchoolError(urn, tampered.atVersion, tampered.reason);
 }

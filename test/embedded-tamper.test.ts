@@ -172,3 +172,44 @@ describe.each(dbTargets())('tampering with the event log on $name', (target) => 
     expect(h.replayMatches).toBe(false);
   });
 });
+
+describe.each(dbTargets())('the check before each write, after the host\'s own writes, on $name', (target) => {
+  const t = useTestDb(target);
+  let engine: EmbeddedEngine;
+  let mailbox: string;
+  beforeAll(async () => {
+    mailbox = mkdtempSync(join(tmpdir(), 'pathway-own-writes-'));
+    engine = await createEmbeddedEngine({ store: storeOf(t.db), clock: new SimulatedClock('2019-01-01T00:00:00Z'), mailbox });
+    await school(engine, '510900');
+  });
+  afterAll(async () => {
+    await engine.close();
+    rmSync(mailbox, { recursive: true, force: true });
+  });
+
+  it('reads no stored event again for its own writes, and still finds a change made after them', async () => {
+    const statements: string[] = [];
+    const query = t.db.query.bind(t.db);
+    t.db.query = ((sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return query(sql, params);
+    }) as Db['query'];
+    try {
+      const payloadReads = () => statements.filter((s) => /FROM events/.test(s) && /payload/.test(s)).length;
+      // The first write checks the whole history once (the batch wrote it; this process had not verified it).
+      await engine.send('510900', { type: 'GAP_TASK_COMPLETED', at: '2019-04-15T12:00:00+01:00', task: 'reasoning prompts' }, { actor: 'ops' });
+      const afterFirst = payloadReads();
+      expect(afterFirst).toBeGreaterThan(0);
+      // Each later write finds the stream as this process left it, from its fingerprint alone.
+      for (const [i, task] of ['number talks', 'same-day intervention', 'stem sentences'].entries()) {
+        await engine.send('510900', { type: 'GAP_TASK_COMPLETED', at: `2019-04-${22 + i}T12:00:00+01:00`, task }, { actor: 'ops' });
+      }
+      expect(payloadReads()).toBe(afterFirst);
+    } finally {
+      t.db.query = query;
+    }
+    // A change to one of those writes, behind the triggers' back, is found by the next write's check.
+    await behindTheTriggersBack(t.db, "UPDATE events SET payload = jsonb_set(payload, '{task}', '\"never done\"') WHERE urn = $1 AND version = 8", ['510900']);
+    await expect(engine.send('510900', { type: 'GAP_TASK_COMPLETED', at: '2019-05-01T12:00:00+01:00', task: 'too late' }, { actor: 'ops' })).rejects.toThrow(/tampered with at version 8/);
+  });
+});
