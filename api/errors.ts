@@ -17,7 +17,8 @@
  *        signs off a correction (`reason`, `atVersion` say what was found)
  *   500  a fault of the service itself (logged with the request id, which the
  *        reply carries in X-Request-Id and `requestId`; the message says only that)
- *   503  the database is unavailable
+ *   503  the database is unavailable, or the service is saving as many changes
+ *        at once as it takes (Retry-After says when to try again; nothing saved)
  *
  * 422 rather than 409 for a rule's refusal, so that 409 always means "reload
  * and try again" and 422 "this will not work as asked". Nothing is written on
@@ -42,6 +43,18 @@ export class TooManyRequestsError extends Error {
   override readonly name = 'TooManyRequestsError';
   constructor(message: string, readonly retryAfterSeconds: number) {
     super(message);
+  }
+}
+
+/**
+ * A change arrived while the service was already handling as many as it
+ * takes at once (api/write-gate.ts): refused before its body is read, so
+ * nothing of it is saved; 503 with Retry-After.
+ */
+export class ServiceBusyError extends Error {
+  override readonly name = 'ServiceBusyError';
+  constructor(readonly limit: number, readonly retryAfterSeconds = 1) {
+    super(`the service is busy saving ${limit} other changes, the most it takes at once; nothing of this one was saved: try again in ${retryAfterSeconds} s`);
   }
 }
 
@@ -75,6 +88,7 @@ export function errorReply(err: unknown): { status: number; body: Body } {
   }
   if (err instanceof RefusedError) return { status: 422, body: { error: err.message } };
   if (err instanceof DatabaseUnavailableError) return { status: 503, body: { error: 'the database is unavailable; try again shortly' } };
+  if (err instanceof ServiceBusyError) return { status: 503, body: { error: err.message } };
   const fe = err as Partial<FastifyError>;
   if (fe && typeof fe.code === 'string' && fe.code.startsWith('FST_')) {
     const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 400;
@@ -97,7 +111,9 @@ export function errorReply(err: unknown): { status: number; body: Body } {
  */
 export function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = errorReply(err);
-  if (err instanceof TooManyRequestsError) void reply.header('retry-after', String(err.retryAfterSeconds));
-  if (status >= 500) request.log.error({ err, method: request.method, url: request.url.split('?')[0], status }, 'request failed');
+  if (err instanceof TooManyRequestsError || err instanceof ServiceBusyError) void reply.header('retry-after', String(err.retryAfterSeconds));
+  // Shedding load is the service working as meant: a warning, not a fault.
+  if (err instanceof ServiceBusyError) request.log.warn({ method: request.method, url: request.url.split('?')[0], status, limit: err.limit }, 'change refused: busy');
+  else if (status >= 500) request.log.error({ err, method: request.method, url: request.url.split('?')[0], status }, 'request failed');
   void reply.code(status).type('application/json; charset=utf-8').send({ ...body, requestId: String(request.id) });
 }

@@ -79,7 +79,7 @@ const STATUS_WORDS: Record<string, string> = {
   '422': "Well formed, but the programme's rules refuse it (`reason` says why)",
   '423': "The school's history was found changed: no write until an admin signs it off",
   '429': 'Too many failed authentications from this address, or too many writes on this token, in a minute: wait for Retry-After seconds',
-  '503': 'The database is unavailable: try again shortly',
+  '503': 'The database is unavailable, or (a change) the service is already saving as many changes as it takes at once: try again after Retry-After seconds; nothing was saved',
 };
 
 /** A plausible error body per status (the example of each error response). */
@@ -208,7 +208,7 @@ export const API_DESCRIPTION =
   'Authenticate with the header `Authorization: Bearer <token>` (make a token with `pathway users add`; it works for 90 days unless made for longer). ' +
   'Writes accept `If-Match` with the version you last saw (409 if it changed). Every reply carries `X-Request-Id`; quote it when reporting a fault.\n\n' +
   'Errors: 400 invalid input (problems listed per field), 401 no, bad or expired token, 403 outside your hub or role, 404 unknown (including a school of a hub you may not see), ' +
-  '409 stale version or id taken, 413 body over 256 KB, 415 body not JSON, 422 refused by the programme rules, 429 too many failed authentications or writes in a minute, 503 database unavailable.';
+  '409 stale version or id taken, 413 body over 256 KB, 415 body not JSON, 422 refused by the programme rules, 429 too many failed authentications or writes in a minute, 503 database unavailable or (a change) the service busy with as many changes as it takes at once (Retry-After; nothing saved).';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 

@@ -21,6 +21,8 @@ import { problemsFromZod } from '../domain/errors.js';
 import { textProblems } from '../domain/boundary.js';
 import { FormSchema } from '../domain/forms/index.js';
 import { RequestValidationError, TooManyRequestsError, handleError } from './errors.js';
+import { addWriteGate } from './write-gate.js';
+import { settings } from '../config/load.js';
 import type { Access } from './http.js';
 import { authenticate } from '../service/users.js';
 import { ForbiddenError, UnauthenticatedError } from '../service/errors.js';
@@ -92,6 +94,8 @@ export interface ApiLimits {
   failedAuthPerMinute: number;
   /** Writes (POST, PUT, DELETE, PATCH) per token per minute before 429. */
   writesPerMinute: number;
+  /** Changes (POST, PUT, DELETE, PATCH; API and pages) handled at once before one more is refused with 503 (api/write-gate.ts). */
+  writesInFlight: number;
 }
 
 /**
@@ -99,7 +103,7 @@ export interface ApiLimits {
  * try that looks like a token costs a database lookup); a runaway script
  * 1,200 writes a minute on one token (20 a second, far above a hub's pace).
  */
-export const DEFAULT_LIMITS: ApiLimits = { failedAuthPerMinute: 20, writesPerMinute: 1200 };
+export const DEFAULT_LIMITS: Omit<ApiLimits, 'writesInFlight'> = { failedAuthPerMinute: 20, writesPerMinute: 1200 };
 
 /**
  * The security headers of every API reply (helmet's defaults, with a
@@ -154,7 +158,9 @@ export async function buildApi(service: Service, options: ApiOptions = {}): Prom
   });
   await app.register(helmet, API_HELMET);
   await app.register(rateLimit, { global: false });
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, writesInFlight: settings().maxWritesInFlight, ...options.limits };
+  // Before authentication and the body: a change the service cannot take now costs nothing more.
+  addWriteGate(app, limits.writesInFlight);
   const failedAuth = app.createRateLimit({ max: limits.failedAuthPerMinute, timeWindow: 60_000, keyGenerator: (r) => `auth-failed:${r.ip}` });
   const writes = app.createRateLimit({ max: limits.writesPerMinute, timeWindow: 60_000, keyGenerator: (r) => `writes:${r.principal?.id ?? r.ip}` });
 

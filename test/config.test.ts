@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       mailboxDir: undefined,
       hubLeadEmail: undefined,
       pgPoolSize: 10,
+      maxWritesInFlight: 32,
       engine: 'embedded',
       temporalAddress: undefined,
       temporalNamespace: 'default',

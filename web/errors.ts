@@ -11,6 +11,7 @@ import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflic
 import { asTamperedError, TamperedSchoolError } from '../store/tamper.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
+import { ServiceBusyError } from '../api/errors.js';
 import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, UnauthenticatedError } from '../service/errors.js';
 import { safeReturnPath } from './session.js';
 
@@ -40,7 +41,9 @@ const STATUS_PAGE_CSP = scriptlessPageCsp();
 export async function renderStatusPage(reply: FastifyReply, status: number, page: Partial<StatusPage> = {}): Promise<FastifyReply> {
   const d = DEFAULTS[status] ?? DEFAULTS[500]!;
   const data = { title: page.title ?? d.title, body: page.body ?? d.body, links: page.links ?? [{ href: '/', text: 'Go to the start page' }], status };
-  if (typeof reply.page === 'function' && reply.request.routeOptions.config?.page) return reply.page('status.njk', data, status);
+  // A request refused before the pages' own hooks ran (the write gate) has no session yet: it gets the page without the layout's session parts.
+  const hasSession = (reply.request as { session?: unknown }).session != null;
+  if (typeof reply.page === 'function' && reply.request.routeOptions.config?.page && hasSession) return reply.page('status.njk', data, status);
   const html = await reply.viewAsync('status.njk', { ...data, me: null });
   // Outside the pages (an unknown address), the API's policy would block the page's own stylesheet, font and icon.
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', STATUS_PAGE_CSP).send(html);
@@ -61,6 +64,14 @@ export async function handlePageError(err: FastifyError, request: FastifyRequest
   if (err instanceof RefusedError || err instanceof AlreadyExistsError) return renderStatusPage(reply, 422, { body: [capitalise(err.message) + '.', 'Nothing was saved.'], links: [{ href: back, text: 'Go back' }] });
   if (err instanceof ValidationError) return renderStatusPage(reply, 400, { body: err.problems.filter((p) => p.severity === 'error').map(sentence), links: [{ href: back, text: 'Go back' }] });
   if (err instanceof DatabaseUnavailableError) return renderStatusPage(reply, 503);
+  if (err instanceof ServiceBusyError) {
+    void reply.header('retry-after', String(err.retryAfterSeconds));
+    return renderStatusPage(reply, 503, {
+      title: 'Sorry, the service is busy',
+      body: ['Many changes are being saved at this moment. Nothing you sent was saved.', 'Go back and send the form again in a few seconds.'],
+      links: [{ href: back, text: 'Go back' }],
+    });
+  }
   if (err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET') {
     return renderStatusPage(reply, 403, { title: 'This form has expired', body: ['For your security, forms only work for a while after you open them, and only from this service.', 'Nothing was saved. Go back, reload the page and try again.'], links: [{ href: back, text: 'Go back' }] });
   }
