@@ -156,6 +156,11 @@ export function rememberOwnWrite(db: Db, urn: string, version: number, rowMark: 
  */
 export async function checkStream(db: Db, urn: string, options: Pick<VerifyOptions, 'fromVersion'> = {}): Promise<TamperState> {
   const whole = options.fromVersion === undefined || options.fromVersion <= 1;
+  // The usual read: verified before, unchanged since, nothing ever signed off; one statement.
+  if (whole) {
+    const quick = await asVerified(db, urn);
+    if (quick.intact && !quick.signedOff) return { tampered: null, signedOff: [] };
+  }
   const [signedOff, digest] = await Promise.all([signOffsOf(db, urn), whole ? streamDigest(db, urn) : Promise.resolve(null)]);
   const cache = verifiedOf(db);
   const key = digest ? `${digest.digest}|${signedOff.map((s) => s.findingId).join(',')}` : null;
@@ -177,28 +182,38 @@ export async function checkStream(db: Db, urn: string, options: Pick<VerifyOptio
 }
 
 /**
+ * Whether the stream is as this process last verified it, in one statement:
+ * its fingerprint, its signed-off findings (ids) and whether any finding is
+ * open, read together and compared with the remembered key. 'unknown' when
+ * this process has not verified the stream, or something changed; 'intact'
+ * otherwise, with whether any finding was signed off. Not pure.
+ */
+async function asVerified(db: Db, urn: string): Promise<{ intact: false } | { intact: true; signedOff: boolean }> {
+  const known = verifiedOf(db).get(urn);
+  if (!known) return { intact: false };
+  const r = await db.query<{ digest: string; signed: string; open: boolean }>(
+    `SELECT coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')
+              || ':' || coalesce((SELECT version FROM streams WHERE urn = $1), 0) AS digest,
+            (SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
+               FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = $1) AS signed,
+            EXISTS (SELECT 1 FROM tamper_findings f WHERE f.urn = $1 AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = f.id)) AS open
+       FROM events t WHERE t.urn = $1`,
+    [urn],
+  );
+  const row = r.rows[0];
+  // The same key checkStream keeps (streamDigest, then the signed-off finding ids).
+  if (!row || row.open || `${row.digest}|${row.signed}` !== known.key) return { intact: false };
+  return { intact: true, signedOff: row.signed !== '' };
+}
+
+/**
  * Throws TamperedSchoolError when the school's history is tampered and not
  * signed off (recording the finding first). Before every write, so the usual
- * case costs one statement: the stream's fingerprint, its signed-off
- * findings and whether any finding is open, read together; only a stream
- * this process has not verified as it is now goes through checkStream. Not pure.
+ * case, a stream this process verified and that has not changed since, costs
+ * one statement (asVerified); any other goes through checkStream. Not pure.
  */
 export async function assertNotTampered(db: Db, urn: string): Promise<void> {
-  const known = verifiedOf(db).get(urn);
-  if (known) {
-    const r = await db.query<{ digest: string; signed: string; open: boolean }>(
-      `SELECT coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')
-                || ':' || coalesce((SELECT version FROM streams WHERE urn = $1), 0) AS digest,
-              (SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
-                 FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = $1) AS signed,
-              EXISTS (SELECT 1 FROM tamper_findings f WHERE f.urn = $1 AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = f.id)) AS open
-         FROM events t WHERE t.urn = $1`,
-      [urn],
-    );
-    const row = r.rows[0];
-    // The same key checkStream keeps (streamDigest, then the signed-off finding ids).
-    if (row && !row.open && `${row.digest}|${row.signed}` === known.key) return;
-  }
+  if ((await asVerified(db, urn)).intact) return;
   const { tampered } = await checkStream(db, urn);
   if (tampered) throw new TamperedSchoolError(urn, tampered.atVersion, tampered.reason);
 }
