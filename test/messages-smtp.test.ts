@@ -122,9 +122,9 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
     for (const s of sinks.splice(0)) await s.close();
   });
 
-  async function open(port: number, clock: SimulatedClock, dispatch: 'inline' | 'manual' = 'inline'): Promise<EmbeddedEngine> {
+  async function open(port: number, clock: SimulatedClock, dispatch: 'inline' | 'manual' = 'inline', retryMs = RETRY_MS): Promise<EmbeddedEngine> {
     // Retries wait real time (store/outbox.ts), apart from the simulated clock: 200 ms, 400 ms, ... here.
-    engine = await createEmbeddedEngine({ store: storeOf(t.db), clock, mailer: createMailer({ smtpUrl: `smtp://127.0.0.1:${port}` }), dispatch, retryBaseMs: RETRY_MS });
+    engine = await createEmbeddedEngine({ store: storeOf(t.db), clock, mailer: createMailer({ smtpUrl: `smtp://127.0.0.1:${port}` }), dispatch, retryBaseMs: retryMs });
     return engine;
   }
 
@@ -133,7 +133,9 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
     const sink = await startSink();
     sinks.push(sink);
     const clock = new SimulatedClock('2025-06-01T09:00:00Z');
-    const e = await open(sink.port, clock);
+    // A retry 2 s out: the send's own drain must end before it falls due, even on a machine loaded by a full test run (200 ms once was not).
+    const retryMs = 2_000;
+    const e = await open(sink.port, clock, 'inline', retryMs);
     await apply(e, '137001', 'head@137001.example');
     sink.refuse = 1;
     const at = '2025-07-01T10:00:00+01:00';
@@ -150,7 +152,7 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
     await e.drainOutbox();
     // Only when this drain ended before the retry fell due: on a loaded machine the 200 ms may pass first (CI once did).
     if (Date.now() < dueBy) expect(sink.received).toEqual([]);
-    await realWait(RETRY_MS + 50);
+    await realWait(Math.max(0, dueBy - Date.now()) + 50);
     await e.drainOutbox();
     await e.drainOutbox();
     const got = sink.received.filter((m) => m.key === key);
