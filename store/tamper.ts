@@ -107,10 +107,13 @@ const verifiedStreams = new WeakMap<Db, Map<string, { key: string; version: numb
  * even with the triggers off, writes a new row version and so changes it;
  * reading it touches no payload or state. Not pure.
  */
+// The fingerprint's SQL, over the rows `events t` of stream $1; rememberOwnWrite extends it in this same form.
+const DIGEST_OF_EVENTS_T = `coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')
+              || ':' || coalesce((SELECT version FROM streams WHERE urn = $1), 0)`;
+
 async function streamDigest(db: Db, urn: string): Promise<{ digest: string; version: number }> {
   const r = await db.query<{ digest: string | null; version: number | null }>(
-    `SELECT coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')
-              || ':' || coalesce((SELECT version FROM streams WHERE urn = $1), 0) AS digest,
+    `SELECT ${DIGEST_OF_EVENTS_T} AS digest,
             max(t.version) AS version
        FROM events t WHERE t.urn = $1`,
     [urn],
@@ -192,8 +195,7 @@ async function asVerified(db: Db, urn: string): Promise<{ intact: false } | { in
   const known = verifiedOf(db).get(urn);
   if (!known) return { intact: false };
   const r = await db.query<{ digest: string; signed: string; open: boolean }>(
-    `SELECT coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')
-              || ':' || coalesce((SELECT version FROM streams WHERE urn = $1), 0) AS digest,
+    `SELECT ${DIGEST_OF_EVENTS_T} AS digest,
             (SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
                FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = $1) AS signed,
             EXISTS (SELECT 1 FROM tamper_findings f WHERE f.urn = $1 AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = f.id)) AS open
