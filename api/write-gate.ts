@@ -17,15 +17,18 @@ const counted = new WeakSet<FastifyRequest>();
 export function addWriteGate(app: FastifyInstance, limit: number): { inFlight: () => number } {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`writesInFlight must be a whole number of at least 1 (got ${limit})`);
   let inFlight = 0;
-  app.addHook('onRequest', async (request) => {
+  const leave = (request: FastifyRequest) => {
+    if (counted.delete(request)) inFlight--;
+  };
+  app.addHook('onRequest', async (request, reply) => {
     if (READS.has(request.method)) return;
     if (inFlight >= limit) throw new ServiceBusyError(limit);
     inFlight++;
     counted.add(request);
+    // 'close' comes for every reply, also when the client went away before it (onResponse then never comes):
+    // a slot is never lost to a client that gave up, or the gate would shut for good.
+    reply.raw.once('close', () => leave(request));
   });
-  // onResponse comes once per request, when its reply is finished or its connection closed.
-  app.addHook('onResponse', async (request) => {
-    if (counted.delete(request)) inFlight--;
-  });
+  app.addHook('onResponse', async (request) => leave(request));
   return { inFlight: () => inFlight };
 }

@@ -7,6 +7,7 @@
  * school's stream lock, which only Postgres can do while the service goes on
  * answering (PGlite has one connection), so this runs on Postgres.
  */
+import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -96,5 +97,36 @@ describe('changes beyond what the service takes at once, on Postgres', () => {
     const tasks = history.entries.filter((e: { type: string }) => e.type === 'GAP_TASK_COMPLETED').map((e: { payload: { task: string } }) => e.payload.task).sort();
     expect(tasks).toEqual(['bar models', 'number talks', 'stem sentences']);
     expect((await inject('GET', `/schools/${URN}`)).json().version).toBe(before + 3);
+  }, 60_000);
+
+  it('frees the place of a change whose client gave up waiting, so the gate never shuts for good', async () => {
+    const holder = new pg.Client({ connectionString: h.dbUrl });
+    await holder.connect();
+    const waiting = async () => Number((await holder.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0].n);
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && (await waiting()) < n; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await waiting()).toBe(n);
+    };
+    await holder.query('BEGIN');
+    await holder.query("SELECT pg_advisory_xact_lock(hashtextextended('pathway.stream:' || $1, 0))", [URN]);
+    let held: Promise<{ statusCode: number }>[] = [];
+    try {
+      // A client sends a change over HTTP, then gives up while it waits inside the service.
+      const body = JSON.stringify({ task: 'given up on' });
+      const req = httpRequest(`${base}/schools/${URN}/gap-tasks`, { method: 'POST', headers: { authorization: `Bearer ${h.tokens.staffA}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      req.on('error', () => undefined);
+      req.end(body);
+      await until(1);
+      req.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      // Its place is free: two more changes are taken (the limit is 2), and only a third is refused.
+      held = [inject('POST', `/schools/${URN}/gap-tasks`, { task: 'fluency starters' }), inject('POST', `/schools/${URN}/gap-tasks`, { task: 'same-day intervention' })];
+      await until(3);
+      expect((await inject('POST', `/schools/${URN}/gap-tasks`, { task: 'one too many' })).statusCode).toBe(503);
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
+    }
+    expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual([200, 200]);
   }, 60_000);
 });
