@@ -29,7 +29,7 @@ import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflic
 import { DatabaseUnavailableError } from '../store/errors.js';
 import { asTamperedError, TamperedSchoolError } from '../store/tamper.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
-import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, UnauthenticatedError } from '../service/errors.js';
+import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, ServiceBusyError, UnauthenticatedError } from '../service/errors.js';
 
 /** A request part that failed its schema: the problems, tagged with where they are. */
 export class RequestValidationError extends ValidationError {
@@ -43,18 +43,6 @@ export class TooManyRequestsError extends Error {
   override readonly name = 'TooManyRequestsError';
   constructor(message: string, readonly retryAfterSeconds: number) {
     super(message);
-  }
-}
-
-/**
- * A change arrived while the service was already handling as many as it
- * takes at once (api/write-gate.ts): refused before its body is read, so
- * nothing of it is saved; 503 with Retry-After.
- */
-export class ServiceBusyError extends Error {
-  override readonly name = 'ServiceBusyError';
-  constructor(readonly limit: number, readonly retryAfterSeconds = 1) {
-    super(`the service is busy saving ${limit} other changes, the most it takes at once; nothing of this one was saved: try again in ${retryAfterSeconds} s`);
   }
 }
 

@@ -8,7 +8,7 @@
  * Not pure (counts requests in flight).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ServiceBusyError } from './errors.js';
+import { ServiceBusyError } from '../service/errors.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const counted = new WeakSet<FastifyRequest>();

@@ -60,3 +60,16 @@ export function isCallerError(err: unknown): boolean {
     err instanceof UnauthenticatedError
   );
 }
+
+/**
+ * A change arrived while the service was already handling as many as it
+ * takes at once (api/write-gate.ts): refused before its body is read, so
+ * nothing of it is saved; 503 with Retry-After. Here, not in api/, because
+ * the pages answer it too.
+ */
+export class ServiceBusyError extends Error {
+  override readonly name = 'ServiceBusyError';
+  constructor(readonly limit: number, readonly retryAfterSeconds = 1) {
+    super(`the service is busy saving ${limit} other changes, the most it takes at once; nothing of this one was saved: try again in ${retryAfterSeconds} s`);
+  }
+}

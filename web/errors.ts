@@ -11,8 +11,7 @@ import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflic
 import { asTamperedError, TamperedSchoolError } from '../store/tamper.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
-import { ServiceBusyError } from '../api/errors.js';
-import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, UnauthenticatedError } from '../service/errors.js';
+import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, ServiceBusyError, UnauthenticatedError } from '../service/errors.js';
 import { safeReturnPath } from './session.js';
 
 export interface StatusPage {
