@@ -5,7 +5,6 @@
  * the Temporal worker registers them. Each is idempotent on the effect's key:
  * a retry after a crash never mails or pays twice. I/O.
  */
-import { settings } from '../config/load.js';
 import type { Db } from '../store/db.js';
 import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
@@ -14,7 +13,6 @@ import { asTamperedError } from '../store/tamper.js';
 import { claimMessage, messageFacts, messageRecorded, recordMailProblem, recordSentMessage, releaseMessageClaim } from '../store/messages.js';
 import { liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault } from '../store/faults.js';
-import { getGroup } from '../store/ops/groups.js';
 import { mailSenders, type MailSenders } from '../store/ops/mail-senders.js';
 import { serviceKey } from '../store/ops/keys.js';
 import { schoolLinkToken, schoolLinkUrl } from '../domain/school-link.js';
@@ -42,8 +40,6 @@ export interface HubLead {
 export interface ActivityDeps {
   db: Db;
   mailer: Mailer;
-  /** Who leads a hub's programme (escalations, Reply-To of every message). Default: the hub's contact (store/ops/hub-contacts.ts). */
-  hubLead?: (hubId: string) => Promise<HubLead | null>;
   /** School time now, for ledger and message timestamps (the embedded simulated clock); default: the database clock (messages: the system clock). */
   now?: () => string | undefined;
   /** The public base URL of links in messages; default PUBLIC_URL, else http://localhost:3000. */
@@ -83,13 +79,6 @@ export function partsOf(effect: Pick<Notify, 'key' | 'template' | 'to' | 'recipi
   return parts;
 }
 
-/** The hub lead address used when no hub contact is stored. Pure. */
-export function defaultHubLead(hub: string): HubLead {
-  // The hub may come as a name ("East Midlands East") or an id; an address needs the id form.
-  const id = hub.toLowerCase().replace(/\bmaths hub\b/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown-hub';
-  return { name: `${hub || 'Maths Hub'} lead`, email: settings().hubLeadEmail ?? `lead@${id}.mathshub.invalid` };
-}
-
 function renderHubName(data: MessageData): string {
   const hub = typeof data.hub === 'string' ? data.hub : '';
   const found = hub ? findHub(hub) : undefined;
@@ -126,14 +115,8 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
   const messageNow = () => now() ?? new Date().toISOString();
   const base = deps.publicUrl ?? publicUrl();
 
-  /** The hub lead and the work group an effect's messages come from: one read, unless the hub lead is looked up by an injected function. */
-  async function sendersOf(data: MessageData): Promise<MailSenders> {
-    const hub = String(data.hub ?? '');
-    const groupId = typeof data.groupId === 'string' ? data.groupId : null;
-    if (!deps.hubLead) return mailSenders(db, hub, groupId);
-    const group = groupId ? await getGroup(db, groupId) : null;
-    return { hubLead: (await deps.hubLead(hub)) ?? defaultHubLead(hub), group: group ? { id: group.id, name: group.name, lead: group.lead } : null };
-  }
+  /** The hub lead (store/ops/hub-contacts.ts, its default when none is set) and the work group an effect's messages come from, in one read. */
+  const sendersOf = (data: MessageData): Promise<MailSenders> => mailSenders(db, String(data.hub ?? ''), typeof data.groupId === 'string' ? data.groupId : null);
 
   function contextFor(urn: string, audience: Audience, at: string, senders: MailSenders): Promise<RenderContext> | RenderContext {
     const { group } = senders;

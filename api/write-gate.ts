@@ -13,8 +13,8 @@ import { ServiceBusyError } from '../service/errors.js';
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const counted = new WeakSet<FastifyRequest>();
 
-/** Adds the gate's hooks to `app`; returns how many changes are in flight now (for tests and the bench). */
-export function addWriteGate(app: FastifyInstance, limit: number): { inFlight: () => number } {
+/** Adds the gate's hooks to `app`. */
+export function addWriteGate(app: FastifyInstance, limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`writesInFlight must be a whole number of at least 1 (got ${limit})`);
   let inFlight = 0;
   const leave = (request: FastifyRequest) => {
@@ -30,5 +30,4 @@ export function addWriteGate(app: FastifyInstance, limit: number): { inFlight: (
     reply.raw.once('close', () => leave(request));
   });
   app.addHook('onResponse', async (request) => leave(request));
-  return { inFlight: () => inFlight };
 }

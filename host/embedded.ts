@@ -23,7 +23,7 @@ import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/ti
 import { claimPending, drainProbe, enqueue, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
-import { BadEffectError, createActivities, type ActivityDeps, type PathwayActivities } from '../activities/index.js';
+import { BadEffectError, createActivities, type PathwayActivities } from '../activities/index.js';
 import { createMailer, defaultMailboxDir, MailTransportDownError, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
@@ -45,7 +45,6 @@ export interface EmbeddedEngineOptions {
   mailbox?: string;
   clock?: Clock;
   logger?: Logger;
-  hubLead?: ActivityDeps['hubLead'];
   /** Carry out effects right after each send/tick (default), or only when drainOutbox() is called. */
   dispatch?: 'inline' | 'manual';
   /** Outbox: attempts before an effect is left as failed (default 8). */
@@ -111,7 +110,7 @@ export class EmbeddedEngine implements Engine {
     private readonly options: EmbeddedEngineOptions,
     private readonly ownsStore: boolean,
   ) {
-    this.activities = createActivities({ db: store.db, mailer, hubLead: options.hubLead, now: () => (clock === systemClock ? undefined : clock.now()) });
+    this.activities = createActivities({ db: store.db, mailer, now: () => (clock === systemClock ? undefined : clock.now()) });
   }
 
   get db(): Db {
