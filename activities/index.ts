@@ -10,10 +10,10 @@ import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
 import { asTamperedError } from '../store/tamper.js';
-import { claimMessage, messageFacts, messageRecorded, recordMailProblem, recordSentMessage, releaseMessageClaim } from '../store/messages.js';
+import { claimMessage, claimMessages, messageFacts, messageRecorded, messagesRecorded, recordMailProblem, recordSentMessage, releaseMessageClaim, type MessageFacts } from '../store/messages.js';
 import { liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
-import { fault } from '../store/faults.js';
-import { mailSenders, type MailSenders } from '../store/ops/mail-senders.js';
+import { fault, InjectedFault } from '../store/faults.js';
+import { mailSendersMany, type MailSenders } from '../store/ops/mail-senders.js';
 import { serviceKey } from '../store/ops/keys.js';
 import { schoolLinkToken, schoolLinkUrl } from '../domain/school-link.js';
 import { recordEvaluationRequest } from '../store/evaluations.js';
@@ -108,15 +108,66 @@ export class MessageBeingSentError extends Error {
   }
 }
 
+/** Why a notify effect cannot be carried out at all (retrying cannot help), or null. Pure. */
+function badNotify(effect: Notify): BadEffectError | null {
+  return !effect.key || !effect.template ? new BadEffectError(`notify effect needs a key and a template, got ${JSON.stringify({ key: effect.key, template: effect.template })}`) : null;
+}
+
+/** A notify effect as the mail path reads it (requestEvaluation's email is one too). */
+type Mail = Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>;
+/** What became of one message, or of one notify effect (its first part that was sent). */
+type Delivered = { sent: boolean; messageId: string | null };
+/** One part of one effect, on its way out. */
+interface Delivery {
+  effect: Mail;
+  part: Part;
+  senders: MailSenders;
+}
+/** A part ready for the transport: its readers and its rendered message. */
+interface Ready {
+  d: Delivery;
+  to: Part['to'];
+  message: ReturnType<typeof renderMessage>;
+  /** Index into the batch's outcomes. */
+  at: number;
+}
+
+/** Messages of one batch handed to the transport at once: their records' commits share the disk's flushes. */
+const SEND_PARALLEL = 8;
+
+/** Runs `work` on each item, at most `parallel` at once. */
+async function eachLimited<T>(items: readonly T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
 /** Build the activities over a database and a mailer. */
 export function createActivities(deps: ActivityDeps): PathwayActivities {
+  const { notifyMany: _batch, ...activities } = createHostActivities(deps);
+  return activities;
+}
+
+/** The activities plus what only a host that runs effects in batches calls (the embedded host's drain). */
+export interface HostActivities extends PathwayActivities {
+  /**
+   * Many notify effects at once: the reads, the send-claims and the checks
+   * after them are one statement each for the whole batch; each message is
+   * still recorded as sent right after its own send, so a crash can send
+   * again at most the messages in the transport at that moment, as before.
+   * An outcome per effect, in order; an InjectedFault (a test's crash) is
+   * thrown, not returned.
+   */
+  notifyMany(effects: readonly Notify[]): Promise<PromiseSettledResult<Delivered>[]>;
+}
+
+/** Build the activities with the batch entry points of a host. */
+export function createHostActivities(deps: ActivityDeps): HostActivities {
   const { db, mailer } = deps;
   const now = () => deps.now?.();
   const messageNow = () => now() ?? new Date().toISOString();
   const base = deps.publicUrl ?? publicUrl();
-
-  /** The hub lead (store/ops/hub-contacts.ts, its default when none is set) and the work group an effect's messages come from, in one read. */
-  const sendersOf = (data: MessageData): Promise<MailSenders> => mailSenders(db, String(data.hub ?? ''), typeof data.groupId === 'string' ? data.groupId : null);
 
   function contextFor(urn: string, audience: Audience, at: string, senders: MailSenders): Promise<RenderContext> | RenderContext {
     const { group } = senders;
@@ -125,13 +176,17 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     return serviceKey(db, 'school-links').then((key) => ({ ...context, schoolLink: schoolLinkUrl(base, schoolLinkToken(key, urn, at)) }));
   }
 
-  /** Sends one part once: skipped when too late, held as a problem when the school's address is missing or invalid. */
-  async function deliver(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>, part: Part, senders: MailSenders): Promise<{ sent: boolean; messageId: string | null }> {
-    const facts = await messageFacts(db, part.key, effect.urn);
-    if (facts.recorded) return { sent: false, messageId: null };
+  /**
+   * Before the claim, one part: done already (recorded), skipped when too
+   * late, held as a problem when the school's address is missing or invalid;
+   * otherwise its readers and its rendered message.
+   */
+  async function prepare(d: Delivery, facts: MessageFacts | undefined): Promise<Delivered | Omit<Ready, 'at'>> {
+    const { effect, part } = d;
+    if (facts?.recorded) return { sent: false, messageId: null };
     const at = messageNow();
     // An earlier attempt claimed it and may have sent it: it is finished as sent (the transport drops what it already has), never recorded as skipped.
-    const late = facts.claimed ? null : whyNotSend(part.template, effect.data, at);
+    const late = facts?.claimed ? null : whyNotSend(part.template, effect.data, at);
     if (late) {
       const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: part.to.map((t) => t.email).filter((e) => e), subject: '', transport: 'none (not sent)', sentAt: now(), status: 'skipped', note: late });
       return { sent: recorded, messageId: null };
@@ -139,7 +194,7 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     let to = part.to;
     if (part.audience === 'school') {
       // A hub's corrected headteacher address wins over the one on the application.
-      const fixed = facts.contact;
+      const fixed = facts?.contact;
       if (fixed) to = to.map((r) => (r.role === 'headteacher' ? { ...r, name: fixed.name, email: fixed.email } : r));
       const bad = to.map((r) => ({ r, problem: addressProblem(r.role, r.email) })).filter((x) => x.problem !== null);
       if (bad.length > 0) {
@@ -160,53 +215,38 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
         if (to.length === 0) return { sent: false, messageId: null };
       }
     }
-    const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, part.audience, at, senders));
+    const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, part.audience, at, d.senders));
     if (to.length === 0) {
       const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: [], subject: message.subject, body: message.text, html: message.html, transport: 'none (no recipients)', sentAt: now(), status: 'skipped', note: 'not sent: nobody to send it to' });
       return { sent: recorded, messageId: null };
     }
-    const owner = ownerFor(db);
-    const flight = `${owner}\n${part.key}`;
-    if (sendingNow.has(flight)) throw new MessageBeingSentError(part.key);
-    // Held from the claim until the send is recorded: no other attempt of this process takes the claim in between.
-    sendingNow.add(flight);
-    try {
-      return await sendClaimed(effect, part, to, message, senders.hubLead, owner);
-    } finally {
-      sendingNow.delete(flight);
-    }
+    return { d, to, message };
   }
 
-  /** Claims the key, hands the message to the transport, records it as sent; this process's own idle claim is taken again. */
-  async function sendClaimed(effect: Pick<Notify, 'urn' | 'data'>, part: Part, to: Part['to'], message: ReturnType<typeof renderMessage>, lead: HubLead, owner: string): Promise<{ sent: boolean; messageId: string | null }> {
-    // Claim the key before sending so two attempts never both send; record "sent" only after the send.
-    let claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db), true);
-    if (!claimed && !(await messageRecorded(db, part.key))) {
-      // Its holder may be a host on this machine that died and whose session Postgres has not ended yet: end it, then try once more.
-      if ((await reapDeadHosts(db, { waitMs: 10_000 })).dead.length > 0) claimed = await claimMessage(db, part.key, owner, MAIL_CLAIM_MS, liveOwnersFor(db), true);
-    }
-    if (!claimed) {
-      if (await messageRecorded(db, part.key)) return { sent: false, messageId: null };
-      throw new MessageBeingSentError(part.key);
-    }
-    // The other attempt may have recorded it (dropping its claim) just before this one claimed.
-    if (await messageRecorded(db, part.key)) {
-      await releaseMessageClaim(db, part.key, owner);
-      return { sent: false, messageId: null };
-    }
-    fault('mail.after-claim');
+  /** A claim another owner held when the batch claimed: sent and recorded by then, or its holder died on this machine (reaped, then claimed once more). */
+  async function claimAfterAll(key: string, owner: string): Promise<'claimed' | 'recorded'> {
+    if (await messageRecorded(db, key)) return 'recorded';
+    // Its holder may be a host on this machine that died and whose session Postgres has not ended yet: end it, then try once more.
+    if ((await reapDeadHosts(db, { waitMs: 10_000 })).dead.length > 0 && (await claimMessage(db, key, owner, MAIL_CLAIM_MS, liveOwnersFor(db), true))) return 'claimed';
+    if (await messageRecorded(db, key)) return 'recorded';
+    throw new MessageBeingSentError(key);
+  }
+
+  /** Hands one claimed message to the transport and records it as sent; a failed send gives the claim back. */
+  async function sendClaimed(r: Ready, owner: string): Promise<Delivered> {
+    const { effect, part } = r.d;
     let messageId: string;
     try {
       messageId = (
         await mailer.send({
           key: part.key,
-          to: to.map((t) => ({ name: t.name, email: t.email })),
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          replyTo: lead,
+          to: r.to.map((t) => ({ name: t.name, email: t.email })),
+          subject: r.message.subject,
+          text: r.message.text,
+          html: r.message.html,
+          replyTo: r.d.senders.hubLead,
           fromName: renderHubName(effect.data),
-          ...(message.ics ? { ics: message.ics } : {}),
+          ...(r.message.ics ? { ics: r.message.ics } : {}),
         })
       ).messageId;
     } catch (err) {
@@ -218,25 +258,103 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
       key: part.key,
       urn: effect.urn,
       template: part.template,
-      recipients: to.map((t) => t.email),
-      subject: message.subject,
-      body: message.text,
-      html: message.html,
+      recipients: r.to.map((t) => t.email),
+      subject: r.message.subject,
+      body: r.message.text,
+      html: r.message.html,
       transport: mailer.transport,
       sentAt: now(),
     });
     return { sent: recorded, messageId };
   }
 
-  async function sendAll(effect: Pick<Notify, 'urn' | 'data' | 'kind' | 'template' | 'to' | 'recipients' | 'key'>): Promise<{ sent: boolean; messageId: string | null }> {
-    const senders = await sendersOf(effect.data);
-    let first: { sent: boolean; messageId: string | null } | null = null;
-    for (const part of partsOf(effect, senders.hubLead)) {
-      const r = await deliver(effect, part, senders);
-      first ??= r;
-      if (r.sent && !first.sent) first = r;
+  /**
+   * Sends each part once: one read of what is known of them all, one claim
+   * of all that are to go out (claim before the send so two attempts never
+   * both send; record "sent" only after it), one check after the claim, then
+   * each send and its record. An outcome per part, in order.
+   */
+  async function deliverAll(parts: readonly Delivery[]): Promise<PromiseSettledResult<Delivered>[]> {
+    const out: PromiseSettledResult<Delivered>[] = new Array(parts.length);
+    const settle = async (at: number, work: () => Promise<Delivered>) => {
+      try {
+        out[at] = { status: 'fulfilled', value: await work() };
+      } catch (err) {
+        // An injected crash stands for the process dying here: nothing more is written.
+        if (err instanceof InjectedFault) throw err;
+        out[at] = { status: 'rejected', reason: err };
+      }
+    };
+    const facts = await messageFacts(db, parts.map((d) => ({ key: d.part.key, urn: d.effect.urn })));
+    const ready: Ready[] = [];
+    await eachLimited(parts.map((d, at) => ({ d, at })), SEND_PARALLEL, ({ d, at }) =>
+      settle(at, async () => {
+        const p = await prepare(d, facts.get(d.part.key));
+        if (!('d' in p)) return p;
+        ready.push({ ...p, at });
+        return { sent: false, messageId: null };
+      }),
+    );
+    if (ready.length === 0) return out;
+    ready.sort((a, b) => a.at - b.at);
+
+    const owner = ownerFor(db);
+    const flights: string[] = [];
+    try {
+      const going: Ready[] = [];
+      for (const r of ready) {
+        const flight = `${owner}\n${r.d.part.key}`;
+        // Held from the claim until the send is recorded: no other attempt of this process takes the claim in between.
+        if (sendingNow.has(flight) || flights.includes(flight)) out[r.at] = { status: 'rejected', reason: new MessageBeingSentError(r.d.part.key) };
+        else {
+          sendingNow.add(flight);
+          flights.push(flight);
+          going.push(r);
+        }
+      }
+      const claimed = await claimMessages(db, going.map((r) => r.d.part.key), owner, MAIL_CLAIM_MS, liveOwnersFor(db), true);
+      const held: Ready[] = [];
+      for (const r of going) {
+        if (claimed.has(r.d.part.key)) held.push(r);
+        else await settle(r.at, async () => ((await claimAfterAll(r.d.part.key, owner)) === 'claimed' ? (held.push(r), { sent: false, messageId: null }) : { sent: false, messageId: null }));
+      }
+      // Another attempt may have recorded one (dropping its claim) just before this one claimed.
+      const recorded = await messagesRecorded(db, held.map((r) => r.d.part.key));
+      const toSend: Ready[] = [];
+      for (const r of held) {
+        if (!recorded.has(r.d.part.key)) toSend.push(r);
+        else await settle(r.at, async () => (await releaseMessageClaim(db, r.d.part.key, owner), { sent: false, messageId: null }));
+      }
+      for (let i = 0; i < toSend.length; i++) fault('mail.after-claim');
+      await eachLimited(toSend, SEND_PARALLEL, (r) => settle(r.at, () => sendClaimed(r, owner)));
+    } finally {
+      for (const f of flights) sendingNow.delete(f);
     }
-    return first ?? { sent: false, messageId: null };
+    return out;
+  }
+
+  /** The outcome of each notify effect: its parts sent together; it fails if one of its parts failed, else its first part that was sent (or its first). */
+  async function notifyMany(effects: readonly Mail[]): Promise<PromiseSettledResult<Delivered>[]> {
+    const senders = await mailSendersMany(db, effects.map((e) => ({ hub: String(e.data.hub ?? ''), groupId: typeof e.data.groupId === 'string' ? e.data.groupId : null })));
+    const parts: { effect: number; d: Delivery }[] = [];
+    effects.forEach((effect, i) => {
+      for (const part of partsOf(effect, senders[i]!.hubLead)) parts.push({ effect: i, d: { effect, part, senders: senders[i]! } });
+    });
+    const delivered = await deliverAll(parts.map((p) => p.d));
+    return effects.map((_, i) => {
+      const mine = delivered.filter((_, j) => parts[j]!.effect === i);
+      const failed = mine.find((r) => r.status === 'rejected');
+      if (failed) return failed;
+      const values = mine.map((r) => (r as PromiseFulfilledResult<Delivered>).value);
+      return { status: 'fulfilled', value: values.find((v) => v.sent) ?? values[0] ?? { sent: false, messageId: null } };
+    });
+  }
+
+  /** One effect's messages; throws what its first failed part met. */
+  async function sendAll(effect: Mail): Promise<Delivered> {
+    const [r] = await notifyMany([effect]);
+    if (r!.status === 'rejected') throw r!.reason;
+    return r!.value;
   }
 
   return {
@@ -272,8 +390,19 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
     },
 
     async notify(effect) {
-      if (!effect.key || !effect.template) throw new BadEffectError(`notify effect needs a key and a template, got ${JSON.stringify({ key: effect.key, template: effect.template })}`);
+      const bad = badNotify(effect);
+      if (bad) throw bad;
       return sendAll(effect);
+    },
+
+    async notifyMany(effects) {
+      const good = effects.filter((e) => !badNotify(e));
+      const sent = good.length > 0 ? await notifyMany(good) : [];
+      let next = 0;
+      return effects.map((e): PromiseSettledResult<Delivered> => {
+        const bad = badNotify(e);
+        return bad ? { status: 'rejected', reason: bad } : sent[next++]!;
+      });
     },
 
     async releaseFunding(effect) {

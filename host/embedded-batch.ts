@@ -17,7 +17,7 @@ import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '..
 import type { Db } from '../store/db.js';
 import { CURRENT_HASH_VERSION, eventHashV2 } from '../store/hash.js';
 import { fault } from '../store/faults.js';
-import { openFindings, TamperedSchoolError } from '../store/tamper.js';
+import { OPEN_FINDINGS_SQL, openFindingsOf, TamperedSchoolError, type OpenFindingRow } from '../store/tamper.js';
 import { compactRow, keepRules } from '../store/rules.js';
 import { keepSnapshots, snapshotDue, type Snapshot } from '../store/snapshots.js';
 import type { SendResult } from './engine.js';
@@ -84,19 +84,38 @@ export async function tryLockStreams(tx: Db, urns: string[]): Promise<Set<string
   return new Set(r.rows.filter((x) => x.locked).map((x) => x.u));
 }
 
-async function readHeads(tx: Db, urns: string[]): Promise<Map<string, Head>> {
-  const streams = await tx.query<{ urn: string; version: number; snapshot: PersistedPathway; summary: SchoolSummary }>('SELECT urn, version, snapshot, summary FROM streams WHERE urn = ANY($1::text[])', [urns]);
-  const events = await tx.query<{ urn: string; version: number; hash: string }>('SELECT DISTINCT ON (urn) urn, version, hash FROM events WHERE urn = ANY($1::text[]) ORDER BY urn, version DESC', [urns]);
+/**
+ * What a batch reads before it decides, in one statement after the locks:
+ * each stream's head (its stored snapshot and its last event's hash, which
+ * must agree), the schools stopped by an open tamper finding, and `n` log
+ * positions with the transaction's time (the v2 hash covers both).
+ */
+async function readBatchStart(tx: Db, urns: string[], n: number) {
+  const r = await tx.query<{
+    streams: { urn: string; version: number; snapshot: PersistedPathway; summary: SchoolSummary }[] | null;
+    events: { urn: string; version: number; hash: string }[] | null;
+    findings: OpenFindingRow[] | null;
+    recorded_at: string;
+    positions: (number | string)[];
+  }>(
+    `SELECT (SELECT json_agg(json_build_object('urn', s.urn, 'version', s.version, 'snapshot', s.snapshot, 'summary', s.summary)) FROM streams s WHERE s.urn = ANY($1::text[])) AS streams,
+            (SELECT json_agg(e) FROM (SELECT DISTINCT ON (urn) urn, version, hash FROM events WHERE urn = ANY($1::text[]) ORDER BY urn, version DESC) e) AS events,
+            (SELECT json_agg(f) FROM (${OPEN_FINDINGS_SQL('$1')}) f) AS findings,
+            now() AS recorded_at,
+            array(SELECT nextval('events_position_seq') FROM generate_series(1, $2::int)) AS positions`,
+    [urns, n],
+  );
+  const row = r.rows[0]!;
   const heads = new Map<string, Head>();
-  const hashes = new Map(events.rows.map((r) => [r.urn, r]));
-  for (const s of streams.rows) {
+  const hashes = new Map((row.events ?? []).map((e) => [e.urn, e]));
+  for (const s of row.streams ?? []) {
     const e = hashes.get(s.urn);
     // The log and the snapshot moved together or something removed events: refuse, as appendEvent does.
     if (!e || e.version !== s.version) throw new VersionConflictError(s.urn, s.version, e?.version ?? 0);
     heads.set(s.urn, { version: s.version, hash: e.hash, snapshot: s.snapshot, summary: s.summary });
   }
-  for (const e of events.rows) if (!heads.has(e.urn)) throw new VersionConflictError(e.urn, 0, e.version);
-  return heads;
+  for (const e of row.events ?? []) if (!heads.has(e.urn)) throw new VersionConflictError(e.urn, 0, e.version);
+  return { heads, stopped: openFindingsOf(row.findings ?? []), slots: { recorded_at: row.recorded_at, positions: row.positions } };
 }
 
 /**
@@ -112,11 +131,9 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   if (items.length === 0) return { results, rejected };
   const urns = [...new Set(items.map((i) => i.urn))];
   await lockStreams(tx, urns);
-  const heads = await readHeads(tx, urns);
-  // A school stopped by a tampered history: refused here, as the database would (store/tamper.ts), so a timer batch goes on for the others.
-  const stopped = await openFindings(tx, urns);
+  // A school stopped by a tampered history is refused here, as the database would (store/tamper.ts), so a timer batch goes on for the others.
   // The v2 hash covers position and recording time: one slot per item, taken before the rows are written (a refused item leaves a gap, as a rolled-back insert would).
-  const slots = (await tx.query<{ recorded_at: string; positions: (number | string)[] }>("SELECT now() AS recorded_at, array(SELECT nextval('events_position_seq') FROM generate_series(1, $1::int)) AS positions", [items.length])).rows[0]!;
+  const { heads, stopped, slots } = await readBatchStart(tx, urns, items.length);
 
   // Compact rows (migration 023): no state in the event; a snapshot where one is due.
   const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; prevHash: (string | null)[]; hash: string[]; position: number[] } = {

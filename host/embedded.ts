@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEvent, PathwayEventInput } from '../machines/events.js';
-import type { Effect } from '../machines/effects.js';
+import type { Effect, Notify } from '../machines/effects.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { UnknownSchoolError, VersionConflictError, EventRejectedError, ValidationError } from '../domain/errors.js';
@@ -23,7 +23,7 @@ import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/ti
 import { claimPending, drainProbe, enqueue, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
-import { BadEffectError, createActivities, type PathwayActivities } from '../activities/index.js';
+import { BadEffectError, createHostActivities, type HostActivities } from '../activities/index.js';
 import { createMailer, defaultMailboxDir, MailTransportDownError, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
@@ -80,6 +80,8 @@ const RETRY_BASE_MS = 30_000;
 const LEASE_MS = 5 * 60_000;
 /** Effects carried out at once on Postgres (PGlite runs one query at a time anyway). */
 const DISPATCH_PARALLEL = 8;
+/** Outbox items a drain claims per pass. */
+const CLAIM_LIMIT = 50;
 /** A tick waits this long at most (real time) for an effect's retry before moving the clock past it. */
 const SETTLE_MS = 1_000;
 
@@ -96,7 +98,7 @@ export function endOfDayOrInstant(at: string): string {
 
 export class EmbeddedEngine implements Engine {
   readonly kind = 'embedded' as const;
-  readonly activities: PathwayActivities;
+  readonly activities: HostActivities;
   private dispatching: Promise<{ done: number; failed: number }> | null = null;
   private schedulerTimer: NodeJS.Timeout | null = null;
   private schedulerRun: Promise<unknown> = Promise.resolve();
@@ -110,7 +112,7 @@ export class EmbeddedEngine implements Engine {
     private readonly options: EmbeddedEngineOptions,
     private readonly ownsStore: boolean,
   ) {
-    this.activities = createActivities({ db: store.db, mailer, now: () => (clock === systemClock ? undefined : clock.now()) });
+    this.activities = createHostActivities({ db: store.db, mailer, now: () => (clock === systemClock ? undefined : clock.now()) });
   }
 
   get db(): Db {
@@ -375,7 +377,8 @@ export class EmbeddedEngine implements Engine {
     for (;;) {
       const now = this.clock.now();
       const probe = await drainProbe(this.db, now, lease.owner);
-      const items = probe.due ? await claimPending(this.db, now, 50, lease) : [];
+      const items = probe.due ? await claimPending(this.db, now, CLAIM_LIMIT, lease) : [];
+      const passFailed = failed;
       if (items.length === 0) {
         // Before saying "nothing left": effects claimed by a host that died are freed and carried out now, not after its lease.
         if (!recovered && probe.foreignClaims && (await this.recoverDeadClaims()).length > 0) {
@@ -387,35 +390,57 @@ export class EmbeddedEngine implements Engine {
       fault('effect.after-claim', ...(faultsArmed() ? new Set(items.map((i) => i.type)) : []));
       let mailDown = 0;
       const performed: string[] = [];
+      const failedOne = async (item: (typeof items)[number], err: unknown) => {
+        // An injected crash stands for the process dying here: nothing more is written.
+        if (err instanceof InjectedFault) throw err;
+        failed++;
+        const attempts = item.attempts + 1;
+        // A mail server that is down is not the effect's fault: it waits (backoff growing to 16 x base) however long that lasts (issue 12).
+        const down = err instanceof MailTransportDownError;
+        if (down) mailDown++;
+        const permanent = err instanceof BadEffectError || (!down && attempts >= (this.options.maxAttempts ?? 8));
+        await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), permanent ? null : retryBase * 2 ** ((down ? Math.min(attempts, 5) : attempts) - 1));
+        this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
+      };
       const one = async (item: (typeof items)[number]) => {
         try {
           await this.perform(item.payload as Effect);
           fault('effect.after-perform', item.type);
           performed.push(item.key);
         } catch (err) {
-          // An injected crash stands for the process dying here: nothing more is written.
-          if (err instanceof InjectedFault) throw err;
-          failed++;
-          const attempts = item.attempts + 1;
-          // A mail server that is down is not the effect's fault: it waits (backoff growing to 16 x base) however long that lasts (issue 12).
-          const down = err instanceof MailTransportDownError;
-          if (down) mailDown++;
-          const permanent = err instanceof BadEffectError || (!down && attempts >= (this.options.maxAttempts ?? 8));
-          await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), permanent ? null : retryBase * 2 ** ((down ? Math.min(attempts, 5) : attempts) - 1));
-          this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
+          await failedOne(item, err);
+        }
+      };
+      // The pass's messages go out as one batch (one read, one claim for them all); the other effects one by one beside them.
+      const notes = items.filter((i) => (i.payload as Effect).type === 'notify');
+      const others = items.filter((i) => (i.payload as Effect).type !== 'notify');
+      const mail = async () => {
+        if (notes.length === 0) return;
+        const outcomes = await this.activities.notifyMany(notes.map((i) => i.payload as Notify));
+        for (let k = 0; k < notes.length; k++) {
+          const o = outcomes[k]!;
+          if (o.status === 'fulfilled') {
+            fault('effect.after-perform', notes[k]!.type);
+            performed.push(notes[k]!.key);
+          } else await failedOne(notes[k]!, o.reason);
         }
       };
       // Effects are independent (each its own key); on Postgres several run at once so their commits share the disk's flushes.
       const parallel = this.db.kind === 'postgres' ? DISPATCH_PARALLEL : 1;
       let next = 0;
-      await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, async () => {
-        while (next < items.length) await one(items[next++]!);
-      }));
+      await Promise.all([
+        mail(),
+        ...Array.from({ length: Math.min(parallel, others.length) }, async () => {
+          while (next < others.length) await one(others[next++]!);
+        }),
+      ]);
       // The pass's effects are marked done together; one that was performed and not yet marked is performed again after a crash, harmlessly (its key).
       await markManyDone(this.db, performed, now);
       done += performed.length;
       // Every effect of the pass met a mail server that is down: stop here rather than try them again at once, round and round.
       if (mailDown === items.length) return { done, failed };
+      // A pass that took fewer than it could, all carried out, left nothing due at this time: no second probe (a retry time, if any, is the first probe's).
+      if (items.length < CLAIM_LIMIT && passFailed === failed && !probe.foreignClaims) return { done, failed, retryInMs: probe.retryInMs };
     }
   }
 

@@ -115,18 +115,30 @@ export async function recordSentMessage(db: Db, input: SentMessageInput): Promis
  * record it with recordSentMessage (which drops the claim). Not pure.
  */
 export async function claimMessage(db: Db, key: string, owner: string, leaseMs: number, live: string[] | null, ownIdle = false): Promise<boolean> {
+  return (await claimMessages(db, [key], owner, leaseMs, live, ownIdle)).has(key);
+}
+
+/**
+ * claimMessage for many keys in one statement (a drain's messages): the keys
+ * this owner now holds. Keys are taken in sorted order, so two hosts claiming
+ * overlapping sets wait for each other instead of deadlocking. Not pure.
+ */
+export async function claimMessages(db: Db, keys: readonly string[], owner: string, leaseMs: number, live: string[] | null, ownIdle = false): Promise<Set<string>> {
   const c = new Checks('message claim');
-  c.text('key', key);
+  keys.forEach((k, i) => c.text(`keys[${i}]`, k));
   c.text('owner', owner);
   c.wholeNumber('leaseMs', leaseMs, 1);
   c.done();
-  const r = await db.query(
-    `INSERT INTO message_claims AS m (key, owner, lease_until) VALUES ($1, $2, now() + make_interval(secs => $3::float8 / 1000))
+  if (keys.length === 0) return new Set();
+  const r = await db.query<{ key: string }>(
+    `INSERT INTO message_claims AS m (key, owner, lease_until)
+       SELECT k, $2, now() + make_interval(secs => $3::float8 / 1000) FROM unnest($1::text[]) AS k ORDER BY k
      ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, claimed_at = now(), lease_until = EXCLUDED.lease_until
-       WHERE m.lease_until <= now() OR (m.owner = EXCLUDED.owner AND $5::boolean) OR (m.owner <> EXCLUDED.owner AND ${ownerDeadSql('m.owner', 4)})`,
-    [key, owner, leaseMs, live, ownIdle],
+       WHERE m.lease_until <= now() OR (m.owner = EXCLUDED.owner AND $5::boolean) OR (m.owner <> EXCLUDED.owner AND ${ownerDeadSql('m.owner', 4)})
+     RETURNING key`,
+    [[...new Set(keys)], owner, leaseMs, live, ownIdle],
   );
-  return r.rowCount > 0;
+  return new Set(r.rows.map((x) => x.key));
 }
 
 /** Gives up `owner`'s claim on message `key` (its send failed; another attempt may send it). Not pure. */
@@ -134,27 +146,45 @@ export async function releaseMessageClaim(db: Db, key: string, owner: string): P
   await db.query('DELETE FROM message_claims WHERE key = $1 AND owner = $2', [key, owner]);
 }
 
+/** What an attempt at a message needs to know first (messageFacts). */
+export interface MessageFacts {
+  /** Recorded as sent or skipped. */
+  recorded: boolean;
+  /** An attempt holds its send-claim. */
+  claimed: boolean;
+  /** The school's corrected headteacher address, or null. */
+  contact: { name: string; email: string } | null;
+}
+
 /**
- * What an attempt at message `key` needs to know first, in one read: whether
- * it was recorded (sent or skipped), whether an attempt holds its send-claim,
- * and the school's corrected headteacher address (or null). Not pure.
+ * What attempts at messages need to know first, for many (key, school) pairs
+ * in one read: whether each was recorded, whether an attempt holds its
+ * send-claim, and the school's corrected headteacher address. By key. Not pure.
  */
-export async function messageFacts(db: Db, key: string, urn: string): Promise<{ recorded: boolean; claimed: boolean; contact: { name: string; email: string } | null }> {
-  const r = await db.query<{ recorded: boolean; claimed: boolean; name: string | null; email: string | null }>(
-    `SELECT EXISTS (SELECT 1 FROM sent_messages WHERE key = $1) AS recorded,
-            EXISTS (SELECT 1 FROM message_claims WHERE key = $1) AS claimed,
+export async function messageFacts(db: Db, items: readonly { key: string; urn: string }[]): Promise<Map<string, MessageFacts>> {
+  if (items.length === 0) return new Map();
+  const r = await db.query<{ key: string; recorded: boolean; claimed: boolean; name: string | null; email: string | null }>(
+    `SELECT i.key,
+            EXISTS (SELECT 1 FROM sent_messages s WHERE s.key = i.key) AS recorded,
+            EXISTS (SELECT 1 FROM message_claims m WHERE m.key = i.key) AS claimed,
             c.name, c.email
-       FROM (SELECT 1) AS one LEFT JOIN school_contacts c ON c.urn = $2 AND c.role = 'headteacher'`,
-    [key, urn],
+       FROM unnest($1::text[], $2::text[]) AS i(key, urn)
+       LEFT JOIN school_contacts c ON c.urn = i.urn AND c.role = 'headteacher'`,
+    [items.map((i) => i.key), items.map((i) => i.urn)],
   );
-  const row = r.rows[0]!;
-  return { recorded: row.recorded, claimed: row.claimed, contact: row.name !== null && row.email !== null ? { name: row.name, email: row.email } : null };
+  return new Map(r.rows.map((row) => [row.key, { recorded: row.recorded, claimed: row.claimed, contact: row.name !== null && row.email !== null ? { name: row.name, email: row.email } : null }]));
 }
 
 /** Whether message `key` is recorded (sent or skipped), without reading its body. Not pure. */
 export async function messageRecorded(db: Db, key: string): Promise<boolean> {
-  const r = await db.query('SELECT 1 FROM sent_messages WHERE key = $1', [key]);
-  return r.rowCount > 0;
+  return (await messagesRecorded(db, [key])).has(key);
+}
+
+/** Which of `keys` are recorded (sent or skipped), in one read, without their bodies. Not pure. */
+export async function messagesRecorded(db: Db, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const r = await db.query<{ key: string }>('SELECT key FROM sent_messages WHERE key = ANY($1::text[])', [[...keys]]);
+  return new Set(r.rows.map((x) => x.key));
 }
 
 /** The sent email with this key, or null if none was sent. Not pure. */

@@ -76,17 +76,32 @@ export async function signOffsOf(db: Db, urn: string): Promise<SignOff[]> {
 
 /** Findings recorded for these schools with no sign-off yet, the first per school. Not pure. */
 export async function openFindings(db: Db, urns: readonly string[]): Promise<Map<string, { id: number; atVersion: number; reason: string; foundAt: string }>> {
+  if (urns.length === 0) return new Map();
+  const r = await db.query<OpenFindingRow>(OPEN_FINDINGS_SQL('$1'), [[...urns]]);
+  return openFindingsOf(r.rows);
+}
+
+/** A row of OPEN_FINDINGS_SQL (found_at a Date, or a string when read through JSON). */
+export interface OpenFindingRow {
+  id: number;
+  urn: string;
+  at_version: number;
+  reason: string;
+  found_at: string | Date;
+}
+
+/** The first open finding per school, of the URNs in the text[] parameter `urns` ("$1"): for a query that reads it beside others. */
+export const OPEN_FINDINGS_SQL = (urns: string): string =>
+  `SELECT DISTINCT ON (t.urn) t.id, t.urn, t.at_version, t.reason, t.found_at
+     FROM tamper_findings t
+    WHERE t.urn = ANY(${urns}::text[])
+      AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = t.id)
+    ORDER BY t.urn, t.id`;
+
+/** openFindings' map from rows of OPEN_FINDINGS_SQL. Pure. */
+export function openFindingsOf(rows: readonly OpenFindingRow[]): Map<string, { id: number; atVersion: number; reason: string; foundAt: string }> {
   const out = new Map<string, { id: number; atVersion: number; reason: string; foundAt: string }>();
-  if (urns.length === 0) return out;
-  const r = await db.query<{ id: number; urn: string; at_version: number; reason: string; found_at: string | Date }>(
-    `SELECT DISTINCT ON (t.urn) t.id, t.urn, t.at_version, t.reason, t.found_at
-       FROM tamper_findings t
-      WHERE t.urn = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = t.id)
-      ORDER BY t.urn, t.id`,
-    [[...urns]],
-  );
-  for (const x of r.rows) out.set(x.urn, { id: Number(x.id), atVersion: x.at_version, reason: x.reason, foundAt: iso(x.found_at) });
+  for (const x of rows) out.set(x.urn, { id: Number(x.id), atVersion: x.at_version, reason: x.reason, foundAt: iso(x.found_at) });
   return out;
 }
 

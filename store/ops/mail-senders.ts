@@ -17,18 +17,27 @@ export interface MailSenders {
 
 /** The hub lead of `hubNameOrId` and the work group `groupId` (or none). Not pure. */
 export async function mailSenders(db: Db, hubNameOrId: string, groupId: string | null): Promise<MailSenders> {
-  const hubId = findHub(hubNameOrId)?.id ?? hubNameOrId;
-  const r = await db.query<{ lead_name: string | null; lead_email: string | null; group_id: string | null; group_name: string | null; group_lead_name: string | null; group_lead_email: string | null }>(
-    `SELECT hc.name AS lead_name, hc.email AS lead_email, g.id AS group_id, g.name AS group_name, g.lead_name AS group_lead_name, g.lead_email AS group_lead_email
-       FROM (SELECT 1) AS one
-       LEFT JOIN hub_contacts hc ON hc.hub = $1
-       LEFT JOIN work_groups g ON g.id = $2`,
-    [hubId, groupId],
+  return (await mailSendersMany(db, [{ hub: hubNameOrId, groupId }]))[0]!;
+}
+
+/** mailSenders for many (hub, work group) pairs in one read, in the order asked. Not pure. */
+export async function mailSendersMany(db: Db, asked: readonly { hub: string; groupId: string | null }[]): Promise<MailSenders[]> {
+  if (asked.length === 0) return [];
+  const hubIds = asked.map((a) => findHub(a.hub)?.id ?? a.hub);
+  const r = await db.query<{ i: number; lead_name: string | null; lead_email: string | null; group_id: string | null; group_name: string | null; group_lead_name: string | null; group_lead_email: string | null }>(
+    `SELECT a.i::int AS i, hc.name AS lead_name, hc.email AS lead_email, g.id AS group_id, g.name AS group_name, g.lead_name AS group_lead_name, g.lead_email AS group_lead_email
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS a(hub, group_id, i)
+       LEFT JOIN hub_contacts hc ON hc.hub = a.hub
+       LEFT JOIN work_groups g ON g.id = a.group_id`,
+    [hubIds, asked.map((a) => a.groupId)],
   );
-  const row = r.rows[0]!;
-  const fallback = defaultHubLead(hubNameOrId);
-  return {
-    hubLead: row.lead_name !== null && row.lead_email !== null ? { name: row.lead_name, email: row.lead_email } : { name: fallback.name, email: fallback.email },
-    group: row.group_id !== null ? { id: row.group_id, name: row.group_name!, lead: { name: row.group_lead_name!, email: row.group_lead_email! } } : null,
-  };
+  const out: MailSenders[] = new Array(asked.length);
+  for (const row of r.rows) {
+    const fallback = defaultHubLead(asked[row.i - 1]!.hub);
+    out[row.i - 1] = {
+      hubLead: row.lead_name !== null && row.lead_email !== null ? { name: row.lead_name, email: row.lead_email } : { name: fallback.name, email: fallback.email },
+      group: row.group_id !== null ? { id: row.group_id, name: row.group_name!, lead: { name: row.group_lead_name!, email: row.group_lead_email! } } : null,
+    };
+  }
+  return out;
 }
