@@ -16,8 +16,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
-import type { Effect, Notify } from '../machines/effects.js';
-import type { PathwayEventInput } from '../machines/events.js';
 import { VersionConflictError } from '../domain/errors.js';
 import { createActivities, MessageBeingSentError } from '../activities/index.js';
 import type { Mailer } from '../activities/mail/mailer.js';
@@ -26,61 +24,7 @@ import { sentMessage } from '../store/messages.js';
 import type { Db } from '../store/db.js';
 import { ConnectionLostError } from '../store/reconnect.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
-import { london, secondaryDev, secondarySchool, twoTeachers } from './fixtures/programmes.js';
-
-/** A mailer that counts what it was handed, and can be made to wait inside send. */
-function countingMailer() {
-  const sent: { key: string; messageId: string }[] = [];
-  let gate: Promise<void> | null = null;
-  let entered: () => void = () => undefined;
-  const mailer: Mailer & { sent: typeof sent; hold(): { entered: Promise<void>; release(): void } } = {
-    transport: 'none',
-    sent,
-    async send(m) {
-      entered();
-      if (gate) await gate;
-      const messageId = `<${m.key}@test>`;
-      sent.push({ key: m.key, messageId });
-      return { messageId, duplicate: false };
-    },
-    describe: () => 'counting mailer',
-    close: async () => undefined,
-    hold() {
-      let release!: () => void;
-      gate = new Promise<void>((r) => (release = r));
-      const e = new Promise<void>((r) => (entered = r));
-      return {
-        entered: e,
-        release: () => {
-          gate = null;
-          release();
-        },
-      };
-    },
-  };
-  return mailer;
-}
-
-let n = 0;
-/** A school selected into a group: its events so far and the 'selected' notify effect the machine asked for. */
-function selectedSchool(): { urn: string; notify: Notify; events: { input: PathwayEventInput; version: number }[] } {
-  const urn = String(600100 + ++n);
-  const events: PathwayEventInput[] = [
-    { type: 'APPLY', at: london('2020-07-01'), programme: secondaryDev, school: { ...secondarySchool, urn }, teachers: twoTeachers } as PathwayEventInput,
-    { type: 'ELIGIBILITY_ASSESSED', at: london('2020-07-10'), eligible: true } as PathwayEventInput,
-    { type: 'SELECTED', at: london('2020-07-20'), groupId: 'g-1', groupSize: 2 } as PathwayEventInput,
-  ];
-  let state: PersistedPathway = initialState(urn);
-  let effects: Effect[] = [];
-  for (const e of events) {
-    const d = decide(state, parseEvent(e));
-    state = d.snapshot;
-    effects = d.effects;
-  }
-  const notify = effects.find((e): e is Notify => e.type === 'notify');
-  if (!notify) throw new Error(`SELECTED asked for no email: ${JSON.stringify(effects.map((e) => e.type))}`);
-  return { urn, notify, events: events.map((input, i) => ({ input, version: i + 1 })) };
-}
+import { countingMailer, selectedSchool } from './fixtures/mail-effects.js';
 
 /** `db`, whose first statement matching `like` fails as a connection lost in flight does (it never reaches the server). */
 function losingOnce(db: Db, like: RegExp): Db {
