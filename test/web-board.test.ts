@@ -123,6 +123,20 @@ describe('hub web: the hub board and the school page', () => {
     expect(await tableRows(page)).toHaveLength(all.length);
   });
 
+  it('keeps the signed-in person’s name and menu on the page for an unknown address, with a way back to the board', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    const r = await page.goto(`${web.address}/hub/no-such-page`);
+    expect(r?.status()).toBe(404);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
+    expect(await page.locator('.app-header').textContent()).toMatch(/Signed in as .+ \(hub staff\)/);
+    expect((await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).map((t) => t.trim())).toContain('Hub board');
+    await page.screenshot({ path: 'test-results/not-found-signed-in.png', fullPage: true });
+    await expectAccessible(page, 'not found, signed in');
+    await page.getByRole('link', { name: 'Go to the hub board' }).click();
+    expect(new URL(page.url()).pathname).toBe('/hub');
+  });
+
   it('sorts by a column heading, both ways, and says so to screen readers', async () => {
     const page = await browser.page();
     await signIn(page, web, staff, '/hub');

@@ -12,7 +12,8 @@ import { asTamperedError, TamperedSchoolError } from '../store/tamper.js';
 import { GroupVersionConflict } from '../store/ops/groups.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
 import { AlreadyExistsError, ForbiddenError, NotFoundError, RefusedError, ServiceBusyError, UnauthenticatedError } from '../service/errors.js';
-import { safeReturnPath } from './session.js';
+import { safeReturnPath, signedInOutside } from './session.js';
+import type { Principal } from '../service/context.js';
 
 export interface StatusPage {
   title: string;
@@ -37,13 +38,15 @@ const DEFAULTS: Record<number, StatusPage> = {
 const STATUS_PAGE_CSP = scriptlessPageCsp();
 
 /** Renders the page for an HTTP status, with the given words or the defaults. Not pure. */
-export async function renderStatusPage(reply: FastifyReply, status: number, page: Partial<StatusPage> = {}): Promise<FastifyReply> {
+export async function renderStatusPage(reply: FastifyReply, status: number, page: Partial<StatusPage> = {}, signedIn?: Principal | null): Promise<FastifyReply> {
   const d = DEFAULTS[status] ?? DEFAULTS[500]!;
   const data = { title: page.title ?? d.title, body: page.body ?? d.body, links: page.links ?? [{ href: '/', text: 'Go to the start page' }], status };
-  // A request refused before the pages' own hooks ran (the write gate) has no session yet: it gets the page without the layout's session parts.
+  // A request refused before the pages' own hooks ran (the write gate) has no session object yet.
   const hasSession = (reply.request as { session?: unknown }).session != null;
   if (typeof reply.page === 'function' && reply.request.routeOptions.config?.page && hasSession) return reply.page('status.njk', data, status);
-  const html = await reply.viewAsync('status.njk', { ...data, me: null });
+  // Outside the pages' hooks the session is read from its cookie, so a signed-in person keeps their name and menu.
+  const me = signedIn === undefined ? await signedInOutside(reply.request) : signedIn;
+  const html = await reply.viewAsync('status.njk', { ...data, me, currentPath: reply.request.url });
   // Outside the pages (an unknown address), the API's policy would block the page's own stylesheet, font and icon.
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', STATUS_PAGE_CSP).send(html);
 }

@@ -29,7 +29,7 @@ import { GOVUK_ASSETS, GOVUK_DIST, OWN_ASSETS, stylesheet } from './assets.js';
 import { addFilters } from './format.js';
 import { handlePageError, renderStatusPage } from './errors.js';
 import { PAGE_CSP_DIRECTIVES } from './csp.js';
-import { IDLE_MS, loadPrincipal, takeFlash } from './session.js';
+import { IDLE_MS, loadPrincipal, principalOfSession, readSessionsOutside, signedInOutside, takeFlash } from './session.js';
 import { authRoutes } from './routes/auth.js';
 import { pageRoutes } from './routes/index.js';
 
@@ -75,7 +75,7 @@ export async function registerWeb(app: FastifyInstance, service: Service, option
     templates: [join(here, 'views'), GOVUK_DIST],
     options: { onConfigure: (env: nunjucks.Environment) => addFilters(env) },
   });
-  await app.register(pagesPlugin, { service, sessionKey, secure, signInPerMinute: options.signInPerMinute ?? 10, idleMs: options.idleMs ?? IDLE_MS });
+  await app.register(pagesPlugin, { service, sessionKey, secure, signInPerMinute: options.signInPerMinute ?? 10, idleMs: options.idleMs ?? IDLE_MS, root: app });
 }
 
 interface PagesOptions {
@@ -84,6 +84,8 @@ interface PagesOptions {
   secure: boolean;
   signInPerMinute: number;
   idleMs: number;
+  /** The instance registerWeb was given: the not-found page of any address asks it who is signed in. */
+  root: FastifyInstance;
 }
 
 /** Everything a page route needs, in its own encapsulated context. */
@@ -99,6 +101,11 @@ const pagesPlugin: FastifyPluginAsync<PagesOptions> = async (app, o) => {
       cookieName: 'pathway_session',
       expiry: 12 * 60 * 60,
       cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: o.secure },
+    });
+    // The session cookie, read only, for the not-found page (its handler is the API's, outside this context).
+    readSessionsOutside(o.root, async (request) => {
+      const sealed = app.parseCookie(request.headers.cookie ?? '')['pathway_session'];
+      return sealed ? principalOfSession(o.service, app.decodeSecureSession(sealed), o.idleMs) : null;
     });
     await app.register(csrf, { sessionPlugin: '@fastify/secure-session', getToken: (req) => (req.body as Record<string, string> | undefined)?._csrf });
     await app.register(helmet, {
@@ -147,6 +154,8 @@ const pagesPlugin: FastifyPluginAsync<PagesOptions> = async (app, o) => {
 /** The 404 for a browser (it asked for HTML): a page, not the API's JSON. Not pure. */
 export async function notFoundPage(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
   if (request.method !== 'GET' || !/text\/html/.test(request.headers.accept ?? '')) return false;
-  await renderStatusPage(reply, 404);
+  // Someone signed in keeps their name and the service's menu, so the way back is one click.
+  const me = await signedInOutside(request);
+  await renderStatusPage(reply, 404, me ? { links: [{ href: '/hub', text: 'Go to the hub board' }] } : {}, me);
   return true;
 }

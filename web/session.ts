@@ -54,6 +54,44 @@ export async function loadPrincipal(svc: Service, request: FastifyRequest, idleM
   }
 }
 
+/**
+ * The person a session belongs to, read only: for a page served outside the
+ * pages' own context (the not-found page of any address), which can neither
+ * refresh nor clear the cookie. Null when the session has run out or its
+ * token was revoked. Not pure (database).
+ */
+export async function principalOfSession(svc: Service, session: { get(key: 'token' | 'signedInAt' | 'seenAt'): unknown } | null, idleMs = IDLE_MS): Promise<Principal | null> {
+  const token = session?.get('token');
+  if (typeof token !== 'string' || token === '') return null;
+  const now = Date.now();
+  const signedInAt = Number(session!.get('signedInAt') ?? 0);
+  const seenAt = Number(session!.get('seenAt') ?? 0);
+  if (now - seenAt > idleMs || now - signedInAt > ABSOLUTE_MS) return null;
+  try {
+    return await authenticate(svc, token);
+  } catch (err) {
+    if (err instanceof UnauthenticatedError) return null;
+    throw err;
+  }
+}
+
+/** How a request outside the pages' context finds who is signed in, by the instance the pages were registered on. */
+const readersOutside = new WeakMap<object, (request: FastifyRequest) => Promise<Principal | null>>();
+
+/** Set by the pages plugin: `read` finds who a request's session cookie belongs to, read only. Not pure. */
+export function readSessionsOutside(root: object, read: (request: FastifyRequest) => Promise<Principal | null>): void {
+  readersOutside.set(root, read);
+}
+
+/**
+ * Who is signed in, for a page served before or outside the pages' own
+ * hooks (the not-found page of any address, the busy page of the write
+ * gate): null when nobody is, or the pages are not registered. Not pure.
+ */
+export async function signedInOutside(request: FastifyRequest): Promise<Principal | null> {
+  return (await readersOutside.get(request.server)?.(request).catch(() => null)) ?? null;
+}
+
 /** Starts a session for a token already checked. Not pure. */
 export function startSession(request: FastifyRequest, token: string): void {
   const now = Date.now();
