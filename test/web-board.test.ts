@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
 
 const HUB = 'east-midlands-east';
@@ -131,7 +131,7 @@ describe('hub web: the hub board and the school page', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
     expect(await page.locator('.app-header').textContent()).toMatch(/Signed in as .+ \(hub staff\)/);
     expect((await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents()).map((t) => t.trim())).toContain('Hub board');
-    await page.screenshot({ path: 'test-results/not-found-signed-in.png', fullPage: true });
+    await screenshot(page, 'not found signed in');
     await expectAccessible(page, 'not found, signed in');
     await page.getByRole('link', { name: 'Go to the hub board' }).click();
     expect(new URL(page.url()).pathname).toBe('/hub');
