@@ -113,30 +113,43 @@ export function openFindingsOf(rows: readonly OpenFindingRow[]): Map<string, { i
  * row added or removed, changes it and the stream is verified in full
  * again. Kept in memory, where a database writer cannot reach it.
  */
-const verifiedStreams = new WeakMap<Db, Map<string, { key: string; version: number }>>();
+const verifiedStreams = new WeakMap<Db, Map<string, Fingerprint>>();
+
+/** What this process saw of a stream when it last found it intact. */
+interface Fingerprint {
+  /** Each event row's version and physical version ("version@xmin(ctid)"), in order, space-separated (ROWS_OF_EVENTS_T). */
+  rows: string;
+  /** streams.version then. */
+  streamVersion: number;
+  /** The ids of the findings signed off then, comma-separated (SIGNED_OFF_IDS). */
+  signed: string;
+  /** The last event's version then. */
+  version: number;
+}
 
 /**
  * The database's fingerprint of a stream: each row's physical version (the
  * transaction that wrote it, xmin, and where it lies, ctid) in order, then
  * the stream's recorded version. Any UPDATE, DELETE or INSERT of a row,
  * even with the triggers off, writes a new row version and so changes it;
- * reading it touches no payload or state. Not pure.
+ * reading it touches no payload or state. Over the rows `events t` of
+ * stream $1; rememberOwnWrite extends it in this same form.
  */
-// The fingerprint's SQL, over the rows `events t` of stream $1; rememberOwnWrite extends it in this same form.
-const DIGEST_OF_EVENTS_T = `coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')
-              || ':' || coalesce((SELECT version FROM streams WHERE urn = $1), 0)`;
+const ROWS_OF_EVENTS_T = `coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')`;
+const STREAM_VERSION = 'coalesce((SELECT version FROM streams WHERE urn = $1), 0)';
+const SIGNED_OFF_IDS = `(SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
+               FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = $1)`;
 
-async function streamDigest(db: Db, urn: string): Promise<{ digest: string; version: number }> {
-  const r = await db.query<{ digest: string | null; version: number | null }>(
-    `SELECT ${DIGEST_OF_EVENTS_T} AS digest,
-            max(t.version) AS version
+async function streamDigest(db: Db, urn: string): Promise<{ rows: string; streamVersion: number; version: number }> {
+  const r = await db.query<{ rows: string | null; stream_version: number | null; version: number | null }>(
+    `SELECT ${ROWS_OF_EVENTS_T} AS rows, ${STREAM_VERSION} AS stream_version, max(t.version) AS version
        FROM events t WHERE t.urn = $1`,
     [urn],
   );
-  return { digest: r.rows[0]?.digest ?? '', version: r.rows[0]?.version ?? 0 };
+  return { rows: r.rows[0]?.rows ?? '', streamVersion: Number(r.rows[0]?.stream_version ?? 0), version: r.rows[0]?.version ?? 0 };
 }
 
-function verifiedOf(db: Db): Map<string, { key: string; version: number }> {
+function verifiedOf(db: Db): Map<string, Fingerprint> {
   let m = verifiedStreams.get(db);
   if (!m) verifiedStreams.set(db, (m = new Map()));
   return m;
@@ -153,15 +166,14 @@ function verifiedOf(db: Db): Map<string, { key: string; version: number }> {
  */
 export function rememberOwnWrite(db: Db, urn: string, version: number, rowMark: string): void {
   const known = verifiedOf(db).get(urn);
-  if (!known || known.version !== version - 1) return;
-  // key = "<version@mark ...>:<streams.version>|<signed-off finding ids>" (streamDigest, checkStream).
-  const bar = known.key.lastIndexOf('|');
-  const digest = known.key.slice(0, bar);
-  const colon = digest.lastIndexOf(':');
-  if (digest.slice(colon + 1) !== String(version - 1)) return;
-  const rows = digest.slice(0, colon);
-  const next = `${rows === '' ? '' : `${rows} `}${version}@${rowMark}:${version}`;
-  verifiedOf(db).set(urn, { key: `${next}${known.key.slice(bar)}`, version });
+  if (!known || known.version !== version - 1 || known.streamVersion !== version - 1) return;
+  const mark = `${version}@${rowMark}`;
+  verifiedOf(db).set(urn, { rows: known.rows === '' ? mark : `${known.rows} ${mark}`, streamVersion: version, signed: known.signed, version });
+}
+
+/** Whether a stream reads as it did when this process found it intact. Pure. */
+function sameFingerprint(a: Omit<Fingerprint, 'version'>, b: Omit<Fingerprint, 'version'>): boolean {
+  return a.rows === b.rows && a.streamVersion === b.streamVersion && a.signed === b.signed;
 }
 
 /**
@@ -181,12 +193,13 @@ export async function checkStream(db: Db, urn: string, options: Pick<VerifyOptio
   }
   const [signedOff, digest] = await Promise.all([signOffsOf(db, urn), whole ? streamDigest(db, urn) : Promise.resolve(null)]);
   const cache = verifiedOf(db);
-  const key = digest ? `${digest.digest}|${signedOff.map((s) => s.findingId).join(',')}` : null;
-  const unchanged = key !== null && cache.get(urn)?.key === key;
+  const now = digest ? { ...digest, signed: signedOff.map((s) => s.findingId).join(',') } : null;
+  const before = cache.get(urn);
+  const unchanged = now !== null && before !== undefined && sameFingerprint(before, now);
   const finding = unchanged ? null : await verifyStream(db, urn, { ...options, accepted: (f: TamperFinding) => signedOff.some((s) => s.atVersion === f.version && s.finding === f.reason) });
-  if (digest && key) {
+  if (now) {
     if (finding) cache.delete(urn);
-    else cache.set(urn, { key, version: digest.version });
+    else cache.set(urn, now);
   }
   if (finding) {
     await db.query('INSERT INTO tamper_findings (urn, at_version, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [urn, finding.version, finding.reason]);
@@ -209,17 +222,14 @@ export async function checkStream(db: Db, urn: string, options: Pick<VerifyOptio
 async function asVerified(db: Db, urn: string): Promise<{ intact: false } | { intact: true; signedOff: boolean }> {
   const known = verifiedOf(db).get(urn);
   if (!known) return { intact: false };
-  const r = await db.query<{ digest: string; signed: string; open: boolean }>(
-    `SELECT ${DIGEST_OF_EVENTS_T} AS digest,
-            (SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
-               FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = $1) AS signed,
+  const r = await db.query<{ rows: string; stream_version: number; signed: string; open: boolean }>(
+    `SELECT ${ROWS_OF_EVENTS_T} AS rows, ${STREAM_VERSION} AS stream_version, ${SIGNED_OFF_IDS} AS signed,
             EXISTS (SELECT 1 FROM tamper_findings f WHERE f.urn = $1 AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = f.id)) AS open
        FROM events t WHERE t.urn = $1`,
     [urn],
   );
   const row = r.rows[0];
-  // The same key checkStream keeps (streamDigest, then the signed-off finding ids).
-  if (!row || row.open || `${row.digest}|${row.signed}` !== known.key) return { intact: false };
+  if (!row || row.open || !sameFingerprint(known, { rows: row.rows, streamVersion: Number(row.stream_version), signed: row.signed })) return { intact: false };
   return { intact: true, signedOff: row.signed !== '' };
 }
 
