@@ -34,6 +34,8 @@ export interface BatchOutcome {
   /** Per item, what was stored; null for an item skipped as rejected. */
   results: (SendResult | null)[];
   rejected: { index: number; error: EventRejectedError }[];
+  /** Each stored event's physical row version (xmin and ctid, as AppendedEvent.rowMark), by "urn@version". */
+  rowMarks: Map<string, string>;
 }
 
 export interface BatchOptions {
@@ -128,7 +130,8 @@ async function readBatchStart(tx: Db, urns: string[], n: number) {
 export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: BatchOptions = {}): Promise<BatchOutcome> {
   const results: (SendResult | null)[] = [];
   const rejected: BatchOutcome['rejected'] = [];
-  if (items.length === 0) return { results, rejected };
+  const rowMarks = new Map<string, string>();
+  if (items.length === 0) return { results, rejected, rowMarks };
   const urns = [...new Set(items.map((i) => i.urn))];
   await lockStreams(tx, urns);
   // A school stopped by a tampered history is refused here, as the database would (store/tamper.ts), so a timer batch goes on for the others.
@@ -202,11 +205,13 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
 
   if (events.urn.length > 0) {
     await keepRules(tx, rules.values());
-    await tx.query(
+    const inserted = await tx.query<{ urn: string; version: number; row_mark: string }>(
       `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
-       SELECT u.*, $11::timestamptz, $12::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u`,
+       SELECT u.*, $11::timestamptz, $12::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u
+       RETURNING urn, version, xmin::text || ctid::text AS row_mark`,
       [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION],
     );
+    for (const r of inserted.rows) rowMarks.set(`${r.urn}@${r.version}`, r.row_mark);
     await keepSnapshots(tx, snapshots);
     fault('event.after-append');
   }
@@ -250,5 +255,5 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
       [outbox.map((o) => o.key), outbox.map((o) => o.urn), outbox.map((o) => o.type), outbox.map((o) => o.payload), outbox.map((o) => o.notBefore)],
     );
   }
-  return { results, rejected };
+  return { results, rejected, rowMarks };
 }

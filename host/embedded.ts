@@ -17,7 +17,7 @@ import { UnknownSchoolError, VersionConflictError, EventRejectedError, Validatio
 import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { appendEvent, lockStream } from '../store/event-log.js';
-import { asTamperedError, assertNotTampered, rememberOwnWrite } from '../store/tamper.js';
+import { asTamperedError, assertNotTampered, rememberOwnWrite, TamperedSchoolError } from '../store/tamper.js';
 import { listStreams, loadStream, saveStream } from '../store/streams.js';
 import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
 import { claimPending, drainProbe, enqueue, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
@@ -65,7 +65,7 @@ export interface SendManyItem {
   expectedVersion?: number;
 }
 
-export interface SendManyResult extends BatchOutcome {
+export interface SendManyResult extends Omit<BatchOutcome, 'rowMarks'> {
   /** How many events were stored. */
   sent: number;
 }
@@ -100,6 +100,11 @@ export class EmbeddedEngine implements Engine {
   readonly kind = 'embedded' as const;
   readonly activities: HostActivities;
   private dispatching: Promise<{ done: number; failed: number }> | null = null;
+  /** A drain asked for and not yet started: a caller asking now is served by it too. */
+  private queuedDrain: Promise<DrainReport> | null = null;
+  /** A write's transaction is being committed (commitWrite): later writes wait in waitingWrites and go together after it. */
+  private committing = false;
+  private waitingWrites: QueuedWrite[] = [];
   private schedulerTimer: NodeJS.Timeout | null = null;
   private schedulerRun: Promise<unknown> = Promise.resolve();
   /** Ends this host's hold on its liveness lock (Postgres; see store/effect-hosts.ts). */
@@ -164,10 +169,7 @@ export class EmbeddedEngine implements Engine {
     await assertNotTampered(this.db, urn);
     // On a simulated clock, an event recorded at T means time has reached T.
     this.advanceClock(event.at);
-    const { rowMark, ...result } = await this.db.tx((tx) => this.decideAndStore(tx, urn, event, options)).catch((err: unknown) => {
-      throw asTamperedError(err);
-    });
-    rememberOwnWrite(this.db, urn, result.version, rowMark);
+    const result = await this.commitWrite({ urn, event, options });
     // The event is stored: a database that goes away now must not make the caller think it was not
     // (a retry would then be refused as stale). Its effects wait in the outbox for the next drain.
     try {
@@ -199,10 +201,77 @@ export class EmbeddedEngine implements Engine {
     let latest: string | null = null;
     for (const p of parsed) if (latest === null || Date.parse(p.event.at) > Date.parse(latest)) latest = p.event.at;
     if (latest !== null) this.advanceClock(latest);
-    const outcome = await this.db.tx((tx) => decideAndStoreMany(tx, parsed, options));
+    const { rowMarks: _marks, ...outcome } = await this.db.tx((tx) => decideAndStoreMany(tx, parsed, options));
     fault('event.after-commit');
     if (this.options.dispatch !== 'manual') await this.drainOutbox();
     return { ...outcome, sent: outcome.results.filter((r) => r !== null).length };
+  }
+
+  /**
+   * Commits one write (group commit): alone when no other write is being
+   * committed; otherwise it waits for that commit and goes with every write
+   * that arrived meanwhile in one transaction (decideAndStoreMany), each
+   * with the outcome it would have had alone. A write the group refuses, or
+   * every write of a group whose transaction refused them all (a stale
+   * version, an unknown school), is stored alone again, so its caller gets
+   * the same answer as before; nothing of a refused group was written.
+   */
+  private commitWrite(w: PendingWrite): Promise<SendResult> {
+    if (this.committing) return new Promise((resolve, reject) => this.waitingWrites.push({ ...w, resolve, reject }));
+    this.committing = true;
+    return this.storeAlone(w).finally(() => this.commitWaiting());
+  }
+
+  private async storeAlone(w: PendingWrite): Promise<SendResult> {
+    const { rowMark, ...result } = await this.db.tx((tx) => this.decideAndStore(tx, w.urn, w.event, w.options)).catch((err: unknown) => {
+      throw asTamperedError(err);
+    });
+    rememberOwnWrite(this.db, w.urn, result.version, rowMark);
+    return result;
+  }
+
+  /** Commits the writes that waited, as one group, then whatever waited for that; stops when none is left. */
+  private commitWaiting(): void {
+    const group = this.waitingWrites.splice(0);
+    if (group.length === 0) {
+      this.committing = false;
+      return;
+    }
+    void this.storeGroup(group).finally(() => this.commitWaiting());
+  }
+
+  private async storeGroup(group: QueuedWrite[]): Promise<void> {
+    const alone = async (w: QueuedWrite) => {
+      try {
+        w.resolve(await this.storeAlone(w));
+      } catch (err) {
+        w.reject(err);
+      }
+    };
+    if (group.length === 1) return alone(group[0]!);
+    let outcome: BatchOutcome;
+    try {
+      outcome = await this.db.tx((tx) => decideAndStoreMany(tx, group.map((w) => ({ urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion })), { onRejected: 'skip' }));
+    } catch (err) {
+      // Refused as a whole before anything was written (its transaction rolled back): each alone, for its own answer.
+      if (err instanceof VersionConflictError || err instanceof UnknownSchoolError || err instanceof EventRejectedError || err instanceof ValidationError || asTamperedError(err) instanceof TamperedSchoolError) {
+        for (const w of group) await alone(w);
+        return;
+      }
+      // Anything else (the database lost, say) may have left the commit's fate unknown: every caller hears it, none is tried again here.
+      for (const w of group) w.reject(err);
+      return;
+    }
+    const refused = new Set(outcome.rejected.map((r) => r.index));
+    const results = outcome.results;
+    for (let i = 0; i < group.length; i++) {
+      const r = results[i];
+      if (refused.has(i) || !r) continue;
+      rememberOwnWrite(this.db, r.urn, r.version, outcome.rowMarks.get(`${r.urn}@${r.version}`) ?? '');
+      group[i]!.resolve(r);
+    }
+    // A write the state refused is decided again alone, after the others: the same refusal, in the single path's words.
+    for (const i of [...refused].sort((a, b) => a - b)) await alone(group[i]!);
   }
 
   private async decideAndStore(tx: Db, urn: string, event: PathwayEvent, options: SendOptions): Promise<SendResult & { rowMark: string }> {
@@ -353,7 +422,15 @@ export class EmbeddedEngine implements Engine {
   /** Carry out every pending effect due now (one run at a time in this process; SKIP LOCKED across processes). */
   drainOutbox(): Promise<DrainReport> {
     // A drain that failed (the database lost, issue 12) neither stops the next one nor goes unhandled: its caller gets the error.
-    const run = (this.dispatching ?? Promise.resolve({ done: 0, failed: 0 })).catch(() => undefined).then(() => this.drainOnce());
+    // A drain that has not started yet will see everything stored by now: callers share it (concurrent writes each ask for one).
+    if (this.queuedDrain) return this.queuedDrain;
+    const run: Promise<DrainReport> = (this.dispatching ?? Promise.resolve({ done: 0, failed: 0 }))
+      .catch(() => undefined)
+      .then(() => {
+        if (this.queuedDrain === run) this.queuedDrain = null;
+        return this.drainOnce();
+      });
+    this.queuedDrain = run;
     this.dispatching = run.finally(() => {
       if (this.dispatching === run) this.dispatching = null;
     }) as Promise<DrainReport>;
@@ -482,6 +559,19 @@ export class EmbeddedEngine implements Engine {
     await this.mailer.close();
     if (this.ownsStore) await this.store.close();
   }
+}
+
+/** A write on its way to the log. */
+interface PendingWrite {
+  urn: string;
+  event: PathwayEvent;
+  options: SendOptions;
+}
+
+/** A write waiting for the commit in flight, with its caller's promise. */
+interface QueuedWrite extends PendingWrite {
+  resolve(result: SendResult): void;
+  reject(err: unknown): void;
 }
 
 /** What a drain carried out, and (when it looked) in how many ms of real time the soonest retry of an effect due now comes. */
