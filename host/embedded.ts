@@ -493,7 +493,14 @@ export class EmbeddedEngine implements Engine {
       const others = items.filter((i) => (i.payload as Effect).type !== 'notify');
       const mail = async () => {
         if (notes.length === 0) return;
-        const outcomes = await this.activities.notifyMany(notes.map((i) => i.payload as Notify));
+        let outcomes: PromiseSettledResult<unknown>[];
+        try {
+          outcomes = await this.activities.notifyMany(notes.map((i) => i.payload as Notify));
+        } catch (err) {
+          // A statement of the whole batch failed (a lost connection): each of its effects failed and is tried again after its backoff, as one alone would be.
+          if (err instanceof InjectedFault) throw err;
+          outcomes = notes.map(() => ({ status: 'rejected', reason: err }));
+        }
         for (let k = 0; k < notes.length; k++) {
           const o = outcomes[k]!;
           if (o.status === 'fulfilled') {
@@ -512,7 +519,11 @@ export class EmbeddedEngine implements Engine {
         }),
       ]);
       // The pass's effects are marked done together; one that was performed and not yet marked is performed again after a crash, harmlessly (its key).
-      await markManyDone(this.db, performed, now);
+      // Marking done is idempotent: a connection cut under it is met by asking once more (the next statement reconnects), not by leaving the effects leased.
+      await markManyDone(this.db, performed, now).catch((err: unknown) => {
+        if (err instanceof InjectedFault) throw err;
+        return markManyDone(this.db, performed, now);
+      });
       done += performed.length;
       // Every effect of the pass met a mail server that is down: stop here rather than try them again at once, round and round.
       if (mailDown === items.length) return { done, failed };

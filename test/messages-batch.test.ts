@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHostActivities, MessageBeingSentError } from '../activities/index.js';
+import { createEmbeddedEngine } from '../host/embedded.js';
+import { SimulatedClock } from '../host/clock.js';
 import { mailProblems, sentMessage } from '../store/messages.js';
+import { enqueue } from '../store/outbox.js';
+import { ConnectionLostError } from '../store/reconnect.js';
+import type { Db } from '../store/db.js';
+import type { Store } from '../store/index.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 import { countingMailer, selectedSchool } from './fixtures/mail-effects.js';
 
@@ -58,5 +64,40 @@ describe.each(dbTargets())('messages in one batch on $name', (target) => {
     expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: { name: 'BadEffectError', message: expect.stringMatching(/needs a key and a template/) } });
     expect(outcomes[1]).toMatchObject({ status: 'fulfilled', value: { sent: true } });
     expect(mailer.sent.map((m) => m.key)).toEqual([b!.key]);
+  });
+
+  it('a connection lost under the batch’s send-claim leaves no message leased: each is tried again after its backoff and sent once', async () => {
+    let armed = true;
+    const lossy = new Proxy(t.db, {
+      get(target, prop) {
+        if (prop === 'query') {
+          return async (sql: string, params?: unknown[]) => {
+            if (armed && /INSERT INTO message_claims/.test(sql)) {
+              armed = false;
+              throw new ConnectionLostError('the test database', 'running a statement', 'terminating connection due to administrator command');
+            }
+            return target.query(sql, params);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Db;
+    const mailer = countingMailer();
+    const store: Store = { db: lossy, migrations: { applied: [], skipped: [] } as unknown as Store['migrations'], describe: () => t.db.describe(), close: async () => undefined };
+    const engine = await createEmbeddedEngine({ store, mailer, clock: new SimulatedClock(NOW), dispatch: 'manual', retryBaseMs: 1 });
+    try {
+      const effects = [selectedSchool().notify, selectedSchool().notify];
+      for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
+      // The drain does not fail: both effects are marked failed, their retry (1 ms) comes round, and the same drain sends them.
+      expect(await engine.drainOutbox()).toMatchObject({ done: 2, failed: 2 });
+      expect((await t.db.query<{ status: string; attempts: number; lease_owner: string | null }>('SELECT status, attempts, lease_owner FROM outbox ORDER BY key')).rows).toEqual([
+        { status: 'done', attempts: 1, lease_owner: null },
+        { status: 'done', attempts: 1, lease_owner: null },
+      ]);
+      expect(mailer.sent.map((m) => m.key).sort()).toEqual(effects.map((e) => e.key).sort());
+    } finally {
+      await engine.close();
+    }
   });
 });
