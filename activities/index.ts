@@ -26,11 +26,13 @@ import { publicUrl, renderMessage, templateFor, type Audience, type RenderContex
 import { whyNotSend } from './mail/timeliness.js';
 import type { Mailer } from './mail/mailer.js';
 import type { PathwayActivities, RecordEventInput } from './types.js';
+import { eachLimited } from './each-limited.js';
 
 export type { PathwayActivities, RecordEventInput } from './types.js';
 export { createMailer, noMailer, type Mailer } from './mail/mailer.js';
 export { renderMessage, MESSAGE_KINDS, type RenderedMessage, type RenderContext } from './mail/render.js';
 export { exampleMessage, allExampleMessages } from './mail/examples.js';
+export { eachLimited } from './each-limited.js';
 
 export interface HubLead {
   name: string;
@@ -134,14 +136,6 @@ interface Ready {
 
 /** Messages of one batch handed to the transport at once: their records' commits share the disk's flushes. */
 const SEND_PARALLEL = 8;
-
-/** Runs `work` on each item, at most `parallel` at once. */
-async function eachLimited<T>(items: readonly T[], parallel: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
 
 /** Build the activities over a database and a mailer. */
 export function createActivities(deps: ActivityDeps): PathwayActivities {

@@ -23,7 +23,7 @@ import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/ti
 import { claimPending, drainProbe, enqueue, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
-import { BadEffectError, createHostActivities, type HostActivities } from '../activities/index.js';
+import { BadEffectError, createHostActivities, eachLimited, type HostActivities } from '../activities/index.js';
 import { createMailer, defaultMailboxDir, MailTransportDownError, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
@@ -490,10 +490,7 @@ export class EmbeddedEngine implements Engine {
       // Effects are independent (each its own key); on Postgres several run at once so their commits share the disk's flushes.
       // (notifyMany, which sends a pass's messages as one batch, is not used here: with it, faults-postgres left reminders pending under load; not yet understood.)
       const parallel = this.db.kind === 'postgres' ? DISPATCH_PARALLEL : 1;
-      let next = 0;
-      await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, async () => {
-        while (next < items.length) await one(items[next++]!);
-      }));
+      await eachLimited(items, parallel, one);
       // The pass's effects are marked done together; one that was performed and not yet marked is performed again after a crash, harmlessly (its key).
       // Marking done is idempotent: a connection cut under it is met by asking once more (the next statement reconnects), not by leaving the effects leased.
       await markManyDone(this.db, performed, now).catch((err: unknown) => {
