@@ -7,7 +7,7 @@ import type { DeferredFrom, PathwayContext, PhaseRecord, SessionRecord } from '.
 import { freshPhase } from './context.js';
 import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
-import { academicYearEnd, daysAfter, daysBefore, isBefore, londonLabel, millis } from './time.js';
+import { academicYearEnd, daysAfter, daysBefore, isBefore, laterBy, londonLabel } from './time.js';
 import { firstSession } from './rules.js';
 
 export interface Step {
@@ -35,7 +35,7 @@ function byTime(a: Pick<SessionRecord, 'id' | 'at'>, b: Pick<SessionRecord, 'id'
 /** When a session starting at `at` ends: its kind's length in the programme's rules (one half day when none is given). */
 function endOf(c: PathwayContext, kind: SessionRecord['kind'], at: string): string {
   const halfDays = c.programme?.sessions.find((r) => r.kind === kind)?.lengthHalfDays ?? 1;
-  return new Date(millis(at) + halfDays * HALF_DAY_MINUTES * 60_000).toISOString();
+  return laterBy(at, halfDays * HALF_DAY_MINUTES);
 }
 
 /**
@@ -95,14 +95,15 @@ function recipientsOf(c: PathwayContext, to: Recipient[]): Notify['recipients'] 
 
 /** Set timer `key` (replacing one of the same key) and remember it in the context. */
 function setTimers(c: PathwayContext, timers: { key: string; at: string; event: PathwayEvent }[], dropKeys: string[] = []): Step {
-  const next = { ...c.timers };
   const effects: Effect[] = [];
+  const dropped = new Set<string>();
   for (const k of dropKeys) {
-    if (next[k]) {
-      delete next[k];
+    if (c.timers[k] && !dropped.has(k)) {
+      dropped.add(k);
       effects.push({ type: 'timer.cancel', key: k });
     }
   }
+  const next = dropped.size > 0 ? without(c.timers, dropped) : { ...c.timers };
   for (const t of timers) {
     next[t.key] = { at: t.at, event: t.event };
     effects.push({ type: 'timer.set', key: t.key, at: t.at, event: t.event });
@@ -365,9 +366,16 @@ export function teacherReplaced(c: PathwayContext, e: EventOf<'TEACHER_REPLACED'
 /** A timer fired: it is no longer pending. */
 export function forgetTimer(c: PathwayContext, key: string): Step {
   if (!c.timers[key]) return none;
-  const next = { ...c.timers };
-  delete next[key];
-  return { patch: { timers: next }, effects: [] };
+  return { patch: { timers: without(c.timers, new Set([key])) }, effects: [] };
+}
+
+// A copy without some keys, built rather than copied then deleted from: a
+// delete turns the copy into a slow dictionary, and replay copies timers on
+// nearly every event.
+function without<T>(record: Record<string, T>, keys: ReadonlySet<string>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k in record) if (!keys.has(k)) out[k] = record[k]!;
+  return out;
 }
 
 /** The key of the timer that produced a timer event. Pure. */
