@@ -75,7 +75,13 @@ checkChart(root);
 
 /** The atomic state node of a state value such as { development: { active: 'running' } }. */
 const leaves = new Map<string, AnyStateNode>();
+// The values this fold hands out (valueOf) come back on the next event: known by identity, without JSON.stringify.
+const leavesByValue = new WeakMap<object, AnyStateNode>();
 function leafOf(value: unknown): AnyStateNode {
+  if (value !== null && typeof value === 'object') {
+    const known = leavesByValue.get(value);
+    if (known) return known;
+  }
   const key = typeof value === 'string' ? value : JSON.stringify(value);
   let leaf = leaves.get(key);
   if (!leaf) {
@@ -91,6 +97,7 @@ function leafOf(value: unknown): AnyStateNode {
     while (node.type === 'compound') node = node.initial.target[0] as AnyStateNode;
     leaves.set(key, (leaf = node));
   }
+  if (value !== null && typeof value === 'object' && values.get(leaf) === value) leavesByValue.set(value, leaf);
   return leaf;
 }
 

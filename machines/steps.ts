@@ -44,7 +44,16 @@ function endOf(c: PathwayContext, kind: SessionRecord['kind'], at: string): stri
  * 6"), counted in `sessions` (the list after the change being announced).
  */
 function sessionData(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'kind' | 'at' | 'place'>, sessions: Pick<SessionRecord, 'id' | 'kind' | 'at' | 'status'>[] = c.sessions): MessageData {
-  const same = sessions.filter((x) => x.kind === s.kind && x.status !== 'cancelled').sort(byTime);
+  // Its place among them by date, counted rather than sorted: every reminder asks, and a fold asks for each.
+  let of = 0;
+  let me: Pick<SessionRecord, 'id' | 'at'> | undefined;
+  for (const x of sessions) {
+    if (x.kind !== s.kind || x.status === 'cancelled') continue;
+    of++;
+    if (x.id === s.id) me = x;
+  }
+  let n = 0;
+  if (me) for (const x of sessions) if (x.kind === s.kind && x.status !== 'cancelled' && (x === me || byTime(x, me) < 0)) n++;
   return {
     session: s.id,
     kind: s.kind,
@@ -52,8 +61,8 @@ function sessionData(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'kind' | '
     startsAt: s.at,
     endsAt: endOf(c, s.kind, s.at),
     place: s.place,
-    n: same.findIndex((x) => x.id === s.id) + 1,
-    of: same.length,
+    n,
+    of,
   };
 }
 
