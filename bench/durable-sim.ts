@@ -1,7 +1,8 @@
 /**
  * Child process of the durable bench: runs the hub simulation (host/simulate.ts)
- * through the embedded host on a Postgres database and reports events, time,
- * peak RSS and the database's commit and WAL-sync counts. A process of its
+ * through the embedded host on a Postgres database or a PGlite folder and
+ * reports events, time, peak RSS and (on Postgres) the database's commit and
+ * WAL-sync counts. A process of its
  * own, so its peak RSS is the host's and not the earlier benches'. Started by
  * durable.ts through bench/ts-entry.mjs (tsx's loader). Not pure.
  */
@@ -52,6 +53,8 @@ export type DurableSimMessage =
   | { type: 'error'; message: string };
 
 async function counters(db: Db): Promise<{ commits: number; walSyncs: number | null }> {
+  // PGlite is one backend in this process with no statistics collector: nothing to count.
+  if (db.kind !== 'postgres') return { commits: NaN, walSyncs: null };
   const c = await db.query<{ n: string }>('SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()');
   let walSyncs: number | null = null;
   try {

@@ -36,11 +36,11 @@ export interface DurableResult {
   graphile: GraphileResult | null;
 }
 
-/** Runs the simulation in a child process (so its RSS is its own) and resolves with its report. */
-function runChild(task: DurableSimTask, showProgress: boolean): Promise<DurableSimResult> {
+/** Runs the simulation in a child process (so its RSS is its own) and resolves with its report; `where` names the database for the progress bar. */
+export function runSimChild(task: DurableSimTask, showProgress: boolean, where = 'Postgres'): Promise<DurableSimResult> {
   const entry = fileURLToPath(new URL('./ts-entry.mjs', import.meta.url));
   const file = fileURLToPath(new URL('./durable-sim.ts', import.meta.url));
-  const bar = progress(`durable simulation: ${task.schools.toLocaleString('en-GB')} schools x ${task.years} years through the embedded host on Postgres`, 0, 'simulated days', showProgress);
+  const bar = progress(`durable simulation: ${task.schools.toLocaleString('en-GB')} schools x ${task.years} years through the embedded host on ${where}`, 0, 'simulated days', showProgress);
   return new Promise((resolve, reject) => {
     const child = fork(entry, [file], { execArgv: [], env: { ...process.env, PATHWAY_BENCH_CHILD: 'durable-sim' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
@@ -74,7 +74,7 @@ export async function runDurableBench(opts: BenchOptions): Promise<DurableResult
   mkdirSync(work, { recursive: true });
   try {
     log(`durable: fresh database ${database.name}; ${opts.schools.toLocaleString('en-GB')} schools x ${opts.years} years (host/simulate.ts through the embedded host)`);
-    const sim = await runChild({ url: database.url, schools: opts.schools, years: opts.years, seed: opts.seed, mailbox: join(work, 'mailbox') }, opts.progress);
+    const sim = await runSimChild({ url: database.url, schools: opts.schools, years: opts.years, seed: opts.seed, mailbox: join(work, 'mailbox') }, opts.progress);
     if (sim.events === 0) throw new Error('durable simulation stored no events');
 
     // Baseline: the same rows, exported (not timed), then taken in by COPY into a table of the same shape (timed).

@@ -20,7 +20,7 @@ import { benchPostgresUrl } from './pg.js';
 import { runReplayBench } from './replay.js';
 import { log, table, writeResults, type BenchOptions, type BenchRow } from './report.js';
 
-export const BENCHES = ['fold', 'durable', 'replay', 'whatif', 'api', 'web', 'start'] as const;
+export const BENCHES = ['fold', 'durable', 'replay', 'whatif', 'pglite', 'api', 'web', 'start'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Sizes of a --quick smoke run. */
@@ -120,6 +120,15 @@ export async function runBenches(opts: BenchOptions, only: readonly BenchName[],
       }
     } else if (want('whatif')) skipped.push({ bench: 'whatif', reason: 'the durable simulation did not complete' });
     if (durable) await durable.database.drop().catch((err) => fail('durable (dropping the database)', err));
+  }
+
+  if (want('pglite')) {
+    try {
+      // The same simulation on a PGlite folder, at up to 2,000 schools (bench/pglite.ts).
+      rows.push(...(await (await import('./pglite.js')).benchPglite(opts)).rows);
+    } catch (err) {
+      fail('pglite', err);
+    }
   }
 
   if (want('api')) {

@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pathway-bench-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run bench at tiny sizes', () => {
-  it('runs fold, durable, replay, whatif and api, and prints every figure beside its baseline', async () => {
+  it('runs fold, durable, replay, whatif, pglite and api, and prints every figure beside its baseline', async () => {
     let printed = '';
     const resultsFile = join(dir, 'latest.json');
     const outcome = await runBenches(
@@ -44,6 +44,9 @@ describe('npm run bench at tiny sizes', () => {
       'replay: replay: 6M events (PROJECTED), store',
       'replay: replay every stream (lean: (position, urn, payload) + state kept per stream)',
       'replay: replay: 6M events (PROJECTED), lean',
+      'pglite: events through the embedded host on PGlite, 6 x 2',
+      'pglite: peak RSS of the host process on PGlite, 6 x 2',
+      'pglite: PGlite folder after the simulation, 6 x 2',
     ]) {
       expect(names).toContain(expected);
     }
@@ -79,7 +82,7 @@ describe('npm run bench at tiny sizes', () => {
     } finally {
       process.stderr.write = write;
     }
-    expect(err.join('')).toContain('--only takes fold, durable, replay, whatif, api');
+    expect(err.join('')).toContain('--only takes fold, durable, replay, whatif, pglite, api');
     expect(err.join('')).toContain('--schools must be a whole number of at least 1, not "many"');
   });
 
