@@ -143,7 +143,11 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
   return activities;
 }
 
-/** The activities plus what only a host that runs effects in batches calls (the embedded host's drain). */
+/**
+ * The activities plus a batch entry point for a host that carries out effects
+ * in batches. No host calls it yet: the embedded drain went back to one effect
+ * at a time (README, "Messages in batches"); test/messages-batch.test.ts keeps it honest.
+ */
 export interface HostActivities extends PathwayActivities {
   /**
    * Many notify effects at once: the reads, the send-claims and the checks
