@@ -48,31 +48,30 @@ function cached(memo: Memo, key: string, make: () => string): string {
   }
   return v;
 }
-const shiftMemos = { before: new Map<number, Memo>(), after: new Map<number, Memo>() };
-function shiftMemo(direction: 'before' | 'after', n: number): Memo {
-  const byDays = shiftMemos[direction];
-  let m = byDays.get(n);
-  if (!m) byDays.set(n, (m = new Map()));
+
+/** The table of one shift (n days, n minutes) among a function's tables. */
+function memoOf(tables: Map<number, Memo>, n: number): Memo {
+  let m = tables.get(n);
+  if (!m) tables.set(n, (m = new Map()));
   return m;
 }
+const BEFORE = new Map<number, Memo>();
+const AFTER = new Map<number, Memo>();
+const LATER = new Map<number, Memo>();
 
 /** The same London wall-clock time n days earlier (DST-correct), as an ISO instant with offset. Pure. */
 export function daysBefore(instant: string, n: number): string {
-  return cached(shiftMemo('before', n), instant, () => parse(instant).minus({ days: n }).toISO({ suppressMilliseconds: true })!);
+  return cached(memoOf(BEFORE, n), instant, () => parse(instant).minus({ days: n }).toISO({ suppressMilliseconds: true })!);
 }
 
 /** The same London wall-clock time n days later, as an ISO instant with offset. Pure. */
 export function daysAfter(instant: string, n: number): string {
-  return cached(shiftMemo('after', n), instant, () => parse(instant).plus({ days: n }).toISO({ suppressMilliseconds: true })!);
+  return cached(memoOf(AFTER, n), instant, () => parse(instant).plus({ days: n }).toISO({ suppressMilliseconds: true })!);
 }
-
-const LATER = new Map<number, Memo>();
 
 /** The instant `minutes` after an ISO instant, in UTC ("...Z", with milliseconds). Pure. */
 export function laterBy(instant: string, minutes: number): string {
-  let m = LATER.get(minutes);
-  if (!m) LATER.set(minutes, (m = new Map()));
-  return cached(m, instant, () => new Date(millis(instant) + minutes * 60_000).toISOString());
+  return cached(memoOf(LATER, minutes), instant, () => new Date(millis(instant) + minutes * 60_000).toISOString());
 }
 
 /** The last moment (23:59:59.999) of a London calendar date "YYYY-MM-DD", GMT or BST as that day has it, as an ISO instant. Pure. */
