@@ -835,7 +835,7 @@ class PgliteDb implements Db {
     });
   }
 
-  /** The autovacuum PGlite has no worker for (store/pglite-vacuum.ts), inside the mutex after a commit. Its failure fails no write. */
+  /** The autovacuum PGlite has no worker for (store/pglite-vacuum.ts), run in the mutex after a commit. Its failure fails no write. */
   async #vacuum(): Promise<void> {
     try {
       await vacuumDeadRows(this.pglite);
@@ -860,7 +860,8 @@ class PgliteDb implements Db {
         const result = await fn(handle);
         const commit = await this.pglite.query('COMMIT');
         if (commit.command === 'ROLLBACK') throw new TransactionAbortedError(this.label);
-        if (++this.#commits % VACUUM_EVERY_COMMITS === 0) await this.#vacuum();
+        // Queued behind this transaction, not inside it: the writer whose commit made it due does not wait for it.
+        if (++this.#commits % VACUUM_EVERY_COMMITS === 0) void this.#mutex.run(() => this.#vacuum());
         return result;
       } catch (err) {
         await this.pglite.query('ROLLBACK').catch(() => undefined);

@@ -19,11 +19,10 @@ const DEAD_ROWS_SQL = `SELECT format('%I.%I', schemaname, relname) AS name
  WHERE n_dead_tup > 50 + 0.2 * n_live_tup
  ORDER BY n_dead_tup DESC`;
 
-/** Vacuums each table past the threshold; returns their names. Must run outside a transaction, with nothing else on the connection. */
-export async function vacuumDeadRows(pglite: PGlite): Promise<string[]> {
+/** Vacuums each table past the threshold. Must run outside a transaction, with nothing else on the connection. */
+export async function vacuumDeadRows(pglite: PGlite): Promise<void> {
   // A lone backend publishes its table statistics only when idle, which PGlite seldom is: ask for them now.
   await pglite.query('SELECT pg_stat_force_next_flush()');
   const { rows } = await pglite.query<{ name: string }>(DEAD_ROWS_SQL);
   for (const { name } of rows) await pglite.exec(`VACUUM ${name}`);
-  return rows.map((r) => r.name);
 }
