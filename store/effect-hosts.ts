@@ -87,8 +87,8 @@ export function ownerDeadSql(ownerCol: string, liveParam: number): string {
  * Starts holding this process's liveness lock on a Postgres `db` (no-op on
  * PGlite) until every holder has called the returned release: one pooled
  * connection stays checked out with a transaction that holds only an
- * advisory lock (no snapshot is kept between statements, so it holds back no
- * vacuum). If the connection is lost the lock is taken again. Not pure.
+ * advisory lock and no snapshot, so it holds back no vacuum (test/effect-hosts-vacuum).
+ * If the connection is lost the lock is taken again. Not pure.
  */
 export async function holdLiveness(db: Db, onError?: (err: unknown) => void): Promise<() => Promise<void>> {
   if (db.kind !== 'postgres') return async () => undefined;
@@ -110,6 +110,10 @@ export async function holdLiveness(db: Db, onError?: (err: unknown) => void): Pr
         try {
           await db.tx(async (tx) => {
             await tx.query(`SELECT pg_advisory_xact_lock(${OWNER_LOCK_SQL.replace('$OWNER', '$1')})`, [owner]);
+            // A statement with parameters leaves its unnamed portal, and the portal's snapshot, open until the next
+            // statement: idle in this transaction, that snapshot would hold back vacuum of every table for the host's life.
+            // A statement without parameters (simple protocol) closes it.
+            await tx.query('SELECT 1');
             acquired();
             firstTry = false;
             await stopped;
