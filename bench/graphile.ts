@@ -48,8 +48,11 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
     let done = 0;
     const started = performance.now();
     let finished = 0;
+    // The worker's pool is ours, so it is ended before the database is dropped (a drop WITH (FORCE) under a live pool kills its connections, and an unheard pool error ends the process).
+    const pool = new pg.Pool({ connectionString: database.url, max: concurrency + 2 });
+    pool.on('error', () => undefined);
     const runner = await run({
-      connectionString: database.url,
+      pgPool: pool,
       concurrency,
       noHandleSignals: true,
       pollInterval: 100,
@@ -66,6 +69,7 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
       runner.events.on('job:error', ({ error }: { error: unknown }) => reject(new Error(`graphile-worker job failed: ${String(error)}`)));
     });
     await runner.stop();
+    await pool.end();
     return { version: graphileVersion(), jobs, concurrency, queueMs, runMs: finished - started };
   } finally {
     await database.drop().catch(() => undefined);
