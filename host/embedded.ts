@@ -8,7 +8,7 @@
  * I/O.
  */
 import type { Logger } from 'pino';
-import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
+import { parseEvent } from '../machines/decide.js';
 import type { PathwayEvent, PathwayEventInput } from '../machines/events.js';
 import type { Effect } from '../machines/effects.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
@@ -16,11 +16,10 @@ import type { SchoolSummary } from '../machines/summary.js';
 import { UnknownSchoolError, VersionConflictError, EventRejectedError, ValidationError } from '../domain/errors.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
-import { appendEvent, lockStream } from '../store/event-log.js';
 import { asTamperedError, assertNotTampered, rememberOwnWrite, TamperedSchoolError } from '../store/tamper.js';
-import { listStreams, loadStream, saveStream } from '../store/streams.js';
-import { cancelTimer, claimDueTimers, nextDueAt, upsertTimer } from '../store/timers.js';
-import { claimPending, drainProbe, enqueue, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
+import { listStreams, loadStream } from '../store/streams.js';
+import { claimDueTimers, nextDueAt } from '../store/timers.js';
+import { claimPending, drainProbe, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
 import { BadEffectError, createHostActivities, eachLimited, type HostActivities } from '../activities/index.js';
@@ -162,7 +161,7 @@ export class EmbeddedEngine implements Engine {
     return freed;
   }
 
-  /** Decide an event for a school and store everything it changes in one transaction. */
+  /** Decide an event for a school and store everything it changes in one transaction; then carry out its effects, if it asked for any. */
   async send(urn: string, input: PathwayEventInput, options: SendOptions): Promise<SendResult> {
     const event = parseEvent(input);
     // A school whose history was tampered with takes nothing more until an admin signs it off (store/tamper.ts).
@@ -174,7 +173,9 @@ export class EmbeddedEngine implements Engine {
     // (a retry would then be refused as stale). Its effects wait in the outbox for the next drain.
     try {
       fault('event.after-commit');
-      if (this.options.dispatch !== 'manual') await this.drainOutbox();
+      // A write that asked for no effect (a gap task, say) spends no statement on a drain: anything else waiting
+      // (an effect whose retry came due) goes with the next drain, the scheduler's at the latest.
+      if (this.options.dispatch !== 'manual' && result.effects.some(inOutbox)) await this.drainOutbox();
     } catch (err) {
       if (!(err instanceof DatabaseUnavailableError)) throw err;
       this.log?.warn({ urn, version: result.version, err: err.message }, `event ${result.version} of ${urn} is stored; its effects wait in the outbox until the database answers again`);
@@ -223,10 +224,14 @@ export class EmbeddedEngine implements Engine {
   }
 
   private async storeAlone(w: PendingWrite): Promise<SendResult> {
-    const { rowMark, ...result } = await this.db.tx((tx) => this.decideAndStore(tx, w.urn, w.event, w.options)).catch((err: unknown) => {
-      throw asTamperedError(err);
-    });
-    rememberOwnWrite(this.db, w.urn, result.version, rowMark);
+    // The batch path with one item: its lock, its one read of the stream's head, snapshot and findings, the same rows.
+    const outcome = await this.db
+      .tx((tx) => decideAndStoreMany(tx, [{ urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion }]))
+      .catch((err: unknown) => {
+        throw asTamperedError(err);
+      });
+    const result = outcome.results[0]!;
+    rememberOwnWrite(this.db, result.urn, result.version, outcome.rowMarks.get(`${result.urn}@${result.version}`) ?? '');
     return result;
   }
 
@@ -272,38 +277,6 @@ export class EmbeddedEngine implements Engine {
     }
     // A write the state refused is decided again alone, after the others: the same refusal, in the single path's words.
     for (const i of [...refused].sort((a, b) => a - b)) await alone(group[i]!);
-  }
-
-  private async decideAndStore(tx: Db, urn: string, event: PathwayEvent, options: SendOptions): Promise<SendResult & { rowMark: string }> {
-    await lockStream(tx, urn);
-    const current = await loadStream(tx, urn);
-    if (!current && event.type !== 'APPLY') throw new UnknownSchoolError(urn);
-    const version = current?.version ?? 0;
-    if (options.expectedVersion !== undefined && options.expectedVersion !== version) throw new VersionConflictError(urn, options.expectedVersion, version);
-    const snapshot = (current?.snapshot as PersistedPathway | undefined) ?? initialState(urn);
-    const decision = decide(snapshot, event);
-    const appended = await appendEvent(tx, {
-      urn,
-      expectedVersion: version,
-      type: event.type,
-      payload: event,
-      occurredAt: event.at,
-      actor: options.actor,
-      machineVersion: decision.machineVersion,
-      state: decision.snapshot,
-    }, { streamLocked: true });
-    await saveStream(tx, { urn, version: appended.version, snapshot: decision.snapshot, summary: decision.summary });
-    await this.storeEffects(tx, urn, appended.version, event.at, decision.effects);
-    return { urn, version: appended.version, summary: decision.summary, effects: decision.effects, rowMark: appended.rowMark };
-  }
-
-  private async storeEffects(tx: Db, urn: string, version: number, at: string, effects: Effect[]): Promise<void> {
-    for (const effect of effects) {
-      if (effect.type === 'timer.set') await upsertTimer(tx, { urn, key: effect.key, dueAt: effect.at, event: effect.event, createdByVersion: version });
-      else if (effect.type === 'timer.cancel') await cancelTimer(tx, urn, effect.key);
-      // Effects are due at the school time of the event that decided them.
-      else await enqueue(tx, { key: effect.key, urn, type: effect.type, payload: effect, notBefore: at });
-    }
   }
 
   private advanceClock(instant: string): void {
@@ -541,6 +514,11 @@ export class EmbeddedEngine implements Engine {
     await this.mailer.close();
     if (this.ownsStore) await this.store.close();
   }
+}
+
+/** Whether an effect waits in the outbox (timers are kept apart). Pure. */
+function inOutbox(effect: Effect): boolean {
+  return effect.type !== 'timer.set' && effect.type !== 'timer.cancel';
 }
 
 /** A write on its way to the log. */
