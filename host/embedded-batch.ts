@@ -4,10 +4,11 @@
  * statements instead of a dozen per event: the streams locked in one go,
  * their heads read in one go, the events inserted with one INSERT, the
  * snapshots, timers and outbox written with one statement each. The rows are
- * the same as EmbeddedEngine.send writes one event at a time (the same hash
- * chain, snapshots, timers and outbox items), so a history does not show
- * which way it was written. Used by EmbeddedEngine.sendMany and by tick.
- * Not pure (database I/O); the decisions are the pure core's.
+ * the same as store/event-log.ts appendEvent writes one event at a time (the
+ * Temporal host's path: the same hash chain and snapshots), so a history does
+ * not show which way it was written. Every write of the embedded host comes
+ * here: send (a batch of one, or a group of writes that arrived together),
+ * sendMany and tick. Not pure (database I/O); the decisions are the pure core's.
  */
 import { decide, initialState, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEvent } from '../machines/events.js';
