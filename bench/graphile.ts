@@ -23,7 +23,7 @@ export interface GraphileResult {
 }
 
 /** Jobs queued by one add_jobs statement. */
-const QUEUE_CHUNK = 1000;
+export const QUEUE_CHUNK = 1000;
 
 /** graphile-worker's installed version. */
 function graphileVersion(): string {

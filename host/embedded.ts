@@ -30,7 +30,7 @@ import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
 import { historyFromLog, type CheckedHistory } from './history.js';
-import { decideAndStoreMany, tryLockStreams, type BatchOutcome } from './embedded-batch.js';
+import { decideAndStoreMany, tryLockStreams, type BatchItem, type BatchOutcome } from './embedded-batch.js';
 
 export interface EmbeddedEngineOptions {
   /** A PGlite folder, "memory://", or a postgres:// URL; default DATABASE_URL else ./.pglite. */
@@ -226,12 +226,12 @@ export class EmbeddedEngine implements Engine {
   private async storeAlone(w: PendingWrite): Promise<SendResult> {
     // The batch path with one item: its lock, its one read of the stream's head, snapshot and findings, the same rows.
     const outcome = await this.db
-      .tx((tx) => decideAndStoreMany(tx, [{ urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion }]))
+      .tx((tx) => decideAndStoreMany(tx, [batchItemOf(w)]))
       .catch((err: unknown) => {
         throw asTamperedError(err);
       });
     const result = outcome.results[0]!;
-    rememberOwnWrite(this.db, result.urn, result.version, outcome.rowMarks.get(`${result.urn}@${result.version}`) ?? '');
+    rememberStored(this.db, outcome, result);
     return result;
   }
 
@@ -256,7 +256,7 @@ export class EmbeddedEngine implements Engine {
     if (group.length === 1) return alone(group[0]!);
     let outcome: BatchOutcome;
     try {
-      outcome = await this.db.tx((tx) => decideAndStoreMany(tx, group.map((w) => ({ urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion })), { onRejected: 'skip' }));
+      outcome = await this.db.tx((tx) => decideAndStoreMany(tx, group.map(batchItemOf), { onRejected: 'skip' }));
     } catch (err) {
       // Refused as a whole before anything was written (its transaction rolled back): each alone, for its own answer.
       if (err instanceof VersionConflictError || err instanceof UnknownSchoolError || err instanceof EventRejectedError || err instanceof ValidationError || asTamperedError(err) instanceof TamperedSchoolError) {
@@ -272,7 +272,7 @@ export class EmbeddedEngine implements Engine {
     for (let i = 0; i < group.length; i++) {
       const r = results[i];
       if (refused.has(i) || !r) continue;
-      rememberOwnWrite(this.db, r.urn, r.version, outcome.rowMarks.get(`${r.urn}@${r.version}`) ?? '');
+      rememberStored(this.db, outcome, r);
       group[i]!.resolve(r);
     }
     // A write the state refused is decided again alone, after the others: the same refusal, in the single path's words.
@@ -519,6 +519,16 @@ export class EmbeddedEngine implements Engine {
 /** Whether an effect waits in the outbox (timers are kept apart). Pure. */
 function inOutbox(effect: Effect): boolean {
   return effect.type !== 'timer.set' && effect.type !== 'timer.cancel';
+}
+
+/** A write as the batch path takes it. Pure. */
+function batchItemOf(w: PendingWrite): BatchItem {
+  return { urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion };
+}
+
+/** After a commit: the stored event's row is this process's own, so the stream's tamper fingerprint is extended, not read again. */
+function rememberStored(db: Db, outcome: BatchOutcome, r: SendResult): void {
+  rememberOwnWrite(db, r.urn, r.version, outcome.rowMarks.get(`${r.urn}@${r.version}`) ?? '');
 }
 
 /** A write on its way to the log. */
