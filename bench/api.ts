@@ -167,7 +167,7 @@ interface LoadResult {
   seconds: number;
 }
 
-function runLoader(input: { base: string; token: string; rate: number; seconds: number; warmup: number; targets: { kind: string; method: string; path: string; body?: unknown }[] }): Promise<LoadResult> {
+export function runLoader(input: { base: string; token: string; rate: number; seconds: number; warmup: number; targets: { kind: string; method: string; path: string; body?: unknown }[] }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

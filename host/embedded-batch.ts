@@ -18,7 +18,7 @@ import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '..
 import type { Db } from '../store/db.js';
 import { CURRENT_HASH_VERSION, eventHashV2 } from '../store/hash.js';
 import { fault } from '../store/faults.js';
-import { OPEN_FINDINGS_SQL, openFindingsOf, TamperedSchoolError, type OpenFindingRow } from '../store/tamper.js';
+import { FINGERPRINTS_SQL, fingerprintUnchanged, OPEN_FINDINGS_SQL, openFindingsOf, StreamChangedError, TamperedSchoolError, type Fingerprint, type FingerprintRow, type OpenFindingRow } from '../store/tamper.js';
 import { compactRow, keepRules } from '../store/rules.js';
 import { keepSnapshots, snapshotDue, type Snapshot } from '../store/snapshots.js';
 import type { SendResult } from './engine.js';
@@ -29,6 +29,23 @@ export interface BatchItem {
   actor: string;
   /** Optimistic concurrency, checked against the stream as this batch has left it so far. */
   expectedVersion?: number;
+  /**
+   * The school's tamper fingerprint as this process last found it intact
+   * (store/tamper.ts knownFingerprint): compared with the database's in the
+   * statement that reads the head; a difference throws StreamChangedError
+   * before anything is written. A write from a person (send) carries it.
+   */
+  fingerprint?: Fingerprint;
+  /** The caller's check of the school (SendOptions.authorize), run on the head this batch reads; what it throws comes out as WriteRefusedError. */
+  authorize?: (school: SchoolSummary) => void;
+}
+
+/** An item's authorize refused the write (its error is `cause`); nothing of the batch is written. */
+export class WriteRefusedError extends Error {
+  override readonly name = 'WriteRefusedError';
+  constructor(readonly urn: string, override readonly cause: unknown) {
+    super(`the write to school ${urn} was refused: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
 }
 
 export interface BatchOutcome {
@@ -90,25 +107,29 @@ export async function tryLockStreams(tx: Db, urns: string[]): Promise<Set<string
 /**
  * What a batch reads before it decides, in one statement after the locks:
  * each stream's head (its stored snapshot and its last event's hash, which
- * must agree), the schools stopped by an open tamper finding, and `n` log
+ * must agree), the schools stopped by an open tamper finding, the tamper
+ * fingerprints of `checked` (which must read as remembered), and `n` log
  * positions with the transaction's time (the v2 hash covers both).
  */
-async function readBatchStart(tx: Db, urns: string[], n: number) {
+async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<string, Fingerprint>) {
   const r = await tx.query<{
     streams: { urn: string; version: number; snapshot: PersistedPathway; summary: SchoolSummary }[] | null;
     events: { urn: string; version: number; hash: string }[] | null;
     findings: OpenFindingRow[] | null;
+    fingerprints: FingerprintRow[] | null;
     recorded_at: string;
     positions: (number | string)[];
   }>(
     `SELECT (SELECT json_agg(json_build_object('urn', s.urn, 'version', s.version, 'snapshot', s.snapshot, 'summary', s.summary)) FROM streams s WHERE s.urn = ANY($1::text[])) AS streams,
             (SELECT json_agg(e) FROM (SELECT DISTINCT ON (urn) urn, version, hash FROM events WHERE urn = ANY($1::text[]) ORDER BY urn, version DESC) e) AS events,
             (SELECT json_agg(f) FROM (${OPEN_FINDINGS_SQL('$1')}) f) AS findings,
+            (SELECT json_agg(p) FROM (${FINGERPRINTS_SQL('$3')}) p) AS fingerprints,
             now() AS recorded_at,
             array(SELECT nextval('events_position_seq') FROM generate_series(1, $2::int)) AS positions`,
-    [urns, n],
+    [urns, n, [...checked.keys()]],
   );
   const row = r.rows[0]!;
+  const changed = new Set((row.fingerprints ?? []).filter((f) => !fingerprintUnchanged(checked.get(f.urn)!, f)).map((f) => f.urn));
   const heads = new Map<string, Head>();
   const hashes = new Map((row.events ?? []).map((e) => [e.urn, e]));
   for (const s of row.streams ?? []) {
@@ -118,13 +139,15 @@ async function readBatchStart(tx: Db, urns: string[], n: number) {
     heads.set(s.urn, { version: s.version, hash: e.hash, snapshot: s.snapshot, summary: s.summary });
   }
   for (const e of row.events ?? []) if (!heads.has(e.urn)) throw new VersionConflictError(e.urn, 0, e.version);
-  return { heads, stopped: openFindingsOf(row.findings ?? []), slots: { recorded_at: row.recorded_at, positions: row.positions } };
+  return { heads, stopped: openFindingsOf(row.findings ?? []), changed, slots: { recorded_at: row.recorded_at, positions: row.positions } };
 }
 
 /**
  * Decides `items` in order (several for one school see each other's
  * results) and stores them in the transaction `tx`: events, snapshots,
- * timers and outbox. Throws UnknownSchoolError, VersionConflictError, or
+ * timers and outbox. Throws UnknownSchoolError, VersionConflictError,
+ * WriteRefusedError (an item's authorize refused it), StreamChangedError
+ * (an item's fingerprint no longer matches), or
  * (unless onRejected is 'skip') EventRejectedError, leaving the caller to
  * roll back. Not pure.
  */
@@ -137,7 +160,9 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   await lockStreams(tx, urns);
   // A school stopped by a tampered history is refused here, as the database would (store/tamper.ts), so a timer batch goes on for the others.
   // The v2 hash covers position and recording time: one slot per item, taken before the rows are written (a refused item leaves a gap, as a rolled-back insert would).
-  const { heads, stopped, slots } = await readBatchStart(tx, urns, items.length);
+  const checked = new Map<string, Fingerprint>();
+  for (const i of items) if (i.fingerprint && !checked.has(i.urn)) checked.set(i.urn, i.fingerprint);
+  const { heads, stopped, changed, slots } = await readBatchStart(tx, urns, items.length, checked);
 
   // Compact rows (migration 023): no state in the event; a snapshot where one is due.
   const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; prevHash: (string | null)[]; hash: string[]; position: number[] } = {
@@ -153,7 +178,16 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
 
   items.forEach((item, index) => {
     const head = heads.get(item.urn);
-    if (!head && item.event.type !== 'APPLY') throw new UnknownSchoolError(item.urn);
+    if (!head && (item.event.type !== 'APPLY' || item.authorize)) throw new UnknownSchoolError(item.urn);
+    if (item.authorize) {
+      try {
+        item.authorize(head!.summary!);
+      } catch (err) {
+        throw new WriteRefusedError(item.urn, err);
+      }
+    }
+    // In this order, as when they were statements of their own: who may write, then whether the history is intact.
+    if (changed.has(item.urn)) throw new StreamChangedError(item.urn);
     const version = head?.version ?? 0;
     const held = stopped.get(item.urn);
     if (held) {
@@ -206,13 +240,15 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
 
   if (events.urn.length > 0) {
     await keepRules(tx, rules.values());
-    const inserted = await tx.query<{ urn: string; version: number; row_mark: string }>(
+    const inserted = await tx.query<{ urn: string; version: number; row_mark: string; xid: string }>(
       `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
        SELECT u.*, $11::timestamptz, $12::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u
-       RETURNING urn, version, xmin::text || ctid::text AS row_mark`,
+       RETURNING urn, version, xmin::text || ctid::text AS row_mark, txid_current()::text AS xid`,
       [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION],
     );
     for (const r of inserted.rows) rowMarks.set(`${r.urn}@${r.version}`, r.row_mark);
+    // The transaction has its id now (it wrote): tx() asks the server about it if COMMIT's answer is lost.
+    tx.noteTransactionId?.(inserted.rows[0]!.xid);
     await keepSnapshots(tx, snapshots);
     fault('event.after-append');
   }

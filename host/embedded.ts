@@ -16,7 +16,7 @@ import type { SchoolSummary } from '../machines/summary.js';
 import { UnknownSchoolError, VersionConflictError, EventRejectedError, ValidationError } from '../domain/errors.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
-import { asTamperedError, assertNotTampered, rememberOwnWrite, TamperedSchoolError } from '../store/tamper.js';
+import { asTamperedError, assertNotTampered, knownFingerprint, rememberOwnWrite, StreamChangedError, TamperedSchoolError } from '../store/tamper.js';
 import { listStreams, loadStream } from '../store/streams.js';
 import { claimDueTimers, nextDueAt } from '../store/timers.js';
 import { claimPending, drainProbe, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
@@ -30,7 +30,7 @@ import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
 import { historyFromLog, type CheckedHistory } from './history.js';
-import { decideAndStoreMany, tryLockStreams, type BatchItem, type BatchOutcome } from './embedded-batch.js';
+import { decideAndStoreMany, tryLockStreams, WriteRefusedError, type BatchItem, type BatchOutcome } from './embedded-batch.js';
 
 export interface EmbeddedEngineOptions {
   /** A PGlite folder, "memory://", or a postgres:// URL; default DATABASE_URL else ./.pglite. */
@@ -165,7 +165,12 @@ export class EmbeddedEngine implements Engine {
   async send(urn: string, input: PathwayEventInput, options: SendOptions): Promise<SendResult> {
     const event = parseEvent(input);
     // A school whose history was tampered with takes nothing more until an admin signs it off (store/tamper.ts).
-    await assertNotTampered(this.db, urn);
+    // One this process verified before is compared with what it remembers inside the write's transaction instead (batchItemOf),
+    // after the caller's check there; here, the caller's check comes first too.
+    if (!knownFingerprint(this.db, urn)) {
+      if (options.authorize) options.authorize((await this.state(urn)).summary);
+      await assertNotTampered(this.db, urn);
+    }
     // On a simulated clock, an event recorded at T means time has reached T.
     this.advanceClock(event.at);
     const result = await this.commitWrite({ urn, event, options });
@@ -224,12 +229,18 @@ export class EmbeddedEngine implements Engine {
   }
 
   private async storeAlone(w: PendingWrite): Promise<SendResult> {
-    // The batch path with one item: its lock, its one read of the stream's head, snapshot and findings, the same rows.
-    const outcome = await this.db
-      .tx((tx) => decideAndStoreMany(tx, [batchItemOf(w)]))
-      .catch((err: unknown) => {
-        throw asTamperedError(err);
-      });
+    // The batch path with one item: its lock, its one read of the stream's head, snapshot, findings and fingerprint, the same rows.
+    let outcome: BatchOutcome | undefined;
+    for (let attempt = 1; !outcome; attempt++) {
+      try {
+        outcome = await this.db.tx((tx) => decideAndStoreMany(tx, [batchItemOf(this.db, w)]));
+      } catch (err) {
+        // Changed since this process verified it: verified in full (throwing if tampered), then tried again.
+        if (err instanceof StreamChangedError && attempt < 3) await assertNotTampered(this.db, w.urn);
+        else if (err instanceof WriteRefusedError) throw err.cause;
+        else throw asTamperedError(err);
+      }
+    }
     const result = outcome.results[0]!;
     rememberStored(this.db, outcome, result);
     return result;
@@ -256,10 +267,10 @@ export class EmbeddedEngine implements Engine {
     if (group.length === 1) return alone(group[0]!);
     let outcome: BatchOutcome;
     try {
-      outcome = await this.db.tx((tx) => decideAndStoreMany(tx, group.map(batchItemOf), { onRejected: 'skip' }));
+      outcome = await this.db.tx((tx) => decideAndStoreMany(tx, group.map((w) => batchItemOf(this.db, w)), { onRejected: 'skip' }));
     } catch (err) {
       // Refused as a whole before anything was written (its transaction rolled back): each alone, for its own answer.
-      if (err instanceof VersionConflictError || err instanceof UnknownSchoolError || err instanceof EventRejectedError || err instanceof ValidationError || asTamperedError(err) instanceof TamperedSchoolError) {
+      if (err instanceof VersionConflictError || err instanceof UnknownSchoolError || err instanceof EventRejectedError || err instanceof ValidationError || err instanceof StreamChangedError || err instanceof WriteRefusedError || asTamperedError(err) instanceof TamperedSchoolError) {
         for (const w of group) await alone(w);
         return;
       }
@@ -522,8 +533,9 @@ function inOutbox(effect: Effect): boolean {
 }
 
 /** A write as the batch path takes it. Pure. */
-function batchItemOf(w: PendingWrite): BatchItem {
-  return { urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion };
+/** A person's write as a batch item, with the school's fingerprint as this process last found it intact, to be compared in the transaction. */
+function batchItemOf(db: Db, w: PendingWrite): BatchItem {
+  return { urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion, fingerprint: knownFingerprint(db, w.urn), authorize: w.options.authorize };
 }
 
 /** After a commit: the stored event's row is this process's own, so the stream's tamper fingerprint is extended, not read again. */

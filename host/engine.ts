@@ -13,6 +13,14 @@ export interface SendOptions {
   actor: string;
   /** Optimistic concurrency: the stream version the caller last saw. */
   expectedVersion?: number;
+  /**
+   * The caller's check of the school as it stands (the service's: may this
+   * person change this hub's schools?), run before the event is decided and
+   * before the tamper check; what it throws refuses the write and nothing is
+   * stored. The embedded host runs it on the head its write transaction
+   * reads, so the check costs no statement of its own.
+   */
+  authorize?: (school: SchoolSummary) => void;
 }
 
 export interface SendResult {

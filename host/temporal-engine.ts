@@ -236,6 +236,8 @@ export async function sendToSchool(client: SchoolClient, db: Db | undefined, tas
       throw engineErrorFrom(err, urn);
     }
   };
+  // The caller's check of the school as the workflow holds it, before anything is sent to it.
+  if (opts.authorize) opts.authorize((await call(() => handle.query(stateQuery))).summary);
   const once = () =>
     call(() => {
       if (event.type !== 'APPLY') return handle.executeUpdate(sendEventUpdate, { args });

@@ -159,13 +159,13 @@ export async function assessEligibility(
 /** Puts an eligible school on the waiting list (WAITLISTED). Not pure. */
 export async function waitlistApplication(svc: Service, p: Principal, urn: string, body: { reason: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'WAITLISTED', at, reason: body.reason }), o);
+  return sendToSchool(svc, p, urn, { type: 'WAITLISTED', at, reason: body.reason }, o);
 }
 
 /** Declines an application, optionally offering an alternative (DECLINED). Not pure. */
 export async function declineApplication(svc: Service, p: Principal, urn: string, body: { reason: string; alternative?: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'DECLINED', at, reason: body.reason, ...(body.alternative ? { alternative: body.alternative } : {}) }), o);
+  return sendToSchool(svc, p, urn, { type: 'DECLINED', at, reason: body.reason, ...(body.alternative ? { alternative: body.alternative } : {}) }, o);
 }
 
 export interface Selected extends SendResult {
@@ -279,7 +279,7 @@ export async function selectApplication(
     throw new RefusedError(`school ${urn} already has a place in work group ${reserved.otherGroupId} for ${group.programmeId}`);
   }
   try {
-    const result = await sendToSchool(svc, p, urn, () => ({ type: 'SELECTED', at, groupId: group.id, groupSize: reserved.size }), o);
+    const result = await sendToSchool(svc, p, urn, { type: 'SELECTED', at, groupId: group.id, groupSize: reserved.size }, o);
     return { ...result, groupId: group.id, groupSize: reserved.size, groupVersion: reserved.version, notes };
   } catch (err) {
     await releasePlace(svc.db, group.id, urn);

@@ -103,7 +103,7 @@ export async function allocateLeader(svc: Service, p: Principal, urn: string, bo
   const reserved = await reserveAllocation(svc.db, { personId: person.id, urn, programmeId, academicYear: st.summary.academicYear!, allocatedAt: at, allocatedBy: p.id });
   if (!reserved.ok) throw new NotFoundError('person', body.personId);
   try {
-    const result = await sendToSchool(svc, p, urn, () => ({ type: 'LEADER_ALLOCATED', at, leader, load: reserved.load }), o);
+    const result = await sendToSchool(svc, p, urn, { type: 'LEADER_ALLOCATED', at, leader, load: reserved.load }, o);
     return { ...result, person, load: reserved.load };
   } catch (err) {
     await restoreAllocation(svc.db, programmeId, urn, reserved.previous);
@@ -115,7 +115,7 @@ export async function allocateLeader(svc: Service, p: Principal, urn: string, bo
 export async function createActionPlan(svc: Service, p: Principal, urn: string, body: { aims: unknown; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
   const aims = parseOrThrow(PlanAims, body.aims, 'aims');
-  return sendToSchool(svc, p, urn, () => ({ type: 'ACTION_PLAN_CREATED', at, aims }), o);
+  return sendToSchool(svc, p, urn, { type: 'ACTION_PLAN_CREATED', at, aims }, o);
 }
 
 /** Records a review of the action plan at a visit (ACTION_PLAN_REVIEWED). Not pure. */
@@ -128,11 +128,11 @@ export async function reviewActionPlan(
 ): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
   const progress = parseOrThrow(PlanProgress, body.progress, 'progress');
-  return sendToSchool(svc, p, urn, () => ({ type: 'ACTION_PLAN_REVIEWED', at, sessionId: body.sessionId, progress, note: body.note ?? '' }), o);
+  return sendToSchool(svc, p, urn, { type: 'ACTION_PLAN_REVIEWED', at, sessionId: body.sessionId, progress, note: body.note ?? '' }, o);
 }
 
 /** Records the Readiness year's Mastery Ready judgement (MASTERY_READY_JUDGED). Not pure. */
 export async function judgeMasteryReady(svc: Service, p: Principal, urn: string, body: { ready: boolean; note?: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'MASTERY_READY_JUDGED', at, ready: body.ready, note: body.note ?? '' }), o);
+  return sendToSchool(svc, p, urn, { type: 'MASTERY_READY_JUDGED', at, ready: body.ready, note: body.note ?? '' }, o);
 }

@@ -39,21 +39,25 @@ export async function schoolState(svc: Service, p: Principal, urn: string): Prom
 
 /**
  * Sends one event to one school after checking that `p` may change it.
- * `build` makes the event from the school's current state (some events need
- * its programme). Throws what the engine throws: EventRejectedError,
- * VersionConflictError, UnknownSchoolError, ValidationError. Not pure.
+ * `event` is the event, or (for an event that needs the school's programme,
+ * say) a function making it from the school's current state, read first.
+ * A plain event is checked by the engine on the head it reads to write
+ * (SendOptions.authorize): no read of its own. Throws what the engine
+ * throws: EventRejectedError, VersionConflictError, UnknownSchoolError,
+ * ValidationError, and the access errors. Not pure.
  */
 export async function sendToSchool(
   svc: Service,
   p: Principal,
   urn: string,
-  build: (school: SchoolView & { snapshot: PersistedPathway }) => PathwayEventInput,
+  event: PathwayEventInput | ((school: SchoolView & { snapshot: PersistedPathway }) => PathwayEventInput),
   options: WriteOptions = {},
 ): Promise<SendResult> {
+  const send = { actor: p.id, ...(options.expectedVersion !== undefined ? { expectedVersion: options.expectedVersion } : {}) };
+  if (typeof event !== 'function') return svc.engine.send(urn, event, { ...send, authorize: (school) => assertWrite(p, hubIdOf(school.hub), { school: urn }) });
   const st = await svc.engine.state(urn);
   assertWrite(p, hubIdOf(st.summary.hub), { school: urn });
-  const event = build({ urn: st.urn, version: st.version, summary: st.summary, snapshot: st.snapshot as PersistedPathway });
-  return svc.engine.send(urn, event, { actor: p.id, ...(options.expectedVersion !== undefined ? { expectedVersion: options.expectedVersion } : {}) });
+  return svc.engine.send(urn, event({ urn: st.urn, version: st.version, summary: st.summary, snapshot: st.snapshot as PersistedPathway }), send);
 }
 
 /** The engine's school filter; the service narrows it to the hubs the caller may read. */
@@ -93,7 +97,7 @@ export async function schoolHistory(svc: Service, p: Principal, urn: string, at?
 /** Records the signed commitment (COMMITMENT_SIGNED): the phase becomes active. Not pure. */
 export async function signCommitment(svc: Service, p: Principal, urn: string, body: { signatories: Signatory[]; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'COMMITMENT_SIGNED', at, signatories: body.signatories }), o);
+  return sendToSchool(svc, p, urn, { type: 'COMMITMENT_SIGNED', at, signatories: body.signatories }, o);
 }
 
 /** Records who came to a session (ATTENDANCE_RECORDED). Not pure. */
@@ -105,37 +109,37 @@ export async function recordAttendance(
   o: WriteOptions = {},
 ): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'ATTENDANCE_RECORDED', at, sessionId: body.sessionId, teachersPresent: body.teachersPresent, headteacherPresent: body.headteacherPresent ?? false }), o);
+  return sendToSchool(svc, p, urn, { type: 'ATTENDANCE_RECORDED', at, sessionId: body.sessionId, teachersPresent: body.teachersPresent, headteacherPresent: body.headteacherPresent ?? false }, o);
 }
 
 /** Records a completed gap task (GAP_TASK_COMPLETED). Not pure. */
 export async function recordGapTask(svc: Service, p: Principal, urn: string, body: { task: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'GAP_TASK_COMPLETED', at, task: body.task }), o);
+  return sendToSchool(svc, p, urn, { type: 'GAP_TASK_COMPLETED', at, task: body.task }, o);
 }
 
 /** Records teacher release days (RELEASE_DAYS_RECORDED). Not pure. */
 export async function recordReleaseDays(svc: Service, p: Principal, urn: string, body: { days: number; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'RELEASE_DAYS_RECORDED', at, days: body.days }), o);
+  return sendToSchool(svc, p, urn, { type: 'RELEASE_DAYS_RECORDED', at, days: body.days }, o);
 }
 
 /** Records the submitted end-of-year evaluation (EVALUATION_SUBMITTED). Not pure. */
 export async function submitEvaluation(svc: Service, p: Principal, urn: string, body: { summary?: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'EVALUATION_SUBMITTED', at, summary: body.summary ?? '' }), o);
+  return sendToSchool(svc, p, urn, { type: 'EVALUATION_SUBMITTED', at, summary: body.summary ?? '' }, o);
 }
 
 /** Withdraws the school from its phase (WITHDRAWN). Not pure. */
 export async function withdrawSchool(svc: Service, p: Principal, urn: string, body: { reason: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'WITHDRAWN', at, reason: body.reason }), o);
+  return sendToSchool(svc, p, urn, { type: 'WITHDRAWN', at, reason: body.reason }, o);
 }
 
 /** Defers the school to a later academic year (DEFERRED). Not pure. */
 export async function deferSchool(svc: Service, p: Principal, urn: string, body: { reason: string; untilYear: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'DEFERRED', at, reason: body.reason, untilYear: body.untilYear }), o);
+  return sendToSchool(svc, p, urn, { type: 'DEFERRED', at, reason: body.reason, untilYear: body.untilYear }, o);
 }
 
 /**
@@ -166,5 +170,5 @@ export async function resumeSchool(svc: Service, p: Principal, urn: string, body
 /** Replaces lead teacher 1 or 2 (TEACHER_REPLACED). Not pure. */
 export async function replaceTeacher(svc: Service, p: Principal, urn: string, slot: 1 | 2, body: { teacher: Teacher; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, () => ({ type: 'TEACHER_REPLACED', at, slot, teacher: body.teacher }), o);
+  return sendToSchool(svc, p, urn, { type: 'TEACHER_REPLACED', at, slot, teacher: body.teacher }, o);
 }

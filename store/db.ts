@@ -49,6 +49,13 @@ export interface Db {
    * anywhere inside rolls back the whole outer transaction.
    */
   tx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * On a Postgres transaction handle: the transaction's id, as a statement
+   * that wrote read it (`txid_current()::text`), so that tx() need not ask
+   * for it with a statement of its own before COMMIT (it is what tx() asks
+   * the server about when the connection is lost during COMMIT).
+   */
+  noteTransactionId?(xid: string): void;
   /** Where the data lives, without any password: "PGlite at ./.pglite", "Postgres at 127.0.0.1:5432/test". */
   describe(): string;
   stats(): PoolStats;
@@ -376,7 +383,8 @@ class PgPoolDb implements Db {
         running.catch(() => undefined); // abandoned if the connection is lost first
         result = await Promise.race([running, lost]);
         try {
-          xid = (await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned()::text AS xid')).rows[0]?.xid ?? null;
+          // One statement fewer when fn's own write read it.
+          xid = handle.noted ?? (await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned()::text AS xid')).rows[0]?.xid ?? null;
         } catch (err) {
           // 25P02: a statement failed inside fn and was caught there; COMMIT below answers ROLLBACK and says so.
           if ((err as { code?: string }).code !== '25P02') throw err;
@@ -617,8 +625,14 @@ abstract class TxHandle {
 
 class PgTxDb extends TxHandle implements Db {
   readonly kind = 'postgres' as const;
+  /** The transaction's id, when a statement of the caller read it (noteTransactionId). */
+  noted: string | null = null;
   constructor(private readonly client: pg.PoolClient, private readonly url: string, label: string) {
     super(label);
+  }
+
+  noteTransactionId(xid: string): void {
+    this.noted = xid;
   }
 
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {

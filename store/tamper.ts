@@ -116,7 +116,7 @@ export function openFindingsOf(rows: readonly OpenFindingRow[]): Map<string, { i
 const verifiedStreams = new WeakMap<Db, Map<string, Fingerprint>>();
 
 /** What this process saw of a stream when it last found it intact. */
-interface Fingerprint {
+export interface Fingerprint {
   /** Each event row's version and physical version ("version@xmin(ctid)"), in order, space-separated (ROWS_OF_EVENTS_T). */
   rows: string;
   /** streams.version then. */
@@ -136,9 +136,53 @@ interface Fingerprint {
  * stream $1; rememberOwnWrite extends it in this same form.
  */
 const ROWS_OF_EVENTS_T = `coalesce(string_agg(t.version || '@' || t.xmin::text || t.ctid::text, ' ' ORDER BY t.version, t.position), '')`;
-const STREAM_VERSION = 'coalesce((SELECT version FROM streams WHERE urn = $1), 0)';
-const SIGNED_OFF_IDS = `(SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
-               FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = $1)`;
+const STREAM_VERSION_OF = (urn: string): string => `coalesce((SELECT version FROM streams WHERE urn = ${urn}), 0)`;
+const SIGNED_OFF_IDS_OF = (urn: string): string => `(SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
+               FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = ${urn})`;
+const STREAM_VERSION = STREAM_VERSION_OF('$1');
+const SIGNED_OFF_IDS = SIGNED_OFF_IDS_OF('$1');
+
+/**
+ * The fingerprint (rows, stream_version, signed) of each URN in the text[]
+ * parameter `urns` ("$3"): for a write's transaction that compares it with
+ * the one this process remembers (knownFingerprint) in the statement that
+ * reads the stream's head, instead of a statement of its own before.
+ */
+export const FINGERPRINTS_SQL = (urns: string): string =>
+  `SELECT u.urn, (SELECT ${ROWS_OF_EVENTS_T} FROM events t WHERE t.urn = u.urn) AS rows,
+          ${STREAM_VERSION_OF('u.urn')} AS stream_version, ${SIGNED_OFF_IDS_OF('u.urn')} AS signed
+     FROM unnest(${urns}::text[]) AS u(urn)`;
+
+/** A row of FINGERPRINTS_SQL. */
+export interface FingerprintRow {
+  urn: string;
+  rows: string;
+  stream_version: number | string;
+  signed: string;
+}
+
+/**
+ * The stream changed since this process last found it intact (or it never
+ * did): a write that compared fingerprints in its transaction is rolled
+ * back, and is tried again after the stream is verified in full
+ * (assertNotTampered).
+ */
+export class StreamChangedError extends Error {
+  override readonly name = 'StreamChangedError';
+  constructor(readonly urn: string) {
+    super(`the history of school ${urn} changed since this process verified it: it is verified in full before the write is tried again`);
+  }
+}
+
+/** What this process remembers of the stream from when it last found it intact, or undefined. Not pure (the cache). */
+export function knownFingerprint(db: Db, urn: string): Fingerprint | undefined {
+  return verifiedOf(db).get(urn);
+}
+
+/** Whether a row of FINGERPRINTS_SQL reads as `known` did. Pure. */
+export function fingerprintUnchanged(known: Fingerprint, row: FingerprintRow): boolean {
+  return sameFingerprint(known, { rows: row.rows, streamVersion: Number(row.stream_version), signed: row.signed });
+}
 
 async function streamDigest(db: Db, urn: string): Promise<{ rows: string; streamVersion: number; version: number }> {
   const r = await db.query<{ rows: string | null; stream_version: number | null; version: number | null }>(

@@ -133,6 +133,19 @@ describe('the store on Postgres when its connections are killed', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM slow_commit')).rows).toEqual([{ n: 1 }]);
   });
 
+  it('a write that read its transaction id itself (noteTransactionId, as every batch of events does) and is killed during COMMIT: the server is asked about that id, and it is run again, once', async () => {
+    let runs = 0;
+    const done = db.tx(async (tx) => {
+      runs++;
+      const { xid } = (await tx.query<{ xid: string }>('INSERT INTO slow_commit (id) VALUES (2) RETURNING txid_current()::text AS xid')).rows[0]!;
+      tx.noteTransactionId?.(xid);
+      return runs;
+    });
+    await kill.whenRunning('COMMIT%');
+    expect(await done).toBe(2);
+    expect((await db.query('SELECT count(*)::int AS n FROM slow_commit WHERE id = 2')).rows).toEqual([{ n: 1 }]);
+  });
+
   it('a read killed in flight is run again; a write killed in flight fails saying it may or may not be stored and to run the command again', async () => {
     const read = db.query<{ n: number }>('SELECT 7 AS n FROM pg_sleep(0.3)');
     await kill.whenRunning('SELECT 7 AS n FROM pg_sleep%');
