@@ -10,10 +10,10 @@ import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
 import { asTamperedError } from '../store/tamper.js';
-import { claimMessage, claimMessages, messageFacts, messageRecorded, messagesRecorded, recordMailProblem, recordSentMessage, releaseMessageClaim, type MessageFacts } from '../store/messages.js';
+import { claimMessage, claimMessages, messageFactsAndSenders, messageRecorded, messagesRecorded, recordMailProblem, recordSentMessage, releaseMessageClaim, type MessageFacts } from '../store/messages.js';
 import { liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, InjectedFault } from '../store/faults.js';
-import { mailSendersMany, type MailSenders } from '../store/ops/mail-senders.js';
+import type { MailSenders } from '../store/ops/mail-senders.js';
 import { serviceKey } from '../store/ops/keys.js';
 import { schoolLinkToken, schoolLinkUrl } from '../domain/school-link.js';
 import { recordEvaluationRequest } from '../store/evaluations.js';
@@ -133,6 +133,9 @@ interface Ready {
   /** Index into the batch's outcomes. */
   at: number;
 }
+
+/** A hub lead for working out parts' keys alone (partsOf's keys do not depend on the lead). */
+const NO_LEAD: HubLead = { name: '', email: '' };
 
 /** Messages of one batch handed to the transport at once: their records' commits share the disk's flushes. */
 const SEND_PARALLEL = 8;
@@ -267,12 +270,13 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
   }
 
   /**
-   * Sends each part once: one read of what is known of them all, one claim
-   * of all that are to go out (claim before the send so two attempts never
-   * both send; record "sent" only after it), one check after the claim, then
-   * each send and its record. An outcome per part, in order.
+   * Sends each part once, given what is known of them all (`facts`, read
+   * with their senders): one claim of all that are to go out (claim before
+   * the send so two attempts never both send; record "sent" only after it),
+   * one check after the claim, then each send and its record. An outcome per
+   * part, in order.
    */
-  async function deliverAll(parts: readonly Delivery[]): Promise<PromiseSettledResult<Delivered>[]> {
+  async function deliverAll(parts: readonly Delivery[], facts: Map<string, MessageFacts>): Promise<PromiseSettledResult<Delivered>[]> {
     const out: PromiseSettledResult<Delivered>[] = new Array(parts.length);
     const settle = async (at: number, work: () => Promise<Delivered>) => {
       try {
@@ -283,7 +287,6 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
         out[at] = { status: 'rejected', reason: err };
       }
     };
-    const facts = await messageFacts(db, parts.map((d) => ({ key: d.part.key, urn: d.effect.urn })));
     const ready: Ready[] = [];
     await eachLimited(parts.map((d, at) => ({ d, at })), SEND_PARALLEL, ({ d, at }) =>
       settle(at, async () => {
@@ -333,12 +336,15 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
 
   /** The outcome of each notify effect: its parts sent together; it fails if one of its parts failed, else its first part that was sent (or its first). */
   async function notifyMany(effects: readonly Mail[]): Promise<PromiseSettledResult<Delivered>[]> {
-    const senders = await mailSendersMany(db, effects.map((e) => ({ hub: String(e.data.hub ?? ''), groupId: typeof e.data.groupId === 'string' ? e.data.groupId : null })));
+    // A part's key does not depend on who sends it: the facts of every part and the senders of every effect are one read.
+    const keys = effects.flatMap((effect) => partsOf(effect, NO_LEAD).map((part) => ({ key: part.key, urn: effect.urn })));
+    const asked = effects.map((e) => ({ hub: String(e.data.hub ?? ''), groupId: typeof e.data.groupId === 'string' ? e.data.groupId : null }));
+    const { facts, senders } = await messageFactsAndSenders(db, keys, asked);
     const parts: { effect: number; d: Delivery }[] = [];
     effects.forEach((effect, i) => {
       for (const part of partsOf(effect, senders[i]!.hubLead)) parts.push({ effect: i, d: { effect, part, senders: senders[i]! } });
     });
-    const delivered = await deliverAll(parts.map((p) => p.d));
+    const delivered = await deliverAll(parts.map((p) => p.d), facts);
     return effects.map((_, i) => {
       const mine = delivered.filter((_, j) => parts[j]!.effect === i);
       const failed = mine.find((r) => r.status === 'rejected');

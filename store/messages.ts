@@ -12,6 +12,7 @@ import { Checks } from './input.js';
 import { enqueue } from './outbox.js';
 import { ownerDeadSql } from './effect-hosts.js';
 import { findHub } from '../domain/catalogue/hubs.js';
+import { MAIL_SENDERS_SQL, mailSendersOf, mailSendersParams, type MailSenders, type MailSendersRow } from './ops/mail-senders.js';
 
 export type MessageStatus = 'sent' | 'skipped';
 
@@ -146,7 +147,7 @@ export async function releaseMessageClaim(db: Db, key: string, owner: string): P
   await db.query('DELETE FROM message_claims WHERE key = $1 AND owner = $2', [key, owner]);
 }
 
-/** What an attempt at a message needs to know first (messageFacts). */
+/** What an attempt at a message needs to know first (messageFactsAndSenders): whether it was recorded, whether an attempt holds its send-claim, and the school's corrected headteacher address. */
 export interface MessageFacts {
   /** Recorded as sent or skipped. */
   recorded: boolean;
@@ -156,23 +157,46 @@ export interface MessageFacts {
   contact: { name: string; email: string } | null;
 }
 
+interface MessageFactsRow {
+  key: string;
+  recorded: boolean;
+  claimed: boolean;
+  name: string | null;
+  email: string | null;
+}
+
+/** The facts of the (key, school) pairs in the text[] parameters `keys` and `urns`. */
+const MESSAGE_FACTS_SQL = (keys: string, urns: string): string =>
+  `SELECT i.key,
+          EXISTS (SELECT 1 FROM sent_messages s WHERE s.key = i.key) AS recorded,
+          EXISTS (SELECT 1 FROM message_claims m WHERE m.key = i.key) AS claimed,
+          c.name, c.email
+     FROM unnest(${keys}::text[], ${urns}::text[]) AS i(key, urn)
+     LEFT JOIN school_contacts c ON c.urn = i.urn AND c.role = 'headteacher'`;
+
+function messageFactsOf(rows: readonly MessageFactsRow[]): Map<string, MessageFacts> {
+  return new Map(rows.map((row) => [row.key, { recorded: row.recorded, claimed: row.claimed, contact: row.name !== null && row.email !== null ? { name: row.name, email: row.email } : null }]));
+}
+
 /**
- * What attempts at messages need to know first, for many (key, school) pairs
- * in one read: whether each was recorded, whether an attempt holds its
- * send-claim, and the school's corrected headteacher address. By key. Not pure.
+ * What is known of each (key, school) message (MessageFacts, by key) and
+ * who sends the effects they belong to (MailSenders, in the order asked), in
+ * one statement: what a batch of notify effects reads before
+ * it sends (a message's key does not depend on who sends it). Not pure.
  */
-export async function messageFacts(db: Db, items: readonly { key: string; urn: string }[]): Promise<Map<string, MessageFacts>> {
-  if (items.length === 0) return new Map();
-  const r = await db.query<{ key: string; recorded: boolean; claimed: boolean; name: string | null; email: string | null }>(
-    `SELECT i.key,
-            EXISTS (SELECT 1 FROM sent_messages s WHERE s.key = i.key) AS recorded,
-            EXISTS (SELECT 1 FROM message_claims m WHERE m.key = i.key) AS claimed,
-            c.name, c.email
-       FROM unnest($1::text[], $2::text[]) AS i(key, urn)
-       LEFT JOIN school_contacts c ON c.urn = i.urn AND c.role = 'headteacher'`,
-    [items.map((i) => i.key), items.map((i) => i.urn)],
+export async function messageFactsAndSenders(
+  db: Db,
+  items: readonly { key: string; urn: string }[],
+  asked: readonly { hub: string; groupId: string | null }[],
+): Promise<{ facts: Map<string, MessageFacts>; senders: MailSenders[] }> {
+  const [hubs, groups] = mailSendersParams(asked);
+  const r = await db.query<{ facts: MessageFactsRow[] | null; senders: MailSendersRow[] | null }>(
+    `SELECT (SELECT json_agg(f) FROM (${MESSAGE_FACTS_SQL('$1', '$2')}) f) AS facts,
+            (SELECT json_agg(s) FROM (${MAIL_SENDERS_SQL('$3', '$4')}) s) AS senders`,
+    [items.map((i) => i.key), items.map((i) => i.urn), hubs, groups],
   );
-  return new Map(r.rows.map((row) => [row.key, { recorded: row.recorded, claimed: row.claimed, contact: row.name !== null && row.email !== null ? { name: row.name, email: row.email } : null }]));
+  const row = r.rows[0]!;
+  return { facts: messageFactsOf(row.facts ?? []), senders: mailSendersOf(asked, row.senders ?? []) };
 }
 
 /** Whether message `key` is recorded (sent or skipped), without reading its body. Not pure. */
