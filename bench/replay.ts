@@ -31,7 +31,8 @@ const TARGET_RATIO = 2;
 const TARGET_SECONDS = 10;
 /** Rows per readAll query. */
 const STORE_BATCH = 2000;
-const LEAN_BATCH = 10_000;
+/** Rows per lean query: small enough that reading the next batch overlaps the fold of this one from the start. */
+const LEAN_BATCH = 2000;
 const LEAN_COLUMNS = 'position, urn, payload';
 
 interface Pass {
@@ -87,10 +88,14 @@ async function leanPass(db: Db, expected: number, show: boolean): Promise<Omit<P
   const live = new Map<string, PersistedPathway>();
   let events = 0;
   let foldMs = 0;
-  let after = -1;
+  const read = (after: number) => db.query<{ position: number; urn: string; payload: PathwayEvent; state: unknown }>(`SELECT ${LEAN_COLUMNS}, NULL AS state FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, LEAN_BATCH]);
   const started = performance.now();
+  let next = read(-1);
   for (;;) {
-    const r = await db.query<{ position: number; urn: string; payload: PathwayEvent; state: unknown }>(`SELECT ${LEAN_COLUMNS}, NULL AS state FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, LEAN_BATCH]);
+    const r = await next;
+    const full = r.rows.length === LEAN_BATCH;
+    // The next batch is read while this one is folded, as store readAll does.
+    if (full) next = read(r.rows[r.rows.length - 1]!.position);
     // A row refers to its programme's rules by reference (store/rules.ts): fold the programme it names.
     await upcastRows(db, r.rows);
     const t0 = performance.now();
@@ -98,8 +103,7 @@ async function leanPass(db: Db, expected: number, show: boolean): Promise<Omit<P
     foldMs += performance.now() - t0;
     events += r.rows.length;
     bar.update(events);
-    if (r.rows.length < LEAN_BATCH) break;
-    after = r.rows[r.rows.length - 1]!.position;
+    if (!full) break;
   }
   const ms = performance.now() - started;
   bar.finish();

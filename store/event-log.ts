@@ -269,7 +269,9 @@ export interface ReadAllOptions {
 
 /**
  * Every event of every stream in global (position) order, fetched in batches,
- * for replays and rebuilding projections. An event committed while the
+ * for replays and rebuilding projections. The next batch is read while the
+ * caller works through this one (two batches in memory at most), so the
+ * database and the fold work side by side. An event committed while the
  * iteration runs may be missed if a writer took its position earlier and
  * committed later; replay from a quiet database or re-run from the last
  * position seen. Not pure.
@@ -279,12 +281,19 @@ export async function* readAll(db: Db, options: ReadAllOptions = {}): AsyncGener
   const from = options.fromPosition === undefined ? 0 : c.wholeNumber('fromPosition', options.fromPosition, 0);
   const batch = options.batch === undefined ? 500 : c.wholeNumber('batch', options.batch, 1);
   c.done();
-  let after = from - 1;
+  const read = (after: number) => {
+    const rows = db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, batch]).then((r) => r.rows);
+    // A caller that stops early leaves the read ahead unawaited: its failure is not an unhandled rejection.
+    rows.catch(() => undefined);
+    return rows;
+  };
+  let next = read(from - 1);
   for (;;) {
-    const r = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, batch]);
-    for (const e of await upcastRows(db, r.rows.map(toEvent))) yield e;
-    if (r.rows.length < batch) return;
-    after = r.rows[r.rows.length - 1]!.position;
+    const rows = await next;
+    const full = rows.length === batch;
+    if (full) next = read(rows[rows.length - 1]!.position);
+    for (const e of await upcastRows(db, rows.map(toEvent))) yield e;
+    if (!full) return;
   }
 }
 
