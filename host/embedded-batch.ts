@@ -240,35 +240,35 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
 
   if (events.urn.length > 0) {
     await keepRules(tx, rules.values());
+    // The events and the streams' new heads in one statement (a statement fewer per write); every stored event touched its stream.
+    const s = [...touched].map(([urn, h]) => ({ urn, h, sum: h.summary! }));
     const inserted = await tx.query<{ urn: string; version: number; row_mark: string; xid: string }>(
-      `INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
-       SELECT u.*, $11::timestamptz, $12::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u
-       RETURNING urn, version, xmin::text || ctid::text AS row_mark, txid_current()::text AS xid`,
-      [events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION],
+      `WITH appended AS (
+         INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
+         SELECT u.*, $11::timestamptz, $12::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u
+         RETURNING urn, version, xmin::text || ctid::text AS row_mark, txid_current()::text AS xid),
+       heads AS (
+         INSERT INTO streams (urn, version, snapshot, summary, route, hub, phase, status, programme_id, academic_year, group_id, overdue, updated_at)
+         SELECT u.*, now() FROM unnest($13::text[], $14::int[], $15::jsonb[], $16::jsonb[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::boolean[]) AS u
+         ON CONFLICT (urn) DO UPDATE SET
+           version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, summary = EXCLUDED.summary,
+           route = EXCLUDED.route, hub = EXCLUDED.hub, phase = EXCLUDED.phase, status = EXCLUDED.status,
+           programme_id = EXCLUDED.programme_id, academic_year = EXCLUDED.academic_year, group_id = EXCLUDED.group_id,
+           overdue = EXCLUDED.overdue, updated_at = EXCLUDED.updated_at
+         WHERE streams.version <= EXCLUDED.version)
+       SELECT * FROM appended`,
+      [
+        events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION,
+        s.map((x) => x.urn), s.map((x) => x.h.version), s.map((x) => JSON.stringify(x.h.snapshot)), s.map((x) => JSON.stringify(x.sum)),
+        s.map((x) => x.sum.route ?? null), s.map((x) => x.sum.hub ?? null), s.map((x) => x.sum.phase ?? null), s.map((x) => x.sum.status ?? null),
+        s.map((x) => x.sum.programmeId ?? null), s.map((x) => x.sum.academicYear ?? null), s.map((x) => x.sum.groupId ?? null), s.map((x) => x.sum.overdue ?? false),
+      ],
     );
     for (const r of inserted.rows) rowMarks.set(`${r.urn}@${r.version}`, r.row_mark);
     // The transaction has its id now (it wrote): tx() asks the server about it if COMMIT's answer is lost.
     tx.noteTransactionId?.(inserted.rows[0]!.xid);
     await keepSnapshots(tx, snapshots);
     fault('event.after-append');
-  }
-  if (touched.size > 0) {
-    const s = [...touched].map(([urn, h]) => ({ urn, h, sum: h.summary! }));
-    await tx.query(
-      `INSERT INTO streams (urn, version, snapshot, summary, route, hub, phase, status, programme_id, academic_year, group_id, overdue, updated_at)
-       SELECT u.*, now() FROM unnest($1::text[], $2::int[], $3::jsonb[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[]) AS u
-       ON CONFLICT (urn) DO UPDATE SET
-         version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, summary = EXCLUDED.summary,
-         route = EXCLUDED.route, hub = EXCLUDED.hub, phase = EXCLUDED.phase, status = EXCLUDED.status,
-         programme_id = EXCLUDED.programme_id, academic_year = EXCLUDED.academic_year, group_id = EXCLUDED.group_id,
-         overdue = EXCLUDED.overdue, updated_at = EXCLUDED.updated_at
-       WHERE streams.version <= EXCLUDED.version`,
-      [
-        s.map((x) => x.urn), s.map((x) => x.h.version), s.map((x) => JSON.stringify(x.h.snapshot)), s.map((x) => JSON.stringify(x.sum)),
-        s.map((x) => x.sum.route ?? null), s.map((x) => x.sum.hub ?? null), s.map((x) => x.sum.phase ?? null), s.map((x) => x.sum.status ?? null),
-        s.map((x) => x.sum.programmeId ?? null), s.map((x) => x.sum.academicYear ?? null), s.map((x) => x.sum.groupId ?? null), s.map((x) => x.sum.overdue ?? false),
-      ],
-    );
   }
   const ops = [...timerOps.values()];
   const drop = ops.filter((o) => !o.set);
