@@ -2,8 +2,9 @@
  * Batched writes of the embedded host: decide many events (for one school or
  * many) inside one transaction and store what they change with a handful of
  * statements instead of a dozen per event: the streams locked in one go,
- * their heads read in one go, the events inserted with one INSERT, the
- * snapshots, timers and outbox written with one statement each. The rows are
+ * their heads (and the tamper fingerprints of people's writes) read in one
+ * go, the events and the streams' new heads written by one statement, the
+ * snapshots, timers and outbox with one statement each. The rows are
  * the same as store/event-log.ts appendEvent writes one event at a time (the
  * Temporal host's path: the same hash chain and snapshots), so a history does
  * not show which way it was written. Every write of the embedded host comes
