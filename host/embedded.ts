@@ -532,7 +532,6 @@ function inOutbox(effect: Effect): boolean {
   return effect.type !== 'timer.set' && effect.type !== 'timer.cancel';
 }
 
-/** A write as the batch path takes it. Pure. */
 /** A person's write as a batch item, with the school's fingerprint as this process last found it intact, to be compared in the transaction. */
 function batchItemOf(db: Db, w: PendingWrite): BatchItem {
   return { urn: w.urn, event: w.event, actor: w.options.actor, expectedVersion: w.options.expectedVersion, fingerprint: knownFingerprint(db, w.urn), authorize: w.options.authorize };

@@ -121,7 +121,7 @@ export interface Fingerprint {
   rows: string;
   /** streams.version then. */
   streamVersion: number;
-  /** The ids of the findings signed off then, comma-separated (SIGNED_OFF_IDS). */
+  /** The ids of the findings signed off then, comma-separated (SIGNED_OFF_IDS_OF). */
   signed: string;
   /** The last event's version then. */
   version: number;
@@ -140,13 +140,12 @@ const STREAM_VERSION_OF = (urn: string): string => `coalesce((SELECT version FRO
 const SIGNED_OFF_IDS_OF = (urn: string): string => `(SELECT coalesce(string_agg(s.finding_id::text, ',' ORDER BY s.id), '')
                FROM tamper_sign_offs s JOIN tamper_findings f ON f.id = s.finding_id WHERE s.urn = ${urn})`;
 const STREAM_VERSION = STREAM_VERSION_OF('$1');
-const SIGNED_OFF_IDS = SIGNED_OFF_IDS_OF('$1');
 
 /**
  * The fingerprint (rows, stream_version, signed) of each URN in the text[]
- * parameter `urns` ("$3"): for a write's transaction that compares it with
- * the one this process remembers (knownFingerprint) in the statement that
- * reads the stream's head, instead of a statement of its own before.
+ * parameter `urns`: for a write's transaction that compares it with the one
+ * this process remembers (knownFingerprint) in the statement that reads the
+ * stream's head, and for asVerified.
  */
 export const FINGERPRINTS_SQL = (urns: string): string =>
   `SELECT u.urn, (SELECT ${ROWS_OF_EVENTS_T} FROM events t WHERE t.urn = u.urn) AS rows,
@@ -266,22 +265,24 @@ export async function checkStream(db: Db, urn: string, options: Pick<VerifyOptio
 async function asVerified(db: Db, urn: string): Promise<{ intact: false } | { intact: true; signedOff: boolean }> {
   const known = verifiedOf(db).get(urn);
   if (!known) return { intact: false };
-  const r = await db.query<{ rows: string; stream_version: number; signed: string; open: boolean }>(
-    `SELECT ${ROWS_OF_EVENTS_T} AS rows, ${STREAM_VERSION} AS stream_version, ${SIGNED_OFF_IDS} AS signed,
-            EXISTS (SELECT 1 FROM tamper_findings f WHERE f.urn = $1 AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = f.id)) AS open
-       FROM events t WHERE t.urn = $1`,
-    [urn],
+  const r = await db.query<FingerprintRow & { open: boolean }>(
+    `SELECT p.*, EXISTS (SELECT 1 FROM tamper_findings f WHERE f.urn = p.urn AND NOT EXISTS (SELECT 1 FROM tamper_sign_offs s WHERE s.finding_id = f.id)) AS open
+       FROM (${FINGERPRINTS_SQL('$1')}) p`,
+    [[urn]],
   );
   const row = r.rows[0];
-  if (!row || row.open || !sameFingerprint(known, { rows: row.rows, streamVersion: Number(row.stream_version), signed: row.signed })) return { intact: false };
+  if (!row || row.open || !fingerprintUnchanged(known, row)) return { intact: false };
   return { intact: true, signedOff: row.signed !== '' };
 }
 
 /**
  * Throws TamperedSchoolError when the school's history is tampered and not
- * signed off (recording the finding first). Before every write, so the usual
- * case, a stream this process verified and that has not changed since, costs
- * one statement (asVerified); any other goes through checkStream. Not pure.
+ * signed off (recording the finding first). A stream this process verified
+ * and that has not changed since costs one statement (asVerified); any other
+ * goes through checkStream. The embedded host calls it before a write to a
+ * stream it has not verified, and when a write finds the stream changed
+ * (StreamChangedError); otherwise the write compares the fingerprint itself.
+ * Not pure.
  */
 export async function assertNotTampered(db: Db, urn: string): Promise<void> {
   if ((await asVerified(db, urn)).intact) return;
