@@ -54,10 +54,26 @@ export function restore(persisted: PersistedPathway): Snapshot {
   return pathwayMachine.resolveState({ value: persisted.value as any, context: persisted.context });
 }
 
-/** The state of a school with no events yet. Pure. */
+/**
+ * The state of a school with no events yet. Pure.
+ * The urn is its only input, so XState's initial state is made once and
+ * copied with each school's urn: a replay starts thousands of streams, and
+ * an actor per stream cost a tenth of the fold. The parts shared between
+ * schools are frozen, so code that changed one school's state in place would
+ * throw rather than change every school's (the fold only replaces them).
+ */
 export function initialState(urn: string): PersistedPathway {
-  const [s] = initialTransition(pathwayMachine, { urn });
-  return persist(s);
+  const template = (initialTemplate ??= deepFreeze(persist(initialTransition(pathwayMachine, { urn: '' })[0])));
+  return { ...template, context: { ...template.context, urn } };
+}
+let initialTemplate: PersistedPathway | undefined;
+
+function deepFreeze<T>(x: T): T {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
 }
 
 /** Validate an event's shape (zod), filling defaults; throws ValidationError naming each field. Pure. */
@@ -151,7 +167,8 @@ export function fold(urn: string, events: Iterable<PathwayEvent>, from: Persiste
   let value = from.value;
   let context = from.context;
   for (const e of events) {
-    const next = fastTransition(value, context, e);
+    // Only the state is kept: the steps skip building effects.
+    const next = fastTransition(value, context, e, { effects: false });
     if (!next) {
       const here = persistedState(value, context);
       throw new EventRejectedError(context.urn, e.type, stateLabel(here), whyNotTaken(here, e) ?? `the rules for ${e.type} do not allow it now`);

@@ -150,15 +150,16 @@ function selectAlways(leaf: AnyStateNode, c: Ctx, e: PathwayEvent): AnyTransitio
 interface Run {
   leaf: AnyStateNode;
   context: Ctx;
-  effects: Effect[];
+  /** null when the caller drops the effects (a replay): the steps run quiet. */
+  effects: Effect[] | null;
 }
 
 function act(run: Run, actions: readonly Named[], e: PathwayEvent): void {
   for (const a of actions) {
     const { type, params } = nameOf(a);
-    const { patch, effects } = (STEPS[type as keyof typeof STEPS] as StepFn)(run.context, e, params);
+    const { patch, effects } = (STEPS[type as keyof typeof STEPS] as StepFn)(run.context, e, params, run.effects === null);
     if (Object.keys(patch).length > 0) run.context = { ...run.context, ...patch };
-    for (const f of effects) if (EFFECT_ACTION_TYPES.has(f.type)) run.effects.push(f);
+    if (run.effects) for (const f of effects) if (EFFECT_ACTION_TYPES.has(f.type)) run.effects.push(f);
   }
 }
 
@@ -201,19 +202,21 @@ export interface FastStep {
 /**
  * The next state value, context and effects of `event` from (value,
  * context), as XState's `transition()` gives them; null when no transition
- * of the state takes the event (XState's `can()` is false). Pure.
+ * of the state takes the event (XState's `can()` is false). With
+ * `{ effects: false }` (a replay, which keeps only the state) the effects
+ * come back empty and are not built. Pure.
  */
-export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent): FastStep | null {
+export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent, options: { effects?: boolean } = {}): FastStep | null {
   const leaf = leafOf(value);
   const t = select(leaf, context, event);
   // As XState's can(): a transition that neither moves nor acts takes nothing.
   if (!t || (!t.target?.length && t.actions.length === 0)) return null;
-  const run: Run = { leaf, context, effects: [] };
+  const run: Run = { leaf, context, effects: options.effects === false ? null : [] };
   take(run, t, event);
   // Eventless transitions, until the state is at rest.
   for (let i = 0; i < 100; i++) {
     const always = selectAlways(run.leaf, run.context, event);
-    if (!always) return { value: valueOf(run.leaf), context: run.context, effects: run.effects };
+    if (!always) return { value: valueOf(run.leaf), context: run.context, effects: run.effects ?? [] };
     take(run, always, event);
   }
   return fail('eventless transitions did not come to rest after 100 microsteps');

@@ -20,8 +20,11 @@ type Ev = PathwayEvent;
 
 /** A guard: a rule of (context, event, params) -> may the transition be taken. */
 export type GuardFn = (c: Ctx, e: Ev, params: any) => boolean;
-/** An action: a step of (context, event, params) -> the context patch and the effects. */
-export type StepFn = (c: Ctx, e: any, params: any) => Step;
+/**
+ * An action: a step of (context, event, params) -> the context patch and the
+ * effects; `quiet` when the caller drops the effects (steps.ts's Quiet).
+ */
+export type StepFn = (c: Ctx, e: any, params: any, quiet?: boolean) => Step;
 
 const ok = (rule: (c: Ctx, e: any) => string | null): GuardFn => (c, e) => rule(c, e) === null;
 const none: Step = { patch: {}, effects: [] };
@@ -65,19 +68,19 @@ export const STEPS = {
   waitlist: (_c, e) => ({ patch: { lastReason: e.reason }, effects: [] }),
   decline: steps.declined,
   commit: steps.committed,
-  setSchedule: steps.scheduleSet,
-  moveSession: steps.sessionMoved,
-  cancelSession: steps.sessionCancelled,
-  recordAttendance: steps.attendance,
+  setSchedule: (c, e, _p, quiet) => steps.scheduleSet(c, e, quiet),
+  moveSession: (c, e, _p, quiet) => steps.sessionMoved(c, e, quiet),
+  cancelSession: (c, e, _p, quiet) => steps.sessionCancelled(c, e, quiet),
+  recordAttendance: (c, e, _p, quiet) => steps.attendance(c, e, quiet),
   escalateIfHeadteacherAbsent: (c, e) =>
     (rules.headteacherMissedFirst(c, e) ?? (c.escalations.includes('headteacher-first-workshop') ? 'already raised' : null)) === null ? steps.headteacherAbsent(c, e) : none,
   releaseFundingIfDue: (c, e) => (rules.fundingDue(c, e) === null ? steps.releaseFunding(c, e) : none),
   recordGapTask: (c) => ({ patch: { gapTasks: Math.min(c.gapTasks + 1, 99) }, effects: [] }),
   recordReleaseDays: (c, e) => ({ patch: { releaseDays: c.releaseDays + e.days }, effects: [] }),
-  remind: steps.reminderDue,
-  escalateUnrecorded: steps.sessionCheckDue,
+  remind: (c, e, _p, quiet) => steps.reminderDue(c, e, quiet),
+  escalateUnrecorded: (c, e, _p, quiet) => steps.sessionCheckDue(c, e, quiet),
   requestEvaluation: steps.requestEvaluation,
-  remindEvaluation: steps.evaluationReminder,
+  remindEvaluation: (c, e, _p, quiet) => steps.evaluationReminder(c, e, quiet),
   escalateOverdue: steps.yearEndedOverdue,
   completePhase: steps.evaluationSubmitted,
   advance: steps.advanced,

@@ -15,6 +15,14 @@ export interface Step {
   effects: Effect[];
 }
 
+/**
+ * A replay keeps the states and drops the effects: with `quiet` set, the steps
+ * run once per session or per timer (reminders, checks, schedules, attendance)
+ * skip building their messages, which were most of a replay's time. A step's
+ * patch never depends on it (test/machines-fast.test.ts folds both ways).
+ */
+export type Quiet = boolean;
+
 const none: Step = { patch: {}, effects: [] };
 
 function phaseKey(c: PathwayContext): string {
@@ -191,7 +199,7 @@ export function committed(c: PathwayContext, e: EventOf<'COMMITMENT_SIGNED'>): S
   });
 }
 
-export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>): Step {
+export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet: Quiet = false): Step {
   const ctx: PathwayContext = { ...c, policy: e.policy };
   const byId = new Map(c.sessions.map((s) => [s.id, s]));
   const drop: string[] = [];
@@ -202,6 +210,7 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>): Step
     set.push(...timersForSession(ctx, s, e.at));
   }
   const sessions = [...byId.values()].sort(byTime);
+  if (quiet) return merge({ patch: { policy: e.policy, sessions }, effects: [] }, setTimers(ctx, set, drop));
   // The year's dates to each school at once (with a calendar invite for each), not only 14 days before each.
   const live = sessions.filter((s) => s.status !== 'cancelled');
   const announce = notify(c, `schedule:${e.at}`, 'confirmation', 'schedule-announced', ['headteacher', 'teachers'], {
@@ -218,10 +227,11 @@ function firstCounted(sessions: SessionRecord[]): SessionRecord | undefined {
   return sessions.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').sort(byTime)[0];
 }
 
-export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>): Step {
+export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, quiet: Quiet = false): Step {
   const old = c.sessions.find((s) => s.id === e.sessionId)!;
   const moved = { ...old, at: e.to, place: e.place ?? old.place };
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? moved : s));
+  if (quiet) return merge({ patch: { sessions }, effects: [] }, setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId)));
   return merge(
     { patch: { sessions }, effects: [] },
     setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId)),
@@ -229,9 +239,10 @@ export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>): St
   );
 }
 
-export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLED'>): Step {
+export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLED'>, quiet: Quiet = false): Step {
   const old = c.sessions.find((s) => s.id === e.sessionId)!;
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status: 'cancelled' as const } : s));
+  if (quiet) return merge({ patch: { sessions }, effects: [] }, setTimers(c, [], sessionTimerKeys(c, e.sessionId)));
   return merge(
     { patch: { sessions }, effects: [] },
     setTimers(c, [], sessionTimerKeys(c, e.sessionId)),
@@ -239,14 +250,14 @@ export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLE
   );
 }
 
-export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>): Step {
+export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>, quiet: Quiet = false): Step {
   const status = e.teachersPresent > 0 ? ('held' as const) : ('missed' as const);
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status, teachersPresent: e.teachersPresent, headteacherPresent: e.headteacherPresent } : s));
   const step = merge({ patch: { sessions }, effects: [] }, setTimers(c, [], [`check:${e.sessionId}`]));
   // A missed session may be recorded again (corrected or confirmed); its escalation is raised once.
   if (status === 'missed' && !c.escalations.includes(`missed:${e.sessionId}`)) {
     const s = c.sessions.find((x) => x.id === e.sessionId)!;
-    step.effects.push(notify(c, `missed:${e.sessionId}`, 'escalation', 'session-missed', ['hubLead', 'headteacher'], { ...sessionData(c, s), decidedAt: e.at }));
+    if (!quiet) step.effects.push(notify(c, `missed:${e.sessionId}`, 'escalation', 'session-missed', ['hubLead', 'headteacher'], { ...sessionData(c, s), decidedAt: e.at }));
     step.patch.escalations = [...c.escalations, `missed:${e.sessionId}`];
   }
   return step;
@@ -272,9 +283,10 @@ export function releaseFunding(c: PathwayContext, e: PathwayEvent): Step {
   };
 }
 
-export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>): Step {
-  const s = c.sessions.find((x) => x.id === e.sessionId);
+export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>, quiet: Quiet = false): Step {
   const forget = forgetTimer(c, `reminder:${e.sessionId}:${e.daysBefore}`);
+  if (quiet) return forget;
+  const s = c.sessions.find((x) => x.id === e.sessionId);
   if (!s || s.status !== 'scheduled') return forget;
   const first = firstSession(c);
   const headFirst = first?.id === s.id && (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst);
@@ -285,13 +297,13 @@ export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>): Step
   });
 }
 
-export function sessionCheckDue(c: PathwayContext, e: EventOf<'SESSION_CHECK_DUE'>): Step {
+export function sessionCheckDue(c: PathwayContext, e: EventOf<'SESSION_CHECK_DUE'>, quiet: Quiet = false): Step {
   const s = c.sessions.find((x) => x.id === e.sessionId)!;
   // A session moved after its check fired gets a new check; its escalation is still raised once.
   if (c.escalations.includes(`unrecorded:${e.sessionId}`)) return forgetTimer(c, `check:${e.sessionId}`);
   return merge(forgetTimer(c, `check:${e.sessionId}`), {
     patch: { escalations: [...c.escalations, `unrecorded:${e.sessionId}`] },
-    effects: [notify(c, `unrecorded:${e.sessionId}`, 'escalation', 'attendance-missing', ['hubLead'], { ...sessionData(c, s), decidedAt: e.at })],
+    effects: quiet ? [] : [notify(c, `unrecorded:${e.sessionId}`, 'escalation', 'attendance-missing', ['hubLead'], { ...sessionData(c, s), decidedAt: e.at })],
   });
 }
 
@@ -309,7 +321,8 @@ export function requestEvaluation(c: PathwayContext, e: PathwayEvent): Step {
   );
 }
 
-export function evaluationReminder(c: PathwayContext, e: EventOf<'EVALUATION_REMINDER_DUE'>): Step {
+export function evaluationReminder(c: PathwayContext, e: EventOf<'EVALUATION_REMINDER_DUE'>, quiet: Quiet = false): Step {
+  if (quiet) return forgetTimer(c, `evaluation-reminder:${e.daysBefore}`);
   return merge(forgetTimer(c, `evaluation-reminder:${e.daysBefore}`), {
     patch: {},
     effects: [notify(c, `evaluation-reminder:${e.daysBefore}`, 'reminder', 'evaluation-reminder', ['headteacher', 'teachers'], { due: londonLabel(academicYearEnd(c.programme!.academicYear)), dueAt: academicYearEnd(c.programme!.academicYear), daysBefore: e.daysBefore, decidedAt: e.at })],
