@@ -210,7 +210,8 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
     set.push(...timersForSession(ctx, s, e.at));
   }
   const sessions = [...byId.values()].sort(byTime);
-  if (quiet) return merge({ patch: { policy: e.policy, sessions }, effects: [] }, setTimers(ctx, set, drop));
+  const timers = setTimers(ctx, set, drop);
+  if (quiet) return merge({ patch: { policy: e.policy, sessions }, effects: [] }, timers);
   // The year's dates to each school at once (with a calendar invite for each), not only 14 days before each.
   const live = sessions.filter((s) => s.status !== 'cancelled');
   const announce = notify(c, `schedule:${e.at}`, 'confirmation', 'schedule-announced', ['headteacher', 'teachers'], {
@@ -219,7 +220,7 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
     firstSession: firstCounted(live)?.id ?? null,
     decidedAt: e.at,
   });
-  return merge({ patch: { policy: e.policy, sessions }, effects: [announce] }, setTimers(ctx, set, drop));
+  return merge({ patch: { policy: e.policy, sessions }, effects: [announce] }, timers);
 }
 
 /** The first meeting or workshop by date among `sessions` (the one a headteacher may be asked to attend). */
@@ -231,10 +232,11 @@ export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, qui
   const old = c.sessions.find((s) => s.id === e.sessionId)!;
   const moved = { ...old, at: e.to, place: e.place ?? old.place };
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? moved : s));
-  if (quiet) return merge({ patch: { sessions }, effects: [] }, setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId)));
+  const timers = setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId));
+  if (quiet) return merge({ patch: { sessions }, effects: [] }, timers);
   return merge(
     { patch: { sessions }, effects: [] },
-    setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId)),
+    timers,
     { patch: {}, effects: [notify(c, `moved:${e.sessionId}:${e.to}`, 'confirmation', 'session-moved', ['teachers', 'headteacher'], { ...sessionData(c, moved, sessions), from: londonLabel(old.at), fromStartsAt: old.at, fromPlace: old.place, decidedAt: e.at })] },
   );
 }
@@ -242,10 +244,11 @@ export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, qui
 export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLED'>, quiet: Quiet = false): Step {
   const old = c.sessions.find((s) => s.id === e.sessionId)!;
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status: 'cancelled' as const } : s));
-  if (quiet) return merge({ patch: { sessions }, effects: [] }, setTimers(c, [], sessionTimerKeys(c, e.sessionId)));
+  const timers = setTimers(c, [], sessionTimerKeys(c, e.sessionId));
+  if (quiet) return merge({ patch: { sessions }, effects: [] }, timers);
   return merge(
     { patch: { sessions }, effects: [] },
-    setTimers(c, [], sessionTimerKeys(c, e.sessionId)),
+    timers,
     { patch: {}, effects: [notify(c, `cancelled:${e.sessionId}`, 'confirmation', 'session-cancelled', ['teachers', 'headteacher'], { ...sessionData(c, old), reason: e.reason, decidedAt: e.at })] },
   );
 }
