@@ -7,6 +7,7 @@
  * initial state and for explaining a refusal; no actor, no clock.
  */
 import { getStateNodes, initialTransition, type AnyStateNode } from 'xstate';
+import { deepFreeze } from '../domain/deep-freeze.js';
 import { EventRejectedError } from '../domain/errors.js';
 import { parseOrThrow } from '../domain/errors.js';
 import type { PathwayContext } from './context.js';
@@ -67,14 +68,6 @@ export function initialState(urn: string): PersistedPathway {
   return { ...template, context: { ...template.context, urn } };
 }
 let initialTemplate: PersistedPathway | undefined;
-
-function deepFreeze<T>(x: T): T {
-  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
-    for (const v of Object.values(x)) deepFreeze(v);
-    Object.freeze(x);
-  }
-  return x;
-}
 
 /** Validate an event's shape (zod), filling defaults; throws ValidationError naming each field. Pure. */
 export function parseEvent(input: PathwayEventInput | unknown): PathwayEvent {

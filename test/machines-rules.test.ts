@@ -9,6 +9,7 @@ import type { Programme, SessionKind } from '../domain/catalogue/schema.js';
 import { EventRejectedError } from '../domain/errors.js';
 import type { PathwayContext } from '../machines/context.js';
 import { decide, fold, initialState, parseEvent, summaryOf, whyRejected, type PersistedPathway } from '../machines/decide.js';
+import { deepFreeze } from '../domain/deep-freeze.js';
 import type { Effect, Notify } from '../machines/effects.js';
 import type { PathwayEvent, PathwayEventInput } from '../machines/events.js';
 import {
@@ -757,11 +758,3 @@ describe('the fold is deterministic and its snapshots are plain JSON', () => {
     expect(() => fold(URN, broken)).toThrow(/cannot take ATTENDANCE_RECORDED while development\/active: no session m1/);
   });
 });
-
-function deepFreeze<T>(x: T): T {
-  if (x && typeof x === 'object') {
-    for (const v of Object.values(x)) deepFreeze(v);
-    Object.freeze(x);
-  }
-  return x;
-}
