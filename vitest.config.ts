@@ -12,6 +12,8 @@ const workers = availableParallelism() + 2;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // `npm run test:cpu` (scripts/test-cpu.ts): each file's CPU and its children's, written when the file ends.
+    setupFiles: process.env.PATHWAY_TEST_CPU_DIR ? ['test/helpers/cpu-probe.ts'] : [],
     // dist/ rebuilt if stale; one Chromium for the page tests of the run (test/global-browser.ts).
     globalSetup: ['test/global-setup.ts', 'test/global-browser.ts'],
     // Limits that only stop a hang: with more workers than cores a CPU-bound
