@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from './errors.js';
 import { VACUUM_EVERY_COMMITS, vacuumDeadRows } from './pglite-vacuum.js';
 import { ConnectionLostError, DEFAULT_RECONNECT, finalConnectionError, isConnectionLoss, isReadOnlyStatement, pause, reasonOf, type ReconnectPolicy } from './reconnect.js';
@@ -714,6 +714,8 @@ async function openPglite(target: string, dataDir: Blob | undefined, longRunning
       mkdirSync(folder, { recursive: true });
       unlock = lockFolder(folder, shown);
     }
+    // Loaded here, not at the top: a command on Postgres never pays for it.
+    const { PGlite } = await import('@electric-sql/pglite');
     db = new PGlite(folder ?? 'memory://', {
       parsers,
       ...(dataDir ? { loadDataDir: dataDir } : {}),

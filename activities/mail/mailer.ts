@@ -7,8 +7,14 @@ import { settings, type Environment } from '../../config/load.js';
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile, access, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type nodemailerModule from 'nodemailer';
 import { processAlive } from '../../store/process-alive.js';
+
+// nodemailer (a CommonJS package) is loaded when a message is first sent: most commands send none and need not pay for it.
+const require = createRequire(import.meta.url);
+let nodemailerLoaded: typeof nodemailerModule | null = null;
+const nodemailer = (): typeof nodemailerModule => (nodemailerLoaded ??= require('nodemailer') as typeof nodemailerModule);
 
 export interface OutgoingMessage {
   /** Idempotency key of the effect; becomes the Message-ID so receivers can drop duplicates. */
@@ -118,7 +124,7 @@ export function isTransportDown(err: unknown): boolean {
 }
 
 function smtpMailer(url: string, from: string): Mailer {
-  const transporter = nodemailer.createTransport(url);
+  const transporter = nodemailer().createTransport(url);
   const shown = `SMTP ${url.replace(/\/\/[^@]*@/, '//***@')}`;
   return {
     transport: 'smtp',
@@ -138,7 +144,8 @@ function smtpMailer(url: string, from: string): Mailer {
 }
 
 function mailboxMailer(dir: string, from: string): Mailer {
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // Made on the first message, so a command that sends none does not load nodemailer.
+  let transporter: ReturnType<typeof nodemailerModule.createTransport> | null = null;
   let ready: Promise<unknown> | null = null;
   return {
     transport: 'mailbox',
@@ -148,6 +155,7 @@ function mailboxMailer(dir: string, from: string): Mailer {
       const messageId = messageIdOf(m.key);
       const file = join(dir, mailboxFileOf(m.key));
       if (await exists(file)) return { messageId, duplicate: true };
+      transporter ??= nodemailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
       const info = await transporter.sendMail(mailOf(m, from));
       // Write then rename, so a crash never leaves half a message in the mailbox.
       const tmp = `${file}.${process.pid}.tmp`;
@@ -156,7 +164,7 @@ function mailboxMailer(dir: string, from: string): Mailer {
       return { messageId, duplicate: false };
     },
     describe: () => `mailbox folder ${dir}`,
-    close: async () => transporter.close(),
+    close: async () => transporter?.close(),
   };
 }
 

@@ -8,7 +8,8 @@
  */
 import { settings, type Environment } from '../../config/load.js';
 import { fileURLToPath } from 'node:url';
-import nunjucks from 'nunjucks';
+import { createRequire } from 'node:module';
+import type nunjucks from 'nunjucks';
 import { findHub } from '../../domain/catalogue/hubs.js';
 import type { MessageData, MessageValue } from '../../machines/effects.js';
 import { UnknownTemplateError } from './template-errors.js';
@@ -83,8 +84,19 @@ export function templateFor(template: string, audience: Audience): string {
 
 const TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url));
 const options = { trimBlocks: true, lstripBlocks: true, throwOnUndefined: false };
-const htmlEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: true });
-const textEnv = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: false });
+// nunjucks (a CommonJS package) and its environments are made when the first message is rendered: most commands render none.
+const require = createRequire(import.meta.url);
+let envs: { html: nunjucks.Environment; text: nunjucks.Environment; Template: typeof nunjucks.Template } | null = null;
+function templates(): NonNullable<typeof envs> {
+  if (envs) return envs;
+  const n = require('nunjucks') as typeof nunjucks;
+  envs = {
+    html: new n.Environment(new n.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: true }),
+    text: new n.Environment(new n.FileSystemLoader(TEMPLATES, { noCache: false }), { ...options, autoescape: false }),
+    Template: n.Template,
+  };
+  return envs;
+}
 
 // A subject line is its template's `subject` macro alone. Compiled once per template file:
 // renderString compiles its source on every call, which cost more than the rest of a message.
@@ -94,7 +106,8 @@ const subjectTemplates = new Map<string, nunjucks.Template>();
 function subjectLine(file: string, m: unknown): string {
   let t = subjectTemplates.get(file);
   if (!t) {
-    t = new nunjucks.Template(`{% import "${file}" as k %}{{ k.subject(m) }}`, textEnv);
+    const { Template, text } = templates();
+    t = new Template(`{% import "${file}" as k %}{{ k.subject(m) }}`, text);
     subjectTemplates.set(file, t);
   }
   return t.render({ m }).replace(/\s+/g, ' ').trim();
@@ -251,8 +264,8 @@ export function renderSubject(message: MessageToRender, ctx: RenderContext = {})
  */
 export function renderMessage(message: MessageToRender, ctx: RenderContext = {}): RenderedMessage {
   const { m, file, subject } = subjectOf(message, ctx);
-  const text = tidyText(textEnv.render('layout.txt.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] }));
-  const html = htmlEnv.render('layout.html.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] });
+  const text = tidyText(templates().text.render('layout.txt.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] }));
+  const html = templates().html.render('layout.html.njk', { m, file, subject, audience: MESSAGE_KINDS[message.template] });
   const ics = inviteOf(message, m, ctx);
   return { subject, html, text, ...(ics ? { ics } : {}) };
 }
@@ -283,7 +296,7 @@ export interface DigestView {
 export function renderDigest(m: DigestView): { subject: string; html: string; text: string } {
   const file = 'digest.njk';
   const subject = subjectLine(file, m);
-  const text = tidyText(textEnv.render('layout.txt.njk', { m, file, subject, audience: 'hub' }));
-  const html = htmlEnv.render('layout.html.njk', { m, file, subject, audience: 'hub' });
+  const text = tidyText(templates().text.render('layout.txt.njk', { m, file, subject, audience: 'hub' }));
+  const html = templates().html.render('layout.html.njk', { m, file, subject, audience: 'hub' });
   return { subject, html, text };
 }
