@@ -18,6 +18,7 @@ import { getGroup, groupSessions, listGroups, placesOf, type GroupPlace, type Gr
 import { assertRead, canRead, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
+import { countedSessionsName } from '../domain/words/kinds.js';
 
 /** A session's length: the catalogue counts half days; 13:30 to 16:00 is one (as in the machines' messages). */
 const HALF_DAY_MINUTES = 150;
@@ -90,6 +91,8 @@ export interface MemberSchool {
 export interface GroupView {
   group: WorkGroup;
   programmeName: string;
+  /** What the programme's counted sessions are called, for "… attended": "Meetings", "Workshops". */
+  attended: string;
   places: GroupPlace[];
   /** The group is at its size limit. */
   full: boolean;
@@ -139,6 +142,14 @@ function programmeName(id: string): string {
     return programmeById(id).name.replace(/\s*\(rules carried [^)]*\)/g, '');
   } catch {
     return id;
+  }
+}
+
+function attendedName(id: string): string {
+  try {
+    return countedSessionsName(programmeById(id).sessions.map((r) => r.kind), true);
+  } catch {
+    return countedSessionsName([], true);
   }
 }
 
@@ -269,6 +280,7 @@ export async function groupView(svc: Service, p: Principal, id: string, year?: s
   return {
     group,
     programmeName: programmeName(group.programmeId),
+    attended: attendedName(group.programmeId),
     places,
     full: group.maxSchools !== null && places.length >= group.maxSchools,
     members,

@@ -8,6 +8,7 @@
  * Not pure (engine and database I/O) but for the functions marked pure.
  */
 import { placeInWords } from '../domain/words/place.js';
+import { countedSessionName } from '../domain/words/kinds.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
@@ -196,7 +197,7 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
     const n = p.group.teachersPerSchool;
     asks.push({
       title: `Release the ${n === 2 ? 'two ' : ''}lead teachers`,
-      text: `${teacherNames || 'Your lead teachers'} should be released to attend every meeting (${upcoming.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').length} still to come this year).`,
+      text: `${teacherNames || 'Your lead teachers'} should be released to attend every ${countedSessionName(p.sessions.map((r) => r.kind))} (${upcoming.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').length} still to come this year).`,
       urgent: false,
     });
   }

@@ -157,7 +157,7 @@ describe('hub web: the hub board and the school page', () => {
     await signIn(page, web, staff, '/hub/schools/100004');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
     const main = (await page.locator('main').textContent()) ?? '';
-    for (const words of ['URN', '100004', 'Sarah Whitfield', 'Lead teacher 1', 'Gareth Milburn', 'Work group', 'Development', 'Taking part']) expect(main).toContain(words);
+    for (const words of ['URN', '100004', 'Sarah Whitfield', 'Lead teacher 1', 'Gareth Milburn', 'Work group', 'Development', 'Taking part', 'Meetings attended']) expect(main).toContain(words);
     // The timeline in words: what, when, when recorded, who, rules version; the grant as a dated entry.
     const timeline = page.locator('.app-timeline');
     expect(await timeline.textContent()).toContain('Commitment signed');
@@ -201,6 +201,8 @@ describe('hub web: the hub board and the school page', () => {
   it('records a gap task end to end with the version as If-Match, and shows bad input with the values kept', async () => {
     const page = await browser.page();
     await signIn(page, web, staff, '/hub/schools/100005');
+    // A Readiness school attends workshops, not meetings.
+    expect(await page.locator('main').textContent()).toMatch(/Workshops attended\s*\d of 6 needed/);
     const before = (await web.api<{ version: number }>('GET', '/schools/100005')).body.version;
     expect(await page.locator('form[action$="/gap-task"] input[name="version"]').inputValue()).toBe(String(before));
 

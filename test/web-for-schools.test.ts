@@ -36,6 +36,7 @@ describe('headteacher page', () => {
     expect(main).not.toContain('rules carried forward');
     // What is asked now, and the grant paid.
     expect(main).toContain('Release the two lead teachers');
+    expect(main).toMatch(/should be released to attend every meeting \(\d still to come this year\)/);
     expect(main).toContain('Send the evaluation by 31 August 2027');
     expect((await page.locator('#grant + p').textContent())!).toMatch(/^£2,000 was paid to the maths department on \d+ \w+ 20\d\d\.$/);
     // How to send the evaluation and whom to contact: the hub lead the demo set.
@@ -67,6 +68,8 @@ describe('headteacher page', () => {
     // Hollybrook is in Readiness: no grant of its own, £1,000 promised for Development.
     await page.goto(`${web.address}${await schoolLinkFor(web.service, '100005')}`);
     expect(await page.locator('#grant + p').textContent()).toBe('This phase has no grant of its own. £1,000 is paid when the school takes part in the Development phase in 2027/28.');
+    // Its teachers go to workshops: the page asks for them to be released to every workshop, not "every meeting".
+    expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toMatch(/should be released to attend every workshop \(\d still to come this year\)/);
   });
 
   it('refuses an altered link with a clear page and none of the school’s data', async () => {

@@ -179,6 +179,8 @@ describe('hub web: work groups', () => {
       );
       expect(await page.locator('.app-calendar__session').count()).toBeGreaterThan(5);
       expect(split, id).toEqual([]);
+      // The schools' attendance is counted in what the programme holds: Readiness has workshops, Development meetings.
+      expect(await page.locator('main table').first().locator('thead th').last().textContent()).toBe(id === READY ? 'Workshops attended' : 'Meetings attended');
     }
   });
 

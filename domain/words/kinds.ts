@@ -30,3 +30,23 @@ const NAMES: Record<string, KindNames> = {
 export function kindName(kind: unknown, form: keyof KindNames): string | undefined {
   return Object.hasOwn(NAMES, String(kind)) ? NAMES[String(kind)]![form] : undefined;
 }
+
+/**
+ * What a programme's counted sessions are called in the plural: the kinds a
+ * school must attend a number of (meetings, workshops), in the order given,
+ * e.g. "meetings", "workshops", "meetings and workshops"; "sessions" when
+ * none is named. A Readiness school attends workshops, and its pages once
+ * said "Meetings attended". Pure.
+ */
+export function countedSessionsName(kinds: readonly string[], capital = false): string {
+  const plural: Record<string, string> = { meeting: 'meetings', workshop: 'workshops' };
+  const names = [...new Set(kinds.filter((k) => Object.hasOwn(plural, k)).map((k) => plural[k]!))];
+  const words = names.length === 0 ? 'sessions' : names.join(' and ');
+  return capital ? words[0]!.toUpperCase() + words.slice(1) : words;
+}
+
+/** The same in the singular after "every": "every meeting", "every workshop", "every meeting and workshop". Pure. */
+export function countedSessionName(kinds: readonly string[]): string {
+  const names = [...new Set(kinds.filter((k) => k === 'meeting' || k === 'workshop'))];
+  return names.length === 0 ? 'session' : names.join(' and ');
+}
