@@ -8,7 +8,7 @@
  * Not pure (engine and database I/O) but for the functions marked pure.
  */
 import { placeInWords } from '../domain/words/place.js';
-import { countedSessionName } from '../domain/words/kinds.js';
+import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
@@ -70,6 +70,9 @@ export interface HeadteacherView {
   meetings: MeetingForSchool[];
   /** Whether school visits are among the meetings to come (the page then says "meetings and visits"). */
   visitsAhead: boolean;
+  /** What the programme's counted sessions are called: "meetings", "workshops"; one of them: "meeting", "workshop". */
+  sessionsName: string;
+  sessionName: string;
   asks: AskOfSchool[];
   grant: GrantStatus;
   /** `applies`: the school has a place this year, so the evaluation is asked of it. */
@@ -118,6 +121,8 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
         academicYear: c.programme?.academicYear ?? null,
         meetings,
         visitsAhead: meetings.some((m) => m.kind === 'visit'),
+        sessionsName: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind)),
+        sessionName: countedSessionName((c.programme?.sessions ?? []).map((r) => r.kind)),
         asks: asksOfSchool(c, status, now),
         grant: grantStatus(c, status, paid[0]?.paidAt ?? null),
         evaluation: evaluationOf(c, status),
@@ -206,7 +211,7 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
     asks.push({ title: 'The headteacher at the first workshop', text: `The headteacher, ${c.school.headteacher.name}, must attend the first workshop on ${dateTime(first.at)}.`, urgent: false });
   }
   if (inPhase && p.sessions.some((r) => r.gapTasksBetween) && status !== 'evaluating' && status !== 'overdue') {
-    asks.push({ title: 'Gap tasks', text: `Between meetings the lead teachers try out in class what they learned (gap tasks). ${c.gapTasks === 0 ? 'None is recorded yet.' : c.gapTasks === 1 ? '1 gap task is recorded so far.' : `${c.gapTasks} gap tasks are recorded so far.`}`, urgent: false });
+    asks.push({ title: 'Gap tasks', text: `Between ${countedSessionsName(p.sessions.map((r) => r.kind))} the lead teachers try out in class what they learned (gap tasks). ${c.gapTasks === 0 ? 'None is recorded yet.' : c.gapTasks === 1 ? '1 gap task is recorded so far.' : `${c.gapTasks} gap tasks are recorded so far.`}`, urgent: false });
   }
   if (inPhase && p.evaluation.required && !c.evaluationSubmittedAt) {
     const due = longDate(academicYearEnd(p.academicYear));

@@ -30,6 +30,7 @@ describe('headteacher page', () => {
     expect(await first.locator('th, td').allTextContents()).toEqual(['Work Group meeting 2 of 6', 'Thursday 12 November 2026, 9am to 11.30am', 'The Minster School, Southwell', 'Gareth Milburn and Aisha Rahman (lead teachers)']);
     // A school visit is at the school itself, not at the group's venue; the heading says visits are listed too.
     expect(await page.locator('#meetings').textContent()).toBe('Upcoming meetings and visits');
+    expect(await page.locator('#meetings ~ table thead th').first().textContent()).toBe('Meeting or visit');
     const visit = page.locator('#meetings ~ table tbody tr', { hasText: 'School visit 2 of 3' });
     expect(await visit.locator('td').nth(1).textContent()).toBe('At your school');
     expect(main).toContain('Secondary Teaching for Mastery Development Work Group 2026/27.');
@@ -70,6 +71,11 @@ describe('headteacher page', () => {
     expect(await page.locator('#grant + p').textContent()).toBe('This phase has no grant of its own. £1,000 is paid when the school takes part in the Development phase in 2027/28.');
     // Its teachers go to workshops: the page asks for them to be released to every workshop, not "every meeting".
     expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toMatch(/should be released to attend every workshop \(\d still to come this year\)/);
+    expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toContain('Between workshops the lead teachers try out in class what they learned (gap tasks).');
+    expect(await page.locator('#meetings').textContent()).toBe('Upcoming workshops and visits');
+    expect(await page.locator('#meetings ~ table thead th').first().textContent()).toBe('Workshop or visit');
+    expect(await page.locator('#meetings ~ table tbody tr').first().locator('th').textContent()).toMatch(/^Workshop \d of 6$/);
+    await expectAccessible(page, 'headteacher page readiness');
   });
 
   it('refuses an altered link with a clear page and none of the school’s data', async () => {
