@@ -12,6 +12,7 @@ import { countdown, longWhen, shortWhen } from '../activities/mail/format.js';
 import { whyNotSend } from '../activities/mail/timeliness.js';
 import { partsOf, addressProblem, allExampleMessages } from '../activities/index.js';
 import type { MessageData } from '../machines/effects.js';
+import { programmeFor } from '../domain/catalogue/programmes.js';
 
 const INTERNAL = [/\w+-\d{4}-\d{2}\.\w+-\d+/, /pathway /i, /GET \//, /rules carried/i, /emeast-development-2025-a/, /\bday\(s\)/, /at to be confirmed/, /at venue to be confirmed/];
 
@@ -154,6 +155,31 @@ describe('every message kind', () => {
     // Says why it comes now, and what waits on it.
     expect(m.text).toContain("Thank you: Kingsmead Academy's teachers have now been to the meetings that Secondary Teaching for Mastery Development Work Group asks for this year.");
     expect(m.text).toContain('Please send it by Monday 31 August 2026: the school moves to its next phase once we have it.');
+  });
+
+  it('a Readiness school’s emails speak of workshops, where a Development school’s speak of meetings', () => {
+    const readiness = programmeFor('primary', 'readiness', '2026/27')!;
+    const base = sample();
+    const sessions = (base.sessions as Record<string, unknown>[]).map((x) => ({ ...x, kind: 'workshop' }));
+    const data = { ...base, programme: readiness.name, programmeId: readiness.id, kind: 'workshop', sessions } as MessageData;
+    const words: Record<string, string> = {
+      'session-reminder': 'bring the gap tasks set at the last workshop.',
+      'schedule-announced': "the school's two teachers come to every workshop",
+      selected: 'Before the first workshop, everyone the commitment form names',
+      'evaluation-request': "teachers have now been to the workshops that",
+      'session-missed-school': 'come to every workshop. Please reply to this email to tell us what happened, so that we can help the teachers catch up before the next workshop.',
+    };
+    for (const [template, expected] of Object.entries(words)) {
+      const m = renderMessage({ template, urn: '137001', data }, ctx);
+      const text = m.text.replace(/\s+/g, ' ');
+      expect(text, template).toContain(expected);
+      expect(text, template).not.toMatch(/\bmeetings?\b/);
+      // The HTML part says the same (one sentence starts with a capital there).
+      expect(m.html.replace(/\s+/g, ' ').replace(/&#39;/g, "'").toLowerCase(), template).toContain(expected.toLowerCase());
+    }
+    // The Development example keeps its meetings; an id the catalogue does not know says meetings too.
+    expect(renderMessage({ template: 'selected', urn: '137001', data: sample() }, ctx).text).toContain('Before the first meeting,');
+    expect(renderMessage({ template: 'selected', urn: '137001', data: { ...sample(), programmeId: 'no-such-programme' } }, ctx).text).toContain('Before the first meeting,');
   });
 
   it('escapes what comes from forms in the HTML part, and not in the text part', () => {

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type nunjucks from 'nunjucks';
 import { findHub } from '../../domain/catalogue/hubs.js';
+import { programmeById } from '../../domain/catalogue/programmes.js';
+import { countedSessionName, countedSessionsName } from '../../domain/words/kinds.js';
 import type { MessageData, MessageValue } from '../../machines/effects.js';
 import { UnknownTemplateError } from './template-errors.js';
 import { makeInvite, type Invite, type InviteSession } from './calendar.js';
@@ -167,6 +169,22 @@ function sessionView(d: Record<string, MessageValue>, now: string): SessionView 
   };
 }
 
+/**
+ * What the school's programme calls the sessions it must attend ("meetings",
+ * "workshops"), from the catalogue by the message's programme id; "meetings"
+ * when the programme is not known (a message from before the id was sent). Pure.
+ */
+function countedKinds(programmeId: string): { sessionName: string; sessionsName: string } {
+  let kinds: string[] = ['meeting'];
+  try {
+    if (programmeId) kinds = programmeById(programmeId).sessions.map((r) => r.kind);
+  } catch {
+    // Not in this catalogue: the usual words.
+  }
+  const one = countedSessionName(kinds);
+  return one === 'session' ? { sessionName: 'meeting', sessionsName: 'meetings' } : { sessionName: one, sessionsName: countedSessionsName(kinds) };
+}
+
 /** The data a template sees: names and words only, every date in London time. Pure. */
 export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Record<string, unknown> {
   const d = message.data;
@@ -189,6 +207,8 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     urn: message.urn,
     hub,
     programme: programmeTitle(str(d.programme)),
+    // "every meeting", "the first workshop": the counted sessions of the school's programme.
+    ...countedKinds(str(d.programmeId)),
     year: str(d.academicYear),
     overdueYear: str(d.year) || str(d.academicYear),
     leader: str(d.leader),
