@@ -218,7 +218,7 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
     asks.push(
       status === 'overdue'
         ? { title: 'Send the evaluation now', text: `The end-of-year evaluation was due by ${due} and the hub has not received it.`, urgent: true }
-        : { title: 'The end-of-year evaluation', text: `Send the evaluation by ${due}${status === 'evaluating' ? '. The meetings are done: it can be sent now' : ''}.`, urgent: false },
+        : { title: 'The end-of-year evaluation', text: `Send the evaluation by ${due}${status === 'evaluating' ? `. The ${countedSessionsName(p.sessions.map((r) => r.kind))} are done: it can be sent now` : ''}.`, urgent: false },
     );
   }
   return asks;

@@ -8,7 +8,7 @@
  */
 import { academicYearOf, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
 import { placeInWords } from '../domain/words/place.js';
-import { countedSessionsName } from '../domain/words/kinds.js';
+import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
 import { phaseAndStatus, unrecordedSessions, type SchoolSummary } from '../machines/summary.js';
@@ -62,8 +62,8 @@ export interface SchoolPage {
     /** `since`: the phase and year the group began in, when the school is now in a later one (a group moved on whole keeps its first name). */
     group: { id: string; name: string; since: string | null } | null;
   };
-  /** `attended`: what the counted sessions are called, e.g. "Workshops" for a Readiness school. */
-  progress: { attended: string; sessionsHeld: number; sessionsRequired: number; gapTasks: number; releaseDays: number; fundingPaidPence: number; evaluationSubmitted: boolean };
+  /** `attended`: what the counted sessions are called, e.g. "Workshops" for a Readiness school; `one`: one of them, "workshop". */
+  progress: { attended: string; one: string; sessionsHeld: number; sessionsRequired: number; gapTasks: number; releaseDays: number; fundingPaidPence: number; evaluationSubmitted: boolean };
   /** This phase's grant in words, as the headteacher's page gives it: paid and when, what it waits for, or that the phase has none. */
   grant: GrantStatus;
   timeline: TimelineEntry[];
@@ -234,7 +234,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
       teachers: c.teachers.map((t, i) => ({ slot: i + 1, name: t.name, email: t.email, role: roleWords(t.role) })),
       group: c.groupId ? groupRow(c.groupId, groups.get(c.groupId) ?? null, st.summary) : null,
     },
-    progress: { attended: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind), true), sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
+    progress: { attended: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind), true), one: countedSessionName((c.programme?.sessions ?? []).map((r) => r.kind)), sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
     grant: grantStatus(c, st.summary.status, paid.find((x) => x.programmeId === c.programme?.id)?.paidAt ?? null),
     timeline,
     upcoming,

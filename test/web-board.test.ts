@@ -208,6 +208,7 @@ describe('hub web: the hub board and the school page', () => {
 
     // Nothing entered: the error summary and the field's own message; nothing written.
     await page.getByText('Record a completed gap task').click();
+    expect(await page.locator('#task-hint').textContent()).toContain('For example, the work set after workshop 2.');
     await page.getByRole('button', { name: 'Record the gap task' }).click();
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter what the gap task was');
     expect(await page.locator('.govuk-error-summary a').first().getAttribute('href')).toBe('#task');
