@@ -150,6 +150,8 @@ function selectAlways(leaf: AnyStateNode, c: Ctx, e: PathwayEvent): AnyTransitio
 interface Run {
   leaf: AnyStateNode;
   context: Ctx;
+  /** Whether `context` is this run's own copy (made at its first patch), which later patches may fill in place. */
+  owned: boolean;
   /** null when the caller drops the effects (a replay): the steps run quiet. */
   effects: Effect[] | null;
 }
@@ -158,7 +160,20 @@ function act(run: Run, actions: readonly Named[], e: PathwayEvent): void {
   for (const a of actions) {
     const { type, params } = nameOf(a);
     const { patch, effects } = (STEPS[type as keyof typeof STEPS] as StepFn)(run.context, e, params, run.effects === null);
-    if (Object.keys(patch).length > 0) run.context = { ...run.context, ...patch };
+    // The caller's context is never changed: the first patch copies it, later ones of the same event fill
+    // that copy (nobody else holds it yet), as XState's assign would give but without a copy per action.
+    let patched = false;
+    for (const _ in patch) {
+      patched = true;
+      break;
+    }
+    if (patched) {
+      if (run.owned) Object.assign(run.context, patch);
+      else {
+        run.context = { ...run.context, ...patch };
+        run.owned = true;
+      }
+    }
     if (run.effects) for (const f of effects) if (EFFECT_ACTION_TYPES.has(f.type)) run.effects.push(f);
   }
 }
@@ -211,7 +226,7 @@ export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent
   const t = select(leaf, context, event);
   // As XState's can(): a transition that neither moves nor acts takes nothing.
   if (!t || (!t.target?.length && t.actions.length === 0)) return null;
-  const run: Run = { leaf, context, effects: options.effects === false ? null : [] };
+  const run: Run = { leaf, context, owned: false, effects: options.effects === false ? null : [] };
   take(run, t, event);
   // Eventless transitions, until the state is at rest.
   for (let i = 0; i < 100; i++) {
