@@ -125,25 +125,70 @@ function isDescendant(child: AnyStateNode, parent: AnyStateNode): boolean {
   return false;
 }
 
-function guardOk(t: AnyTransitionDefinition, c: Ctx, e: PathwayEvent): boolean {
-  if (t.guard === undefined) return true;
+/** A named guard or action bound to its function in GUARDS or STEPS, with its params. */
+interface Bound<F> {
+  fn: F;
+  params: unknown;
+}
+
+function bindGuard(t: AnyTransitionDefinition): Bound<GuardFn> | null {
+  if (t.guard === undefined) return null;
   const { type, params } = nameOf(t.guard as Named);
-  return (GUARDS[type as keyof typeof GUARDS] as GuardFn)(c, e, params);
+  return { fn: GUARDS[type as keyof typeof GUARDS] as GuardFn, params };
 }
 
-/** The first enabled transition for `e` from the leaf up, as XState selects it; null when none. */
-function select(leaf: AnyStateNode, c: Ctx, e: PathwayEvent): AnyTransitionDefinition | null {
-  for (let n: AnyStateNode | undefined = leaf; n; n = n.parent as AnyStateNode | undefined) {
-    const list = n.transitions.get(e.type) as AnyTransitionDefinition[] | undefined;
-    if (list) for (const t of list) if (guardOk(t, c, e)) return t;
-  }
-  return null;
+function bindActions(actions: readonly Named[]): Bound<StepFn>[] {
+  return actions.map((a) => {
+    const { type, params } = nameOf(a);
+    return { fn: STEPS[type as keyof typeof STEPS] as StepFn, params };
+  });
 }
 
-function selectAlways(leaf: AnyStateNode, c: Ctx, e: PathwayEvent): AnyTransitionDefinition | null {
-  for (let n: AnyStateNode | undefined = leaf; n; n = n.parent as AnyStateNode | undefined) {
-    for (const t of (n.always ?? []) as AnyTransitionDefinition[]) if (guardOk(t, c, e)) return t;
+/** A transition that may be taken, with its guard bound. */
+interface Candidate {
+  t: AnyTransitionDefinition;
+  guard: Bound<GuardFn> | null;
+}
+
+function candidate(t: AnyTransitionDefinition): Candidate {
+  return { t, guard: bindGuard(t) };
+}
+
+// What the chart says for a leaf is looked up once and kept: the candidates for an event type from the leaf up,
+// its eventless transitions, and each transition's microstep from it. Every replayed event asks again.
+const byEvent = new Map<AnyStateNode, Map<string, Candidate[]>>();
+const eventless = new Map<AnyStateNode, Candidate[]>();
+
+/** The transitions for `type` from the leaf up, in the order XState tries them (leaf first, document order). */
+function candidatesFor(leaf: AnyStateNode, type: string): Candidate[] {
+  let forLeaf = byEvent.get(leaf);
+  if (!forLeaf) byEvent.set(leaf, (forLeaf = new Map()));
+  let list = forLeaf.get(type);
+  if (!list) {
+    list = [];
+    for (let n: AnyStateNode | undefined = leaf; n; n = n.parent as AnyStateNode | undefined) {
+      for (const t of (n.transitions.get(type) ?? []) as AnyTransitionDefinition[]) list.push(candidate(t));
+    }
+    forLeaf.set(type, list);
   }
+  return list;
+}
+
+function eventlessFor(leaf: AnyStateNode): Candidate[] {
+  let list = eventless.get(leaf);
+  if (!list) {
+    list = [];
+    for (let n: AnyStateNode | undefined = leaf; n; n = n.parent as AnyStateNode | undefined) {
+      for (const t of (n.always ?? []) as AnyTransitionDefinition[]) list.push(candidate(t));
+    }
+    eventless.set(leaf, list);
+  }
+  return list;
+}
+
+/** The first candidate whose guard passes, as XState selects it; null when none. */
+function firstEnabled(list: readonly Candidate[], c: Ctx, e: PathwayEvent): AnyTransitionDefinition | null {
+  for (const x of list) if (x.guard === null || x.guard.fn(c, e, x.guard.params)) return x.t;
   return null;
 }
 
@@ -156,10 +201,9 @@ interface Run {
   effects: Effect[] | null;
 }
 
-function act(run: Run, actions: readonly Named[], e: PathwayEvent): void {
-  for (const a of actions) {
-    const { type, params } = nameOf(a);
-    const { patch, effects } = (STEPS[type as keyof typeof STEPS] as StepFn)(run.context, e, params, run.effects === null);
+function act(run: Run, steps: readonly Bound<StepFn>[], e: PathwayEvent): void {
+  for (const step of steps) {
+    const { patch, effects } = step.fn(run.context, e, step.params, run.effects === null);
     // The caller's context is never changed: the first patch copies it, later ones of the same event fill
     // that copy (nobody else holds it yet), as XState's assign would give but without a copy per action.
     let patched = false;
@@ -186,26 +230,47 @@ function domainOf(t: AnyTransitionDefinition, target: AnyStateNode): AnyStateNod
   return root;
 }
 
-/** One microstep: exit to the domain, the transition's actions, enter down to the target and its initial states. */
-function take(run: Run, t: AnyTransitionDefinition, e: PathwayEvent): void {
+/** One microstep from a leaf: every action it runs, in order, and the leaf it ends in. */
+interface Microstep {
+  steps: Bound<StepFn>[];
+  leaf: AnyStateNode;
+}
+
+const microsteps = new Map<AnyTransitionDefinition, Map<AnyStateNode, Microstep>>();
+
+/** Exit to the domain, the transition's actions, enter down to the target and its initial states. */
+function microstep(leaf: AnyStateNode, t: AnyTransitionDefinition): Microstep {
+  let fromLeaf = microsteps.get(t);
+  if (!fromLeaf) microsteps.set(t, (fromLeaf = new Map()));
+  let m = fromLeaf.get(leaf);
+  if (m) return m;
   const target = t.target?.[0] as AnyStateNode | undefined;
   if (!target) {
-    act(run, t.actions as Named[], e);
-    return;
+    m = { steps: bindActions(t.actions as Named[]), leaf };
+  } else {
+    const domain = domainOf(t, target);
+    const named: Named[] = [];
+    const exited = [leaf, ...ancestors(leaf)].filter((n) => n !== domain && isDescendant(n, domain));
+    for (const n of exited) named.push(...(n.exit as Named[]));
+    named.push(...(t.actions as Named[]));
+    const entered = [target, ...ancestors(target)].filter((n) => n !== domain && isDescendant(n, domain)).reverse();
+    let node = target;
+    while (node.type === 'compound') {
+      named.push(...(node.initial.actions as Named[]));
+      node = node.initial.target[0] as AnyStateNode;
+      entered.push(node);
+    }
+    for (const n of entered) named.push(...(n.entry as Named[]));
+    m = { steps: bindActions(named), leaf: node };
   }
-  const domain = domainOf(t, target);
-  const exited = [run.leaf, ...ancestors(run.leaf)].filter((n) => n !== domain && isDescendant(n, domain));
-  for (const n of exited) act(run, n.exit as Named[], e);
-  act(run, t.actions as Named[], e);
-  const entered = [target, ...ancestors(target)].filter((n) => n !== domain && isDescendant(n, domain)).reverse();
-  let node = target;
-  while (node.type === 'compound') {
-    act(run, node.initial.actions as Named[], e);
-    node = node.initial.target[0] as AnyStateNode;
-    entered.push(node);
-  }
-  for (const n of entered) act(run, n.entry as Named[], e);
-  run.leaf = node;
+  fromLeaf.set(leaf, m);
+  return m;
+}
+
+function take(run: Run, t: AnyTransitionDefinition, e: PathwayEvent): void {
+  const m = microstep(run.leaf, t);
+  act(run, m.steps, e);
+  run.leaf = m.leaf;
 }
 
 export interface FastStep {
@@ -223,14 +288,14 @@ export interface FastStep {
  */
 export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent, options: { effects?: boolean } = {}): FastStep | null {
   const leaf = leafOf(value);
-  const t = select(leaf, context, event);
+  const t = firstEnabled(candidatesFor(leaf, event.type), context, event);
   // As XState's can(): a transition that neither moves nor acts takes nothing.
   if (!t || (!t.target?.length && t.actions.length === 0)) return null;
   const run: Run = { leaf, context, owned: false, effects: options.effects === false ? null : [] };
   take(run, t, event);
   // Eventless transitions, until the state is at rest.
   for (let i = 0; i < 100; i++) {
-    const always = selectAlways(run.leaf, run.context, event);
+    const always = firstEnabled(eventlessFor(run.leaf), run.context, event);
     if (!always) return { value: valueOf(run.leaf), context: run.context, effects: run.effects ?? [] };
     take(run, always, event);
   }
