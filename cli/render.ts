@@ -227,7 +227,11 @@ export function renderGroup(d: GroupDetail): string {
     `${paint('bold', g.name)} (${g.id}), version ${g.version}`,
     `  programme ${g.programmeId} (${g.academicYear}), hub ${g.hub}, lead ${g.lead.name} <${g.lead.email}>, ${g.maxSchools === null ? 'no size limit' : `up to ${g.maxSchools} schools`}`,
     '',
-    d.schools.length ? renderSchools(d.schools, renderTable(schools.headers, schools.rows)) : 'No schools yet.',
+    d.schools.length
+      ? renderSchools(d.schools, renderTable(schools.headers, schools.rows))
+      : d.places.length
+        ? `No school is in this group now: the ${d.places.length === 1 ? 'school' : `${d.places.length} schools`} that took ${d.places.length === 1 ? 'a place' : 'its places'} (${d.places.map((x) => x.urn).join(', ')}) moved on.`
+        : 'No schools yet.',
     '',
   ];
   lines.push(

@@ -25,6 +25,8 @@ import { EventRejectedError, ValidationError } from '../domain/errors.js';
 import type { PathwayEventInput, SchoolDetails, Teacher } from '../machines/events.js';
 import type { EmbeddedEngine } from './embedded.js';
 import { SimulatedClock } from './clock.js';
+import { defaultGroupName, groupNumberOf } from '../domain/words/group-name.js';
+import { insertGroup, insertPlaces, saveGroupSessions } from '../store/ops/groups.js';
 
 /** Recorded as the actor of every event the simulated hub staff send. */
 export const SIMULATION_ACTOR = 'hub-simulation';
@@ -268,6 +270,14 @@ class Flow {
 const WITHDRAWAL_REASONS = ['the headteacher left and the new leadership paused the work', 'both lead teachers left the school', 'the school joined a trust with its own maths programme', 'staffing pressures'];
 const DEFERRAL_REASONS = ['the maths lead is on leave this year', 'an Ofsted inspection is due', 'staffing changes'];
 
+/** A work group the simulated hub makes for a programme's first-year schools, with its year's sessions. */
+export interface PlannedGroup {
+  id: string;
+  programme: Programme;
+  lead: { name: string; email: string };
+  sessions: GeneratedSession[];
+}
+
 /** Plans the hub year by year; pure given its inputs (the schedule cache only saves work). */
 export class HubPlan {
   readonly schools: SimSchool[];
@@ -275,6 +285,9 @@ export class HubPlan {
   readonly hubId: string;
   private readonly tracks: SchoolTrack[];
   private readonly schedules = new Map<string, GeneratedSession[]>();
+  /** Groups made so far per id prefix ("<hub>-<phase>-<year>-"), numbered on as the hub's own groups are. */
+  private readonly groupCounts = new Map<string, number>();
+  private planned: PlannedGroup[] = [];
 
   constructor(
     schools: SimSchool[],
@@ -328,13 +341,32 @@ export class HubPlan {
       const p = programmes.get(id)!;
       const cap = p.group.maxSchools ?? 10;
       const placed = applicants.filter((a) => !a.declined);
-      const groupOf = (n: number) => `${this.hubId}-${p.id}-g${Math.floor(n / cap) + 1}`;
+      // Ids as the hub's own groups get them (service/groups.ts): "<hub>-<phase>-<first year>-<n>".
+      const prefix = `${this.hubId}-${p.phase}-${startYearOf(p.academicYear)}-`;
+      const before = this.groupCounts.get(prefix) ?? 0;
+      const groupCount = Math.ceil(placed.length / cap);
+      this.groupCounts.set(prefix, before + groupCount);
+      const groupOf = (n: number) => `${prefix}${before + Math.floor(n / cap) + 1}`;
       const sizeOf = (n: number) => Math.min(cap, placed.length - Math.floor(n / cap) * cap);
+      for (let g = 0; g < groupCount; g++) {
+        const id = groupOf(g * cap);
+        const rng = new Rng(hash32(this.seed, 'group', id));
+        const [first, last] = [rng.pick(FIRST), rng.pick(LAST)];
+        const lead = { name: `${first} ${last}`, email: `${first}.${last}@${this.hubId}.mathshub.example`.toLowerCase() };
+        this.planned.push({ id, programme: p, lead, sessions: this.sessionsFor(p, id) });
+      }
       for (const a of applicants) {
         const n = placed.indexOf(a);
         out.push(...this.entryFlow(a.s, p, k, a.rng, a.declined, a.waitlisted, n < 0 ? null : { groupId: groupOf(n), groupSize: sizeOf(n) }));
       }
     }
+    return out;
+  }
+
+  /** The groups planned since the last call: the caller makes them in the store before their schools are selected. */
+  takeGroups(): PlannedGroup[] {
+    const out = this.planned;
+    this.planned = [];
     return out;
   }
 
@@ -532,15 +564,15 @@ function noonOf(day: string): string {
   return atLondon(day, '12:00');
 }
 
-function hubNamed(nameOrSeed: string | undefined, seed: number): { id: string; label: string } {
+function hubNamed(nameOrSeed: string | undefined, seed: number): { id: string; name: string; label: string } {
   if (nameOrSeed !== undefined) {
     const needle = nameOrSeed.trim().toLowerCase();
     const h = hubs.find((x) => x.id === needle || x.name.toLowerCase() === needle || hubLabelOf(x.name).toLowerCase() === needle);
     if (!h) throw new ValidationError([{ path: 'hub', message: `must name one of the ${hubs.length} Maths Hubs by id or name`, value: nameOrSeed, severity: 'error' }], 'simulation');
-    return { id: h.id, label: hubLabelOf(h.name) };
+    return { id: h.id, name: h.name, label: hubLabelOf(h.name) };
   }
   const h = hubs[hash32(seed, 'hub') % hubs.length]!;
-  return { id: h.id, label: hubLabelOf(h.name) };
+  return { id: h.id, name: h.name, label: hubLabelOf(h.name) };
 }
 
 /** Checks the options, naming each bad one. Pure. */
@@ -583,7 +615,27 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     }
     days = [...pending.keys()].sort();
   };
+  // The hub makes each work group (with its year's sessions) before it selects schools into it, as on the
+  // group pages; places are taken as the schools are selected. Made again on a resumed run: nothing changes.
+  const makeGroups = async () => {
+    for (const g of plan.takeGroups()) {
+      await insertGroup(engine.db, {
+        id: g.id,
+        name: defaultGroupName(g.programme.name, hub.name, groupNumberOf(g.id) ?? g.id),
+        hub: hub.id,
+        programmeId: g.programme.id,
+        route: g.programme.route,
+        phase: g.programme.phase,
+        academicYear: g.programme.academicYear,
+        maxSchools: g.programme.group.maxSchools,
+        lead: g.lead,
+        createdBy: SIMULATION_ACTOR,
+      });
+      await saveGroupSessions(engine.db, g.id, g.sessions.map((x) => ({ sessionId: x.id, academicYear: g.programme.academicYear, programmeId: g.programme.id, kind: x.kind, at: x.at, place: x.place })));
+    }
+  };
   addPlanned(plan.planYear(nextYear++), null);
+  await makeGroups();
   const firstDay = days[0] ?? plan.endDay();
   const endDay = plan.endDay();
   const daysTotal = Math.max(1, daysBetween(firstDay, endDay));
@@ -633,6 +685,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
 
   for (;;) {
     while (nextYear < plan.years.length && (days.length === 0 || plan.earliestDayOf(nextYear) <= days[0]!)) addPlanned(plan.planYear(nextYear++), days[0] ?? null);
+    await makeGroups();
     const day = days.shift();
     if (day === undefined) break;
     let events = pending.get(day)!;
@@ -650,6 +703,9 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
       const r = await engine.sendMany(chunk.map((e) => ({ urn: e.urn, event: e.event, actor: SIMULATION_ACTOR })), { onRejected: 'skip' });
       run.sent += r.sent;
       r.rejected.forEach((x) => rejected(chunk[x.index]!, x.error));
+      const refused = new Set(r.rejected.map((x) => x.index));
+      const places = chunk.flatMap((e, i) => (e.event.type === 'SELECTED' && !refused.has(i) ? [{ groupId: e.event.groupId, urn: e.urn, addedBy: SIMULATION_ACTOR }] : []));
+      if (places.length > 0) await insertPlaces(engine.db, places);
     }
     await drain();
     options.onProgress?.({ day, daysDone: Math.min(daysTotal, daysBetween(firstDay, day)), daysTotal, events: run.sent, timersFired: run.timersFired });

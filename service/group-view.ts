@@ -86,6 +86,12 @@ export interface MemberSchool {
   summary: SchoolSummary | null;
   /** Holds one of the group's places (counts towards its capacity). */
   hasPlace: boolean;
+  /**
+   * Took its place here and has since moved on (the next phase, another
+   * group): `summary` is where it is now, so the page does not count its
+   * attendance against this group's sessions.
+   */
+  movedOn?: boolean;
 }
 
 export interface GroupView {
@@ -273,9 +279,13 @@ export async function groupView(svc: Service, p: Principal, id: string, year?: s
   const sessions = describeSessions(id, all.filter((s) => s.academicYear === shown), states, now);
   const placeUrns = new Set(places.map((x) => x.urn));
   const members: MemberSchool[] = states.map((m) => ({ urn: m.urn, name: m.summary.name ?? `School ${m.urn}`, summary: m.summary, hasPlace: placeUrns.has(m.urn) }));
-  for (const pl of places) {
-    if (!members.some((m) => m.urn === pl.urn)) members.push({ urn: pl.urn, name: `School ${pl.urn}`, summary: null, hasPlace: true });
-  }
+  const gone = places.filter((pl) => !members.some((m) => m.urn === pl.urn));
+  // A school that has moved on is still named, with where it is now, not left as "School 900012".
+  const whereNow = await Promise.all(gone.map((pl) => svc.engine.state(pl.urn).then((st) => st.summary, () => null)));
+  gone.forEach((pl, i) => {
+    const summary = whereNow[i] ?? null;
+    members.push({ urn: pl.urn, name: summary?.name ?? `School ${pl.urn}`, summary, hasPlace: true, movedOn: summary !== null });
+  });
   members.sort((a, b) => a.name.localeCompare(b.name));
   return {
     group,

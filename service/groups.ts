@@ -3,7 +3,7 @@
  * by selecting schools (within the catalogue's size limit), listed with their
  * schools and sessions. Not pure (database and engine I/O).
  */
-import { groupNumberOf, programmeReadName } from '../domain/words/group-name.js';
+import { defaultGroupName, groupNumberOf } from '../domain/words/group-name.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
 import { startYearOf } from '../domain/calendar/academic-year.js';
 import type { SchoolSummary } from '../machines/summary.js';
@@ -34,7 +34,7 @@ export async function createGroup(svc: Service, p: Principal, input: GroupInput)
     const candidate = id ?? `${prefix}${n}`;
     const ok = await insertGroup(svc.db, {
       id: candidate,
-      name: input.name ?? `${programmeReadName(programme.name)}, ${hub.name}, group ${id ? (groupNumberOf(candidate) ?? candidate) : n}`,
+      name: input.name ?? defaultGroupName(programme.name, hub.name, id ? (groupNumberOf(candidate) ?? candidate) : n),
       hub: hub.id,
       programmeId: programme.id,
       route: programme.route,

@@ -9,6 +9,7 @@
  */
 import { placeInWords } from '../domain/words/place.js';
 import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
+import { programmeReadName } from '../domain/words/group-name.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
@@ -117,7 +118,7 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
         phase,
         status,
         // The catalogue's provenance note ("rules carried forward from ...") is for hub staff, not headteachers.
-        programme: c.programme?.name.replace(/\s*\(rules carried forward[^)]*\)/, '') ?? null,
+        programme: c.programme ? programmeReadName(c.programme.name) : null,
         academicYear: c.programme?.academicYear ?? null,
         meetings,
         visitsAhead: meetings.some((m) => m.kind === 'visit'),

@@ -21,6 +21,8 @@ describe('readableGroupName', () => {
     ['Primary Mastery Readiness Work Group 2026/27, East Midlands East Maths Hub, group 2', 'east-midlands-east-readiness-2026-2', 'Primary Mastery Readiness Work Group 2026/27, East Midlands East Maths Hub, group 2'],
     ['Primary Mastery Readiness Work Group 2026/27, East Midlands East Maths Hub, group north-a', 'north-a', 'Primary Mastery Readiness Work Group 2026/27, East Midlands East Maths Hub, group north-a'],
     ['East Midlands East secondary group A', 'emeast-dev-a', 'East Midlands East secondary group A'],
+    // The catalogue carries rules back to a year before its first document too.
+    ['Primary Teaching for Mastery Development Work Group 2020/21 (rules carried back from 2021/22), Kent and Medway Maths Hub, group 1', 'kent-medway-development-2020-1', 'Primary Teaching for Mastery Development Work Group 2020/21, Kent and Medway Maths Hub, group 1'],
   ])('%s (%s) reads "%s"', (name, id, expected) => {
     expect(readableGroupName(name, id)).toBe(expected);
   });

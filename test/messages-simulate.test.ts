@@ -3,7 +3,7 @@
  * host, as `pathway simulate` runs it): every email has a text part and an
  * HTML part, every session email and schedule announcement a calendar invite
  * that ical.js reads, no part shows an internal id or CLI/API syntax, and
- * nothing is sent late. `--mail none` keeps no mailbox and is the default
+ * nothing is sent late; the work groups it selects schools into exist. `--mail none` keeps no mailbox and is the default
  * above 100 schools. PGlite and Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { defaultMailboxDir } from '../activities/mail/mailer.js';
 import type { Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
+import { groupSessions, listGroups, placesOf } from '../store/ops/groups.js';
 
 function storeOf(db: Db): Store {
   return { db, migrations: { applied: [], skipped: [] } as unknown as Store['migrations'], describe: () => db.describe(), close: async () => undefined };
@@ -85,6 +86,22 @@ describe.each(dbTargets())('the mailbox of a simulated hub ($name)', (target) =>
       }
     }
     expect(invites).toBeGreaterThan(0);
+  });
+
+  it('makes the work groups it selects schools into: each group page exists, with its lead, sessions and places', async () => {
+    const selected = (await t.db.query<{ urn: string; group_id: string }>("SELECT urn, payload->>'groupId' AS group_id FROM events WHERE type = 'SELECTED'")).rows;
+    expect(selected.length).toBeGreaterThan(0);
+    const groups = new Map((await listGroups(t.db)).map((g) => [g.id, g]));
+    for (const s of selected) {
+      const g = groups.get(s.group_id);
+      expect(g, `group ${s.group_id} of school ${s.urn}`).toBeDefined();
+      // Named and numbered as the hub's own groups are, so pages read "…, group 1", not an id.
+      expect(g!.id).toMatch(/-\d+$/);
+      expect(g!.name).toMatch(/Work Group \d{4}\/\d{2}, .+ Maths Hub, group \d+$/);
+      expect(g!.lead.email).toMatch(/@.+\.example$/);
+      expect((await placesOf(t.db, g!.id)).map((x) => x.urn)).toContain(s.urn);
+      expect((await groupSessions(t.db, g!.id)).length).toBeGreaterThan(0);
+    }
   });
 
   it('sent nothing late: no message was skipped in a simulation that runs on time', () => {

@@ -5,9 +5,10 @@
  * ("…, group emeast-development-2026-1"). A name the hub chose is kept. Pure.
  */
 
-const CARRIED_NOTE = /\s*\(rules carried forward from [^)]*\)/;
+// The catalogue carries a year's rules forward to a later year or back to an earlier one (domain/catalogue/programmes.ts).
+const CARRIED_NOTE = /\s*\(rules carried (?:forward|back) from [^)]*\)/i;
 
-/** A programme's name without the catalogue's "(rules carried forward from …)" note. Pure. */
+/** A programme's name without the catalogue's "(rules carried forward from …)" or "(rules carried back from …)" note. Pure. */
 export function programmeReadName(name: string): string {
   return name.replace(CARRIED_NOTE, '').trim();
 }
@@ -22,4 +23,9 @@ export function readableGroupName(name: string, id: string): string {
   const n = groupNumberOf(id);
   const tidy = programmeReadName(name);
   return n && tidy.endsWith(`, group ${id}`) ? `${tidy.slice(0, -id.length)}${n}` : tidy;
+}
+
+/** The name a new work group gets unless the hub gives one: "Primary Teaching for Mastery Development Work Group 2026/27, East Midlands East Maths Hub, group 1". Pure. */
+export function defaultGroupName(programmeName: string, hubName: string, n: number | string): string {
+  return `${programmeReadName(programmeName)}, ${hubName}, group ${n}`;
 }

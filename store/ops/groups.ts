@@ -190,6 +190,22 @@ export async function reservePlace(db: Db, p: { groupId: string; urn: string; ad
   });
 }
 
+/**
+ * Places for many schools at once, each in the programme of its group, where
+ * the school has none in that programme yet (a place already there, in this
+ * group or another, is left as it is). For a simulated hub whose selections
+ * were planned within the groups' sizes; hub staff go through reservePlace. Not pure.
+ */
+export async function insertPlaces(db: Db, places: readonly { groupId: string; urn: string; addedBy: string }[]): Promise<void> {
+  await db.query(
+    `INSERT INTO work_group_places (group_id, urn, programme_id, added_by)
+     SELECT p.group_id, p.urn, g.programme_id, p.added_by
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS p (group_id, urn, added_by) JOIN work_groups g ON g.id = p.group_id
+     ON CONFLICT DO NOTHING`,
+    [places.map((p) => p.groupId), places.map((p) => p.urn), places.map((p) => p.addedBy)],
+  );
+}
+
 /** Frees a place (a reservation whose event was refused, or a school that left). Not pure. */
 export async function releasePlace(db: Db, groupId: string, urn: string): Promise<boolean> {
   return db.tx(async (tx) => {

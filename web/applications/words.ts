@@ -7,6 +7,7 @@
 import { READINESS_CRITERIA } from '../../domain/forms/index.js';
 import type { Problem } from '../../domain/errors.js';
 import { longDate, phaseName } from '../format.js';
+import { programmeReadName } from '../../domain/words/group-name.js';
 
 const ORDINAL = ['first', 'second', 'third', 'fourth'];
 
@@ -123,7 +124,7 @@ export function problemWords(p: Problem, criteria: readonly { id: string; label:
 
 /** A programme's name without its catalogue note ("(rules carried forward from 2020/21)"). Pure. */
 export function programmeShort(name: string | null | undefined): string {
-  return (name ?? '').replace(/\s*\(rules carried forward[^)]*\)/i, '').trim();
+  return programmeReadName(name ?? '');
 }
 
 /** A work group as officers name it: "Readiness work group 1, 2026/27 (led by Helen Ashworth)". Pure. */
