@@ -111,6 +111,9 @@ describe('every message kind', () => {
     expect(m.text).toContain(`Record attendance: ${link}`);
     expect(m.html).toContain(`href="${link}"`);
     expect(m.html).toContain('Record attendance at Work Group meeting 2 of 6');
+    // A school whose grant was paid already still has its move waiting: the email claims no more than is true.
+    expect(m.text.replace(/\s+/g, ' ')).toContain('any grant still due and its move to the next phase wait for it');
+    expect(m.text).not.toContain('its grant and next phase wait');
   });
 
   it('the reminder reads as the issue asks: subject, "Meeting n of m", London date, venue to be confirmed, "in 14 days"', () => {
@@ -121,6 +124,9 @@ describe('every message kind', () => {
     expect(m.text).toContain('Where: venue to be confirmed');
     expect(m.text).toContain('Led by: David Okafor (East Midlands East secondary group A)');
     expect(m.text).toContain('Secondary Teaching for Mastery Development Work Group');
+    // It goes to the two teachers, who cannot release themselves: it says who can.
+    expect(m.text.replace(/\s+/g, ' ')).toContain('Both lead teachers are expected at every meeting. If your release for it is not arranged yet, please ask your headteacher now.');
+    expect(m.text).not.toContain('make sure both teachers are released');
     // A retry or restart within the day sends the same words (here: past midnight, still "in 14 days").
     expect(renderMessage({ template: 'session-reminder', urn: '137001', data: { ...sample(), decidedAt: '2025-10-21T23:59:00+01:00' } }, { ...ctx, now: '2025-10-22T00:04:00+01:00' }).text).toContain('is in 14 days');
     // Sent a day or more late, "in N days" counts from when it is sent.
@@ -163,7 +169,7 @@ describe('every message kind', () => {
     const sessions = (base.sessions as Record<string, unknown>[]).map((x) => ({ ...x, kind: 'workshop' }));
     const data = { ...base, programme: readiness.name, programmeId: readiness.id, kind: 'workshop', sessions } as MessageData;
     const words: Record<string, string> = {
-      'session-reminder': 'bring the gap tasks set at the last workshop.',
+      'session-reminder': 'Bring the gap tasks set at the last workshop.',
       'schedule-announced': "the school's two teachers come to every workshop",
       selected: 'Before the first workshop, everyone the commitment form names',
       'evaluation-request': "teachers have now been to the workshops that",
