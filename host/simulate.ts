@@ -267,6 +267,23 @@ class Flow {
   }
 }
 
+/** What simulated teachers try between sessions: the words a hub records, never a session's id. */
+const GAP_TASKS = [
+  'Number bonds within 10: a small-steps sequence and a write-up of one lesson',
+  'Place value with base-ten blocks: pupils’ work from two lessons',
+  'Multiplication facts: a daily fluency routine tried for two weeks',
+  'Fractions on a number line: a bar-model lesson taught and reviewed',
+  'Reasoning: stem sentences used in three lessons',
+  'Variation: a practice set built with small changes, and how pupils did',
+];
+
+/** The gap task set at a session ("… (set at workshop 4)"), chosen by its number so the plan's draws stay as they were. Pure. */
+function gapTaskAfter(x: GeneratedSession): string {
+  const n = Number(/(\d+)$/.exec(x.id)?.[1] ?? 1);
+  const kind = x.kind === 'inSchoolDay' ? 'in-school day' : x.kind;
+  return `${GAP_TASKS[(n - 1) % GAP_TASKS.length]} (set at ${kind} ${n})`;
+}
+
 const WITHDRAWAL_REASONS = ['the headteacher left and the new leadership paused the work', 'both lead teachers left the school', 'the school joined a trust with its own maths programme', 'staffing pressures'];
 const DEFERRAL_REASONS = ['the maths lead is on leave this year', 'an Ofsted inspection is due', 'staffing changes'];
 
@@ -517,7 +534,7 @@ export class HubPlan {
       if (isCounted(x.kind)) {
         if (teachersPresent > 0) held++;
         else missed.push(x);
-        if (gapKinds.has(x.kind) && x !== lastCounted) flow.add(addDays(day, 7), (at) => ({ type: 'GAP_TASK_COMPLETED', at, task: `gap task after ${x.id}` }));
+        if (gapKinds.has(x.kind) && x !== lastCounted) flow.add(addDays(day, 7), (at) => ({ type: 'GAP_TASK_COMPLETED', at, task: gapTaskAfter(x) }));
       }
     }
     for (const m of missed) {

@@ -104,6 +104,15 @@ describe.each(dbTargets())('the mailbox of a simulated hub ($name)', (target) =>
     }
   });
 
+  it('records gap tasks in words a hub would use, with no session id (the timeline and audit show them)', async () => {
+    const tasks = (await t.db.query<{ task: string }>("SELECT payload->>'task' AS task FROM events WHERE type = 'GAP_TASK_COMPLETED'")).rows.map((r) => r.task);
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const task of tasks) {
+      expect(task).not.toMatch(/\w+-\d{4}-\d{2}\.\w+-\d+/);
+      expect(task).toMatch(/ \(set at (meeting|workshop|visit|in-school day) \d+\)$/);
+    }
+  });
+
   it('sent nothing late: no message was skipped in a simulation that runs on time', () => {
     expect(summary.messages.skipped).toBe(0);
     expect(summary.messages.byTemplate['schedule-announced']).toBeGreaterThan(0);
