@@ -69,6 +69,12 @@ describe('hub web: record an application', () => {
   const readinessForm = async (page: Page) => {
     await page.getByRole('button', { name: 'Record an application' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Which programme is the school applying for?');
+    // Continue with nothing chosen asks again, with the error on the question (it used to reload silently).
+    await page.getByRole('button', { name: 'Continue' }).click();
+    expect((await page.locator('.govuk-error-summary').textContent())!.replace(/\s+/g, ' ')).toContain('Select the programme the school is applying for');
+    expect(await page.locator('.govuk-error-summary a').first().getAttribute('href')).toBe('#programme');
+    expect(await page.locator('#programme-error').textContent()).toContain('Select the programme the school is applying for');
+    await expectAccessible(page, 'application new no programme');
     await page.getByLabel('Primary Mastery Readiness Work Group 2026/27').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Record an application');
@@ -91,13 +97,16 @@ describe('hub web: record an application', () => {
       expect(await page.locator(href!).count(), `${href} is a field on the page`).toBe(1);
     }
     const summaryText = (await summary.textContent()) ?? '';
-    expect(summaryText).toContain('The school’s name is required');
-    expect(summaryText).toContain('The second teacher’s email address');
+    expect(summaryText).toContain('Enter the school’s name');
+    expect(summaryText).toMatch(/the second teacher’s email address/i);
+    // Missing answers read as the rest of the service asks for them, not "… is required".
+    expect(summaryText).toContain('Select whether the school is applying as a group');
+    expect(summaryText).not.toMatch(/is required\b(?! when)/);
     expect(summaryText).toContain('The eligibility criteria claimed must include at least 1: select the criteria the school meets');
-    expect(summaryText).toContain('The first teacher’s role is required');
+    expect(summaryText).toContain('Select the first teacher’s role');
     expect(await links.first().getAttribute('href')).toBe('#school-name');
     expect(summaryText).not.toMatch(/teachers\.\d|school\.name|statements\.|mathsLead|seed /);
-    expect(await page.locator('#school-name-error').textContent()).toContain('The school’s name is required');
+    expect(await page.locator('#school-name-error').textContent()).toContain('Enter the school’s name');
     await expectAccessible(page, 'application new errors');
 
     // Fill most of it, with a few mistakes.
@@ -125,7 +134,7 @@ describe('hub web: record an application', () => {
     expect(again).toContain('The school’s URN must be exactly 6 digits');
     expect(again).toContain('The second teacher’s email address must differ');
     expect(again).toMatch(/statement by the headteacher must name each eligibility criterion/i);
-    expect(again).not.toContain('The school’s name is required');
+    expect(again).not.toContain('Enter the school’s name');
     expect(await page.locator('#teachers-1-email-error').textContent()).toContain('must differ');
     // Values kept.
     expect(await page.getByLabel('School name').inputValue()).toBe('Willow Bank Primary School');

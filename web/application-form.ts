@@ -14,7 +14,7 @@ import { lastDayOfAcademicYear, PRIMARY_YEAR_GROUPS, SECONDARY_YEAR_GROUPS } fro
 import { PRIMARY_ROLES, SECONDARY_ROLES, type FormKind, type StatementKey } from '../domain/forms/rules.js';
 import { rulesFromProgramme } from '../domain/forms/from-programme.js';
 import type { Problem } from '../domain/errors.js';
-import { problemWords, programmeShort, roleWords } from './applications/words.js';
+import { fieldName, problemWords, programmeShort, roleWords } from './applications/words.js';
 import type { FormErrors } from './forms.js';
 
 /** A posted form body: one value, or several for checkboxes. */
@@ -241,6 +241,22 @@ function pageProblem(p: Problem): Problem {
   return { ...p, message };
 }
 
+/** Answers chosen from a list (radios, a select, ticks): a missing one is "Select …", a missing typed one "Enter …". */
+const CHOSEN = /^(?:group\.applying|masterySpecialist\.workedWith|teachers\.\d+\.role|school\.hub|school\.route|eligibility\.criteria)$/;
+
+/** The yes-or-no questions, as "Select whether …" asks them. */
+const WHETHER: Record<string, string> = {
+  'group.applying': 'the school is applying as a group',
+  'masterySpecialist.workedWith': 'the school has worked with a Mastery Specialist',
+};
+
+/** A missing answer as GOV.UK words it ("Enter the school’s name", "Select applying as a group"); null for any other problem. Pure. */
+function missingWords(p: Problem): string | null {
+  if (p.severity === 'warning' || !/^is required(?::|$)/.test(p.message)) return null;
+  const whether = WHETHER[p.path];
+  return `${whether ? `Select whether ${whether}` : `${CHOSEN.test(p.path) ? 'Select' : 'Enter'} ${fieldName(p.path)}`}.`;
+}
+
 /** A form check's problems as the error summary (each linked to its field, in the page's order), inline errors, and warnings. Pure. */
 export function formCheck(problems: readonly Problem[], spec: FormSpec): FormCheck {
   const ids = fieldIds(spec);
@@ -248,7 +264,8 @@ export function formCheck(problems: readonly Problem[], spec: FormSpec): FormChe
   const found: { id: string; text: string }[] = [];
   const warnings: string[] = [];
   for (const p of problems) {
-    const text = problemWords(pageProblem(p), criteria);
+    const worded = pageProblem(p);
+    const text = missingWords(worded) ?? problemWords(worded, criteria);
     if (p.severity === 'warning') warnings.push(text);
     else found.push({ id: fieldIdFor(p.path, ids), text });
   }

@@ -115,7 +115,8 @@ export async function applicationNewRoutes(app: FastifyInstance, svc: Service): 
     const ctx = await context(svc, request, reply);
     if (!ctx) return reply;
     const asked = request.query.programme;
-    if (asked === undefined) return renderChoice(reply, ctx, null);
+    // Continue pressed with no programme chosen sends only "chosen": the question again, with its error.
+    if (asked === undefined) return request.query.chosen === undefined ? renderChoice(reply, ctx, null) : renderChoice(reply, ctx, 'Select the programme the school is applying for', 400);
     const programme = programmeIn(ctx, asked);
     if (!programme) return renderChoice(reply, ctx, asked === '' ? 'Select the programme the school is applying for' : 'Select one of the programmes taking applications now', 400);
     return renderForm(reply, ctx, programme, {}, null);
