@@ -47,6 +47,12 @@ describe('hub web: cohort transition', () => {
     await expectAccessible(page, 'cohort transition bad input');
   });
 
+  it('shows the year a link asks for as the one chosen, even one outside the usual list', async () => {
+    const page = await open(staff, '/hub/cohort-transition?check=1&from=2019/20');
+    // The select said 2026/27 above a dry run of 2019/20.
+    expect(await page.getByLabel('Academic year the schools are finishing').inputValue()).toBe('2019/20');
+  });
+
   it('lets an auditor see a dry run without a confirm button, and refuses their post', async () => {
     // Kingsway would move (before the hub staff test below moves it): the auditor sees that, but no way to do it.
     const page = await open(auditor, '/hub/cohort-transition?from=2025%2F26&check=1');
@@ -90,6 +96,8 @@ describe('hub web: cohort transition', () => {
     await page.waitForFunction(() => document.querySelector('h1')?.textContent?.includes('Cohort transition finished') || document.querySelector('.govuk-panel__title')?.textContent?.includes('moved'), null, { timeout: 30_000 });
     expect(await page.locator('.govuk-panel').textContent()).toContain('1 school moved');
     expect(await page.locator('tr', { hasText: 'Kingsway Primary School' }).textContent()).toContain('Moved to Embedding, 2026/27');
+    // Its Development row is where the school was, not where it is now.
+    expect(await page.locator('thead th').allTextContents()).toContain('Before the run');
     await expectAccessible(page, 'cohort transition run');
 
     const moved = await school('100007');

@@ -30,10 +30,12 @@ const OUTCOMES = ['would move', 'moved', 'already moved', 'cannot move', 'failed
 
 type Query = Record<string, string | undefined>;
 
-/** The years offered: the hub's work groups' years and the years around now, latest first. Pure. */
-function yearChoices(groups: WorkGroup[], now: string): string[] {
+/** The years offered: the hub's work groups' years, the years around now and the one asked for, latest first. Pure. */
+function yearChoices(groups: WorkGroup[], now: string, asked?: string): string[] {
   const current = academicYearOf(now);
   const set = new Set([current, shiftAcademicYear(current, -1), shiftAcademicYear(current, -2), ...groups.map((g) => g.academicYear)]);
+  // A year asked for in the address (a link, a bookmark) is shown as chosen, not replaced by the default.
+  if (asked !== undefined && AcademicYear.safeParse(asked).success) set.add(asked);
   return [...set].sort().reverse();
 }
 
@@ -148,7 +150,7 @@ export async function cohortRoutes(app: FastifyInstance, svc: Service): Promise<
         hubName: hub.label,
         hubId: hub.id,
         hubParam: hq ? hub.id : '',
-        years: yearChoices(groups, svc.now()).map((y) => ({ value: y, text: `${y} (moving into ${nextAcademicYear(y)})`, selected: y === (q.from ?? defaultYear(svc.now())) })),
+        years: yearChoices(groups, svc.now(), q.from).map((y) => ({ value: y, text: `${y} (moving into ${nextAcademicYear(y)})`, selected: y === (q.from ?? defaultYear(svc.now())) })),
         groupOptions: [{ value: '', text: 'All schools in the hub', selected: !q.group }, ...groups.map((g) => ({ value: g.id, text: groupLabel(g), selected: q.group === g.id }))],
         canRun: p.role !== 'auditor',
         errors: [],
@@ -252,6 +254,8 @@ export async function cohortRoutes(app: FastifyInstance, svc: Service): Promise<
       progress,
       table,
       refresh: run.status === 'running',
+      // The row's phase and status are as the run found them: after it, a moved school is elsewhere.
+      stateHeader: 'Before the run',
       scopeText: run.groupLabel ?? `all schools in ${run.hubLabel} Maths Hub`,
     });
   });
