@@ -132,6 +132,19 @@ describe('auditor pages', () => {
     expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#at-month');
     await page.goto(`${web.address}/audit/schools/100004?at=2026-02-30`);
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('The date must be a real date');
+    // A history says nothing of days to come: a date after today is refused, typed or linked, with the boxes kept.
+    await stateOn(page, '1', '1', '2030');
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('The date must be today or in the past');
+    expect(await page.getByLabel('Year').inputValue()).toBe('2030');
+    expect(await page.getByRole('heading', { name: 'The school today' }).count()).toBe(1);
+    await page.goto(`${web.address}/audit/schools/100004?at=2030-01-01`);
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('The date must be today or in the past (the link asked for 1 January 2030)');
+    // A Readiness school counts workshops; a phase just completed is the current one, not an earlier one.
+    await page.goto(`${web.address}/audit/schools/100005`);
+    expect(await summaryText(page, 'Workshops held')).toMatch(/^\d+ of \d+ required$/);
+    await page.goto(`${web.address}/audit/schools/100001`);
+    expect(await summaryText(page, 'Status')).toBe('Completed');
+    expect(await summaryText(page, 'Earlier phases')).toBe('None');
     // Empty boxes: the school today.
     await stateOn(page, '', '', '');
     expect(new URL(page.url()).search).toBe('');

@@ -8,6 +8,8 @@ import type nunjucks from 'nunjucks';
 import { pounds } from '../domain/catalogue/describe.js';
 import { dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 import { phaseName, statusWords } from '../domain/words/school-state.js';
+import { countedSessionsName } from '../domain/words/kinds.js';
+import { programmeById } from '../domain/catalogue/programmes.js';
 
 export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 
@@ -47,10 +49,21 @@ export function plural(n: unknown, one: string, many?: string): string {
   return `${k} ${k === 1 ? one : (many ?? `${one}s`)}`;
 }
 
+/** "Meetings held", "Workshops held": what a school's programme counts (by its catalogue id), as a label. Pure. */
+export function sessionsHeldLabel(programmeId: unknown): string {
+  let kinds: string[] = [];
+  try {
+    kinds = typeof programmeId === 'string' ? programmeById(programmeId).sessions.map((r) => r.kind) : [];
+  } catch {
+    kinds = [];
+  }
+  return `${countedSessionsName(kinds, true)} held`;
+}
+
 /** Adds the filters above to a Nunjucks environment. */
 export function addFilters(env: nunjucks.Environment): void {
   const filters: Record<string, (...args: never[]) => unknown> = {
-    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, timeOfDay, money, phaseName, statusWords, statusColour, relativeDays, plural,
+    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, timeOfDay, money, phaseName, statusWords, statusColour, relativeDays, plural, sessionsHeldLabel,
   };
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, fn as (...args: unknown[]) => unknown);
 }

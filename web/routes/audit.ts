@@ -10,6 +10,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DateTime } from 'luxon';
 import { ValidationError } from '../../domain/errors.js';
 import { LONDON } from '../../domain/calendar/london.js';
+import { londonDateOf } from '../../domain/calendar/index.js';
+import { longDate } from '../format.js';
 import type { Principal, Service } from '../../service/context.js';
 import { hubLabel, resolveHub } from '../../service/access.js';
 import { listSchools } from '../../service/schools.js';
@@ -116,11 +118,14 @@ export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<v
     let fieldErrors: Record<string, string> = {};
     const asked = at?.trim() || undefined;
     let audit;
+    const future = asked !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(asked) && asked > londonDateOf(svc.now());
     try {
+      // A history says nothing of days to come: the state on a later date would only repeat today's.
+      if (future) throw new ValidationError([{ path: 'at', message: 'is in the future', value: asked, severity: 'error' }], 'audit date');
       audit = await schoolAudit(svc, p, urn, asked);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      ({ errors, fieldErrors } = fieldError('at', `The date must be a real date, for example 27 3 2026 (the link asked for “${asked}”)`));
+      ({ errors, fieldErrors } = fieldError('at', future ? `The date must be today or in the past (the link asked for ${longDate(asked!)})` : `The date must be a real date, for example 27 3 2026 (the link asked for “${asked}”)`));
       audit = await schoolAudit(svc, p, urn);
     }
     const hubName = audit.hubId ? hubLabel(resolveHub(audit.hubId)) : audit.now.hub ?? '';
@@ -142,8 +147,8 @@ export async function auditRoutes(app: FastifyInstance, svc: Service): Promise<v
       const base = `/audit/schools/${encodeURIComponent(request.params.urn)}`;
       if (!typed.day && !typed.month && !typed.year) return reply.redirect(`${base}${keep ? `?${keep}` : ''}`, 303);
       const parsed = parseDateParts(typed.day, typed.month, typed.year, 'The date');
-      if (parsed.ok) return reply.redirect(`${base}?at=${parsed.value}${keep ? `&${keep}` : ''}`, 303);
-      dateProblem = { message: parsed.message, part: parsed.part ?? 'day' };
+      if (parsed.ok && parsed.value <= londonDateOf(svc.now())) return reply.redirect(`${base}?at=${parsed.value}${keep ? `&${keep}` : ''}`, 303);
+      dateProblem = parsed.ok ? { message: 'The date must be today or in the past', part: 'day' } : { message: parsed.message, part: parsed.part ?? 'day' };
     }
     const page = await schoolPage(request.params.urn, dateProblem ? undefined : q.at, p);
     const { audit, hubName } = page;
