@@ -65,7 +65,7 @@ export const STEPS = {
   startPhase: steps.startPhase,
   recordEligibility: (_c, e) => ({ patch: { criteria: e.criteria }, effects: [] }),
   select: steps.selected,
-  waitlist: (_c, e) => ({ patch: { lastReason: e.reason }, effects: [] }),
+  waitlist: steps.waitlisted,
   decline: steps.declined,
   commit: steps.committed,
   setSchedule: (c, e, _p, quiet) => steps.scheduleSet(c, e, quiet),

@@ -149,11 +149,17 @@ function timersForSession(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'at'>
 }
 
 /** A new phase begins from an application. */
+/** An application received: the phase begins, and the headteacher is told it arrived and what happens next. */
 export function startPhase(c: PathwayContext, e: EventOf<'APPLY'>): Step {
-  return {
-    patch: { ...freshPhase(e.programme), enteredAt: e.at, school: e.school, teachers: e.teachers, groupWith: e.groupWith },
-    effects: [],
-  };
+  const patch: Partial<PathwayContext> = { ...freshPhase(e.programme), enteredAt: e.at, school: e.school, teachers: e.teachers, groupWith: e.groupWith };
+  // Worded from the school and programme applied for, not the phase before it.
+  const applied = { ...c, ...patch };
+  return { patch, effects: [notify(applied, 'application', 'confirmation', 'application-received', ['headteacher'], { decidedAt: e.at })] };
+}
+
+/** Eligible, but the work groups are full: the school waits for a place, and its headteacher is told why. */
+export function waitlisted(c: PathwayContext, e: EventOf<'WAITLISTED'>): Step {
+  return { patch: { lastReason: e.reason }, effects: [notify(c, 'waitlisted', 'confirmation', 'waitlisted', ['headteacher'], { reason: e.reason, decidedAt: e.at })] };
 }
 
 /** Close the current phase into the record of past phases and drop its timers. */

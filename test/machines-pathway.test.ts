@@ -219,6 +219,12 @@ describe('the primary route on the fixtures: TRG, Readiness, Development, Embedd
     expect(s.summary).toMatchObject({ name: primarySchool.name, route: 'primary', hub: 'Boolean Maths Hub', phase: 'sustaining', status: 'completed', academicYear: '2024/25' });
   });
 
+  it('tells the headteacher of each application it received, in the programme applied for', () => {
+    const got = s.notices('application-received');
+    expect(got.map((n) => n.data.programmeId)).toEqual([primaryTrg.id, primaryReadiness.id]);
+    for (const n of got) expect(n.recipients.map((r) => r.role)).toEqual(['headteacher']);
+  });
+
   it('Mastery Ready from the end of Readiness on, not before', () => {
     const [trg, readiness, development] = phases;
     expect(trg!.seen.completed!.masteryReady).toBe(false);
@@ -344,5 +350,19 @@ describe('the same routes on the real catalogue', () => {
     expect(s.grants()).toEqual([{ programmeId: dev.id, academicYear: '2020/21', amountPence: 200000 }]);
     expect(s.summary).toMatchObject({ phase: 'sustaining', status: 'completed', academicYear: '2022/23' });
     expect(fold('200002', s.history)).toEqual(s.state);
+  });
+});
+
+describe('a school waitlisted for a full work group', () => {
+  it('tells its headteacher it is on the waiting list, and why', () => {
+    const s = new HostedSchool('100077');
+    s.send({ type: 'APPLY', at: london('2020-06-01'), programme: secondaryDev, school: secondarySchool, teachers: twoTeachers });
+    s.send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-06-08'), eligible: true });
+    s.send({ type: 'WAITLISTED', at: london('2020-06-09'), reason: 'the work groups are full' });
+    expect(s.summary.status).toBe('waitlisted');
+    const [n, ...more] = s.notices('waitlisted');
+    expect(more).toEqual([]);
+    expect(n!.recipients.map((r) => r.role)).toEqual(['headteacher']);
+    expect(n!.data).toMatchObject({ reason: 'the work groups are full', programmeId: secondaryDev.id });
   });
 });

@@ -206,8 +206,23 @@ describe('every message kind', () => {
     for (const { message } of all) for (const bad of INTERNAL) expect(message.html).not.toMatch(bad);
   });
 
+  it('tells a headteacher their application arrived and what comes next, and why the school waits for a place', () => {
+    const received = renderMessage({ template: 'application-received', urn: '137001', data: { ...sample(), decidedAt: '2025-06-02T10:00:00+01:00' } }, ctx);
+    expect(received.subject).toBe("Maths Hub: we have Kingsmead Academy's application to Secondary Teaching for Mastery Development Work Group");
+    const text = received.text.replace(/\s+/g, ' ');
+    expect(text).toContain("We received Kingsmead Academy's application on Monday 2 June 2025.");
+    // Not yet "takes part in": the school has only applied.
+    expect(text).toContain('Kingsmead Academy applied to Secondary Teaching for Mastery Development Work Group (2025/26) with');
+    expect(text).toContain('The hub checks the application against the programme');
+    expect(text).toContain('whether Kingsmead Academy has a place in a Work Group, or why not');
+    const waiting = renderMessage({ template: 'waitlisted', urn: '137001', data: { ...sample(), reason: 'the work groups are full; waiting for a place' } }, ctx);
+    expect(waiting.subject).toBe('Maths Hub: Kingsmead Academy is on the waiting list for Secondary Teaching for Mastery Development Work Group');
+    expect(waiting.text).not.toContain('takes part in');
+    expect(waiting.text.replace(/\s+/g, ' ')).toContain('The school is on the waiting list. The reason: the work groups are full; waiting for a place. We will write to you as soon as a place comes up.');
+  });
+
   it('refuses an unknown template, naming the known ones', () => {
-    expect(() => renderMessage({ template: 'nope', urn: '1', data: {} })).toThrow(/no message template "nope"; known: selected, declined/);
+    expect(() => renderMessage({ template: 'nope', urn: '1', data: {} })).toThrow(/no message template "nope"; known: application-received, waitlisted, selected, declined/);
   });
 });
 

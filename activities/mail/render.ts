@@ -51,6 +51,8 @@ export interface MessageToRender {
 
 /** The message kinds with a template, and who reads each. */
 export const MESSAGE_KINDS: Readonly<Record<string, Audience>> = Object.freeze({
+  'application-received': 'school',
+  waitlisted: 'school',
   selected: 'school',
   declined: 'school',
   'commitment-confirmed': 'school',
@@ -230,6 +232,7 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     purpose: str(d.purpose),
     paidToDepartment: d.paidTo === 'department',
     releasedOn: decidedAt ? longDate(decidedAt) : '',
+    decidedOn: decidedAt ? longDate(decidedAt) : '',
     links: {
       school: ctx.schoolLink ?? null,
       evaluation: ctx.schoolLink ? `${ctx.schoolLink}#evaluation` : null,
