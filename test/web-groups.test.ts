@@ -68,6 +68,9 @@ describe('hub web: work groups', () => {
     expect(await readiness.textContent()).toContain('3 of 8');
     expect(await readiness.textContent()).toContain('Helen Ashworth');
     expect(await readiness.textContent()).toMatch(/\d+ held, \d+ planned/);
+    // A session that has started with its attendance still to record is not "planned".
+    const development = table.locator('tr', { has: page.locator(`a[href="/hub/groups/${DEV}"]`) });
+    expect(await development.textContent()).toMatch(/1 held, 7 planned, 1 with attendance not recorded/);
     await expectAccessible(page, 'groups list');
 
     // Bad input: nothing chosen, a bad email. Error summary, values kept, nothing made.
@@ -126,7 +129,11 @@ describe('hub web: work groups', () => {
     expect(rows[1]![2]).toBe('At each school');
     expect(rows[0]![3]).toBe('Held');
     expect(rows[0]![4]).toBe('Recorded');
-    expect(rows[1]![4]).toBe('Not recorded');
+    // School visit 1 was on 17 September (the service's today is 10 November) and its attendance is not recorded: not "Planned".
+    expect(rows[1]![3]).toBe('Attendance not recorded');
+    expect(rows[1]![4]).toBe('Record attendance at School visit 1 of 3');
+    const record = page.locator('#session-table').getByRole('link', { name: 'Record attendance at School visit 1 of 3' });
+    expect(await record.getAttribute('href')).toMatch(new RegExp(`^/hub/groups/${DEV}/sessions/[^/]+visit-01#attendance$`));
     expect(rows[2]![3]).toBe('Planned');
     expect(rows[2]![4]).toBe('Not yet due');
     // No internal ids or event names anywhere in the words.
@@ -443,7 +450,10 @@ describe('hub web: work groups', () => {
     await expectAccessible(page, 'groups list auditor');
     await page.goto(`${web.address}/hub/groups/${DEV}`);
     expect(await writeForms(page)).toBe(0);
-    expect((await sessionRows(page)).length).toBe(9);
+    const auditorRows = await sessionRows(page);
+    expect(auditorRows.length).toBe(9);
+    // An auditor cannot record attendance: the words, without the link.
+    expect(auditorRows[1]!.slice(3)).toEqual(['Attendance not recorded', 'Not recorded']);
     await expectAccessible(page, 'group page auditor');
     await page.getByRole('link', { name: 'School visit 1 of 3' }).first().click();
     expect(await page.locator('h1').textContent()).toBe('School visit 1 of 3');
