@@ -44,17 +44,31 @@ function yearDates(p: Programme): { from: string; to: string } {
   return { from: p.startsOn ?? `${y}-09-01`, to: `${y + 1}-08-31` };
 }
 
+/**
+ * Where a session of `kind` may fall: the months of its rules' windows
+ * ("2020-11" to "2021-07", any of them), else the London dates of the
+ * programme's year. The guards below refuse a date outside them; a page
+ * words them for a person. Pure.
+ */
+export type SessionBounds = { months: { from: string; to: string }[] } | { year: { from: string; to: string } };
+
+/** The bounds of a session of `kind` in programme `p` (see SessionBounds). Pure. */
+export function sessionBounds(p: Programme, kind: SessionKind): SessionBounds {
+  const windows = p.sessions.filter((r) => r.kind === kind && r.window).map((r) => r.window!);
+  return windows.length > 0 ? { months: windows } : { year: yearDates(p) };
+}
+
 /** Why a session of `kind` on instant `at` is outside the programme's months for it, or null. */
 function outsideWindow(p: Programme, kind: SessionKind, id: string, at: string): string | null {
   const date = londonDate(at);
   const rules = p.sessions.filter((r) => r.kind === kind);
-  const windows = rules.filter((r) => r.window).map((r) => r.window!);
-  if (windows.length > 0) {
-    if (windows.some((w) => date.slice(0, 7) >= w.from && date.slice(0, 7) <= w.to)) return null;
-    const w = windows.map((x) => `${monthWords(x.from)} to ${monthWords(x.to)}`).join(' or ');
+  const bounds = sessionBounds(p, kind);
+  if ('months' in bounds) {
+    if (bounds.months.some((w) => date.slice(0, 7) >= w.from && date.slice(0, 7) <= w.to)) return null;
+    const w = bounds.months.map((x) => `${monthWords(x.from)} to ${monthWords(x.to)}`).join(' or ');
     return `${kind} ${id} on ${dateWords(date)} is outside the months ${p.name} holds its ${KIND_WORDS[kind][1]}: ${w} (rule sessions.${kind}.window, ${seeds(rules)})`;
   }
-  const year = yearDates(p);
+  const year = bounds.year;
   if (date >= year.from && date <= year.to) return null;
   return `${kind} ${id} on ${dateWords(date)} is outside ${p.name}'s year, ${dateWords(year.from)} to ${dateWords(year.to)} (rule academicYear${rules.length ? `, ${seeds(rules)}` : ''})`;
 }

@@ -45,6 +45,27 @@ export class RefusedError extends Error {
   }
 }
 
+/** A school that would refuse a change of its work group's session, and why, in plain words (no ids or rule names). */
+export interface SchoolRefusal {
+  urn: string;
+  name: string;
+  reason: string;
+}
+
+/**
+ * A change of one session of a work group (a move, a cancellation) that the
+ * rules of some of its schools refuse: asked before anything is stored, so
+ * nothing was changed, for the group or any of its schools. HTTP 422.
+ */
+export class SessionChangeRefused extends RefusedError {
+  constructor(readonly change: 'move' | 'cancel', readonly refusals: SchoolRefusal[], readonly schools: number) {
+    super(
+      `the session was not ${change === 'move' ? 'moved' : 'cancelled'}, for any of its ${schools} ${schools === 1 ? 'school' : 'schools'}, and nothing was changed: ` +
+        refusals.map((r) => `${r.name} (URN ${r.urn}): ${r.reason}`).join('; '),
+    );
+  }
+}
+
 /** True for errors caused by what the caller asked (exit 2 in the CLI), false for the environment's failures. Pure. */
 export function isCallerError(err: unknown): boolean {
   return (

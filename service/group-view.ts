@@ -74,6 +74,12 @@ export interface SessionView {
   note: string | null;
   /** It has started by the service clock. */
   past: boolean;
+  /** It has started, no school's attendance shows it held, and some school's attendance is still to be recorded. */
+  attendanceDue: boolean;
+  /** It has started and every school's attendance is recorded: nobody came. */
+  nobodyCame: boolean;
+  /** Some school's attendance at it can be recorded now (it has started; the school signed its commitment). */
+  recordable: boolean;
   /** The schools whose record holds this session. */
   schools: SchoolAttendance[];
   /** Schools whose attendance is recorded (held or missed). */
@@ -120,7 +126,12 @@ export interface GroupRow {
   year: string;
   sessionsTotal: number;
   held: number;
+  /** Not held, and not yet started (or with no school to record). */
   planned: number;
+  /** Started, and some school's attendance still to be recorded. */
+  unrecorded: number;
+  /** Started, and recorded as missed by every school. */
+  nobodyCame: number;
   cancelled: number;
 }
 
@@ -230,6 +241,8 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
     const recorded = schools.filter((x) => x.status === 'held' || x.status === 'missed').length;
     const held = schools.some((x) => x.status === 'held');
     const words = kindWords(s.kind);
+    const past = Date.parse(s.at) <= Date.parse(now);
+    const planned = s.status !== 'cancelled' && !held;
     return {
       groupId,
       sessionId: s.sessionId,
@@ -245,7 +258,10 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
       place: placeInWords(s.place, 'group'),
       status: s.status === 'cancelled' ? 'cancelled' : held ? 'held' : 'planned',
       note: s.note,
-      past: Date.parse(s.at) <= Date.parse(now),
+      past,
+      attendanceDue: planned && past && schools.some((x) => x.status === 'scheduled'),
+      nobodyCame: planned && past && schools.length > 0 && schools.every((x) => x.status === 'missed'),
+      recordable: s.status !== 'cancelled' && past && schools.some((x) => x.accepting && (x.status === 'scheduled' || x.status === 'missed')),
       schools,
       recorded,
     };
@@ -333,7 +349,9 @@ export async function hubGroupRows(svc: Service, p: Principal, hub: string): Pro
         year,
         sessionsTotal: sessions.length,
         held: sessions.filter((s) => s.status === 'held').length,
-        planned: sessions.filter((s) => s.status === 'planned').length,
+        planned: sessions.filter((s) => s.status === 'planned' && !s.attendanceDue && !s.nobodyCame).length,
+        unrecorded: sessions.filter((s) => s.attendanceDue).length,
+        nobodyCame: sessions.filter((s) => s.nobodyCame).length,
         cancelled: sessions.filter((s) => s.status === 'cancelled').length,
       };
     }),

@@ -3,22 +3,29 @@
  * catalogue and sent to each of its schools (SCHEDULE_SET, with the reminder
  * policy), one session moved (SESSION_MOVED) or cancelled
  * (SESSION_CANCELLED). Reminders follow: the machines reset or drop their
- * timers. Each school's outcome is reported; one school's refusal does not
- * stop the others. Not pure (database and engine I/O).
+ * timers. A schedule goes to each school in turn, and one school's refusal
+ * does not stop the others. A move or a cancellation is all or nothing: each
+ * school holding the session is asked by its own rules first, and when any
+ * would refuse, nothing is stored (SessionChangeRefused names the schools
+ * and why). Not pure (database and engine I/O).
  */
 import { generateSchedule, type ScheduleOptions, type GeneratedSession } from '../domain/calendar/schedule.js';
 import type { Weekday } from '../domain/calendar/london.js';
 import { AT_THE_SCHOOL, type Programme, type SessionKind } from '../domain/catalogue/schema.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
-import type { PersistedPathway } from '../machines/decide.js';
-import type { ReminderPolicy } from '../machines/events.js';
+import { parseEvent, whyRejected, type PersistedPathway } from '../machines/decide.js';
+import type { PathwayContext, SessionRecord } from '../machines/context.js';
+import type { PathwayEvent, PathwayEventInput, ReminderPolicy } from '../machines/events.js';
+import { moveKeepsRules, sessionBounds } from '../machines/schedule-rules.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { getGroup, groupSession, saveGroupSessions, touchGroup, updateGroupSession, type GroupSession, type WorkGroup } from '../store/ops/groups.js';
 import { machinePolicy } from '../host/reminder-policy.js';
 import { assertWrite } from './access.js';
 import type { Principal, Service } from './context.js';
-import { NotFoundError, RefusedError, isCallerError } from './errors.js';
+import { NotFoundError, RefusedError, SessionChangeRefused, isCallerError, type SchoolRefusal } from './errors.js';
+import { newDateBoundsWords, refusalWords } from './school-words.js';
 import { eventTime, london } from './time.js';
+import { EventRejectedError } from '../domain/errors.js';
 
 /** Statuses in which a school takes part in its group's sessions. */
 const TAKING_PART = new Set(['selected', 'active', 'evaluating', 'overdue']);
@@ -46,7 +53,12 @@ async function writableGroup(svc: Service, p: Principal, id: string): Promise<Wo
   return group;
 }
 
+/** A school's refusal in plain words: the rule's reason without the school's id, event name or state. */
 function why(err: unknown): string {
+  if (err instanceof EventRejectedError) {
+    const words = refusalWords(err.why);
+    return words.charAt(0).toLowerCase() + words.slice(1);
+  }
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -143,7 +155,78 @@ async function schoolsWithSession(svc: Service, groupId: string, s: GroupSession
   return (await svc.engine.schools({ groupId })).filter((x) => x.programmeId === s.programmeId && x.academicYear === s.academicYear && TAKING_PART.has(x.status));
 }
 
-/** Moves one session of a group to `to` (and `place`) for each of its schools; reminders move with it. Not pure. */
+/**
+ * Why a school's rules refuse a move or cancellation of its record of a
+ * session, in words for the hub: no ids, events or rule names. `why` is the
+ * machine's own reason (whyRejected); when it is the rule on where the
+ * session may fall (moveKeepsRules), the words come from the same bounds
+ * (sessionBounds). Pure.
+ */
+export function sessionRefusalWords(c: PathwayContext, record: SessionRecord, event: PathwayEvent, why: string): string {
+  if (record.status === 'held' || record.status === 'missed') return 'its attendance at this session is already recorded for that school';
+  if (record.status === 'cancelled') return 'the session is already cancelled for that school';
+  if (event.type === 'SESSION_MOVED' && c.programme && why === moveKeepsRules(c, event)) return newDateBoundsWords(c.programme, record.kind, sessionBounds(c.programme, record.kind));
+  const words = refusalWords(why);
+  return words.charAt(0).toLowerCase() + words.slice(1);
+}
+
+/**
+ * Asks each school holding the session (its record has it) whether its
+ * rules take `event`, as the engine would, before anything is stored; a
+ * school without the session is left out (the change is not its). Throws
+ * SessionChangeRefused when any would refuse. Not pure (reads the engine).
+ */
+async function askEach(svc: Service, schools: SchoolSummary[], sessionId: string, change: 'move' | 'cancel', input: PathwayEventInput): Promise<SchoolSummary[]> {
+  const event = parseEvent(input);
+  const holding: SchoolSummary[] = [];
+  const refusals: SchoolRefusal[] = [];
+  for (const s of schools) {
+    const snapshot = (await svc.engine.state(s.urn)).snapshot as PersistedPathway;
+    const record = snapshot.context.sessions.find((x) => x.id === sessionId);
+    if (!record) continue;
+    holding.push(s);
+    const why = whyRejected(snapshot, event);
+    if (why !== null) refusals.push({ urn: s.urn, name: s.name ?? `School ${s.urn}`, reason: sessionRefusalWords(snapshot.context, record, event, why) });
+  }
+  if (refusals.length) throw new SessionChangeRefused(change, refusals, holding.length);
+  return holding;
+}
+
+/** What a move would send, and to which schools, once its checks pass. */
+interface MovePlan {
+  group: WorkGroup;
+  session: GroupSession;
+  to: string;
+  event: PathwayEventInput & { type: 'SESSION_MOVED' };
+  schools: SchoolSummary[];
+}
+
+async function planMove(svc: Service, p: Principal, groupId: string, sessionId: string, input: { to: string; place?: string; at?: string }): Promise<MovePlan> {
+  const group = await writableGroup(svc, p, groupId);
+  const at = eventTime(svc.now(), input.at);
+  const session = await sessionOf(svc, group, sessionId);
+  const to = london(input.to);
+  if (Date.parse(to) <= Date.parse(at)) throw new RefusedError(`a session cannot be moved into the past: ${to} is not after ${at}`);
+  const event = { type: 'SESSION_MOVED' as const, at, sessionId, to, ...(input.place ? { place: input.place } : {}) };
+  const schools = await askEach(svc, await schoolsWithSession(svc, groupId, session), sessionId, 'move', event);
+  return { group, session, to, event, schools };
+}
+
+/**
+ * Checks a move as moveGroupSession does (the group, the session, each
+ * school's rules) and stores nothing: a page asks it before it asks the
+ * person to confirm a date with warnings. Throws as moveGroupSession would. Not pure (reads).
+ */
+export async function checkGroupSessionMove(svc: Service, p: Principal, groupId: string, sessionId: string, input: { to: string; place?: string; at?: string }): Promise<void> {
+  await planMove(svc, p, groupId, sessionId, input);
+}
+
+/**
+ * Moves one session of a group to `to` (and `place`) for each of its
+ * schools; reminders move with it. All or nothing: when any school's rules
+ * refuse (a date outside its programme's year, its attendance recorded),
+ * SessionChangeRefused and nothing is stored. Not pure.
+ */
 export async function moveGroupSession(
   svc: Service,
   p: Principal,
@@ -152,20 +235,24 @@ export async function moveGroupSession(
   input: { to: string; place?: string; at?: string },
   o: { groupVersion?: number } = {},
 ): Promise<GroupChange & { session: GroupSession }> {
-  const group = await writableGroup(svc, p, groupId);
-  const at = eventTime(svc.now(), input.at);
-  const session = await sessionOf(svc, group, sessionId);
-  const to = london(input.to);
-  if (Date.parse(to) <= Date.parse(at)) throw new RefusedError(`a session cannot be moved into the past: ${to} is not after ${at}`);
-  const schools = await schoolsWithSession(svc, groupId, session);
+  const { session, to, event, schools } = await planMove(svc, p, groupId, sessionId, input);
   const version = await touchGroup(svc.db, groupId, o.groupVersion);
   if (version === null) throw new NotFoundError('work group', groupId);
-  const outcomes = await sendEach(svc, p, schools, () => ({ type: 'SESSION_MOVED', at, sessionId, to, ...(input.place ? { place: input.place } : {}) }));
+  const outcomes = await sendEach(svc, p, schools, () => event);
+  // Only a change between the check and the send (another writer) can refuse now: the group follows its schools.
+  if (outcomes.length && !outcomes.some((x) => x.ok)) throw refusedAfterAll('move', outcomes, schools);
   await updateGroupSession(svc.db, groupId, sessionId, { at: to, ...(input.place ? { place: input.place } : {}) });
   return { groupId, groupVersion: version, schools: outcomes, session: { ...session, at: to, place: input.place ?? session.place } };
 }
 
-/** Cancels one session of a group for each of its schools; its reminders are dropped. Not pure. */
+function refusedAfterAll(change: 'move' | 'cancel', outcomes: SchoolOutcome[], schools: SchoolSummary[]): SessionChangeRefused {
+  return new SessionChangeRefused(change, outcomes.map((x) => ({ urn: x.urn, name: schools.find((s) => s.urn === x.urn)?.name ?? `School ${x.urn}`, reason: x.reason ?? 'refused' })), outcomes.length);
+}
+
+/**
+ * Cancels one session of a group for each of its schools; its reminders are
+ * dropped. All or nothing, as a move. Not pure.
+ */
 export async function cancelGroupSession(
   svc: Service,
   p: Principal,
@@ -177,10 +264,12 @@ export async function cancelGroupSession(
   const group = await writableGroup(svc, p, groupId);
   const at = eventTime(svc.now(), input.at);
   const session = await sessionOf(svc, group, sessionId);
-  const schools = await schoolsWithSession(svc, groupId, session);
+  const event = { type: 'SESSION_CANCELLED' as const, at, sessionId, reason: input.reason };
+  const schools = await askEach(svc, await schoolsWithSession(svc, groupId, session), sessionId, 'cancel', event);
   const version = await touchGroup(svc.db, groupId, o.groupVersion);
   if (version === null) throw new NotFoundError('work group', groupId);
-  const outcomes = await sendEach(svc, p, schools, () => ({ type: 'SESSION_CANCELLED', at, sessionId, reason: input.reason }));
+  const outcomes = await sendEach(svc, p, schools, () => event);
+  if (outcomes.length && !outcomes.some((x) => x.ok)) throw refusedAfterAll('cancel', outcomes, schools);
   await updateGroupSession(svc.db, groupId, sessionId, { status: 'cancelled', note: input.reason });
   return { groupId, groupVersion: version, schools: outcomes, session: { ...session, status: 'cancelled', note: input.reason } };
 }

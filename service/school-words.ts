@@ -3,9 +3,11 @@
  * reads ("Meeting 2 of 6", "Commitment signed by the headteacher and both
  * lead teachers"), never the machine's event names or session ids. Pure.
  */
-import { dateTimeAmMidnight } from '../domain/words/dates.js';
+import { dateTimeAmMidnight, inLondon, longDate } from '../domain/words/dates.js';
 import { kindName } from '../domain/words/kinds.js';
 import { programmeReadName } from '../domain/words/group-name.js';
+import type { Programme, SessionKind } from '../domain/catalogue/schema.js';
+import type { SessionBounds } from '../machines/schedule-rules.js';
 
 
 const SIGNATORY_WORDS: Record<string, string> = {
@@ -111,6 +113,25 @@ export function refusalWords(why: string): string {
   // Session ids ("secondary-development-2026-27.meeting-02") as "Meeting 2".
   s = s.replace(/\b[a-z0-9-]+\.(meeting|workshop|visit|inSchoolDay)-\d+\b/g, (id) => sessionName(id));
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * Where a moved session's new date must fall, as the hub reads it: "the new
+ * date must be in the 2026/27 academic year (1 September 2026 to 31 August
+ * 2027)", or the dates of a year that starts early, or the months of the
+ * kind's window; `bounds` is the machine's own (sessionBounds). Pure.
+ */
+export function newDateBoundsWords(p: Pick<Programme, 'name' | 'academicYear'>, kind: SessionKind, bounds: SessionBounds): string {
+  const name = programmeReadName(p.name);
+  if ('months' in bounds) {
+    const month = (m: string) => inLondon(`${m}-01`)?.toFormat('MMMM yyyy') ?? m;
+    const months = bounds.months.map((w) => (w.from === w.to ? month(w.from) : `${month(w.from)} to ${month(w.to)}`)).join(' or ');
+    const plural = kindName(kind, 'shortInSentence') ?? 'session';
+    return `the new date must be in the months ${name} holds its ${plural}s: ${months}`;
+  }
+  const { from, to } = bounds.year;
+  if (from.endsWith('-09-01')) return `the new date must be in the ${p.academicYear} academic year (${longDate(from)} to ${longDate(to)})`;
+  return `the new date must be between ${longDate(from)} and ${longDate(to)}, the dates of ${name}`;
 }
 
 interface EventLike {

@@ -127,7 +127,8 @@ describe.each(dbTargets())('every route x every caller ($name)', (target) => {
       ok: 200,
       make: async () => {
         const x = await scheduled();
-        return { url: `/groups/${x.g}/sessions/${x.sessions[0]!.id}/move`, body: { to: '2021-12-02T09:00:00Z' } };
+        // A move its school takes: into July 2021, the last month of the programme's meetings, recorded as made in June (it is August now).
+        return { url: `/groups/${x.g}/sessions/${x.sessions[0]!.id}/move`, body: { to: '2021-07-08T09:00:00+01:00', at: '2021-06-01T09:00:00+01:00' } };
       },
     },
     {

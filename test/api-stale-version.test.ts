@@ -157,7 +157,7 @@ describe.each(dbTargets())('stale If-Match on every write route ($name)', (targe
     // Work group writes: If-Match is the group's version.
     { route: '/groups/{id}/schools', make: async () => { const g = await group(); return { url: `/groups/${g}/schools`, body: { urn: await eligible() }, version: await groupVersion(g) }; } },
     { route: '/groups/{id}/schedule', make: async () => { const x = await active(); return { url: `/groups/${x.g}/schedule`, body: {}, version: await groupVersion(x.g) }; } },
-    { route: '/groups/{id}/sessions/{sessionId}/move', make: async () => { const x = await scheduled(); return { url: `/groups/${x.g}/sessions/${x.sessions[0]!.id}/move`, body: { to: '2021-12-02T09:00:00Z' }, version: await groupVersion(x.g) }; } },
+    { route: '/groups/{id}/sessions/{sessionId}/move', make: async () => { const x = await scheduled(); return { url: `/groups/${x.g}/sessions/${x.sessions[0]!.id}/move`, body: { to: '2021-07-08T09:00:00+01:00', at: '2021-06-01T09:00:00+01:00' }, version: await groupVersion(x.g) }; } }, // a move its school takes (in the meetings' months)
     { route: '/groups/{id}/sessions/{sessionId}/cancel', make: async () => { const x = await scheduled(); return { url: `/groups/${x.g}/sessions/${x.sessions[0]!.id}/cancel`, body: { reason: 'snow' }, version: await groupVersion(x.g) }; } },
   ];
 

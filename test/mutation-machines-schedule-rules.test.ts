@@ -11,7 +11,7 @@ import { programmeById } from '../domain/catalogue/programmes.js';
 import type { Programme, SessionRule } from '../domain/catalogue/schema.js';
 import { emptyContext, type PathwayContext, type SessionRecord } from '../machines/context.js';
 import type { EventOf } from '../machines/events.js';
-import { moveKeepsRules, scheduleKeepsRules } from '../machines/schedule-rules.js';
+import { moveKeepsRules, scheduleKeepsRules, sessionBounds } from '../machines/schedule-rules.js';
 
 const base = programmeById('secondary-development-2020-21');
 const rule = (r: Partial<SessionRule> & Pick<SessionRule, 'kind' | 'min'>): SessionRule => ({ lengthHalfDays: 1, cadence: 'spread', headteacherAttendsFirst: false, gapTasksBetween: false, source: ['001'], ...r });
@@ -119,5 +119,19 @@ describe('schedule rules: a move', () => {
   it('leaves a session the school does not have, or a school with no programme, to the other rules', () => {
     expect(moveKeepsRules(ctx, move('m9', '2025-01-01'))).toBeNull();
     expect(moveKeepsRules(context(null, ctx.sessions), move('m1', '2025-01-01'))).toBeNull();
+  });
+});
+
+describe('schedule rules: where a session may fall, as data for the pages', () => {
+  it('is the windows of the kind’s own rules, all of them, else the programme’s year or its early start', () => {
+    const p = programme([
+      rule({ kind: 'visit', min: 0, window: { from: '2020-04', to: '2020-07' } }),
+      rule({ kind: 'visit', min: 0, window: { from: '2020-09', to: '2021-07' } }),
+      rule({ kind: 'meeting', min: 0 }),
+    ]);
+    expect(sessionBounds(p, 'visit')).toEqual({ months: [{ from: '2020-04', to: '2020-07' }, { from: '2020-09', to: '2021-07' }] });
+    expect(sessionBounds(p, 'meeting')).toEqual({ year: { from: '2020-09-01', to: '2021-08-31' } });
+    expect(sessionBounds(p, 'workshop')).toEqual({ year: { from: '2020-09-01', to: '2021-08-31' } });
+    expect(sessionBounds({ ...p, startsOn: '2020-04-20' }, 'meeting')).toEqual({ year: { from: '2020-04-20', to: '2021-08-31' } });
   });
 });

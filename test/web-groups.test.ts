@@ -14,6 +14,7 @@ import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/b
 import { moveWarnings, pastProblem } from '../service/session-warnings.js';
 import { parseDateParts, parseTime } from '../web/groups/inputs.js';
 import { splitLabel } from '../web/groups/month-grid.js';
+import { newDateBoundsWords } from '../service/school-words.js';
 
 const HUB = 'east-midlands-east';
 const DEV = 'emeast-development-2026-1';
@@ -67,6 +68,9 @@ describe('hub web: work groups', () => {
     expect(await readiness.textContent()).toContain('3 of 8');
     expect(await readiness.textContent()).toContain('Helen Ashworth');
     expect(await readiness.textContent()).toMatch(/\d+ held, \d+ planned/);
+    // A session that has started with its attendance still to record is not "planned".
+    const development = table.locator('tr', { has: page.locator(`a[href="/hub/groups/${DEV}"]`) });
+    expect(await development.textContent()).toMatch(/1 held, 7 planned, 1 with attendance not recorded/);
     await expectAccessible(page, 'groups list');
 
     // Bad input: nothing chosen, a bad email. Error summary, values kept, nothing made.
@@ -125,7 +129,11 @@ describe('hub web: work groups', () => {
     expect(rows[1]![2]).toBe('At each school');
     expect(rows[0]![3]).toBe('Held');
     expect(rows[0]![4]).toBe('Recorded');
-    expect(rows[1]![4]).toBe('Not recorded');
+    // School visit 1 was on 17 September (the service's today is 10 November) and its attendance is not recorded: not "Planned".
+    expect(rows[1]![3]).toBe('Attendance not recorded');
+    expect(rows[1]![4]).toBe('Record attendance at School visit 1 of 3');
+    const record = page.locator('#session-table').getByRole('link', { name: 'Record attendance at School visit 1 of 3' });
+    expect(await record.getAttribute('href')).toMatch(new RegExp(`^/hub/groups/${DEV}/sessions/[^/]+visit-01#attendance$`));
     expect(rows[2]![3]).toBe('Planned');
     expect(rows[2]![4]).toBe('Not yet due');
     // No internal ids or event names anywhere in the words.
@@ -155,6 +163,46 @@ describe('hub web: work groups', () => {
     const trg = full.body.groups.find((g) => g.id === 'emeast-trg-2018-1')!;
     await page.goto(`${web.address}/hub/groups/emeast-trg-2018-1`);
     expect(await page.textContent('main')).toContain(`${trg.places} of ${trg.maxSchools} places taken`);
+  });
+
+  it('a new date outside the programme’s academic year is an error on the date, in words, and nothing moves: not the group, not its school', async () => {
+    const page = await asStaff(`/hub/groups/${DEV}`);
+    const groupBefore = await web.api<GroupJson>('GET', `/groups/${DEV}`);
+    const meeting3 = groupBefore.body.sessions.find((s) => s.sessionId.endsWith('meeting-03'))!;
+    const schoolBefore = await web.api<SchoolJson>('GET', '/schools/100004');
+    await page.getByRole('link', { name: 'Meeting 3 of 6' }).first().click();
+    // 13 October 2027 is in 2027/28; the group's Secondary Development programme is 2026/27.
+    await page.getByLabel('Day').fill('13');
+    await page.getByLabel('Month').fill('10');
+    await page.getByLabel('Year').fill('2027');
+    await page.getByLabel('Start time').fill('13:30');
+    const [response] = await Promise.all([page.waitForResponse((x) => x.request().method() === 'POST'), page.getByRole('button', { name: 'Move session' }).click()]);
+    expect(response.status()).toBe(422);
+    const words = 'The new date must be in the 2026/27 academic year (1 September 2026 to 31 August 2027)';
+    const summary = page.locator('.govuk-error-summary');
+    expect((await summary.locator('a').allTextContents()).map((t) => t.trim())).toEqual([words]);
+    expect(await summary.locator('a').first().getAttribute('href')).toBe('#to-day');
+    expect(await page.locator('#to-error').textContent()).toContain(words);
+    expect(await page.title()).toMatch(/^Error: /);
+    // No "Success" banner, no machine words; what was typed is kept.
+    expect(await page.locator('.govuk-notification-banner').count()).toBe(0);
+    expect(await page.textContent('main')).not.toMatch(/SESSION_|development\/active|rule academicYear|secondary-development|cannot take|Moved for/);
+    expect(await page.getByLabel('Day').inputValue()).toBe('13');
+    await expectAccessible(page, 'session move outside the year');
+
+    // Nothing changed: the group's session, its year, the school's record and its reminders.
+    const groupAfter = await web.api<GroupJson>('GET', `/groups/${DEV}`);
+    expect(groupAfter.body.group.version).toBe(groupBefore.body.group.version);
+    expect(groupAfter.body.sessions.find((s) => s.sessionId === meeting3.sessionId)).toEqual(meeting3);
+    expect(new Set(groupAfter.body.sessions.map((s) => s.academicYear))).toEqual(new Set(['2026/27']));
+    const schoolAfter = await web.api<SchoolJson>('GET', '/schools/100004');
+    expect(schoolAfter.body.version).toBe(schoolBefore.body.version);
+    expect(schoolAfter.body.summary.upcoming).toEqual(schoolBefore.body.summary.upcoming);
+    await page.goto(`${web.address}/hub/groups/${DEV}`);
+    const rows = await sessionRows(page);
+    expect(rows.map((r) => r[0])).toEqual(['Meeting 1 of 6', 'School visit 1 of 3', 'Meeting 2 of 6', 'Meeting 3 of 6', 'School visit 2 of 3', 'Meeting 4 of 6', 'Meeting 5 of 6', 'School visit 3 of 3', 'Meeting 6 of 6']);
+    expect(rows[3]![1]).toBe('Thursday 14 January 2027, 9am to 11.30am');
+    expect(await page.locator('nav[aria-label="Other years"]').count()).toBe(0);
   });
 
   it('a calendar label breaks between words, never inside one ("Worksho" / "p 1" at 1280 pixels before)', async () => {
@@ -337,6 +385,61 @@ describe('hub web: work groups', () => {
     void sessionUrl;
   });
 
+  it('a move or a cancellation one school refuses changes nothing, for any school, and names the school and why', async () => {
+    // Two pages open on Workshop 3 of the Readiness group (its two schools, Hollybrook and Forest Town, both scheduled).
+    const g = await web.api<GroupJson>('GET', `/groups/${READY}`);
+    const workshops = g.body.sessions.filter((s) => s.sessionId.includes('.workshop-'));
+    const w3 = workshops[2]!;
+    expect(Date.parse(w3.at)).toBeGreaterThan(Date.parse('2026-11-10T09:00:00Z'));
+    const open = async () => {
+      const page = await asStaff(`/hub/groups/${READY}`);
+      await page.getByRole('link', { name: 'Workshop 3 of 6' }).first().click();
+      expect(await page.getByRole('button', { name: 'Move session' }).count()).toBe(1);
+      return page;
+    };
+    const movePage = await open();
+    const cancelPage = await open();
+    // Meanwhile the workshop is cancelled for Hollybrook alone, by an event sent to that school (as `pathway event` does).
+    await web.service.engine.send('100005', { type: 'SESSION_CANCELLED', at: web.service.now(), sessionId: w3.sessionId, reason: 'closed for a staff training day' }, { actor: 'test' });
+    const forestBefore = await web.api<SchoolJson>('GET', '/schools/100006');
+    const groupBefore = await web.api<GroupJson>('GET', `/groups/${READY}`);
+
+    await movePage.getByLabel('Day').fill('3');
+    await movePage.getByLabel('Month').fill('2');
+    await movePage.getByLabel('Year').fill('2027');
+    await movePage.getByLabel('Start time').fill('13:30');
+    const [moved] = await Promise.all([movePage.waitForResponse((x) => x.request().method() === 'POST'), movePage.getByRole('button', { name: 'Move session' }).click()]);
+    expect(moved.status()).toBe(422);
+    expect((await movePage.locator('.govuk-error-summary a').allTextContents()).map((t) => t.trim())).toEqual([
+      'Workshop 3 of 6 was not moved for any of its 2 schools, and nothing was changed. It cannot be moved for Hollybrook Primary School: the session is already cancelled for that school.',
+    ]);
+    expect(await movePage.locator('.govuk-notification-banner').count()).toBe(0);
+    // The summary's link leads to the page's words on why the session can no longer be moved (its forms are gone).
+    const target = (await movePage.locator('.govuk-error-summary a').getAttribute('href'))!;
+    expect(await movePage.locator(target).count()).toBe(1);
+    expect(await movePage.locator('#cancel').textContent()).toBe('It cannot be moved or cancelled, because it is cancelled for Hollybrook Primary School.');
+    expect(await movePage.textContent('main')).not.toMatch(/SESSION_|readiness\/active|primary-readiness|cannot take/);
+    await expectAccessible(movePage, 'session move refused by one school');
+
+    await cancelPage.getByLabel('Why is it cancelled?').fill('The venue is double booked');
+    const [cancelled] = await Promise.all([cancelPage.waitForResponse((x) => x.request().method() === 'POST'), cancelPage.getByRole('button', { name: 'Cancel this session' }).click()]);
+    expect(cancelled.status()).toBe(422);
+    expect((await cancelPage.locator('.govuk-error-summary a').allTextContents()).map((t) => t.trim())).toEqual([
+      'Workshop 3 of 6 was not cancelled for any of its 2 schools, and nothing was changed. It cannot be cancelled for Hollybrook Primary School: the session is already cancelled for that school.',
+    ]);
+    expect(await cancelPage.locator('.govuk-notification-banner').count()).toBe(0);
+    expect(await cancelPage.locator((await cancelPage.locator('.govuk-error-summary a').getAttribute('href'))!).count()).toBe(1);
+    await expectAccessible(cancelPage, 'session cancel refused by one school');
+
+    // Forest Town, which would have taken both, and the group are as they were.
+    const forestAfter = await web.api<SchoolJson>('GET', '/schools/100006');
+    expect(forestAfter.body.version).toBe(forestBefore.body.version);
+    expect(forestAfter.body.summary.upcoming).toEqual(forestBefore.body.summary.upcoming);
+    const groupAfter = await web.api<GroupJson>('GET', `/groups/${READY}`);
+    expect(groupAfter.body.group.version).toBe(groupBefore.body.group.version);
+    expect(groupAfter.body.sessions).toEqual(groupBefore.body.sessions);
+  });
+
   it('an auditor sees every page read-only, with no forms, and a post is refused', async () => {
     auditor ||= await web.addUser({ name: 'Alex Auditor', role: 'auditor', hubs: [HUB] });
     const page = await browser.page();
@@ -347,7 +450,10 @@ describe('hub web: work groups', () => {
     await expectAccessible(page, 'groups list auditor');
     await page.goto(`${web.address}/hub/groups/${DEV}`);
     expect(await writeForms(page)).toBe(0);
-    expect((await sessionRows(page)).length).toBe(9);
+    const auditorRows = await sessionRows(page);
+    expect(auditorRows.length).toBe(9);
+    // An auditor cannot record attendance: the words, without the link.
+    expect(auditorRows[1]!.slice(3)).toEqual(['Attendance not recorded', 'Not recorded']);
     await expectAccessible(page, 'group page auditor');
     await page.getByRole('link', { name: 'School visit 1 of 3' }).first().click();
     expect(await page.locator('h1').textContent()).toBe('School visit 1 of 3');
@@ -399,6 +505,15 @@ describe('work group forms: the move warnings and the date and time inputs', () 
     expect(splitLabel('Meeting (cancelled)')).toEqual({ before: '', short: 'Meeting', after: ' (cancelled)' });
     expect(splitLabel('School visit (cancelled)')).toEqual({ before: 'School ', short: 'visit', after: ' (cancelled)' });
     expect(splitLabel('Launch')).toEqual({ before: '', short: 'Launch', after: '' });
+  });
+
+  it('says where a moved session’s new date must fall: the academic year, a year that starts early, or the months of the kind', () => {
+    const p = { name: 'Primary Mastery Readiness 2026/27', academicYear: '2026/27' };
+    expect(newDateBoundsWords(p, 'meeting', { year: { from: '2026-09-01', to: '2027-08-31' } })).toBe('the new date must be in the 2026/27 academic year (1 September 2026 to 31 August 2027)');
+    expect(newDateBoundsWords(p, 'workshop', { year: { from: '2026-06-01', to: '2027-08-31' } })).toBe('the new date must be between 1 June 2026 and 31 August 2027, the dates of Primary Mastery Readiness 2026/27');
+    expect(newDateBoundsWords(p, 'visit', { months: [{ from: '2026-11', to: '2027-03' }, { from: '2027-06', to: '2027-06' }] })).toBe(
+      'the new date must be in the months Primary Mastery Readiness 2026/27 holds its school visits: November 2026 to March 2027 or June 2027',
+    );
   });
 
   it('reads times as people write them, and names what is wrong with a date', () => {

@@ -17,9 +17,9 @@ import { EventRejectedError, ValidationError, VersionConflictError } from '../..
 import { GroupVersionConflict } from '../../store/ops/groups.js';
 import type { Principal, Service } from '../../service/context.js';
 import { assertWrite, hubLabel } from '../../service/access.js';
-import { AlreadyExistsError, RefusedError } from '../../service/errors.js';
+import { AlreadyExistsError, RefusedError, SessionChangeRefused } from '../../service/errors.js';
 import { addSchoolToGroup, createGroup } from '../../service/groups.js';
-import { cancelGroupSession, generateGroupSchedule, moveGroupSession, type SchoolOutcome } from '../../service/schedule.js';
+import { cancelGroupSession, checkGroupSessionMove, generateGroupSchedule, moveGroupSession, type SchoolOutcome } from '../../service/schedule.js';
 import { listSchools, recordAttendance } from '../../service/schools.js';
 import { groupView, hubGroupRows, sessionView, timesMoved, type GroupView, type SessionView } from '../../service/group-view.js';
 import { calendarFileName, groupCalendar } from '../../service/group-calendar.js';
@@ -83,6 +83,23 @@ function outcomeWords(outcomes: SchoolOutcome[], names: Map<string, string>, don
   const head = `${done} for ${ok} ${ok === 1 ? 'school' : 'schools'}`;
   if (!refused.length) return head;
   return `${head}; not for ${refused.map((o) => `${names.get(o.urn) ?? `school ${o.urn}`} (${o.reason ?? 'refused'})`).join(', ')}`;
+}
+
+/**
+ * A move or cancellation some school refused (nothing was changed), for the
+ * error summary: the rule alone when every school refuses the new date for
+ * the same reason ("The new date must be in the 2026/27 academic year (…)"),
+ * else each school by name with its reason. `onDate`: it is the new date
+ * that is wrong, so the date field shows it too. Pure.
+ */
+function changeRefusedWords(err: SessionChangeRefused, label: string): { text: string; onDate: boolean } {
+  const reasons = [...new Set(err.refusals.map((r) => r.reason))];
+  const onDate = reasons.every((r) => r.startsWith('the new date'));
+  if (onDate && reasons.length === 1 && err.refusals.length === err.schools) return { text: capitalise(reasons[0]!), onDate };
+  const done = err.change === 'move' ? 'moved' : 'cancelled';
+  const head = err.schools > 1 ? `${label} was not ${done} for any of its ${err.schools} schools, and nothing was changed.` : `${label} was not ${done}, and nothing was changed.`;
+  const each = err.refusals.map((r) => `It cannot be ${done} for ${r.name}: ${r.reason}.`);
+  return { text: [head, ...each].join(' '), onDate };
 }
 
 // ---------------------------------------------------------------- the hub's groups
@@ -424,16 +441,23 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
       }
     }
     if (fe.errors.length) return renderSession(svc, p, request, reply, { values, ...fe }, 400);
-    const warnings = moveWarnings({ sessionId: session.sessionId, to, others: view.sessions.map((s) => ({ sessionId: s.sessionId, label: s.label, startsAt: s.startsAt, status: s.status })), scope: { hub: view.group.hub } });
-    // A warning asks for a confirmation of this very time; a changed time is checked again.
-    if (warnings.length && one(b.confirm) !== to) return renderSession(svc, p, request, reply, { values, warnings, confirmTo: to }, 200);
+    const input = { to, ...(move.place && move.place !== (session.place ?? '') ? { place: move.place } : {}) };
     try {
-      const r = await moveGroupSession(svc, p, view.group.id, session.sessionId, { to, ...(move.place && move.place !== (session.place ?? '') ? { place: move.place } : {}) }, { groupVersion: version(b) });
+      // The schools' rules are asked first: a date they refuse is an error, never a warning to confirm.
+      await checkGroupSessionMove(svc, p, view.group.id, session.sessionId, input);
+      const warnings = moveWarnings({ sessionId: session.sessionId, to, others: view.sessions.map((s) => ({ sessionId: s.sessionId, label: s.label, startsAt: s.startsAt, status: s.status })), scope: { hub: view.group.hub } });
+      // A warning asks for a confirmation of this very time; a changed time is checked again.
+      if (warnings.length && one(b.confirm) !== to) return renderSession(svc, p, request, reply, { values, warnings, confirmTo: to }, 200);
+      const r = await moveGroupSession(svc, p, view.group.id, session.sessionId, input, { groupVersion: version(b) });
       const names = new Map(view.members.map((m) => [m.urn, m.name]));
-      flash(request, `${session.label} moved. ${outcomeWords(r.schools, names, 'Moved')}; their reminders move with it.`);
+      flash(request, r.schools.length ? `${session.label} moved. ${outcomeWords(r.schools, names, 'Moved')}; their reminders move with it.` : `${session.label} moved. No school has it in its schedule yet.`);
       return reply.redirect(sessionPath(view.group.id, session.sessionId), 303);
     } catch (err) {
       if (isConflict(err)) return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
+      if (err instanceof SessionChangeRefused) {
+        const { text, onDate } = changeRefusedWords(err, session.label);
+        return renderSession(svc, p, request, reply, { values, errors: [{ text, href: onDate ? '#to-day' : '#move' }], fieldErrors: onDate ? { to: text } : {} }, 422);
+      }
       if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err, view), href: '#to-day' }], fieldErrors: {} }, 422);
       throw err;
     }
@@ -451,10 +475,11 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
     try {
       const r = await cancelGroupSession(svc, p, view.group.id, session.sessionId, { reason }, { groupVersion: version(request.body) });
       const names = new Map(view.members.map((m) => [m.urn, m.name]));
-      flash(request, `${session.label} cancelled. ${outcomeWords(r.schools, names, 'Cancelled')}; the schools are told.`);
+      flash(request, r.schools.length ? `${session.label} cancelled. ${outcomeWords(r.schools, names, 'Cancelled')}; the schools are told.` : `${session.label} cancelled. No school has it in its schedule yet.`);
       return reply.redirect(sessionPath(view.group.id, session.sessionId), 303);
     } catch (err) {
       if (isConflict(err)) return renderSession(svc, p, request, reply, { values, conflict: true }, 409);
+      if (err instanceof SessionChangeRefused) return renderSession(svc, p, request, reply, { values, errors: [{ text: changeRefusedWords(err, session.label).text, href: '#cancel' }], fieldErrors: {} }, 422);
       if (err instanceof RefusedError || err instanceof EventRejectedError) return renderSession(svc, p, request, reply, { values, errors: [{ text: refusal(err, view), href: '#reason' }], fieldErrors: {} }, 422);
       throw err;
     }
