@@ -58,11 +58,11 @@ describe.each(dbTargets())('the evaluation request email on $name', (target) => 
   const t = useTestDb(target);
 
   it('carries a link that still opens the page after the evaluation is due', async () => {
-    const sent: { text: string; html: string }[] = [];
+    const sent: { text: string }[] = [];
     const mailer: Mailer = {
       transport: 'none',
       async send(m) {
-        sent.push({ text: m.text, html: m.html });
+        sent.push({ text: m.text });
         return { messageId: `<${m.key}@test>`, duplicate: false };
       },
       describe: () => 'capturing mailer',
