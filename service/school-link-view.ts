@@ -11,7 +11,7 @@ import { placeInWords } from '../domain/words/place.js';
 import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
-import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
+import { SCHOOL_LINK_PATH, schoolLinkExpiry, schoolLinkToken, schoolLinkUrl, verifySchoolLink } from '../domain/school-link.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import type { PathwayContext, SessionRecord } from '../machines/context.js';
 import { firstSession } from '../machines/rules.js';
@@ -23,8 +23,9 @@ import { payments } from '../store/ledger.js';
 import { serviceKey } from '../store/ops/keys.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { getGroup } from '../store/ops/groups.js';
-import { hubLabel } from './access.js';
-import type { Service } from './context.js';
+import { assertWrite, hubIdOf, hubLabel } from './access.js';
+import type { Principal, Service } from './context.js';
+import { publicUrl } from '../activities/mail/render.js';
 import { dateTime, dateTimeSpan, longDate } from '../domain/words/dates.js';
 import { kindInWords, listInWords, signatoriesInWords } from './event-words.js';
 import { grantStatus, type GrantStatus } from './grant-status.js';
@@ -83,7 +84,18 @@ export interface HeadteacherView {
   linkExpiresAt: string;
 }
 
-export type OpenedLink = { ok: true; view: HeadteacherView } | { ok: false; reason: 'malformed' | 'tampered' | 'expired' | 'unknown' };
+/** Whom to ask for a new link when one has expired: the school's hub lead. */
+export interface NewLinkContact {
+  /** "East Midlands East Maths Hub". */
+  hub: string;
+  name: string;
+  email: string;
+}
+
+export type OpenedLink =
+  | { ok: true; view: HeadteacherView }
+  | { ok: false; reason: 'malformed' | 'tampered' | 'unknown' }
+  | { ok: false; reason: 'expired'; expiredAt: string; contact: NewLinkContact | null };
 
 /**
  * Opens a headteacher link: the school's page when the seal holds and the
@@ -94,7 +106,8 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
   const key = await serviceKey(svc.db, 'school-links');
   const now = svc.now();
   const check = verifySchoolLink(key, token, now);
-  if (!check.ok) return { ok: false, reason: check.reason };
+  if (!check.ok && check.reason === 'expired' && check.claims) return { ok: false, reason: 'expired', expiredAt: check.claims.expiresAt, contact: await newLinkContact(svc, check.claims.urn) };
+  if (!check.ok) return { ok: false, reason: check.reason === 'expired' ? 'malformed' : check.reason };
   try {
     const st = await svc.engine.state(check.claims.urn);
     const snapshot = st.snapshot as PersistedPathway;
@@ -135,6 +148,43 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
     if (err instanceof UnknownSchoolError) return { ok: false, reason: 'unknown' };
     throw err;
   }
+}
+
+/**
+ * The hub lead of the school an expired link was made for, who can send a
+ * new one (the hub's school page gives it): the seal still holds, so the
+ * school is the one the service linked to. Nothing of the school itself.
+ * Null when the school is no longer known. Not pure.
+ */
+async function newLinkContact(svc: Service, urn: string): Promise<NewLinkContact | null> {
+  try {
+    const hub = (await svc.engine.state(urn)).summary.hub;
+    if (!hub) return null;
+    const lead = await hubLeadFor(svc.db, hub);
+    const h = findHub(hub);
+    return { hub: h ? h.name : /maths hub$/i.test(hub) ? hub : `${hub} Maths Hub`, name: lead.name, email: lead.email };
+  } catch (err) {
+    if (err instanceof UnknownSchoolError) return null;
+    throw err;
+  }
+}
+
+/**
+ * A new link to a school's headteacher page, for hub staff to send when a
+ * headteacher asks for one (an old link expired): the full address, and when
+ * it stops working: as an email's link would, SCHOOL_LINK_DAYS from now, or a
+ * month after the evaluation is due while the school still owes it. Hub staff
+ * of the school's hub and admins only (auditors never: the link can send the
+ * evaluation). Not pure.
+ */
+export async function newHeadteacherLink(svc: Service, p: Principal, urn: string, base: string = publicUrl()): Promise<{ url: string; expiresAt: string }> {
+  const st = await svc.engine.state(urn);
+  assertWrite(p, hubIdOf(st.summary.hub), { school: urn });
+  const c = (st.snapshot as PersistedPathway).context;
+  const now = svc.now();
+  const owed = c.programme?.evaluation.required && !c.evaluationSubmittedAt ? [academicYearEnd(c.programme.academicYear)] : [];
+  const token = schoolLinkToken(await serviceKey(svc.db, 'school-links'), st.urn, now, owed);
+  return { url: schoolLinkUrl(base, token), expiresAt: schoolLinkExpiry(now, owed) };
 }
 
 function byTime(a: SessionRecord, b: SessionRecord): number {

@@ -6,7 +6,7 @@
  * engines and never leaks its address as a referrer.
  */
 import { describe, expect, it } from 'vitest';
-import { expectAccessible, useBrowser, useWebService } from './helpers/browser.js';
+import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { schoolLinkFor } from '../service/school-link-view.js';
 
 const SCHOOL_DATA = /Riverside|Hollybrook|Kingsway|Minster|Gareth|Milburn|Priya|£2,000|£1,000|Work Group meeting/;
@@ -101,7 +101,7 @@ describe('headteacher page', () => {
     expect(await page.locator('main').textContent()).not.toMatch(SCHOOL_DATA);
   });
 
-  it('refuses an expired link with 410 and none of the school’s data', async () => {
+  it('refuses an expired link with 410, none of the school’s data, and says whom to ask for a new link; the hub can make one', async () => {
     // Made on 1 August 2026: 60 days later, well before the page's today (10 November 2026).
     const old = await schoolLinkFor(web.service, '100004', '2026-08-01T09:00:00Z');
     const page = await browser.page();
@@ -109,9 +109,26 @@ describe('headteacher page', () => {
     expect(res?.status()).toBe(410);
     expect(res?.headers()['referrer-policy']).toBe('no-referrer');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This link has expired');
-    expect(await page.locator('main').textContent()).not.toMatch(SCHOOL_DATA);
+    const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
+    // Nothing of the school; the hub lead, who can send a new link, by name and address.
+    expect(main.replace(/Priya Shah|priya\.shah@emeast-mathshub\.example/g, '')).not.toMatch(SCHOOL_DATA);
+    expect(main).toContain('This link stopped working on 30 September 2026.');
+    expect(main).toContain('To get a new link, email Priya Shah at East Midlands East Maths Hub and ask for a new link to your school’s page.');
+    expect(await page.locator('main a[href^="mailto:priya.shah@emeast-mathshub.example"]').count()).toBe(1);
     await expectAccessible(page, 'headteacher link expired');
     // The same school's fresh link works.
     expect((await page.goto(`${web.address}${await schoolLinkFor(web.service, '100004')}`))?.status()).toBe(200);
+    // The hub lead makes the new link on the school's page: it opens the headteacher's page.
+    await signIn(page, web, web.adminToken);
+    await page.goto(`${web.address}/hub/schools/100004`);
+    await page.getByText('A new link to the headteacher’s page').click();
+    const url = (await page.locator('#headteacher-link-url').textContent())!.trim();
+    expect(url).toMatch(/\/for-schools\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    expect(await page.locator('#headteacher-link').textContent()).toContain('It works until 30 September 2027.');
+    await expectAccessible(page, 'hub school page with the headteacher link');
+    const fresh = await browser.page();
+    const opened = await fresh.goto(`${web.address}${new URL(url).pathname}`);
+    expect(opened?.status()).toBe(200);
+    expect(await fresh.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
   });
 });
