@@ -118,6 +118,7 @@ function whoWords(actor: string, names: Map<string, string>): string {
   if (actor === 'demo-seed') return 'Demo set-up';
   if (actor.startsWith('cli:')) return `${actor.slice(4)}, at the command line`;
   if (actor.startsWith('cohort')) return 'Cohort transition';
+  if (actor.startsWith('school-link:')) return 'The school, from its headteacher’s page';
   return names.get(actor) ?? actor;
 }
 

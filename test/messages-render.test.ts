@@ -147,6 +147,17 @@ describe('every message kind', () => {
     expect(m.text).toContain('Whom to ask: Priya Shah, priya.shah@emeast-mathshub.example');
   });
 
+  it.each(['evaluation-request', 'evaluation-reminder', 'evaluation-overdue-school'])('%s: says the evaluation is written and sent on the school’s page, as the page lets it be', (template) => {
+    const m = renderMessage({ template, urn: '137001', data: sample() }, ctx);
+    const text = m.text.replace(/\s+/g, ' ');
+    expect(text).toContain("Write the evaluation on Kingsmead Academy's page and send it from there: it goes straight to the hub. Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation");
+    expect(text).toContain('You can also reply to this email with it.');
+    expect(m.html.replace(/&#39;/g, "'")).toContain("Write the evaluation on Kingsmead Academy's page and send it from there");
+    expect(m.html).toContain('<a href="https://pathway.example.org/for-schools/abc.def#evaluation"');
+    // Without a link (a hub's own copy), a reply is the way.
+    expect(renderMessage({ template, urn: '137001', data: sample() }, { ...ctx, schoolLink: null }).text).toContain('Reply to this email to send it.');
+  });
+
   it('the evaluation request links to where the evaluation is submitted', () => {
     const m = renderMessage({ template: 'evaluation-request', urn: '137001', data: sample() }, ctx);
     expect(m.text).toContain('Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation');

@@ -44,7 +44,10 @@ describe('headteacher page', () => {
     const evaluation = (await page.locator('#evaluation ~ p').allTextContents()).join(' ');
     expect(evaluation).toContain('Priya Shah');
     expect(await page.locator('a[href="mailto:priya.shah@emeast-mathshub.example"]').count()).toBeGreaterThan(0);
-    // Read only: no form, no button that changes anything, no sign-in asked for.
+    // Its meetings are not all done, so the evaluation cannot be sent yet: the page says when it can, and offers no form.
+    expect(evaluation).toContain('The evaluation can be sent once the school’s teachers have been to all the meetings this year. The hub will email you then, and this page will let you send it.');
+    expect(evaluation).not.toContain('reply to the evaluation email');
+    // Read only for now: no form, no button that changes anything, no sign-in asked for.
     expect(await page.locator('main form').count()).toBe(0);
     expect(new URL(page.url()).pathname).toBe(link);
     expect(main).not.toMatch(/COMMITMENT_SIGNED|ATTENDANCE_RECORDED|secondary-development-2026-27\./);
@@ -130,5 +133,71 @@ describe('headteacher page', () => {
     const opened = await fresh.goto(`${web.address}${new URL(url).pathname}`);
     expect(opened?.status()).toBe(200);
     expect(await fresh.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
+  });
+
+  it('lets the school send its evaluation on the page: the field is required, it is recorded once, then shown as received', async () => {
+    // Kingsway went to every meeting of 2025/26 and never sent its evaluation: the overdue email's link lands here.
+    const link = await schoolLinkFor(web.service, '100007');
+    const evaluations = async () => (await web.service.engine.history('100007')).entries.filter((e) => e.type === 'EVALUATION_SUBMITTED');
+    expect(await evaluations()).toHaveLength(0);
+    const page = await browser.page();
+    await page.goto(`${web.address}${link}#evaluation`);
+    const send = page.getByRole('button', { name: 'Send the evaluation to the hub' });
+    expect(await send.count()).toBe(1);
+    expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toContain('Send it on this page, under “The end-of-year evaluation”.');
+    const csrf = (await page.locator('main form input[name="_csrf"]').getAttribute('value'))!;
+
+    // Nothing written: an error summary linking to the field, the same error at the field, nothing recorded.
+    await send.click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter your school’s evaluation');
+    expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#evaluation-text');
+    expect(await page.locator('#evaluation-text-error').textContent()).toContain('Enter your school’s evaluation');
+    expect(await evaluations()).toHaveLength(0);
+    await expectAccessible(page, 'headteacher evaluation missing');
+    // Too long: the rule, with what was typed kept.
+    await page.getByLabel('Your school’s evaluation').fill('x'.repeat(5001));
+    await send.click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(await page.locator('#evaluation-text-error').textContent()).toContain('Your school’s evaluation must be 5,000 characters or fewer (it has 5,001)');
+    expect(await page.getByLabel('Your school’s evaluation').inputValue()).toHaveLength(5001);
+    expect(await evaluations()).toHaveLength(0);
+
+    // Sent: the hub has it, from the school's link, and the page says so.
+    const text = 'Both lead teachers now plan lessons in small steps; next year we will share this with Key Stage 1.';
+    await page.getByLabel('Your school’s evaluation').fill(text);
+    await send.click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Your evaluation has been sent to the hub. Thank you.');
+    expect((await page.locator('#evaluation ~ p').first().textContent())!.trim()).toBe('The hub received your evaluation on 10 November 2026. Thank you.');
+    expect(await page.locator('main form').count()).toBe(0);
+    const recorded = await evaluations();
+    expect(recorded.map((e) => ({ actor: e.actor, summary: (e.payload as { summary: string }).summary }))).toEqual([{ actor: 'school-link:100007', summary: text }]);
+    await expectAccessible(page, 'headteacher evaluation sent');
+
+    // The same form sent again, twice at once (a double click, the back button): nothing more is recorded, and the page says the hub has it.
+    const again = await Promise.all([0, 1].map(() => page.request.post(`${web.address}${link}`, { form: { _csrf: csrf, evaluation: text } })));
+    for (const r of again) {
+      expect(r.status()).toBe(200);
+      expect(await r.text()).toContain('The hub already has your evaluation: it was received on 10 November 2026.');
+    }
+    expect(await evaluations()).toHaveLength(1);
+  });
+
+  it('refuses an evaluation the school’s state does not take yet, in plain words, and stores nothing', async () => {
+    const page = await browser.page();
+    // A token for this session from a page with a form (Kingsway's page no longer has one: take it from the sign-in page).
+    await page.goto(`${web.address}/sign-in`);
+    const csrf = (await page.locator('input[name="_csrf"]').getAttribute('value'))!;
+    const riverside = await schoolLinkFor(web.service, '100004');
+    const before = (await web.service.engine.history('100004')).entries.length;
+    const r = await page.request.post(`${web.address}${riverside}`, { form: { _csrf: csrf, evaluation: 'Our evaluation' } });
+    expect(r.status()).toBe(409);
+    const html = (await r.text()).replace(/\s+/g, ' ');
+    expect(html).toContain('Your evaluation was not sent');
+    expect(html).toContain('The evaluation can be sent once the school’s teachers have been to all the meetings this year.');
+    expect((await web.service.engine.history('100004')).entries.length).toBe(before);
+    // Without the form's token: refused, nothing stored.
+    expect((await page.request.post(`${web.address}${await schoolLinkFor(web.service, '100007')}`, { form: { evaluation: 'x' } })).status()).toBe(403);
   });
 });
