@@ -193,6 +193,22 @@ describe('every message kind', () => {
     expect(renderMessage({ template: 'selected', urn: '137001', data: { ...sample(), programmeId: 'no-such-programme' } }, ctx).text).toContain('Before the first meeting,');
   });
 
+  it.each(['evaluation-request', 'evaluation-reminder', 'evaluation-overdue-school'])('%s to a Readiness school says the Development phase also needs the Mastery Ready judgement', (template) => {
+    const said = "Once we have it, the school's Readiness year is complete. To go on to the Development phase, the school must also be judged Mastery Ready: the hub makes that judgement at the end of the year.";
+    // A year whose Development follows in the catalogue, and the catalogue's last year (the rules carried forward).
+    for (const year of ['2023/24', '2026/27']) {
+      const readiness = programmeFor('primary', 'readiness', year)!;
+      const m = renderMessage({ template, urn: '137001', data: { ...sample(), programme: readiness.name, programmeId: readiness.id } }, ctx);
+      expect(m.text.replace(/\s+/g, ' '), year).toContain(said);
+      expect(m.text, year).not.toMatch(/moves to its next phase/);
+      expect(m.html.replace(/\s+/g, ' ').replace(/&#39;/g, "'"), year).toContain(said);
+    }
+    // A Development school moves on once the hub has the evaluation: no judgement to speak of.
+    const dev = renderMessage({ template, urn: '137001', data: sample() }, ctx).text;
+    expect(dev).toMatch(/moves to its next phase once we have it/);
+    expect(dev).not.toMatch(/Mastery Ready/);
+  });
+
   it('escapes what comes from forms in the HTML part, and not in the text part', () => {
     const m = renderMessage({ template: 'selected', urn: '1', data: { ...sample(), school: 'St Mary & St John <CE> School' } }, ctx);
     expect(m.html).toContain('St Mary &amp; St John &lt;CE&gt; School');

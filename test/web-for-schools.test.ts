@@ -71,7 +71,7 @@ describe('headteacher page', () => {
     await expectAccessible(page, 'headteacher page overdue');
     // Hollybrook is in Readiness: no grant of its own, £1,000 promised for Development.
     await page.goto(`${web.address}${await schoolLinkFor(web.service, '100005')}`);
-    expect(await page.locator('#grant + p').textContent()).toBe('This phase has no grant of its own. £1,000 is paid when the school takes part in the Development phase in 2027/28.');
+    expect(await page.locator('#grant + p').textContent()).toBe('This phase has no grant of its own. £1,000 is paid when the school takes part in the Development phase in 2027/28, which it can do once the hub judges it Mastery Ready at the end of this year.');
     // Its teachers go to workshops: the page asks for them to be released to every workshop, not "every meeting".
     expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toMatch(/should be released to attend every workshop \(\d still to come this year\)/);
     expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toContain('Between workshops the lead teachers try out in class what they learned (gap tasks).');
