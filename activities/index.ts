@@ -23,7 +23,7 @@ import { readableGroupName } from '../domain/words/group-name.js';
 import { z } from 'zod';
 import type { MessageData, Notify, Recipient } from '../machines/effects.js';
 import { publicUrl, renderMessage, templateFor, type Audience, type RenderContext } from './mail/render.js';
-import { whyNotSend } from './mail/timeliness.js';
+import { aboutInstant, whyNotSend } from './mail/timeliness.js';
 import type { Mailer } from './mail/mailer.js';
 import type { PathwayActivities, RecordEventInput } from './types.js';
 import { eachLimited } from './each-limited.js';
@@ -170,11 +170,12 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
   const messageNow = () => now() ?? new Date().toISOString();
   const base = deps.publicUrl ?? publicUrl();
 
-  function contextFor(urn: string, audience: Audience, at: string, senders: MailSenders): Promise<RenderContext> | RenderContext {
+  function contextFor(urn: string, audience: Audience, at: string, senders: MailSenders, template: string, data: MessageData): Promise<RenderContext> | RenderContext {
     const { group } = senders;
     const context = { now: at, publicUrl: base, hubLead: senders.hubLead, group: group ? { name: readableGroupName(group.name, group.id), lead: group.lead } : null };
     if (audience !== 'school') return { ...context, schoolLink: null };
-    return serviceKey(db, 'school-links').then((key) => ({ ...context, schoolLink: schoolLinkUrl(base, schoolLinkToken(key, urn, at)) }));
+    // The link keeps working until a month after what the email asks is due (an evaluation due on 31 August, the last session of a schedule).
+    return serviceKey(db, 'school-links').then((key) => ({ ...context, schoolLink: schoolLinkUrl(base, schoolLinkToken(key, urn, at, [aboutInstant(template, data)])) }));
   }
 
   /**
@@ -216,7 +217,7 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
         if (to.length === 0) return { sent: false, messageId: null };
       }
     }
-    const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, part.audience, at, d.senders));
+    const message = renderMessage({ template: part.template, urn: effect.urn, data: effect.data }, await contextFor(effect.urn, part.audience, at, d.senders, part.template, effect.data));
     if (to.length === 0) {
       const recorded = await recordSentMessage(db, { key: part.key, urn: effect.urn, template: part.template, recipients: [], subject: message.subject, body: message.text, html: message.html, transport: 'none (no recipients)', sentAt: now(), status: 'skipped', note: 'not sent: nobody to send it to' });
       return { sent: recorded, messageId: null };

@@ -7,8 +7,16 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** How long a link in an email keeps working. */
+/** How long a link in an email keeps working at least, from when it is made. */
 export const SCHOOL_LINK_DAYS = 60;
+
+/**
+ * How long a link keeps working after the last date its email is about
+ * (the evaluation's due date, a session): the reader may act a little late.
+ */
+export const SCHOOL_LINK_MARGIN_DAYS = 30;
+
+const DAY_MS = 86_400_000;
 
 /** Where the headteacher's page lives under the service's base URL. */
 export const SCHOOL_LINK_PATH = '/for-schools';
@@ -32,9 +40,21 @@ export function signSchoolLink(key: Uint8Array, claims: SchoolLinkClaims): strin
   return `${payload}.${b64(mac(key, payload))}`;
 }
 
-/** The token of a link for `urn` made at `at`, valid for SCHOOL_LINK_DAYS. Pure. */
-export function schoolLinkToken(key: Uint8Array, urn: string, at: string): string {
-  return signSchoolLink(key, { urn, expiresAt: new Date(Date.parse(at) + SCHOOL_LINK_DAYS * 86_400_000).toISOString() });
+/**
+ * When a link made at `at` stops working: SCHOOL_LINK_DAYS after it is made,
+ * or, when what comes with it asks something of the school by a date (the
+ * evaluation due by 31 August, the sessions of a schedule), SCHOOL_LINK_MARGIN_DAYS
+ * after the latest of those `dates`, whichever is later. So a link never dies
+ * before what its email asks is due. Dates that are not instants are ignored. Pure.
+ */
+export function schoolLinkExpiry(at: string, dates: readonly (string | null | undefined)[] = []): string {
+  const latest = Math.max(-Infinity, ...dates.map((d) => (typeof d === 'string' ? Date.parse(d) : NaN)).filter((t) => !Number.isNaN(t)));
+  return new Date(Math.max(Date.parse(at) + SCHOOL_LINK_DAYS * DAY_MS, latest + SCHOOL_LINK_MARGIN_DAYS * DAY_MS)).toISOString();
+}
+
+/** The token of a link for `urn` made at `at`, valid until schoolLinkExpiry(at, dates). Pure. */
+export function schoolLinkToken(key: Uint8Array, urn: string, at: string, dates: readonly (string | null | undefined)[] = []): string {
+  return signSchoolLink(key, { urn, expiresAt: schoolLinkExpiry(at, dates) });
 }
 
 /** Checks a token's seal, then its expiry against `now` (ISO). Pure. */

@@ -133,6 +133,7 @@ export function actorInWords(actor: string, names: ReadonlyMap<string, string>):
   if (actor === 'timer') return 'The service (scheduled)';
   if (actor === 'demo-seed') return 'Demo set-up';
   if (actor.startsWith('cli:')) return `${actor.slice(4)} (command line)`;
+  if (actor.startsWith('school-link:')) return 'The school (headteacher’s link)';
   return names.get(actor) ?? actor;
 }
 

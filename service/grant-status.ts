@@ -5,6 +5,7 @@
  * part). Pure.
  */
 import { pounds } from '../domain/catalogue/describe.js';
+import { masteryReadyNeededFor } from '../domain/catalogue/programmes.js';
 import { longDate } from '../domain/words/dates.js';
 import { phaseName } from '../domain/words/school-state.js';
 import type { PathwayContext } from '../machines/context.js';
@@ -23,7 +24,12 @@ export function grantStatus(c: PathwayContext, status: string, paidAt: string | 
   if (!f) {
     const later = p.fundingLater;
     return later
-      ? { status: 'none', text: `This phase has no grant of its own. ${pounds(later.amountPence)} is paid when the school takes part in the ${phaseName(later.phase)} phase in ${later.academicYear}.` }
+      ? {
+          status: 'none',
+          text: `This phase has no grant of its own. ${pounds(later.amountPence)} is paid when the school takes part in the ${phaseName(later.phase)} phase in ${later.academicYear}${
+            masteryReadyNeededFor(p) === later.phase ? `, which it can do once the hub judges it Mastery Ready at the end of this year` : ''
+          }.`,
+        }
       : { status: 'none', text: 'This phase has no grant.' };
   }
   const to = f.recipient === 'department' ? 'the maths department' : 'the school';

@@ -12,24 +12,26 @@ import { countedSessionName, countedSessionsName } from '../domain/words/kinds.j
 import { programmeReadName } from '../domain/words/group-name.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { findHub } from '../domain/catalogue/hubs.js';
-import { SCHOOL_LINK_PATH, schoolLinkToken, verifySchoolLink } from '../domain/school-link.js';
-import type { PersistedPathway } from '../machines/decide.js';
+import { SCHOOL_LINK_PATH, schoolLinkExpiry, schoolLinkToken, schoolLinkUrl, verifySchoolLink } from '../domain/school-link.js';
+import { parseEvent, whyRejected, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayContext, SessionRecord } from '../machines/context.js';
 import { firstSession } from '../machines/rules.js';
 import { HALF_DAY_MINUTES } from '../machines/steps.js';
 import { academicYearEnd } from '../machines/time.js';
 import { phaseAndStatus } from '../machines/summary.js';
-import { UnknownSchoolError } from '../domain/errors.js';
+import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '../domain/errors.js';
 import { payments } from '../store/ledger.js';
 import { serviceKey } from '../store/ops/keys.js';
 import { hubLeadFor } from '../store/ops/hub-contacts.js';
 import { getGroup } from '../store/ops/groups.js';
-import { hubLabel } from './access.js';
-import type { Service } from './context.js';
+import { assertWrite, hubIdOf, hubLabel } from './access.js';
+import type { Principal, Service } from './context.js';
+import { publicUrl } from '../activities/mail/render.js';
 import { dateTime, dateTimeSpan, longDate } from '../domain/words/dates.js';
 import { kindInWords, listInWords, signatoriesInWords } from './event-words.js';
 import { grantStatus, type GrantStatus } from './grant-status.js';
 import { phaseName } from '../domain/words/school-state.js';
+import { submitEvaluation } from './schools.js';
 
 /**
  * The path of a school's headteacher link, `/for-schools/<token>`, valid for
@@ -76,15 +78,30 @@ export interface HeadteacherView {
   sessionName: string;
   asks: AskOfSchool[];
   grant: GrantStatus;
-  /** `applies`: the school has a place this year, so the evaluation is asked of it. */
-  evaluation: { required: boolean; applies: boolean; what: string | null; dueBy: string | null; submittedAt: string | null; overdue: boolean };
+  /**
+   * `applies`: the school has a place this year, so the evaluation is asked of it;
+   * `canSend`: the school's state takes it now, so the page offers the form to send it;
+   * `notNow`: why it cannot be sent yet, in plain words (null when it can, or was sent).
+   */
+  evaluation: { required: boolean; applies: boolean; what: string | null; dueBy: string | null; submittedAt: string | null; overdue: boolean; canSend: boolean; notNow: string | null };
   contact: { name: string; email: string };
   group: { name: string; lead: { name: string; email: string } } | null;
   /** When the link stops working. */
   linkExpiresAt: string;
 }
 
-export type OpenedLink = { ok: true; view: HeadteacherView } | { ok: false; reason: 'malformed' | 'tampered' | 'expired' | 'unknown' };
+/** Whom to ask for a new link when one has expired: the school's hub lead. */
+export interface NewLinkContact {
+  /** "East Midlands East Maths Hub". */
+  hub: string;
+  name: string;
+  email: string;
+}
+
+export type OpenedLink =
+  | { ok: true; view: HeadteacherView }
+  | { ok: false; reason: 'malformed' | 'tampered' | 'unknown' }
+  | { ok: false; reason: 'expired'; expiredAt: string; contact: NewLinkContact | null };
 
 /**
  * Opens a headteacher link: the school's page when the seal holds and the
@@ -95,7 +112,8 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
   const key = await serviceKey(svc.db, 'school-links');
   const now = svc.now();
   const check = verifySchoolLink(key, token, now);
-  if (!check.ok) return { ok: false, reason: check.reason };
+  if (!check.ok && check.reason === 'expired' && check.claims) return { ok: false, reason: 'expired', expiredAt: check.claims.expiresAt, contact: await newLinkContact(svc, check.claims.urn) };
+  if (!check.ok) return { ok: false, reason: check.reason === 'expired' ? 'malformed' : check.reason };
   try {
     const st = await svc.engine.state(check.claims.urn);
     const snapshot = st.snapshot as PersistedPathway;
@@ -124,9 +142,9 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
         visitsAhead: meetings.some((m) => m.kind === 'visit'),
         sessionsName: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind)),
         sessionName: countedSessionName((c.programme?.sessions ?? []).map((r) => r.kind)),
-        asks: asksOfSchool(c, status, now),
+        asks: asksOfSchool(c, status, now, evaluationNotNow(snapshot, status, now) === null),
         grant: grantStatus(c, status, paid[0]?.paidAt ?? null),
-        evaluation: evaluationOf(c, status),
+        evaluation: evaluationOf(c, status, evaluationNotNow(snapshot, status, now)),
         contact: { name: lead.name, email: lead.email },
         group: group ? { name: group.name, lead: group.lead } : null,
         linkExpiresAt: check.claims.expiresAt,
@@ -136,6 +154,43 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
     if (err instanceof UnknownSchoolError) return { ok: false, reason: 'unknown' };
     throw err;
   }
+}
+
+/**
+ * The hub lead of the school an expired link was made for, who can send a
+ * new one (the hub's school page gives it): the seal still holds, so the
+ * school is the one the service linked to. Nothing of the school itself.
+ * Null when the school is no longer known. Not pure.
+ */
+async function newLinkContact(svc: Service, urn: string): Promise<NewLinkContact | null> {
+  try {
+    const hub = (await svc.engine.state(urn)).summary.hub;
+    if (!hub) return null;
+    const lead = await hubLeadFor(svc.db, hub);
+    const h = findHub(hub);
+    return { hub: h ? h.name : /maths hub$/i.test(hub) ? hub : `${hub} Maths Hub`, name: lead.name, email: lead.email };
+  } catch (err) {
+    if (err instanceof UnknownSchoolError) return null;
+    throw err;
+  }
+}
+
+/**
+ * A new link to a school's headteacher page, for hub staff to send when a
+ * headteacher asks for one (an old link expired): the full address, and when
+ * it stops working: as an email's link would, SCHOOL_LINK_DAYS from now, or a
+ * month after the evaluation is due while the school still owes it. Hub staff
+ * of the school's hub and admins only (auditors never: the link can send the
+ * evaluation). Not pure.
+ */
+export async function newHeadteacherLink(svc: Service, p: Principal, urn: string, base: string = publicUrl()): Promise<{ url: string; expiresAt: string }> {
+  const st = await svc.engine.state(urn);
+  assertWrite(p, hubIdOf(st.summary.hub), { school: urn });
+  const c = (st.snapshot as PersistedPathway).context;
+  const now = svc.now();
+  const owed = c.programme?.evaluation.required && !c.evaluationSubmittedAt ? [academicYearEnd(c.programme.academicYear)] : [];
+  const token = schoolLinkToken(await serviceKey(svc.db, 'school-links'), st.urn, now, owed);
+  return { url: schoolLinkUrl(base, token), expiresAt: schoolLinkExpiry(now, owed) };
 }
 
 function byTime(a: SessionRecord, b: SessionRecord): number {
@@ -174,8 +229,8 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
     });
 }
 
-/** What the school is asked to do now, from its status and the programme's rules. Pure. */
-export function asksOfSchool(c: PathwayContext, status: string, now: string): AskOfSchool[] {
+/** What the school is asked to do now, from its status and the programme's rules; `canSend`: the page can take the evaluation now. Pure. */
+export function asksOfSchool(c: PathwayContext, status: string, now: string, canSend = false): AskOfSchool[] {
   const p = c.programme;
   if (!p) return [];
   const asks: AskOfSchool[] = [];
@@ -218,22 +273,109 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string): As
     const due = longDate(academicYearEnd(p.academicYear));
     asks.push(
       status === 'overdue'
-        ? { title: 'Send the evaluation now', text: `The end-of-year evaluation was due by ${due} and the hub has not received it.`, urgent: true }
-        : { title: 'The end-of-year evaluation', text: `Send the evaluation by ${due}${status === 'evaluating' ? `. The ${countedSessionsName(p.sessions.map((r) => r.kind))} are done: it can be sent now` : ''}.`, urgent: false },
+        ? { title: 'Send the evaluation now', text: `The end-of-year evaluation was due by ${due} and the hub has not received it.${canSend ? ' Send it on this page, under “The end-of-year evaluation”.' : ''}`, urgent: true }
+        : { title: 'The end-of-year evaluation', text: `Send the evaluation by ${due}${status === 'evaluating' && canSend ? `. The ${countedSessionsName(p.sessions.map((r) => r.kind))} are done: send it now on this page, under “The end-of-year evaluation”` : ''}.`, urgent: false },
     );
   }
   return asks;
 }
 
-/** The evaluation the phase asks for. Pure. */
-export function evaluationOf(c: PathwayContext, status: string): HeadteacherView['evaluation'] {
+/** The evaluation the phase asks for; `notNow`: evaluationNotNow's answer. Pure. */
+export function evaluationOf(c: PathwayContext, status: string, notNow: string | null = null): HeadteacherView['evaluation'] {
   const p = c.programme;
+  const required = p?.evaluation.required ?? false;
+  const open = required && !c.evaluationSubmittedAt;
   return {
-    required: p?.evaluation.required ?? false,
+    required,
     applies: ['selected', 'active', 'evaluating', 'overdue', 'completed'].includes(status),
     what: p?.evaluation.what ?? null,
     dueBy: p ? academicYearEnd(p.academicYear) : null,
     submittedAt: c.evaluationSubmittedAt,
     overdue: status === 'overdue',
+    canSend: open && notNow === null,
+    notNow: open ? notNow : null,
   };
+}
+
+/**
+ * Why the school cannot send its evaluation at `now`, in words for a
+ * headteacher, or null when its state takes it (the machine's own check:
+ * the state, the rules and the date). Pure.
+ */
+export function evaluationNotNow(snapshot: PersistedPathway, status: string, now: string): string | null {
+  const c = snapshot.context;
+  const p = c.programme;
+  if (!p || !p.evaluation.required) return 'This phase does not ask for an evaluation.';
+  if (c.evaluationSubmittedAt) return `The hub already has your evaluation: it was received on ${longDate(c.evaluationSubmittedAt)}.`;
+  if (whyRejected(snapshot, parseEvent({ type: 'EVALUATION_SUBMITTED', at: now, summary: '' })) === null) return null;
+  const sessions = countedSessionsName(p.sessions.map((r) => r.kind));
+  switch (status) {
+    case 'selected':
+    case 'active':
+      return `The evaluation can be sent once the school’s teachers have been to all the ${sessions} this year. The hub will email you then, and this page will let you send it.`;
+    case 'overdue':
+      return `The hub has not yet recorded the school’s teachers at all the ${sessions} this year, so the evaluation cannot be recorded yet. If they have been to them all, tell the hub.`;
+    case 'applied':
+    case 'eligible':
+    case 'waitlisted':
+      return 'Your school does not have a place yet, so there is no evaluation to send.';
+    default:
+      return 'Your school is not taking part this year, so there is no evaluation to send.';
+  }
+}
+
+/** The longest evaluation the page takes, in characters (the hub's form takes as much). */
+export const EVALUATION_MAX_CHARS = 5000;
+
+export type EvaluationSent =
+  | { ok: true; receivedAt: string; already: boolean }
+  /** The link itself does not open the page: openSchoolLink says why. */
+  | { ok: false; reason: 'link' }
+  | { ok: false; reason: 'invalid'; field: 'evaluation'; message: string }
+  | { ok: false; reason: 'not-now'; message: string };
+
+/**
+ * The school sends its end-of-year evaluation from its headteacher page:
+ * EVALUATION_SUBMITTED through the hub's own path (submitEvaluation, the
+ * engine's checks), the text as its summary, recorded as done by the
+ * school's link. Idempotent: once the hub has the evaluation, sending again
+ * records nothing and answers as the first time did (`already`); two sends at
+ * once record one (the second loses on the version, reads again and finds it
+ * sent). Bad input and a state that does not take it store nothing. Not pure.
+ */
+export async function sendEvaluationByLink(svc: Service, token: string, input: { evaluation?: unknown }): Promise<EvaluationSent> {
+  const check = verifySchoolLink(await serviceKey(svc.db, 'school-links'), token, svc.now());
+  if (!check.ok) return { ok: false, reason: 'link' };
+  const urn = check.claims.urn;
+  for (let attempt = 0; ; attempt++) {
+    let st;
+    try {
+      st = await svc.engine.state(urn);
+    } catch (err) {
+      if (err instanceof UnknownSchoolError) return { ok: false, reason: 'link' };
+      throw err;
+    }
+    const snapshot = st.snapshot as PersistedPathway;
+    const c = snapshot.context;
+    const now = svc.now();
+    if (c.programme?.evaluation.required && c.evaluationSubmittedAt) return { ok: true, receivedAt: c.evaluationSubmittedAt, already: true };
+    const notNow = evaluationNotNow(snapshot, phaseAndStatus(snapshot.value).status, now);
+    if (notNow) return { ok: false, reason: 'not-now', message: notNow };
+    const text = typeof input.evaluation === 'string' ? input.evaluation.replace(/\r\n/g, '\n').trim() : '';
+    if (text === '') return { ok: false, reason: 'invalid', field: 'evaluation', message: 'Enter your school’s evaluation' };
+    if (text.length > EVALUATION_MAX_CHARS) return { ok: false, reason: 'invalid', field: 'evaluation', message: `Your school’s evaluation must be ${EVALUATION_MAX_CHARS.toLocaleString('en-GB')} characters or fewer (it has ${text.length.toLocaleString('en-GB')})` };
+    // Whoever holds the sealed link may send this school's evaluation, and nothing else: the principal
+    // is made here, for the link's school alone, and never leaves this function.
+    const hubId = hubIdOf(st.summary.hub);
+    const school: Principal = { id: `school-link:${urn}`, name: `${c.school?.name ?? `School ${urn}`} (the headteacher’s link)`, role: 'hub_staff', hubs: hubId ? [hubId] : [] };
+    try {
+      await submitEvaluation(svc, school, urn, { summary: text, at: now }, { expectedVersion: st.version });
+      return { ok: true, receivedAt: now, already: false };
+    } catch (err) {
+      // Someone else wrote first (most likely the same form sent twice): read again; the evaluation may be in.
+      if (err instanceof VersionConflictError && attempt < 3) continue;
+      if (err instanceof EventRejectedError) return { ok: false, reason: 'not-now', message: 'The hub cannot record the evaluation at the moment. Nothing was sent. Please try again later, or email it to the hub.' };
+      throw err;
+    }
+  }
 }

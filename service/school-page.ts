@@ -25,6 +25,7 @@ import { attendanceOverdueWords, evaluationOverdueWords, eventWords, sessionName
 import { BIG_IDEAS, BIG_IDEA_LABELS, IDEA_PROGRESS_LABELS, IdeaProgress, leaderRoleFor, roleTitle, type BigIdea } from '../domain/people.js';
 import { listPeople } from '../store/ops/people.js';
 import { hubIdOf } from './access.js';
+import { newHeadteacherLink } from './school-link-view.js';
 
 /** The single-school actions the page offers, by the event each records. */
 export const PAGE_ACTIONS = ['COMMITMENT_SIGNED', 'GAP_TASK_COMPLETED', 'RELEASE_DAYS_RECORDED', 'EVALUATION_SUBMITTED', 'TEACHER_REPLACED', 'DEFERRED', 'RESUMED', 'WITHDRAWN'] as const;
@@ -81,6 +82,8 @@ export interface SchoolPage {
   choices: { signatories: { value: string; text: string }[]; deferYears: string[]; resumeYear: string | null };
   /** The school's leader, action plan on the 5 Big Ideas and Mastery Ready judgement, and the forms for them. */
   plan: PlanSection;
+  /** A new link to the headteacher's page, to send when theirs expired (null for an auditor: the link can send the evaluation). */
+  headteacherLink: { url: string; expiresAt: string } | null;
 }
 
 export interface PlanSection {
@@ -115,6 +118,7 @@ function whoWords(actor: string, names: Map<string, string>): string {
   if (actor === 'demo-seed') return 'Demo set-up';
   if (actor.startsWith('cli:')) return `${actor.slice(4)}, at the command line`;
   if (actor.startsWith('cohort')) return 'Cohort transition';
+  if (actor.startsWith('school-link:')) return 'The school, from its headteacher’s page';
   return names.get(actor) ?? actor;
 }
 
@@ -221,6 +225,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
 
   return {
     plan,
+    headteacherLink: mayWrite && c.school ? await newHeadteacherLink(svc, p, urn) : null,
     urn: st.urn,
     version: st.version,
     summary: st.summary,

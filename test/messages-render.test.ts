@@ -153,6 +153,17 @@ describe('every message kind', () => {
     expect(m.text).toContain('Whom to ask: Priya Shah, priya.shah@emeast-mathshub.example');
   });
 
+  it.each(['evaluation-request', 'evaluation-reminder', 'evaluation-overdue-school'])('%s: says the evaluation is written and sent on the school’s page, as the page lets it be', (template) => {
+    const m = renderMessage({ template, urn: '137001', data: sample() }, ctx);
+    const text = m.text.replace(/\s+/g, ' ');
+    expect(text).toContain("Write the evaluation on Kingsmead Academy's page and send it from there: it goes straight to the hub. Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation");
+    expect(text).toContain('You can also reply to this email with it.');
+    expect(m.html.replace(/&#39;/g, "'")).toContain("Write the evaluation on Kingsmead Academy's page and send it from there");
+    expect(m.html).toContain('<a href="https://pathway.example.org/for-schools/abc.def#evaluation"');
+    // Without a link (a hub's own copy), a reply is the way.
+    expect(renderMessage({ template, urn: '137001', data: sample() }, { ...ctx, schoolLink: null }).text).toContain('Reply to this email to send it.');
+  });
+
   it('the evaluation request links to where the evaluation is submitted', () => {
     const m = renderMessage({ template: 'evaluation-request', urn: '137001', data: sample() }, ctx);
     expect(m.text).toContain('Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation');
@@ -186,6 +197,22 @@ describe('every message kind', () => {
     // The Development example keeps its meetings; an id the catalogue does not know says meetings too.
     expect(renderMessage({ template: 'selected', urn: '137001', data: sample() }, ctx).text).toContain('Before the first meeting,');
     expect(renderMessage({ template: 'selected', urn: '137001', data: { ...sample(), programmeId: 'no-such-programme' } }, ctx).text).toContain('Before the first meeting,');
+  });
+
+  it.each(['evaluation-request', 'evaluation-reminder', 'evaluation-overdue-school'])('%s to a Readiness school says the Development phase also needs the Mastery Ready judgement', (template) => {
+    const said = "Once we have it, the school's Readiness year is complete. To go on to the Development phase, the school must also be judged Mastery Ready: the hub makes that judgement at the end of the year.";
+    // A year whose Development follows in the catalogue, and the catalogue's last year (the rules carried forward).
+    for (const year of ['2023/24', '2026/27']) {
+      const readiness = programmeFor('primary', 'readiness', year)!;
+      const m = renderMessage({ template, urn: '137001', data: { ...sample(), programme: readiness.name, programmeId: readiness.id } }, ctx);
+      expect(m.text.replace(/\s+/g, ' '), year).toContain(said);
+      expect(m.text, year).not.toMatch(/moves to its next phase/);
+      expect(m.html.replace(/\s+/g, ' ').replace(/&#39;/g, "'"), year).toContain(said);
+    }
+    // A Development school moves on once the hub has the evaluation: no judgement to speak of.
+    const dev = renderMessage({ template, urn: '137001', data: sample() }, ctx).text;
+    expect(dev).toMatch(/moves to its next phase once we have it/);
+    expect(dev).not.toMatch(/Mastery Ready/);
   });
 
   it('escapes what comes from forms in the HTML part, and not in the text part', () => {

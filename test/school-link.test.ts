@@ -3,7 +3,12 @@
  * the school's page, until it expires.
  */
 import { describe, expect, it } from 'vitest';
-import { signSchoolLink, verifySchoolLink, schoolLinkUrl } from '../domain/school-link.js';
+import { schoolLinkExpiry, signSchoolLink, verifySchoolLink, schoolLinkUrl } from '../domain/school-link.js';
+import { createActivities } from '../activities/index.js';
+import type { Mailer } from '../activities/mail/mailer.js';
+import type { RequestEvaluation } from '../machines/effects.js';
+import { serviceKey } from '../store/ops/keys.js';
+import { dbTargets, useTestDb } from './helpers/db.js';
 
 const KEY = Buffer.alloc(32, 7);
 const NOW = '2026-11-10T09:00:00Z';
@@ -36,5 +41,52 @@ describe('signed school links', () => {
     expect(verifySchoolLink(Buffer.alloc(32, 8), token, NOW)).toMatchObject({ ok: false, reason: 'tampered' });
     expect(verifySchoolLink(KEY, token.slice(0, 40), NOW)).toMatchObject({ ok: false, reason: 'malformed' });
     expect(verifySchoolLink(KEY, 'not a token', NOW)).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('how long a link in an email works', () => {
+  it('at least 60 days, and until a month after what the email asks is due', () => {
+    expect(schoolLinkExpiry('2020-06-11T09:00:00Z')).toBe('2020-08-10T09:00:00.000Z');
+    // Asked in June for 31 August: the link outlives the deadline by 30 days (60 days would end on 10 August).
+    expect(schoolLinkExpiry('2020-06-11T09:00:00Z', ['2020-08-31T23:59:00+01:00'])).toBe('2020-09-30T22:59:00.000Z');
+    // A date already covered by the 60 days changes nothing; something that is not a date is ignored.
+    expect(schoolLinkExpiry('2020-06-11T09:00:00Z', ['2020-06-20T09:00:00Z', null, 'soon'])).toBe('2020-08-10T09:00:00.000Z');
+  });
+});
+
+describe.each(dbTargets())('the evaluation request email on $name', (target) => {
+  const t = useTestDb(target);
+
+  it('carries a link that still opens the page after the evaluation is due', async () => {
+    const sent: { text: string }[] = [];
+    const mailer: Mailer = {
+      transport: 'none',
+      async send(m) {
+        sent.push({ text: m.text });
+        return { messageId: `<${m.key}@test>`, duplicate: false };
+      },
+      describe: () => 'capturing mailer',
+      close: async () => undefined,
+    };
+    const dueAt = '2020-08-31T23:59:00+01:00';
+    const effect: RequestEvaluation = {
+      type: 'evaluation.request',
+      key: '600901:sec-dev-2019:2019/20:evaluation',
+      urn: '600901',
+      programmeId: 'secondary-development-2019-20',
+      academicYear: '2019/20',
+      dueBy: dueAt,
+      recipients: [{ role: 'headteacher', name: 'Ann Head', email: 'head@school.example' }],
+      data: { school: 'Kingsmead Academy', hub: 'East Midlands East', programme: 'Secondary Teaching for Mastery Development Work Group', programmeId: 'secondary-development-2019-20', academicYear: '2019/20', due: 'Monday 31 August 2020', dueAt, decidedAt: '2020-06-11T10:00:00+01:00' },
+    };
+    const acts = createActivities({ db: t.db, mailer, now: () => '2020-06-11T09:00:00Z', publicUrl: 'https://pathway.example.org' });
+    await acts.requestEvaluation(effect);
+    expect(sent).toHaveLength(1);
+    const token = /https:\/\/pathway\.example\.org\/for-schools\/([A-Za-z0-9_.-]+)#evaluation/.exec(sent[0]!.text)?.[1];
+    expect(token, sent[0]!.text).toBeDefined();
+    const key = await serviceKey(t.db, 'school-links');
+    // Three weeks before the deadline (the day a 60-day link died), on the deadline, and a month after it.
+    for (const day of ['2020-08-10T12:00:00Z', '2020-08-31T22:00:00Z', '2020-09-30T12:00:00Z']) expect(verifySchoolLink(key, token!, day), day).toMatchObject({ ok: true, claims: { urn: '600901' } });
+    expect(verifySchoolLink(key, token!, '2020-10-01T12:00:00Z')).toMatchObject({ ok: false, reason: 'expired' });
   });
 });

@@ -6,7 +6,7 @@
  * engines and never leaks its address as a referrer.
  */
 import { describe, expect, it } from 'vitest';
-import { expectAccessible, useBrowser, useWebService } from './helpers/browser.js';
+import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { schoolLinkFor } from '../service/school-link-view.js';
 
 const SCHOOL_DATA = /Riverside|Hollybrook|Kingsway|Minster|Gareth|Milburn|Priya|£2,000|£1,000|Work Group meeting/;
@@ -44,7 +44,10 @@ describe('headteacher page', () => {
     const evaluation = (await page.locator('#evaluation ~ p').allTextContents()).join(' ');
     expect(evaluation).toContain('Priya Shah');
     expect(await page.locator('a[href="mailto:priya.shah@emeast-mathshub.example"]').count()).toBeGreaterThan(0);
-    // Read only: no form, no button that changes anything, no sign-in asked for.
+    // Its meetings are not all done, so the evaluation cannot be sent yet: the page says when it can, and offers no form.
+    expect(evaluation).toContain('The evaluation can be sent once the school’s teachers have been to all the meetings this year. The hub will email you then, and this page will let you send it.');
+    expect(evaluation).not.toContain('reply to the evaluation email');
+    // Read only for now: no form, no button that changes anything, no sign-in asked for.
     expect(await page.locator('main form').count()).toBe(0);
     expect(new URL(page.url()).pathname).toBe(link);
     expect(main).not.toMatch(/COMMITMENT_SIGNED|ATTENDANCE_RECORDED|secondary-development-2026-27\./);
@@ -68,7 +71,7 @@ describe('headteacher page', () => {
     await expectAccessible(page, 'headteacher page overdue');
     // Hollybrook is in Readiness: no grant of its own, £1,000 promised for Development.
     await page.goto(`${web.address}${await schoolLinkFor(web.service, '100005')}`);
-    expect(await page.locator('#grant + p').textContent()).toBe('This phase has no grant of its own. £1,000 is paid when the school takes part in the Development phase in 2027/28.');
+    expect(await page.locator('#grant + p').textContent()).toBe('This phase has no grant of its own. £1,000 is paid when the school takes part in the Development phase in 2027/28, which it can do once the hub judges it Mastery Ready at the end of this year.');
     // Its teachers go to workshops: the page asks for them to be released to every workshop, not "every meeting".
     expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toMatch(/should be released to attend every workshop \(\d still to come this year\)/);
     expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toContain('Between workshops the lead teachers try out in class what they learned (gap tasks).');
@@ -101,7 +104,7 @@ describe('headteacher page', () => {
     expect(await page.locator('main').textContent()).not.toMatch(SCHOOL_DATA);
   });
 
-  it('refuses an expired link with 410 and none of the school’s data', async () => {
+  it('refuses an expired link with 410, none of the school’s data, and says whom to ask for a new link; the hub can make one', async () => {
     // Made on 1 August 2026: 60 days later, well before the page's today (10 November 2026).
     const old = await schoolLinkFor(web.service, '100004', '2026-08-01T09:00:00Z');
     const page = await browser.page();
@@ -109,9 +112,108 @@ describe('headteacher page', () => {
     expect(res?.status()).toBe(410);
     expect(res?.headers()['referrer-policy']).toBe('no-referrer');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This link has expired');
-    expect(await page.locator('main').textContent()).not.toMatch(SCHOOL_DATA);
+    const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
+    // Nothing of the school; the hub lead, who can send a new link, by name and address.
+    expect(main.replace(/Priya Shah|priya\.shah@emeast-mathshub\.example/g, '')).not.toMatch(SCHOOL_DATA);
+    expect(main).toContain('This link stopped working on 30 September 2026.');
+    expect(main).toContain('To get a new link, email Priya Shah at East Midlands East Maths Hub and ask for a new link to your school’s page.');
+    expect(await page.locator('main a[href^="mailto:priya.shah@emeast-mathshub.example"]').count()).toBe(1);
     await expectAccessible(page, 'headteacher link expired');
     // The same school's fresh link works.
     expect((await page.goto(`${web.address}${await schoolLinkFor(web.service, '100004')}`))?.status()).toBe(200);
+    // The hub lead makes the new link on the school's page: it opens the headteacher's page.
+    await signIn(page, web, web.adminToken);
+    await page.goto(`${web.address}/hub/schools/100004`);
+    await page.getByText('A new link to the headteacher’s page').click();
+    const url = (await page.locator('#headteacher-link-url').textContent())!.trim();
+    expect(url).toMatch(/\/for-schools\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    expect(await page.locator('#headteacher-link').textContent()).toContain('It works until 30 September 2027.');
+    await expectAccessible(page, 'hub school page with the headteacher link');
+    const fresh = await browser.page();
+    const opened = await fresh.goto(`${web.address}${new URL(url).pathname}`);
+    expect(opened?.status()).toBe(200);
+    expect(await fresh.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
+  });
+
+  it('lets the school send its evaluation on the page: the field is required, it is recorded once, then shown as received', async () => {
+    // Kingsway went to every meeting of 2025/26 and never sent its evaluation: the overdue email's link lands here.
+    const link = await schoolLinkFor(web.service, '100007');
+    const evaluations = async () => (await web.service.engine.history('100007')).entries.filter((e) => e.type === 'EVALUATION_SUBMITTED');
+    expect(await evaluations()).toHaveLength(0);
+    const page = await browser.page();
+    await page.goto(`${web.address}${link}#evaluation`);
+    const send = page.getByRole('button', { name: 'Send the evaluation to the hub' });
+    expect(await send.count()).toBe(1);
+    expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toContain('Send it on this page, under “The end-of-year evaluation”.');
+    const csrf = (await page.locator('main form input[name="_csrf"]').getAttribute('value'))!;
+
+    // Nothing written: an error summary linking to the field, the same error at the field, nothing recorded.
+    await send.click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter your school’s evaluation');
+    expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#evaluation-text');
+    expect(await page.locator('#evaluation-text-error').textContent()).toContain('Enter your school’s evaluation');
+    expect(await evaluations()).toHaveLength(0);
+    await expectAccessible(page, 'headteacher evaluation missing');
+    // Too long: the rule, with what was typed kept.
+    await page.getByLabel('Your school’s evaluation').fill('x'.repeat(5001));
+    await send.click();
+    await page.waitForLoadState('domcontentloaded');
+    expect(await page.locator('#evaluation-text-error').textContent()).toContain('Your school’s evaluation must be 5,000 characters or fewer (it has 5,001)');
+    expect(await page.getByLabel('Your school’s evaluation').inputValue()).toHaveLength(5001);
+    expect(await evaluations()).toHaveLength(0);
+
+    // Sent by the button and, at the same moment, by the same form again (a double click): both requests read the
+    // school before either writes (held at a barrier, as a slow connection can make them). The hub has it once,
+    // from the school's link, and the page says so.
+    const text = 'Both lead teachers now plan lessons in small steps; next year we will share this with Key Stage 1.';
+    const engine = web.service.engine;
+    const realState = engine.state;
+    const held: (() => void)[] = [];
+    engine.state = async (urn: string) => {
+      const st = await realState.call(engine, urn);
+      if (urn === '100007' && held.length < 2) await new Promise<void>((go) => held.push(go) === 2 && held.forEach((f) => f()));
+      return st;
+    };
+    try {
+      await page.getByLabel('Your school’s evaluation').fill(text);
+      const [, twin] = await Promise.all([send.click(), page.request.post(`${web.address}${link}`, { form: { _csrf: csrf, evaluation: text }, maxRedirects: 0 })]);
+      expect([twin.status(), twin.headers()['location']]).toEqual([303, `${link}#evaluation`]);
+      await page.waitForLoadState('domcontentloaded');
+    } finally {
+      engine.state = realState;
+    }
+    expect(held).toHaveLength(2);
+    expect(await page.locator('.govuk-notification-banner').textContent()).toMatch(/Your evaluation has been sent to the hub\. Thank you\.|The hub already has your evaluation: it was received on 10 November 2026\./);
+    expect((await page.locator('#evaluation ~ p').first().textContent())!.trim()).toBe('The hub received your evaluation on 10 November 2026. Thank you.');
+    expect(await page.locator('main form').count()).toBe(0);
+    const recorded = await evaluations();
+    expect(recorded.map((e) => ({ actor: e.actor, summary: (e.payload as { summary: string }).summary }))).toEqual([{ actor: 'school-link:100007', summary: text }]);
+    await expectAccessible(page, 'headteacher evaluation sent');
+
+    // The same form sent again later, twice at once (the back button): nothing more is recorded, and the page says the hub has it.
+    const again = await Promise.all([0, 1].map(() => page.request.post(`${web.address}${link}`, { form: { _csrf: csrf, evaluation: text } })));
+    for (const r of again) {
+      expect(r.status()).toBe(200);
+      expect(await r.text()).toContain('The hub already has your evaluation: it was received on 10 November 2026.');
+    }
+    expect(await evaluations()).toHaveLength(1);
+  });
+
+  it('refuses an evaluation the school’s state does not take yet, in plain words, and stores nothing', async () => {
+    const page = await browser.page();
+    // A token for this session from a page with a form (Kingsway's page no longer has one: take it from the sign-in page).
+    await page.goto(`${web.address}/sign-in`);
+    const csrf = (await page.locator('input[name="_csrf"]').getAttribute('value'))!;
+    const riverside = await schoolLinkFor(web.service, '100004');
+    const before = (await web.service.engine.history('100004')).entries.length;
+    const r = await page.request.post(`${web.address}${riverside}`, { form: { _csrf: csrf, evaluation: 'Our evaluation' } });
+    expect(r.status()).toBe(409);
+    const html = (await r.text()).replace(/\s+/g, ' ');
+    expect(html).toContain('Your evaluation was not sent');
+    expect(html).toContain('The evaluation can be sent once the school’s teachers have been to all the meetings this year.');
+    expect((await web.service.engine.history('100004')).entries.length).toBe(before);
+    // Without the form's token: refused, nothing stored.
+    expect((await page.request.post(`${web.address}${await schoolLinkFor(web.service, '100007')}`, { form: { evaluation: 'x' } })).status()).toBe(403);
   });
 });

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type nunjucks from 'nunjucks';
 import { findHub } from '../../domain/catalogue/hubs.js';
-import { programmeById } from '../../domain/catalogue/programmes.js';
+import { masteryReadyNeededFor, programmeById } from '../../domain/catalogue/programmes.js';
+import { phaseName } from '../../domain/words/school-state.js';
 import { countedSessionName, countedSessionsName } from '../../domain/words/kinds.js';
 import type { MessageData, MessageValue } from '../../machines/effects.js';
 import { UnknownTemplateError } from './template-errors.js';
@@ -187,6 +188,31 @@ function countedKinds(programmeId: string): { sessionName: string; sessionsName:
   return one === 'session' ? { sessionName: 'meeting', sessionsName: 'meetings' } : { sessionName: one, sessionsName: countedSessionsName(kinds) };
 }
 
+/**
+ * What the evaluation opens for the school, in a sentence, from the
+ * catalogue by the message's programme id: the next phase, or, where the
+ * next programme takes only schools judged Mastery Ready (Readiness into
+ * Development, rule masteryReady: masteryReadyNeededFor), that the judgement
+ * is needed too. "The
+ * school moves to its next phase once we have it." when the programme is
+ * not known. Pure.
+ */
+export function afterEvaluation(programmeId: string): { text: string; masteryReadyNeeded: boolean } {
+  try {
+    const current = programmeId ? programmeById(programmeId) : null;
+    const next = current ? masteryReadyNeededFor(current) : null;
+    if (current && next) {
+      return {
+        text: `Once we have it, the school's ${phaseName(current.phase)} year is complete. To go on to the ${phaseName(next)} phase, the school must also be judged Mastery Ready: the hub makes that judgement at the end of the year.`,
+        masteryReadyNeeded: true,
+      };
+    }
+  } catch {
+    // Not in this catalogue: the usual words.
+  }
+  return { text: 'The school moves to its next phase once we have it.', masteryReadyNeeded: false };
+}
+
 /** The data a template sees: names and words only, every date in London time. Pure. */
 export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Record<string, unknown> {
   const d = message.data;
@@ -211,6 +237,8 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     programme: programmeTitle(str(d.programme)),
     // "every meeting", "the first workshop": the counted sessions of the school's programme.
     ...countedKinds(str(d.programmeId)),
+    // What the evaluation opens: the next phase, or for a Readiness school, the Mastery Ready judgement too.
+    afterEvaluation: afterEvaluation(str(d.programmeId)),
     year: str(d.academicYear),
     overdueYear: str(d.year) || str(d.academicYear),
     leader: str(d.leader),

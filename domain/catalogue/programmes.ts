@@ -569,6 +569,21 @@ export function nextProgramme(current: Programme, route: Route = current.route):
   return programmeFor(route, nextPhase(current.phase, route), nextAcademicYear(current.academicYear));
 }
 
+/**
+ * The phase a school goes on to from `current` when that phase takes only
+ * schools judged Mastery Ready at the end of `current` (rule masteryReady,
+ * seed 002: Readiness into Development), else null. The next year's entry
+ * decides; past the catalogue's last year, the next phase's latest entry
+ * (its rules are the ones carried forward). Null for a phase not on the
+ * route. Pure.
+ */
+export function masteryReadyNeededFor(current: Programme): PhaseKind | null {
+  if (!ROUTE_PHASES[current.route].includes(current.phase)) return null;
+  const phase = nextPhase(current.phase, current.route);
+  const next = nextProgramme(current) ?? programmesFor({ route: current.route, phase }).sort((a, b) => (a.academicYear < b.academicYear ? -1 : 1)).at(-1) ?? null;
+  return next && next.phase !== current.phase && next.masteryReadyFrom?.phase === current.phase ? next.phase : null;
+}
+
 /** Every entry from `start` onwards that a school would pass through, one per year, until the catalogue ends. Pure. */
 export function routeFrom(start: Programme): Programme[] {
   const out = [start];

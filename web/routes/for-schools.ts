@@ -2,35 +2,82 @@
  * The headteacher's page: `/for-schools/<token>` from a reminder email, with
  * no sign-in. The signed token is the only key: a link that was altered or
  * cut short (403) or has expired (410) opens a page that says so and shows
- * nothing of any school. Pages are kept out of search engines and never
+ * nothing of any school; an expired one says whom to ask for a new link. Pages are kept out of search engines and never
  * send their address (which holds the key) to another site. Not pure.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Service } from '../../service/context.js';
-import { openSchoolLink } from '../../service/school-link-view.js';
+import { openSchoolLink, sendEvaluationByLink, type NewLinkContact } from '../../service/school-link-view.js';
+import { flash } from '../session.js';
+import { fieldError } from '../forms.js';
+import { longDate } from '../../domain/words/dates.js';
 
 const REFUSED = {
   malformed: { status: 403, title: 'This link does not work', body: ['The web address is not complete. It may have been cut short when it was copied.', 'Open the link again from the email, or copy the whole address.'] },
   tampered: { status: 403, title: 'This link does not work', body: ['The web address has been changed, so it cannot be trusted.', 'Open the link again from the email, or copy the whole address.'] },
   unknown: { status: 403, title: 'This link does not work', body: ['The school this link was made for is not in the service.'] },
-  expired: { status: 410, title: 'This link has expired', body: ['Links in emails work for 60 days. Open the link in the most recent email from your Maths Hub.'] },
 } as const;
+
+/** The expired page: when it stopped, and how to get a new link in plain words (the hub lead, by name, when the school is known). Pure. */
+export function expiredWords(expiredAt: string, contact: NewLinkContact | null): { title: string; body: string[]; contact: NewLinkContact | null } {
+  return {
+    title: 'This link has expired',
+    body: [
+      `This link stopped working on ${longDate(expiredAt)}. Links in our emails work for at least two months, and until a month after anything the email asks for is due.`,
+      contact
+        ? `To get a new link, email ${contact.name} at ${contact.hub} and ask for a new link to your school’s page. You can also reply to any email from the hub. A newer email from the hub may already have a link that works.`
+        : 'To get a new link, reply to any email from your Maths Hub and ask for a new link to your school’s page. A newer email from the hub may already have a link that works.',
+    ],
+    contact,
+  };
+}
 
 function private_(reply: FastifyReply): FastifyReply {
   return reply.header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex, nofollow');
 }
 
-/** Registers /for-schools/:token. Not pure. */
+/** The link's path as asked for, without a query: where the page's form posts and the page redirects to. */
+function linkPath(url: string): string {
+  return url.split('?')[0]!;
+}
+
+/** Registers /for-schools/:token (the page) and its one form, the evaluation. Not pure. */
 export async function forSchoolsRoutes(app: FastifyInstance, svc: Service): Promise<void> {
-  // A wildcard, not ":token": a token is longer than the router's limit for a named parameter (100 characters).
-  app.get<{ Params: { '*': string } }>('/for-schools/*', async (request, reply) => {
-    private_(reply);
-    const opened = await openSchoolLink(svc, request.params['*']);
+  /** The school's page, or the refusal; `extra` adds a form's values, errors or a problem. */
+  async function show(reply: FastifyReply, token: string, path: string, extra: Record<string, unknown> = {}, status = 200): Promise<FastifyReply> {
+    const opened = await openSchoolLink(svc, token);
     if (!opened.ok) {
+      if (opened.reason === 'expired') return reply.page('for-schools/refused.njk', { ...expiredWords(opened.expiredAt, opened.contact), expired: true, headteacherPage: true }, 410);
       const r = REFUSED[opened.reason];
       return reply.page('for-schools/refused.njk', { title: r.title, body: r.body, headteacherPage: true }, r.status);
     }
     const v = opened.view;
-    return reply.page('for-schools/school.njk', { title: v.school, hubName: v.hub, view: v, now: svc.now(), headteacherPage: true });
+    return reply.page('for-schools/school.njk', { title: v.school, hubName: v.hub, view: v, now: svc.now(), headteacherPage: true, linkPath: path, values: {}, fieldErrors: {}, ...extra }, status);
+  }
+
+  // A wildcard, not ":token": a token is longer than the router's limit for a named parameter (100 characters).
+  app.get<{ Params: { '*': string } }>('/for-schools/*', async (request, reply) => {
+    private_(reply);
+    return show(reply, request.params['*'], linkPath(request.url));
+  });
+
+  // The school sends its end-of-year evaluation (the emails' "Send the evaluation here"). CSRF as every form.
+  app.post<{ Params: { '*': string }; Body: Record<string, unknown> }>('/for-schools/*', async (request, reply) => {
+    private_(reply);
+    const token = request.params['*'];
+    const path = linkPath(request.url);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const sent = await sendEvaluationByLink(svc, token, { evaluation: body.evaluation });
+    if (sent.ok) {
+      flash(request, sent.already ? `The hub already has your evaluation: it was received on ${longDate(sent.receivedAt)}. There is nothing more to send.` : 'Your evaluation has been sent to the hub. Thank you.');
+      return reply.redirect(`${path}#evaluation`, 303);
+    }
+    const values = { evaluation: typeof body.evaluation === 'string' ? body.evaluation : '' };
+    if (sent.reason === 'invalid') {
+      const e = fieldError('evaluation-text', sent.message);
+      return show(reply, token, path, { values, errors: e.errors, fieldErrors: { evaluation: sent.message } }, 400);
+    }
+    if (sent.reason === 'not-now') return show(reply, token, path, { values, problem: sent.message }, 409);
+    return show(reply, token, path);
   });
 }
