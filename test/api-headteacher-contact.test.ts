@@ -20,6 +20,8 @@ describe.each(dbTargets())('correcting a headteacher address through the API ($n
   let h: ApiHarness;
   let urn = '';
   const heldKey = () => `${urn}:secondary-development-2020-21:selected`;
+  /** The acknowledgement of the application: the headteacher's alone, so held whole. */
+  const ackKey = () => `${urn}:secondary-development-2020-21:application`;
 
   beforeAll(async () => {
     h = await startApi(target, { start: '2020-07-10T12:00:00Z', smtp: true });
@@ -38,7 +40,10 @@ describe.each(dbTargets())('correcting a headteacher address through the API ($n
 
   it('holds the headteacher’s copy of the email while the teachers get theirs', async () => {
     const problems = await mailProblems(h.svc.db, { urns: [urn] });
-    expect(problems.map((p) => [p.key, p.template])).toEqual([[heldKey(), 'selected']]);
+    expect(problems.map((p) => [p.key, p.template])).toEqual([
+      [ackKey(), 'application-received'],
+      [heldKey(), 'selected'],
+    ]);
     const sent = h.smtp!.messages.filter((m) => m.key === heldKey());
     expect(sent).toHaveLength(1);
     expect(sent[0]!.to).not.toContain('head@tynebridge.invalid');
@@ -59,7 +64,7 @@ describe.each(dbTargets())('correcting a headteacher address through the API ($n
     expect(missing.body.problems).toEqual([expect.objectContaining({ path: 'email', message: 'is required' })]);
 
     expect(await schoolContact(h.svc.db, urn)).toBeNull();
-    expect(await mailProblems(h.svc.db, { urns: [urn] })).toHaveLength(1);
+    expect(await mailProblems(h.svc.db, { urns: [urn] })).toHaveLength(2);
   });
 
   it('refuses auditors with 403, and another hub’s staff and an unknown school with 404 (another hub’s school is answered as a URN that does not exist)', async () => {
@@ -77,10 +82,17 @@ describe.each(dbTargets())('correcting a headteacher address through the API ($n
     const r = await h.call('PUT', `/schools/${urn}/headteacher-contact`, { as: 'staffA', body: { email: 'jo.head@tynebridge.example' } });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     // The name stays the one on the application when none is given.
-    expect(r.body).toMatchObject({ urn, name: 'Martin Lowes', email: 'jo.head@tynebridge.example', requeued: 1, resent: [{ key: heldKey(), template: 'selected', outcome: 'sent', note: null }] });
+    expect(r.body).toMatchObject({ urn, name: 'Martin Lowes', email: 'jo.head@tynebridge.example', requeued: 2 });
+    expect(r.body.resent.map((x: { key: string; template: string; outcome: string }) => [x.key, x.template, x.outcome]).sort()).toEqual([
+      [ackKey(), 'application-received', 'sent'],
+      [heldKey(), 'selected', 'sent'],
+    ]);
     const resent = () => h.smtp!.messages.filter((m) => m.to.includes('jo.head@tynebridge.example'));
-    expect(resent().map((m) => [m.key, m.to])).toEqual([[`${heldKey()}:to-corrected-address`, ['jo.head@tynebridge.example']]]);
-    expect(resent()[0]!.subject).toMatch(/place/i);
+    expect(resent().map((m) => [m.key, m.to]).sort()).toEqual([
+      [`${ackKey()}:to-corrected-address`, ['jo.head@tynebridge.example']],
+      [`${heldKey()}:to-corrected-address`, ['jo.head@tynebridge.example']],
+    ]);
+    expect(resent().find((m) => m.key.startsWith(heldKey()))!.subject).toMatch(/place/i);
     expect(await mailProblems(h.svc.db, { urns: [urn] })).toEqual([]);
     expect(await schoolContact(h.svc.db, urn)).toEqual({ name: 'Martin Lowes', email: 'jo.head@tynebridge.example' });
 
@@ -88,6 +100,6 @@ describe.each(dbTargets())('correcting a headteacher address through the API ($n
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ name: 'Jo Head', requeued: 0, resent: [] });
     await h.engine.drainOutbox();
-    expect(resent()).toHaveLength(1);
+    expect(resent()).toHaveLength(2);
   });
 });

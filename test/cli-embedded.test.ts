@@ -79,7 +79,7 @@ describe.each(dbTargets())('pathway CLI on the embedded host, $name', (target) =
     const applied = await run('applications', 'submit', form);
     expect(applied.errors).toEqual([]);
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toBe(`Application for primary-readiness-2020-21 recorded: Hollybrook Primary School (URN ${URN}) is now readiness/applied, version 1.\n`);
+    expect(applied.stdout).toBe(`Application for primary-readiness-2020-21 recorded: Hollybrook Primary School (URN ${URN}) is now readiness/applied, version 1.\n  1 email to send.\n`);
 
     const steps: [string, string, string][] = [
       ['ELIGIBILITY_ASSESSED', '2020-03-27', '{"eligible":true,"criteria":["ofstedRiOrInadequate","highStaffTurnover"]}'],

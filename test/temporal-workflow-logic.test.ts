@@ -340,9 +340,9 @@ describe('effects and continue-as-new', () => {
     const effects: EffectsView = fake.query(effectsQuery);
     expect(effects.inFlight).toEqual([]);
     expect(effects.failed).toEqual([expect.objectContaining({ effect: expect.objectContaining({ template: 'selected' }), error: 'no message template "selected"; known: declined' })]);
-    expect(world.mails.map((m) => m.template)).toEqual(['commitment-confirmed']);
+    expect(world.mails.map((m) => m.template)).toEqual(['application-received', 'commitment-confirmed']);
     // The SDK types the failure by its class: UnknownTemplateError is listed, so one attempt and no retry.
-    expect(fake.attempts.notify).toBe(2);
+    expect(fake.attempts.notify).toBe(3);
     expect(fake.records.find((r) => r.name === 'notify' && !r.outcome.ok)!.outcome).toMatchObject({ type: 'UnknownTemplateError', retryState: 'NON_RETRYABLE_FAILURE' });
   });
 
@@ -354,8 +354,8 @@ describe('effects and continue-as-new', () => {
   it('retries a passing outage until it passes, counting each attempt', async () => {
     let failures = 3;
     const { world } = await committedWith((e) => (e.template === 'selected' && failures-- > 0 ? new Error('connect ECONNREFUSED 127.0.0.1:1025') : null));
-    expect(world.mails.map((m) => m.template)).toEqual(['selected', 'commitment-confirmed']);
-    expect(fake.attempts.notify).toBe(2 + 3);
+    expect(world.mails.map((m) => m.template)).toEqual(['application-received', 'selected', 'commitment-confirmed']);
+    expect(fake.attempts.notify).toBe(3 + 3);
     expect((fake.query(effectsQuery) as EffectsView).failed).toEqual([]);
   });
 
