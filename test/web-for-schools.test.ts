@@ -54,6 +54,15 @@ describe('headteacher page', () => {
     // The footer offers a headteacher what the service is, not the hub's API.
     expect(await page.locator('footer a').allTextContents()).toEqual(['About this service']);
     await expectAccessible(page, 'headteacher page');
+    // Most headteachers open it from an email on a phone: nothing runs off the side of a 375-pixel screen.
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      wide: [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).slice(0, 5),
+    }));
+    expect(overflow.wide, 'elements wider than the phone screen').toEqual([]);
+    expect(overflow.page).toBeLessThanOrEqual(375);
+    await expectAccessible(page, 'headteacher page phone');
   });
 
   it('tells a school its evaluation is overdue, and a Readiness school which grant comes later', async () => {
