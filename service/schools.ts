@@ -15,6 +15,7 @@ import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { assertRead, assertWrite, hubIdOf, hubLabel, readableHubs, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { RefusedError } from './errors.js';
+import { placeFor, releasePlace } from '../store/ops/groups.js';
 import { endOfDayOrInstant, eventTime } from './time.js';
 
 export interface WriteOptions {
@@ -133,7 +134,13 @@ export async function submitEvaluation(svc: Service, p: Principal, urn: string, 
 /** Withdraws the school from its phase (WITHDRAWN). Not pure. */
 export async function withdrawSchool(svc: Service, p: Principal, urn: string, body: { reason: string; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, { type: 'WITHDRAWN', at, reason: body.reason }, o);
+  const r = await sendToSchool(svc, p, urn, { type: 'WITHDRAWN', at, reason: body.reason }, o);
+  // A school that leaves frees its place in its work group for a school on the waiting list. After the event:
+  // a refused withdrawal keeps its place (a crash in between leaves the place taken, which hub staff can free).
+  const programmeId = r.summary.programmeId;
+  const place = programmeId ? await placeFor(svc.db, urn, programmeId) : null;
+  if (place) await releasePlace(svc.db, place.groupId, urn);
+  return r;
 }
 
 /** Defers the school to a later academic year (DEFERRED). Not pure. */
