@@ -8,7 +8,7 @@ import { freshPhase } from './context.js';
 import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
 import { academicYearEnd, daysAfter, daysBefore, isBefore, laterBy, londonLabel } from './time.js';
-import { firstSession } from './rules.js';
+import { firstSession, requiredSessions, sessionsHeld } from './rules.js';
 
 export interface Step {
   patch: Partial<PathwayContext>;
@@ -341,7 +341,8 @@ export function evaluationReminder(c: PathwayContext, e: EventOf<'EVALUATION_REM
 export function yearEndedOverdue(c: PathwayContext, e: EventOf<'YEAR_ENDED'>): Step {
   return merge(forgetTimer(c, `year-end:${e.academicYear}`), {
     patch: { escalations: [...c.escalations, 'evaluation-overdue'] },
-    effects: [notify(c, 'evaluation-overdue', 'escalation', 'evaluation-overdue', ['hubLead', 'headteacher'], { year: e.academicYear, dueAt: academicYearEnd(e.academicYear), decidedAt: e.at })],
+    // The sessions held against those required: a school short of them cannot have its evaluation recorded yet.
+    effects: [notify(c, 'evaluation-overdue', 'escalation', 'evaluation-overdue', ['hubLead', 'headteacher'], { year: e.academicYear, dueAt: academicYearEnd(e.academicYear), sessionsHeld: sessionsHeld(c), sessionsRequired: requiredSessions(c), decidedAt: e.at })],
   });
 }
 

@@ -248,6 +248,22 @@ describe('every message kind', () => {
     expect(waiting.text.replace(/\s+/g, ' ')).toContain('The school is on the waiting list. The reason: the work groups are full; waiting for a place. We will write to you as soon as a place comes up.');
   });
 
+  it('an overdue evaluation that cannot be recorded yet says why, and does not ask for what the page will refuse', () => {
+    const short = { ...sample(), year: '2025/26', sessionsHeld: 4, sessionsRequired: 6 };
+    const school = renderMessage({ template: 'evaluation-overdue-school', urn: '137001', data: short }, ctx);
+    const text = school.text.replace(/\s+/g, ' ');
+    expect(text).toContain("Kingsmead Academy's record shows 4 of the 6 meetings Secondary Teaching for Mastery Development Work Group asks for, so the year's evaluation cannot be recorded yet.");
+    expect(text).toContain('reply to this email and the hub will put the record right');
+    expect(text).not.toContain('Send the evaluation here');
+    expect(school.html).not.toContain('Send the evaluation for');
+    const hub = renderMessage({ template: 'evaluation-overdue', urn: '137001', data: short }, ctx);
+    expect(hub.text.replace(/\s+/g, ' ')).toContain('Its record shows 4 of the 6 meetings required');
+    // With every meeting held, the evaluation is all that is missing: the link to send it.
+    const owed = renderMessage({ template: 'evaluation-overdue-school', urn: '137001', data: { ...short, sessionsHeld: 6 } }, ctx);
+    expect(owed.text).toContain('Send the evaluation here');
+    expect(owed.text).not.toContain('cannot be recorded yet');
+  });
+
   it('refuses an unknown template, naming the known ones', () => {
     expect(() => renderMessage({ template: 'nope', urn: '1', data: {} })).toThrow(/no message template "nope"; known: application-received, waitlisted, selected, declined/);
   });

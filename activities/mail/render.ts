@@ -261,6 +261,8 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     paidToDepartment: d.paidTo === 'department',
     releasedOn: decidedAt ? longDate(decidedAt) : '',
     decidedOn: decidedAt ? longDate(decidedAt) : '',
+    // An overdue evaluation that cannot be recorded yet: fewer counted sessions held than the programme asks for.
+    sessionsShort: typeof d.sessionsHeld === 'number' && typeof d.sessionsRequired === 'number' && d.sessionsHeld < d.sessionsRequired ? { held: d.sessionsHeld, required: d.sessionsRequired } : null,
     links: {
       school: ctx.schoolLink ?? null,
       evaluation: ctx.schoolLink ? `${ctx.schoolLink}#evaluation` : null,
