@@ -26,7 +26,7 @@ import type { PathwayEventInput, SchoolDetails, Teacher } from '../machines/even
 import type { EmbeddedEngine } from './embedded.js';
 import { SimulatedClock } from './clock.js';
 import { defaultGroupName, groupNumberOf } from '../domain/words/group-name.js';
-import { insertGroup, insertPlaces, saveGroupSessions } from '../store/ops/groups.js';
+import { getGroup, insertGroup, insertPlaces, saveGroupSessions } from '../store/ops/groups.js';
 
 /** Recorded as the actor of every event the simulated hub staff send. */
 export const SIMULATION_ACTOR = 'hub-simulation';
@@ -636,7 +636,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
   // group pages; places are taken as the schools are selected. Made again on a resumed run: nothing changes.
   const makeGroups = async () => {
     for (const g of plan.takeGroups()) {
-      await insertGroup(engine.db, {
+      const made = await insertGroup(engine.db, {
         id: g.id,
         name: defaultGroupName(g.programme.name, hub.name, groupNumberOf(g.id) ?? g.id),
         hub: hub.id,
@@ -648,6 +648,13 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
         lead: g.lead,
         createdBy: SIMULATION_ACTOR,
       });
+      if (!made) {
+        // There already (a resumed run made it); a hub's own group of that id is not the simulation's to fill.
+        const there = await getGroup(engine.db, g.id);
+        if (there && (there.programmeId !== g.programme.id || there.createdBy !== SIMULATION_ACTOR)) {
+          throw new ValidationError([{ path: 'db', message: `already holds work group ${g.id}, made by ${there.createdBy} for ${there.programmeId}: simulate into a database of its own`, value: g.id, severity: 'error' }], 'simulation');
+        }
+      }
       await saveGroupSessions(engine.db, g.id, g.sessions.map((x) => ({ sessionId: x.id, academicYear: g.programme.academicYear, programmeId: g.programme.id, kind: x.kind, at: x.at, place: x.place })));
     }
   };
