@@ -7,6 +7,7 @@
  * auditor). Not pure (engine and database reads).
  */
 import { academicYearOf, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
+import { programmeFor } from '../domain/catalogue/programmes.js';
 import { placeInWords } from '../domain/words/place.js';
 import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
@@ -79,7 +80,7 @@ export interface SchoolPage {
   /** Actions the state accepts and the person may take; empty for an auditor. */
   actions: PageAction[];
   /** For the forms. */
-  choices: { signatories: { value: string; text: string }[]; deferYears: string[]; resumeYear: string | null };
+  choices: { signatories: { value: string; text: string }[]; deferYears: { value: string; text: string }[]; resumeYear: string | null; resumeBlocked: string | null };
   /** The school's leader, action plan on the 5 Big Ideas and Mastery Ready judgement, and the forms for them. */
   plan: PlanSection;
   /** A new link to the headteacher's page, to send when theirs expired (null for an auditor: the link can send the evaluation). */
@@ -198,9 +199,13 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   }
 
   const year = c.programme?.academicYear ?? academicYearOf(svc.now());
-  const deferYears = [1, 2, 3].map((n) => shiftAcademicYear(year, n));
+  // A year the catalogue has no programme of this phase for is offered, marked: the school can start again once its rules are added.
+  const deferRoute = c.school?.route ?? c.programme?.route;
+  const inCatalogue = (y: string) => !deferRoute || !c.programme || programmeFor(deferRoute, c.programme.phase, y) !== null;
+  const deferYears = [1, 2, 3].map((n) => shiftAcademicYear(year, n)).map((y) => ({ value: y, text: inCatalogue(y) ? y : `${y} (its rules are not in the catalogue yet)` }));
   const current = academicYearOf(svc.now());
   const resumeYear = c.deferredUntil ? (startYearOf(c.deferredUntil) > startYearOf(current) ? c.deferredUntil : current) : null;
+  const resumeBlocked = resumeYear && !inCatalogue(resumeYear) ? `The catalogue has no ${phaseName(c.programme?.phase ?? '')} programme for ${resumeYear} yet, so the school cannot start again until that year’s rules are added.` : null;
 
   // The leader and action plan section: the hub's people of the role this phase needs, the visits held and not yet reviewed.
   const role = c.programme ? leaderRoleFor(c.programme.phase) : 'specialist';
@@ -251,6 +256,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     choices: {
       signatories: (c.programme?.signatories ?? []).map((s) => ({ value: s, text: signatoryWords(s).replace(/^the /, '').replace(/^./, (x) => x.toUpperCase()) })),
       deferYears,
+      resumeBlocked,
       resumeYear,
     },
   };

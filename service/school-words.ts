@@ -112,6 +112,8 @@ export function refusalWords(why: string): string {
   s = s.replace(/\b(headteacher|headOfDepartment|teacher1|teacher2)\b(?=[,.]|$| )/g, (m) => signatoryWords(m));
   // Session ids ("secondary-development-2026-27.meeting-02") as "Meeting 2".
   s = s.replace(/\b[a-z0-9-]+\.(meeting|workshop|visit|inSchoolDay)-\d+\b/g, (id) => sessionName(id));
+  // Where a rule comes from ("(rule masteryReady, seed 002)") is for the rule book, not the hub officer reading it.
+  s = s.replace(/\s*\((?:rules? [A-Za-z]+(?:, )?)?(?:seeds? \d{3}[^()]*)?\)/g, (m) => (/rule|seed/.test(m) ? '' : m));
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 

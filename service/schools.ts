@@ -15,6 +15,7 @@ import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { assertRead, assertWrite, hubIdOf, hubLabel, readableHubs, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { RefusedError } from './errors.js';
+import { phaseName } from '../domain/words/school-state.js';
 import { placeFor, releasePlace } from '../store/ops/groups.js';
 import { endOfDayOrInstant, eventTime } from './time.js';
 
@@ -167,7 +168,7 @@ export async function resumeSchool(svc: Service, p: Principal, urn: string, body
       const current = academicYearOf(at);
       const year = body.academicYear ?? (c.deferredUntil && c.deferredUntil > current ? c.deferredUntil : current);
       const programme = programmeFor(c.school.route, c.programme.phase, year);
-      if (!programme) throw new RefusedError(`the catalogue has no ${c.school.route} ${c.programme.phase} programme for ${year}: school ${urn} cannot resume in that year`);
+      if (!programme) throw new RefusedError(`the catalogue has no ${phaseName(c.programme.phase)} programme for ${c.school.route} schools in ${year} yet, so ${c.school.name} cannot start again in that year; it can once that year’s rules are in the catalogue`);
       return { type: 'RESUMED', at, programme };
     },
     o,

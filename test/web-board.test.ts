@@ -261,6 +261,23 @@ describe('hub web: the hub board and the school page', () => {
     expect(s.body.summary.status).toBe('active');
   });
 
+  it('defers to a year the catalogue does not hold yet only knowingly, and then says why the school cannot resume, with no button that would fail', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub/schools/100008');
+    await page.locator('summary', { hasText: 'Defer to a later year' }).click();
+    const options = await page.getByLabel('Which year will it start again?').locator('option').allTextContents();
+    expect(options).toContain('2027/28 (its rules are not in the catalogue yet)');
+    await page.getByLabel('Why is the school deferring?').fill('the maths lead is on leave this year');
+    await page.getByLabel('Which year will it start again?').selectOption('2027/28');
+    await page.getByRole('button', { name: 'Defer the school' }).click();
+    expect((await web.api<{ summary: { status: string } }>('GET', '/schools/100008')).body.summary.status).toBe('deferred');
+    // It said "Resume the school in 2027/28", and the button was refused: "the catalogue has no secondary development programme for 2027/28: school … cannot resume".
+    const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
+    expect(main).toContain('The catalogue has no Readiness programme for 2027/28 yet, so the school cannot start again until that year’s rules are added.');
+    expect(await page.getByRole('button', { name: /Resume the school/ }).count()).toBe(0);
+    await expectAccessible(page, 'school page deferred past the catalogue');
+  });
+
   it('shows a stale If-Match as the conflict page: fresh school, a plain banner, nothing saved', async () => {
     const page = await browser.page();
     await signIn(page, web, staff, '/hub/schools/100006');

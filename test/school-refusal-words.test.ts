@@ -1,0 +1,20 @@
+/**
+ * A refusal on the school page in the hub officer's words: the rules' own
+ * references ("(rule actionPlanWithLeader, seed 002)") are for the rule book,
+ * event names and session ids read as what they are.
+ */
+import { describe, expect, it } from 'vitest';
+import { refusalWords } from '../service/school-words.js';
+
+describe('refusalWords', () => {
+  it('drops where a rule comes from, and keeps a parenthesis that is part of the sentence', () => {
+    expect(refusalWords("an action plan is made with the school's leader; allocate one first (rule actionPlanWithLeader, seed 002)")).toBe("An action plan is made with the school's leader; allocate one first");
+    expect(refusalWords('judged after the last workshop (rule masteryReady, seed 002)')).toBe('Judged after the last workshop');
+    expect(refusalWords('the amount (seed 001: £2,000) is paid once')).toBe('The amount is paid once');
+    expect(refusalWords('the second meeting (14 January) has not been held')).toBe('The second meeting (14 January) has not been held');
+  });
+
+  it('names sessions and actions, not their ids', () => {
+    expect(refusalWords('secondary-development-2026-27.meeting-02 has not been held')).toBe('Meeting 2 has not been held');
+  });
+});
