@@ -177,7 +177,7 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     const list = await pathway('--db', db, '--wide', 'users', 'list');
     expect(list.out).toContain('Ann Auditor');
     const groups = await pathway('--db', db, '--wide', 'groups', 'list');
-    expect(groups.out).toMatch(/emeast-readiness-2026-1\s+east-midlands-east\s+primary-readiness-2026-27\s+2026\/27\s+3\/8/);
+    expect(groups.out).toMatch(/emeast-readiness-2026-1\s+east-midlands-east\s+primary-readiness-2026-27\s+2026\/27\s+2\/8/);
     const refused = await pathway('--db', db, 'schools', 'attend', '100008', 'no-such-session', '--teachers', '2');
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/school 100008 cannot take ATTENDANCE_RECORDED while readiness\/applied/);
