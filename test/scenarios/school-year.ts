@@ -61,6 +61,11 @@ export function nextSecondaryYear(today: DateTime = DateTime.now().setZone('Euro
  * server that keeps its workflows (six digits, like real URNs). Not pure.
  */
 export function freshUrns(n: number): string[] {
-  const start = 100000 + ((Date.now() + Math.floor(Math.random() * 1000)) % 890000);
+  // Handed out one after another from a random start: two calls moments apart once drew starts
+  // within a few hundred of each other, and "a school that never applied" found one that had.
+  if (nextUrn + n > 999_999) nextUrn = 100_000;
+  const start = nextUrn;
+  nextUrn += n;
   return Array.from({ length: n }, (_, i) => String(start + i));
 }
+let nextUrn = 100_000 + ((Date.now() + Math.floor(Math.random() * 1000)) % 800_000);
