@@ -18,7 +18,8 @@ import { getGroup, groupSessions, listGroups, placesOf, type GroupPlace, type Gr
 import { assertRead, canRead, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
-import { countedSessionsName } from '../domain/words/kinds.js';
+import { countedSessionsName, sessionKindsOf } from '../domain/words/kinds.js';
+import { programmeReadName } from '../domain/words/group-name.js';
 
 /** A session's length: the catalogue counts half days; 13:30 to 16:00 is one (as in the machines' messages). */
 const HALF_DAY_MINUTES = 150;
@@ -156,18 +157,14 @@ function named(g: WorkGroup): WorkGroup {
 
 function programmeName(id: string): string {
   try {
-    return programmeById(id).name.replace(/\s*\(rules carried [^)]*\)/g, '');
+    return programmeReadName(programmeById(id).name);
   } catch {
     return id;
   }
 }
 
 function attendedName(id: string): string {
-  try {
-    return countedSessionsName(programmeById(id).sessions.map((r) => r.kind), true);
-  } catch {
-    return countedSessionsName([], true);
-  }
+  return countedSessionsName(sessionKindsOf(id), true);
 }
 
 function endOf(snapshots: PersistedPathway[], programmeId: string, kind: GroupSession['kind'], at: string): string {

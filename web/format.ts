@@ -8,8 +8,7 @@ import type nunjucks from 'nunjucks';
 import { pounds } from '../domain/catalogue/describe.js';
 import { dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 import { phaseName, statusWords } from '../domain/words/school-state.js';
-import { countedSessionsName } from '../domain/words/kinds.js';
-import { programmeById } from '../domain/catalogue/programmes.js';
+import { countedSessionsName, sessionKindsOf } from '../domain/words/kinds.js';
 
 export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 
@@ -51,13 +50,7 @@ export function plural(n: unknown, one: string, many?: string): string {
 
 /** "Meetings held", "Workshops held": what a school's programme counts (by its catalogue id), as a label. Pure. */
 export function sessionsHeldLabel(programmeId: unknown): string {
-  let kinds: string[] = [];
-  try {
-    kinds = typeof programmeId === 'string' ? programmeById(programmeId).sessions.map((r) => r.kind) : [];
-  } catch {
-    kinds = [];
-  }
-  return `${countedSessionsName(kinds, true)} held`;
+  return `${countedSessionsName(sessionKindsOf(programmeId), true)} held`;
 }
 
 /** Adds the filters above to a Nunjucks environment. */

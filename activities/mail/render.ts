@@ -13,7 +13,7 @@ import type nunjucks from 'nunjucks';
 import { findHub } from '../../domain/catalogue/hubs.js';
 import { masteryReadyNeededFor, programmeById } from '../../domain/catalogue/programmes.js';
 import { phaseName } from '../../domain/words/school-state.js';
-import { countedSessionName, countedSessionsName } from '../../domain/words/kinds.js';
+import { countedSessionName, countedSessionsName, sessionKindsOf } from '../../domain/words/kinds.js';
 import type { MessageData, MessageValue } from '../../machines/effects.js';
 import { UnknownTemplateError } from './template-errors.js';
 import { makeInvite, type Invite, type InviteSession } from './calendar.js';
@@ -178,12 +178,9 @@ function sessionView(d: Record<string, MessageValue>, now: string): SessionView 
  * when the programme is not known (a message from before the id was sent). Pure.
  */
 function countedKinds(programmeId: string): { sessionName: string; sessionsName: string } {
-  let kinds: string[] = ['meeting'];
-  try {
-    if (programmeId) kinds = programmeById(programmeId).sessions.map((r) => r.kind);
-  } catch {
-    // Not in this catalogue: the usual words.
-  }
+  const known = sessionKindsOf(programmeId);
+  // Not in this catalogue: the usual words.
+  const kinds = known.length ? known : ['meeting'];
   const one = countedSessionName(kinds);
   return one === 'session' ? { sessionName: 'meeting', sessionsName: 'meetings' } : { sessionName: one, sessionsName: countedSessionsName(kinds) };
 }

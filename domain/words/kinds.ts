@@ -7,6 +7,8 @@
  * visit "Visit", "Specialist visit" and "School visit". Pure.
  */
 
+import { programmeById } from '../catalogue/programmes.js';
+
 /** The forms of a kind's name, by reader. */
 export interface KindNames {
   /** "Work Group meeting", "Workshop", "School visit": email titles, the audit and headteacher pages. */
@@ -49,4 +51,14 @@ export function countedSessionsName(kinds: readonly string[], capital = false): 
 export function countedSessionName(kinds: readonly string[]): string {
   const names = [...new Set(kinds.filter((k) => k === 'meeting' || k === 'workshop'))];
   return names.length === 0 ? 'session' : names.join(' and ');
+}
+
+/** The session kinds of a catalogue programme by its id; none when the id is not in this catalogue (an old message, a test's programme). Pure. */
+export function sessionKindsOf(programmeId: unknown): string[] {
+  if (typeof programmeId !== 'string' || programmeId === '') return [];
+  try {
+    return programmeById(programmeId).sessions.map((r) => r.kind);
+  } catch {
+    return [];
+  }
 }
