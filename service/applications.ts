@@ -19,6 +19,7 @@ import type { Principal, Service } from './context.js';
 import { NotFoundError, RefusedError } from './errors.js';
 import { listSchools, sendToSchool, type WriteOptions } from './schools.js';
 import { eventTime, submittedAt } from './time.js';
+import { giveGroupDates, type JoinedDates } from './schedule.js';
 
 const KNOWN_HUB_NAMES = hubs.map((h) => h.name);
 
@@ -174,6 +175,8 @@ export interface Selected extends SendResult {
   groupVersion: number;
   /** Why the group was chosen, or where the school's partners are when they could not be kept together. */
   notes: string[];
+  /** The group's dates the school was given when the group's year was already planned (a late joiner). */
+  dates: JoinedDates;
 }
 
 /** Does a groupWith entry (a URN or a school name) name this school? Pure. */
@@ -278,11 +281,14 @@ export async function selectApplication(
     if (reserved.why === 'full') throw new RefusedError(`work group ${group.id} is full: ${reserved.size} of ${group.maxSchools} schools (${group.programmeId} allows up to ${group.maxSchools})`);
     throw new RefusedError(`school ${urn} already has a place in work group ${reserved.otherGroupId} for ${group.programmeId}`);
   }
+  let result: SendResult;
   try {
-    const result = await sendToSchool(svc, p, urn, { type: 'SELECTED', at, groupId: group.id, groupSize: reserved.size }, o);
-    return { ...result, groupId: group.id, groupSize: reserved.size, groupVersion: reserved.version, notes };
+    result = await sendToSchool(svc, p, urn, { type: 'SELECTED', at, groupId: group.id, groupSize: reserved.size }, o);
   } catch (err) {
     await releasePlace(svc.db, group.id, urn);
     throw err;
   }
+  // Selected stands from here: a failure giving the dates must not give the place back.
+  const dates = await giveGroupDates(svc, p, urn, group.id, at);
+  return { ...result, ...(dates.version !== undefined ? { version: dates.version } : {}), groupId: group.id, groupSize: reserved.size, groupVersion: reserved.version, notes, dates };
 }

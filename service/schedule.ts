@@ -18,7 +18,7 @@ import type { PathwayContext, SessionRecord } from '../machines/context.js';
 import type { PathwayEvent, PathwayEventInput, ReminderPolicy } from '../machines/events.js';
 import { moveKeepsRules, sessionBounds } from '../machines/schedule-rules.js';
 import type { SchoolSummary } from '../machines/summary.js';
-import { getGroup, groupSession, saveGroupSessions, touchGroup, updateGroupSession, type GroupSession, type WorkGroup } from '../store/ops/groups.js';
+import { getGroup, groupSession, groupSessions, saveGroupSessions, touchGroup, updateGroupSession, type GroupSession, type WorkGroup } from '../store/ops/groups.js';
 import { machinePolicy } from '../host/reminder-policy.js';
 import { assertWrite } from './access.js';
 import type { Principal, Service } from './context.js';
@@ -272,4 +272,59 @@ export async function cancelGroupSession(
   if (outcomes.length && !outcomes.some((x) => x.ok)) throw refusedAfterAll('cancel', outcomes, schools);
   await updateGroupSession(svc.db, groupId, sessionId, { status: 'cancelled', note: input.reason });
   return { groupId, groupVersion: version, schools: outcomes, session: { ...session, status: 'cancelled', note: input.reason } };
+}
+
+/** What a school joining a group whose dates are set was given. */
+export interface JoinedDates {
+  /** The group's sessions the school now holds (0 when the group has none for its year yet). */
+  sessions: number;
+  /** Of those, how many had already taken place when it joined. */
+  alreadyHeld: number;
+  /** The school's stream version after the schedule, when one was sent. */
+  version?: number;
+  /** Why the school's rules refused the group's dates, in plain words. */
+  refused?: string;
+}
+
+/**
+ * A school selected into a group after the group's year was planned gets the
+ * group's dates, the ones its fellow members hold (moved dates as moved,
+ * cancelled ones left out), so it has reminders and a dates email like them.
+ * Sessions already past are kept: they count towards the programme's minimum
+ * as for every member, and the hub records the newcomer's attendance at them
+ * (usually missed). The reminder policy is a fellow member's, so the group's
+ * schools are reminded alike. A school whose rules refuse the dates keeps its
+ * place; `refused` says why. Not pure.
+ */
+export async function giveGroupDates(svc: Service, p: Principal, urn: string, groupId: string, at: string): Promise<JoinedDates> {
+  const school = (await svc.engine.state(urn)).summary;
+  if (!school.academicYear || !school.programmeId) return { sessions: 0, alreadyHeld: 0 };
+  const sessions = (await groupSessions(svc.db, groupId, school.academicYear)).filter((s) => s.programmeId === school.programmeId && s.status !== 'cancelled');
+  if (sessions.length === 0) return { sessions: 0, alreadyHeld: 0 };
+  let policy = machinePolicy();
+  for (const other of await svc.engine.schools({ groupId })) {
+    if (other.urn === urn || other.programmeId !== school.programmeId || other.academicYear !== school.academicYear) continue;
+    const c = ((await svc.engine.state(other.urn)).snapshot as PersistedPathway).context;
+    if (c.sessions.length) {
+      policy = c.policy;
+      break;
+    }
+  }
+  const alreadyHeld = sessions.filter((s) => Date.parse(s.at) <= Date.parse(at)).length;
+  const event = { type: 'SCHEDULE_SET' as const, at, sessions: sessions.map((s) => ({ id: s.sessionId, kind: s.kind, at: s.at, place: s.place })), policy };
+  try {
+    const r = await svc.engine.send(urn, event, { actor: p.id });
+    return { sessions: sessions.length, alreadyHeld, version: r.version };
+  } catch (err) {
+    if (!isCallerError(err)) throw err;
+    return { sessions: 0, alreadyHeld: 0, refused: why(err) };
+  }
+}
+
+/** What a late joiner was given, as a sentence for the hub ("" when the group's year was not planned yet). Pure. */
+export function joinedDatesWords(d: JoinedDates): string {
+  if (d.refused) return `The group's dates were not given to the school: ${d.refused}.`;
+  if (d.sessions === 0) return '';
+  const held = d.alreadyHeld ? ` ${d.alreadyHeld} of them had already taken place: record its attendance at ${d.alreadyHeld === 1 ? 'it' : 'them'}.` : '';
+  return `It has the group's ${d.sessions} dates, and its headteacher and teachers are sent them.${held}`;
 }

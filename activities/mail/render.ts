@@ -224,6 +224,10 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
   const fromAt = instant(d.fromStartsAt);
   const sessions = Array.isArray(d.sessions) ? d.sessions.flatMap((s) => (s && typeof s === 'object' && !Array.isArray(s) ? [sessionView(s, now)] : [])).filter((s): s is SessionView => s !== null) : [];
   const first = sessions.find((s) => s.id === str(d.firstSession)) ?? null;
+  // A school that joined a group after its year began: the dates already past are told apart from the ones to come.
+  const joinedAt = decidedAt ? Date.parse(decidedAt) : null;
+  const sessionsAhead = joinedAt === null ? sessions : sessions.filter((s) => Date.parse(s.startsAt) > joinedAt);
+  const sessionsBefore = joinedAt === null ? [] : sessions.filter((s) => Date.parse(s.startsAt) <= joinedAt);
   const dueAt = instant(d.dueAt);
   const hubLead = ctx.hubLead ?? { name: `${hub} lead`, email: '' };
   return {
@@ -247,7 +251,10 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     from: fromAt ? { when: longWhen(fromAt, null), place: venue(d.fromPlace), where: atVenue(d.fromPlace) } : null,
     placeChanged: fromAt ? venue(d.fromPlace) !== venue(d.place) : false,
     sessions,
-    firstSession: first,
+    sessionsAhead,
+    sessionsBefore,
+    // The headteacher is asked to the first date only when it is still to come.
+    firstSession: first && sessionsAhead.includes(first) ? first : null,
     headteacherAttendsFirst: d.headteacherAttendsFirst === true,
     due: dueAt ? longDate(dueAt) : '',
     dueCountdown: dueAt ? countdown(now, dueAt) : '',
@@ -285,7 +292,8 @@ function inviteOf(message: MessageToRender, view: Record<string, unknown>, ctx: 
   const toInvite = (s: SessionView): InviteSession => ({ sessionId: s.id, startsAt: s.startsAt, endsAt: s.endsAt, title: `${view.hub}: ${s.title}`, location: s.place, description: describe(s) });
   const calendarName = `${view.programme} ${view.year}`;
   if (message.template === 'schedule-announced') {
-    const sessions = (view.sessions as SessionView[]).filter((s) => s.id);
+    // Only the dates still to come go in the calendar: a late joiner's past ones are told in the words.
+    const sessions = (view.sessionsAhead as SessionView[]).filter((s) => s.id);
     return sessions.length ? makeInvite({ urn: message.urn, sessions: sessions.map(toInvite), decidedAt, calendarName, organizer }) : undefined;
   }
   const s = view.session as SessionView | null;

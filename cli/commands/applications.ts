@@ -69,7 +69,9 @@ export function register(program: Command): void {
     async ({ urn, o, svc, op, when }) => {
       const { selectApplication } = await import('../../service/applications.js');
       const r = await selectApplication(svc, op, urn, { ...(o.group ? { groupId: o.group as string } : {}), ...when });
-      return { ...r, notes: [`work group ${r.groupId} now has ${r.groupSize} school${r.groupSize === 1 ? '' : 's'}`, ...r.notes] };
+      const { joinedDatesWords } = await import('../../service/schedule.js');
+      const dates = joinedDatesWords(r.dates);
+      return { ...r, notes: [`work group ${r.groupId} now has ${r.groupSize} school${r.groupSize === 1 ? '' : 's'}`, ...r.notes, ...(dates ? [dates] : [])] };
     },
   );
   writeCommand(applications, 'waitlist', 'Put on the waiting list (WAITLISTED)', (c) => c.requiredOption('--reason <text>', 'why'), async ({ urn, o, svc, op, when }) => {

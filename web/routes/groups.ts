@@ -19,7 +19,7 @@ import type { Principal, Service } from '../../service/context.js';
 import { assertWrite, hubLabel } from '../../service/access.js';
 import { AlreadyExistsError, RefusedError, SessionChangeRefused } from '../../service/errors.js';
 import { addSchoolToGroup, createGroup } from '../../service/groups.js';
-import { cancelGroupSession, checkGroupSessionMove, generateGroupSchedule, moveGroupSession, type SchoolOutcome } from '../../service/schedule.js';
+import { cancelGroupSession, checkGroupSessionMove, generateGroupSchedule, joinedDatesWords, moveGroupSession, type SchoolOutcome } from '../../service/schedule.js';
 import { listSchools, recordAttendance } from '../../service/schools.js';
 import { groupView, hubGroupRows, sessionView, timesMoved, type GroupView, type SessionView } from '../../service/group-view.js';
 import { calendarFileName, groupCalendar } from '../../service/group-calendar.js';
@@ -304,9 +304,9 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
     const urn = one(request.body.urn);
     if (!urn) return renderGroup(svc, p, request, reply, { errors: [{ text: 'Select a school to add', href: '#urn' }], fieldErrors: { urn: 'Select a school to add' } }, 400);
     try {
-      await addSchoolToGroup(svc, p, view.group.id, { urn }, { groupVersion: version(request.body) });
+      const r = await addSchoolToGroup(svc, p, view.group.id, { urn }, { groupVersion: version(request.body) });
       const added = (await listSchools(svc, p, { hub: view.group.hub })).find((s) => s.urn === urn);
-      flash(request, `${added?.name ?? `School ${urn}`} added to the group`);
+      flash(request, [`${added?.name ?? `School ${urn}`} added to the group.`, joinedDatesWords(r.dates)].filter(Boolean).join(' '));
       return reply.redirect(`/hub/groups/${encodeURIComponent(view.group.id)}`, 303);
     } catch (err) {
       if (isConflict(err)) return renderGroup(svc, p, request, reply, { conflict: true }, 409);

@@ -1,0 +1,92 @@
+/**
+ * A school selected into a work group after the group's year was planned
+ * (a late joiner) gets the group's dates as its fellow members hold them:
+ * moved dates as moved, cancelled ones left out, so it has reminders and a
+ * dates email like them. Its email tells the dates to come apart from the
+ * ones already past, and its calendar file holds only those to come. On
+ * PGlite and Postgres.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from './helpers/db.js';
+import { HUB_A, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
+import type { Principal } from '../service/context.js';
+import { assessEligibility, selectApplication, submitApplication } from '../service/applications.js';
+import { createGroup } from '../service/groups.js';
+import { signCommitment } from '../service/schools.js';
+import { cancelGroupSession, generateGroupSchedule, joinedDatesWords, moveGroupSession } from '../service/schedule.js';
+import type { PersistedPathway } from '../machines/decide.js';
+import { outboxFor } from '../store/outbox.js';
+import { renderMessage } from '../activities/mail/render.js';
+
+const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', hubs: [] };
+const SIGNATORIES = ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'];
+
+describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (target) => {
+  let h: ApiHarness;
+  let group = '';
+  const first = secondaryForm(1);
+  const late = secondaryForm(2);
+  
+  async function applyAndAssess(form: Record<string, any>) {
+    await submitApplication(h.svc, root, form);
+    await assessEligibility(h.svc, root, form.school.urn, { eligible: true });
+  }
+  const sessionsOf = async (urn: string) => ((await h.svc.engine.state(urn)).snapshot as PersistedPathway).context.sessions;
+
+  beforeAll(async () => {
+    h = await startApi(target, { start: '2020-07-10T12:00:00Z' });
+    await applyAndAssess(first);
+    await applyAndAssess(late);
+    group = (await createGroup(h.svc, root, { programmeId: 'secondary-development-2020-21', hub: HUB_A, lead: { name: 'L', email: 'l@a.example' } })).id;
+    const joined = await selectApplication(h.svc, root, first.school.urn, { groupId: group });
+    // Before the group's year is planned there are no dates to give.
+    expect(joined.dates).toEqual({ sessions: 0, alreadyHeld: 0 });
+    expect(joinedDatesWords(joined.dates)).toBe('');
+    await signCommitment(h.svc, root, first.school.urn, { signatories: SIGNATORIES });
+  });
+  afterAll(async () => h?.close());
+
+  it('is given every date the group holds, moved and cancelled ones as they stand, with those already past counted', async () => {
+    const planned = await generateGroupSchedule(h.svc, root, group, {});
+    const dates = planned.sessions.filter((s) => s.kind === 'meeting' || s.kind === 'workshop');
+    expect(dates.length).toBeGreaterThan(3);
+    // Move a later date and cancel a visit, then let two dates pass before the second school joins.
+    const later = dates[dates.length - 1]!;
+    const movedTo = new Date(Date.parse(later.at) - 7 * 86_400_000).toISOString();
+    await moveGroupSession(h.svc, root, group, later.id, { to: movedTo });
+    const visit = planned.sessions.find((s) => s.kind === 'visit');
+    if (visit) await cancelGroupSession(h.svc, root, group, visit.id, { reason: 'lead unwell' });
+    h.clock.advanceTo(new Date(Date.parse(dates[1]!.at) + 86_400_000).toISOString());
+
+    const joined = await selectApplication(h.svc, root, late.school.urn, { groupId: group });
+    const mine = await sessionsOf(late.school.urn);
+    const theirs = (await sessionsOf(first.school.urn)).filter((s) => s.status !== 'cancelled');
+    expect(mine.map((s) => [s.id, s.at])).toEqual(theirs.map((s) => [s.id, s.at]));
+    expect(mine.find((s) => s.id === later.id)!.at).toBe(theirs.find((s) => s.id === later.id)!.at);
+    if (visit) expect(mine.some((s) => s.id === visit.id)).toBe(false);
+    expect(joined.dates).toMatchObject({ sessions: theirs.length, alreadyHeld: 2 });
+    expect(joined.version).toBe((await h.svc.engine.state(late.school.urn)).version);
+    expect(joinedDatesWords(joined.dates)).toBe(`It has the group's ${theirs.length} dates, and its headteacher and teachers are sent them. 2 of them had already taken place: record its attendance at them.`);
+
+    // Its dates email: the ones to come in the list and the calendar file, the two past ones apart.
+    const outbox = await outboxFor(h.svc.db, late.school.urn);
+    const announced = outbox.map((x) => x.payload as { template?: string; data?: Record<string, any> }).find((x) => x.template === 'schedule-announced');
+    expect(announced, 'a dates email for the late joiner').toBeDefined();
+    const mail = renderMessage({ template: 'schedule-announced', urn: late.school.urn, data: announced!.data! });
+    expect(mail.subject).toMatch(new RegExp(`your ${theirs.length - 2} remaining dates`));
+    expect(mail.text).toContain('The school joined the work group after 2 of its dates had taken place');
+    expect(mail.text).toMatch(/catch up on them/);
+    expect((mail.ics?.content ?? '').match(/BEGIN:VEVENT/g)?.length).toBe(theirs.length - 2);
+  });
+
+  it('is reminded of the dates to come only: no reminder about a date that passed before it joined', async () => {
+    const c = ((await h.svc.engine.state(late.school.urn)).snapshot as PersistedPathway).context;
+    const joinedAt = Date.parse(h.clock.now());
+    const reminded = new Set(Object.keys(c.timers).filter((k) => k.startsWith('reminder:')).map((k) => k.split(':')[1]));
+    const ahead = c.sessions.filter((s) => Date.parse(s.at) - 2 * 86_400_000 > joinedAt).map((s) => s.id);
+    const past = c.sessions.filter((s) => Date.parse(s.at) <= joinedAt).map((s) => s.id);
+    expect(past.length).toBe(2);
+    for (const id of ahead) expect(reminded.has(id), `a reminder for ${id}`).toBe(true);
+    for (const id of past) expect(reminded.has(id), `no reminder for ${id}, already past`).toBe(false);
+  });
+});
