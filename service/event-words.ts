@@ -56,11 +56,20 @@ function quote(s: unknown): string {
 
 type Payload = Record<string, unknown>;
 
-/** One event in words, given the sessions known before it. Updates `sessions` for the events after. Pure but for `sessions`. */
-export function describeEvent(type: string, e: Payload, sessions: KnownSession[]): string {
+const teacherName = (t: unknown): string => {
+  const name = (t as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && name.trim() ? name.trim() : '';
+};
+
+/**
+ * One event in words, given the sessions and lead teachers known before it.
+ * Updates `sessions` and `teachers` for the events after. Pure but for those two.
+ */
+export function describeEvent(type: string, e: Payload, sessions: KnownSession[], teachers: string[] = []): string {
   const programme = (e.programme as { name?: string } | undefined)?.name ?? 'the programme';
   switch (type) {
     case 'APPLY':
+      if (Array.isArray(e.teachers)) teachers.splice(0, teachers.length, ...e.teachers.map(teacherName));
       return `Applied for ${programme}`;
     case 'ELIGIBILITY_ASSESSED':
       return e.eligible ? `Assessed as eligible${CRITERIA_NOTE(e.criteria)}` : `Assessed as not eligible${quote(e.note) ? `: ${quote(e.note)}` : ''}`;
@@ -108,8 +117,13 @@ export function describeEvent(type: string, e: Payload, sessions: KnownSession[]
       return `Deferred to ${e.untilYear}: ${quote(e.reason)}`;
     case 'RESUMED':
       return `Resumed in ${programme}`;
-    case 'TEACHER_REPLACED':
-      return `Lead teacher ${e.slot} replaced by ${(e.teacher as { name?: string } | undefined)?.name ?? 'a new teacher'}`;
+    case 'TEACHER_REPLACED': {
+      const slot = Number(e.slot);
+      const left = teachers[slot - 1] ?? '';
+      const joined = teacherName(e.teacher);
+      if (slot === 1 || slot === 2) teachers[slot - 1] = joined;
+      return `Lead teacher ${e.slot}${left ? `, ${left},` : ''} replaced by ${joined || 'a new teacher'}`;
+    }
     // A timer firing is not an email sent: entriesInWords says what became of it when given the school's mail.
     case 'REMINDER_DUE':
       return `Reminder due ${e.daysBefore} ${Number(e.daysBefore) === 1 ? 'day' : 'days'} before ${sessionName(sessions, String(e.sessionId))}`;
@@ -158,12 +172,13 @@ export interface EntryInWords {
  */
 export function entriesInWords(entries: readonly HistoryEntry[], names: ReadonlyMap<string, string> = new Map(), mail?: { urn: string; mail: SchoolMail }): EntryInWords[] {
   const sessions: KnownSession[] = [];
+  const teachers: string[] = [];
   const outcome = mail ? reminderOutcomeReader(mail.urn, mail.mail) : null;
   return entries.map((e) => {
     const p = (e.payload ?? {}) as Payload;
     // Named before describeEvent, which moves and cancels sessions as it goes.
     const sessionWhat = e.type === 'REMINDER_DUE' ? `${sessionName(sessions, String(p.sessionId))} in ${p.daysBefore} ${Number(p.daysBefore) === 1 ? 'day' : 'days'}` : '';
-    const what = describeEvent(e.type, p, sessions);
+    const what = describeEvent(e.type, p, sessions, teachers);
     const told = outcome?.(e, capital(sessionWhat)) ?? null;
     return {
       number: e.version,

@@ -21,6 +21,8 @@ import { schoolHistory, schoolState } from './schools.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
 import { checkStream, type SignOff } from '../store/tamper.js';
 import { endOfDayOrInstant } from './time.js';
+import { contactChanges } from '../store/messages.js';
+import { contactChangeWords } from './school-words.js';
 
 /** A history as the engines return it: the embedded and Temporal engines add the replay check. */
 export type AuditHistory = History & { replayMatches?: boolean; replayError?: string | null };
@@ -99,8 +101,12 @@ export function auditDate(value: string, field = 'at'): string {
   return value;
 }
 
-/** An entry of the audit timeline: an event in words, a payment, or an admin's sign-off of an altered history. */
-export type AuditEntry = EntryInWords & { kind?: 'funding' | 'sign-off' };
+/**
+ * An entry of the audit timeline: an event in words, a payment, an admin's
+ * sign-off of an altered history, or a change of the headteacher's contact
+ * (kept beside the school's record, not in its hash-chained log).
+ */
+export type AuditEntry = EntryInWords & { kind?: 'funding' | 'sign-off' | 'contact' };
 
 export interface SchoolAudit {
   urn: string;
@@ -148,6 +154,7 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
     // One read of the school's mail, so a reminder says whether an email went out.
     schoolMail(svc.db, urn),
   ]);
+  const contacts = await contactChanges(svc.db, urn);
   const shown = cut ?? full;
   // Words from the whole walk, so a session keeps its number; then only the events up to the date.
   const upTo = new Set(shown.entries.map((e) => e.version));
@@ -177,6 +184,17 @@ export async function schoolAudit(svc: Service, p: Principal, urn: string, at?: 
     };
     if (at >= 0) words.splice(at + 1, 0, entry);
     else words.push(entry);
+  }
+  // Each contact change after the last event that happened before it.
+  for (const change of contacts) {
+    if (Date.parse(change.at) > until) continue;
+    const said = contactChangeWords(change);
+    const entry: AuditEntry = { kind: 'contact', number: 0, what: said.title, detail: `${said.detail}. Kept beside the school’s record, not in its event log`, occurredAt: change.at, recordedAt: change.recordedAt, who: names.get(change.by) ?? change.by, rulesVersion: '', automatic: false };
+    let after = -1;
+    words.forEach((w, i) => {
+      if (Date.parse(w.occurredAt) <= Date.parse(change.at)) after = i;
+    });
+    words.splice(after + 1, 0, entry);
   }
   for (const so of (full as AuditHistory & { signedOff?: SignOff[] }).signedOff ?? []) {
     words.push({ kind: 'sign-off', number: so.atVersion, what: `Altered history signed off by ${so.signedByName}`, detail: so.reason, occurredAt: so.signedAt, recordedAt: so.signedAt, who: so.signedByName, rulesVersion: '', automatic: false });

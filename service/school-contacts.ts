@@ -28,6 +28,8 @@ export interface HeadteacherCorrected {
   urn: string;
   name: string;
   email: string;
+  /** False when the name and address were already these (nothing changed; held emails are still sent again). */
+  changed: boolean;
   /** How many held emails were queued again. */
   requeued: number;
   resent: ResentEmail[];
@@ -64,12 +66,13 @@ export async function correctHeadteacherEmail(svc: Service, p: Principal, urn: s
   if (!name) throw new ValidationError([{ path: 'name', message: 'is required: the school has no headteacher name on record', severity: 'error' }], "the headteacher's contact");
 
   const held = await mailProblems(svc.db, { urns: [urn] });
-  const { requeued } = await setSchoolContact(svc.db, { urn, name, email: body.email, updatedBy: p.id, at: svc.now() });
+  const application = (st.snapshot as PersistedPathway).context.school?.headteacher ?? null;
+  const { requeued, changed } = await setSchoolContact(svc.db, { urn, name, email: body.email, updatedBy: p.id, at: svc.now(), previous: application ? { name: application.name, email: application.email } : null });
   if (requeued > 0 && drainable(svc.engine)) await svc.engine.drainOutbox();
   const resent: ResentEmail[] = [];
   for (const h of held) {
     const m = await sentMessage(svc.db, `${h.key}${RESENT_SUFFIX}`);
     resent.push({ key: h.key, template: h.template, outcome: !m ? 'queued' : m.status === 'sent' ? 'sent' : 'too-late', note: m?.note ?? null });
   }
-  return { urn, name, email: body.email, requeued, resent };
+  return { urn, name, email: body.email, changed, requeued, resent };
 }

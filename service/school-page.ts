@@ -17,6 +17,8 @@ import { phaseName } from '../domain/words/school-state.js';
 import { groupNames, personNames, schoolEvents, type GroupName } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
 import { schoolMail } from '../store/school-mail.js';
+import { contactChanges } from '../store/messages.js';
+import { contactChangeWords } from './school-words.js';
 import { templateWords } from './board.js';
 import { grantStatus, type GrantStatus } from './grant-status.js';
 import { mailProblemWords, reminderOutcomeReader } from './reminder-outcomes.js';
@@ -33,7 +35,8 @@ export const PAGE_ACTIONS = ['COMMITMENT_SIGNED', 'GAP_TASK_COMPLETED', 'RELEASE
 export type PageAction = (typeof PAGE_ACTIONS)[number];
 
 export interface TimelineEntry {
-  kind: 'event' | 'payment';
+  /** 'contact': a change of the headteacher's contact, kept beside the school, not in its event log. */
+  kind: 'event' | 'payment' | 'contact';
   title: string;
   detail?: string;
   /** When it happened. */
@@ -140,13 +143,13 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const c = snapshot.context;
   // The log read directly (both hosts write it); the audit pages are where the hash chain is checked.
   // One read of the school's mail: what became of each reminder, the held emails, a corrected address.
-  const [events, paid, mail] = await Promise.all([schoolEvents(svc.db, urn), payments(svc.db, { urn }), schoolMail(svc.db, urn)]);
+  const [events, paid, mail, contacts] = await Promise.all([schoolEvents(svc.db, urn), payments(svc.db, { urn }), schoolMail(svc.db, urn), contactChanges(svc.db, urn)]);
   const reminderOutcome = reminderOutcomeReader(urn, mail);
   const history = { entries: events.map((e) => ({ ...e, ...phaseAndStatus(e.value) })) };
   const groupIds = new Set<string>();
   if (c.groupId) groupIds.add(c.groupId);
   for (const e of history.entries) if (e.type === 'SELECTED') groupIds.add(String((e.payload as { groupId?: string }).groupId ?? ''));
-  const [people, groups] = await Promise.all([personNames(svc.db, [...new Set(history.entries.map((e) => e.actor))]), groupNames(svc.db, [...groupIds].filter(Boolean))]);
+  const [people, groups] = await Promise.all([personNames(svc.db, [...new Set([...history.entries.map((e) => e.actor), ...contacts.map((x) => x.by)])]), groupNames(svc.db, [...groupIds].filter(Boolean))]);
 
   const ofKind = (kind: string) => c.sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
   const timeline: TimelineEntry[] = history.entries.map((e) => {
@@ -156,8 +159,9 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     return { kind: 'event', ...w, at: e.occurredAt, recordedAt: e.recordedAt, who: whoWords(e.actor, people), rules: e.machineVersion.replace(/^pathway@/, ''), phase: e.phase, status: e.status };
   });
   for (const pay of paid) timeline.push(paymentEntry(pay));
+  for (const change of contacts) timeline.push({ kind: 'contact', ...contactChangeWords(change), at: change.at, recordedAt: change.recordedAt, who: whoWords(change.by, people) });
   // Newest first; a payment after the event that released it.
-  timeline.sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.kind === b.kind ? Date.parse(b.recordedAt) - Date.parse(a.recordedAt) : a.kind === 'payment' ? -1 : 1));
+  timeline.sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.kind === b.kind ? Date.parse(b.recordedAt) - Date.parse(a.recordedAt) : a.kind === 'payment' ? -1 : b.kind === 'payment' ? 1 : a.kind === 'contact' ? -1 : 1));
 
   const now = Date.parse(svc.now());
   const upcoming: SchoolPage['upcoming'] = [];

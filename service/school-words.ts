@@ -247,3 +247,13 @@ export function compactProgrammeName(name: string | null): string | null {
     .replace(/ Work Group/, '')
     .trim();
 }
+
+/** A change of the headteacher's contact in words: what changed, from what to what. Pure. */
+export function contactChangeWords(c: { from: { name: string; email: string } | null; to: { name: string; email: string } }): { title: string; detail: string } {
+  const who = (x: { name: string; email: string }) => `${x.name}, ${x.email}`;
+  if (!c.from) return { title: 'Headteacher’s contact recorded', detail: `Now ${who(c.to)}` };
+  const emailChanged = c.from.email.toLowerCase() !== c.to.email.toLowerCase();
+  const nameChanged = c.from.name !== c.to.name;
+  const title = emailChanged && nameChanged ? 'Headteacher changed' : emailChanged ? 'Headteacher’s email address changed' : 'Headteacher’s name corrected';
+  return { title, detail: `From ${who(c.from)} to ${who(c.to)}` };
+}

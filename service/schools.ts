@@ -15,6 +15,7 @@ import { academicYearOf } from '../domain/calendar/academic-year.js';
 import { assertRead, assertWrite, hubIdOf, hubLabel, readableHubs, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { RefusedError } from './errors.js';
+import { ValidationError } from '../domain/errors.js';
 import { phaseName } from '../domain/words/school-state.js';
 import { placeFor, releasePlace } from '../store/ops/groups.js';
 import { endOfDayOrInstant, eventTime } from './time.js';
@@ -175,8 +176,33 @@ export async function resumeSchool(svc: Service, p: Principal, urn: string, body
   );
 }
 
-/** Replaces lead teacher 1 or 2 (TEACHER_REPLACED). Not pure. */
+/**
+ * Why `teacher` cannot take lead teacher `slot`'s place among `teachers`, or
+ * null: the school's two lead teachers are two people, and a replacement is
+ * someone new. Compared by email address, as people are told apart by the
+ * emails they get. Pure.
+ */
+export function replacementProblem(teachers: readonly Pick<Teacher, 'name' | 'email'>[], slot: 1 | 2, teacher: Pick<Teacher, 'email'>): string | null {
+  const email = teacher.email.trim().toLowerCase();
+  const other = teachers[slot === 1 ? 1 : 0];
+  const leaving = teachers[slot - 1];
+  if (other && other.email.trim().toLowerCase() === email) return `is the address of lead teacher ${slot === 1 ? 2 : 1}, ${other.name}: the school's two lead teachers must be different people`;
+  if (leaving && leaving.email.trim().toLowerCase() === email) return `is the address of ${leaving.name}, who is leaving: enter the new lead teacher's address`;
+  return null;
+}
+
+/** Replaces lead teacher 1 or 2 (TEACHER_REPLACED) with someone who is not already one of them. Not pure. */
 export async function replaceTeacher(svc: Service, p: Principal, urn: string, slot: 1 | 2, body: { teacher: Teacher; at?: string }, o: WriteOptions = {}): Promise<SendResult> {
   const at = eventTime(svc.now(), body.at);
-  return sendToSchool(svc, p, urn, { type: 'TEACHER_REPLACED', at, slot, teacher: body.teacher }, o);
+  return sendToSchool(
+    svc,
+    p,
+    urn,
+    (school) => {
+      const why = typeof body.teacher?.email === 'string' ? replacementProblem(school.snapshot.context.teachers, slot, body.teacher) : null;
+      if (why) throw new ValidationError([{ path: 'teacher.email', message: why, value: body.teacher.email, severity: 'error' }], 'the new lead teacher');
+      return { type: 'TEACHER_REPLACED', at, slot, teacher: body.teacher };
+    },
+    o,
+  );
 }

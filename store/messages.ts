@@ -296,7 +296,10 @@ export async function schoolContact(db: Db, urn: string): Promise<{ name: string
  * out to the new address, unless by then it is too late (the activity checks).
  * One transaction. Returns how many were queued. Not pure.
  */
-export async function setSchoolContact(db: Db, c: { urn: string; name: string; email: string; updatedBy: string; at?: string }): Promise<{ requeued: number }> {
+export async function setSchoolContact(
+  db: Db,
+  c: { urn: string; name: string; email: string; updatedBy: string; at?: string; /** The contact before, when no correction is stored yet (the application's). */ previous?: { name: string; email: string } | null },
+): Promise<{ requeued: number; changed: boolean }> {
   const checks = new Checks('school contact');
   checks.text('urn', c.urn);
   checks.text('name', c.name);
@@ -305,6 +308,16 @@ export async function setSchoolContact(db: Db, c: { urn: string; name: string; e
   const at = c.at === undefined ? undefined : checks.instant('at', c.at);
   checks.done();
   return db.tx(async (tx) => {
+    const stored = await tx.query<{ name: string; email: string }>("SELECT name, email FROM school_contacts WHERE urn = $1 AND role = 'headteacher' FOR UPDATE", [c.urn]);
+    const before = stored.rows[0] ?? c.previous ?? null;
+    const changed = !before || before.name !== c.name || before.email.toLowerCase() !== c.email.toLowerCase();
+    if (changed) {
+      await tx.query(
+        `INSERT INTO school_contact_changes (urn, role, old_name, old_email, new_name, new_email, changed_at, changed_by)
+         VALUES ($1, 'headteacher', $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7)`,
+        [c.urn, before?.name ?? null, before?.email ?? null, c.name, c.email, at ?? null, c.updatedBy],
+      );
+    }
     await tx.query(
       `INSERT INTO school_contacts (urn, role, name, email, updated_by) VALUES ($1, 'headteacher', $2, $3, $4)
        ON CONFLICT (urn, role) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, updated_by = EXCLUDED.updated_by, updated_at = now()`,
@@ -316,6 +329,33 @@ export async function setSchoolContact(db: Db, c: { urn: string; name: string; e
       await enqueue(tx, { key: effect.key as string, urn: c.urn, type: 'notify', payload: effect, ...(at ? { notBefore: at } : {}) });
     }
     await tx.query(`UPDATE mail_problems SET resolved_at = coalesce($2::timestamptz, now()), resolution = 'address corrected; message queued again' WHERE urn = $1 AND resolved_at IS NULL`, [c.urn, at ?? null]);
-    return { requeued: open.rows.length };
+    return { requeued: open.rows.length, changed };
   });
+}
+
+/** One change of a school's headteacher contact (setSchoolContact). */
+export interface ContactChange {
+  role: 'headteacher';
+  from: { name: string; email: string } | null;
+  to: { name: string; email: string };
+  at: string;
+  by: string;
+  recordedAt: string;
+}
+
+/** The changes of a school's headteacher contact, oldest first. Not pure. */
+export async function contactChanges(db: Db, urn: string): Promise<ContactChange[]> {
+  const r = await db.query<{ old_name: string | null; old_email: string | null; new_name: string; new_email: string; changed_at: Date | string; changed_by: string; recorded_at: Date | string }>(
+    `SELECT old_name, old_email, new_name, new_email, changed_at, changed_by, recorded_at FROM school_contact_changes WHERE urn = $1 ORDER BY changed_at, id`,
+    [urn],
+  );
+  const iso = (v: Date | string) => new Date(v).toISOString();
+  return r.rows.map((x) => ({
+    role: 'headteacher' as const,
+    from: x.old_name !== null && x.old_email !== null ? { name: x.old_name, email: x.old_email } : null,
+    to: { name: x.new_name, email: x.new_email },
+    at: iso(x.changed_at),
+    by: x.changed_by,
+    recordedAt: iso(x.recorded_at),
+  }));
 }

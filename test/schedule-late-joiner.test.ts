@@ -19,7 +19,7 @@ import { outboxFor } from '../store/outbox.js';
 import { renderMessage } from '../activities/mail/render.js';
 
 const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', hubs: [] };
-const SIGNATORIES = ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'];
+const SIGNATORIES = ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'] as const;
 
 describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (target) => {
   let h: ApiHarness;
@@ -42,7 +42,7 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
     // Before the group's year is planned there are no dates to give.
     expect(joined.dates).toEqual({ sessions: 0, alreadyHeld: 0 });
     expect(joinedDatesWords(joined.dates)).toBe('');
-    await signCommitment(h.svc, root, first.school.urn, { signatories: SIGNATORIES });
+    await signCommitment(h.svc, root, first.school.urn, { signatories: [...SIGNATORIES] });
   });
   afterAll(async () => h?.close());
 

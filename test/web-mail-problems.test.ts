@@ -156,7 +156,11 @@ describe('hub web: an email that could not reach the headteacher', () => {
     await page.getByLabel('Headteacher’s email address').fill(GOOD);
     await page.getByRole('button', { name: 'Save and send held emails' }).click();
     expect(new URL(page.url()).pathname).toBe(`/hub/schools/${URN}`);
-    expect(await text(page, '.govuk-notification-banner')).toContain(`Headteacher’s email address updated: ${held.length} held emails sent again`);
+    expect(await text(page, '.govuk-notification-banner')).toContain(`Headteacher’s contact updated: ${held.length} held emails sent again`);
+    // The change is on the timeline: from what, to what, by whom.
+    const change = page.locator('.app-timeline__item', { hasText: 'Headteacher’s email address changed' });
+    expect(await change.count()).toBe(1);
+    expect(await change.textContent()).toMatch(new RegExp(`From Sarah Whitfield, \\S+ to Sarah Whitfield, ${GOOD.replace(/\./g, '\\.')}`));
     expect(await page.locator('.govuk-warning-text', { hasText: 'could not be sent' }).count()).toBe(0);
     expect(await text(page, 'main')).toContain(GOOD);
     const titles = await page.locator('.app-timeline__title').allTextContents();
@@ -173,7 +177,8 @@ describe('hub web: an email that could not reach the headteacher', () => {
     await page.getByText('Correct the headteacher’s email address').click();
     await page.getByLabel('Headteacher’s email address').fill(GOOD);
     await page.getByRole('button', { name: 'Save the address' }).click();
-    expect(await text(page, '.govuk-notification-banner')).toContain('Headteacher’s email address updated: no emails were waiting');
+    expect(await text(page, '.govuk-notification-banner')).toContain(`The headteacher’s contact was already Sarah Whitfield, ${GOOD}, so nothing changed`);
+    expect(await page.locator('.app-timeline__item', { hasText: 'Headteacher’s email address changed' }).count(), 'saving the same address is not a change').toBe(1);
     await web.tick(london('2026-11-11T15:00'));
     expect(mailbox(web.mailbox).filter((m) => m.to.includes(GOOD))).toHaveLength(toHead.length);
   });

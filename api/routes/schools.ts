@@ -58,6 +58,7 @@ const HeadteacherContactOut = z.object({
   urn: z.string(),
   name: z.string(),
   email: z.string(),
+  changed: z.boolean().describe('False when the name and address were already these: nothing was recorded as a change'),
   requeued: z.number().int().describe('How many held emails were queued again'),
   resent: z.array(z.object({ key: z.string(), template: z.string(), outcome: z.enum(['sent', 'too-late', 'queued']), note: z.string().nullable() })),
 });

@@ -302,8 +302,8 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
 
 /** The banner after a corrected headteacher address: what became of the held emails. Pure. */
 export function correctedWords(r: HeadteacherCorrected): string {
-  const head = 'Headteacher’s email address updated';
-  if (r.requeued === 0) return `${head}: no emails were waiting`;
+  const head = r.changed ? 'Headteacher’s contact updated' : `The headteacher’s contact was already ${r.name}, ${r.email}, so nothing changed`;
+  if (r.requeued === 0) return r.changed ? `${head}: no emails were waiting` : head;
   const count = (n: number) => (n === 1 ? '1 held email' : `${n} held emails`);
   const sent = r.resent.filter((x) => x.outcome === 'sent').length;
   const late = r.resent.filter((x) => x.outcome === 'too-late').length;
