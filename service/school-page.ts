@@ -18,6 +18,7 @@ import { groupNames, personNames, schoolEvents, type GroupName } from '../store/
 import { payments, type Payment } from '../store/ledger.js';
 import { schoolMail } from '../store/school-mail.js';
 import { contactChanges } from '../store/messages.js';
+import { programmeReadName } from '../domain/words/group-name.js';
 import { contactChangeWords } from './school-words.js';
 import { templateWords } from './board.js';
 import { grantStatus, type GrantStatus } from './grant-status.js';
@@ -72,6 +73,8 @@ export interface SchoolPage {
   /** This phase's grant in words, as the headteacher's page gives it: paid and when, what it waits for, or that the phase has none. */
   grant: GrantStatus;
   timeline: TimelineEntry[];
+  /** The programme's name as people read it: without the catalogue's "(rules carried forward from …)" note. */
+  programmeName: string | null;
   upcoming: { title: string; at: string; kind: 'session' | 'deadline' | 'reminder' }[];
   /** What is overdue, in the board's words, each with the page where it is put right (null: nothing on a page can). */
   overdue: { text: string; action: { href: string; text: string } | null }[];
@@ -251,6 +254,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     progress: { attended: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind), true), one: countedSessionName((c.programme?.sessions ?? []).map((r) => r.kind)), sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
     grant: grantStatus(c, st.summary.status, paid.find((x) => x.programmeId === c.programme?.id)?.paidAt ?? null),
     timeline,
+    programmeName: c.programme ? programmeReadName(c.programme.name) : null,
     upcoming,
     overdue,
     chart,

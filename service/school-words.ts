@@ -150,7 +150,7 @@ export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => stri
   };
   switch (e.type) {
     case 'APPLY':
-      return { title: `Applied for ${p.programme?.name ?? 'a programme'}`, ...(Array.isArray(p.groupWith) && p.groupWith.length ? { detail: `In a group application with school ${andList(p.groupWith)}` } : {}) };
+      return { title: `Applied for ${p.programme?.name ? programmeReadName(p.programme.name) : 'a programme'}`, ...(Array.isArray(p.groupWith) && p.groupWith.length ? { detail: `In a group application with school ${andList(p.groupWith)}` } : {}) };
     case 'ELIGIBILITY_ASSESSED':
       return p.eligible ? { title: 'Assessed as eligible' } : { title: 'Assessed as not eligible', ...(p.note ? { detail: p.note } : {}) };
     case 'SELECTED':
@@ -178,13 +178,13 @@ export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => stri
     case 'EVALUATION_SUBMITTED':
       return { title: 'End-of-year evaluation submitted', ...(p.summary ? { detail: capital(p.summary) } : {}) };
     case 'ADVANCED':
-      return { title: `Moved on to ${p.programme?.name ?? 'the next phase'}` };
+      return { title: `Moved on to ${p.programme?.name ? programmeReadName(p.programme.name) : 'the next phase'}` };
     case 'WITHDRAWN':
       return { title: 'Withdrew from the programme', detail: capital(p.reason) };
     case 'DEFERRED':
       return { title: `Deferred to ${p.untilYear}`, detail: capital(p.reason) };
     case 'RESUMED':
-      return { title: `Resumed in ${p.programme?.name ?? 'the programme'}` };
+      return { title: `Resumed in ${p.programme?.name ? programmeReadName(p.programme.name) : 'the programme'}` };
     case 'TEACHER_REPLACED':
       return { title: `Lead teacher ${p.slot} replaced`, detail: `${p.teacher?.name ?? 'A new teacher'} takes the place.` };
     case 'LEADER_ALLOCATED':
