@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import ICAL from 'ical.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
 import { generateSchedule } from '../domain/calendar/schedule.js';
+import { AT_THE_SCHOOL } from '../domain/catalogue/schema.js';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { Effect, Notify } from '../machines/effects.js';
 import type { PathwayEventInput } from '../machines/events.js';
@@ -81,6 +82,11 @@ describe('calendar invites, parsed with ical.js', () => {
     expect(cal.events.map((e) => e.startDate.toJSDate().toISOString())).toEqual(sessions.map((s) => new Date(s.at).toISOString()));
     expect(new Set(cal.events.map((e) => e.uid)).size).toBe(sessions.length);
     for (const e of cal.events) expect(e.endDate.toJSDate().getTime() - e.startDate.toJSDate().getTime()).toBeGreaterThanOrEqual(150 * 60_000);
+    // A visit held at the school names the school in the calendar, where "your school" means nothing.
+    const atSchool = sessions.filter((s) => s.place === AT_THE_SCHOOL).map((s) => new Date(s.at).toISOString());
+    expect(atSchool.length).toBeGreaterThan(0);
+    for (const e of cal.events.filter((x) => atSchool.includes(x.startDate.toJSDate().toISOString()))) expect(e.location).toBe('School 137001');
+    expect(cal.events.map((e) => e.location)).not.toContain('your school');
     expect(cal.message.text).toContain('Here are the dates of Secondary');
     expect(cal.message.subject).toBe(`Maths Hub: your ${sessions.length} dates for ${programme.name.replace(/ \d{4}\/\d{2}.*$/, '')}, 2025/26`);
   });

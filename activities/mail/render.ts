@@ -18,6 +18,7 @@ import type { MessageData, MessageValue } from '../../machines/effects.js';
 import { UnknownTemplateError } from './template-errors.js';
 import { makeInvite, type Invite, type InviteSession } from './calendar.js';
 import { atVenue, countdown, kindName, longDate, longWhen, pounds, sessionTitle, shortWhen, venue } from './format.js';
+import { placeInWords } from '../../domain/words/place.js';
 
 export interface RenderedMessage {
   subject: string;
@@ -149,13 +150,15 @@ interface SessionView {
   when: string;
   short: string;
   place: string;
+  /** The calendar entry's location: a visit at the school names it, not "your school". */
+  location: string;
   countdown: string;
   startsAt: string;
   endsAt: string;
   id: string;
 }
 
-function sessionView(d: Record<string, MessageValue>, now: string): SessionView | null {
+function sessionView(d: Record<string, MessageValue>, now: string, school = ''): SessionView | null {
   const startsAt = instant(d.startsAt);
   if (!startsAt) return null;
   const endsAt = instant(d.endsAt) ?? startsAt;
@@ -165,6 +168,7 @@ function sessionView(d: Record<string, MessageValue>, now: string): SessionView 
     when: longWhen(startsAt, endsAt),
     short: shortWhen(startsAt, endsAt),
     place: venue(d.place),
+    location: placeInWords(d.place, 'calendar', school || undefined),
     countdown: countdown(now, startsAt),
     startsAt,
     endsAt,
@@ -220,9 +224,9 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
   const now = (sentLate ? ctx.now : decidedAt ?? ctx.now) ?? instant(d.startsAt) ?? instant(d.dueAt) ?? new Date(0).toISOString();
   const base = ctx.publicUrl ?? publicUrl();
   const hub = hubName(str(d.hub));
-  const session = sessionView(d, now);
+  const session = sessionView(d, now, str(d.school));
   const fromAt = instant(d.fromStartsAt);
-  const sessions = Array.isArray(d.sessions) ? d.sessions.flatMap((s) => (s && typeof s === 'object' && !Array.isArray(s) ? [sessionView(s, now)] : [])).filter((s): s is SessionView => s !== null) : [];
+  const sessions = Array.isArray(d.sessions) ? d.sessions.flatMap((s) => (s && typeof s === 'object' && !Array.isArray(s) ? [sessionView(s, now, str(d.school))] : [])).filter((s): s is SessionView => s !== null) : [];
   const first = sessions.find((s) => s.id === str(d.firstSession)) ?? null;
   // A school that joined a group after its year began: the dates already past are told apart from the ones to come.
   const joinedAt = decidedAt ? Date.parse(decidedAt) : null;
@@ -289,7 +293,7 @@ function inviteOf(message: MessageToRender, view: Record<string, unknown>, ctx: 
   if (!decidedAt) return undefined;
   const organizer = ctx.hubLead?.email ? ctx.hubLead : { name: String(view.hub), email: 'pathway@mathshub.invalid' };
   const describe = (s: SessionView) => `${view.programme} (${view.year}), ${view.hub}. ${s.title}: ${s.when}. Where: ${s.place}.${ctx.group ? ` Led by ${ctx.group.lead.name}.` : ''}`;
-  const toInvite = (s: SessionView): InviteSession => ({ sessionId: s.id, startsAt: s.startsAt, endsAt: s.endsAt, title: `${view.hub}: ${s.title}`, location: s.place, description: describe(s) });
+  const toInvite = (s: SessionView): InviteSession => ({ sessionId: s.id, startsAt: s.startsAt, endsAt: s.endsAt, title: `${view.hub}: ${s.title}`, location: s.location, description: describe(s) });
   const calendarName = `${view.programme} ${view.year}`;
   if (message.template === 'schedule-announced') {
     // Only the dates still to come go in the calendar: a late joiner's past ones are told in the words.

@@ -26,8 +26,9 @@ export function placeOf(place: unknown): Place {
  * - `schoolLink`: the headteacher's page: "The Minster School", "At your school", "Venue to be confirmed".
  * - `schoolPage`: after a session's name on the hub's school page: " at The Minster School", " at Riverside Academy", ", place to be confirmed".
  * - `group`: the hub's work group page, where a visit is at each school of the group: "The Minster School", "At each school", or null (shown as to be confirmed).
+ * - `calendar`: a calendar entry's location, read out of context in a calendar app: "The Minster School", "Castle School" (a visit), "Venue to be confirmed".
  */
-export type PlaceReader = 'mail' | 'mailWhere' | 'schoolLink' | 'schoolPage' | 'group';
+export type PlaceReader = 'mail' | 'mailWhere' | 'schoolLink' | 'schoolPage' | 'group' | 'calendar';
 
 type Words = { [K in Place['kind']]: (p: Extract<Place, { kind: K }>, school: string | undefined) => string | null };
 
@@ -37,6 +38,7 @@ const READERS: Record<PlaceReader, Words> = {
   schoolLink: { venue: (p) => p.name, 'each-school': () => 'At your school', unknown: () => 'Venue to be confirmed' },
   schoolPage: { venue: (p) => ` at ${p.name}`, 'each-school': (_, school) => ` at ${school ?? 'the school'}`, unknown: () => ', place to be confirmed' },
   group: { venue: (p) => p.name, 'each-school': () => 'At each school', unknown: () => null },
+  calendar: { venue: (p) => p.name, 'each-school': (_, school) => school ?? 'At the school', unknown: () => 'Venue to be confirmed' },
 };
 
 /** A recorded place in `reader`'s words; `school` names the school where a visit is held at each school (the hub's school page). Pure. */
