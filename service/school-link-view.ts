@@ -59,6 +59,9 @@ export interface AskOfSchool {
   text: string;
   /** Past its date or escalated. */
   urgent: boolean;
+  /** A page that helps do it, below the school's link: "/commitment" (the form to print). */
+  linkSuffix?: string;
+  linkText?: string;
 }
 
 export interface HeadteacherView {
@@ -252,7 +255,7 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string, can
   }
   if (status === 'selected') {
     const missing = p.signatories.filter((s) => !c.signatories.includes(s));
-    asks.push({ title: 'Sign the commitment', text: `The commitment confirms the school’s place. It needs to be signed by ${signatoriesInWords(missing.length ? missing : p.signatories)}.`, urgent: false });
+    asks.push({ title: 'Sign the commitment', text: `The commitment confirms the school’s place. It needs to be signed by ${signatoriesInWords(missing.length ? missing : p.signatories)}.`, urgent: false, linkSuffix: '/commitment', linkText: 'Print the commitment form' });
   }
   if (inPhase && upcoming.some((s) => s.kind === 'meeting' || s.kind === 'workshop')) {
     const n = p.group.teachersPerSchool;

@@ -274,6 +274,8 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     links: {
       school: ctx.schoolLink ?? null,
       evaluation: ctx.schoolLink ? `${ctx.schoolLink}#evaluation` : null,
+      // The commitment form to print (web/routes/for-schools.ts COMMITMENT_SUFFIX).
+      commitment: ctx.schoolLink ? `${ctx.schoolLink}/commitment` : null,
       hubSchool: `${base}/hub/schools/${encodeURIComponent(message.urn)}`,
     },
   };

@@ -11,6 +11,10 @@ import { openSchoolLink, sendEvaluationByLink, type NewLinkContact } from '../..
 import { flash } from '../session.js';
 import { fieldError } from '../forms.js';
 import { longDate } from '../../domain/words/dates.js';
+import { commitmentFormByLink } from '../../service/commitment-form.js';
+
+/** The commitment form's address below a school's link: `<link>/commitment`. */
+export const COMMITMENT_SUFFIX = '/commitment';
 
 const REFUSED = {
   malformed: { status: 403, title: 'This link does not work', body: ['The web address is not complete. It may have been cut short when it was copied.', 'Open the link again from the email, or copy the whole address.'] },
@@ -58,8 +62,28 @@ export async function forSchoolsRoutes(app: FastifyInstance, svc: Service): Prom
   // A wildcard, not ":token": a token is longer than the router's limit for a named parameter (100 characters).
   app.get<{ Params: { '*': string } }>('/for-schools/*', async (request, reply) => {
     private_(reply);
-    return show(reply, request.params['*'], linkPath(request.url));
+    const rest = request.params['*'];
+    if (rest.endsWith(COMMITMENT_SUFFIX)) return showCommitment(reply, rest.slice(0, -COMMITMENT_SUFFIX.length), linkPath(request.url).slice(0, -COMMITMENT_SUFFIX.length));
+    return show(reply, rest, linkPath(request.url));
   });
+
+  /** The commitment form to print, from the school's link (the "selected" email points here). */
+  async function showCommitment(reply: FastifyReply, token: string, pagePath: string): Promise<FastifyReply> {
+    const r = await commitmentFormByLink(svc, token);
+    if (!r.ok) return show(reply, token, pagePath);
+    // No place (yet, or any more): the school's page says what there is to do instead.
+    if (!r.form) return reply.redirect(pagePath, 303);
+    return reply.page('commitment/form.njk', {
+      title: `Commitment form: ${r.form.school}`,
+      hubName: r.hub,
+      headteacherPage: true,
+      backLink: { href: pagePath, text: 'Back to your school’s page' },
+      f: r.form,
+      forHub: false,
+      committed: r.status !== 'selected',
+      contact: r.contact,
+    });
+  }
 
   // The school sends its end-of-year evaluation (the emails' "Send the evaluation here"). CSRF as every form.
   app.post<{ Params: { '*': string }; Body: Record<string, unknown> }>('/for-schools/*', async (request, reply) => {

@@ -11,6 +11,7 @@ import { applicationNewRoutes } from './application-new.js';
 import { auditRoutes } from './audit.js';
 import { schoolPeopleRoutes } from './school-people.js';
 import { auditCheckRoutes } from './audit-checks.js';
+import { commitmentFormRoutes } from './commitment-form.js';
 
 /** Registers every area's pages. Not pure. */
 export async function pageRoutes(app: FastifyInstance, svc: Service): Promise<void> {
@@ -21,4 +22,5 @@ export async function pageRoutes(app: FastifyInstance, svc: Service): Promise<vo
   await auditRoutes(app, svc);
   await schoolPeopleRoutes(app, svc);
   await auditCheckRoutes(app, svc);
+  await commitmentFormRoutes(app, svc);
 }
