@@ -7,7 +7,7 @@
  * message about a moment that has passed is not sent. Pure (no database).
  */
 import { describe, expect, it } from 'vitest';
-import { MESSAGE_KINDS, programmeTitle, renderMessage, templateFor, type RenderContext } from '../activities/mail/render.js';
+import { MESSAGE_KINDS, groupNameInMail, programmeTitle, renderMessage, templateFor, type RenderContext } from '../activities/mail/render.js';
 import { countdown, longWhen, shortWhen } from '../activities/mail/format.js';
 import { whyNotSend } from '../activities/mail/timeliness.js';
 import { partsOf, addressProblem, allExampleMessages } from '../activities/index.js';
@@ -324,5 +324,15 @@ describe('addresses a school cannot be mailed at', () => {
   });
   it('a real address is fine', () => {
     expect(addressProblem('headteacher', 'head@kingsmead.example')).toBeNull();
+  });
+});
+
+describe('a work group named by default is not named twice', () => {
+  it('"work group 1" where the sentence already names the programme; a name the hub chose stays', () => {
+    const group = { name: 'Secondary Teaching for Mastery Development Work Group 2025/26, East Midlands East Maths Hub, group 1', lead: { name: 'David Okafor', email: 'd.okafor@emeast-mathshub.example' } };
+    const m = renderMessage({ template: 'attendance-missing', urn: '137001', data: sample() }, { ...ctx, group });
+    expect(m.text.match(/Teaching for Mastery Development Work Group/g)).toHaveLength(1);
+    expect(m.text).toContain('(work group 1)');
+    expect(groupNameInMail('East Midlands East secondary group A')).toBe('East Midlands East secondary group A');
   });
 });

@@ -214,6 +214,16 @@ export function afterEvaluation(programmeId: string): { text: string; masteryRea
   return { text: 'The school moves to its next phase once we have it.', masteryReadyNeeded: false };
 }
 
+/**
+ * A work group's name in a message that already names the programme: "work
+ * group 1" for a default name ("Secondary … Work Group 2026/27, East
+ * Midlands East Maths Hub, group 1"); a name the hub chose is kept. Pure.
+ */
+export function groupNameInMail(name: string): string {
+  const n = /^.+ Work Group .*, group (\d+)$/i.exec(name)?.[1];
+  return n ? `work group ${n}` : name;
+}
+
 /** The data a template sees: names and words only, every date in London time. Pure. */
 export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Record<string, unknown> {
   const d = message.data;
@@ -249,7 +259,8 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     leader: str(d.leader),
     headteacher: str(d.headteacher),
     route: str(d.route),
-    group: ctx.group ?? null,
+    // The sentence names the programme already: a default group name ("<programme>, <hub>, group 1") would say it twice.
+    group: ctx.group ? { ...ctx.group, name: groupNameInMail(ctx.group.name) } : null,
     hubLead,
     session,
     from: fromAt ? { when: longWhen(fromAt, null), place: venue(d.fromPlace), where: atVenue(d.fromPlace) } : null,
