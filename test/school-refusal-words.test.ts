@@ -14,6 +14,14 @@ describe('refusalWords', () => {
     expect(refusalWords('the second meeting (14 January) has not been held')).toBe('The second meeting (14 January) has not been held');
   });
 
+  it('writes the rules’ dates as a person reads them', () => {
+    expect(refusalWords('the Mastery Ready judgement comes at the end of Readiness 2026/27, after its last workshop on 2027-06-10: 2 of 6 workshops held so far (rule masteryReady, seed 002)')).toBe(
+      'The Mastery Ready judgement comes at the end of Readiness 2026/27, after its last workshop on 10 June 2027: 2 of 6 workshops held so far',
+    );
+    expect(refusalWords('visit v1 is on 2026-12-03T09:30:00Z; its review cannot come before it')).toBe('Visit v1 is on Thursday 3 December 2026, 9.30am; its review cannot come before it');
+    expect(refusalWords('secondary-development-2026-27 is for 2026/27')).toBe('Secondary-development-2026-27 is for 2026/27');
+  });
+
   it('names sessions and actions, not their ids', () => {
     expect(refusalWords('secondary-development-2026-27.meeting-02 has not been held')).toBe('Meeting 2 has not been held');
   });
