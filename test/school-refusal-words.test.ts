@@ -22,6 +22,10 @@ describe('refusalWords', () => {
     expect(refusalWords('secondary-development-2026-27 is for 2026/27')).toBe('Secondary-development-2026-27 is for 2026/27');
   });
 
+  it('names a programme as the pages do, without the catalogue’s note', () => {
+    expect(refusalWords('Secondary Development 2026/27 (rules carried forward from 2021/22) is led by a Secondary Mastery Specialist (rule leaderRole, seed 001)')).toBe('Secondary Development 2026/27 is led by a Secondary Mastery Specialist');
+  });
+
   it('names sessions and actions, not their ids', () => {
     expect(refusalWords('secondary-development-2026-27.meeting-02 has not been held')).toBe('Meeting 2 has not been held');
   });
