@@ -90,6 +90,10 @@ const EVENT_ACTIONS: Record<string, string> = {
   DEFERRED: 'defer the school',
   RESUMED: 'resume the school',
   TEACHER_REPLACED: 'replace a lead teacher',
+  LEADER_ALLOCATED: 'allocate the school’s leader',
+  ACTION_PLAN_CREATED: 'record the action plan',
+  ACTION_PLAN_REVIEWED: 'record a review of the action plan',
+  MASTERY_READY_JUDGED: 'record the Mastery Ready judgement',
 };
 
 /** "record a gap task" for an event type. Pure. */
@@ -103,7 +107,9 @@ export function actionWords(eventType: string): string {
  * those become words. Pure.
  */
 export function refusalWords(why: string): string {
-  let s = why.replace(/\b([A-Z][A-Z_]{3,})\b(?: is not accepted now; accepted: (.*))?/g, (_m, type: string, accepted?: string) => {
+  // The back-dating rule names the event and its instant ("MASTERY_READY_JUDGED at 2026-12-03T… falls in …"): the date is what it is about.
+  let s = why.replace(/\b[A-Z][A-Z_]{3,} at (\S+) falls in\b/g, '$1 falls in');
+  s = s.replace(/\b([A-Z][A-Z_]{3,})\b(?: is not accepted now; accepted: (.*))?/g, (_m, type: string, accepted?: string) => {
     const act = actionWords(type);
     if (accepted === undefined) return act;
     const list = accepted.split(/,\s*/).filter((t) => t && t !== 'nothing').map((t) => actionWords(t.trim()));
@@ -114,6 +120,7 @@ export function refusalWords(why: string): string {
   s = s.replace(/\b[a-z0-9-]+\.(meeting|workshop|visit|inSchoolDay)-\d+\b/g, (id) => sessionName(id));
   // Where a rule comes from ("(rule masteryReady, seed 002)") is for the rule book, not the hub officer reading it.
   s = s.replace(/\s*\((?:rules? [A-Za-z]+(?:, )?)?(?:seeds? \d{3}[^()]*)?\)/g, (m) => (/rule|seed/.test(m) ? '' : m));
+  s = s.replace(/\(rules? [A-Za-z]+; /g, '(');
   // A programme's name as the pages give it, without the catalogue's "(rules carried forward from 2021/22)".
   s = withoutCarriedNotes(s);
   // The rules write dates as the log does ("2027-06-10", "2026-11-12T09:30:00Z"): a hub officer reads "10 June 2027".
