@@ -62,6 +62,11 @@ describe('the school page offers only what the rules allow now (10 November 2026
     expect(await page.locator('#leaderEmail-error').textContent()).toContain('Enter an email address in the correct format');
     expect(await page.getByLabel('Mastery Readiness Lead’s full name').inputValue()).toBe('Rosa Lindqvist');
     await expectAccessible(page, 'school plan add leader error');
+    // One the page's own check lets through and the service's refuses: the same words, at the field.
+    await page.getByLabel('Mastery Readiness Lead’s email address').fill('r.lindqvist@emeast..example');
+    await page.getByRole('button', { name: 'Add and allocate' }).click();
+    expect(await page.locator('.govuk-error-summary a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent?.trim()]))).toEqual([['#leaderEmail', 'Enter an email address in the correct format, like name@mathshub.org.uk']]);
+    expect((await web.api<{ people: unknown[] }>('GET', `/people?hub=${HUB}`)).body.people).toHaveLength(0);
 
     await page.getByLabel('Mastery Readiness Lead’s email address').fill('r.lindqvist@emeast-mathshub.example');
     await page.getByRole('button', { name: 'Add and allocate' }).click();

@@ -21,7 +21,7 @@ import { NotFoundError, RefusedError } from '../../service/errors.js';
 import { addAndAllocateLeader, allocateLeader, createActionPlan, judgeMasteryReady, reviewActionPlan } from '../../service/people.js';
 import { schoolPage } from '../../service/school-page.js';
 import { formVersion } from '../../service/form-version.js';
-import { fieldError, formErrors, type FormErrors } from '../forms.js';
+import { fieldError, type FormErrors } from '../forms.js';
 import { flash, requireSignIn } from '../session.js';
 import { renderStatusPage } from '../errors.js';
 
@@ -180,7 +180,17 @@ export async function schoolPeopleRoutes(app: FastifyInstance, svc: Service): Pr
           return renderSchool(svc, p, reply, urn, { status: 422, form: { action, values, errors: fieldError(FIRST_FIELD[action]!, why) } });
         }
         if (e instanceof ValidationError) {
-          if (action === 'leader-new') return bad(formErrors(e.problems, { name: { name: 'leaderName', label: 'The name' }, email: { name: 'leaderEmail', label: 'The email address' } }));
+          if (action === 'leader-new') {
+            // The service's stricter checks (zod's email), in the page's own words for each field.
+            const fields = new Set(e.problems.filter((x) => x.severity === 'error').map((x) => (x.path === 'name' ? 'leaderName' : 'leaderEmail')));
+            const out: FormErrors = { errors: [], fieldErrors: {} };
+            for (const [field, text] of [['leaderName', 'Enter the full name of the person who will lead the school'], ['leaderEmail', 'Enter an email address in the correct format, like name@mathshub.org.uk']] as const) {
+              if (!fields.has(field)) continue;
+              out.errors.push({ text, href: `#${field}` });
+              out.fieldErrors[field] = text;
+            }
+            return bad(out);
+          }
           const first = e.problems.find((x) => x.severity === 'error');
           return bad(fieldError(FIRST_FIELD[action]!, first ? `${first.path} ${first.message}` : 'Check the form'));
         }
