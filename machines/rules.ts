@@ -231,7 +231,12 @@ export const rules = {
     if (!p || p.phase !== 'readiness') return 'only a Readiness year ends with a Mastery Ready judgement (rule masteryReady, seed 002)';
     const need = requiredSessions(c);
     const held = sessionsHeld(c);
-    if (held < need) return `the Mastery Ready judgement comes at the end of ${p.name}: ${held} of ${need} workshops held so far (rule masteryReady, seed 002)`;
+    if (held < need) {
+      // When the last workshop on the schedule is, so whoever reads the refusal knows when to come back.
+      const last = countedSessions(c).filter((s) => s.status === 'scheduled').reduce<SessionRecord | undefined>((l, s) => (!l || isBefore(l.at, s.at) ? s : l), undefined);
+      const after = last ? `, after its last workshop on ${londonDate(last.at)}` : '';
+      return `the Mastery Ready judgement comes at the end of ${p.name}${after}: ${held} of ${need} workshops held so far (rule masteryReady, seed 002)`;
+    }
     if (e.ready && !c.actionPlan) return `a school is judged Mastery Ready on the action plan it worked on, and this school has none for ${p.name} (rule masteryReady, seed 002)`;
     return null;
   }) as Rule<EventOf<'MASTERY_READY_JUDGED'>>,

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { EventRejectedError, parseOrThrow, VersionConflictError } from '../domain/errors.js';
-import { LeaderRole, PlanAims, PlanProgress, roleTitle } from '../domain/people.js';
+import { LeaderRole, leaderRoleFor, PlanAims, PlanProgress, roleTitle } from '../domain/people.js';
 import type { SendResult } from '../host/engine.js';
 import { parseEvent, stateLabel, whyRejected, type PersistedPathway } from '../machines/decide.js';
 import { Person } from '../domain/school.js';
@@ -109,6 +109,39 @@ export async function allocateLeader(svc: Service, p: Principal, urn: string, bo
     await restoreAllocation(svc.db, programmeId, urn, reserved.previous);
     throw err;
   }
+}
+
+/**
+ * Allocates the school to someone who is not among its hub's people yet: the
+ * school page's way when the hub has nobody of the role (or not the right
+ * person). They are added to the school's hub with the role its phase needs,
+ * then allocated as allocateLeader does. The rules are asked first, so a
+ * refusal adds nobody; someone of the hub with the same email address is
+ * allocated rather than added twice; a name whose id is taken (in any hub)
+ * gets the next free one ("sam-okafor-2"). Not pure.
+ */
+export async function addAndAllocateLeader(svc: Service, p: Principal, urn: string, body: { name: string; email: string; at?: string }, o: WriteOptions = {}): Promise<Allocated & { added: boolean }> {
+  const at = eventTime(svc.now(), body.at);
+  const who = parseOrThrow(Person, { name: body.name, email: body.email }, 'person');
+  const st = await svc.engine.state(urn);
+  const hubId = hubIdOf(st.summary.hub);
+  assertWrite(p, hubId, { school: urn });
+  const snapshot = st.snapshot as PersistedPathway;
+  const role = leaderRoleFor(snapshot.context.programme?.phase ?? 'development');
+  const id = slug(who.name);
+  const probe = whyRejected(snapshot, parseEvent({ type: 'LEADER_ALLOCATED', at, leader: { id, name: who.name, role }, load: 1 }));
+  if (probe !== null) throw new EventRejectedError(urn, 'LEADER_ALLOCATED', stateLabel(snapshot), probe);
+  if (!hubId) throw new RefusedError(`school ${urn} is in no Maths Hub, so there is no hub to add ${who.name} to`);
+  if (o.expectedVersion !== undefined && o.expectedVersion !== st.version) throw new VersionConflictError(urn, o.expectedVersion, st.version);
+  const known = (await listPeople(svc.db, { hubs: [hubId] })).find((x) => x.email.toLowerCase() === who.email.toLowerCase());
+  let personId = known?.id;
+  for (let n = 1; personId === undefined && n <= 20; n++) {
+    const candidate = n === 1 ? id : `${id.slice(0, 56)}-${n}`;
+    if (await insertPerson(svc.db, { id: candidate, hub: hubId, name: who.name, email: who.email, role, createdBy: p.id })) personId = candidate;
+  }
+  if (personId === undefined) throw new AlreadyExistsError(`twenty people called ${who.name} are already in the service: add this one with an id of their own`);
+  const allocated = await allocateLeader(svc, p, urn, { personId, ...(body.at !== undefined ? { at: body.at } : {}) }, o);
+  return { ...allocated, added: known === undefined };
 }
 
 /** Records the school's action plan on the 5 Big Ideas, made with its leader (ACTION_PLAN_CREATED). Not pure. */

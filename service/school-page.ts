@@ -30,6 +30,7 @@ import { BIG_IDEAS, BIG_IDEA_LABELS, IDEA_PROGRESS_LABELS, IdeaProgress, leaderR
 import { listPeople } from '../store/ops/people.js';
 import { hubIdOf } from './access.js';
 import { newHeadteacherLink } from './school-link-view.js';
+import { planOffers, type Offer } from './plan-offers.js';
 
 /** The single-school actions the page offers, by the event each records. */
 export const PAGE_ACTIONS = ['COMMITMENT_SIGNED', 'GAP_TASK_COMPLETED', 'RELEASE_DAYS_RECORDED', 'EVALUATION_SUBMITTED', 'TEACHER_REPLACED', 'DEFERRED', 'RESUMED', 'WITHDRAWN'] as const;
@@ -97,11 +98,15 @@ export interface PlanSection {
   /** "Mastery Readiness Lead" or "(Secondary) Mastery Specialist": who leads the school this phase. */
   leaderTitle: string;
   ideas: { key: BigIdea; label: string; aim: string | null; progress: string | null }[];
-  /** What may be recorded now (none for an auditor). */
+  /** The forms offered now (none for an auditor): each one's event is asked of the rules first (plan-offers.ts). */
   can: { allocate: boolean; create: boolean; review: boolean; judge: boolean };
+  /** For each form the rules refuse now (by its page address), what has to happen first, in the rules' words ("… allocate one first."). */
+  notYet: { form: 'leader' | 'action-plan' | 'plan-review' | 'mastery-ready'; text: string }[];
+  /** Why "Yes, Mastery Ready" would be refused now (no action plan), for the judgement form; else null. */
+  readyNeeds: string | null;
   /** The hub's people of the right role, for the allocation form. */
   people: { value: string; text: string }[];
-  /** Visits held and not yet reviewed, for the review form. */
+  /** The visits the plan may be reviewed at now (the rules asked of each session), for the review form. */
   visits: { value: string; text: string }[];
   progressChoices: { value: string; text: string }[];
 }
@@ -214,22 +219,22 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const resumeYear = c.deferredUntil ? (startYearOf(c.deferredUntil) > startYearOf(current) ? c.deferredUntil : current) : null;
   const resumeBlocked = resumeYear && !inCatalogue(resumeYear) ? `The catalogue has no ${phaseName(c.programme?.phase ?? '')} programme for ${resumeYear} yet, so the school cannot start again until that year’s rules are added.` : null;
 
-  // The leader and action plan section: the hub's people of the role this phase needs, the visits held and not yet reviewed.
+  // The leader and action plan section: the hub's people of the role this phase needs, and what the rules let the forms record now.
   const role = c.programme ? leaderRoleFor(c.programme.phase) : 'specialist';
   const hubId = hubIdOf(c.school?.hub);
   const hubPeople = hubId && p.role !== 'auditor' ? await listPeople(svc.db, { hubs: [hubId], role }) : [];
-  const reviewed = new Set((c.actionPlan?.reviews ?? []).map((r) => r.sessionId));
-  const visits = c.sessions.filter((v) => v.kind === 'visit' && v.status === 'held' && !reviewed.has(v.id)).map((v) => ({ value: v.id, text: `${sessionName(v.id, ofKind(v.kind), v.kind)}, ${whenWords(v.at)}` }));
   const mayWrite = p.role !== 'auditor';
+  const offers = mayWrite ? planOffers(snapshot, svc.now()) : null;
+  const visits = (offers?.reviewSessions ?? []).map((id) => c.sessions.find((v) => v.id === id)!).map((v) => ({ value: v.id, text: `${sessionName(v.id, ofKind(v.kind), v.kind)}, ${whenWords(v.at)}` }));
+  const offered = (o: Offer | undefined) => o?.offered === true;
   const plan: PlanSection = {
     leaderTitle: roleTitle(role, c.school?.route ?? null),
     ideas: BIG_IDEAS.map((k) => ({ key: k, label: BIG_IDEA_LABELS[k], aim: c.actionPlan?.aims[k] ?? null, progress: c.actionPlan?.progress[k] ? IDEA_PROGRESS_LABELS[c.actionPlan.progress[k]!] : null })),
-    can: {
-      allocate: mayWrite && accepted.has('LEADER_ALLOCATED'),
-      create: mayWrite && accepted.has('ACTION_PLAN_CREATED') && !c.actionPlan,
-      review: mayWrite && accepted.has('ACTION_PLAN_REVIEWED') && !!c.actionPlan,
-      judge: mayWrite && accepted.has('MASTERY_READY_JUDGED'),
-    },
+    can: { allocate: offered(offers?.allocate), create: offered(offers?.create), review: offered(offers?.review), judge: offered(offers?.judge) },
+    notYet: offers
+      ? ([['leader', offers.allocate], ['action-plan', offers.create], ['plan-review', offers.review], ['mastery-ready', offers.judge]] as const).flatMap(([form, o]) => (!o.offered && o.why ? [{ form, text: o.why }] : []))
+      : [],
+    readyNeeds: offers?.readyNeeds ?? null,
     people: hubPeople.map((x) => ({ value: x.id, text: `${x.name} (${x.email})` })),
     visits,
     progressChoices: IdeaProgress.options.map((v) => ({ value: v, text: IDEA_PROGRESS_LABELS[v] })),

@@ -5,7 +5,7 @@
  */
 import { dateTimeAmMidnight, inLondon, longDate } from '../domain/words/dates.js';
 import { kindName } from '../domain/words/kinds.js';
-import { programmeReadName } from '../domain/words/group-name.js';
+import { programmeReadName, withoutCarriedNotes } from '../domain/words/group-name.js';
 import type { Programme, SessionKind } from '../domain/catalogue/schema.js';
 import type { SessionBounds } from '../machines/schedule-rules.js';
 
@@ -90,6 +90,10 @@ const EVENT_ACTIONS: Record<string, string> = {
   DEFERRED: 'defer the school',
   RESUMED: 'resume the school',
   TEACHER_REPLACED: 'replace a lead teacher',
+  LEADER_ALLOCATED: 'allocate the school’s leader',
+  ACTION_PLAN_CREATED: 'record the action plan',
+  ACTION_PLAN_REVIEWED: 'record a review of the action plan',
+  MASTERY_READY_JUDGED: 'record the Mastery Ready judgement',
 };
 
 /** "record a gap task" for an event type. Pure. */
@@ -103,7 +107,9 @@ export function actionWords(eventType: string): string {
  * those become words. Pure.
  */
 export function refusalWords(why: string): string {
-  let s = why.replace(/\b([A-Z][A-Z_]{3,})\b(?: is not accepted now; accepted: (.*))?/g, (_m, type: string, accepted?: string) => {
+  // The back-dating rule names the event and its instant ("MASTERY_READY_JUDGED at 2026-12-03T… falls in …"): the date is what it is about.
+  let s = why.replace(/\b[A-Z][A-Z_]{3,} at (\S+) falls in\b/g, '$1 falls in');
+  s = s.replace(/\b([A-Z][A-Z_]{3,})\b(?: is not accepted now; accepted: (.*))?/g, (_m, type: string, accepted?: string) => {
     const act = actionWords(type);
     if (accepted === undefined) return act;
     const list = accepted.split(/,\s*/).filter((t) => t && t !== 'nothing').map((t) => actionWords(t.trim()));
@@ -114,7 +120,19 @@ export function refusalWords(why: string): string {
   s = s.replace(/\b[a-z0-9-]+\.(meeting|workshop|visit|inSchoolDay)-\d+\b/g, (id) => sessionName(id));
   // Where a rule comes from ("(rule masteryReady, seed 002)") is for the rule book, not the hub officer reading it.
   s = s.replace(/\s*\((?:rules? [A-Za-z]+(?:, )?)?(?:seeds? \d{3}[^()]*)?\)/g, (m) => (/rule|seed/.test(m) ? '' : m));
+  s = s.replace(/\(rules? [A-Za-z]+; /g, '(');
+  // A programme's name as the pages give it, without the catalogue's "(rules carried forward from 2021/22)".
+  s = withoutCarriedNotes(s);
+  // The rules write dates as the log does ("2027-06-10", "2026-11-12T09:30:00Z"): a hub officer reads "10 June 2027".
+  s = s.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (at) => whenWords(at));
+  s = s.replace(/\b\d{4}-\d{2}-\d{2}\b(?![T\d-])/g, (d) => longDate(d) || d);
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** A refusal as a sentence of a page (refusalWords, ending with a full stop): for an error summary or a paragraph. Pure. */
+export function refusalSentence(why: string): string {
+  const s = refusalWords(why).trim();
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 /**

@@ -159,7 +159,8 @@ describe('the action plan on the 5 Big Ideas', () => {
 describe('the Mastery Ready judgement and the move into Development', () => {
   it('comes at the end of the Readiness year, and "ready" needs the action plan (rule masteryReady, seed 002)', () => {
     const s = readinessSchool().send(allocate(ada, 1)).send(attend('w1', '2020-11-10'));
-    expect(s.why(judge(true, london('2020-11-20')))).toContain('the Mastery Ready judgement comes at the end of pri-ready-2020: 1 of 3 workshops held so far (rule masteryReady, seed 002)');
+    // The refusal says when the last workshop is, so the hub knows when the judgement can be made.
+    expect(s.why(judge(true, london('2020-11-20')))).toContain('the Mastery Ready judgement comes at the end of pri-ready-2020, after its last workshop on 2021-03-10: 1 of 3 workshops held so far (rule masteryReady, seed 002)');
     s.send(attend('v1', '2020-12-03')).send(attend('w2', '2021-01-10')).send(attend('w3', '2021-03-10'));
     expect(s.summary.status).toBe('evaluating');
     expect(s.why(judge(true))).toContain('a school is judged Mastery Ready on the action plan it worked on, and this school has none for pri-ready-2020 (rule masteryReady, seed 002)');

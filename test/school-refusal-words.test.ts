@@ -14,6 +14,25 @@ describe('refusalWords', () => {
     expect(refusalWords('the second meeting (14 January) has not been held')).toBe('The second meeting (14 January) has not been held');
   });
 
+  it('writes the rules’ dates as a person reads them', () => {
+    expect(refusalWords('the Mastery Ready judgement comes at the end of Readiness 2026/27, after its last workshop on 2027-06-10: 2 of 6 workshops held so far (rule masteryReady, seed 002)')).toBe(
+      'The Mastery Ready judgement comes at the end of Readiness 2026/27, after its last workshop on 10 June 2027: 2 of 6 workshops held so far',
+    );
+    expect(refusalWords('visit v1 is on 2026-12-03T09:30:00Z; its review cannot come before it')).toBe('Visit v1 is on Thursday 3 December 2026, 9.30am; its review cannot come before it');
+    expect(refusalWords('secondary-development-2026-27 is for 2026/27')).toBe('Secondary-development-2026-27 is for 2026/27');
+  });
+
+  it('names a programme as the pages do, without the catalogue’s note', () => {
+    expect(refusalWords('Secondary Development 2026/27 (rules carried forward from 2021/22) is led by a Secondary Mastery Specialist (rule leaderRole, seed 001)')).toBe('Secondary Development 2026/27 is led by a Secondary Mastery Specialist');
+  });
+
+  it('says what the back-dating rule is about, the date, without the event or the rule', () => {
+    expect(
+      refusalWords('MASTERY_READY_JUDGED at 2026-12-03T08:51:00.000Z falls in Readiness 2026/27, which the school left on 2027-07-11 (completed): a phase the school has left takes no more events (rule backDating; record it with a date on or after 2027-07-11)'),
+    ).toBe('Thursday 3 December 2026, 8.51am falls in Readiness 2026/27, which the school left on 11 July 2027 (completed): a phase the school has left takes no more events (record it with a date on or after 11 July 2027)');
+    expect(refusalWords('ACTION_PLAN_CREATED is not accepted now; accepted: WITHDRAWN, MASTERY_READY_JUDGED')).toBe('It is not possible to record the action plan at this step; at this step the hub can withdraw the school and record the Mastery Ready judgement');
+  });
+
   it('names sessions and actions, not their ids', () => {
     expect(refusalWords('secondary-development-2026-27.meeting-02 has not been held')).toBe('Meeting 2 has not been held');
   });

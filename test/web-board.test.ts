@@ -235,7 +235,7 @@ describe('hub web: the hub board and the school page', () => {
     expect(after.body.version).toBe(before + 1);
   });
 
-  it('signs a commitment: a missing signature is refused in words (422), all signatures accepted', async () => {
+  it('signs a commitment: a missing signature is refused in words (422) with the form kept as ticked, all signatures accepted', async () => {
     // Brook Lane (waiting list) gets a place, so its commitment is next.
     const sel = await web.api('POST', '/applications/100009/select', { groupId: 'emeast-readiness-2026-1' });
     expect(sel.status, JSON.stringify(sel.body)).toBe(200);
@@ -246,13 +246,19 @@ describe('hub web: the hub board and the school page', () => {
     await page.getByLabel('Headteacher', { exact: true }).check();
     const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Record the signed commitment' }).click()]);
     expect(res.status()).toBe(422);
-    const banner = (await page.locator('.govuk-notification-banner').textContent()) ?? '';
-    expect(banner).toContain('Nothing was saved');
-    expect(banner).toContain('the commitment still needs the signature of: lead teacher 1, lead teacher 2');
-    expect(banner).not.toMatch(/COMMITMENT_SIGNED|teacher1/);
+    // The rules' reason as the form's error (summary and at the checkboxes), the form open as it was ticked, the focus on the summary.
+    const summary = (await page.locator('.govuk-error-summary').textContent()) ?? '';
+    expect(summary).toContain('The commitment still needs the signature of: lead teacher 1, lead teacher 2.');
+    expect(summary).not.toMatch(/COMMITMENT_SIGNED|teacher1|\(rule/);
+    expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#signatories');
+    expect(await page.locator('#signatories-error').textContent()).toContain('The commitment still needs the signature of');
+    expect(await page.locator('#action-commitment').getAttribute('open')).not.toBeNull();
+    expect(await page.getByLabel('Headteacher', { exact: true }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Lead teacher 1', { exact: true }).isChecked()).toBe(false);
+    await page.waitForFunction(() => document.activeElement?.classList.contains('govuk-error-summary'), null, { timeout: 5_000 });
+    await expectAccessible(page, 'school page commitment refused');
     expect((await web.api<{ version: number }>('GET', '/schools/100009')).body.version).toBe(version);
 
-    await page.locator('summary', { hasText: 'Record the signed commitment' }).click();
     for (const who of ['Headteacher', 'Lead teacher 1', 'Lead teacher 2']) await page.getByLabel(who, { exact: true }).check();
     await page.getByRole('button', { name: 'Record the signed commitment' }).click();
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Signed commitment recorded');
@@ -293,6 +299,9 @@ describe('hub web: the hub board and the school page', () => {
     expect(await page.locator('.app-timeline').textContent()).toContain('Recorded by someone else');
     expect(await page.locator('.app-timeline').textContent()).not.toContain('Written on the page, never saved');
     expect(await page.locator('form[action$="/gap-task"] input[name="version"]').inputValue()).toBe(String(other.body.version));
+    // What was typed is still in the form, open, to check and send again.
+    expect(await page.locator('#action-gap-task').getAttribute('open')).not.toBeNull();
+    expect(await page.locator('#task').inputValue()).toBe('Written on the page, never saved');
     expect((await web.api<{ version: number }>('GET', '/schools/100006')).body.version).toBe(other.body.version);
     await expectAccessible(page, 'school page conflict');
   });

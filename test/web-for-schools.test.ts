@@ -6,8 +6,18 @@
  * engines and never leaks its address as a referrer.
  */
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { schoolLinkFor } from '../service/school-link-view.js';
+
+/** The element with the focus once the page's script has run ("DIV.govuk-error-summary"); waits a moment for the script. */
+async function focused(page: Page): Promise<string> {
+  const what = () => `${document.activeElement?.tagName}.${document.activeElement?.className}`;
+  await page.waitForFunction(() => document.activeElement !== document.body, null, { timeout: 3_000 }).catch(() => undefined);
+  // The fragment of an address moves the focus after the script: give it a moment to have done so.
+  await page.waitForTimeout(200);
+  return page.evaluate(what);
+}
 
 const SCHOOL_DATA = /Riverside|Hollybrook|Kingsway|Minster|Gareth|Milburn|Priya|£2,000|£1,000|Work Group meeting/;
 
@@ -163,6 +173,8 @@ describe('headteacher page', () => {
     expect(await page.locator('.govuk-error-summary a').getAttribute('href')).toBe('#evaluation-text');
     expect(await page.locator('#evaluation-text-error').textContent()).toContain('Enter your school’s evaluation');
     expect(await evaluations()).toHaveLength(0);
+    // Focus moves to the error summary, as on the hub's pages, so a screen reader reads it out first.
+    expect(await focused(page)).toMatch(/govuk-error-summary/);
     await expectAccessible(page, 'headteacher evaluation missing');
     // Too long: the rule, with what was typed kept.
     await page.getByLabel('Your school’s evaluation').fill('x'.repeat(5001));
@@ -187,12 +199,14 @@ describe('headteacher page', () => {
     try {
       await page.getByLabel('Your school’s evaluation').fill(text);
       const [, twin] = await Promise.all([send.click(), page.request.post(`${web.address}${link}`, { form: { _csrf: csrf, evaluation: text }, maxRedirects: 0 })]);
-      expect([twin.status(), twin.headers()['location']]).toEqual([303, `${link}#evaluation`]);
+      expect([twin.status(), twin.headers()['location']]).toEqual([303, link]);
       await page.waitForLoadState('domcontentloaded');
     } finally {
       engine.state = realState;
     }
     expect(held).toHaveLength(2);
+    // Focus moves to the success banner, as on the hub's pages.
+    expect(await focused(page)).toMatch(/govuk-notification-banner--success/);
     expect(await page.locator('.govuk-notification-banner').textContent()).toMatch(/Your evaluation has been sent to the hub\. Thank you\.|The hub already has your evaluation: it was received on 10 November 2026\./);
     expect((await page.locator('#evaluation ~ p').first().textContent())!.trim()).toBe('The hub received your evaluation on 10 November 2026. Thank you.');
     expect(await page.locator('main form').count()).toBe(0);

@@ -5,7 +5,8 @@
  * linking to the field; allocating a Secondary Mastery Specialist and
  * recording the action plan on the 5 Big Ideas go through (303) and the
  * page then shows them; a Readiness Lead for a Development school is
- * refused with the rule and the seed in the banner (422), nothing saved.
+ * refused in plain words as the form's error (422), the choice kept and
+ * nothing saved.
  */
 import { describe, expect, it } from 'vitest';
 import { useWebService } from './helpers/browser.js';
@@ -15,7 +16,7 @@ const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&[#\w]+;/g
 describe('the school page: action plan and leader', () => {
   const web = useWebService();
 
-  it('error summary on a bad form; allocation and the plan shown; a rule refusal names the rule and the seed', async () => {
+  it('error summary on a bad form; allocation and the plan shown; a rule refusal in words, as the form’s error', async () => {
     const jar = new Map<string, string>();
     const go = async (path: string, init: RequestInit = {}) => {
       const r = await fetch(`${web.address}${path}`, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
@@ -67,10 +68,14 @@ describe('the school page: action plan and leader', () => {
     const summary = await web.api<{ summary: { actionPlan: { status: string } } }>('GET', `/schools/${urn}`);
     expect(summary.body.summary.actionPlan.status).toBe('made');
 
-    // A rule's refusal from the page: Readiness Lead for a Development school (rule leaderRole), shown in the banner.
+    // A rule's refusal from the page: Readiness Lead for a Development school (rule leaderRole), as the form's error in words, the choice kept.
     expect((await web.api('POST', '/people', { hub: school.body.summary.hub, name: 'Rae Lead', email: 'rae@hub.example', role: 'readinessLead' })).status).toBe(201);
     const refused = await post('leader', { personId: 'rae-lead' });
     expect(refused.status).toBe(422);
-    expect(text(await refused.text())).toContain('(rule leaderRole, seed 001)');
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toContain('govuk-error-summary');
+    expect(refusedHtml).toContain('href="#personId"');
+    expect(text(refusedHtml)).toMatch(/Development Work Group 2026\/27 is led by a Secondary Mastery Specialist, and Rae Lead is a Mastery Readiness Lead\./);
+    expect(text(refusedHtml)).not.toMatch(/\(rule [a-zA-Z]+|seed 00/);
   }, 180_000);
 });

@@ -13,6 +13,11 @@ export function programmeReadName(name: string): string {
   return name.replace(CARRIED_NOTE, '').trim();
 }
 
+/** Text with every programme name in it read as programmeReadName reads one (a refusal can name the programme twice). Pure. */
+export function withoutCarriedNotes(text: string): string {
+  return text.replace(new RegExp(CARRIED_NOTE.source, 'gi'), '');
+}
+
 /** The group's number in its hub from an id ending "-N", else null. Pure. */
 export function groupNumberOf(id: string): string | null {
   return /-(\d+)$/.exec(id)?.[1] ?? null;

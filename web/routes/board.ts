@@ -13,7 +13,7 @@ import { hubBoard, type HubBoard } from '../../service/board.js';
 import { hubLabel } from '../../service/access.js';
 import { RefusedError } from '../../service/errors.js';
 import { schoolPage, type PageAction } from '../../service/school-page.js';
-import { refusalWords } from '../../service/school-words.js';
+import { refusalSentence, refusalWords } from '../../service/school-words.js';
 import { correctHeadteacherEmail, type HeadteacherCorrected } from '../../service/school-contacts.js';
 import { deferSchool, recordGapTask, recordReleaseDays, replaceTeacher, resumeSchool, signCommitment, submitEvaluation, withdrawSchool } from '../../service/schools.js';
 import { formVersion } from '../../service/form-version.js';
@@ -90,6 +90,17 @@ const ACTION_SLUGS: Record<string, PageAction> = {
   defer: 'DEFERRED',
   resume: 'RESUMED',
   withdraw: 'WITHDRAWN',
+};
+
+/** Each form's field the rules' refusal is shown at (the one it is most about), so the error summary leads there. Resuming is a button, no form. */
+const REFUSAL_FIELD: Partial<Record<string, string>> = {
+  commitment: 'signatories',
+  'gap-task': 'task',
+  'release-days': 'days',
+  evaluation: 'summary',
+  teacher: 'slot',
+  defer: 'untilYear',
+  withdraw: 'withdrawReason',
 };
 
 const DONE: Record<PageAction, string> = {
@@ -270,13 +281,18 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
       }
     } catch (e) {
       if (e instanceof VersionConflictError) {
+        // What was typed stays in the form (open, if the school's state still offers it), for the user to check and send again.
         return renderSchool(svc, p, request, reply, urn, {
           status: 409,
           banner: { kind: 'conflict', title: 'Someone else changed this school', text: 'Someone else changed this school while you were looking at it, so nothing was saved. This page now shows the school as it is. Check it, then try again if you still need to.' },
+          form: { action: request.params.action, values, errors: { errors: [], fieldErrors: {} } },
         });
       }
       if (e instanceof EventRejectedError || e instanceof RefusedError) {
         const why = e instanceof EventRejectedError ? e.why : e.message;
+        // A form the rules refused comes back open, as typed, with the reason as its error; the resume button has no form to keep.
+        const field = REFUSAL_FIELD[request.params.action];
+        if (field) return renderSchool(svc, p, request, reply, urn, { status: 422, form: { action: request.params.action, values, errors: fieldError(field, refusalSentence(why)) } });
         return renderSchool(svc, p, request, reply, urn, { status: 422, banner: { kind: 'refused', title: 'This cannot be done', text: `Nothing was saved. The programme’s rules do not allow it: ${refusalWords(why).replace(/^./, (c) => c.toLowerCase())}.`.replace(/\.\.$/, '.') } });
       }
       if (e instanceof ValidationError) {
@@ -332,6 +348,9 @@ async function renderSchool(svc: Service, p: Principal, request: FastifyRequest,
     throw e;
   }
   void request;
+  // A form refused on sending is shown again even when the school's state no longer offers it, so what was typed is not lost.
+  const refusedAction = state.form?.errors.errors.length ? ACTION_SLUGS[state.form.action] : undefined;
+  if (refusedAction && !data.actions.includes(refusedAction)) data.actions.push(refusedAction);
   const hub = findHub(data.school.hub ?? '');
   const hubId = hub?.id;
   const q = hubId && (p.role === 'admin' || p.hubs.length > 1) ? `?hub=${encodeURIComponent(hubId)}` : '';

@@ -40,7 +40,11 @@ function private_(reply: FastifyReply): FastifyReply {
   return reply.header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex, nofollow');
 }
 
-/** The link's path as asked for, without a query: where the page's form posts and the page redirects to. */
+/**
+ * The link's path as asked for, without a query: where the page's form posts and the page redirects to. Never with a
+ * fragment: the browser moves focus to a fragment's target after the page's script has moved it to the error summary
+ * or the success banner, as the hub pages do, and a screen reader would not hear what happened.
+ */
 function linkPath(url: string): string {
   return url.split('?')[0]!;
 }
@@ -94,7 +98,8 @@ export async function forSchoolsRoutes(app: FastifyInstance, svc: Service): Prom
     const sent = await sendEvaluationByLink(svc, token, { evaluation: body.evaluation });
     if (sent.ok) {
       flash(request, sent.already ? `The hub already has your evaluation: it was received on ${longDate(sent.receivedAt)}. There is nothing more to send.` : 'Your evaluation has been sent to the hub. Thank you.');
-      return reply.redirect(`${path}#evaluation`, 303);
+      // No "#evaluation": a fragment takes the focus from the success banner at the top (as it would from an error summary).
+      return reply.redirect(path, 303);
     }
     const values = { evaluation: typeof body.evaluation === 'string' ? body.evaluation : '' };
     if (sent.reason === 'invalid') {

@@ -4,17 +4,21 @@
  * the 5 Big Ideas, a review of it at a visit, and the Readiness year's
  * Mastery Ready judgement. The same service functions as the API and the
  * CLI (service/people.ts): one copy of every rule, permission and If-Match
- * check. A bad form is shown again with an error summary; a rule's refusal
- * as a banner naming the rule. Not pure.
+ * check. A bad form, and a form the rules refuse, are shown again open with
+ * what was typed and an error summary (the rules' reason in words); someone
+ * else's change meanwhile as a banner, the form still holding what was typed.
+ * When the person to lead the school is not among the hub's people, the
+ * allocation form adds them (name and email) and allocates them. Not pure.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../../domain/errors.js';
+import { refusalSentence } from '../../service/school-words.js';
 import { findHub } from '../../domain/catalogue/hubs.js';
 import { BIG_IDEAS, BIG_IDEA_LABELS, IdeaProgress } from '../../domain/people.js';
 import type { Principal, Service } from '../../service/context.js';
 import { hubLabel } from '../../service/access.js';
 import { NotFoundError, RefusedError } from '../../service/errors.js';
-import { allocateLeader, createActionPlan, judgeMasteryReady, reviewActionPlan } from '../../service/people.js';
+import { addAndAllocateLeader, allocateLeader, createActionPlan, judgeMasteryReady, reviewActionPlan } from '../../service/people.js';
 import { schoolPage } from '../../service/school-page.js';
 import { formVersion } from '../../service/form-version.js';
 import { fieldError, type FormErrors } from '../forms.js';
@@ -29,9 +33,19 @@ const one = (b: Body, k: string): string => {
 
 const DONE: Record<string, string> = {
   leader: 'Leader allocated',
+  'leader-new': 'Leader added to the hub and allocated',
   'action-plan': 'Action plan recorded',
   'plan-review': 'Action plan review recorded',
   'mastery-ready': 'Mastery Ready judgement recorded',
+};
+
+/** Each form's first field: where the error summary leads when the rules refuse the whole form. */
+const FIRST_FIELD: Record<string, string> = {
+  leader: 'personId',
+  'leader-new': 'leaderName',
+  'action-plan': `aim-${BIG_IDEAS[0]}`,
+  'plan-review': 'sessionId',
+  'mastery-ready': 'ready',
 };
 
 interface PageState {
@@ -85,11 +99,28 @@ export async function schoolPeopleRoutes(app: FastifyInstance, svc: Service): Pr
       const o = { expectedVersion: await formVersion(svc, urn, version) };
       const values: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'));
       const bad = (errors: FormErrors) => renderSchool(svc, p, reply, urn, { status: 400, form: { action, values, errors } });
+      let done = DONE[action]!;
       try {
         if (action === 'leader') {
           const personId = one(body, 'personId');
           if (personId === '') return bad(fieldError('personId', 'Select who leads the school'));
-          await allocateLeader(svc, p, urn, { personId }, o);
+          const r = await allocateLeader(svc, p, urn, { personId }, o);
+          done = `${r.person.name} allocated to lead the school`;
+        } else if (action === 'leader-new') {
+          const e: FormErrors = { errors: [], fieldErrors: {} };
+          const add = (field: string, text: string) => {
+            e.errors.push({ text, href: `#${field}` });
+            e.fieldErrors[field] = text;
+          };
+          const name = one(body, 'leaderName');
+          const email = one(body, 'leaderEmail');
+          if (name === '') add('leaderName', 'Enter the full name of the person who will lead the school');
+          else if (name.length > 100) add('leaderName', 'The name must be 100 characters or fewer');
+          if (email === '') add('leaderEmail', 'Enter their email address');
+          else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) add('leaderEmail', 'Enter an email address in the correct format, like name@mathshub.org.uk');
+          if (e.errors.length) return bad(e);
+          const r = await addAndAllocateLeader(svc, p, urn, { name, email }, o);
+          done = r.added ? `${r.person.name} added to the hub’s people and allocated to lead the school` : `${r.person.name} is already one of the hub’s people, and is now allocated to lead the school`;
         } else if (action === 'action-plan') {
           const e: FormErrors = { errors: [], fieldErrors: {} };
           const aims: Record<string, string> = {};
@@ -136,22 +167,36 @@ export async function schoolPeopleRoutes(app: FastifyInstance, svc: Service): Pr
         }
       } catch (e) {
         if (e instanceof VersionConflictError) {
+          // What was typed stays in the form (open, if the school's state still offers it), for the user to check and send again.
           return renderSchool(svc, p, reply, urn, {
             status: 409,
             banner: { kind: 'conflict', title: 'Someone else changed this school', text: 'Someone else changed this school while you were looking at it, so nothing was saved. This page now shows the school as it is. Check it, then try again if you still need to.' },
+            form: { action, values, errors: { errors: [], fieldErrors: {} } },
           });
         }
         if (e instanceof EventRejectedError || e instanceof RefusedError || e instanceof NotFoundError) {
-          const why = e instanceof EventRejectedError ? e.why : e.message;
-          return renderSchool(svc, p, reply, urn, { status: 422, banner: { kind: 'refused', title: 'This cannot be done', text: `Nothing was saved. The programme’s rules do not allow it: ${why}.` } });
+          // Refused after all (a rule the page could not ask before the form was filled in, or a change meanwhile): the form comes back open, as typed.
+          const why = refusalSentence(e instanceof EventRejectedError ? e.why : e.message);
+          return renderSchool(svc, p, reply, urn, { status: 422, form: { action, values, errors: fieldError(FIRST_FIELD[action]!, why) } });
         }
         if (e instanceof ValidationError) {
+          if (action === 'leader-new') {
+            // The service's stricter checks (zod's email), in the page's own words for each field.
+            const fields = new Set(e.problems.filter((x) => x.severity === 'error').map((x) => (x.path === 'name' ? 'leaderName' : 'leaderEmail')));
+            const out: FormErrors = { errors: [], fieldErrors: {} };
+            for (const [field, text] of [['leaderName', 'Enter the full name of the person who will lead the school'], ['leaderEmail', 'Enter an email address in the correct format, like name@mathshub.org.uk']] as const) {
+              if (!fields.has(field)) continue;
+              out.errors.push({ text, href: `#${field}` });
+              out.fieldErrors[field] = text;
+            }
+            return bad(out);
+          }
           const first = e.problems.find((x) => x.severity === 'error');
-          return bad(fieldError(action === 'leader' ? 'personId' : action === 'plan-review' ? 'sessionId' : action === 'mastery-ready' ? 'ready' : `aim-${BIG_IDEAS[0]}`, first ? `${first.path} ${first.message}` : 'Check the form'));
+          return bad(fieldError(FIRST_FIELD[action]!, first ? `${first.path} ${first.message}` : 'Check the form'));
         }
         throw e;
       }
-      flash(request, DONE[action]!);
+      flash(request, done);
       return reply.redirect(`/hub/schools/${encodeURIComponent(urn)}`, 303);
     });
   }
