@@ -1,8 +1,9 @@
 /**
  * The weekly hub digest: each hub lead gets one email a week listing the
  * hub's overdue schools (evaluation overdue, attendance not recorded), the
- * emails held for a bad address, and what is due this week (sessions and
- * deadlines, as the board's "Due this week" lists them), sent through the
+ * emails held for a bad address, what is due this week (sessions and
+ * deadlines, as the board's "Due this week" lists them) and the evaluations
+ * its schools sent in the week before, sent through the
  * activities' mailer. Each (hub, ISO week) is claimed in the database before
  * sending, so running the job any number of times sends one digest per hub
  * per week. Hubs with none of these get nothing. Not pure.
@@ -11,7 +12,7 @@ import { DateTime } from 'luxon';
 import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
 import { findHub, hubs } from '../domain/catalogue/hubs.js';
 import type { SchoolSummary } from '../machines/summary.js';
-import { boardDue, boardOverdue, schoolNames } from '../store/board.js';
+import { boardDue, boardOverdue, evaluationsReceived, schoolNames, type EvaluationReceived } from '../store/board.js';
 import { boardWindows, dueItemsInWords, overdueReasons, type BoardDueItem } from './board.js';
 import { dateTimeAmMidnight } from '../domain/words/dates.js';
 import { hubLabel } from './access.js';
@@ -58,12 +59,18 @@ export function digestMessage(
   schoolNames: ReadonlyMap<string, string> = new Map(),
   reasons: ReadonlyMap<string, string[]> = new Map(),
   due: BoardDueItem[] = [],
+  received: EvaluationReceived[] = [],
 ): { subject: string; text: string; html: string } {
   const link = (urn: string) => `${base}/hub/schools/${encodeURIComponent(urn)}`;
   const sessions = due.filter((i) => i.kind === 'session').length;
   const deadlines = due.length - sessions;
   const thisWeek = [sessions ? count(sessions, 'session') : '', deadlines ? count(deadlines, 'deadline') : ''].filter(Boolean).join(' and ');
-  const parts = [overdue.length ? `${schools(overdue.length)} overdue` : '', problems.length ? `${emails(problems.length)} not delivered` : '', thisWeek ? `${thisWeek} this week` : ''].filter(Boolean);
+  const parts = [
+    overdue.length ? `${schools(overdue.length)} overdue` : '',
+    problems.length ? `${emails(problems.length)} not delivered` : '',
+    thisWeek ? `${thisWeek} this week` : '',
+    received.length ? `${count(received.length, 'evaluation')} received` : '',
+  ].filter(Boolean);
   const byUrn = new Map<string, MailProblem[]>();
   for (const p of problems) byUrn.set(p.urn, [...(byUrn.get(p.urn) ?? []), p]);
   const view: DigestView = {
@@ -85,6 +92,14 @@ export function digestMessage(
     dueCount: thisWeek,
     due: due.map((i) => ({ when: dateTimeAmMidnight(i.at) || i.at, what: i.groupName ? `${i.title} (${i.groupName})` : i.title, schools: schoolsOf(i) })),
     board: `${base}/hub`,
+    receivedCount: received.length ? count(received.length, 'evaluation') : '',
+    received: received.map((r) => ({
+      name: r.name,
+      urn: r.urn,
+      when: dateTimeAmMidnight(r.at) || r.at,
+      how: r.actor.startsWith('school-link:') ? 'sent by the headteacher from the school’s page' : 'recorded by the hub',
+      link: link(r.urn),
+    })),
     problemCount: problems.length,
     problems: [...byUrn.entries()].map(([urn, ps]) => ({ urn, name: schoolNames.get(urn) ?? `School ${urn}`, problems: [...new Set(ps.map((p) => p.problem))].join('; '), held: `${emails(ps.length)} held`, link: link(urn) })),
   };
@@ -124,6 +139,15 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     dueByHub.set(h.id, items);
     if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
   }
+  // Evaluations the hub's schools sent in the seven days before now (a hub lead is not emailed for each one).
+  const receivedByHub = new Map<string, EvaluationReceived[]>();
+  const weekAgo = DateTime.fromISO(now, { setZone: true }).minus({ days: 7 }).toISO()!;
+  for (const h of hubs) {
+    const got = await evaluationsReceived(svc.db, hubLabel(h), weekAgo, now);
+    if (!got.length) continue;
+    receivedByHub.set(h.id, got);
+    if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
+  }
   const result: DigestResult = { isoWeek, sent: [], alreadySent: [] };
   for (const [hubId, { name, schools }] of [...byHub.entries()].sort()) {
     const lead = await hubLeadFor(svc.db, hubId);
@@ -136,7 +160,7 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     const names = await schoolNames(svc.db, [...new Set(problems.map((p) => p.urn))]);
     // The board's reasons, naming each session whose attendance is missing.
     const reasons = new Map((await boardOverdue(svc.db, hubLabel(findHub(hubId)!), 1_000)).rows.map((o) => [o.urn, overdueReasons(o, now)]));
-    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons, dueByHub.get(hubId) ?? []);
+    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons, dueByHub.get(hubId) ?? [], receivedByHub.get(hubId) ?? []);
     await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });

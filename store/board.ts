@@ -248,6 +248,25 @@ export async function boardGrants(db: Db, hub: string, academicYear: string): Pr
   };
 }
 
+/** An end-of-year evaluation a school of the hub sent, and who recorded it (a `school-link:` actor: the headteacher's page). */
+export interface EvaluationReceived {
+  urn: string;
+  name: string;
+  at: string;
+  actor: string;
+}
+
+/** Evaluations the hub's schools sent in [from, to), oldest first. `hub` is the hub's label as streams hold it. Not pure. */
+export async function evaluationsReceived(db: Db, hub: string, from: string, to: string): Promise<EvaluationReceived[]> {
+  const r = await db.query<{ urn: string; name: string | null; occurred_at: Date | string; actor: string }>(
+    `SELECT e.urn, s.summary->>'name' AS name, e.occurred_at, e.actor FROM events e JOIN streams s ON s.urn = e.urn
+     WHERE e.type = 'EVALUATION_SUBMITTED' AND s.hub = $1 AND e.occurred_at >= $2::timestamptz AND e.occurred_at < $3::timestamptz
+     ORDER BY e.occurred_at, e.urn`,
+    [hub, from, to],
+  );
+  return r.rows.map((x) => ({ urn: x.urn, name: x.name ?? `School ${x.urn}`, at: new Date(x.occurred_at).toISOString(), actor: x.actor }));
+}
+
 /** School names by URN (for lists that carry only URNs). Not pure. */
 export async function schoolNames(db: Db, urns: readonly string[]): Promise<Map<string, string>> {
   if (urns.length === 0) return new Map();

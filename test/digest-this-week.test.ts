@@ -42,3 +42,17 @@ describe('the weekly digest: due this week', () => {
     expect(both.text.indexOf('overdue items')).toBeLessThan(both.text.indexOf('Due this week'));
   });
 });
+
+describe('the weekly digest: evaluations received', () => {
+  it('names each evaluation sent in the week before, when and how, counts them in the subject, and a hub with only those still hears', () => {
+    const m = digestMessage('East Midlands East Maths Hub', '2026-W49', [], [], 'https://hub.example', new Map(), new Map(), [], [
+      { urn: '100004', name: 'Riverside Academy', at: '2026-11-27T15:10:00Z', actor: 'school-link:100004' },
+      { urn: '100003', name: 'Oakfield Primary School', at: '2026-11-28T10:00:00Z', actor: 'u-hana' },
+    ]);
+    expect(m.subject).toBe('East Midlands East Maths Hub: 2 evaluations received, week of Monday 30 November 2026');
+    expect(m.text).toContain('Evaluations received in the last seven days (2 evaluations):');
+    expect(m.text).toContain('- Riverside Academy (URN 100004), Friday 27 November 2026, 3.10pm, sent by the headteacher from the school’s page.');
+    expect(m.text).toContain('- Oakfield Primary School (URN 100003), Saturday 28 November 2026, 10am, recorded by the hub.');
+    expect(m.html).toContain('href="https://hub.example/hub/schools/100004"');
+  });
+});

@@ -362,6 +362,10 @@ export interface DigestView {
   due: { when: string; what: string; schools: string }[];
   /** The hub board, which lists the same under "Due this week". */
   board: string;
+  /** "2 evaluations" received since the last digest; "" for none. */
+  receivedCount: string;
+  /** Each evaluation a school sent in the week before the digest: when, and whether from the headteacher's page. */
+  received: { name: string; urn: string; when: string; how: string; link: string }[];
   problemCount: number;
   /** `name`: the school's name, or its URN when the service does not know it. */
   problems: { urn: string; name: string; problems: string; held: string; link: string }[];
