@@ -138,7 +138,7 @@ export async function withdrawSchool(svc: Service, p: Principal, urn: string, bo
   const at = eventTime(svc.now(), body.at);
   const r = await sendToSchool(svc, p, urn, { type: 'WITHDRAWN', at, reason: body.reason }, o);
   // A school that leaves frees its place in its work group for a school on the waiting list. After the event:
-  // a refused withdrawal keeps its place (a crash in between leaves the place taken, which hub staff can free).
+  // a refused withdrawal keeps its place (a crash in between leaves it taken until the group's next reservation frees it).
   const programmeId = r.summary.programmeId;
   const place = programmeId ? await placeFor(svc.db, urn, programmeId) : null;
   if (place) await releasePlace(svc.db, place.groupId, urn);

@@ -94,3 +94,32 @@ describe.each(dbTargets().filter((t) => t.name === 'pglite'))('a selection refus
     expect((await placesOf(h.svc.db, g)).map((p) => p.urn)).toEqual([urn]);
   });
 });
+
+describe.each(dbTargets())('a withdrawal whose place was never freed ($name)', (target) => {
+  let h: ApiHarness;
+  let n = 760;
+  const eligible = async () => {
+    const form = secondaryForm(++n);
+    await submitApplication(h.svc, root, form);
+    await assessEligibility(h.svc, root, form.school.urn, { eligible: true });
+    return form.school.urn as string;
+  };
+
+  beforeAll(async () => {
+    h = await startApi(target, { start: '2020-09-10T12:00:00Z' });
+  }, 240_000);
+  afterAll(async () => h?.close());
+
+  it('a crash between the withdrawal and freeing its place: the group’s next reservation frees it, and a school on the list takes it', async () => {
+    const groupId = (await createGroup(h.svc, root, { programmeId: 'secondary-development-2020-21', hub: HUB_A, lead: { name: 'L', email: 'l@a.example' } })).id;
+    const [a, b, c] = [await eligible(), await eligible(), await eligible()];
+    await selectApplication(h.svc, root, a, { groupId });
+    await selectApplication(h.svc, root, b, { groupId });
+    // The group of two is full; a withdraws, and the service stops before freeing its place (the event alone, as after a crash).
+    await h.svc.engine.send(a, { type: 'WITHDRAWN', at: h.svc.now(), reason: 'moved away' }, { actor: root.id });
+    expect((await placesOf(h.svc.db, groupId)).map((x) => x.urn).sort()).toEqual([a, b].sort());
+    const taken = await selectApplication(h.svc, root, c, { groupId });
+    expect(taken.groupSize).toBe(2);
+    expect((await placesOf(h.svc.db, groupId)).map((x) => x.urn).sort()).toEqual([b, c].sort());
+  });
+});

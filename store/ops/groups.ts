@@ -174,6 +174,13 @@ export async function reservePlace(db: Db, p: { groupId: string; urn: string; ad
   return db.tx(async (tx) => {
     const group = await lockGroup(tx, p.groupId, p.expectedVersion);
     if (!group) return { ok: false, why: 'no-group' } as const;
+    // A school that withdrew from this programme holds no place: its withdrawal frees it just after the event, and a
+    // crash in between would leave it taken for good. Freed here, under the group's lock, before the count.
+    await tx.query(
+      `DELETE FROM work_group_places wp USING streams s
+       WHERE wp.group_id = $1 AND s.urn = wp.urn AND s.status = 'withdrawn' AND s.programme_id = wp.programme_id`,
+      [group.id],
+    );
     const other = await tx.query<{ group_id: string }>('SELECT group_id FROM work_group_places WHERE programme_id = $1 AND urn = $2', [group.programmeId, p.urn]);
     if (other.rows[0] && other.rows[0].group_id !== group.id) return { ok: false, why: 'taken', group, otherGroupId: other.rows[0].group_id } as const;
     const count = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM work_group_places WHERE group_id = $1 AND urn <> $2', [group.id, p.urn]);
