@@ -223,7 +223,7 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
 
     // Corrected the next day: the held message goes to the new address, once.
     clock.advanceTo(plus(clock.now(), DAY));
-    expect(await setSchoolContact(t.db, { urn: '137003', name: 'Priya Patel', email: 'p.patel@kingsmead.example', updatedBy: 'hub-ops', at: clock.now() })).toEqual({ requeued: 2 });
+    expect(await setSchoolContact(t.db, { urn: '137003', name: 'Priya Patel', email: 'p.patel@kingsmead.example', updatedBy: 'hub-ops', at: clock.now() })).toEqual({ requeued: 2, changed: true });
     await e.drainOutbox();
     await e.drainOutbox();
     const resent = sink.received.filter((m) => m.key === `${key}:to-corrected-address`);
@@ -232,7 +232,7 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
 
     // Corrected too late (more than 7 days after it was decided): recorded as not sent.
     clock.advanceTo('2025-07-20T09:00:00+01:00');
-    expect(await setSchoolContact(t.db, { urn: '137004', name: 'Priya Patel', email: 'p.patel@other.example', updatedBy: 'hub-ops', at: clock.now() })).toEqual({ requeued: 1 });
+    expect(await setSchoolContact(t.db, { urn: '137004', name: 'Priya Patel', email: 'p.patel@other.example', updatedBy: 'hub-ops', at: clock.now() })).toEqual({ requeued: 1, changed: true });
     await e.drainOutbox();
     expect(sink.received.filter((m) => m.key.startsWith('137004:') && m.key.endsWith(':to-corrected-address'))).toEqual([]);
     const late = (await sentMessages(t.db, { urn: '137004', status: 'skipped' })).filter((m) => m.key.includes(':selected:')).map((m) => [m.key, m.note]);
