@@ -91,5 +91,6 @@ describe('the commitment form', () => {
     expect(m.text).toContain('Print the form here: https://pathway.example/for-schools/abc/commitment');
     expect(m.html).toContain('href="https://pathway.example/for-schools/abc/commitment"');
     expect(m.text).not.toContain('to ask for the form if you do not have it');
+    expect(m.text).toMatch(/signed form attached\.\r?\n2\. Once/);
   });
 });
