@@ -129,3 +129,22 @@ export function pendingEffectsNote(effects: EffectView[]): string | null {
   const money = effects.some((e) => e.type === 'funding.release') ? '; a grant shown as paid is not in the ledger until its payment is carried out' : '';
   return `effects pending: ${parts.join('; ')}${money} (see pathway effects --urn ${effects[0]!.urn})`;
 }
+
+/**
+ * The emails among `effects` not sent yet for a reason the hub should know
+ * (waiting to be tried again after a failed attempt, or failed for good), in
+ * words with the outbox link's text; null when there are none. The board
+ * says this beside the emails held for a wrong address. Pure.
+ */
+export function emailsWaitingWords(effects: readonly EffectView[]): { retrying: number; failed: number; text: string; link: string } | null {
+  const mail = effects.filter((e) => e.type === 'notify');
+  const retrying = mail.filter((e) => e.state === 'retrying').length;
+  const failed = mail.filter((e) => e.state === 'failed').length;
+  if (retrying + failed === 0) return null;
+  const emails = (n: number) => (n === 1 ? '1 email' : `${n} emails`);
+  const parts = [
+    ...(retrying ? [`${emails(retrying)} ${retrying === 1 ? 'is' : 'are'} waiting to be tried again after a failed attempt`] : []),
+    ...(failed ? [`${emails(failed)} failed and will not be tried again by ${failed === 1 ? 'itself' : 'themselves'}`] : []),
+  ];
+  return { retrying, failed, text: `${parts.join(', and ')}.`, link: retrying + failed === 1 ? 'See it in the outbox' : 'See them in the outbox' };
+}
