@@ -66,6 +66,7 @@ describe('hub web: the outbox', () => {
     await signIn(page, web, staff, '/hub');
     expect(await words(page, '#emails-waiting')).toBe('1 email is waiting to be tried again after a failed attempt, and 1 email failed and will not be tried again by itself. See them in the outbox');
     expect(await page.locator('main').textContent()).not.toContain('Every email');
+    await expectAccessible(page, 'hub board emails waiting to retry');
     await page.locator('#emails-waiting').getByRole('link', { name: 'See them in the outbox' }).click();
     expect(new URL(page.url()).pathname).toBe('/hub/effects');
   });
