@@ -68,7 +68,7 @@ export function masteryReadyForEntry(c: PathwayContext, e: EventOf<'ADVANCED'>):
 }
 
 /** Sessions that count towards the phase's minimum (meetings and workshops), in date order. Pure. */
-export function countedSessions(context: PathwayContext): SessionRecord[] {
+export function countedSessions(context: Pick<PathwayContext, 'sessions'>): SessionRecord[] {
   return context.sessions.filter((s) => s.kind === 'meeting' || s.kind === 'workshop');
 }
 
@@ -83,7 +83,7 @@ export function sessionsHeld(context: PathwayContext): number {
 }
 
 /** The first scheduled-or-held workshop/meeting by date, the one the headteacher must attend. Pure. */
-export function firstSession(context: PathwayContext): SessionRecord | undefined {
+export function firstSession(context: Pick<PathwayContext, 'sessions'>): SessionRecord | undefined {
   return countedSessions(context)
     .filter((s) => s.status !== 'cancelled')
     .reduce<SessionRecord | undefined>((first, s) => (!first || isBefore(s.at, first.at) ? s : first), undefined);

@@ -3,7 +3,7 @@
  * dashboards and reminders read. Pure: derived from a snapshot.
  */
 import type { PathwayContext } from './context.js';
-import { requiredSessions, sessionsHeld } from './rules.js';
+import { firstSession, requiredSessions, sessionsHeld } from './rules.js';
 import { BIG_IDEAS, roleTitle, type BigIdea, type IdeaProgress, type LeaderRole } from '../domain/people.js';
 
 export interface UpcomingItem {
@@ -64,6 +64,13 @@ export function phaseAndStatus(value: unknown): { phase: string; status: string 
   return { phase, status: sub === 'active' ? (leaf === 'running' ? 'active' : String(leaf)) : sub };
 }
 
+/**
+ * The statuses of a school that has left its phase's work group for now
+ * (withdrawn, or deferred to a later year). Its sessions stay in its record
+ * as they were scheduled, but it has none ahead to attend. Pure data.
+ */
+export const LEFT_STATUSES: readonly string[] = ['withdrawn', 'deferred'];
+
 /** Summarise a snapshot's value and context. Pure. */
 export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
   const { phase, status } = phaseAndStatus(value);
@@ -71,7 +78,7 @@ export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
     .filter(([key]) => !key.startsWith('check:'))
     .map(([key, t]) => ({ what: describeTimer(key, c), at: t.at }))
     .sort((a, b) => (a.at < b.at ? -1 : 1));
-  const sessionsAhead = c.sessions.filter((s) => s.status === 'scheduled').map((s) => ({ what: `${s.kind} ${s.id} at ${s.place}`, at: s.at }));
+  const sessionsAhead = LEFT_STATUSES.includes(status) ? [] : c.sessions.filter((s) => s.status === 'scheduled').map((s) => ({ what: `${s.kind} ${s.id} at ${s.place}`, at: s.at }));
   return {
     urn: c.urn,
     name: c.school?.name ?? null,
@@ -147,4 +154,20 @@ export function unrecordedSessions(c: Pick<PathwayContext, 'escalations' | 'sess
     const s = c.sessions.find((x) => `unrecorded:${x.id}` === e);
     return s && s.status === 'scheduled' ? [s] : [];
   });
+}
+
+/** The statuses in which a school is still in its phase's work group this year: an escalation then still asks for the hub. */
+const IN_GROUP_STATUSES: readonly string[] = ['selected', 'active', 'evaluating', 'overdue'];
+
+/**
+ * The first workshop (or meeting) the headteacher was asked to attend and
+ * missed, when that was escalated to the hub lead and still stands: the
+ * school is in its work group this year and the session's attendance still
+ * says the headteacher was not there (a correction clears it). Else null.
+ * Pure.
+ */
+export function headteacherMissedFirst(c: Pick<PathwayContext, 'escalations' | 'sessions'>, status: string): PathwayContext['sessions'][number] | null {
+  if (!IN_GROUP_STATUSES.includes(status) || !c.escalations.includes('headteacher-first-workshop')) return null;
+  const first = firstSession(c);
+  return first && first.status !== 'scheduled' && !first.headteacherPresent ? first : null;
 }

@@ -217,6 +217,8 @@ export interface EffectRowView {
   /** When it is next tried, in words. */
   next: string;
   key: string;
+  /** An email that failed or waits to retry: hub staff may try it again now (service/effects.ts retryEffect). */
+  retry: boolean;
 }
 
 const EFFECT_NAMES: Record<string, string> = { notify: 'Email', 'funding.release': 'Grant payment', 'evaluation.request': 'Evaluation request' };
@@ -237,7 +239,9 @@ export function effectRows(effects: readonly EffectView[], names: ReadonlyMap<st
       attempts: e.attempts,
       next:
         e.state === 'failed'
-          ? `Not tried again after ${count(e.attempts, 'attempt')}: tell the service’s administrator.`
+          ? e.type === 'notify'
+            ? `Not tried again by itself after ${count(e.attempts, 'attempt')}.`
+            : `Not tried again after ${count(e.attempts, 'attempt')}: tell the service’s administrator.`
           : e.state === 'retrying'
             ? `Next try at ${whenWords(e.retryAt!)}`
             : e.state === 'claimed'
@@ -246,5 +250,6 @@ export function effectRows(effects: readonly EffectView[], names: ReadonlyMap<st
                 ? `Due since ${whenWords(e.dueAt)}: carried out within a minute`
                 : `Due ${whenWords(e.dueAt)}`,
       key: e.key,
+      retry: e.type === 'notify' && (e.state === 'failed' || e.state === 'retrying'),
     }));
 }

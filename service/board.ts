@@ -12,13 +12,15 @@ import { LONDON } from '../domain/calendar/london.js';
 import { termsOf } from '../domain/calendar/terms.js';
 import { findHub } from '../domain/catalogue/hubs.js';
 import { catalogue } from '../domain/catalogue/programmes.js';
-import { BOARD_SORTS, boardDue, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardDue, type BoardOverdue, type BoardRow, type BoardSort } from '../store/board.js';
+import { headteacherMissedFirst } from '../machines/summary.js';
+import { BOARD_SORTS, boardDue, boardEscalated, boardFacets, boardGrants, boardOverdue, boardPage, schoolNames, type BoardDue, type BoardEscalated, type BoardFacet, type BoardOverdue, type BoardRow, type BoardSort } from '../store/board.js';
 import { mailProblems } from '../store/messages.js';
 import { mailProblemWords } from './reminder-outcomes.js';
-import { assertRead, hubLabel } from './access.js';
+import { assertRead, hubIdOf, hubLabel } from './access.js';
+import { getGroup } from '../store/ops/groups.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
-import { attendanceOverdueWords, compactGroupName, evaluationOverdueWords, sessionName, shortProgrammeName, upcomingWords, whenWords } from './school-words.js';
+import { attendanceOverdueWords, compactGroupName, evaluationOverdueWords, headteacherMissedWords, sessionName, shortProgrammeName, upcomingWords, whenWords } from './school-words.js';
 
 /** Rows of the board's table per page. */
 export const BOARD_PAGE_SIZE = 50;
@@ -41,8 +43,24 @@ export interface BoardParams {
   page?: string;
 }
 
-/** The filters understood from a query string; anything unknown is left out, never an error page. Pure. */
-export function boardParams(query: Record<string, unknown>): Required<Pick<BoardParams, 'sort' | 'order'>> & BoardParams & { pageNumber: number } {
+/** A filter of the board's table, as the query string names it. */
+export type BoardFilter = 'phase' | 'status' | 'programme' | 'year' | 'group' | 'overdue';
+
+/** A filter value the board does not know: the table is not filtered by it, and the page says so. */
+export interface BoardFilterProblem {
+  filter: BoardFilter;
+  value: string;
+  /** For the error summary and the filter's own message. */
+  text: string;
+}
+
+/**
+ * The filters understood from a query string; the order, sort and page fall
+ * back to the defaults when unknown. An "overdue" other than yes or no is
+ * left out and listed in `unknown` (other filters are checked against the
+ * hub's data by hubBoard). Pure.
+ */
+export function boardParams(query: Record<string, unknown>): Required<Pick<BoardParams, 'sort' | 'order'>> & BoardParams & { pageNumber: number; unknown: { filter: BoardFilter; value: string }[] } {
   const text = (k: string): string | undefined => {
     const v = query[k];
     const s = Array.isArray(v) ? v[0] : v;
@@ -51,14 +69,36 @@ export function boardParams(query: Record<string, unknown>): Required<Pick<Board
   const sort = (BOARD_SORTS as readonly string[]).includes(text('sort') ?? '') ? text('sort')! : 'urn';
   const order = text('order') === 'desc' ? 'desc' : 'asc';
   const page = Number(text('page') ?? '1');
-  const out: BoardParams & { sort: string; order: string; pageNumber: number } = { sort, order, pageNumber: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1 };
+  const out: BoardParams & { sort: string; order: string; pageNumber: number; unknown: { filter: BoardFilter; value: string }[] } = { sort, order, pageNumber: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1, unknown: [] };
   for (const k of ['phase', 'status', 'programme', 'year', 'group'] as const) {
     const v = text(k);
     if (v !== undefined) out[k] = v;
   }
   const o = text('overdue');
   if (o === 'yes' || o === 'no') out.overdue = o;
+  else if (o !== undefined) out.unknown.push({ filter: 'overdue', value: o });
   return out;
+}
+
+const FILTER_WORDS: Record<BoardFilter, { not: string; by: string; choose: string }> = {
+  phase: { not: 'a phase', by: 'phase', choose: 'Select a phase from the list' },
+  status: { not: 'a status', by: 'status', choose: 'Select a status from the list' },
+  programme: { not: 'a programme of this hub', by: 'programme', choose: 'Select a programme from the list' },
+  year: { not: 'an academic year, like 2026/27', by: 'academic year', choose: 'Select an academic year from the list' },
+  group: { not: 'a work group of this hub', by: 'work group', choose: 'Select a work group from the list' },
+  overdue: { not: 'a choice for overdue', by: 'whether they are overdue', choose: 'Select “Only overdue” or “Not overdue”' },
+};
+
+/** What the page says of a filter value it does not know: the value, that the list is not filtered by it, what to do. Pure. */
+export function filterProblem(filter: BoardFilter, value: string): BoardFilterProblem {
+  const w = FILTER_WORDS[filter];
+  return { filter, value, text: `“${value}” is not ${w.not}, so the schools are not filtered by ${w.by}. ${w.choose}` };
+}
+
+/** An academic year as the board writes it: "2026/27", its second year the next one. Pure. */
+function isAcademicYear(v: string): boolean {
+  const m = /^(\d{4})\/(\d{2})$/.exec(v);
+  return m !== null && (Number(m[1]) + 1) % 100 === Number(m[2]);
 }
 
 export interface Choice {
@@ -89,12 +129,16 @@ export interface HubBoard {
   params: ReturnType<typeof boardParams>;
   /** Whether any filter is set (the page offers to clear them). */
   filtered: boolean;
+  /** Filter values not recognised, left out of the filtering (the page names each). */
+  filterProblems: BoardFilterProblem[];
   options: { phases: Choice[]; statuses: Choice[]; programmes: Choice[]; years: Choice[]; groups: Choice[] };
   /** Each row with its route in words ("Primary"): the table's phase and year columns already say the rest of the programme. */
   table: { rows: (BoardRow & { route: string | null })[]; total: number; page: number; pages: number; first: number; last: number; sort: BoardSort; descending: boolean };
   week: { until: string; items: BoardDueItem[] };
   halfTerm: { until: string; items: BoardDueItem[] };
   overdue: { total: number; schools: { urn: string; name: string | null; reasons: string[] }[] };
+  /** Escalations that are not overdue but ask the hub to follow up (the headteacher missed the first workshop), by school. */
+  followUp: { urn: string; name: string | null; reasons: string[] }[];
   grants: { year: string; paidPence: number; paidSchools: number; paid: { programmeName: string; schools: number; pence: number }[]; duePence: number; due: { urn: string; name: string | null; status: string; programmeName: string | null; pence: number }[] };
   mailProblems: { urn: string; name: string; what: string; problem: string; recordedAt: string }[];
 }
@@ -159,8 +203,11 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
   const sort = params.sort as BoardSort;
   const descending = params.order === 'desc';
 
-  const [facets, page, dueItems, overdue, grants, problems] = await Promise.all([
-    boardFacets(svc.db, hub),
+  // The facets first: they say which filter values the hub has, and sorting by work group follows the names the board shows.
+  const facets = await boardFacets(svc.db, hub);
+  const { problems: filterProblems, extra } = await checkFilters(svc, h.id, params, facets);
+  for (const x of filterProblems) if (x.filter !== 'overdue') delete params[x.filter];
+  const [page, dueItems, overdue, grants, mail, escalated] = await Promise.all([
     boardPage(svc.db, {
       hub,
       now,
@@ -174,12 +221,14 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
       descending,
       offset: (params.pageNumber - 1) * BOARD_PAGE_SIZE,
       limit: BOARD_PAGE_SIZE,
+      ...(sort === 'group' ? { groupOrder: groupsByShownName(facets) } : {}),
     }),
     // One pass over the summaries for both windows.
     boardDue(svc.db, hub, now, halfTermEnd, 200),
     boardOverdue(svc.db, hub, 20),
     boardGrants(svc.db, hub, year),
     mailProblems(svc.db, { hub: h.id }),
+    boardEscalated(svc.db, hub, 'headteacher-first-workshop'),
   ]);
 
   // Counts and filter choices, from the one grouped query.
@@ -209,12 +258,14 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
         .map((s) => ({ status: s.value, schools: s.schools })),
     })),
   };
+  // A filter set to a value no school has now (none withdrawn yet) is still offered, chosen, with 0 schools.
+  const plus = (k: Exclude<BoardFilter, 'overdue'>, list: Choice[]) => (extra[k] ? [...list, extra[k]!] : list);
   const options = {
-    phases,
-    statuses,
-    programmes: sum((f) => f.programmeId, (v, f) => shortProgrammeName(f.programmeName) ?? v).sort((a, b) => a.text.localeCompare(b.text)),
-    years: sum((f) => f.academicYear, (v) => v).sort((a, b) => b.value.localeCompare(a.value)),
-    groups: sum((f) => f.groupId, (v, f) => compactGroupName(f.groupName, v) ?? v).sort((a, b) => a.text.localeCompare(b.text)),
+    phases: plus('phase', phases).sort(byOrder(PHASE_ORDER)),
+    statuses: plus('status', statuses).sort(byOrder(STATUS_ORDER)),
+    programmes: plus('programme', sum((f) => f.programmeId, (v, f) => shortProgrammeName(f.programmeName) ?? v)).sort((a, b) => a.text.localeCompare(b.text)),
+    years: plus('year', sum((f) => f.academicYear, (v) => v)).sort((a, b) => b.value.localeCompare(a.value)),
+    groups: plus('group', sum((f) => f.groupId, (v, f) => compactGroupName(f.groupName, v) ?? v)).sort(byShownName),
   };
 
   const pages = Math.max(1, Math.ceil(page.total / BOARD_PAGE_SIZE));
@@ -226,7 +277,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
   // Amounts from the catalogue: every school of a programme earns the same grant.
   const grantOf = (id: string) => catalogue.find((x) => x.id === id)?.funding?.amountPence ?? 0;
   const unpaid = grants.unpaid.map((g) => ({ urn: g.urn, name: g.name, status: g.status, programmeName: shortProgrammeName(g.programmeName), pence: grantOf(g.programmeId) })).filter((g) => g.pence > 0);
-  const names = await schoolNames(svc.db, [...new Set(problems.map((x) => x.urn))]);
+  const names = await schoolNames(svc.db, [...new Set(mail.map((x) => x.urn))]);
   return {
     hub: { id: h.id, label: hub },
     now,
@@ -234,11 +285,13 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
     counts,
     params,
     filtered: Boolean(params.phase || params.status || params.programme || params.year || params.group || params.overdue),
+    filterProblems,
     options,
     table: { rows: page.rows.map((r) => ({ ...r, route: routeWords(r.programmeId), programmeName: shortProgrammeName(r.programmeName)?.replace(/\s+\d{4}\/\d{2}$/, '') ?? null, groupName: compactGroupName(r.groupName, r.groupId) })), total: page.total, page: params.pageNumber, pages, first, last: first ? first + page.rows.length - 1 : 0, sort, descending },
     week: { until: weekEnd, items: due(dueItems.filter((i) => Date.parse(i.at) < Date.parse(weekEnd))) },
     halfTerm: { until: halfTermLastDay, items: due(dueItems.filter((i) => Date.parse(i.at) >= Date.parse(weekEnd))) },
     overdue: { total: overdue.total, schools: overdueSchools },
+    followUp: followUpSchools(escalated),
     grants: {
       year,
       paidPence: grants.paid.reduce((n, g) => n + g.pence, 0),
@@ -247,7 +300,7 @@ export async function hubBoard(svc: Service, p: Principal, hubId: string, raw: R
       duePence: unpaid.reduce((n, g) => n + g.pence, 0),
       due: unpaid,
     },
-    mailProblems: problems.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
+    mailProblems: mail.slice(0, 50).map((m) => ({ urn: m.urn, name: names.get(m.urn) ?? m.urn, what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
   };
 }
 
@@ -266,6 +319,58 @@ export function overdueReasons(o: Pick<BoardOverdue, 'status' | 'programmeName' 
   }
   if (reasons.length === 0) reasons.push('Something the programme asks for is outstanding.');
   return reasons;
+}
+
+/**
+ * The filter values of `params` the hub does not know, each in words, and a
+ * choice for each known value no school of the hub has now (a status nobody
+ * is in yet, a work group still empty), so that the filter shows what the
+ * table is filtered by. Phases and statuses are the pathway's; programmes the
+ * catalogue's; work groups the hub's own. Not pure (reads a work group the
+ * facets do not name).
+ */
+async function checkFilters(svc: Service, hubId: string, params: BoardParams & { unknown: { filter: BoardFilter; value: string }[] }, facets: readonly BoardFacet[]): Promise<{ problems: BoardFilterProblem[]; extra: Partial<Record<BoardFilter, Choice>> }> {
+  const problems = params.unknown.map((u) => filterProblem(u.filter, u.value));
+  const extra: Partial<Record<BoardFilter, Choice>> = {};
+  const had = (pick: (f: BoardFacet) => string | null, v: string) => facets.some((f) => pick(f) === v);
+  const check = async (filter: Exclude<BoardFilter, 'overdue'>, pick: (f: BoardFacet) => string | null, known: (v: string) => Promise<string | null> | string | null) => {
+    const v = params[filter];
+    if (v === undefined || had(pick, v)) return;
+    const text = await known(v);
+    if (text === null) problems.push(filterProblem(filter, v));
+    else extra[filter] = { value: v, text, schools: 0 };
+  };
+  await check('phase', (f) => f.phase, (v) => (PHASE_ORDER.includes(v) ? v : null));
+  await check('status', (f) => f.status, (v) => (STATUS_ORDER.includes(v) ? v : null));
+  await check('programme', (f) => f.programmeId, (v) => shortProgrammeName(catalogue.find((x) => x.id === v)?.name ?? null));
+  await check('year', (f) => f.academicYear, (v) => (isAcademicYear(v) ? v : null));
+  await check('group', (f) => f.groupId, async (v) => {
+    const g = /^[a-z0-9][a-z0-9-]*$/.test(v) ? await getGroup(svc.db, v) : null;
+    return g && hubIdOf(g.hub) === hubId ? (compactGroupName(g.name, g.id) ?? g.id) : null;
+  });
+  return { problems, extra };
+}
+
+/** Names as people read them: "group 2" before "group 10". Pure. */
+const byShownName = (a: { text: string }, b: { text: string }) => a.text.localeCompare(b.text, 'en-GB', { numeric: true, sensitivity: 'base' });
+
+/** The hub's work group ids in the order of the names the board shows for them (the filter's order too). Pure. */
+export function groupsByShownName(facets: readonly Pick<BoardFacet, 'groupId' | 'groupName'>[]): string[] {
+  const shown = new Map<string, string>();
+  for (const f of facets) if (f.groupId !== null) shown.set(f.groupId, compactGroupName(f.groupName, f.groupId) ?? f.groupId);
+  return [...shown].map(([value, text]) => ({ value, text })).sort(byShownName).map((g) => g.value);
+}
+
+/** The schools with an escalation still to follow up, at most 20, each with why in words. Pure. */
+export function followUpSchools(rows: readonly BoardEscalated[]): HubBoard['followUp'] {
+  const out: HubBoard['followUp'] = [];
+  for (const r of rows) {
+    const missed = headteacherMissedFirst(r, r.status);
+    if (!missed) continue;
+    const ofKind = r.sessions.filter((x) => x.kind === missed.kind && x.status !== 'cancelled').length;
+    out.push({ urn: r.urn, name: r.name, reasons: [headteacherMissedWords(sessionName(missed.id, ofKind, missed.kind), missed.at)] });
+  }
+  return out.slice(0, 20);
 }
 
 /** "Primary" or "Secondary", from a programme id ("primary-development-2025-26"); null when the school has no programme yet. Pure. */

@@ -6,11 +6,14 @@
  * auditors see the schools of their hubs, admins every school. Not pure.
  */
 import { pounds } from '../domain/catalogue/describe.js';
+import { UnknownSchoolError } from '../domain/errors.js';
 import { renderSubject } from '../activities/mail/render.js';
 import type { MessageData } from '../machines/effects.js';
-import { openEffects, type OutboxItem } from '../store/outbox.js';
-import { readableHubs, resolveHub, assertRead } from './access.js';
+import { openEffects, outboxItem, retryNow, type OutboxItem } from '../store/outbox.js';
+import { sentMessage } from '../store/messages.js';
+import { readableHubs, resolveHub, assertAdmin, assertRead, assertWrite, hubIdOf } from './access.js';
 import type { Principal, Service } from './context.js';
+import { NotFoundError, RefusedError } from './errors.js';
 import { listSchools, schoolState } from './schools.js';
 
 export interface EffectView {
@@ -128,4 +131,91 @@ export function pendingEffectsNote(effects: EffectView[]): string | null {
   ].filter(Boolean);
   const money = effects.some((e) => e.type === 'funding.release') ? '; a grant shown as paid is not in the ledger until its payment is carried out' : '';
   return `effects pending: ${parts.join('; ')}${money} (see pathway effects --urn ${effects[0]!.urn})`;
+}
+
+/**
+ * The emails among `effects` not sent yet for a reason the hub should know
+ * (waiting to be tried again after a failed attempt, or failed for good), in
+ * words with the outbox link's text; null when there are none. The board
+ * says this beside the emails held for a wrong address. Pure.
+ */
+export function emailsWaitingWords(effects: readonly EffectView[]): { retrying: number; failed: number; text: string; link: string } | null {
+  const mail = effects.filter((e) => e.type === 'notify');
+  const retrying = mail.filter((e) => e.state === 'retrying').length;
+  const failed = mail.filter((e) => e.state === 'failed').length;
+  if (retrying + failed === 0) return null;
+  const emails = (n: number) => (n === 1 ? '1 email' : `${n} emails`);
+  const parts = [
+    ...(retrying ? [`${emails(retrying)} ${retrying === 1 ? 'is' : 'are'} waiting to be tried again after a failed attempt`] : []),
+    ...(failed ? [`${emails(failed)} failed and will not be tried again by ${failed === 1 ? 'itself' : 'themselves'}`] : []),
+  ];
+  return { retrying, failed, text: `${parts.join(', and ')}.`, link: retrying + failed === 1 ? 'See it in the outbox' : 'See them in the outbox' };
+}
+
+/** What became of an effect tried again now. */
+export interface EffectRetried {
+  key: string;
+  urn: string;
+  type: string;
+  /**
+   * 'sent': carried out now (an email: sent); 'not-sent': an email carried
+   * out but not sent, as it was too late by now (`note` says why); 'failed':
+   * tried and failed again (`error`); 'queued': due again, carried out by the
+   * host (a Temporal worker, or a drain already under way); 'already-done':
+   * it had been carried out before this asked (nothing done); 'busy': a host
+   * is carrying it out now (nothing done).
+   */
+  outcome: 'sent' | 'not-sent' | 'failed' | 'queued' | 'already-done' | 'busy';
+  error: string | null;
+  note: string | null;
+  /** Which one, in words (an email's subject), as the outbox lists it; null when the payload does not say. */
+  describes: string | null;
+}
+
+/** An engine that can carry out its outbox now (the embedded one). */
+function drainable(engine: unknown): engine is { drainOutbox(): Promise<unknown> } {
+  return typeof (engine as { drainOutbox?: unknown }).drainOutbox === 'function';
+}
+
+/**
+ * Tries an outstanding effect again now: one that failed for good, or one
+ * waiting out its retry wait. Hub staff may retry their hubs' emails; other
+ * effects (payments, evaluation requests) only an admin. Asking twice does
+ * it once: the second finds it carried out, or being carried out, and each
+ * effect's key keeps an email from going twice. On the embedded host it is
+ * carried out before this returns, so the caller can say what happened.
+ * Throws NotFoundError (unknown key, or a school `p` may not see),
+ * ForbiddenError, RefusedError (not waiting: due at its own time). Not pure.
+ */
+export async function retryEffect(svc: Service, p: Principal, key: string): Promise<EffectRetried> {
+  const before = await outboxItem(svc.db, key);
+  if (!before) throw new NotFoundError('outbox item', key);
+  let hub: string | null;
+  try {
+    hub = hubIdOf((await schoolState(svc, p, before.urn)).summary.hub);
+  } catch (err) {
+    // A school of another hub: answered as an unknown item, so the refusal does not confirm it.
+    if (err instanceof UnknownSchoolError) throw new NotFoundError('outbox item', key);
+    throw err;
+  }
+  assertWrite(p, hub, { school: before.urn });
+  if (before.type !== 'notify') assertAdmin(p, 'try a payment or an evaluation request again');
+  const base = { key, urn: before.urn, type: before.type, error: null, note: null, describes: effectDescription(before.type, before.payload) };
+  if (before.status === 'done') return { ...base, outcome: 'already-done' };
+  const { requeued, item } = await retryNow(svc.db, key);
+  if (!requeued) {
+    if (item?.status === 'done') return { ...base, outcome: 'already-done' };
+    if (item?.leaseOwner && item.leaseUntil && Date.parse(item.leaseUntil) > Date.now()) return { ...base, outcome: 'busy' };
+    if (item?.status === 'pending' && item.retryAt === null && item.attempts > 0) return { ...base, outcome: 'queued' };
+    throw new RefusedError(`${key} is not waiting to be tried again: it has not failed, and is carried out when it is due`);
+  }
+  if (drainable(svc.engine)) await svc.engine.drainOutbox();
+  const after = await outboxItem(svc.db, key);
+  if (!after || after.status === 'pending') return { ...base, outcome: after?.retryAt ? 'failed' : 'queued', error: after?.lastError ?? null };
+  if (after.status === 'failed') return { ...base, outcome: 'failed', error: after.lastError };
+  if (after.type !== 'notify') return { ...base, outcome: 'sent' };
+  // An email carried out: sent, or recorded as not sent (too late by now). Its parts: the school's and the hub lead's.
+  const parts = (await Promise.all([key, `${key}:hub`].map((k) => sentMessage(svc.db, k)))).filter((m) => m !== null);
+  const skipped = parts.find((m) => m.status !== 'sent');
+  return parts.length > 0 && parts.every((m) => m.status !== 'sent') ? { ...base, outcome: 'not-sent', note: skipped?.note ?? null } : { ...base, outcome: 'sent' };
 }

@@ -12,7 +12,7 @@ import { placeInWords } from '../domain/words/place.js';
 import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
-import { phaseAndStatus, unrecordedSessions, type SchoolSummary } from '../machines/summary.js';
+import { headteacherMissedFirst, LEFT_STATUSES, phaseAndStatus, unrecordedSessions, type SchoolSummary } from '../machines/summary.js';
 import { phaseName } from '../domain/words/school-state.js';
 import { groupNames, personNames, schoolEvents, type GroupName } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
@@ -25,7 +25,7 @@ import { grantStatus, type GrantStatus } from './grant-status.js';
 import { mailProblemWords, reminderOutcomeReader } from './reminder-outcomes.js';
 import type { Principal, Service } from './context.js';
 import { schoolState } from './schools.js';
-import { attendanceOverdueWords, evaluationOverdueWords, eventWords, sessionName, shortGroupName, shortProgrammeName, signatoryWords, whenWords } from './school-words.js';
+import { attendanceOverdueWords, evaluationOverdueWords, eventWords, headteacherMissedWords, sessionName, shortGroupName, shortProgrammeName, signatoryWords, whenWords } from './school-words.js';
 import { BIG_IDEAS, BIG_IDEA_LABELS, IDEA_PROGRESS_LABELS, IdeaProgress, leaderRoleFor, roleTitle, type BigIdea } from '../domain/people.js';
 import { listPeople } from '../store/ops/people.js';
 import { hubIdOf } from './access.js';
@@ -77,8 +77,12 @@ export interface SchoolPage {
   /** The programme's name as people read it: without the catalogue's "(rules carried forward from …)" note. */
   programmeName: string | null;
   upcoming: { title: string; at: string; kind: 'session' | 'deadline' | 'reminder' }[];
+  /** Why nothing is coming up, when the school withdrew or deferred ("The school has withdrawn: it has no workshops to attend."); else null. */
+  nothingAhead: string | null;
   /** What is overdue, in the board's words, each with the page where it is put right (null: nothing on a page can). */
   overdue: { text: string; action: { href: string; text: string } | null }[];
+  /** Escalations that are not overdue but ask the hub to follow up (the headteacher missed the first workshop), with where to see it. */
+  followUp: { text: string; action: { href: string; text: string } | null }[];
   chart: string | null;
   /** Emails held for want of a good headteacher address (open ones), in words, oldest first. */
   mailProblems: { what: string; problem: string; recordedAt: string }[];
@@ -173,10 +177,12 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
 
   const now = Date.parse(svc.now());
   const upcoming: SchoolPage['upcoming'] = [];
-  for (const s of c.sessions) {
+  // A school that withdrew or deferred keeps its sessions as they were scheduled, but has none to attend.
+  const left = LEFT_STATUSES.includes(st.summary.status);
+  for (const s of left ? [] : c.sessions) {
     if (s.status === 'scheduled' && Date.parse(s.at) >= now) upcoming.push({ kind: 'session', at: s.at, title: `${sessionName(s.id, ofKind(s.kind), s.kind)}${placeInWords(s.place, 'schoolPage', c.school?.name)}` });
   }
-  for (const [key, t] of Object.entries(c.timers)) {
+  for (const [key, t] of Object.entries(left ? {} : c.timers)) {
     if (Date.parse(t.at) < now) continue;
     const r = /^reminder:(.+):(\d+)$/.exec(key);
     if (r) {
@@ -208,6 +214,14 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   if (st.summary.status === 'overdue') {
     const record = actions.includes('EVALUATION_SUBMITTED') ? { href: `/hub/schools/${encodeURIComponent(urn)}?open=evaluation#action-evaluation`, text: 'Record the end-of-year evaluation' } : null;
     overdue.push({ text: evaluationOverdueWords(shortProgrammeName(c.programme?.name ?? null)), action: record });
+  }
+
+  const followUp: SchoolPage['followUp'] = [];
+  const missed = headteacherMissedFirst(c, st.summary.status);
+  if (missed) {
+    const name = sessionName(missed.id, ofKind(missed.kind), missed.kind);
+    const head = mail.contact?.name ?? c.school?.headteacher?.name ?? null;
+    followUp.push({ text: headteacherMissedWords(name, missed.at, head), action: c.groupId ? { href: `/hub/groups/${encodeURIComponent(c.groupId)}/sessions/${encodeURIComponent(missed.id)}#attendance`, text: `See the attendance at ${name}` } : null });
   }
 
   const year = c.programme?.academicYear ?? academicYearOf(svc.now());
@@ -261,7 +275,9 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     timeline,
     programmeName: c.programme ? programmeReadName(c.programme.name) : null,
     upcoming,
+    nothingAhead: left ? nothingAheadWords(st.summary.status, countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind), false), c.deferredUntil) : null,
     overdue,
+    followUp,
     chart,
     mailProblems: mail.problems.filter((m) => !m.resolvedAt).map((m) => ({ what: templateWords(m.template), problem: mailProblemWords(m.problem), recordedAt: m.recordedAt })),
     headteacherCorrected: mail.contact !== null,
@@ -273,6 +289,13 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
       resumeYear,
     },
   };
+}
+
+/** Why a school that left has nothing coming up, in words. Pure. */
+export function nothingAheadWords(status: string, sessions: string, deferredUntil: string | null): string {
+  return status === 'deferred'
+    ? `The school has deferred${deferredUntil ? ` until ${deferredUntil}` : ''}: it has no ${sessions} to attend until it starts again.`
+    : `The school has withdrawn: it has no ${sessions} to attend.`;
 }
 
 /** The school's work group as its page names it, saying where a group that moved on with the school began ("Development 2024/25"). Pure. */

@@ -22,6 +22,11 @@ export function attendanceOverdueWords(session: string, at: string): string {
   return `Attendance at ${session} on ${whenWords(at)} has not been recorded.`;
 }
 
+/** An escalation to follow up: the headteacher missed the first workshop (or meeting) the programme asks them to. Pure. */
+export function headteacherMissedWords(session: string, at: string, headteacher?: string | null): string {
+  return `The headteacher${headteacher ? `, ${headteacher},` : ''} did not attend ${session} on ${whenWords(at)}, which the programme asks them to attend. The hub lead was told.`;
+}
+
 /** Why a school is overdue, for an evaluation not submitted by the year's end. Pure. */
 export function evaluationOverdueWords(programme: string | null): string {
   return `The end-of-year evaluation for ${programme ?? 'the programme'} has not been submitted, and the year has ended.`;

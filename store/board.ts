@@ -5,8 +5,14 @@
  * one grouped query, one page of the table, what falls due in a window, the
  * overdue schools, and the grants of a year. Not pure (database reads).
  */
+import type { SessionRecord } from '../machines/context.js';
+import { LEFT_STATUSES } from '../machines/summary.js';
 import type { Db } from './db.js';
 import { statesOf } from './states.js';
+
+// A school that withdrew or deferred keeps its scheduled sessions in the summaries written before this rule (and the
+// stored ones are not rewritten): the board reads them as nothing ahead. Fixed words, never a caller's.
+const LEFT_SQL = `ARRAY[${LEFT_STATUSES.map((x) => `'${x}'`).join(', ')}]`;
 
 /** One group of the hub's schools with the same phase, status, programme, year, work group and overdue flag. */
 export interface BoardFacet {
@@ -59,7 +65,7 @@ export async function boardFacets(db: Db, hub: string): Promise<BoardFacet[]> {
   return r.rows.map((x) => ({ ...facetOf(x), schools: Number(x.schools) }));
 }
 
-export const BOARD_SORTS = ['urn', 'name', 'phase', 'status', 'programme', 'year', 'group', 'overdue'] as const;
+export const BOARD_SORTS = ['urn', 'name', 'phase', 'status', 'route', 'programme', 'year', 'group', 'overdue'] as const;
 export type BoardSort = (typeof BOARD_SORTS)[number];
 
 export interface BoardQuery {
@@ -76,6 +82,12 @@ export interface BoardQuery {
   descending: boolean;
   offset: number;
   limit: number;
+  /**
+   * The hub's work group ids in the order of the names the board shows
+   * ("Development 2026/27, group 2"), which the caller makes from the stored
+   * names; sorting by group follows it, groups not in it last.
+   */
+  groupOrder?: readonly string[];
 }
 
 /** A row of the board's table: one school, with the columns a facet groups by. */
@@ -86,17 +98,25 @@ export interface BoardRow extends Omit<BoardFacet, 'schools'> {
   next: { what: string; at: string } | null;
 }
 
-// Columns by sort key; a whitelist, never the caller's text. Phases sort in pathway order.
+// Columns by sort key; a whitelist, never the caller's text. Phases sort in pathway order; the route as the
+// board shows it (from the programme, as service/board.ts routeWords); work groups by the caller's order of their
+// shown names ($G, see BoardQuery.groupOrder); overdue as false < true, so "descending" puts the overdue first.
 const ORDER: Record<BoardSort, string> = {
   urn: 's.urn',
   name: "lower(s.summary->>'name')",
   phase: "array_position(ARRAY['none','trg','readiness','development','embedding','sustaining'], s.phase)",
   status: 's.status',
+  route: "CASE split_part(s.programme_id, '-', 1) WHEN 'primary' THEN 1 WHEN 'secondary' THEN 2 END",
   programme: "s.summary->>'programmeName'",
   year: 's.academic_year',
-  group: 'g.name',
+  group: 'array_position($G::text[], s.group_id)',
   overdue: 's.overdue',
 };
+
+/** After the sort column: the school's name A to Z (by name and URN, the column itself, both ways). Pure. */
+function tieBreak(sort: BoardSort, dir: 'ASC' | 'DESC'): string {
+  return sort === 'name' || sort === 'urn' ? `s.urn ${dir}` : "lower(s.summary->>'name') ASC NULLS LAST, s.urn ASC";
+}
 
 /** One page of the hub's schools, filtered and sorted, and how many match in all. Not pure. */
 export async function boardPage(db: Db, q: BoardQuery): Promise<{ total: number; rows: BoardRow[] }> {
@@ -114,22 +134,27 @@ export async function boardPage(db: Db, q: BoardQuery): Promise<{ total: number;
   eq('s.group_id', q.groupId);
   eq('s.overdue', q.overdue);
   const dir = q.descending ? 'DESC' : 'ASC';
+  const filters = params.length;
   params.push(q.now, q.limit, q.offset);
+  const [nowAt, limitAt, offsetAt, groupsAt] = [filters + 1, filters + 2, filters + 3, filters + 4];
+  // Only when sorting by work group: a parameter the statement does not use has no type, and is refused.
+  if (q.sort === 'group') params.push([...(q.groupOrder ?? [])]);
   const r = await db.query<FacetColumns & { urn: string; name: string | null; next: { what: string; at: string } | null; total: number }>(
     `SELECT s.urn, s.summary->>'name' AS name, s.phase, s.status, s.programme_id, s.summary->>'programmeName' AS programme_name,
             s.academic_year, s.group_id, g.name AS group_name, s.overdue, count(*) OVER () AS total,
-            (SELECT u FROM jsonb_array_elements(s.summary->'upcoming') u WHERE (u->>'at')::timestamptz >= $${params.length - 2}::timestamptz
+            (SELECT u FROM jsonb_array_elements(s.summary->'upcoming') u WHERE (u->>'at')::timestamptz >= $${nowAt}::timestamptz
+               AND s.status <> ALL (${LEFT_SQL})
               ORDER BY (u->>'at')::timestamptz LIMIT 1) AS next
        FROM streams s LEFT JOIN work_groups g ON g.id = s.group_id
       WHERE ${where.join(' AND ')}
-      ORDER BY ${ORDER[q.sort]} ${dir} NULLS LAST, s.urn ${dir}
-      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      ORDER BY ${ORDER[q.sort].replace('$G', `$${groupsAt}`)} ${dir} NULLS LAST, ${tieBreak(q.sort, dir)}
+      LIMIT $${limitAt} OFFSET $${offsetAt}`,
     params,
   );
   let total = Number(r.rows[0]?.total ?? 0);
   if (r.rows.length === 0 && q.offset > 0) {
     // Past the last page: the count still matters (the page says how many match).
-    const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM streams s WHERE ${where.join(' AND ')}`, params.slice(0, -3));
+    const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM streams s WHERE ${where.join(' AND ')}`, params.slice(0, filters));
     total = Number(c.rows[0]?.n ?? 0);
   }
   return {
@@ -166,6 +191,7 @@ export async function boardDue(db: Db, hub: string, from: string, to: string, li
                FROM streams s
               CROSS JOIN LATERAL jsonb_array_elements(s.summary->'upcoming') u
               WHERE s.hub = $1 AND (u->>'at')::timestamptz >= $2::timestamptz AND (u->>'at')::timestamptz < $3::timestamptz
+                AND s.status <> ALL (${LEFT_SQL})
               GROUP BY 1, 2, 3) d
        LEFT JOIN work_groups g ON g.id = d.group_id
       ORDER BY d.at::timestamptz, g.name, d.what
@@ -208,6 +234,34 @@ export async function boardOverdue(db: Db, hub: string, limit = 50): Promise<{ t
     total: Number(count.rows[0]?.n ?? 0),
     rows: r.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status ?? 'overdue', academicYear: x.academic_year, programmeName: x.programme_name, groupId: x.group_id, upcoming: x.upcoming ?? [], sessionsOfKind: x.kinds ?? {} })),
   };
+}
+
+/** A school whose record holds an escalation that may still ask the hub to follow it up, with what the check needs. */
+export interface BoardEscalated {
+  urn: string;
+  name: string | null;
+  status: string;
+  escalations: string[];
+  sessions: SessionRecord[];
+}
+
+/**
+ * The hub's schools (URN order, at most `limit`) whose current state holds
+ * the escalation `key` (as machines/steps.ts names it, e.g.
+ * "headteacher-first-workshop"): read from the snapshot, as the summary does
+ * not carry escalations. The caller decides whether each still stands.
+ * Not pure.
+ */
+export async function boardEscalated(db: Db, hub: string, key: string, limit = 200): Promise<BoardEscalated[]> {
+  const r = await db.query<{ urn: string; name: string | null; status: string | null; escalations: string[] | null; sessions: SessionRecord[] | null }>(
+    `SELECT s.urn, s.summary->>'name' AS name, s.status, s.snapshot->'context'->'escalations' AS escalations, s.snapshot->'context'->'sessions' AS sessions
+       FROM streams s
+      WHERE s.hub = $1 AND s.snapshot->'context'->'escalations' @> jsonb_build_array($2::text)
+      ORDER BY s.urn
+      LIMIT $3`,
+    [hub, key, limit],
+  );
+  return r.rows.map((x) => ({ urn: x.urn, name: x.name, status: x.status ?? 'prospective', escalations: x.escalations ?? [], sessions: x.sessions ?? [] }));
 }
 
 export interface BoardGrants {

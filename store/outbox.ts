@@ -276,6 +276,28 @@ export async function markFailed(db: Db, key: string, error: string, retryAfterM
   return outboxItem(db, key);
 }
 
+/**
+ * Makes a failed effect, or one waiting out its retry wait, due again at
+ * once (a person's "try again now"): pending, its retry wait dropped, its
+ * attempts and last error kept. An effect done, claimed by a host now, or
+ * already due again is left as it is, so asking twice queues it once (and
+ * each effect's key keeps it from being carried out twice). Returns whether
+ * it was queued again, and the item as it is now (null for an unknown key).
+ * Not pure.
+ */
+export async function retryNow(db: Db, key: string): Promise<{ requeued: boolean; item: OutboxItem | null }> {
+  const r = await db.query<OutboxRow>(
+    `UPDATE outbox SET status = 'pending', retry_at = NULL
+      WHERE key = $1
+        AND (status = 'failed' OR (status = 'pending' AND retry_at IS NOT NULL))
+        AND (lease_owner IS NULL OR lease_until <= now())
+      RETURNING ${COLUMNS}`,
+    [key],
+  );
+  const row = r.rows[0];
+  return row ? { requeued: true, item: toItem(row) } : { requeued: false, item: await outboxItem(db, key) };
+}
+
 /** One outbox item by key, or null. Not pure. */
 export async function outboxItem(db: Db, key: string): Promise<OutboxItem | null> {
   const r = await db.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE key = $1`, [key]);

@@ -134,6 +134,13 @@ describe.each(dbTargets())('kill -9 between the outbox claim and the payment, th
       expect((await run('status', URN)).stdout).not.toContain('effects pending');
       expect(JSON.parse((await run('effects', '--json')).stdout)).toEqual({ count: 0, effects: [] });
     }
+    // Trying the paid grant again does nothing; an unknown key is refused by name (exit 2).
+    const again = await run('effects', 'retry', `${URN}:${development.id}:2020/21:grant`);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`${URN}:${development.id}:2020/21:grant: already carried out; nothing done\n`);
+    const unknown = await run('effects', 'retry', 'no-such-key');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no outbox item no-such-key');
     // A second tick changes nothing.
     expect((await run('tick', '--until', dayAfter)).code).toBe(0);
     expect((await money(db)).ledger).toHaveLength(1);

@@ -78,6 +78,42 @@ describe.each(dbTargets())('GET /effects on $name', (target) => {
     expect(Object.keys(op.responses['200'].content['application/json'].schema.properties)).toEqual(['count', 'effects']);
   });
 
+  it('POST /effects/retry: hub staff try their hubs\' emails again, not payments or other hubs\' emails; auditors never; unknown and not-failed refused', async () => {
+    const retry = (as: 'admin' | 'staffA' | 'staffB' | 'auditorB', key: string) => h.call('POST', '/effects/retry', { as, body: { key } });
+    expect((await retry('auditorB', 't:b:mail')).status).toBe(403);
+    // Another hub's email is answered as an unknown one; a payment is an admin's to try again.
+    const other = await retry('staffA', 't:b:mail');
+    expect(other.status).toBe(404);
+    expect(other.body.error).toBe('no outbox item t:b:mail');
+    const unknown = await retry('staffA', 'no-such-key');
+    expect([unknown.status, unknown.body.error]).toEqual([404, 'no outbox item no-such-key']);
+    expect((await retry('staffA', 't:a:grant')).status).toBe(403);
+    expect((await h.call('GET', '/effects?urn=' + urnA, { as: 'admin' })).body).toMatchObject({ effects: [expect.objectContaining({ key: 't:a:grant', attempts: 1 })] });
+    // Its own hub's email, due in December (school time): queued again, for the clock to reach it.
+    const queued = await retry('staffB', 't:b:mail');
+    expect(queued.status, JSON.stringify(queued.body)).toBe(200);
+    expect(queued.body).toMatchObject({ key: 't:b:mail', urn: urnB, type: 'notify', outcome: 'queued' });
+    let listed = (await h.call('GET', `/effects?urn=${urnB}`, { as: 'admin' })).body as { effects: { key: string; status: string; state: string; attempts: number }[] };
+    expect(listed.effects.find((e) => e.key === 't:b:mail')).toMatchObject({ status: 'pending', state: 'due' });
+    // One due already, failed for good: tried now. Its stored payload is empty, so it fails again, and says why.
+    await h.svc.db.query(`INSERT INTO outbox (key, urn, type, payload, next_attempt_at) VALUES ('t:b:now', $1, 'notify', '{}'::jsonb, '2020-07-01T09:00:00Z')`, [urnB]);
+    await markFailed(h.svc.db, 't:b:now', 'SMTP 550 no such user', null);
+    const r = await retry('staffB', 't:b:now');
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ key: 't:b:now', outcome: 'failed' });
+    expect((r.body as { error: string }).error).not.toBe('SMTP 550 no such user');
+    listed = (await h.call('GET', `/effects?urn=${urnB}`, { as: 'admin' })).body;
+    expect(listed.effects.find((e) => e.key === 't:b:now')).toMatchObject({ attempts: 2 });
+    // One that has not failed is carried out when it is due: refused, nothing changed.
+    await h.svc.db.query(`INSERT INTO outbox (key, urn, type, payload, next_attempt_at) VALUES ('t:b:later', $1, 'notify', '{}'::jsonb, '2030-01-01T00:00:00Z')`, [urnB]);
+    const later = await retry('admin', 't:b:later');
+    expect(later.status).toBe(422);
+    expect(JSON.stringify(later.body)).toContain('is not waiting to be tried again');
+    expect((await h.call('POST', '/effects/retry', { as: 'admin', body: {} })).status).toBe(400);
+    const doc = (await h.call('GET', '/docs/json')).body as { paths: Record<string, Record<string, any>> };
+    expect(doc.paths['/effects/retry']!.post.operationId).toBe('retryEffect');
+  });
+
   it('the status line names what is pending, and says a grant is not in the ledger until paid', async () => {
     const { listEffects } = await import('../service/effects.js');
     const note = pendingEffectsNote(await listEffects(h.svc, h.principals.admin, { urn: urnA }));

@@ -152,6 +152,119 @@ describe('hub web: the hub board and the school page', () => {
     expect(await page.locator('th[aria-sort="descending"]').textContent()).toContain('School');
   });
 
+  it('sorts by Overdue with the overdue schools first, then last; by route and work group as the columns show them, schools A to Z within', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    const heads = page.locator('main table th');
+    const byName = (a: string, b: string) => a.localeCompare(b, 'en-GB', { sensitivity: 'base' });
+
+    // Overdue: one select puts the overdue schools at the top, and says so as "descending" (overdue before not).
+    await heads.getByRole('link', { name: 'Overdue' }).click();
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('overdue');
+    let rows = await tableRows(page);
+    const flags = rows.map((r) => r[7] === 'Overdue');
+    expect(flags[0], rows.map((r) => `${r[1]}: ${r[7]}`).join('; ')).toBe(true);
+    expect(flags).toContain(false);
+    expect(flags).toEqual([...flags].sort((a, b) => Number(b) - Number(a)));
+    expect(await page.locator('th[aria-sort="descending"]').textContent()).toContain('Overdue');
+    expect(await page.locator('main table caption').textContent()).toContain('sorted by overdue schools first');
+    const overdueNames = rows.filter((r) => r[7] === 'Overdue').map((r) => r[1]!);
+    expect(overdueNames).toEqual([...overdueNames].sort(byName));
+    // Again: the overdue schools last.
+    await heads.getByRole('link', { name: /Overdue/ }).click();
+    rows = await tableRows(page);
+    expect(rows.at(-1)![7]).toBe('Overdue');
+    expect(rows[0]![7]).toBe('No');
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Overdue');
+
+    // Route: by the route shown (Primary, then Secondary), not by the programme's name; schools A to Z within each.
+    await heads.getByRole('link', { name: 'Route' }).click();
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('route');
+    rows = await tableRows(page);
+    const routeKey = (r: string[]) => `${r[4] === '–' ? 'zz' : r[4]}|${r[1]!.toLowerCase()}`;
+    expect(rows.map((r) => `${r[4]} ${r[1]}`)).toEqual([...rows].sort((a, b) => byName(routeKey(a), routeKey(b))).map((r) => `${r[4]} ${r[1]}`));
+    expect(new Set(rows.map((r) => r[4]))).toEqual(new Set(['Primary', 'Secondary']));
+
+    // Work group: by the name shown ("Development 2026/27, group 1"), schools with none last; A to Z within a group.
+    await heads.getByRole('link', { name: 'Work group' }).click();
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('group');
+    rows = await tableRows(page);
+    const groups = rows.map((r) => r[6]!);
+    expect(new Set(groups.filter((g) => g !== '–')).size).toBeGreaterThan(2);
+    const shown = groups.filter((g) => g !== '–');
+    expect(shown).toEqual([...shown].sort((a, b) => a.localeCompare(b, 'en-GB', { numeric: true, sensitivity: 'base' })));
+    expect(groups.slice(shown.length).every((g) => g === '–')).toBe(true);
+    for (const g of new Set(shown)) {
+      const names = rows.filter((r) => r[6] === g).map((r) => r[1]!);
+      expect(names, g).toEqual([...names].sort(byName));
+    }
+    expect(await page.locator('main table caption').textContent()).toContain('sorted by work group');
+    await expectAccessible(page, 'hub board sorted by work group');
+  });
+
+  it('says when a filter value is not recognised, and does not filter by it', async () => {
+    const all = (await web.api<{ schools: School[] }>('GET', `/schools?hub=${HUB}`)).body.schools;
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    const res = await page.goto(`${web.address}/hub?status=bogus&phase=readiness#schools`);
+    expect(res?.status()).toBe(400);
+    expect(await page.title()).toMatch(/^Error: /);
+    const summary = ((await page.locator('.govuk-error-summary').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(summary).toContain('“bogus” is not a status, so the schools are not filtered by status. Select a status from the list');
+    expect(await page.locator('.govuk-error-summary a').first().getAttribute('href')).toBe('#status');
+    expect(await page.locator('#status-error').textContent()).toContain('“bogus” is not a status');
+    expect(await page.locator('#status').inputValue()).toBe('');
+    // The phase, which it knows, still filters; the count says how many Readiness schools of every status.
+    const readiness = all.filter((s) => s.phase === 'readiness');
+    expect(await page.locator('#phase').inputValue()).toBe('readiness');
+    expect(await tableRows(page)).toHaveLength(readiness.length);
+    expect(await page.locator('#table-count').textContent()).toContain(`of ${readiness.length} schools that match`);
+    await expectAccessible(page, 'hub board unknown filter');
+
+    // Nothing else set: the whole hub, not "No schools match".
+    await page.goto(`${web.address}/hub?group=no-such-group&overdue=maybe`);
+    const text = ((await page.locator('.govuk-error-summary').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(text).toContain('“no-such-group” is not a work group of this hub');
+    expect(text).toContain('“maybe” is not a choice for overdue');
+    expect(await tableRows(page)).toHaveLength(all.length);
+    expect(await page.locator('#table-count').textContent()).not.toContain('match');
+    // Another hub's work group is not one of this hub's.
+    const north = await web.api('POST', '/groups', { programmeId: 'primary-readiness-2026-27', hub: 'great-north', lead: { name: 'Nell North', email: 'nell@north.example' } });
+    expect(north.status, JSON.stringify(north.body)).toBe(201);
+    await page.goto(`${web.address}/hub?group=${(north.body as { id: string }).id}`);
+    expect(await page.locator('#group-error').count()).toBe(1);
+
+    // A status the pathway has that no school of the hub is in now: filtered by it, and the filter shows it.
+    const none = ['evaluating', 'completed', 'deferred', 'withdrawn', 'declined', 'waitlisted', 'selected'].find((x) => !all.some((s) => s.status === x));
+    expect(none, 'a status no demo school is in').toBeDefined();
+    const ok = await page.goto(`${web.address}/hub?status=${none}`);
+    expect(ok?.status()).toBe(200);
+    expect(await page.locator('.govuk-error-summary').count()).toBe(0);
+    expect(await page.locator('#status').inputValue()).toBe(none);
+    expect(await page.locator('#table-count').textContent()).toContain('No schools match these filters.');
+  });
+
+  it('shows the headteacher who missed the first workshop on the board and the school page, to follow up', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub');
+    const section = page.locator('#follow-up + p + dl');
+    const row = section.locator('.govuk-summary-list__row', { hasText: 'Hollybrook Primary School' });
+    expect((await row.textContent())!.replace(/\s+/g, ' ')).toMatch(/The headteacher did not attend Workshop 1 of 6 on \w+day \d+ \w+ 2026, [\d.]+(am|pm), which the programme asks them to attend\. The hub lead was told\./);
+    // Its partner school's headteacher came: not listed.
+    expect(await section.textContent()).not.toContain('Forest Town');
+    await row.getByRole('link', { name: 'Hollybrook Primary School' }).click();
+    expect(new URL(page.url()).pathname).toBe('/hub/schools/100005');
+    const followUp = ((await page.locator('#follow-up').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(followUp).toContain('To follow up');
+    expect(followUp).toMatch(/The headteacher, \S+ \S+, did not attend Workshop 1 of 6 on/);
+    await expectAccessible(page, 'school page headteacher missed the first workshop');
+    await page.locator('#follow-up').getByRole('link', { name: 'See the attendance at Workshop 1 of 6' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Workshop 1 of 6');
+    // Forest Town's page has nothing to follow up.
+    await page.goto(`${web.address}/hub/schools/100006`);
+    expect(await page.locator('#follow-up').count()).toBe(0);
+  });
+
   it('shows a school page: who and where, the timeline with payments, what is coming up and the pathway chart', async () => {
     const page = await browser.page();
     await signIn(page, web, staff, '/hub/schools/100004');

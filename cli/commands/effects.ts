@@ -2,8 +2,10 @@
  * `pathway effects [--pending|--failed] [--urn U] [--hub H] [--json]`: what
  * the outbox has not carried out yet (grant payments, emails, evaluation
  * requests), each with its error and when it is next tried. Exit 0 whether
- * or not there are any. The service is imported when the command runs, so
- * the CLI starts fast.
+ * or not there are any. `pathway effects retry <key>`: one that failed, or
+ * waits to retry, tried again now (service/effects.ts retryEffect, as the
+ * outbox page's "Try again now"). The service is imported when the command
+ * runs, so the CLI starts fast.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
@@ -31,11 +33,31 @@ export function renderEffects(effects: EffectView[]): string {
   return `${table}\n${pending} pending, ${failed} failed.`;
 }
 
-/** Registers `effects`. Not pure. */
+/** A retry's outcome in one line. Pure. */
+export function renderRetried(r: { key: string; outcome: string; error: string | null; note: string | null }): string {
+  switch (r.outcome) {
+    case 'sent':
+      return `${r.key}: carried out now`;
+    case 'not-sent':
+      return `${r.key}: carried out, not sent${r.note ? ` (${r.note})` : ''}`;
+    case 'failed':
+      return `${r.key}: tried again and failed${r.error ? `: ${r.error}` : ''}`;
+    case 'queued':
+      return `${r.key}: due again now; the host carries it out`;
+    case 'already-done':
+      return `${r.key}: already carried out; nothing done`;
+    default:
+      return `${r.key}: being carried out by a host now; nothing done`;
+  }
+}
+
+/** Registers `effects` (the listing, by default) and `effects retry`. Not pure. */
 export function register(program: Command): void {
-  program
-    .command('effects')
-    .description('Effects not carried out yet (payments, emails, evaluation requests), with their error and next try')
+  const effects = program.command('effects').description('Effects not carried out yet (payments, emails, evaluation requests), with their error and next try; retry one');
+  // The listing is the default subcommand, so `pathway effects --failed` lists, as before `retry` was added.
+  effects
+    .command('list', { isDefault: true })
+    .description('Effects not carried out yet, with their error and next try (the default: pathway effects --failed)')
     .option('--pending', 'only those still to be carried out')
     .option('--failed', 'only those given up on')
     .option('--urn <urn>', 'one school')
@@ -49,5 +71,18 @@ export function register(program: Command): void {
         const effects = await listEffects(svc, op, { ...(o.pending ? { status: 'pending' as const } : {}), ...(o.failed ? { status: 'failed' as const } : {}), ...(o.urn ? { urn: o.urn } : {}), ...(o.hub ? { hub: o.hub } : {}) });
         process.stdout.write(o.json ? `${JSON.stringify({ count: effects.length, effects }, null, 2)}\n` : `${renderEffects(effects)}\n`);
       }, { readOnly: true });
+    });
+
+  effects
+    .command('retry')
+    .description('Try an effect that failed, or waits to retry, again now (its key from pathway effects); asking twice does it once')
+    .argument('<key>', 'the effect\'s key (the last column of pathway effects)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (key: string, o: { json?: boolean }, cmd: Command) => {
+      const { retryEffect } = await import('../../service/effects.js');
+      await withService(cmd, async (svc, op) => {
+        const r = await retryEffect(svc, op, key);
+        process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${renderRetried(r)}\n`);
+      });
     });
 }

@@ -8,7 +8,7 @@
  * effects). Not pure.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { ValidationError } from '../../domain/errors.js';
 import { LONDON } from '../../domain/calendar/london.js';
@@ -17,11 +17,12 @@ import { listSchools } from '../../service/schools.js';
 import { fundingAudit, findingsCsv } from '../../service/funding-audit.js';
 import { fundingLedger, ledgerYear } from '../../service/ledger.js';
 import { serviceSigningKey, verifyFor, type VerifyReport } from '../../service/verify.js';
-import { listEffects } from '../../service/effects.js';
+import { listEffects, retryEffect, type EffectRetried } from '../../service/effects.js';
+import { NotFoundError, RefusedError } from '../../service/errors.js';
 import { effectRows, fundingAuditView, integrityView, whenWords } from '../../service/audit-views.js';
 import { exportCheckpoint, latestCheckpoint } from '../../store/checkpoints.js';
 import { pageHub, hubQuery, type PageHub } from '../hub-context.js';
-import { requireSignIn } from '../session.js';
+import { flash, requireSignIn } from '../session.js';
 import { fieldError } from '../forms.js';
 import { renderStatusPage } from '../errors.js';
 
@@ -204,11 +205,9 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
   });
 
   // ---- Effects (hub operations) --------------------------------------------------------------------------------
-  app.get<{ Querystring: Query }>('/hub/effects', async (request, reply) => {
-    const p = requireSignIn(request, reply);
-    if (!p) return reply;
+  /** The outbox page for `asked` (the "Show" filter's value), with a banner when a retry says what happened. */
+  const outbox = async (request: FastifyRequest, reply: FastifyReply, p: Principal, asked: string, banner?: { text: string; important: boolean }) => {
     const hub = await pageHub(svc, p, request);
-    const asked = (request.query.status ?? '').trim();
     const status = asked === 'failed' || asked === 'pending' ? asked : undefined;
     const problem = asked !== '' && !status ? fieldError('status', `Choose “All”, “Failed” or “Not done yet” (you asked for “${asked}”)`) : null;
     const [effects, schools] = await Promise.all([listEffects(svc, p, { hub: hub.id, ...(status ? { status } : {}) }), listSchools(svc, p, { hub: hub.id })]);
@@ -227,13 +226,69 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
         status: status ?? '',
         rows,
         failed: rows.filter((r) => r.state === 'failed').length,
+        // Hub staff and admins may try an email again; auditors only read.
+        canRetry: p.role !== 'auditor',
+        retryAction: `/hub/effects/retry${qs({ hub: hubParam, status })}`,
         errors: problem?.errors ?? [],
         fieldErrors: problem?.fieldErrors ?? {},
         breadcrumbs: [{ text: 'Hub board', href: `/hub${qs({ hub: hubParam })}` }, { text: 'Outbox' }],
+        ...(banner ? { flashMessage: banner.text, flashImportant: banner.important } : {}),
       },
       problem ? 400 : 200,
     );
+  };
+
+  app.get<{ Querystring: Query }>('/hub/effects', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    return outbox(request, reply, p, (request.query.status ?? '').trim());
   });
+
+  // "Try again now" on a failed email, or one waiting to retry: the service's retryEffect, which the CLI
+  // (pathway effects retry) and the API (POST /effects/retry) call too. Pressing twice sends it once.
+  app.post<{ Querystring: Query; Body: Record<string, string | undefined> }>('/hub/effects/retry', async (request, reply) => {
+    const p = requireSignIn(request, reply);
+    if (!p) return reply;
+    const back = `/hub/effects${qs({ hub: request.query.hub, status: request.query.status })}`;
+    if (p.role === 'auditor') {
+      return renderStatusPage(reply, 403, { title: 'You cannot try an email again', body: ['Auditors can look at the outbox but cannot change anything.', 'Nothing was sent.'], links: [{ href: back, text: 'Back to the outbox' }] });
+    }
+    const key = (request.body?.key ?? '').trim();
+    const asked = (request.query.status ?? '').trim();
+    let done: EffectRetried;
+    try {
+      done = await retryEffect(svc, p, key);
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        return renderStatusPage(reply, 404, { title: 'That email is not in the outbox', body: ['It may have been sent since the page was opened.', 'Nothing was sent.'], links: [{ href: back, text: 'Back to the outbox' }] });
+      }
+      if (err instanceof RefusedError) return outbox(request, reply, p, asked, { text: 'That email has not failed: it is sent when it is due, so nothing was done.', important: true });
+      throw err;
+    }
+    const words = retriedWords(done);
+    if (words.important) return outbox(request, reply, p, asked, words);
+    flash(request, words.text);
+    return reply.redirect(back, 303);
+  });
+}
+
+/** A retry's outcome as the outbox's banner says it; `important` when it did not go (the page shows it at once, not as a success). Pure. */
+export function retriedWords(r: EffectRetried): { text: string; important: boolean } {
+  const what = r.type === 'notify' ? 'email' : 'item';
+  switch (r.outcome) {
+    case 'sent':
+      return { text: `${r.type === 'notify' ? 'Email sent' : 'Done'}${r.describes ? `: ${r.describes}` : ''}`, important: false };
+    case 'already-done':
+      return { text: `That ${what} had already been dealt with, so nothing more was sent`, important: false };
+    case 'queued':
+      return { text: `The ${what} will be tried again in the next minute`, important: false };
+    case 'busy':
+      return { text: `The ${what} is being sent now, so it was not tried again`, important: false };
+    case 'not-sent':
+      return { text: `The ${what} was not sent${r.note ? `: ${r.note.replace(/^not sent: /, '')}` : ''}`, important: true };
+    case 'failed':
+      return { text: `The ${what} was tried again and failed${r.error ? `: ${r.error}` : ''}`, important: true };
+  }
 }
 
 function sendFile(reply: FastifyReply, type: string, filename: string, body: string): FastifyReply {

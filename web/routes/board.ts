@@ -4,7 +4,7 @@
  * (service/board.ts, service/school-page.ts, service/schools.ts): one copy of
  * every rule, permission and If-Match check. Not pure.
  */
-import { listEffects } from '../../service/effects.js';
+import { emailsWaitingWords, listEffects } from '../../service/effects.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EventRejectedError, UnknownSchoolError, ValidationError, VersionConflictError } from '../../domain/errors.js';
 import { findHub } from '../../domain/catalogue/hubs.js';
@@ -33,16 +33,28 @@ export function boardHref(base: Record<string, string | undefined>, change: Reco
   return s ? `/hub?${s}` : '/hub';
 }
 
-const SORT_COLUMNS: { key: string; text: string }[] = [
-  { key: 'name', text: 'School' },
-  { key: 'phase', text: 'Phase' },
-  { key: 'status', text: 'Status' },
+/**
+ * The sortable columns. A first select sorts A to Z, except "Overdue": the
+ * overdue schools are what someone sorting by it wants first, so its first
+ * order is descending (overdue before not), the second puts them last.
+ */
+const SORT_COLUMNS: { key: string; text: string; first: 'asc' | 'desc' }[] = [
+  { key: 'name', text: 'School', first: 'asc' },
+  { key: 'phase', text: 'Phase', first: 'asc' },
+  { key: 'status', text: 'Status', first: 'asc' },
   // The programme's route: the phase and year columns say the rest of it, and its full name made each row five lines tall.
-  { key: 'programme', text: 'Route' },
-  { key: 'year', text: 'Year' },
-  { key: 'group', text: 'Work group' },
-  { key: 'overdue', text: 'Overdue' },
+  { key: 'route', text: 'Route', first: 'asc' },
+  { key: 'year', text: 'Year', first: 'asc' },
+  { key: 'group', text: 'Work group', first: 'asc' },
+  { key: 'overdue', text: 'Overdue', first: 'desc' },
 ];
+
+/** The table's order in words for its caption: "work group, descending", "overdue schools first". Pure. */
+export function sortWords(key: string, descending: boolean): string {
+  if (key === 'overdue') return descending ? 'overdue schools first' : 'overdue schools last';
+  const column = SORT_COLUMNS.find((c) => c.key === key)?.text.toLowerCase() ?? (key === 'urn' ? 'URN' : key);
+  return `${column}${descending ? ', descending' : ''}`;
+}
 
 /** Links the board's view needs: sort headers, pages, the hub's own query. Pure. */
 function boardLinks(b: HubBoard, hubParam: string) {
@@ -59,8 +71,9 @@ function boardLinks(b: HubBoard, hubParam: string) {
   };
   const sortHeads = SORT_COLUMNS.map((c) => {
     const active = b.table.sort === c.key;
-    const nextOrder = active && !b.table.descending ? 'desc' : undefined;
-    return { ...c, active, ariaSort: active ? (b.table.descending ? 'descending' : 'ascending') : 'none', href: boardHref(base, { sort: c.key, order: nextOrder, page: undefined }) };
+    const current = b.table.descending ? 'desc' : 'asc';
+    const next = active ? (current === 'desc' ? 'asc' : 'desc') : c.first;
+    return { ...c, active, ariaSort: active ? (b.table.descending ? 'descending' : 'ascending') : 'none', href: boardHref(base, { sort: c.key, order: next === 'desc' ? 'desc' : undefined, page: undefined }) };
   });
   const page = b.table.page;
   const pages = b.table.pages;
@@ -71,6 +84,7 @@ function boardLinks(b: HubBoard, hubParam: string) {
   }
   return {
     sortHeads,
+    sortWords: sortWords(b.table.sort, b.table.descending),
     pagination: pages > 1 ? {
       items,
       ...(page > 1 ? { previous: { href: boardHref(base, { page: page - 1 === 1 ? undefined : String(page - 1) }) } } : {}),
@@ -138,8 +152,12 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     const board = await hubBoard(svc, p, hub.id, request.query as Query);
     const hubParam = hubQuery(p, hub);
     const effects = await listEffects(svc, p, { hub: hub.id });
+    // A filter value the board does not know: named in the error summary and on its filter, and not filtered by.
+    const errors = board.filterProblems.map((x) => ({ text: x.text, href: `#${x.filter}` }));
+    const fieldErrors = Object.fromEntries(board.filterProblems.map((x) => [x.filter, x.text]));
     return reply.page('board/board.njk', {
       effects: { failed: effects.filter((e) => e.status === 'failed').length, pending: effects.filter((e) => e.status === 'pending').length },
+      emailsWaiting: emailsWaitingWords(effects),
       title: `${hub.label} hub board`,
       hubId: hub.id,
       hubName: hub.label,
@@ -147,7 +165,9 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
       board,
       links: boardLinks(board, hubParam),
       schoolQuery: hubParam ? `?${hubParam}` : '',
-    });
+      errors,
+      fieldErrors,
+    }, errors.length ? 400 : 200);
   });
 
   app.get<{ Params: { urn: string }; Querystring: { open?: string } }>('/hub/schools/:urn', async (request, reply) => {
