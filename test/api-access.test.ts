@@ -233,6 +233,9 @@ describe.each(dbTargets())('every route x every caller ($name)', (target) => {
     { method: 'GET', route: '/verify', kind: 'list', ok: 200, except: { staffA: 403, staffB: 403 }, make: async () => ({ url: '/verify' }) },
     // Lists scoped to the caller's hubs: another hub's staff get an empty list, not a refusal.
     { method: 'GET', route: '/effects', kind: 'list', ok: 200, make: async () => ({ url: '/effects' }) },
+    // Who may retry which effect, and a retry that sends, are in embedded-effects-api.test.ts; here, the door: auditors
+    // are refused by role, and an effect nobody may see is answered as unknown to every other caller.
+    { method: 'POST', route: '/effects/retry', kind: 'write', ok: 404, except: { staffB: 404 }, make: async () => ({ url: '/effects/retry', body: { key: 'no-such-effect' } }) },
     { method: 'GET', route: '/funding', kind: 'list', ok: 200, make: async () => ({ url: '/funding' }) },
     { method: 'GET', route: '/audit/funding', kind: 'list', ok: 200, make: async () => ({ url: '/audit/funding' }) },
     // Admin only; a school whose history is intact has nothing to sign off (422), which only an admin gets to learn.
