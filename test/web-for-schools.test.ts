@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { expectAccessible, signIn, useBrowser, useWebService } from './helpers/browser.js';
+import { expectAccessible, expectFitsPhone, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { schoolLinkFor } from '../service/school-link-view.js';
 
 /** The element with the focus once the page's script has run ("DIV.govuk-error-summary"); waits a moment for the script. */
@@ -65,13 +65,7 @@ describe('headteacher page', () => {
     expect(await page.locator('footer a').allTextContents()).toEqual(['About this service']);
     await expectAccessible(page, 'headteacher page');
     // Most headteachers open it from an email on a phone: nothing runs off the side of a 375-pixel screen.
-    await page.setViewportSize({ width: 375, height: 800 });
-    const overflow = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      wide: [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).slice(0, 5),
-    }));
-    expect(overflow.wide, 'elements wider than the phone screen').toEqual([]);
-    expect(overflow.page).toBeLessThanOrEqual(375);
+    await expectFitsPhone(page);
     await expectAccessible(page, 'headteacher page phone');
   });
 

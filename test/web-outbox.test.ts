@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { expectAccessible, signIn, useBrowser, useWebService, WEB_NOW } from './helpers/browser.js';
+import { expectAccessible, expectFitsPhone, signIn, useBrowser, useWebService, WEB_NOW } from './helpers/browser.js';
 import { enqueue, markFailed, outboxItem } from '../store/outbox.js';
 import { sentMessages } from '../store/messages.js';
 import { exampleData } from '../activities/mail/examples.js';
@@ -91,13 +91,7 @@ describe('hub web: the outbox', () => {
     expect(await words(page, '#effects-count')).toBe('2 items in the outbox, 1 failed. A failed email is not tried again by itself: select “Try again now” once the problem is put right.');
     await expectAccessible(page, 'outbox with try again');
 
-    await page.setViewportSize({ width: 375, height: 800 });
-    const overflow = await page.evaluate(() => ({
-      page: document.documentElement.scrollWidth,
-      wide: [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).slice(0, 5),
-    }));
-    expect(overflow.wide, 'elements wider than the phone screen').toEqual([]);
-    expect(overflow.page).toBeLessThanOrEqual(375);
+    await expectFitsPhone(page);
     // Each cell under its column's name.
     const label = await page.locator('.app-effects tbody tr').first().locator('td').nth(1).evaluate((td) => getComputedStyle(td, '::before').content);
     expect(label).toBe('"What"');

@@ -235,6 +235,17 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** Sets a 375-pixel phone screen and asserts that nothing in the page's main part runs off its side. */
+export async function expectFitsPhone(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 375, height: 800 });
+  const overflow = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth,
+    wide: [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`).slice(0, 5),
+  }));
+  expect(overflow.wide, 'elements wider than the phone screen').toEqual([]);
+  expect(overflow.page).toBeLessThanOrEqual(375);
+}
+
 /** Asserts 0 serious or critical axe violations, and saves a screenshot named `name`. */
 export async function expectAccessible(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
