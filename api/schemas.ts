@@ -209,6 +209,7 @@ export const TransitionOut = z.object({
   to: z.string(),
   dryRun: z.boolean(),
   counts: z.record(z.string(), z.number()),
+  datesGiven: z.number().int().optional().describe('Schools moved into a work group whose next year was already planned, and given its dates'),
   rows: z.array(
     z.object({
       urn: z.string(),

@@ -42,6 +42,8 @@ export interface TransitionReport {
   dryRun: boolean;
   rows: TransitionRow[];
   counts: Record<TransitionOutcome, number>;
+  /** Schools moved into a work group whose next year was already planned, and given its dates (service/cohorts.ts). */
+  datesGiven?: number;
 }
 
 export interface TransitionOptions {

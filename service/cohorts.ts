@@ -10,6 +10,7 @@ import type { Principal, Service } from './context.js';
 import { NotFoundError } from './errors.js';
 import { ForbiddenError } from './errors.js';
 import { eventTime } from './time.js';
+import { giveGroupDates } from './schedule.js';
 
 export interface CohortInput {
   from: string;
@@ -44,7 +45,7 @@ export async function runCohortTransition(svc: Service, p: Principal, input: Coh
   }
   if (hubId !== undefined) check(p, hubId, `the schools of hub ${hubId}`);
   else if (!dryRun) assertWrite(p, null, 'every hub');
-  return transitionCohort(svc.engine, {
+  const report = await transitionCohort(svc.engine, {
     from: input.from,
     to: input.to,
     dryRun,
@@ -53,4 +54,12 @@ export async function runCohortTransition(svc: Service, p: Principal, input: Coh
     ...(input.groupId !== undefined ? { groupId: input.groupId } : {}),
     ...(hubId !== undefined ? { hub: hubLabel(resolveHub(hubId)) } : {}),
   });
+  if (dryRun || input.groupId === undefined) return report;
+  // A group moved on whole whose next year is already planned: each school that joined it now gets those dates, as a late joiner does.
+  let datesGiven = 0;
+  for (const row of report.rows) {
+    if (row.outcome !== 'moved') continue;
+    if ((await giveGroupDates(svc, p, row.urn, input.groupId, at)).sessions > 0) datesGiven++;
+  }
+  return datesGiven ? { ...report, datesGiven } : report;
 }

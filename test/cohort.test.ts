@@ -17,6 +17,7 @@ import type { Principal } from '../service/context.js';
 import { runCohortTransition } from '../service/cohorts.js';
 import { dbTargets } from './helpers/db.js';
 import { startApi, type ApiHarness } from './api-harness.js';
+import type { PersistedPathway } from '../machines/decide.js';
 
 const admin: Principal = { id: 'hub-admin', name: 'hub admin', role: 'admin', hubs: [] };
 
@@ -134,14 +135,21 @@ describe.each(dbTargets())('cohort transition ($name)', (target) => {
   });
 
   it('is idempotent: running it again moves only the school that failed, and reports the moved one as already moved', async () => {
+    // Meanwhile the hub planned the group's next year: the school that moves now joins it planned, and gets its dates.
+    h.clock.advanceTo('2021-09-03T12:00:00+01:00');
+    const planned = await generateGroupSchedule(h.svc, admin, groupId, { academicYear: '2021/22', at: '2021-09-02T10:00:00+01:00' });
     const before = await h.eventCount();
-    const again = await runCohortTransition(h.svc, admin, { from: '2020/21', to: '2021/22', groupId });
+    const again = await runCohortTransition(h.svc, admin, { from: '2020/21', to: '2021/22', groupId, at: '2021-09-03T10:00:00+01:00' });
     expect(row(again, done)).toMatchObject({ outcome: 'already moved', toPhase: 'embedding' });
     expect(row(again, failing)).toMatchObject({ outcome: 'moved' });
-    expect(await h.eventCount()).toBe(before + 1);
-    const third = await runCohortTransition(h.svc, admin, { from: '2020/21', to: '2021/22', groupId });
+    expect(again.datesGiven).toBe(1);
+    const joined = ((await h.engine.state(failing)).snapshot as PersistedPathway).context.sessions;
+    expect(joined.map((x) => x.id).sort()).toEqual(planned.sessions.map((x) => x.id).sort());
+    expect(await h.eventCount()).toBe(before + 2);
+    const third = await runCohortTransition(h.svc, admin, { from: '2020/21', to: '2021/22', groupId, at: '2021-09-03T10:05:00+01:00' });
     expect(third.counts).toEqual({ moved: 0, 'would move': 0, 'already moved': 2, 'cannot move': 2, failed: 0 });
-    expect(await h.eventCount()).toBe(before + 1);
+    expect(third.datesGiven).toBeUndefined();
+    expect(await h.eventCount()).toBe(before + 2);
   });
 
   it('through the API: the same report; years must follow each other', async () => {
