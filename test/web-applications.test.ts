@@ -107,15 +107,18 @@ describe('hub web: applications', () => {
     expect((await school('100008')).summary.status).toBe('eligible');
 
     // Now the decisions of an eligible school: select, waitlist, decline.
-    const group = page.getByRole('radio', { name: /Readiness work group 1, 2026\/27/ });
+    const group = page.getByRole('radio', { name: /Readiness 2026\/27, group 1/ });
     // Hollybrook and Forest Town: St Anne's withdrew and freed its place.
-    expect(await page.locator('.govuk-radios__item', { hasText: 'Readiness work group 1' }).textContent()).toMatch(/2 of 8 places taken/);
+    expect(await page.locator('.govuk-radios__item', { hasText: 'Readiness 2026/27, group 1' }).textContent()).toMatch(/2 of 8 places taken/);
     await group.check();
     await expectAccessible(page, 'application to select');
     await page.getByRole('button', { name: 'Select into this group' }).click();
-    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('is selected into Readiness work group 1, 2026/27');
+    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('is selected into Readiness 2026/27, group 1');
+    // The group's year is planned: the school joins it late, with its dates, and the banner says which have passed.
+    expect(await page.locator('.govuk-notification-banner').textContent()).toMatch(/It has the group's \d+ dates, and its headteacher and teachers are sent them\. \d+ of them had already taken place: record its attendance at (it|them)\./);
+    await expectAccessible(page, 'application selected late');
     expect(await page.locator('.govuk-tag').first().textContent()).toContain('Selected, commitment to sign');
-    expect(await page.locator('.govuk-summary-list').first().textContent()).toContain('Readiness work group 1, 2026/27');
+    expect(await page.locator('.govuk-summary-list').first().textContent()).toContain('Readiness 2026/27, group 1');
     const after = await school('100008');
     expect(after.summary.status).toBe('selected');
     expect(after.summary.groupId).toBe('emeast-readiness-2026-1');

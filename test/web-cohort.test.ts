@@ -115,7 +115,7 @@ describe('hub web: cohort transition', () => {
   it('filters a dry run to one work group and by outcome, in words for schools that cannot move', async () => {
     const page = await open(staff, '/hub/cohort-transition');
     await page.getByLabel('Academic year the schools are finishing').selectOption('2026/27');
-    await page.getByLabel('Which schools').selectOption({ label: 'Readiness work group 1, 2026/27 (led by Helen Ashworth)' });
+    await page.getByLabel('Which schools').selectOption({ label: 'Readiness 2026/27, group 1 (led by Helen Ashworth)' });
     await page.getByRole('button', { name: 'Check what would happen' }).click();
     const text = (await page.locator('table').textContent()) ?? '';
     expect(text).toContain('Hollybrook Primary School');

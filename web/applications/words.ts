@@ -8,6 +8,7 @@ import { READINESS_CRITERIA } from '../../domain/forms/index.js';
 import type { Problem } from '../../domain/errors.js';
 import { longDate, phaseName } from '../format.js';
 import { programmeReadName } from '../../domain/words/group-name.js';
+import { compactGroupName } from '../../service/school-words.js';
 
 const ORDINAL = ['first', 'second', 'third', 'fourth'];
 
@@ -127,10 +128,16 @@ export function programmeShort(name: string | null | undefined): string {
   return programmeReadName(name ?? '');
 }
 
-/** A work group as officers name it: "Readiness work group 1, 2026/27 (led by Helen Ashworth)". Pure. */
+/**
+ * A work group as officers name it, as the board does: "Readiness 2026/27,
+ * group 1 (led by Helen Ashworth)" (compactGroupName), or the name the hub
+ * chose. Pure.
+ */
 export function groupLabel(g: { id: string; phase: string; academicYear: string; name?: string; lead?: { name: string } }): string {
+  const led = g.lead ? ` (led by ${g.lead.name})` : '';
   // A name the hub chose (not the default "<programme>, <hub>, group N") is how officers know the group.
-  if (g.name && !/,\s+group \S+$/.test(g.name)) return `${g.name}${g.lead ? ` (led by ${g.lead.name})` : ''}`;
+  if (g.name && !/,\s+group \S+$/.test(g.name)) return `${g.name}${led}`;
   const n = /-(\d+)$/.exec(g.id)?.[1];
-  return `${phaseName(g.phase)} work group${n ? ` ${n}` : ''}, ${g.academicYear}${g.lead ? ` (led by ${g.lead.name})` : ''}`;
+  const compact = g.name ? compactGroupName(g.name, g.id) : null;
+  return `${compact ?? `${phaseName(g.phase)} ${g.academicYear}${n ? `, group ${n}` : ''}`}${led}`;
 }

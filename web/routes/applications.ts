@@ -260,7 +260,7 @@ export async function applicationRoutes(app: FastifyInstance, svc: Service): Pro
           if (!d.groups.some((g) => g.group.id === groupId)) return bad(fieldError('group', 'Select one of the work groups listed'));
           const r = await selectApplication(svc, p, urn, { groupId }, { expectedVersion: version });
           const g = d.groups.find((x) => x.group.id === r.groupId)!;
-          done = [`${name} is selected into ${groupLabel(g.group)}. The group now has ${r.groupSize} ${r.groupSize === 1 ? 'school' : 'schools'}.`, joinedDatesWords(r.dates)].filter(Boolean).join(' ');
+          done = [`${name} is selected into ${groupLabel(g.group)}. The group now has ${r.groupSize} ${r.groupSize === 1 ? 'school' : 'schools'}.`, joinedDatesWords(r.dates)].filter(Boolean).join('\n');
         } else if (decision === 'waitlist') {
           const reason = one(body.reason);
           const e = reasonProblem('reason', reason, 'Enter why the school is put on the waiting list');

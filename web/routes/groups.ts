@@ -306,7 +306,7 @@ export async function groupRoutes(app: FastifyInstance, svc: Service): Promise<v
     try {
       const r = await addSchoolToGroup(svc, p, view.group.id, { urn }, { groupVersion: version(request.body) });
       const added = (await listSchools(svc, p, { hub: view.group.hub })).find((s) => s.urn === urn);
-      flash(request, [`${added?.name ?? `School ${urn}`} added to the group.`, joinedDatesWords(r.dates)].filter(Boolean).join(' '));
+      flash(request, [`${added?.name ?? `School ${urn}`} added to the group.`, joinedDatesWords(r.dates)].filter(Boolean).join('\n'));
       return reply.redirect(`/hub/groups/${encodeURIComponent(view.group.id)}`, 303);
     } catch (err) {
       if (isConflict(err)) return renderGroup(svc, p, request, reply, { conflict: true }, 409);
