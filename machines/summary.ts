@@ -114,10 +114,13 @@ const SESSION_ITEM = /^(meeting|workshop|visit|inSchoolDay) \S+ at /;
  * ahead; a session whose time has passed with no attendance recorded is
  * listed first as "attendance to record: ..." (its date kept), and other
  * past items are dropped. The stored summary cannot know the time it is
- * read, so readers apply this. Pure.
+ * read, so readers apply this. Given its `status`, a school that left
+ * (withdrawn, deferred) has no sessions listed. Pure.
  */
-export function upcomingAt(items: readonly UpcomingItem[], now: string): UpcomingItem[] {
+export function upcomingAt(items: readonly UpcomingItem[], now: string, status?: string): UpcomingItem[] {
   const t = Date.parse(now);
+  // A school that left has no sessions ahead, even in a summary stored before that was so.
+  if (status !== undefined && LEFT_STATUSES.includes(status)) items = items.filter((u) => !SESSION_ITEM.test(u.what));
   const toRecord = items.filter((u) => Date.parse(u.at) < t && SESSION_ITEM.test(u.what)).map((u) => ({ what: `attendance to record: ${u.what}`, at: u.at }));
   return [...toRecord, ...items.filter((u) => Date.parse(u.at) >= t)];
 }

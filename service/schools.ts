@@ -36,7 +36,7 @@ export async function schoolState(svc: Service, p: Principal, urn: string): Prom
   const st = await svc.engine.state(urn);
   assertRead(p, hubIdOf(st.summary.hub), { school: urn });
   // The stored summary lists every session not yet recorded; as of now, past ones are attendance to record.
-  const summary = { ...st.summary, upcoming: upcomingAt(st.summary.upcoming, svc.now()) };
+  const summary = { ...st.summary, upcoming: upcomingAt(st.summary.upcoming, svc.now(), st.summary.status) };
   return { urn: st.urn, version: st.version, summary, snapshot: st.snapshot as PersistedPathway };
 }
 

@@ -88,4 +88,9 @@ describe('upcoming, read at a time', () => {
   it('before everything, the list is unchanged', () => {
     expect(upcomingAt(items, '2020-10-01T10:00:00Z')).toEqual(items);
   });
+
+  it('a school that withdrew or deferred has no sessions listed, even from a summary stored before that was so', () => {
+    for (const status of ['withdrawn', 'deferred']) expect(upcomingAt(items, '2020-12-15T10:00:00Z', status)).toEqual([{ what: 'evaluation due (end of academic year)', at: '2021-08-31T23:59:00+01:00' }]);
+    expect(upcomingAt(items, '2020-12-15T10:00:00Z', 'active')).toEqual(upcomingAt(items, '2020-12-15T10:00:00Z'));
+  });
 });

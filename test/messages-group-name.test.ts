@@ -64,7 +64,7 @@ describe('the group named in a school’s email', () => {
     expect(sent.length).toBeGreaterThan(0);
     const all = sent.map((m) => `${m.text}\n${m.html}`).join('\n');
     // The email names the programme already: the default name is read as its number in the hub.
-    expect(all).toContain('Your Work Group is work group 1, led by David Okafor.');
+    expect(all).toContain('The school is in work group 1, led by David Okafor.');
     expect(all).not.toMatch(/rules carried forward|emeast-development-2020-1/);
   });
 });
