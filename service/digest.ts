@@ -2,8 +2,9 @@
  * The weekly hub digest: each hub lead gets one email a week listing the
  * hub's overdue schools (evaluation overdue, attendance not recorded), the
  * emails held for a bad address, what is due this week (sessions and
- * deadlines, as the board's "Due this week" lists them) and the evaluations
- * its schools sent in the week before, sent through the
+ * deadlines, as the board's "Due this week" lists them), the schools to
+ * follow up (the board's "To follow up") and the evaluations its schools
+ * sent in the week before, sent through the
  * activities' mailer. Each (hub, ISO week) is claimed in the database before
  * sending, so running the job any number of times sends one digest per hub
  * per week. Hubs with none of these get nothing. Not pure.
@@ -12,8 +13,8 @@ import { DateTime } from 'luxon';
 import { LONDON, weekdayNumber, parseWallTime } from '../domain/calendar/london.js';
 import { findHub, hubs } from '../domain/catalogue/hubs.js';
 import type { SchoolSummary } from '../machines/summary.js';
-import { boardDue, boardOverdue, evaluationsReceived, schoolNames, type EvaluationReceived } from '../store/board.js';
-import { boardWindows, dueItemsInWords, overdueReasons, type BoardDueItem } from './board.js';
+import { boardDue, boardEscalated, boardOverdue, evaluationsReceived, schoolNames, type EvaluationReceived } from '../store/board.js';
+import { boardWindows, dueItemsInWords, followUpSchools, overdueReasons, type BoardDueItem, type HubBoard } from './board.js';
 import { dateTimeAmMidnight } from '../domain/words/dates.js';
 import { hubLabel } from './access.js';
 import { claimDigest, markDigestSent } from '../store/ops/digests.js';
@@ -60,6 +61,7 @@ export function digestMessage(
   reasons: ReadonlyMap<string, string[]> = new Map(),
   due: BoardDueItem[] = [],
   received: EvaluationReceived[] = [],
+  followUp: HubBoard['followUp'] = [],
 ): { subject: string; text: string; html: string } {
   const link = (urn: string) => `${base}/hub/schools/${encodeURIComponent(urn)}`;
   const sessions = due.filter((i) => i.kind === 'session').length;
@@ -70,6 +72,7 @@ export function digestMessage(
     problems.length ? `${emails(problems.length)} not delivered` : '',
     thisWeek ? `${thisWeek} this week` : '',
     received.length ? `${count(received.length, 'evaluation')} received` : '',
+    followUp.length ? `${schools(followUp.length)} to follow up` : '',
   ].filter(Boolean);
   const byUrn = new Map<string, MailProblem[]>();
   for (const p of problems) byUrn.set(p.urn, [...(byUrn.get(p.urn) ?? []), p]);
@@ -100,6 +103,7 @@ export function digestMessage(
       how: r.actor.startsWith('school-link:') ? 'sent by the headteacher from the school’s page' : 'recorded by the hub',
       link: link(r.urn),
     })),
+    followUp: followUp.map((f) => ({ name: f.name ?? `School ${f.urn}`, urn: f.urn, what: f.reasons.join(' '), link: link(f.urn) })),
     problemCount: problems.length,
     problems: [...byUrn.entries()].map(([urn, ps]) => ({ urn, name: schoolNames.get(urn) ?? `School ${urn}`, problems: [...new Set(ps.map((p) => p.problem))].join('; '), held: `${emails(ps.length)} held`, link: link(urn) })),
   };
@@ -148,6 +152,14 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     receivedByHub.set(h.id, got);
     if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
   }
+  // Escalations the board lists under "To follow up" (a headteacher who missed the first workshop), until put right.
+  const followUpByHub = new Map<string, HubBoard['followUp']>();
+  for (const h of hubs) {
+    const rows = followUpSchools(await boardEscalated(svc.db, hubLabel(h), 'headteacher-first-workshop'));
+    if (!rows.length) continue;
+    followUpByHub.set(h.id, rows);
+    if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
+  }
   const result: DigestResult = { isoWeek, sent: [], alreadySent: [] };
   for (const [hubId, { name, schools }] of [...byHub.entries()].sort()) {
     const lead = await hubLeadFor(svc.db, hubId);
@@ -160,7 +172,7 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     const names = await schoolNames(svc.db, [...new Set(problems.map((p) => p.urn))]);
     // The board's reasons, naming each session whose attendance is missing.
     const reasons = new Map((await boardOverdue(svc.db, hubLabel(findHub(hubId)!), 1_000)).rows.map((o) => [o.urn, overdueReasons(o, now)]));
-    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons, dueByHub.get(hubId) ?? [], receivedByHub.get(hubId) ?? []);
+    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons, dueByHub.get(hubId) ?? [], receivedByHub.get(hubId) ?? [], followUpByHub.get(hubId) ?? []);
     await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });

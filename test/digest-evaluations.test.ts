@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useWebService } from './helpers/browser.js';
-import { evaluationsReceived } from '../store/board.js';
+import { boardEscalated, evaluationsReceived } from '../store/board.js';
+import { followUpSchools } from '../service/board.js';
 
 describe('evaluations received, from the log', () => {
   const web = useWebService();
@@ -19,5 +20,11 @@ describe('evaluations received, from the log', () => {
     expect(summer.every((e) => e.at >= '2026-06-01' && e.at < '2026-09-01')).toBe(true);
     expect(await evaluationsReceived(web.service.db, 'East Midlands East', '2026-09-01T00:00:00Z', '2026-11-01T00:00:00Z')).toEqual([]);
     expect(await evaluationsReceived(web.service.db, 'Great North', '2026-06-01T00:00:00Z', '2026-09-01T00:00:00Z')).toEqual([]);
+  });
+
+  it('finds the demo school whose headteacher missed the first workshop, for the digest’s "To follow up"', async () => {
+    const rows = followUpSchools(await boardEscalated(web.service.db, 'East Midlands East', 'headteacher-first-workshop'));
+    expect(rows.map((r) => r.name)).toContain('Hollybrook Primary School');
+    expect(rows.find((r) => r.name === 'Hollybrook Primary School')!.reasons.join(' ')).toMatch(/headteacher/i);
   });
 });

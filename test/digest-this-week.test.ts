@@ -56,3 +56,14 @@ describe('the weekly digest: evaluations received', () => {
     expect(m.html).toContain('href="https://hub.example/hub/schools/100004"');
   });
 });
+
+describe('the weekly digest: to follow up', () => {
+  it('names each school the board lists under "To follow up", with why and a link, and counts them in the subject', () => {
+    const m = digestMessage('East Midlands East Maths Hub', '2026-W49', [], [], 'https://hub.example', new Map(), new Map(), [], [], [
+      { urn: '100005', name: 'Hollybrook Primary School', reasons: ['The headteacher did not come to Workshop 1 of 6 on Thursday 17 September 2026: arrange to meet them.'] },
+    ]);
+    expect(m.subject).toBe('East Midlands East Maths Hub: 1 school to follow up, week of Monday 30 November 2026');
+    expect(m.text).toContain('To follow up with the school:\n- Hollybrook Primary School (URN 100005): The headteacher did not come to Workshop 1 of 6');
+    expect(m.html).toContain('href="https://hub.example/hub/schools/100005"');
+  });
+});

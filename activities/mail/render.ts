@@ -366,6 +366,8 @@ export interface DigestView {
   receivedCount: string;
   /** Each evaluation a school sent in the week before the digest: when, and whether from the headteacher's page. */
   received: { name: string; urn: string; when: string; how: string; link: string }[];
+  /** Schools the board lists under "To follow up" (a headteacher who missed the first workshop), with why. */
+  followUp: { name: string; urn: string; what: string; link: string }[];
   problemCount: number;
   /** `name`: the school's name, or its URN when the service does not know it. */
   problems: { urn: string; name: string; problems: string; held: string; link: string }[];
