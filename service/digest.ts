@@ -135,29 +135,20 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     problemsByHub.set(h.id, [...(problemsByHub.get(h.id) ?? []), p]);
     if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
   }
-  // What is due from now to the end of the week, for every hub with schools: a hub with only that gets a digest too.
-  const dueByHub = new Map<string, BoardDueItem[]>();
-  for (const h of hubs) {
-    const items = dueItemsInWords(await boardDue(svc.db, hubLabel(h), now, boardWindows(now, h.id).weekEnd, 50));
-    if (!items.length) continue;
-    dueByHub.set(h.id, items);
-    if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
-  }
-  // Evaluations the hub's schools sent in the seven days before now (a hub lead is not emailed for each one).
-  const receivedByHub = new Map<string, EvaluationReceived[]>();
+  // For every hub: what is due from now to the end of the week, the evaluations its schools sent in the seven days
+  // before now (a hub lead is not emailed for each one), and the escalations the board lists under "To follow up"
+  // (a headteacher who missed the first workshop) until put right. A hub with only one of these gets a digest too.
+  const weekOf = new Map<string, { due: BoardDueItem[]; received: EvaluationReceived[]; followUp: HubBoard['followUp'] }>();
   const weekAgo = DateTime.fromISO(now, { setZone: true }).minus({ days: 7 }).toISO()!;
   for (const h of hubs) {
-    const got = await evaluationsReceived(svc.db, hubLabel(h), weekAgo, now);
-    if (!got.length) continue;
-    receivedByHub.set(h.id, got);
-    if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
-  }
-  // Escalations the board lists under "To follow up" (a headteacher who missed the first workshop), until put right.
-  const followUpByHub = new Map<string, HubBoard['followUp']>();
-  for (const h of hubs) {
-    const rows = followUpSchools(await boardEscalated(svc.db, hubLabel(h), 'headteacher-first-workshop'));
-    if (!rows.length) continue;
-    followUpByHub.set(h.id, rows);
+    const label = hubLabel(h);
+    const week = {
+      due: dueItemsInWords(await boardDue(svc.db, label, now, boardWindows(now, h.id).weekEnd, 50)),
+      received: await evaluationsReceived(svc.db, label, weekAgo, now),
+      followUp: followUpSchools(await boardEscalated(svc.db, label, 'headteacher-first-workshop')),
+    };
+    if (!week.due.length && !week.received.length && !week.followUp.length) continue;
+    weekOf.set(h.id, week);
     if (!byHub.has(h.id)) byHub.set(h.id, { name: h.name, schools: [] });
   }
   const result: DigestResult = { isoWeek, sent: [], alreadySent: [] };
@@ -172,7 +163,8 @@ export async function runWeeklyDigest(svc: Service, now: string = svc.now()): Pr
     const names = await schoolNames(svc.db, [...new Set(problems.map((p) => p.urn))]);
     // The board's reasons, naming each session whose attendance is missing.
     const reasons = new Map((await boardOverdue(svc.db, hubLabel(findHub(hubId)!), 1_000)).rows.map((o) => [o.urn, overdueReasons(o, now)]));
-    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons, dueByHub.get(hubId) ?? [], receivedByHub.get(hubId) ?? [], followUpByHub.get(hubId) ?? []);
+    const week = weekOf.get(hubId);
+    const m = digestMessage(name, isoWeek, schools, problems, publicUrl(), names, reasons, week?.due ?? [], week?.received ?? [], week?.followUp ?? []);
     await svc.mailer.send({ key: `digest:${hubId}:${isoWeek}`, to: [{ name: lead.name, email: lead.email }], subject: m.subject, text: m.text, html: m.html, fromName: name });
     await markDigestSent(svc.db, hubId, isoWeek);
     result.sent.push({ hub: hubId, to: lead.email, schools: schools.length });
