@@ -66,8 +66,19 @@ export async function sendToSchool(
 /** The engine's school filter; the service narrows it to the hubs the caller may read. */
 export type SchoolListFilter = SchoolFilter;
 
-/** Schools matching the filter among the hubs `p` may read, in URN order. Not pure. */
+/**
+ * Schools matching the filter among the hubs `p` may read, in URN order,
+ * each with what is coming up as of now, as schoolState gives it (a school
+ * that withdrew or deferred has nothing ahead, even in a summary stored
+ * before that rule). Not pure.
+ */
 export async function listSchools(svc: Service, p: Principal, filter: SchoolListFilter = {}): Promise<SchoolSummary[]> {
+  const now = svc.now();
+  const asOfNow = (list: SchoolSummary[]) => list.map((s) => ({ ...s, upcoming: upcomingAt(s.upcoming, now, s.status) }));
+  return asOfNow(await matchingSchools(svc, p, filter));
+}
+
+async function matchingSchools(svc: Service, p: Principal, filter: SchoolListFilter): Promise<SchoolSummary[]> {
   const base: SchoolFilter = {};
   if (filter.phase !== undefined) base.phase = filter.phase;
   if (filter.programmeId !== undefined) base.programmeId = filter.programmeId;

@@ -40,4 +40,21 @@ describe.each(dbTargets().slice(0, 1))('upcoming at the service clock ($name)', 
     expect(sessions).toEqual(['attendance to record: meeting m2 at online', 'meeting m3 at online', 'meeting m4 at online']);
     expect(s.summary.upcoming.filter((u) => !u.what.startsWith('attendance to record') && Date.parse(u.at) < Date.parse('2021-02-01T09:00:00Z'))).toEqual([]);
   });
+
+  it('the school list (GET /schools) gives the same upcoming list as the school itself', async () => {
+    const listed = await h.call('GET', '/schools', { as: 'admin' });
+    const one = await h.call('GET', `/schools/${urn}`, { as: 'admin' });
+    expect(listed.body.schools.find((s: { urn: string }) => s.urn === urn).upcoming).toEqual(one.body.upcoming);
+  });
+
+  it('a school that withdrew lists no sessions, in the list too, even from a summary stored before that rule', async () => {
+    await h.engine.send(urn, { type: 'WITHDRAWN', at: london('2021-02-01'), reason: 'staff left' } as never, { actor: 'ops' });
+    // A summary as written before withdrawn schools' sessions were left out: the sessions still listed.
+    const stale = meetings.slice(2).map((m) => ({ what: `meeting ${m.id} at online`, at: m.at }));
+    await h.svc.db.query(`UPDATE streams SET summary = jsonb_set(summary, '{upcoming}', $2::jsonb) WHERE urn = $1`, [urn, JSON.stringify(stale)]);
+    const listed = await h.call('GET', '/schools', { as: 'admin' });
+    const row = listed.body.schools.find((s: { urn: string }) => s.urn === urn);
+    expect(row.status).toBe('withdrawn');
+    expect(row.upcoming.filter((u: { what: string }) => /meeting/.test(u.what))).toEqual([]);
+  });
 });
