@@ -323,8 +323,8 @@ export async function giveGroupDates(svc: Service, p: Principal, urn: string, gr
 
 /** What a late joiner was given, as a sentence for the hub ("" when the group's year was not planned yet). Pure. */
 export function joinedDatesWords(d: JoinedDates): string {
-  if (d.refused) return `The group's dates were not given to the school: ${d.refused}.`;
+  if (d.refused) return `The group’s dates were not given to the school: ${d.refused}.`;
   if (d.sessions === 0) return '';
   const held = d.alreadyHeld ? ` ${d.alreadyHeld} of them had already taken place: record its attendance at ${d.alreadyHeld === 1 ? 'it' : 'them'}.` : '';
-  return `It has the group's ${d.sessions} dates, and its headteacher and teachers are sent them.${held}`;
+  return `It has the group’s ${d.sessions} dates, and its headteacher and teachers are sent them.${held}`;
 }

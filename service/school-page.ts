@@ -165,7 +165,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
 
   const ofKind = (kind: string) => c.sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
   const timeline: TimelineEntry[] = history.entries.map((e) => {
-    let w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id)?.name ?? null, id) ?? undefined, sessionOfKind: ofKind });
+    let w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id)?.name ?? null, id) ?? undefined, sessionOfKind: ofKind, route: c.school?.route ?? c.programme?.route ?? null });
     // A timer firing is not an email sent: say what became of the reminder.
     w = reminderOutcome(e, w.title.replace(/^Reminder sent: /, '')) ?? w;
     return { kind: 'event', ...w, at: e.occurredAt, recordedAt: e.recordedAt, who: whoWords(e.actor, people), rules: e.machineVersion.replace(/^pathway@/, ''), phase: e.phase, status: e.status };

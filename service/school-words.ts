@@ -6,7 +6,8 @@
 import { dateTimeAmMidnight, inLondon, longDate } from '../domain/words/dates.js';
 import { kindName } from '../domain/words/kinds.js';
 import { programmeReadName, withoutCarriedNotes } from '../domain/words/group-name.js';
-import type { Programme, SessionKind } from '../domain/catalogue/schema.js';
+import type { Programme, Route, SessionKind } from '../domain/catalogue/schema.js';
+import { roleTitle } from '../domain/people.js';
 import type { SessionBounds } from '../machines/schedule-rules.js';
 
 
@@ -131,6 +132,8 @@ export function refusalWords(why: string): string {
   // The rules write dates as the log does ("2027-06-10", "2026-11-12T09:30:00Z"): a hub officer reads "10 June 2027".
   s = s.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (at) => whenWords(at));
   s = s.replace(/\b\d{4}-\d{2}-\d{2}\b(?![T\d-])/g, (d) => longDate(d) || d);
+  // The rules are written with straight apostrophes; the pages use typographic ones ("school’s").
+  s = s.replace(/(\w)'(\w)/g, '$1’$2');
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
@@ -165,7 +168,7 @@ interface EventLike {
 }
 
 /** One event of a school's history in words: a title and, when useful, a detail line. Pure. */
-export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => string | undefined; sessionOfKind?: (kind: string) => number } = {}): { title: string; detail?: string } {
+export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => string | undefined; sessionOfKind?: (kind: string) => number; route?: Route | null } = {}): { title: string; detail?: string } {
   const p = (e.payload ?? {}) as Record<string, any>;
   const session = (id: string) => {
     const m = /\.([A-Za-z]+)-\d+$/.exec(id);
@@ -211,7 +214,7 @@ export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => stri
     case 'TEACHER_REPLACED':
       return { title: `Lead teacher ${p.slot} replaced`, detail: `${p.teacher?.name ?? 'A new teacher'} takes the place.` };
     case 'LEADER_ALLOCATED':
-      return { title: `${p.leader?.name ?? 'A leader'} allocated as the school’s ${p.leader?.role === 'readinessLead' ? 'Mastery Readiness Lead' : 'Mastery Specialist'}` };
+      return { title: `${p.leader?.name ?? 'A leader'} allocated as the school’s ${roleTitle(p.leader?.role === 'readinessLead' ? 'readinessLead' : 'specialist', ctx.route ?? null)}` };
     case 'ACTION_PLAN_CREATED':
       return { title: 'Action plan on the 5 Big Ideas made' };
     case 'ACTION_PLAN_REVIEWED':

@@ -66,7 +66,7 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
     if (visit) expect(mine.some((s) => s.id === visit.id)).toBe(false);
     expect(joined.dates).toMatchObject({ sessions: theirs.length, alreadyHeld: 2 });
     expect(joined.version).toBe((await h.svc.engine.state(late.school.urn)).version);
-    expect(joinedDatesWords(joined.dates)).toBe(`It has the group's ${theirs.length} dates, and its headteacher and teachers are sent them. 2 of them had already taken place: record its attendance at them.`);
+    expect(joinedDatesWords(joined.dates)).toBe(`It has the group’s ${theirs.length} dates, and its headteacher and teachers are sent them. 2 of them had already taken place: record its attendance at them.`);
 
     // Its dates email: the ones to come in the list and the calendar file, the two past ones apart.
     const outbox = await outboxFor(h.svc.db, late.school.urn);

@@ -4,11 +4,11 @@
  * event names and session ids read as what they are.
  */
 import { describe, expect, it } from 'vitest';
-import { refusalWords } from '../service/school-words.js';
+import { eventWords, refusalWords } from '../service/school-words.js';
 
 describe('refusalWords', () => {
   it('drops where a rule comes from, and keeps a parenthesis that is part of the sentence', () => {
-    expect(refusalWords("an action plan is made with the school's leader; allocate one first (rule actionPlanWithLeader, seed 002)")).toBe("An action plan is made with the school's leader; allocate one first");
+    expect(refusalWords("an action plan is made with the school's leader; allocate one first (rule actionPlanWithLeader, seed 002)")).toBe('An action plan is made with the school’s leader; allocate one first');
     expect(refusalWords('judged after the last workshop (rule masteryReady, seed 002)')).toBe('Judged after the last workshop');
     expect(refusalWords('the amount (seed 001: £2,000) is paid once')).toBe('The amount is paid once');
     expect(refusalWords('the second meeting (14 January) has not been held')).toBe('The second meeting (14 January) has not been held');
@@ -35,5 +35,14 @@ describe('refusalWords', () => {
 
   it('names sessions and actions, not their ids', () => {
     expect(refusalWords('secondary-development-2026-27.meeting-02 has not been held')).toBe('Meeting 2 has not been held');
+  });
+});
+
+describe('eventWords', () => {
+  it('names a leader by the title of the school’s route, as the page’s plan section does', () => {
+    const allocated = (role: string) => ({ type: 'LEADER_ALLOCATED', payload: { leader: { id: 'x', name: 'Sam Okafor', role } } });
+    expect(eventWords(allocated('specialist'), { route: 'secondary' }).title).toBe('Sam Okafor allocated as the school’s Secondary Mastery Specialist');
+    expect(eventWords(allocated('specialist'), { route: 'primary' }).title).toBe('Sam Okafor allocated as the school’s Mastery Specialist');
+    expect(eventWords(allocated('readinessLead'), { route: 'primary' }).title).toBe('Sam Okafor allocated as the school’s Mastery Readiness Lead');
   });
 });

@@ -41,7 +41,7 @@ describe('the school page offers only what the rules allow now (10 November 2026
     // Instead, what has to happen first, in the rules' own words (no rule names, seeds, event names or ISO dates).
     const first = await words(page, '.app-not-yet');
     expect(first).toContain('What has to happen first');
-    expect(first).toMatch(/The action plan is made with the school's Mastery Readiness Lead, and none is allocated for [^:]+: allocate one first\./);
+    expect(first).toMatch(/The action plan is made with the school’s Mastery Readiness Lead, and none is allocated for [^:]+: allocate one first\./);
     expect(first).toMatch(/The Mastery Ready judgement comes at the end of [^,]+, after its last workshop on \d{1,2} (June|July) 2027: 1 of 6 workshops held so far\./);
     expect(first).not.toMatch(/\(rule|seed 0|ACTION_PLAN|MASTERY_READY|\d{4}-\d{2}-\d{2}|carried forward/);
     await expectAccessible(page, 'school plan not yet');
@@ -92,7 +92,7 @@ describe('the school page offers only what the rules allow now (10 November 2026
     await page.getByLabel('Mastery Readiness Lead’s email address').fill('R.Lindqvist@emeast-mathshub.example');
     const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Add and allocate' }).click()]);
     expect(res.status()).toBe(422);
-    expect(await words(page, '.govuk-error-summary')).toMatch(/Rosa Lindqvist is already the school's Mastery Readiness Lead for [^.]+\./);
+    expect(await words(page, '.govuk-error-summary')).toMatch(/Rosa Lindqvist is already the school’s Mastery Readiness Lead for [^.]+\./);
     expect(await page.locator('#action-leader').getAttribute('open')).not.toBeNull();
     expect(await page.getByLabel('Mastery Readiness Lead’s email address').inputValue()).toBe('R.Lindqvist@emeast-mathshub.example');
     expect((await web.api<{ people: unknown[] }>('GET', `/people?hub=${HUB}`)).body.people).toHaveLength(1);
