@@ -223,8 +223,26 @@ export interface EffectRowView {
 
 const EFFECT_NAMES: Record<string, string> = { notify: 'Email', 'funding.release': 'Grant payment', 'evaluation.request': 'Evaluation request' };
 
-/** The outstanding effects for the effects page, failed first, then by due time. Pure. */
-export function effectRows(effects: readonly EffectView[], names: ReadonlyMap<string, string>, now: string): EffectRowView[] {
+/**
+ * How long until a real-time instant (a retry wait, a host's hold), from
+ * `realNow` (ms): "in 4 minutes", "in about 2 hours". Said as a wait, not a
+ * date, because the pages' dates are the service's clock, which is not real
+ * time on a simulated hub. Pure.
+ */
+export function realWaitWords(until: string, realNow: number): string {
+  const minutes = Math.ceil((Date.parse(until) - realNow) / 60_000);
+  if (minutes <= 1) return 'within a minute';
+  if (minutes < 90) return `in ${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  return hours < 36 ? `in about ${hours} hours` : `in about ${Math.round(hours / 24)} days`;
+}
+
+/**
+ * The outstanding effects for the effects page, failed first, then by due
+ * time. `now` is the service's clock (when effects fall due), `realNow` real
+ * time in ms (retry waits and holds run in real time). Pure.
+ */
+export function effectRows(effects: readonly EffectView[], names: ReadonlyMap<string, string>, now: string, realNow: number): EffectRowView[] {
   const rank = { failed: 0, retrying: 1, claimed: 2, due: 3 } as const;
   return [...effects]
     .sort((a, b) => rank[a.state] - rank[b.state] || a.dueAt.localeCompare(b.dueAt))
@@ -243,9 +261,9 @@ export function effectRows(effects: readonly EffectView[], names: ReadonlyMap<st
             ? `Not tried again by itself after ${count(e.attempts, 'attempt')}.`
             : `Not tried again after ${count(e.attempts, 'attempt')}: tell the service’s administrator.`
           : e.state === 'retrying'
-            ? `Next try at ${whenWords(e.retryAt!)}`
+            ? `Tried again by itself ${realWaitWords(e.retryAt!, realNow)}`
             : e.state === 'claimed'
-              ? `Being carried out now (held until ${whenWords(e.claimedUntil!)})`
+              ? `Being carried out now; if that stopped, it is taken up again ${realWaitWords(e.claimedUntil!, realNow)}`
               : Date.parse(e.dueAt) <= Date.parse(now)
                 ? `Due since ${whenWords(e.dueAt)}: carried out within a minute`
                 : `Due ${whenWords(e.dueAt)}`,

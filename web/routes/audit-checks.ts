@@ -212,7 +212,8 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
     const problem = asked !== '' && !status ? fieldError('status', `Choose “All”, “Failed” or “Not done yet” (you asked for “${asked}”)`) : null;
     const [effects, schools] = await Promise.all([listEffects(svc, p, { hub: hub.id, ...(status ? { status } : {}) }), listSchools(svc, p, { hub: hub.id })]);
     const names = new Map(schools.map((s) => [s.urn, s.name ?? `School ${s.urn}`]));
-    const rows = effectRows(effects, names, svc.now());
+    // Retry waits run in real time, not on the service's clock (see realWaitWords).
+    const rows = effectRows(effects, names, svc.now(), Date.now());
     const hubParam = hubQuery(p, hub) ? hub.id : undefined;
     return reply.page(
       'board/effects.njk',
