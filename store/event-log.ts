@@ -210,6 +210,13 @@ export async function latestVersion(db: Db, urn: string): Promise<number> {
   return r.rows[0]?.version ?? 0;
 }
 
+/** When the stream's latest event of `type` happened (its `at`, ISO), or null when it has none. Not pure. */
+export async function lastOccurred(db: Db, urn: string, type: string): Promise<string | null> {
+  const r = await db.query<{ at: Date | string }>('SELECT occurred_at AS at FROM events WHERE urn = $1 AND type = $2 ORDER BY version DESC LIMIT 1', [urn, type]);
+  const at = r.rows[0]?.at;
+  return at === undefined ? null : new Date(at).toISOString();
+}
+
 /**
  * The stream's version now when every event after `seen` was written by the
  * service's own timers (actor "timer": reminders sent, checks made), else

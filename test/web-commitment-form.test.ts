@@ -36,8 +36,13 @@ describe('the commitment form', () => {
     const rows = await page.locator('table.app-signatures tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td, th')].slice(0, 2).map((c) => c.textContent!.trim())));
     expect(rows.map((r) => r[0])).toEqual(['Headteacher', 'Head of department', 'Lead teacher 1', 'Lead teacher 2']);
     expect(rows.find((r) => r[0] === 'Lead teacher 1')![1]).toBe('Gareth Milburn');
-    // Riverside signed in the summer: this copy is for its records.
-    expect(await page.locator('.govuk-inset-text').textContent()).toContain('recorded this commitment as signed');
+    // Riverside signed in the summer: this copy is for its records, each signature dated as the hub recorded it.
+    expect(await page.locator('.govuk-inset-text').textContent()).toMatch(/recorded this commitment as signed on \d{1,2} \w+ 2026\./);
+    const signed = await page.locator('table.app-signatures tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td, th')].slice(2).map((c) => c.textContent!.trim())));
+    for (const [signature, date] of signed) {
+      expect(signature).toBe('Recorded as signed');
+      expect(date).toMatch(/^\d{1,2} \w+ 2026$/);
+    }
     await expectAccessible(page, 'commitment form hub');
     // As printed: no navigation, no instructions for the screen.
     await page.emulateMedia({ media: 'print' });

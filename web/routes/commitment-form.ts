@@ -22,7 +22,7 @@ export async function commitmentFormRoutes(app: FastifyInstance, svc: Service): 
     const urn = request.params.urn;
     const back = { href: `/hub/schools/${encodeURIComponent(urn)}`, text: 'Back to the school' };
     try {
-      const { form, status } = await commitmentFormFor(svc, p, urn);
+      const { form, status, signedOn } = await commitmentFormFor(svc, p, urn);
       const hub = findHub(form.hub);
       return reply.page('commitment/form.njk', {
         title: `Commitment form: ${form.school}`,
@@ -31,6 +31,7 @@ export async function commitmentFormRoutes(app: FastifyInstance, svc: Service): 
         f: form,
         forHub: true,
         committed: status !== 'selected',
+        signedOn,
       });
     } catch (e) {
       if (e instanceof UnknownSchoolError) return renderStatusPage(reply, 404, { title: 'School not found', body: [`There is no school with URN ${urn} in this service.`], links: [{ href: '/hub', text: 'Go to the hub board' }] });

@@ -85,6 +85,7 @@ export async function forSchoolsRoutes(app: FastifyInstance, svc: Service): Prom
       f: r.form,
       forHub: false,
       committed: r.status !== 'selected',
+      signedOn: r.signedOn,
       contact: r.contact,
     });
   }
