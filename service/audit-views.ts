@@ -232,7 +232,8 @@ const EFFECT_NAMES: Record<string, string> = { notify: 'Email', 'funding.release
 export function realWaitWords(until: string, realNow: number): string {
   const minutes = Math.ceil((Date.parse(until) - realNow) / 60_000);
   if (minutes <= 1) return 'within a minute';
-  if (minutes < 90) return `in ${minutes} minutes`;
+  if (minutes < 60) return `in ${minutes} minutes`;
+  if (minutes < 90) return 'in about an hour';
   const hours = Math.round(minutes / 60);
   return hours < 36 ? `in about ${hours} hours` : `in about ${Math.round(hours / 24)} days`;
 }
