@@ -72,6 +72,9 @@ describe('hub web: work groups', () => {
     // A session that has started with its attendance still to record is not "planned".
     const development = table.locator('tr', { has: page.locator(`a[href="/hub/groups/${DEV}"]`) });
     expect(await development.textContent()).toMatch(/1 held, 7 planned, 1 with attendance not recorded/);
+    // A group that moved on with its schools (Development 2025/26, now in Embedding) says which year its sessions are.
+    const table2025 = (await table.locator('tr', { hasText: 'Development Work Group 2025/26' }).textContent())!.replace(/\s+/g, ' ');
+    expect(table2025).toMatch(/2025\/26\s*moved on: 2026\/27 .*In 2026\/27: \d+ held, \d+ planned/);
     await expectAccessible(page, 'groups list');
 
     // Bad input: nothing chosen, a bad email. Error summary, values kept, nothing made.
