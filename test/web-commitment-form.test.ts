@@ -63,6 +63,10 @@ describe('the commitment form', () => {
   it('the headteacher opens it from the school’s link with no sign-in; the school’s page leads back', async () => {
     const link = await schoolLinkFor(web.service, '100004');
     const page = await browser.page();
+    // A school that has signed finds its copy from its page.
+    await page.goto(`${web.address}${link}`);
+    expect(await page.locator('#commitment + p').textContent()).toContain('The hub has your school’s signed commitment.');
+    expect(await page.getByRole('link', { name: 'Print a copy for your records' }).getAttribute('href')).toBe(`${link}/commitment`);
     const res = await page.goto(`${web.address}${link}/commitment`);
     expect(res?.status()).toBe(200);
     expect(res?.headers()['referrer-policy']).toBe('no-referrer');
@@ -75,6 +79,8 @@ describe('the commitment form', () => {
     await selectApplication(web.service, ADMIN, '100009', {});
     const selected = await schoolLinkFor(web.service, '100009');
     await page.goto(`${web.address}${selected}`);
+    // Not signed yet: asked to sign, and no "signed commitment" section.
+    expect(await page.locator('#commitment').count()).toBe(0);
     await page.getByRole('link', { name: 'Print the commitment form' }).click();
     expect(new URL(page.url()).pathname).toBe(`${selected}/commitment`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Commitment form: Brook Lane Primary School');
