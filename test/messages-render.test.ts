@@ -121,7 +121,7 @@ describe('every message kind', () => {
     expect(m.subject).toBe('Maths Hub: Work Group meeting 2 of 6 on Tue 4 Nov, 1.30pm to 4pm');
     expect(m.text).toContain('is in 14 days');
     expect(m.text).toContain('When: Tuesday 4 November 2025, 1.30pm to 4pm');
-    expect(m.text).toContain('Where: venue to be confirmed');
+    expect(m.text).toContain('Where: Venue to be confirmed');
     expect(m.text).toContain('Led by: David Okafor (East Midlands East secondary group A)');
     expect(m.text).toContain('Secondary Teaching for Mastery Development Work Group');
     // It goes to the two teachers, who cannot release themselves: it says who can.

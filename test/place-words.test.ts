@@ -25,7 +25,7 @@ describe('placeInWords', () => {
   it('gives each reader its words for a venue, a visit at each school and a place not known yet', () => {
     const table = Object.fromEntries(READERS.map((r) => [r, ['The Minster School', AT_THE_SCHOOL, 'TBC'].map((p) => placeInWords(p, r as 'mail', 'Riverside Academy'))]));
     expect(table).toEqual({
-      mail: ['The Minster School', 'your school', 'venue to be confirmed'],
+      mail: ['The Minster School', 'Your school', 'Venue to be confirmed'],
       mailWhere: ['at The Minster School', 'at your school', 'with the venue still to be confirmed'],
       schoolLink: ['The Minster School', 'At your school', 'Venue to be confirmed'],
       schoolPage: [' at The Minster School', ' at Riverside Academy', ', place to be confirmed'],

@@ -28,7 +28,7 @@ export function sessionTitle(kind: unknown, n: unknown, of: unknown): string {
   return typeof n === 'number' && typeof of === 'number' && n > 0 && of > 0 ? `${title} ${n} of ${of}` : title;
 }
 
-/** The place, or "venue to be confirmed" when none is known yet; a visit held at each school is at "your school". Pure. */
+/** The place as an email's "Where" gives it, or "Venue to be confirmed" when none is known yet; a visit held at each school is at "Your school". Pure. */
 export function venue(place: unknown): string {
   return placeInWords(place, 'mail');
 }

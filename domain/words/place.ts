@@ -21,7 +21,7 @@ export function placeOf(place: unknown): Place {
 
 /**
  * The readers of a place, and their words for it.
- * - `mail`: "The Minster School", "your school", "venue to be confirmed" (a school's own people read it).
+ * - `mail`: an email's "Where" (a school's own people read it): "The Minster School", "Your school", "Venue to be confirmed".
  * - `mailWhere`: inside a sentence: "at The Minster School", "at your school", "with the venue still to be confirmed".
  * - `schoolLink`: the headteacher's page: "The Minster School", "At your school", "Venue to be confirmed".
  * - `schoolPage`: after a session's name on the hub's school page: " at The Minster School", " at Riverside Academy", ", place to be confirmed".
@@ -33,7 +33,7 @@ export type PlaceReader = 'mail' | 'mailWhere' | 'schoolLink' | 'schoolPage' | '
 type Words = { [K in Place['kind']]: (p: Extract<Place, { kind: K }>, school: string | undefined) => string | null };
 
 const READERS: Record<PlaceReader, Words> = {
-  mail: { venue: (p) => p.name, 'each-school': () => 'your school', unknown: () => 'venue to be confirmed' },
+  mail: { venue: (p) => p.name, 'each-school': () => 'Your school', unknown: () => 'Venue to be confirmed' },
   mailWhere: { venue: (p) => `at ${p.name}`, 'each-school': () => 'at your school', unknown: () => 'with the venue still to be confirmed' },
   schoolLink: { venue: (p) => p.name, 'each-school': () => 'At your school', unknown: () => 'Venue to be confirmed' },
   schoolPage: { venue: (p) => ` at ${p.name}`, 'each-school': (_, school) => ` at ${school ?? 'the school'}`, unknown: () => ', place to be confirmed' },
