@@ -84,6 +84,25 @@ const SIGNED: Record<Route, Signatory[]> = {
   secondary: ['headteacher', 'headOfDepartment', 'teacher1', 'teacher2'],
 };
 
+/**
+ * Each demo school's own people: headteacher, two lead teachers and, at a
+ * secondary school, the head of department (first and last names), so that
+ * no two schools of the hub read as the same staff.
+ */
+const PEOPLE: Record<string, { head: [string, string]; teachers: [[string, string], [string, string]]; hod?: [string, string] }> = {
+  '100001': { head: ['Helen', 'Marsh'], teachers: [['Owen', 'Price'], ['Grace', 'Liu']] },
+  '100002': { head: ['Daniel', 'Reeve'], hod: ['Fiona', 'Gill'], teachers: [['Kwame', 'Mensah'], ['Laura', 'Finch']] },
+  '100003': { head: ['Rachel', 'Dunn'], teachers: [['Ben', 'Carter'], ['Amira', 'Hussain']] },
+  '100004': { head: ['Mark', 'Ellison'], hod: ['Claire', 'Robson'], teachers: [['Gareth', 'Milburn'], ['Aisha', 'Rahman']] },
+  '100005': { head: ['Sarah', 'Whitfield'], teachers: [['Tom', 'Bradley'], ['Nadia', 'Kowalski']] },
+  '100006': { head: ['Joanne', 'Pike'], teachers: [['Sam', 'Okoro'], ['Ellie', 'Walsh']] },
+  '100007': { head: ['Peter', 'Lawson'], teachers: [['Maya', 'Singh'], ['Chris', 'Doyle']] },
+  '100008': { head: ['Anne', 'Booth'], teachers: [['Ravi', 'Kapoor'], ['Lucy', 'Hart']] },
+  '100009': { head: ['Martin', 'Lowes'], teachers: [['Hannah', 'Webb'], ['Joe', 'Fenwick']] },
+  '100010': { head: ['Yvonne', 'Clarke'], hod: ['Iain', 'Ross'], teachers: [['Tariq', 'Ali'], ['Beth', 'Morgan']] },
+  '100011': { head: ['Catherine', 'Hale'], teachers: [['Paul', 'Green'], ['Zara', 'Ahmed']] },
+};
+
 function person(first: string, last: string, domain: string): { name: string; email: string } {
   return { name: `${first} ${last}`, email: `${first[0]!.toLowerCase()}.${last.toLowerCase()}@${domain}` };
 }
@@ -133,10 +152,12 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
   /** APPLY straight to the engine: the forms are of 2018-2020, the demo's applications are for any year. */
   const apply = (s: DemoSchool, phase: PhaseKind, year: string, at: string, groupWith: string[] = []) => {
     const domain = `${s.name.toLowerCase().replace(/[^a-z]+/g, '-').replace(/-+$/, '')}.example`;
+    const who = PEOPLE[s.urn] ?? { head: ['Sarah', 'Whitfield'], hod: ['Claire', 'Robson'], teachers: [['Tom', 'Bradley'], ['Nadia', 'Kowalski']] };
+    const [t1, t2] = who.teachers;
     const teachers: Teacher[] =
       s.route === 'primary'
-        ? [{ ...person('Tom', 'Bradley', domain), role: 'mathsLead' }, { ...person('Nadia', 'Kowalski', domain), role: 'teacher' }]
-        : [{ ...person('Gareth', 'Milburn', domain), role: 'ks3Lead' }, { ...person('Aisha', 'Rahman', domain), role: 'nonSpecialist' }];
+        ? [{ ...person(...t1, domain), role: 'mathsLead' }, { ...person(...t2, domain), role: 'teacher' }]
+        : [{ ...person(...t1, domain), role: 'ks3Lead' }, { ...person(...t2, domain), role: 'nonSpecialist' }];
     return count(
       engine.send(
         s.urn,
@@ -149,8 +170,8 @@ export async function seedDemo(svc0: Service, engine0: EmbeddedEngine, now: stri
             route: s.route,
             hub: DEMO_HUB.label,
             localAuthority: 'Nottinghamshire',
-            headteacher: person('Sarah', 'Whitfield', domain),
-            ...(s.route === 'secondary' ? { headOfDepartment: person('Claire', 'Robson', domain) } : {}),
+            headteacher: person(...who.head, domain),
+            ...(s.route === 'secondary' ? { headOfDepartment: person(...(who.hod ?? ['Claire', 'Robson']), domain) } : {}),
           },
           teachers,
           groupWith,

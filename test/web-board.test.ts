@@ -270,7 +270,7 @@ describe('hub web: the hub board and the school page', () => {
     await signIn(page, web, staff, '/hub/schools/100004');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Riverside Academy');
     const main = (await page.locator('main').textContent()) ?? '';
-    for (const words of ['URN', '100004', 'Sarah Whitfield', 'Lead teacher 1', 'Gareth Milburn', 'Work group', 'Development', 'Taking part', 'Meetings attended']) expect(main).toContain(words);
+    for (const words of ['URN', '100004', 'Mark Ellison', 'Lead teacher 1', 'Gareth Milburn', 'Work group', 'Development', 'Taking part', 'Meetings attended']) expect(main).toContain(words);
     // The timeline in words: what, when, when recorded, who, rules version; the grant as a dated entry.
     const timeline = page.locator('.app-timeline');
     expect(await timeline.textContent()).toContain('Commitment signed');

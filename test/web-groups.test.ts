@@ -248,7 +248,7 @@ describe('hub web: work groups', () => {
     expect(signed.status).toBe(200);
     await page.reload();
     const fieldset = page.locator('fieldset', { hasText: 'Brook Lane Primary School' });
-    expect(await fieldset.textContent()).toContain('Sarah Whitfield, headteacher');
+    expect(await fieldset.textContent()).toContain('Martin Lowes, headteacher');
     await expectAccessible(page, 'session attendance form');
 
     const before = await web.api<SchoolJson>('GET', '/schools/100009');
@@ -260,9 +260,9 @@ describe('hub web: work groups', () => {
     expect(await attendanceEvents('100009')).toBe(attendedBefore);
     await expectAccessible(page, 'session attendance error');
 
-    await fieldset.getByLabel('Tom Bradley, lead teacher').check();
-    await fieldset.getByLabel('Nadia Kowalski, lead teacher').check();
-    await fieldset.getByLabel('Sarah Whitfield, headteacher').check();
+    await fieldset.getByLabel('Hannah Webb, lead teacher').check();
+    await fieldset.getByLabel('Joe Fenwick, lead teacher').check();
+    await fieldset.getByLabel('Martin Lowes, headteacher').check();
     await page.getByRole('button', { name: 'Record attendance' }).click();
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Attendance recorded for Brook Lane Primary School');
     const recorded = page.locator('table', { has: page.locator('caption', { hasText: 'Recorded' }) });
