@@ -48,7 +48,7 @@ describe('hub web: a school that withdrew or deferred has nothing coming up', ()
     await page.locator('summary', { hasText: 'Withdraw the school' }).click();
     await page.getByLabel('Why is the school withdrawing?').fill('the maths lead has left and the school cannot release a teacher');
     await page.getByRole('button', { name: 'Withdraw the school' }).click();
-    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('School withdrawn');
+    expect(((await page.locator('.govuk-notification-banner').textContent()) ?? '').replace(/\s+/g, ' ')).toMatch(/School withdrawn\s*Its reminders stop, and its place in the work group is free for a school on the waiting list\./);
     const words = ((await comingUp(page).textContent()) ?? '').replace(/\s+/g, ' ');
     expect(words).toContain('The school has withdrawn: it has no workshops to attend.');
     expect(await comingUp(page).locator('.app-due__item').count()).toBe(0);
@@ -76,7 +76,9 @@ describe('hub web: a school that withdrew or deferred has nothing coming up', ()
     const year = (await page.getByLabel('Which year will it start again?').locator('option').nth(1).getAttribute('value'))!;
     await page.getByLabel('Which year will it start again?').selectOption(year);
     await page.getByRole('button', { name: 'Defer the school' }).click();
-    expect(await page.locator('.govuk-notification-banner').textContent()).toContain('School deferred');
+    const banner = ((await page.locator('.govuk-notification-banner').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(banner).toContain(`School deferred until ${year}`);
+    expect(banner).toContain('Its reminders stop. This page says when and how it can start again.');
     const words = ((await comingUp(page).textContent()) ?? '').replace(/\s+/g, ' ');
     expect(words).toContain(`The school has deferred until ${year}: it has no meetings to attend until it starts again.`);
     expect(await comingUp(page).locator('.app-due__item').count()).toBe(0);

@@ -226,6 +226,8 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
     const o = { expectedVersion: await formVersion(svc, urn, version) };
     const values: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'));
     const bad = (errors: FormErrors) => renderSchool(svc, p, request, reply, urn, { status: 400, form: { action: request.params.action, values, errors } });
+    // The banner: what was done, and a second line with what follows from it where that is worth saying.
+    let said: string | undefined;
 
     try {
       switch (action) {
@@ -271,6 +273,7 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
           if (one(body, 'role') === '') add('role', 'Enter the new lead teacher’s role, like maths lead');
           if (e.errors.length) return bad(e);
           await replaceTeacher(svc, p, urn, Number(slot) as 1 | 2, { teacher: { name: one(body, 'name'), email: one(body, 'email'), role: one(body, 'role') } }, o);
+          said = `Lead teacher ${slot} replaced\n${one(body, 'name')} is now lead teacher ${slot}, and gets the school’s reminders from now on.`;
           break;
         }
         case 'DEFERRED': {
@@ -287,6 +290,7 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
           }
           if (e.errors.length) return bad(e);
           await deferSchool(svc, p, urn, { reason, untilYear }, o);
+          said = `School deferred until ${untilYear}\nIts reminders stop. This page says when and how it can start again.`;
           break;
         }
         case 'RESUMED':
@@ -296,6 +300,7 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
           const reason = one(body, 'withdrawReason');
           if (reason === '') return bad(err('withdrawReason', 'Enter why the school is withdrawing'));
           await withdrawSchool(svc, p, urn, { reason }, o);
+          said = 'School withdrawn\nIts reminders stop, and its place in the work group is free for a school on the waiting list.';
           break;
         }
       }
@@ -331,7 +336,7 @@ export async function boardRoutes(app: FastifyInstance, svc: Service): Promise<v
       }
       throw e;
     }
-    flash(request, DONE[action]);
+    flash(request, said ?? DONE[action]);
     return reply.redirect(`/hub/schools/${encodeURIComponent(urn)}`, 303);
   });
 }
