@@ -20,6 +20,7 @@ import { schoolMail } from '../store/school-mail.js';
 import { contactChanges } from '../store/messages.js';
 import { programmeReadName } from '../domain/words/group-name.js';
 import { contactChangeWords } from './school-words.js';
+import { describeEvent } from './event-words.js';
 import { templateWords } from './board.js';
 import { grantStatus, type GrantStatus } from './grant-status.js';
 import { mailProblemWords, reminderOutcomeReader } from './reminder-outcomes.js';
@@ -164,8 +165,14 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
   const [people, groups] = await Promise.all([personNames(svc.db, [...new Set([...history.entries.map((e) => e.actor), ...contacts.map((x) => x.by)])]), groupNames(svc.db, [...groupIds].filter(Boolean))]);
 
   const ofKind = (kind: string) => c.sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
+  // Who holds each lead teacher's place as the history goes: a replacement says who left, as the audit does.
+  const teachers: string[] = [];
   const timeline: TimelineEntry[] = history.entries.map((e) => {
     let w = eventWords(e, { groupName: (id) => shortGroupName(groups.get(id)?.name ?? null, id) ?? undefined, sessionOfKind: ofKind, route: c.school?.route ?? c.programme?.route ?? null });
+    if (e.type === 'APPLY' || e.type === 'TEACHER_REPLACED') {
+      const said = describeEvent(e.type, (e.payload ?? {}) as Record<string, unknown>, [], teachers);
+      if (e.type === 'TEACHER_REPLACED') w = { title: said };
+    }
     // A timer firing is not an email sent: say what became of the reminder.
     w = reminderOutcome(e, w.title.replace(/^Reminder sent: /, '')) ?? w;
     return { kind: 'event', ...w, at: e.occurredAt, recordedAt: e.recordedAt, who: whoWords(e.actor, people), rules: e.machineVersion.replace(/^pathway@/, ''), phase: e.phase, status: e.status };

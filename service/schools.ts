@@ -197,8 +197,8 @@ export function replacementProblem(teachers: readonly Pick<Teacher, 'name' | 'em
   const email = teacher.email.trim().toLowerCase();
   const other = teachers[slot === 1 ? 1 : 0];
   const leaving = teachers[slot - 1];
-  if (other && other.email.trim().toLowerCase() === email) return `is the address of lead teacher ${slot === 1 ? 2 : 1}, ${other.name}: the school's two lead teachers must be different people`;
-  if (leaving && leaving.email.trim().toLowerCase() === email) return `is the address of ${leaving.name}, who is leaving: enter the new lead teacher's address`;
+  if (other && other.email.trim().toLowerCase() === email) return `is the address of lead teacher ${slot === 1 ? 2 : 1}, ${other.name}: the school’s two lead teachers must be different people`;
+  if (leaving && leaving.email.trim().toLowerCase() === email) return `is the address of ${leaving.name}, who is leaving: enter the new lead teacher’s address`;
   return null;
 }
 

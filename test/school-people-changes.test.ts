@@ -19,8 +19,8 @@ const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', h
 describe('who may replace a lead teacher', () => {
   const teachers = [{ name: 'Gareth Milburn', email: 't1@school.example' }, { name: 'Aisha Rahman', email: 'T2@school.example' }];
   it('not the other lead teacher, nor the one leaving, whatever the case of the address; anyone else', () => {
-    expect(replacementProblem(teachers, 1, { email: 't2@SCHOOL.example ' })).toBe("is the address of lead teacher 2, Aisha Rahman: the school's two lead teachers must be different people");
-    expect(replacementProblem(teachers, 2, { email: 't2@school.example' })).toBe("is the address of Aisha Rahman, who is leaving: enter the new lead teacher's address");
+    expect(replacementProblem(teachers, 1, { email: 't2@SCHOOL.example ' })).toBe("is the address of lead teacher 2, Aisha Rahman: the school’s two lead teachers must be different people");
+    expect(replacementProblem(teachers, 2, { email: 't2@school.example' })).toBe("is the address of Aisha Rahman, who is leaving: enter the new lead teacher’s address");
     expect(replacementProblem(teachers, 2, { email: 'new@school.example' })).toBeNull();
   });
 });

@@ -348,6 +348,29 @@ describe('hub web: the hub board and the school page', () => {
     expect(after.body.version).toBe(before + 1);
   });
 
+  it('replaces a lead teacher: the other lead teacher’s address is refused on the field; a new person is named in the banner and the timeline', async () => {
+    const page = await browser.page();
+    await signIn(page, web, staff, '/hub/schools/100006');
+    const replace = async (name: string, email: string) => {
+      // The form comes back open after a refusal.
+      if ((await page.locator('details#action-teacher').getAttribute('open')) === null) await page.getByText('Replace a lead teacher').click();
+      await page.getByLabel('Lead teacher 2: Ellie Walsh').check();
+      await page.fill('#name', name);
+      await page.fill('#email', email);
+      await page.fill('#role', 'year 4 teacher');
+      await page.getByRole('button', { name: 'Replace the lead teacher' }).click();
+    };
+    await replace('Sam Okoro', 's.okoro@forest-town-primary-school.example');
+    expect(await page.locator('#email-error').textContent()).toContain('the school’s two lead teachers must be different people');
+    expect(await page.locator('#name').inputValue()).toBe('Sam Okoro');
+    await replace('Rosie Lamb', 'r.lamb@forest-town-primary-school.example');
+    const banner = ((await page.locator('.govuk-notification-banner').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(banner).toContain('Lead teacher 2 replaced');
+    expect(banner).toContain('Rosie Lamb is now lead teacher 2, and gets the school’s reminders from now on.');
+    expect(await page.locator('.app-timeline__item').first().textContent()).toContain('Lead teacher 2, Ellie Walsh, replaced by Rosie Lamb');
+    await expectAccessible(page, 'school page teacher replaced');
+  });
+
   it('signs a commitment: a missing signature is refused in words (422) with the form kept as ticked, all signatures accepted', async () => {
     // Brook Lane (waiting list) gets a place, so its commitment is next.
     const sel = await web.api('POST', '/applications/100009/select', { groupId: 'emeast-readiness-2026-1' });
