@@ -183,7 +183,7 @@ export function fundingFindings(ledger: readonly LedgerFact[], facts: readonly P
         ...base,
         rule: 'once',
         payment: ordered[1]!.key,
-        ruleText: `${FUNDING_RULES.once}: a school's grant for a programme and year is paid once (${rules ? seedWords(rules.funding?.source) : 'the catalogue'})`,
+        ruleText: `${FUNDING_RULES.once}: a school’s grant for a programme and year is paid once (${rules ? seedWords(rules.funding?.source) : 'the catalogue'})`,
         problem: `paid ${ordered.length} times: ${ordered.map((p) => `${money(p.amountPence)} on ${when(p.paidAt)} (${p.key})`).join(', ')}`,
         events: f?.released ? [f.released] : [],
         payments: ordered.map((p) => p.key),
@@ -204,13 +204,13 @@ export function fundingFindings(ledger: readonly LedgerFact[], facts: readonly P
       if (paidIn !== p.academicYear || (rules && rules.academicYear !== p.academicYear)) {
         one(
           'academicYear',
-          `${FUNDING_RULES.academicYear}: a grant for ${p.academicYear} is paid between 1 September and 31 August of that year, for that year's programme`,
+          `${FUNDING_RULES.academicYear}: a grant for ${p.academicYear} is paid between 1 September and 31 August of that year, for that year’s programme`,
           paidIn !== p.academicYear ? `paid on ${when(p.paidAt)}, in ${paidIn}, for ${p.academicYear}` : `recorded for ${p.academicYear} but the programme is of ${rules!.academicYear}`,
           [f?.released],
         );
       }
       if (!f?.released) {
-        one('released', `${FUNDING_RULES.released}: a payment is made when an event of the school's history releases the grant`, `no event of the school's history shows this grant released`, [f?.entered, f?.commitment, f?.firstMeeting]);
+        one('released', `${FUNDING_RULES.released}: a payment is made when an event of the school’s history releases the grant`, `no event of the school’s history shows this grant released`, [f?.entered, f?.commitment, f?.firstMeeting]);
       }
     }
   }
@@ -232,7 +232,7 @@ export function fundingFindings(ledger: readonly LedgerFact[], facts: readonly P
       academicYear: f.academicYear,
       payment: null,
       ruleText: `${FUNDING_RULES.entitled}: ${grantRule(rules!)}`,
-      problem: `entitled to ${money(amount)} since ${when(f.firstMeeting.occurredAt > f.commitment.occurredAt ? f.firstMeeting.occurredAt : f.commitment.occurredAt)}, but the ledger holds no payment${f.released ? ` (the school's record says it was paid at event ${f.released.version})` : ''}`,
+      problem: `entitled to ${money(amount)} since ${when(f.firstMeeting.occurredAt > f.commitment.occurredAt ? f.firstMeeting.occurredAt : f.commitment.occurredAt)}, but the ledger holds no payment${f.released ? ` (the school’s record says it was paid at event ${f.released.version})` : ''}`,
       events: [f.commitment, f.firstMeeting, ...(f.released ? [f.released] : [])],
       payments: [],
     });

@@ -104,7 +104,7 @@ describe.each(dbTargets())('the funding audit on $name', (target) => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ payment: null, programmeId: p.programmeId, academicYear: p.academicYear });
     expect(found[0]!.events.map((e) => e.shows)).toEqual(['commitment signed', 'first meeting held', 'grant released']);
-    expect(found[0]!.problem).toMatch(/entitled to £[\d,]+ since .* but the ledger holds no payment \(the school's record says it was paid at event \d+\)/);
+    expect(found[0]!.problem).toMatch(/entitled to £[\d,]+ since .* but the ledger holds no payment \(the school’s record says it was paid at event \d+\)/);
   });
 
   it('reports exactly the planted faults, by the API as JSON and CSV, with the year filter', async () => {
