@@ -172,7 +172,7 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
 
   function contextFor(urn: string, audience: Audience, at: string, senders: MailSenders, template: string, data: MessageData): Promise<RenderContext> | RenderContext {
     const { group } = senders;
-    const context = { now: at, publicUrl: base, hubLead: senders.hubLead, group: group ? { name: readableGroupName(group.name, group.id), lead: group.lead } : null };
+    const context = { now: at, publicUrl: base, hubLead: senders.hubLead, group: group ? { name: readableGroupName(group.name, group.id), lead: group.lead, datesSet: group.datesSet } : null };
     if (audience !== 'school') return { ...context, schoolLink: null };
     // The link keeps working until a month after what the email asks is due (an evaluation due on 31 August, the last session of a schedule).
     return serviceKey(db, 'school-links').then((key) => ({ ...context, schoolLink: schoolLinkUrl(base, schoolLinkToken(key, urn, at, [aboutInstant(template, data)])) }));

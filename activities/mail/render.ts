@@ -41,7 +41,7 @@ export interface RenderContext {
   /** The hub's contact: Reply-To, the organiser of invites, whom to ask. */
   hubLead?: { name: string; email: string } | null;
   /** The work group, looked up by the activity from its id. */
-  group?: { name: string; lead: { name: string; email: string } } | null;
+  group?: { name: string; lead: { name: string; email: string }; datesSet?: boolean } | null;
 }
 
 export interface MessageToRender {

@@ -11,8 +11,12 @@ import { defaultHubLead } from './hub-contacts.js';
 
 export interface MailSenders {
   hubLead: { name: string; email: string };
-  /** The work group named by the effect, or null when it names none or the group is not stored. */
-  group: { id: string; name: string; lead: { name: string; email: string } } | null;
+  /**
+   * The work group named by the effect, or null when it names none or the
+   * group is not stored. `datesSet`: the group's sessions for its year are
+   * planned already (a school selected into it now gets them at once).
+   */
+  group: { id: string; name: string; lead: { name: string; email: string }; datesSet: boolean } | null;
 }
 
 /** A row of MAIL_SENDERS_SQL. */
@@ -24,11 +28,13 @@ export interface MailSendersRow {
   group_name: string | null;
   group_lead_name: string | null;
   group_lead_email: string | null;
+  group_dates_set: boolean | null;
 }
 
 /** The senders of the (hub id, work group id) pairs in the text[] parameters `hubs` and `groups` ("$1", "$2"), numbered from 1 (`i`): for a query that reads them beside others. */
 export const MAIL_SENDERS_SQL = (hubs: string, groups: string): string =>
-  `SELECT a.i::int AS i, hc.name AS lead_name, hc.email AS lead_email, g.id AS group_id, g.name AS group_name, g.lead_name AS group_lead_name, g.lead_email AS group_lead_email
+  `SELECT a.i::int AS i, hc.name AS lead_name, hc.email AS lead_email, g.id AS group_id, g.name AS group_name, g.lead_name AS group_lead_name, g.lead_email AS group_lead_email,
+          EXISTS (SELECT 1 FROM group_sessions gs WHERE gs.group_id = g.id AND gs.academic_year = g.academic_year AND gs.status <> 'cancelled') AS group_dates_set
      FROM unnest(${hubs}::text[], ${groups}::text[]) WITH ORDINALITY AS a(hub, group_id, i)
      LEFT JOIN hub_contacts hc ON hc.hub = a.hub
      LEFT JOIN work_groups g ON g.id = a.group_id`;
@@ -45,7 +51,7 @@ export function mailSendersOf(asked: readonly { hub: string; groupId: string | n
     const fallback = defaultHubLead(asked[row.i - 1]!.hub);
     out[row.i - 1] = {
       hubLead: row.lead_name !== null && row.lead_email !== null ? { name: row.lead_name, email: row.lead_email } : { name: fallback.name, email: fallback.email },
-      group: row.group_id !== null ? { id: row.group_id, name: row.group_name!, lead: { name: row.group_lead_name!, email: row.group_lead_email! } } : null,
+      group: row.group_id !== null ? { id: row.group_id, name: row.group_name!, lead: { name: row.group_lead_name!, email: row.group_lead_email! }, datesSet: row.group_dates_set === true } : null,
     };
   }
   return out;
