@@ -27,6 +27,7 @@ import type { EmbeddedEngine } from './embedded.js';
 import { SimulatedClock } from './clock.js';
 import { defaultGroupName, groupNumberOf } from '../domain/words/group-name.js';
 import { getGroup, insertGroup, insertPlaces, saveGroupSessions } from '../store/ops/groups.js';
+import { insertPerson } from '../store/ops/people.js';
 
 /** Recorded as the actor of every event the simulated hub staff send. */
 export const SIMULATION_ACTOR = 'hub-simulation';
@@ -284,6 +285,9 @@ function gapTaskAfter(x: GeneratedSession): string {
   return `${GAP_TASKS[(n - 1) % GAP_TASKS.length]} (set at ${kind} ${n})`;
 }
 
+/** Who leads every simulated Readiness school (hub people are otherwise not simulated). */
+const SIMULATED_READINESS_LEAD = { id: 'simulated-readiness-lead', name: 'Simulated Readiness Lead' } as const;
+
 const WITHDRAWAL_REASONS = ['the headteacher left and the new leadership paused the work', 'both lead teachers left the school', 'the school joined a trust with its own maths programme', 'staffing pressures'];
 const DEFERRAL_REASONS = ['the maths lead is on leave this year', 'an Ofsted inspection is due', 'staffing changes'];
 
@@ -509,7 +513,7 @@ export class HubPlan {
     flow.add(commitOn, (at) => ({ type: 'COMMITMENT_SIGNED', at, signatories: [...p.signatories] as Signatory[] }));
     if (p.phase === 'readiness') {
       // The Readiness Lead and the action plan on the 5 Big Ideas (002), so that the year can end Mastery Ready (hub people are not simulated).
-      flow.add(commitOn, (at) => ({ type: 'LEADER_ALLOCATED', at, leader: { id: 'simulated-readiness-lead', name: 'Simulated Readiness Lead', role: 'readinessLead' }, load: 1 }));
+      flow.add(commitOn, (at) => ({ type: 'LEADER_ALLOCATED', at, leader: { ...SIMULATED_READINESS_LEAD, role: 'readinessLead' }, load: 1 }));
       flow.add(commitOn, (at) => ({ type: 'ACTION_PLAN_CREATED', at, aims: SIMULATED_AIMS }));
     }
     const sessions = all.filter((x) => londonDateOf(x.at) > scheduleOn);
@@ -618,6 +622,9 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
   const plan = new HubPlan(schools, start, options.years, options.seed, hub.id);
   const urns = schools.map((s) => s.urn);
   const batchSize = options.batchSize ?? 500;
+  // The Readiness Lead the simulated schools are allocated to is one of the hub's people, as a hub's own leaders are
+  // (the school page then names them among the hub's people). Kept if there already: a resumed run adds nobody.
+  await insertPerson(engine.db, { id: SIMULATED_READINESS_LEAD.id, hub: hub.id, name: SIMULATED_READINESS_LEAD.name, email: `readiness.lead@${hub.id}.example`, role: 'readinessLead', createdBy: SIMULATION_ACTOR });
 
   const pending = new Map<string, PlannedEvent[]>();
   let days: string[] = [];

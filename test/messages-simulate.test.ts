@@ -20,6 +20,7 @@ import type { Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 import { groupSessions, listGroups, placesOf } from '../store/ops/groups.js';
+import { listPeople } from '../store/ops/people.js';
 
 function storeOf(db: Db): Store {
   return { db, migrations: { applied: [], skipped: [] } as unknown as Store['migrations'], describe: () => db.describe(), close: async () => undefined };
@@ -102,6 +103,13 @@ describe.each(dbTargets())('the mailbox of a simulated hub ($name)', (target) =>
       expect((await placesOf(t.db, g!.id)).map((x) => x.urn)).toContain(s.urn);
       expect((await groupSessions(t.db, g!.id)).length).toBeGreaterThan(0);
     }
+  });
+
+  it('allocates Readiness schools to a leader who is one of the hub’s people', async () => {
+    const allocated = (await t.db.query<{ id: string }>("SELECT DISTINCT payload->'leader'->>'id' AS id FROM events WHERE type = 'LEADER_ALLOCATED'")).rows.map((r) => r.id);
+    expect(allocated.length).toBeGreaterThan(0);
+    const people = (await listPeople(t.db)).map((p) => p.id);
+    for (const id of allocated) expect(people).toContain(id);
   });
 
   it('records gap tasks in words a hub would use, with no session id (the timeline and audit show them)', async () => {
