@@ -11,6 +11,7 @@ import type { Effect } from '../machines/effects.js';
 import type { TransitionReport } from '../host/cohort.js';
 import { describeCounts } from '../host/cohort.js';
 import { pounds } from '../domain/catalogue/describe.js';
+import { countedSessionName, sessionKindsOf } from '../domain/words/kinds.js';
 import type { ApiUser } from '../store/ops/users.js';
 import type { GroupDetail } from '../service/groups.js';
 import type { WorkGroup } from '../store/ops/groups.js';
@@ -36,8 +37,15 @@ export function describeState(s: Pick<SchoolSummary, 'phase' | 'status'>): strin
 }
 
 /** "8 meetings held; 6 required", "1 meeting held; 6 required". Pure. */
-export function describeMeetings(s: Pick<SchoolSummary, 'sessionsHeld' | 'sessionsRequired'>): string {
-  return `${s.sessionsHeld} meeting${s.sessionsHeld === 1 ? '' : 's'} held; ${s.sessionsRequired} required`;
+export function describeMeetings(s: Pick<SchoolSummary, 'sessionsHeld' | 'sessionsRequired'> & { programmeId?: string | null }): string {
+  // Readiness counts workshops; the other phases meetings.
+  const one = countedSessionName(sessionKindsOf(s.programmeId ?? null)) === 'workshop' ? 'workshop' : 'meeting';
+  return `${s.sessionsHeld} ${one}${s.sessionsHeld === 1 ? '' : 's'} held; ${s.sessionsRequired} required`;
+}
+
+/** The row name of what a school attends: "workshops" in Readiness, else "meetings" (from its programme). Pure. */
+function attendedKey(programmeId: string | null): string {
+  return countedSessionName(sessionKindsOf(programmeId)) === 'workshop' ? 'workshops' : 'meetings';
 }
 
 /** Schools as a table: URN, name, hub, phase/status, year, group, meetings, overdue. Pure. */
@@ -74,15 +82,19 @@ export function upcomingRow(u: { what: string; at: string }): [string, string, s
   return [londonWhen(u.at), toRecord ? `Attendance to record: ${words}` : words, session];
 }
 
-/** One school: who and where, phase, status, programme, meetings, funding, and what is coming up (London times). Pure. */
-export function renderSchool(s: SchoolSummary, version: number): string {
+/**
+ * One school: who and where, phase, status, programme, meetings, funding, and
+ * what is coming up (London times). `groupName`: its work group as the pages
+ * name it ("Development 2026/27, group 1"), shown beside the id. Pure.
+ */
+export function renderSchool(s: SchoolSummary, version: number, groupName: string | null = null): string {
   const rows: [string, string][] = [
     ['phase', s.phase],
     ['status', `${s.status}${s.overdue ? ` (overdue: ${overdueWhy(s)})` : ''}${s.reason ? ` (${s.reason})` : ''}`],
     ['programme', s.programmeName ? `${s.programmeName} (${s.programmeId})` : '-'],
     ['year', s.academicYear ?? '-'],
-    ['work group', s.groupId ?? '-'],
-    ['meetings', describeMeetings(s)],
+    ['work group', s.groupId ? (groupName ? `${groupName} (${s.groupId})` : s.groupId) : '-'],
+    [attendedKey(s.programmeId), describeMeetings(s)],
     ['funding paid', s.fundingPaidPence > 0 ? pounds(s.fundingPaidPence) : 'none this phase'],
     ['evaluation', s.evaluationSubmitted ? 'submitted' : 'not submitted'],
     ['version', String(version)],

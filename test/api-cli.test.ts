@@ -157,7 +157,9 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     expect((JSON.parse(json.out) as { urn: string }[]).map((s) => s.urn)).toEqual(['100004', '100007']);
     const one = await pathway('--db', db, 'schools', 'show', '100005');
     expect(one.out).toContain('Hollybrook Primary School (URN 100005), primary, East Midlands East Maths Hub: readiness/active');
-    expect(one.out).toMatch(/meetings\s+\d+ meetings? held; \d+ required/);
+    expect(one.out).toMatch(/workshops\s+\d+ workshops? held; \d+ required/);
+    // Its work group as the pages name it, beside the id the group commands take.
+    expect(one.out).toMatch(/work group\s+Readiness 2026\/27, group 1 \(emeast-readiness-2026-1\)/);
   });
 
   it('pathway cohort transition --dry-run says per school what would happen', async () => {

@@ -114,7 +114,7 @@ describe.each(dbTargets())('pathway CLI on the embedded host, $name', (target) =
     expect(st.summary.upcoming[0]).toEqual({ at: firstWorkshop.at, what: expect.stringContaining(firstWorkshop.id) });
     {
       const table = await run('schools', 'show', URN);
-      expect(table.stdout).toMatch(/meetings\s+0 meetings held; 6 required/);
+      expect(table.stdout).toMatch(/workshops\s+0 workshops held; 6 required/);
       expect(table.stdout).toMatch(/Upcoming\nwhen \(London\)\s+what/);
     }
 

@@ -135,6 +135,11 @@ export function register(program: Command): void {
           const { renderSchool } = await import('../render.js');
           const { schoolTamper, tamperFlag } = await import('../../service/tamper.js');
           const s = await schoolState(svc, op, urn);
+          // The work group as the pages name it, beside the id that the group commands take.
+          const { getGroup } = await import('../../store/ops/groups.js');
+          const { compactGroupName } = await import('../../service/school-words.js');
+          const group = s.summary.groupId ? await getGroup(svc.db, s.summary.groupId) : null;
+          const groupName = group ? compactGroupName(group.name, group.id) : null;
           // The whole hash chain is checked: a tampered school is flagged, and the command fails.
           const tampered = tamperFlag(await schoolTamper(svc, op, urn));
           const { listEffects, pendingEffectsNote } = await import('../../service/effects.js');
@@ -143,7 +148,7 @@ export function register(program: Command): void {
           // `schools` itself takes --json (its list), and commander gives it to the parent: read it from either.
           const json = o.json ?? cmd.optsWithGlobals<{ json?: boolean }>().json;
           print(json, { urn: s.urn, version: s.version, summary: s.summary, tampered, effectsPending: effects.map((e) => ({ key: e.key, type: e.type, state: e.state, lastError: e.lastError })) }, () =>
-            (tampered ? `${renderSchool(s.summary, s.version)}\nTAMPERED: the history was changed at version ${tampered.atVersion} (${tampered.reason}); no change is recorded until an admin signs it off.` : renderSchool(s.summary, s.version)) +
+            (tampered ? `${renderSchool(s.summary, s.version, groupName)}\nTAMPERED: the history was changed at version ${tampered.atVersion} (${tampered.reason}); no change is recorded until an admin signs it off.` : renderSchool(s.summary, s.version, groupName)) +
             (effectsNote ? `\n${effectsNote}` : ''),
           );
           if (tampered) {
