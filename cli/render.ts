@@ -12,6 +12,7 @@ import type { TransitionReport } from '../host/cohort.js';
 import { describeCounts } from '../host/cohort.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { countedSessionName, sessionKindsOf } from '../domain/words/kinds.js';
+import { programmeReadName } from '../domain/words/group-name.js';
 import type { ApiUser } from '../store/ops/users.js';
 import type { GroupDetail } from '../service/groups.js';
 import type { WorkGroup } from '../store/ops/groups.js';
@@ -91,7 +92,8 @@ export function renderSchool(s: SchoolSummary, version: number, groupName: strin
   const rows: [string, string][] = [
     ['phase', s.phase],
     ['status', `${s.status}${s.overdue ? ` (overdue: ${overdueWhy(s)})` : ''}${s.reason ? ` (${s.reason})` : ''}`],
-    ['programme', s.programmeName ? `${s.programmeName} (${s.programmeId})` : '-'],
+    // As the pages name it, without the catalogue's "(rules carried forward from …)" note (the audit keeps the recorded name).
+    ['programme', s.programmeName ? `${programmeReadName(s.programmeName)} (${s.programmeId})` : '-'],
     ['year', s.academicYear ?? '-'],
     ['work group', s.groupId ? (groupName ? `${groupName} (${s.groupId})` : s.groupId) : '-'],
     [attendedKey(s.programmeId), describeMeetings(s)],

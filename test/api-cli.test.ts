@@ -158,7 +158,8 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     const one = await pathway('--db', db, 'schools', 'show', '100005');
     expect(one.out).toContain('Hollybrook Primary School (URN 100005), primary, East Midlands East Maths Hub: readiness/active');
     expect(one.out).toMatch(/workshops\s+\d+ workshops? held; \d+ required/);
-    // Its work group as the pages name it, beside the id the group commands take.
+    // Its programme as the pages name it (no "rules carried forward" note); its work group as the pages name it, beside the id the group commands take.
+    expect(one.out).toMatch(/programme\s+Primary Mastery Readiness Work Group 2026\/27 \(primary-readiness-2026-27\)\n/);
     expect(one.out).toMatch(/work group\s+Readiness 2026\/27, group 1 \(emeast-readiness-2026-1\)/);
   });
 
