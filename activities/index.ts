@@ -148,8 +148,8 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
 
 /**
  * The activities plus a batch entry point for a host that carries out effects
- * in batches. No host calls it yet: the embedded drain went back to one effect
- * at a time (README, "Messages in batches"); test/messages-batch.test.ts keeps it honest.
+ * in batches: the embedded drain sends a pass's messages with it (host/embedded.ts
+ * drainOnce); test/messages-batch.test.ts keeps it honest.
  */
 export interface HostActivities extends PathwayActivities {
   /**

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { parseEvent } from '../machines/decide.js';
 import type { PathwayEvent, PathwayEventInput } from '../machines/events.js';
-import type { Effect } from '../machines/effects.js';
+import type { Effect, Notify } from '../machines/effects.js';
 import { MACHINE_VERSION } from '../machines/pathway.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { UnknownSchoolError, VersionConflictError, EventRejectedError, ValidationError } from '../domain/errors.js';
@@ -26,6 +26,7 @@ import { BadEffectError, createHostActivities, eachLimited, type HostActivities 
 import { createMailer, defaultMailboxDir, MailTransportDownError, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
+import { ConnectionLostError } from '../store/reconnect.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
@@ -81,6 +82,8 @@ const LEASE_MS = 5 * 60_000;
 const DISPATCH_PARALLEL = 8;
 /** Outbox items a drain claims per pass. */
 const CLAIM_LIMIT = 50;
+/** Times a drain asks to record an effect's failure when the connection is lost under it. */
+const MARK_TRIES = 3;
 /** A tick waits this long at most (real time) for an effect's retry before moving the clock past it. */
 const SETTLE_MS = 1_000;
 
@@ -459,7 +462,19 @@ export class EmbeddedEngine implements Engine {
         const down = err instanceof MailTransportDownError;
         if (down) mailDown++;
         const permanent = err instanceof BadEffectError || (!down && attempts >= (this.options.maxAttempts ?? 8));
-        await markFailed(this.db, item.key, err instanceof Error ? err.message : String(err), permanent ? null : retryBase * 2 ** ((down ? Math.min(attempts, 5) : attempts) - 1));
+        const message = err instanceof Error ? err.message : String(err);
+        const retryAfter = permanent ? null : retryBase * 2 ** ((down ? Math.min(attempts, 5) : attempts) - 1);
+        // The connection that failed the effect was often cut by the same outage as the pool's idle ones, so this write may meet one too. Left
+        // unrecorded, the failure would fail the drain and leave the pass's effects leased to this live host for the lease's 5 minutes (issue 12).
+        // Asked again while only this claim's owner may apply it (the first that lands drops the claim), the attempt is counted once.
+        for (let tries = 1; ; tries++) {
+          try {
+            await markFailed(this.db, item.key, message, retryAfter, lease.owner);
+            break;
+          } catch (e) {
+            if (e instanceof InjectedFault || !(e instanceof ConnectionLostError) || tries >= MARK_TRIES) throw e;
+          }
+        }
         this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
       };
       const one = async (item: (typeof items)[number]) => {
@@ -471,10 +486,30 @@ export class EmbeddedEngine implements Engine {
           await failedOne(item, err);
         }
       };
+      // The pass's messages go out as one batch (one read, one claim for them all); the other effects one by one beside them.
+      const notes = items.filter((i) => (i.payload as Effect).type === 'notify');
+      const others = items.filter((i) => (i.payload as Effect).type !== 'notify');
+      const mail = async () => {
+        if (notes.length === 0) return;
+        let outcomes: PromiseSettledResult<unknown>[];
+        try {
+          outcomes = await this.activities.notifyMany(notes.map((i) => i.payload as Notify));
+        } catch (err) {
+          // A statement of the whole batch failed (a lost connection): each of its effects failed and is tried again after its backoff, as one alone would be.
+          if (err instanceof InjectedFault) throw err;
+          outcomes = notes.map(() => ({ status: 'rejected', reason: err }));
+        }
+        for (let k = 0; k < notes.length; k++) {
+          const o = outcomes[k]!;
+          if (o.status === 'fulfilled') {
+            fault('effect.after-perform', notes[k]!.type);
+            performed.push(notes[k]!.key);
+          } else await failedOne(notes[k]!, o.reason);
+        }
+      };
       // Effects are independent (each its own key); on Postgres several run at once so their commits share the disk's flushes.
-      // (notifyMany, which sends a pass's messages as one batch, is not used here: with it, faults-postgres left reminders pending under load; not yet understood.)
       const parallel = this.db.kind === 'postgres' ? DISPATCH_PARALLEL : 1;
-      await eachLimited(items, parallel, one);
+      await Promise.all([mail(), eachLimited(others, parallel, one)]);
       // The pass's effects are marked done together; one that was performed and not yet marked is performed again after a crash, harmlessly (its key).
       // Marking done is idempotent: a connection cut under it is met by asking once more (the next statement reconnects), not by leaving the effects leased.
       await markManyDone(this.db, performed, now).catch((err: unknown) => {

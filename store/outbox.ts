@@ -252,10 +252,12 @@ async function setDone(db: Db, keys: string[], at: string | null): Promise<numbe
 /**
  * Records a failed attempt: attempts + 1, the error, the claim dropped, and
  * either a retry after `retryAfterMs` of real time (status stays pending) or,
- * with null, giving up (status failed). Returns the item as it is now, or
- * null for an unknown key. Not pure.
+ * with null, giving up (status failed). With `leaseOwner`, only while that
+ * owner holds the item's claim: the first such call drops the claim, so
+ * asking again after a connection lost under it counts the attempt once.
+ * Returns the item as it is now, or null for an unknown key. Not pure.
  */
-export async function markFailed(db: Db, key: string, error: string, retryAfterMs: number | null): Promise<OutboxItem | null> {
+export async function markFailed(db: Db, key: string, error: string, retryAfterMs: number | null, leaseOwner?: string): Promise<OutboxItem | null> {
   const c = new Checks('markFailed');
   if (retryAfterMs !== null) c.wholeNumber('retryAfterMs', retryAfterMs, 0);
   c.done();
@@ -267,9 +269,9 @@ export async function markFailed(db: Db, key: string, error: string, retryAfterM
             retry_at = CASE WHEN $3::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $3::float8 / 1000) END,
             lease_owner = NULL,
             lease_until = NULL
-      WHERE key = $1 AND status <> 'done'
+      WHERE key = $1 AND status <> 'done' AND ($4::text IS NULL OR lease_owner = $4)
       RETURNING ${COLUMNS}`,
-    [key, error, retryAfterMs],
+    [key, error, retryAfterMs, leaseOwner ?? null],
   );
   const row = r.rows[0];
   if (row) return toItem(row);

@@ -89,11 +89,54 @@ describe.each(dbTargets())('messages in one batch on $name', (target) => {
     try {
       const effects = [selectedSchool().notify, selectedSchool().notify];
       for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
-      // The drain does not fail: the effect that met the cut is marked failed, its retry (1 ms) comes round, and the same drain sends it.
-      expect(await engine.drainOutbox()).toMatchObject({ done: 2, failed: 1 });
-      expect((await t.db.query<{ status: string; lease_owner: string | null }>('SELECT status, lease_owner FROM outbox ORDER BY key')).rows).toEqual([
-        { status: 'done', lease_owner: null },
-        { status: 'done', lease_owner: null },
+      // The drain does not fail: the batch's claim was one statement for both, so both are marked failed, their retry (1 ms) comes round, and the same drain sends them.
+      expect(await engine.drainOutbox()).toMatchObject({ done: 2, failed: 2 });
+      expect((await t.db.query<{ status: string; attempts: number; lease_owner: string | null }>('SELECT status, attempts, lease_owner FROM outbox ORDER BY key')).rows).toEqual([
+        { status: 'done', attempts: 1, lease_owner: null },
+        { status: 'done', attempts: 1, lease_owner: null },
+      ]);
+      expect(mailer.sent.map((m) => m.key).sort()).toEqual(effects.map((e) => e.key).sort());
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a connection lost again under recording the failure (the outage cut the pool’s idle connections too) neither fails the drain nor leaves the effects leased; a record that landed before the cut counts its attempt once', async () => {
+    // faults-postgres, before: the batch's claim failed, then markFailed met another connection the same kill had cut; the drain failed and its effects stayed leased to this live host.
+    let claims = 1;
+    let marks = 2;
+    const lossy = new Proxy(t.db, {
+      get(target, prop) {
+        if (prop === 'query') {
+          return async (sql: string, params?: unknown[]) => {
+            const lost = () => new ConnectionLostError('the test database', 'running a statement', 'terminating connection due to administrator command');
+            if (claims > 0 && /INSERT INTO message_claims/.test(sql)) {
+              claims--;
+              throw lost();
+            }
+            if (marks > 0 && /SET attempts = attempts \+ 1/.test(sql)) {
+              // The first record is lost before it lands, the second lands and its answer is lost.
+              if (marks-- === 1) await target.query(sql, params);
+              throw lost();
+            }
+            return target.query(sql, params);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Db;
+    const mailer = countingMailer();
+    const store: Store = { db: lossy, migrations: { applied: [], skipped: [] } as unknown as Store['migrations'], describe: () => t.db.describe(), close: async () => undefined };
+    const engine = await createEmbeddedEngine({ store, mailer, clock: new SimulatedClock(NOW), dispatch: 'manual', retryBaseMs: 1 });
+    try {
+      const effects = [selectedSchool().notify, selectedSchool().notify];
+      for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
+      expect(await engine.drainOutbox()).toMatchObject({ done: 2, failed: 2 });
+      expect(marks).toBe(0);
+      expect((await t.db.query<{ status: string; attempts: number; lease_owner: string | null }>('SELECT status, attempts, lease_owner FROM outbox WHERE key = ANY($1::text[]) ORDER BY key', [effects.map((e) => e.key)])).rows).toEqual([
+        { status: 'done', attempts: 1, lease_owner: null },
+        { status: 'done', attempts: 1, lease_owner: null },
       ]);
       expect(mailer.sent.map((m) => m.key).sort()).toEqual(effects.map((e) => e.key).sort());
     } finally {
