@@ -17,6 +17,33 @@ import { countingMailer, selectedSchool } from './fixtures/mail-effects.js';
 
 const NOW = '2020-07-20T12:00:00Z';
 
+const lostConnection = () => new ConnectionLostError('the test database', 'running a statement', 'terminating connection due to administrator command');
+
+/**
+ * An embedded engine (manual dispatch, 1 ms retry) whose every statement goes
+ * through `intercept` first, which may throw (a lost connection) or run it
+ * (`run`) before throwing (a write that landed, its answer lost); a statement
+ * it returns from normally runs as usual.
+ */
+async function engineWithLosses(db: Db, intercept: (sql: string, run: () => Promise<unknown>) => Promise<void>) {
+  const lossy = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return async (sql: string, params?: unknown[]) => {
+          await intercept(sql, () => target.query(sql, params));
+          return target.query(sql, params);
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as Db;
+  const mailer = countingMailer();
+  const store: Store = { db: lossy, migrations: { applied: [], skipped: [] } as unknown as Store['migrations'], describe: () => db.describe(), close: async () => undefined };
+  const engine = await createEmbeddedEngine({ store, mailer, clock: new SimulatedClock(NOW), dispatch: 'manual', retryBaseMs: 1 });
+  return { engine, mailer };
+}
+
 describe.each(dbTargets())('messages in one batch on $name', (target) => {
   const t = useTestDb(target);
 
@@ -68,24 +95,12 @@ describe.each(dbTargets())('messages in one batch on $name', (target) => {
 
   it('a connection lost under a message’s send-claim leaves nothing leased: it is tried again after its backoff and each message is sent once', async () => {
     let armed = true;
-    const lossy = new Proxy(t.db, {
-      get(target, prop) {
-        if (prop === 'query') {
-          return async (sql: string, params?: unknown[]) => {
-            if (armed && /INSERT INTO message_claims/.test(sql)) {
-              armed = false;
-              throw new ConnectionLostError('the test database', 'running a statement', 'terminating connection due to administrator command');
-            }
-            return target.query(sql, params);
-          };
-        }
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    }) as Db;
-    const mailer = countingMailer();
-    const store: Store = { db: lossy, migrations: { applied: [], skipped: [] } as unknown as Store['migrations'], describe: () => t.db.describe(), close: async () => undefined };
-    const engine = await createEmbeddedEngine({ store, mailer, clock: new SimulatedClock(NOW), dispatch: 'manual', retryBaseMs: 1 });
+    const { engine, mailer } = await engineWithLosses(t.db, async (sql) => {
+      if (armed && /INSERT INTO message_claims/.test(sql)) {
+        armed = false;
+        throw lostConnection();
+      }
+    });
     try {
       const effects = [selectedSchool().notify, selectedSchool().notify];
       for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
@@ -105,30 +120,17 @@ describe.each(dbTargets())('messages in one batch on $name', (target) => {
     // faults-postgres, before: the batch's claim failed, then markFailed met another connection the same kill had cut; the drain failed and its effects stayed leased to this live host.
     let claims = 1;
     let marks = 2;
-    const lossy = new Proxy(t.db, {
-      get(target, prop) {
-        if (prop === 'query') {
-          return async (sql: string, params?: unknown[]) => {
-            const lost = () => new ConnectionLostError('the test database', 'running a statement', 'terminating connection due to administrator command');
-            if (claims > 0 && /INSERT INTO message_claims/.test(sql)) {
-              claims--;
-              throw lost();
-            }
-            if (marks > 0 && /SET attempts = attempts \+ 1/.test(sql)) {
-              // The first record is lost before it lands, the second lands and its answer is lost.
-              if (marks-- === 1) await target.query(sql, params);
-              throw lost();
-            }
-            return target.query(sql, params);
-          };
-        }
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    }) as Db;
-    const mailer = countingMailer();
-    const store: Store = { db: lossy, migrations: { applied: [], skipped: [] } as unknown as Store['migrations'], describe: () => t.db.describe(), close: async () => undefined };
-    const engine = await createEmbeddedEngine({ store, mailer, clock: new SimulatedClock(NOW), dispatch: 'manual', retryBaseMs: 1 });
+    const { engine, mailer } = await engineWithLosses(t.db, async (sql, run) => {
+      if (claims > 0 && /INSERT INTO message_claims/.test(sql)) {
+        claims--;
+        throw lostConnection();
+      }
+      if (marks > 0 && /SET attempts = attempts \+ 1/.test(sql)) {
+        // The first record is lost before it lands, the second lands and its answer is lost.
+        if (marks-- === 1) await run();
+        throw lostConnection();
+      }
+    });
     try {
       const effects = [selectedSchool().notify, selectedSchool().notify];
       for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
