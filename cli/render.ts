@@ -39,14 +39,13 @@ export function describeState(s: Pick<SchoolSummary, 'phase' | 'status'>): strin
 
 /** "8 meetings held; 6 required", "1 meeting held; 6 required". Pure. */
 export function describeMeetings(s: Pick<SchoolSummary, 'sessionsHeld' | 'sessionsRequired'> & { programmeId?: string | null }): string {
-  // Readiness counts workshops; the other phases meetings.
-  const one = countedSessionName(sessionKindsOf(s.programmeId ?? null)) === 'workshop' ? 'workshop' : 'meeting';
+  const one = attendsWorkshops(s.programmeId ?? null) ? 'workshop' : 'meeting';
   return `${s.sessionsHeld} ${one}${s.sessionsHeld === 1 ? '' : 's'} held; ${s.sessionsRequired} required`;
 }
 
-/** The row name of what a school attends: "workshops" in Readiness, else "meetings" (from its programme). Pure. */
-function attendedKey(programmeId: string | null): string {
-  return countedSessionName(sessionKindsOf(programmeId)) === 'workshop' ? 'workshops' : 'meetings';
+/** Whether a programme's counted sessions are workshops (Readiness) rather than meetings (the other phases). Pure. */
+function attendsWorkshops(programmeId: string | null): boolean {
+  return countedSessionName(sessionKindsOf(programmeId)) === 'workshop';
 }
 
 /** Schools as a table: URN, name, hub, phase/status, year, group, meetings, overdue. Pure. */
@@ -96,7 +95,7 @@ export function renderSchool(s: SchoolSummary, version: number, groupName: strin
     ['programme', s.programmeName ? `${programmeReadName(s.programmeName)} (${s.programmeId})` : '-'],
     ['year', s.academicYear ?? '-'],
     ['work group', s.groupId ? (groupName ? `${groupName} (${s.groupId})` : s.groupId) : '-'],
-    [attendedKey(s.programmeId), describeMeetings(s)],
+    [attendsWorkshops(s.programmeId) ? 'workshops' : 'meetings', describeMeetings(s)],
     ['funding paid', s.fundingPaidPence > 0 ? pounds(s.fundingPaidPence) : 'none this phase'],
     ['evaluation', s.evaluationSubmitted ? 'submitted' : 'not submitted'],
     ['version', String(version)],
