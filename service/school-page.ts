@@ -14,6 +14,7 @@ import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js
 import { schoolPathwayChart } from '../machines/school-chart.js';
 import { headteacherMissedFirst, LEFT_STATUSES, phaseAndStatus, unrecordedSessions, type SchoolSummary } from '../machines/summary.js';
 import { phaseName } from '../domain/words/school-state.js';
+import { timelineYears, type TimelineYear } from './timeline-years.js';
 import { groupNames, personNames, schoolEvents, type GroupName } from '../store/board.js';
 import { payments, type Payment } from '../store/ledger.js';
 import { schoolMail } from '../store/school-mail.js';
@@ -74,7 +75,8 @@ export interface SchoolPage {
   progress: { attended: string; one: string; sessionsHeld: number; sessionsRequired: number; gapTasks: number; releaseDays: number; fundingPaidPence: number; evaluationSubmitted: boolean };
   /** This phase's grant in words, as the headteacher's page gives it: paid and when, what it waits for, or that the phase has none. */
   grant: GrantStatus;
-  timeline: TimelineEntry[];
+  /** The timeline by academic year, newest first (service/timeline-years.ts). */
+  timelineYears: TimelineYear<TimelineEntry>[];
   /** The programme's name as people read it: without the catalogue's "(rules carried forward from …)" note. */
   programmeName: string | null;
   upcoming: { title: string; at: string; kind: 'session' | 'deadline' | 'reminder' }[];
@@ -279,7 +281,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     },
     progress: { attended: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind), true), one: countedSessionName((c.programme?.sessions ?? []).map((r) => r.kind)), sessionsHeld: st.summary.sessionsHeld, sessionsRequired: st.summary.sessionsRequired, gapTasks: c.gapTasks, releaseDays: c.releaseDays, fundingPaidPence: c.fundingPaidPence, evaluationSubmitted: c.evaluationSubmittedAt !== null },
     grant: grantStatus(c, st.summary.status, paid.find((x) => x.programmeId === c.programme?.id)?.paidAt ?? null),
-    timeline,
+    timelineYears: timelineYears(timeline),
     programmeName: c.programme ? programmeReadName(c.programme.name) : null,
     upcoming,
     nothingAhead: left ? nothingAheadWords(st.summary.status, countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind), false), c.deferredUntil) : null,

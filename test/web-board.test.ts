@@ -272,7 +272,7 @@ describe('hub web: the hub board and the school page', () => {
     const main = (await page.locator('main').textContent()) ?? '';
     for (const words of ['URN', '100004', 'Mark Ellison', 'Lead teacher 1', 'Gareth Milburn', 'Work group', 'Development', 'Taking part', 'Meetings attended']) expect(main).toContain(words);
     // The timeline in words: what, when, when recorded, who, rules version; the grant as a dated entry.
-    const timeline = page.locator('.app-timeline');
+    const timeline = page.locator('#timeline');
     expect(await timeline.textContent()).toContain('Commitment signed');
     expect(await timeline.textContent()).toMatch(/Attendance recorded for Meeting 1 of 6/);
     // The rules version the demo's events were decided under: this build's (pathway@1.1.0 when written).
@@ -290,6 +290,24 @@ describe('hub web: the hub board and the school page', () => {
     expect(await chart.locator('.pathway-chart-step.visited').count()).toBeGreaterThan(1);
     expect(main).not.toMatch(/\.(meeting|workshop|visit)-\d+|ATTENDANCE_RECORDED|COMMITMENT_SIGNED|pathway@/);
     await expectAccessible(page, 'school page staff');
+  });
+
+  it('gives a school’s timeline a school year at a time: this year open, each earlier year folded under its year and phases', async () => {
+    const page = await browser.page();
+    // Minster Hill: applied in 2023/24, Development 2024/25, Embedding 2025/26, Sustaining now (the demo's clock is in 2026/27).
+    await signIn(page, web, staff, '/hub/schools/100002');
+    const timeline = page.locator('#timeline');
+    const open = timeline.locator('h3');
+    expect(await open.count()).toBe(1);
+    expect((await open.textContent())?.replace(/\s+/g, ' ').trim()).toMatch(/^2026\/27: Sustaining · \d+ entries$/);
+    const earlier = await timeline.locator('details summary').allTextContents();
+    expect(earlier.map((t) => t.replace(/\s+/g, ' ').trim().replace(/ · \d+ entries$/, ''))).toEqual(['2025/26: Embedding', '2024/25: Development', '2023/24: Development']);
+    // Folded, not gone: an earlier year's entries are read by opening it.
+    const lastYear = timeline.locator('details').first();
+    expect(await lastYear.getByText('End-of-year evaluation submitted').first().isVisible()).toBe(false);
+    await lastYear.locator('summary').click();
+    expect(await lastYear.getByText('End-of-year evaluation submitted').first().isVisible()).toBe(true);
+    await expectAccessible(page, 'school page timeline by year');
   });
 
   it('says where a work group that moved on with its school began: Sustaining now, the group made for Development two years ago', async () => {
@@ -434,8 +452,8 @@ describe('hub web: the hub board and the school page', () => {
     expect(res.status()).toBe(409);
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Someone else changed this school while you were looking at it, so nothing was saved');
     // The fresh page: the other change shows, with the new version in its forms.
-    expect(await page.locator('.app-timeline').textContent()).toContain('Recorded by someone else');
-    expect(await page.locator('.app-timeline').textContent()).not.toContain('Written on the page, never saved');
+    expect(await page.locator('#timeline').textContent()).toContain('Recorded by someone else');
+    expect(await page.locator('#timeline').textContent()).not.toContain('Written on the page, never saved');
     expect(await page.locator('form[action$="/gap-task"] input[name="version"]').inputValue()).toBe(String(other.body.version));
     // What was typed is still in the form, open, to check and send again.
     expect(await page.locator('#action-gap-task').getAttribute('open')).not.toBeNull();

@@ -123,7 +123,7 @@ describe('hub web: a whole programme year in the browser', () => {
         expect(await page.locator('.app-timeline__item--payment').count()).toBe(1);
         expect(await page.locator('.app-timeline__item--payment').textContent()).toContain('£2,000');
         // Walked day by day, the reminders before the first meeting went out when they were due, none late or held back.
-        const timeline = (await page.locator('.app-timeline').textContent()) ?? '';
+        const timeline = (await page.locator('#timeline').textContent()) ?? '';
         expect(timeline).toContain('Reminder sent: Meeting 1 of 6 in 2 days');
         expect(timeline).not.toContain('Reminder not sent');
         // The group is named as the officer named it.
