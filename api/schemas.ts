@@ -9,6 +9,7 @@ import { PhaseKind, SessionKind, Signatory } from '../domain/catalogue/schema.js
 import { ReminderPolicy, Teacher } from '../machines/events.js';
 import { BoundedAcademicYear, BoundedDateOrInstant, BoundedInstant } from '../domain/boundary.js';
 import { WEEKDAYS } from '../domain/calendar/london.js';
+import { STATUS_CHOICES } from '../domain/words/school-state.js';
 
 // ---------------------------------------------------------------- parameters
 
@@ -45,7 +46,7 @@ export const SchoolsQuery = z.strictObject({
   phase: z.enum([...PhaseKind.options, 'none']).optional(),
   programme: z.string().max(100).optional().describe('Programme id, e.g. secondary-development-2020-21'),
   year: AcademicYear.optional(),
-  status: z.string().max(40).regex(/^[a-z]+$/, 'must be a status word such as active').optional(),
+  status: z.enum(STATUS_CHOICES.map((c) => c.name) as [string, ...string[]]).optional().describe('A status by its name: active is "Taking part", evaluating "Evaluation due", declined "Not offered a place"'),
   overdue: YesNo.optional(),
   group: GroupId.optional(),
   limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10000, 'must be at most 10000').optional(),

@@ -13,6 +13,7 @@ import { describeCounts } from '../host/cohort.js';
 import { pounds } from '../domain/catalogue/describe.js';
 import { countedSessionName, sessionKindsOf } from '../domain/words/kinds.js';
 import { programmeReadName } from '../domain/words/group-name.js';
+import { phaseName, stateWords, statusWords } from '../domain/words/school-state.js';
 import type { ApiUser } from '../store/ops/users.js';
 import type { GroupDetail } from '../service/groups.js';
 import type { WorkGroup } from '../store/ops/groups.js';
@@ -32,9 +33,9 @@ export function londonWhen(instant: string): string {
   return d.isValid ? d.setZone('Europe/London').setLocale('en-GB').toFormat('ccc d LLL yyyy HH:mm') : instant;
 }
 
-/** "readiness/applied" or "prospective". Pure. */
+/** "Readiness: application received", or "Not yet applied", as the pages say it. Pure. */
 export function describeState(s: Pick<SchoolSummary, 'phase' | 'status'>): string {
-  return s.phase === 'none' ? s.status : `${s.phase}/${s.status}`;
+  return stateWords(s);
 }
 
 /** "8 meetings held; 6 required", "1 meeting held; 6 required". Pure. */
@@ -48,11 +49,11 @@ function attendsWorkshops(programmeId: string | null): boolean {
   return countedSessionName(sessionKindsOf(programmeId)) === 'workshop';
 }
 
-/** Schools as a table: URN, name, hub, phase/status, year, group, meetings, overdue. Pure. */
+/** Schools as a table: URN, name, hub, phase and status in words (as the pages say them), year, group, meetings, overdue. Pure. */
 export function schoolsTable(schools: SchoolSummary[]): Table {
   return {
-    headers: ['urn', 'school', 'hub', 'phase/status', 'year', 'group', 'meetings', 'overdue'],
-    rows: schools.map((s) => [s.urn, s.name ?? '', s.hub ?? '', describeState(s), s.academicYear ?? '', s.groupId ?? '', s.sessionsRequired ? `${s.sessionsHeld} of ${s.sessionsRequired}` : '', s.overdue ? 'OVERDUE' : '']),
+    headers: ['urn', 'school', 'hub', 'phase', 'status', 'year', 'group', 'meetings', 'overdue'],
+    rows: schools.map((s) => [s.urn, s.name ?? '', s.hub ?? '', s.phase === 'none' ? '' : phaseName(s.phase), statusWords(s.status), s.academicYear ?? '', s.groupId ?? '', s.sessionsRequired ? `${s.sessionsHeld} of ${s.sessionsRequired}` : '', s.overdue ? 'OVERDUE' : '']),
   };
 }
 
@@ -89,8 +90,8 @@ export function upcomingRow(u: { what: string; at: string }): [string, string, s
  */
 export function renderSchool(s: SchoolSummary, version: number, groupName: string | null = null): string {
   const rows: [string, string][] = [
-    ['phase', s.phase],
-    ['status', `${s.status}${s.overdue ? ` (overdue: ${overdueWhy(s)})` : ''}${s.reason ? ` (${s.reason})` : ''}`],
+    ['phase', phaseName(s.phase)],
+    ['status', `${statusWords(s.status)}${s.overdue ? ` (overdue: ${overdueWhy(s)})` : ''}${s.reason ? ` (${s.reason})` : ''}`],
     // As the pages name it, without the catalogue's "(rules carried forward from …)" note (the audit keeps the recorded name).
     ['programme', s.programmeName ? `${programmeReadName(s.programmeName)} (${s.programmeId})` : '-'],
     ['year', s.academicYear ?? '-'],
@@ -157,7 +158,7 @@ function describeSummary(s: SchoolSummary): string {
 export function historyTable(h: History): Table {
   return {
     headers: ['ver', 'occurred (London)', 'event', 'by', 'recorded (UTC)', 'machine', 'state after'],
-    rows: h.entries.map((e) => [String(e.version), londonWhen(e.occurredAt), e.type, e.actor, utc(e.recordedAt), e.machineVersion, e.phase === 'none' ? e.status : `${e.phase}/${e.status}`]),
+    rows: h.entries.map((e) => [String(e.version), londonWhen(e.occurredAt), e.type, e.actor, utc(e.recordedAt), e.machineVersion, stateWords(e)]),
   };
 }
 

@@ -92,6 +92,11 @@ export function wholeNumber(name: string, value: string | undefined, min = 0): n
   return n;
 }
 
+/** Refuses an option's value that is none of `choices`, naming each with its words: `--status must be one of: applied (Application received), …`. Throws UsageError (exit 2). */
+export function refuseChoice(name: string, value: string, choices: readonly { name: string; words: string }[]): never {
+  throw new UsageError(`${name} must be one of: ${choices.map((c) => (c.name.toLowerCase() === c.words.toLowerCase() ? c.name : `${c.name} (${c.words})`)).join(', ')} (got ${JSON.stringify(value)})`);
+}
+
 /** A comma-separated list option ("a,b, c"), or undefined. Pure. */
 export function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);

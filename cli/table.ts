@@ -71,6 +71,8 @@ export interface ColumnShape {
   longestWord?: number[];
   /** The longest part of each column's ids when they are broken after a `.` or `/` ("secondary-development-2026-27." of a session id). */
   longestPart?: number[];
+  /** The widest cell of each column, header left out: a header wider than its cells wraps at its spaces before any cell does. */
+  cellWidth?: number[];
   gap?: number;
   min?: number;
 }
@@ -78,14 +80,16 @@ export interface ColumnShape {
 /**
  * Column widths that fit `width`: the natural widths when they fit, else the
  * widest columns narrowed in turn until the table fits or nothing more can
- * give. Columns of words (`wrappable`) give first, down to 12 characters;
+ * give. Headers wider than their column's cells give first, down to their
+ * longest word ("open or overdue" over a column of numbers); then columns of
+ * words (`wrappable`), down to 12 characters;
  * then ids of 12 characters or more, down to their longest part (they
  * break after a `.` or `/`, see `wrap`); then columns of words down to their longest word, so no word is
  * broken while anything else can give; then ids, then words, down to `min`
  * (or the longest word of its header). Pure.
  */
 export function fitWidths(natural: number[], headers: string[], width: number, shape: ColumnShape = {}): number[] {
-  const { wrappable = [], longestWord = [], longestPart = [], gap = 2, min = 6 } = shape;
+  const { wrappable = [], longestWord = [], longestPart = [], cellWidth = [], gap = 2, min = 6 } = shape;
   const w = [...natural];
   const total = () => w.reduce((a, b) => a + b, 0) + gap * Math.max(0, w.length - 1);
   const narrow = (floor: (i: number) => number) => {
@@ -98,6 +102,7 @@ export function fitWidths(natural: number[], headers: string[], width: number, s
   };
   const headerWord = (i: number) => Math.max(...headers[i]!.split(' ').map((x) => x.length));
   const keep = (i: number, floor: number) => Math.min(natural[i]!, Math.max(floor, headerWord(i)));
+  narrow((i) => keep(i, cellWidth[i] ?? natural[i]!));
   narrow((i) => (wrappable[i] ? keep(i, Math.max(12, headers[i]!.length)) : natural[i]!));
   narrow((i) => (wrappable[i] ? w[i]! : keep(i, Math.max(12, longestPart[i] ?? natural[i]!))));
   narrow((i) => (wrappable[i] ? keep(i, Math.max(min, longestWord[i] ?? 0)) : w[i]!));
@@ -117,6 +122,7 @@ export function renderTable(headers: string[], rows: string[][], width: number =
   const wrappable = headers.map((_, i) => rows.some((r) => /\s/.test((r[i] ?? '').trim())));
   const longest = (i: number, split: RegExp) => Math.max(0, ...rows.flatMap((r) => (r[i] ?? '').split(split).map((x) => x.length)));
   const widths = fitWidths(natural, headers, width, {
+    cellWidth: headers.map((_, i) => Math.max(0, ...rows.flatMap((r) => (r[i] ?? '').split('\n').map((l) => l.length)))),
     wrappable,
     longestWord: headers.map((_, i) => longest(i, /\s+/)),
     longestPart: headers.map((_, i) => longest(i, /(?<=[./])/)),

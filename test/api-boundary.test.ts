@@ -117,6 +117,12 @@ describe.each(dbTargets())('refused at the boundary, never a 500 ($name)', (targ
     await refused('GET', '/schools?limit=2.5', undefined, 'limit', /whole/);
   });
 
+  it('a status filter that names no status is refused with the choices, not answered with an empty list', async () => {
+    await refused('GET', '/schools?status=bogus', undefined, 'status', /active/);
+    const ok = await h.app.inject({ method: 'GET', url: '/schools?status=active', headers: { authorization: `Bearer ${h.tokens.admin}` } });
+    expect(ok.statusCode, ok.body).toBe(200);
+  });
+
   it('a good instant with an offset inside ±14:00 is still accepted', async () => {
     const res = await h.app.inject({ method: 'POST', url: `/schools/${urn}/release-days`, headers: { authorization: `Bearer ${h.tokens.admin}` }, payload: { days: 0.5, at: '2021-01-06T09:00:00+14:00' } });
     expect(res.statusCode, res.body).toBe(200);

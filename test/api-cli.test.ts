@@ -143,20 +143,28 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
   it('pathway schools: a table by default, JSON with --json, filters', async () => {
     const table = await pathway('--db', db, '--wide', 'schools', '--phase', 'readiness');
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/^urn\s+school\s+hub\s+phase\/status/);
+    expect(table.out).toMatch(/^urn\s+school\s+hub\s+phase\s+status/);
     expect(table.out).toContain('Hollybrook Primary School');
     expect(table.out).toMatch(/\n5 schools\.\n$/);
     const fitted = await pathway('--db', db, 'schools', '--phase', 'readiness');
     for (const line of fitted.out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     const csv = await pathway('--db', db, 'schools', '--phase', 'readiness', '--csv');
     const rows = csv.out.trimEnd().split('\r\n');
-    expect(rows[0]).toBe('urn,school,hub,phase/status,year,group,meetings,overdue');
+    expect(rows[0]).toBe('urn,school,hub,phase,status,year,group,meetings,overdue');
     expect(rows).toHaveLength(6);
     expect(rows.some((r) => r.startsWith('100005,Hollybrook Primary School,'))).toBe(true);
+    // A status as the pages say it is the same filter as its name; a status that is neither is refused, with the choices.
+    const byWords = await pathway('--db', db, 'schools', '--status', 'Taking part', '--phase', 'readiness', '--csv');
+    const byName = await pathway('--db', db, 'schools', '--status', 'active', '--phase', 'readiness', '--csv');
+    expect(byWords.out).toBe(byName.out);
+    expect(byWords.out).toContain('100005,Hollybrook Primary School,East Midlands East,Readiness,Taking part,');
+    const bogus = await pathway('--db', db, 'schools', '--status', 'bogus');
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toMatch(/--status must be one of: .*active \(Taking part\).* \(got "bogus"\)/);
     const json = await pathway('--db', db, 'schools', '--overdue', '--json');
     expect((JSON.parse(json.out) as { urn: string }[]).map((s) => s.urn)).toEqual(['100004', '100007']);
     const one = await pathway('--db', db, 'schools', 'show', '100005');
-    expect(one.out).toContain('Hollybrook Primary School (URN 100005), primary, East Midlands East Maths Hub: readiness/active');
+    expect(one.out).toContain('Hollybrook Primary School (URN 100005), primary, East Midlands East Maths Hub: Readiness: taking part');
     expect(one.out).toMatch(/workshops\s+\d+ workshops? held; \d+ required/);
     // Its programme as the pages name it (no "rules carried forward" note); its work group as the pages name it, beside the id the group commands take.
     expect(one.out).toMatch(/programme\s+Primary Mastery Readiness Work Group 2026\/27 \(primary-readiness-2026-27\)\n/);

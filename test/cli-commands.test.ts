@@ -89,7 +89,7 @@ describe('the one command set on a PGlite folder', { timeout: 300_000 }, () => {
     expect(errors(neu)).toEqual([]);
     expect(neu.code).toBe(0);
     // The headteacher's acknowledgement of the application waits in the outbox.
-    expect(neu.stdout).toBe('Application for secondary-development-2020-21 recorded: Tynebridge School (URN 108514) is now development/applied, version 1.\n  1 email to send.\n');
+    expect(neu.stdout).toBe('Application for secondary-development-2020-21 recorded: Tynebridge School (URN 108514) is now Development: application received, version 1.\n  1 email to send.\n');
     // Applying again is refused the same way by both names.
     const again = await run('applications', 'submit', form);
     const old = await run('apply', form);
@@ -117,7 +117,7 @@ describe('the one command set on a PGlite folder', { timeout: 300_000 }, () => {
       expect(errors(o)[0]).toMatch(/^pathway: "pathway (status|history)" is now "pathway schools (show|history)"/);
     }
     const [show, history, unknown] = news as [Run, Run, Run];
-    expect(show.stdout).toMatch(/^Tynebridge School \(URN 108514\), secondary, Great North Maths Hub: development\/applied\n/);
+    expect(show.stdout).toMatch(/^Tynebridge School \(URN 108514\), secondary, Great North Maths Hub: Development: application received\n/);
     expect(show.stdout).toContain('meetings      0 meetings held; 4 required');
     expect(Array.isArray((JSON.parse(history.stdout) as { entries: unknown }).entries)).toBe(true);
     expect(unknown.code).toBe(2);
@@ -126,7 +126,7 @@ describe('the one command set on a PGlite folder', { timeout: 300_000 }, () => {
 
   it('errors name the command to run, not an HTTP route; groups add is applications select', async () => {
     const assessed = await run('applications', 'assess', URN);
-    expect(assessed.stdout).toMatch(/^ELIGIBILITY_ASSESSED recorded: Tynebridge School \(URN 108514\) is now development\/eligible, version 2\.\n$/);
+    expect(assessed.stdout).toMatch(/^ELIGIBILITY_ASSESSED recorded: Tynebridge School \(URN 108514\) is now Development: eligible, awaiting a place, version 2\.\n$/);
     const noRoom = await run('applications', 'select', URN);
     expect(noRoom.code).toBe(2);
     expect(noRoom.stderr).toContain('has room (0 group(s)); create one with `pathway groups create');
@@ -150,7 +150,7 @@ describe('the one command set on a PGlite folder', { timeout: 300_000 }, () => {
     expect((await run('schools', 'commit', URN, '--signatories', 'headteacher,headOfDepartment,teacher1,teacher2')).code).toBe(0);
     const attended = await run('attend', URN, first, '--teachers', '2', '--headteacher');
     expect(attended.code).toBe(0);
-    expect(attended.stdout).toContain(`Attendance at ${first} recorded: Tynebridge School (URN 108514) is now development/active, version 6. 1 meeting held; 4 required.`);
+    expect(attended.stdout).toContain(`Attendance at ${first} recorded: Tynebridge School (URN 108514) is now Development: taking part, version 6. 1 meeting held; 4 required.`);
     expect(attended.stdout).toMatch(/\n {2}Grant of £2,000 released(;|\.)/);
   });
 

@@ -79,7 +79,7 @@ describe.each(dbTargets())('pathway CLI on the embedded host, $name', (target) =
     const applied = await run('applications', 'submit', form);
     expect(applied.errors).toEqual([]);
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toBe(`Application for primary-readiness-2020-21 recorded: Hollybrook Primary School (URN ${URN}) is now readiness/applied, version 1.\n  1 email to send.\n`);
+    expect(applied.stdout).toBe(`Application for primary-readiness-2020-21 recorded: Hollybrook Primary School (URN ${URN}) is now Readiness: application received, version 1.\n  1 email to send.\n`);
 
     const steps: [string, string, string][] = [
       ['ELIGIBILITY_ASSESSED', '2020-03-27', '{"eligible":true,"criteria":["ofstedRiOrInadequate","highStaffTurnover"]}'],
@@ -136,7 +136,7 @@ describe.each(dbTargets())('pathway CLI on the embedded host, $name', (target) =
     expect(before.stdout).not.toContain('SCHEDULE_SET');
     expect(before.stdout).toContain('hub-ops');
     expect(before.stdout).toContain('pathway@');
-    expect(before.stdout).toContain('State on 2020-04-01 (replayed): readiness/active');
+    expect(before.stdout).toContain('State on 2020-04-01 (replayed): Readiness: taking part');
     expect(before.stdout).toContain('Hash chain: intact');
     const asJson = await run('schools', 'history', URN, '--at', '2020-03-28', '--json');
     const h = JSON.parse(asJson.stdout) as { entries: { type: string; actor: string }[]; stateAt: { status: string }; tampered: unknown; replayMatches: boolean };

@@ -61,6 +61,16 @@ describe('renderTable', () => {
     for (const word of ['Riverside', 'Academy', 'Midlands', 'OVERDUE']) expect(cells).toMatch(new RegExp(`(^|\\s)${word}(\\s|$)`));
   });
 
+  it('wraps a header wider than its cells before any cell, so "development" stays whole under "phase"', () => {
+    // The simulation's summary at 80 columns: "open or overdue" heads a column of numbers.
+    const out = renderTable(['year', 'phase', 'schools', 'completed', 'withdrawn', 'deferred', 'declined', 'open or overdue'], [['2025/26', 'development', '3', '3', '0', '0', '0', '0']], 80);
+    const lines = out.split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/\bphase\s+schools\b.*\bopen or$/);
+    expect(lines[1]?.trim()).toBe('overdue');
+    expect(lines[3]).toMatch(/^2025\/26\s+development\s+3\s/);
+  });
+
   it('uses the terminal width on a terminal, 80 otherwise', () => {
     expect(terminalWidth({ isTTY: true, columns: 132 })).toBe(132);
     expect(terminalWidth({ isTTY: false, columns: 132 })).toBe(80);

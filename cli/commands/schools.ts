@@ -10,7 +10,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../exit.js';
-import { withService, print, printTable, listingOptions, list, wholeNumber, type OutputOptions } from '../support.js';
+import { withService, print, printTable, listingOptions, list, wholeNumber, refuseChoice, type OutputOptions } from '../support.js';
+import { PHASE_CHOICES, STATUS_CHOICES, phaseFromInput, statusFromInput } from '../../domain/words/school-state.js';
 import type { SendResult } from '../../host/engine.js';
 import type { Principal, Service } from '../../service/context.js';
 
@@ -92,15 +93,17 @@ export function register(program: Command): void {
     .command('list', { isDefault: true })
     .description('List schools, with filters (the default: pathway schools --overdue)')
     .option('--hub <hub>', 'hub id or name')
-    .option('--phase <phase>', 'trg, readiness, development, embedding or sustaining')
+    .option('--phase <phase>', 'trg, readiness, development, embedding or sustaining (or as the pages say it: "TRG pilot")')
     .option('--programme <id>', 'catalogue programme id')
     .option('--year <year>', 'academic year, e.g. 2020/21')
     .option('--group <id>', 'work group id')
-    .option('--status <status>', 'e.g. applied, eligible, active, overdue, completed, withdrawn')
+    .option('--status <status>', `${STATUS_CHOICES.map((c) => c.name).join(', ')}; or as the pages say it, e.g. "taking part"`)
     .option('--overdue', 'only schools with something overdue')
     .option('--limit <n>', 'at most this many');
   listingOptions(listing).action(async (o: ListOptions, cmd: Command) => {
     const limit = wholeNumber('--limit', o.limit, 1);
+    const phase = o.phase === undefined ? undefined : (phaseFromInput(o.phase) ?? refuseChoice('--phase', o.phase, PHASE_CHOICES));
+    const status = o.status === undefined ? undefined : (statusFromInput(o.status) ?? refuseChoice('--status', o.status, STATUS_CHOICES));
     await withService(
       cmd,
       async (svc, op) => {
@@ -108,11 +111,11 @@ export function register(program: Command): void {
         const { schoolsTable, renderSchools } = await import('../render.js');
         const found = await listSchools(svc, op, {
           ...(o.hub ? { hub: o.hub } : {}),
-          ...(o.phase ? { phase: o.phase } : {}),
+          ...(phase ? { phase } : {}),
           ...(o.programme ? { programmeId: o.programme } : {}),
           ...(o.year ? { academicYear: o.year } : {}),
           ...(o.group ? { groupId: o.group } : {}),
-          ...(o.status ? { status: o.status } : {}),
+          ...(status ? { status } : {}),
           ...(o.overdue ? { overdue: true } : {}),
           ...(limit !== undefined ? { limit } : {}),
         });

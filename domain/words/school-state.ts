@@ -37,3 +37,35 @@ const STATUSES: Record<string, string> = {
 export function statusWords(status: unknown): string {
   return STATUSES[String(status)] ?? String(status).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
+
+/** "Taking-part", " taking  part " -> "taking part": how people type a name, made comparable. Pure. */
+function typed(input: string): string {
+  return input.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+}
+
+function fromInput(names: Record<string, string>, input: string): string | null {
+  const t = typed(input);
+  for (const [name, words] of Object.entries(names)) if (t === name.toLowerCase() || t === typed(words)) return name;
+  return null;
+}
+
+/** Every phase, by the name filters take ("trg"), with its words ("TRG pilot"). Pure data. */
+export const PHASE_CHOICES: readonly { name: string; words: string }[] = Object.entries(PHASES).filter(([name]) => name !== 'none').map(([name, words]) => ({ name, words }));
+
+/** Every status a school can be in, by the name filters take ("active"), with its words ("Taking part"). Pure data. */
+export const STATUS_CHOICES: readonly { name: string; words: string }[] = Object.entries(STATUSES).map(([name, words]) => ({ name, words }));
+
+/** The status someone typed, by its name ("active") or its words ("taking part", "Taking-part"); null when it is neither. Pure. */
+export function statusFromInput(input: string): string | null {
+  return fromInput(STATUSES, input);
+}
+
+/** The phase someone typed, by its name ("trg") or its words ("TRG pilot"); null when it is neither. Pure. */
+export function phaseFromInput(input: string): string | null {
+  return fromInput(PHASES, input);
+}
+
+/** A school's phase and status in words for a line of text: "Development: taking part"; "Not yet applied" before any phase. Pure. */
+export function stateWords(s: { phase: string; status: string }): string {
+  return s.phase === 'none' ? statusWords(s.status) : `${phaseName(s.phase)}: ${statusWords(s.status).toLowerCase()}`;
+}
