@@ -90,7 +90,7 @@ describe('every message kind', () => {
     expect(school.text).toContain('https://pathway.example.org/for-schools/abc.def');
     expect(hub.subject).toBe('Escalation: Kingsmead Academy missed Work Group meeting 2 of 6 on Tue 4 Nov, 1.30pm to 4pm');
     expect(hub.text).toContain('https://pathway.example.org/hub/schools/137001');
-    expect(hub.html).toContain('<a href="https://pathway.example.org/hub/schools/137001" style="color:#1d70b8;font-weight:bold;">Open Kingsmead Academy&#39;s page on the hub site</a>');
+    expect(hub.html).toContain('<a href="https://pathway.example.org/hub/schools/137001" style="color:#1d70b8;font-weight:bold;">Open Kingsmead Academy’s page on the hub site</a>');
     expect(hub.text).not.toContain('/for-schools/');
   });
 
@@ -149,16 +149,16 @@ describe('every message kind', () => {
     expect(m.subject).toBe('Maths Hub: grant of £2,000 for Kingsmead Academy');
     expect(m.text).toContain('What it is for: towards the cost of releasing the Mastery Advocates');
     expect(m.text).toContain('When: released on Tuesday 21 October 2025');
-    expect(m.text).toMatch(/How: the Maths Hub pays it to the school, for the maths department's budget/);
+    expect(m.text).toMatch(/How: the Maths Hub pays it to the school, for the maths department’s budget/);
     expect(m.text).toContain('Whom to ask: Priya Shah, priya.shah@emeast-mathshub.example');
   });
 
   it.each(['evaluation-request', 'evaluation-reminder', 'evaluation-overdue-school'])('%s: says the evaluation is written and sent on the school’s page, as the page lets it be', (template) => {
     const m = renderMessage({ template, urn: '137001', data: sample() }, ctx);
     const text = m.text.replace(/\s+/g, ' ');
-    expect(text).toContain("Write the evaluation on Kingsmead Academy's page and send it from there: it goes straight to the hub. Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation");
+    expect(text).toContain("Write the evaluation on Kingsmead Academy’s page and send it from there: it goes straight to the hub. Send the evaluation here: https://pathway.example.org/for-schools/abc.def#evaluation");
     expect(text).toContain('You can also reply to this email with it.');
-    expect(m.html.replace(/&#39;/g, "'")).toContain("Write the evaluation on Kingsmead Academy's page and send it from there");
+    expect(m.html.replace(/&#39;/g, "'")).toContain("Write the evaluation on Kingsmead Academy’s page and send it from there");
     expect(m.html).toContain('<a href="https://pathway.example.org/for-schools/abc.def#evaluation"');
     // Without a link (a hub's own copy), a reply is the way.
     expect(renderMessage({ template, urn: '137001', data: sample() }, { ...ctx, schoolLink: null }).text).toContain('Reply to this email to send it.');
@@ -170,7 +170,7 @@ describe('every message kind', () => {
     expect(m.html).toContain('<a href="https://pathway.example.org/for-schools/abc.def#evaluation"');
     expect(m.subject).toBe('Maths Hub: please send your end-of-year evaluation by Monday 31 August 2026');
     // Says why it comes now, and what waits on it.
-    expect(m.text).toContain("Thank you: Kingsmead Academy's teachers have now been to the meetings that Secondary Teaching for Mastery Development Work Group asks for this year.");
+    expect(m.text).toContain("Thank you: Kingsmead Academy’s teachers have now been to the meetings that Secondary Teaching for Mastery Development Work Group asks for this year.");
     expect(m.text).toContain('Please send it by Monday 31 August 2026: the school moves to its next phase once we have it.');
   });
 
@@ -181,7 +181,7 @@ describe('every message kind', () => {
     const data = { ...base, programme: readiness.name, programmeId: readiness.id, kind: 'workshop', sessions } as MessageData;
     const words: Record<string, string> = {
       'session-reminder': 'Bring the gap tasks set at the last workshop.',
-      'schedule-announced': "the school's two teachers come to every workshop",
+      'schedule-announced': "the school’s two teachers come to every workshop",
       selected: 'Before the first workshop, everyone the commitment form names',
       'evaluation-request': "teachers have now been to the workshops that",
       'session-missed-school': 'come to every workshop. Please reply to this email to tell us what happened, so that we can help the teachers catch up before the next workshop.',
@@ -200,7 +200,7 @@ describe('every message kind', () => {
   });
 
   it.each(['evaluation-request', 'evaluation-reminder', 'evaluation-overdue-school'])('%s to a Readiness school says the Development phase also needs the Mastery Ready judgement', (template) => {
-    const said = "Once we have it, the school's Readiness year is complete. To go on to the Development phase, the school must also be judged Mastery Ready: the hub makes that judgement at the end of the year.";
+    const said = "Once we have it, the school’s Readiness year is complete. To go on to the Development phase, the school must also be judged Mastery Ready: the hub makes that judgement at the end of the year.";
     // A year whose Development follows in the catalogue, and the catalogue's last year (the rules carried forward).
     for (const year of ['2023/24', '2026/27']) {
       const readiness = programmeFor('primary', 'readiness', year)!;
@@ -233,11 +233,19 @@ describe('every message kind', () => {
     for (const { message } of all) for (const bad of INTERNAL) expect(message.html).not.toMatch(bad);
   });
 
+  it('writes apostrophes as the pages do (“school’s”), in the subject, the text and the HTML of every kind', () => {
+    for (const { kind, message } of allExampleMessages()) {
+      for (const [part, words] of [['subject', message.subject], ['text', message.text], ['html', message.html.replace(/<[^>]*>/g, ' ').replace(/&#39;/g, "'")]] as const) {
+        expect(words, `${kind} ${part}`).not.toMatch(/[A-Za-z]'[A-Za-z]/);
+      }
+    }
+  });
+
   it('tells a headteacher their application arrived and what comes next, and why the school waits for a place', () => {
     const received = renderMessage({ template: 'application-received', urn: '137001', data: { ...sample(), decidedAt: '2025-06-02T10:00:00+01:00' } }, ctx);
-    expect(received.subject).toBe("Maths Hub: we have Kingsmead Academy's application to Secondary Teaching for Mastery Development Work Group");
+    expect(received.subject).toBe("Maths Hub: we have Kingsmead Academy’s application to Secondary Teaching for Mastery Development Work Group");
     const text = received.text.replace(/\s+/g, ' ');
-    expect(text).toContain("We received Kingsmead Academy's application on Monday 2 June 2025.");
+    expect(text).toContain("We received Kingsmead Academy’s application on Monday 2 June 2025.");
     // Not yet "takes part in": the school has only applied.
     expect(text).toContain('Kingsmead Academy applied to Secondary Teaching for Mastery Development Work Group (2025/26) with');
     expect(text).toContain('The hub checks the application against the programme');
@@ -252,7 +260,7 @@ describe('every message kind', () => {
     const short = { ...sample(), year: '2025/26', sessionsHeld: 4, sessionsRequired: 6 };
     const school = renderMessage({ template: 'evaluation-overdue-school', urn: '137001', data: short }, ctx);
     const text = school.text.replace(/\s+/g, ' ');
-    expect(text).toContain("Kingsmead Academy's record shows 4 of the 6 meetings Secondary Teaching for Mastery Development Work Group asks for, so the year's evaluation cannot be recorded yet.");
+    expect(text).toContain("Kingsmead Academy’s record shows 4 of the 6 meetings Secondary Teaching for Mastery Development Work Group asks for, so the year’s evaluation cannot be recorded yet.");
     expect(text).toContain('reply to this email and the hub will put the record right');
     expect(text).not.toContain('Send the evaluation here');
     expect(school.html).not.toContain('Send the evaluation for');

@@ -217,7 +217,7 @@ describe.each(dbTargets())('messages over SMTP ($name)', (target) => {
     expect(digest.subject).toBe('East Midlands East Maths Hub: 2 emails not delivered, week of Monday 30 June 2025');
     // Each school by its name (one the service does not know by its URN alone), with the page to fix it on.
     expect(digest.text).toContain('- School 137004 (URN 137004): ');
-    expect(digest.text).toContain('- Kingsmead Academy (URN 137003): the headteacher\'s email address "head@kingsmead.invalid" is a placeholder that cannot receive mail (1 email held).\n  Open the school\'s page: https://hub.example/hub/schools/137003');
+    expect(digest.text).toContain('- Kingsmead Academy (URN 137003): the headteacher\'s email address "head@kingsmead.invalid" is a placeholder that cannot receive mail (1 email held).\n  Open the school’s page: https://hub.example/hub/schools/137003');
     // The same list as HTML, each school linked to its page.
     expect(digest.html).toContain('<a href="https://hub.example/hub/schools/137003" style="color:#1d70b8;">Kingsmead Academy</a> (URN 137003): the headteacher&#39;s email address &quot;head@kingsmead.invalid&quot; is a placeholder that cannot receive mail (1 email held).');
 

@@ -70,8 +70,8 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
 
     // Its "selected" email says the dates follow (they are set); the first school's, selected before they were, says they will come.
     const selectedMail = async (urn: string) => (await h.svc.db.query<{ body: string }>("SELECT body FROM sent_messages WHERE urn = $1 AND template = 'selected'", [urn])).rows.map((r) => r.body).join('\n');
-    expect(await selectedMail(late.school.urn)).toContain("2. The Work Group's dates are set: they follow in a separate email, with a calendar file.");
-    expect(await selectedMail(first.school.urn)).toContain("2. Once the Work Group's dates are set, we will send them all in one email");
+    expect(await selectedMail(late.school.urn)).toContain("2. The Work Group’s dates are set: they follow in a separate email, with a calendar file.");
+    expect(await selectedMail(first.school.urn)).toContain("2. Once the Work Group’s dates are set, we will send them all in one email");
 
     // Its dates email: the ones to come in the list and the calendar file, the two past ones apart.
     const outbox = await outboxFor(h.svc.db, late.school.urn);

@@ -204,7 +204,7 @@ export function afterEvaluation(programmeId: string): { text: string; masteryRea
     const next = current ? masteryReadyNeededFor(current) : null;
     if (current && next) {
       return {
-        text: `Once we have it, the school's ${phaseName(current.phase)} year is complete. To go on to the ${phaseName(next)} phase, the school must also be judged Mastery Ready: the hub makes that judgement at the end of the year.`,
+        text: `Once we have it, the school’s ${phaseName(current.phase)} year is complete. To go on to the ${phaseName(next)} phase, the school must also be judged Mastery Ready: the hub makes that judgement at the end of the year.`,
         masteryReadyNeeded: true,
       };
     }
