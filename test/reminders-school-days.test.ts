@@ -13,7 +13,9 @@ import { generateSchedule } from '../domain/calendar/schedule.js';
 import { isSchoolDay } from '../domain/calendar/terms.js';
 import { londonDateOf, londonTimeOf } from '../domain/calendar/london.js';
 import { schoolDaysForYear } from '../domain/calendar/reminder-day.js';
-import { fold, type PersistedPathway } from '../machines/decide.js';
+import { decide, fold, type PersistedPathway } from '../machines/decide.js';
+import type { Notify } from '../machines/effects.js';
+import { renderMessage } from '../activities/mail/render.js';
 import * as v1_1 from '../machines/v1_1/decide.js';
 import { PathwayEvent, type PathwayEventInput } from '../machines/events.js';
 import { daysBefore } from '../machines/time.js';
@@ -94,6 +96,34 @@ describe('the machine: reminder timers on school days', () => {
     // Without open days recorded it would be 17 August, as before.
     const plain = fold(urn, held, fold(urn, history(false)));
     expect(londonDateOf(plain.context.timers['evaluation-reminder:14']!.at)).toBe('2027-08-17');
+  });
+});
+
+describe('the emails: what the school reads', () => {
+  const ctx = { publicUrl: 'https://pathway.example.org', schoolLink: 'https://pathway.example.org/for-schools/abc', hubLead: { name: 'Priya Shah', email: 'p@hub.example' } };
+  const christmas = sessions.find((s) => s.at === london('2027-01-14', '13:30'))!;
+
+  it('the 14-day reminder moved to Monday 4 January says the meeting is in 10 days, not 14', () => {
+    const state = fold(urn, history(true));
+    const timer = state.context.timers[`reminder:${christmas.id}:14`]!;
+    const fired = decide(state, timer.event);
+    const mail = fired.effects.find((e): e is Notify => e.type === 'notify' && e.kind === 'reminder')!;
+    const m = renderMessage({ template: mail.template, urn, data: mail.data }, ctx);
+    expect(m.text.replace(/\s+/g, ' ')).toContain('is in 10 days');
+    expect(m.text).not.toMatch(/in 14 days/);
+  });
+
+  it('the dates email says reminders come on school days only when the schedule recorded the school’s open days', () => {
+    const announced = (withDays: boolean) => {
+      const events = history(withDays);
+      const before = fold(urn, events.slice(0, -1));
+      const mail = decide(before, events.at(-1)!).effects.find((e): e is Notify => e.type === 'notify' && e.template === 'schedule-announced')!;
+      return renderMessage({ template: mail.template, urn, data: mail.data }, ctx);
+    };
+    const now = announced(true);
+    expect(now.text.replace(/\s+/g, ' ')).toContain('We will remind you 14 days and 2 days before each date, on a day your school is open');
+    expect(now.html.replace(/\s+/g, ' ')).toContain('on a day your school is open');
+    expect(announced(false).text).not.toContain('on a day your school is open');
   });
 });
 
