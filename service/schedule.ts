@@ -10,7 +10,8 @@
  * and why). Not pure (database and engine I/O).
  */
 import { generateSchedule, type ScheduleOptions, type GeneratedSession } from '../domain/calendar/schedule.js';
-import { schoolDaysForYear, type SchoolDays } from '../domain/calendar/reminder-day.js';
+import type { SchoolDays } from '../domain/calendar/reminder-day.js';
+import { schoolDaysForYear } from '../domain/calendar/school-days.js';
 import type { CalendarScope } from '../domain/calendar/terms.js';
 import type { Weekday } from '../domain/calendar/london.js';
 import { AT_THE_SCHOOL, type Programme, type SessionKind } from '../domain/catalogue/schema.js';

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import type { Programme } from '../domain/catalogue/schema.js';
-import { schoolDaysForYear } from '../domain/calendar/reminder-day.js';
+import { schoolDaysForYear } from '../domain/calendar/school-days.js';
 import { EventRejectedError } from '../domain/errors.js';
 import type { PathwayContext } from '../machines/context.js';
 import { acceptedEventTypes, fold, initialState, type PersistedPathway } from '../machines/decide.js';

@@ -9,7 +9,8 @@
  * 22 July 2027) and a hub's own closure day.
  */
 import { describe, expect, it } from 'vitest';
-import { openIn, reminderDay, SchoolDays, schoolDaysForYear } from '../domain/calendar/reminder-day.js';
+import { openIn, reminderDay, SchoolDays } from '../domain/calendar/reminder-day.js';
+import { schoolDaysForYear } from '../domain/calendar/school-days.js';
 import { parseCalendarOverrides, type CalendarScope } from '../domain/calendar/terms.js';
 import { reminderAt } from '../machines/reminder-time.js';
 import { academicYearEnd, daysBefore } from '../machines/time.js';

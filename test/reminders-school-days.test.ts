@@ -12,7 +12,7 @@ import { programmeFor } from '../domain/catalogue/programmes.js';
 import { generateSchedule } from '../domain/calendar/schedule.js';
 import { isSchoolDay } from '../domain/calendar/terms.js';
 import { londonDateOf, londonTimeOf } from '../domain/calendar/london.js';
-import { schoolDaysForYear } from '../domain/calendar/reminder-day.js';
+import { schoolDaysForYear } from '../domain/calendar/school-days.js';
 import { decide, fold, type PersistedPathway } from '../machines/decide.js';
 import type { Notify } from '../machines/effects.js';
 import { renderMessage } from '../activities/mail/render.js';

@@ -7,15 +7,13 @@
  * it. A headteacher cannot act on an email that arrives on 31 December.
  *
  * The school's open days travel as data (`SchoolDays`): the host builds them
- * from the school's term calendar (terms.ts, with its hub's or local
- * authority's overrides) and records them in the SCHEDULE_SET, so the pure
+ * from the school's term calendar (school-days.ts, from terms.ts with its
+ * hub's or local authority's overrides) and records them in the SCHEDULE_SET, so the pure
  * machine moves its reminder timers the same way on every replay, with no
  * calendar lookup and no clock. Pure; no luxon, so it is cheap inside a fold.
  */
 import { z } from 'zod';
 import { IsoDate } from '../catalogue/schema.js';
-import { yearBounds } from './academic-year.js';
-import { termsOf, type CalendarScope } from './terms.js';
 import { invalid } from './invalid.js';
 
 /**
@@ -101,25 +99,4 @@ export function reminderDay(day: string, before: string, isOpen: DayIsOpen): str
     if (open) return d;
   }
   return day;
-}
-
-/**
- * The open days a school's reminders follow for a programme year: its term
- * dates (the override for its local authority or hub, else the default
- * England pattern) for that year and the one before, because a reminder for
- * the first sessions of September is counted back into August, and may then
- * go back to the last day of the summer term. Pure.
- */
-export function schoolDaysForYear(academicYear: string, scope?: CalendarScope): SchoolDays {
-  const start = Number(academicYear.slice(0, 4));
-  const before = `${start - 1}/${String(start % 100).padStart(2, '0')}`;
-  const years = [termsOf(before, scope), termsOf(academicYear, scope)];
-  const sources = [...new Set(years.map((y) => y.source))];
-  return {
-    from: yearBounds(before).start,
-    to: yearBounds(academicYear).end,
-    terms: years.flatMap((y) => y.halfTerms.map((h) => ({ start: h.start, end: h.end }))),
-    closures: years.flatMap((y) => y.closures),
-    source: sources.join('; '),
-  };
 }
