@@ -8,6 +8,7 @@
 import type { Programme, PhaseKind, Signatory } from '../domain/catalogue/schema.js';
 import type { PathwayEvent, ReminderPolicy, SchoolDetails, Teacher } from './events.js';
 import type { Leader, PlanAims, PlanProgress } from '../domain/people.js';
+import type { SchoolDays } from '../domain/calendar/reminder-day.js';
 
 export type SessionStatus = 'scheduled' | 'held' | 'missed' | 'cancelled';
 
@@ -83,6 +84,13 @@ export interface PathwayContext {
   signatories: Signatory[];
   sessions: SessionRecord[];
   policy: ReminderPolicy;
+  /**
+   * The school's open days its reminders follow this phase, from the latest
+   * SCHEDULE_SET that recorded them; absent before then (and from snapshots
+   * written before they were recorded), when reminders fall on the day
+   * counted back.
+   */
+  schoolDays?: SchoolDays;
   gapTasks: number;
   releaseDays: number;
   fundingPaidPence: number;
@@ -166,5 +174,6 @@ export function freshPhase(programme: Programme): Partial<PathwayContext> {
     // Absent (undefined), not null: snapshots written before 1.2.0 replay unchanged (undefined is not stored).
     leader: undefined,
     actionPlan: undefined,
+    schoolDays: undefined,
   };
 }

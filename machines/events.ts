@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { Programme, SessionKind, Signatory, AcademicYear } from '../domain/catalogue/schema.js';
 import { BIG_IDEAS, Leader, PlanAims, PlanProgress } from '../domain/people.js';
+import { SchoolDays } from '../domain/calendar/reminder-day.js';
 
 /** An ISO 8601 instant with offset, e.g. 2020-11-05T09:30:00Z or 2020-11-05T09:30:00+00:00. */
 export const Instant = z
@@ -45,7 +46,10 @@ export const PathwayEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('DECLINED'), ...at, reason: z.string().min(1), alternative: z.string().optional() }),
   z.object({ type: z.literal('COMMITMENT_SIGNED'), ...at, signatories: z.array(Signatory).min(1) }),
   // --- the year's activity ---
-  z.object({ type: z.literal('SCHEDULE_SET'), ...at, sessions: z.array(ScheduledSession).min(1), policy: ReminderPolicy.default({ daysBefore: [14, 2], escalateAfterDays: 1, evaluationDaysBefore: [14] }) }),
+  // schoolDays: the school's open days over the year, recorded by the host so that a reminder falling on a day the
+  // school is shut moves to an open one (domain/calendar/reminder-day.ts); absent (as in every schedule set before
+  // it was recorded), reminders fall on the day counted back, as they did.
+  z.object({ type: z.literal('SCHEDULE_SET'), ...at, sessions: z.array(ScheduledSession).min(1), policy: ReminderPolicy.default({ daysBefore: [14, 2], escalateAfterDays: 1, evaluationDaysBefore: [14] }), schoolDays: SchoolDays.optional() }),
   z.object({ type: z.literal('SESSION_MOVED'), ...at, sessionId: z.string(), to: Instant, place: z.string().optional() }),
   z.object({ type: z.literal('SESSION_CANCELLED'), ...at, sessionId: z.string(), reason: z.string().min(1) }),
   z.object({ type: z.literal('ATTENDANCE_RECORDED'), ...at, sessionId: z.string(), teachersPresent: z.number().int().min(0).max(2), headteacherPresent: z.boolean().default(false) }),

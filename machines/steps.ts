@@ -9,6 +9,7 @@ import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
 import { academicYearEnd, daysAfter, daysBefore, isBefore, laterBy, londonLabel } from './time.js';
 import { firstSession, requiredSessions, sessionsHeld } from './rules.js';
+import { reminderAt } from './reminder-time.js';
 
 export interface Step {
   patch: Partial<PathwayContext>;
@@ -136,11 +137,16 @@ function sessionTimerKeys(c: PathwayContext, sessionId: string): string[] {
   return Object.keys(c.timers).filter((k) => k.startsWith(`reminder:${sessionId}:`) || k === `check:${sessionId}`);
 }
 
-/** The reminder and attendance-check timers of one session, skipping reminders already in the past at `now`. */
+/**
+ * The reminder and attendance-check timers of one session, skipping reminders
+ * already in the past at `now`. A reminder counted onto a day the school is
+ * shut goes out on an open day instead, when the school's open days are
+ * recorded (reminder-time.ts); its key keeps the policy's number of days.
+ */
 function timersForSession(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'at'>, now: string): { key: string; at: string; event: PathwayEvent }[] {
   const out: { key: string; at: string; event: PathwayEvent }[] = [];
   for (const d of c.policy.daysBefore) {
-    const at = daysBefore(s.at, d);
+    const at = reminderAt(daysBefore(s.at, d), s.at, c.schoolDays);
     if (isBefore(now, at)) out.push({ key: `reminder:${s.id}:${d}`, at, event: { type: 'REMINDER_DUE', at, sessionId: s.id, daysBefore: d } });
   }
   const checkAt = daysAfter(s.at, c.policy.escalateAfterDays);
@@ -206,7 +212,9 @@ export function committed(c: PathwayContext, e: EventOf<'COMMITMENT_SIGNED'>): S
 }
 
 export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet: Quiet = false): Step {
-  const ctx: PathwayContext = { ...c, policy: e.policy };
+  // The open days come with each schedule: one set without them (as before they were recorded) counts reminders back plainly.
+  const days: Partial<PathwayContext> = e.schoolDays || c.schoolDays ? { schoolDays: e.schoolDays } : {};
+  const ctx: PathwayContext = { ...c, policy: e.policy, ...days };
   const byId = new Map(c.sessions.map((s) => [s.id, s]));
   const drop: string[] = [];
   const set: { key: string; at: string; event: PathwayEvent }[] = [];
@@ -217,16 +225,18 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
   }
   const sessions = [...byId.values()].sort(byTime);
   const timers = setTimers(ctx, set, drop);
-  if (quiet) return merge({ patch: { policy: e.policy, sessions }, effects: [] }, timers);
+  if (quiet) return merge({ patch: { policy: e.policy, ...days, sessions }, effects: [] }, timers);
   // The year's dates to each school at once (with a calendar invite for each), not only 14 days before each.
   const live = sessions.filter((s) => s.status !== 'cancelled');
   const announce = notify(c, `schedule:${e.at}`, 'confirmation', 'schedule-announced', ['headteacher', 'teachers'], {
     sessions: live.map((s) => sessionData(c, s, live)),
     headteacherAttendsFirst: (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst),
     firstSession: firstCounted(live)?.id ?? null,
+    // The email then says a reminder on a closed day moves to a school day; absent before, so old messages read as they did.
+    ...(e.schoolDays ? { remindersOnSchoolDays: true } : {}),
     decidedAt: e.at,
   });
-  return merge({ patch: { policy: e.policy, sessions }, effects: [announce] }, timers);
+  return merge({ patch: { policy: e.policy, ...days, sessions }, effects: [announce] }, timers);
 }
 
 /** The first meeting or workshop by date among `sessions` (the one a headteacher may be asked to attend). */
@@ -319,9 +329,9 @@ export function sessionCheckDue(c: PathwayContext, e: EventOf<'SESSION_CHECK_DUE
 export function requestEvaluation(c: PathwayContext, e: PathwayEvent): Step {
   const p = c.programme!;
   const due = academicYearEnd(p.academicYear);
-  // As for sessions, a reminder whose time has already passed is not set.
+  // As for sessions: a reminder on a day the school is shut moves to an open one, and one whose time has already passed is not set.
   const timers = c.policy.evaluationDaysBefore
-    .map((d) => ({ d, at: daysBefore(due, d) }))
+    .map((d) => ({ d, at: reminderAt(daysBefore(due, d), due, c.schoolDays) }))
     .filter(({ at }) => isBefore(e.at, at))
     .map(({ d, at }) => ({ key: `evaluation-reminder:${d}`, at, event: { type: 'EVALUATION_REMINDER_DUE' as const, at, daysBefore: d } }));
   return merge(

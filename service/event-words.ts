@@ -12,6 +12,9 @@ import { andList, signatoryWords } from './school-words.js';
 import type { HistoryEntry } from '../host/engine.js';
 import type { SchoolMail } from '../store/school-mail.js';
 import { reminderOutcomeReader } from './reminder-outcomes.js';
+import { evaluationReminderLead } from './reminder-lead.js';
+import { datesApart } from '../domain/calendar/reminder-day.js';
+import { londonDateOf } from '../domain/calendar/london.js';
 
 /** A session kind as people say it ("Work Group meeting"). Pure. */
 export function kindInWords(kind: string): string {
@@ -125,12 +128,16 @@ export function describeEvent(type: string, e: Payload, sessions: KnownSession[]
       return `Lead teacher ${e.slot}${left ? `, ${left},` : ''} replaced by ${joined || 'a new teacher'}`;
     }
     // A timer firing is not an email sent: entriesInWords says what became of it when given the school's mail.
-    case 'REMINDER_DUE':
-      return `Reminder due ${e.daysBefore} ${Number(e.daysBefore) === 1 ? 'day' : 'days'} before ${sessionName(sessions, String(e.sessionId))}`;
+    case 'REMINDER_DUE': {
+      // Counted from the day it went out: a reminder on a day the school was shut moved to an open day.
+      const s = sessions.find((x) => x.id === String(e.sessionId));
+      const ahead = s && typeof e.at === 'string' ? datesApart(londonDateOf(e.at), londonDateOf(s.at)) : Number(e.daysBefore);
+      return `Reminder due ${ahead} ${ahead === 1 ? 'day' : 'days'} before ${sessionName(sessions, String(e.sessionId))}`;
+    }
     case 'SESSION_CHECK_DUE':
       return `Attendance check after ${sessionName(sessions, String(e.sessionId))}`;
     case 'EVALUATION_REMINDER_DUE':
-      return `Evaluation reminder due ${e.daysBefore} days before the evaluation is due`;
+      return `Evaluation reminder due ${typeof e.at === 'string' ? evaluationReminderLead(e.at, e.daysBefore) : `${e.daysBefore} days`} before the evaluation is due`;
     case 'YEAR_ENDED':
       return `Academic year ${e.academicYear} ended`;
     default:
@@ -177,7 +184,8 @@ export function entriesInWords(entries: readonly HistoryEntry[], names: Readonly
   return entries.map((e) => {
     const p = (e.payload ?? {}) as Payload;
     // Named before describeEvent, which moves and cancels sessions as it goes.
-    const sessionWhat = e.type === 'REMINDER_DUE' ? `${sessionName(sessions, String(p.sessionId))} in ${p.daysBefore} ${Number(p.daysBefore) === 1 ? 'day' : 'days'}` : '';
+    // The reader adds how far ahead it went ("in 10 days"), from the session's start when it fired.
+    const sessionWhat = e.type === 'REMINDER_DUE' ? sessionName(sessions, String(p.sessionId)) : '';
     const what = describeEvent(e.type, p, sessions, teachers);
     const told = outcome?.(e, capital(sessionWhat)) ?? null;
     return {

@@ -8,6 +8,7 @@
  * machines/steps.ts). Pure.
  */
 import { daysBefore } from '../domain/calendar/london.js';
+import { evaluationReminderLead, reminderCountdown } from './reminder-lead.js';
 import { kindName } from '../domain/words/kinds.js';
 import type { ProblemRecord, ReminderRecord, SchoolMail } from '../store/school-mail.js';
 import { RESENT_SUFFIX } from '../store/messages.js';
@@ -68,7 +69,7 @@ interface ReminderEvent {
 }
 
 /** The key of the message a reminder event led to, or null when none was recorded. Pure. */
-function reminderKey(e: ReminderEvent, urn: string, programmeId: string | null, index: MailIndex): string | null {
+function reminderKey(e: ReminderEvent, urn: string, programmeId: string | null, index: MailIndex, startsAt?: string): string | null {
   const p = (e.payload ?? {}) as { sessionId?: string; daysBefore?: number; at?: string };
   if (e.type === 'EVALUATION_REMINDER_DUE') {
     const tail = `:evaluation-reminder:${p.daysBefore}`;
@@ -80,6 +81,8 @@ function reminderKey(e: ReminderEvent, urn: string, programmeId: string | null, 
   if (e.type !== 'REMINDER_DUE' || !p.sessionId) return null;
   const head = `${programmeId ? `${urn}:${programmeId}` : ''}:reminder:${p.sessionId}:`;
   const tail = `:${p.daysBefore}`;
+  // The session's start when it fired, as the machine keyed its message (a reminder moved off a closed day is not n days before it).
+  if (programmeId && startsAt && index.keys.includes(`${head}${startsAt}${tail}`)) return `${head}${startsAt}${tail}`;
   const candidates = index.keys.filter((k) => (programmeId ? k.startsWith(head) : k.includes(head)) && k.endsWith(tail));
   // A session moved after a reminder has one key per start time: the one this firing belongs to is n days before its start.
   const fired = Date.parse(p.at ?? '');
@@ -133,7 +136,8 @@ export interface ReminderOutcome {
  * Reads a school's events in order (every event, so it knows which
  * programme each reminder belongs to) and says what became of each
  * reminder: null for any other event. `sessionWhat` names a session
- * reminder in the reader's words ("Work Group meeting 2 of 6 in 14 days");
+ * reminder's session in the reader's words ("Work Group meeting 2 of 6"),
+ * and the reader says how far ahead it was ("in 10 days");
  * an evaluation reminder is named here. Used by the school page and the
  * audit pages, so both tell the same story. Pure but for the programme it
  * remembers between calls.
@@ -141,15 +145,21 @@ export interface ReminderOutcome {
 export function reminderOutcomeReader(urn: string, mail: SchoolMail): (e: ReminderEvent, sessionWhat: string) => ReminderOutcome | null {
   const index = indexMail(mail);
   let programmeId: string | null = null;
+  // Each session's start as the events so far set it: what a reminder counted from when it fired.
+  const starts = new Map<string, string>();
   return (e, sessionWhat) => {
     const pid = (e.payload as { programme?: { id?: string } } | null)?.programme?.id;
     if ((e.type === 'APPLY' || e.type === 'ADVANCED' || e.type === 'RESUMED') && pid) programmeId = pid;
+    const pay = (e.payload ?? {}) as { sessions?: { id?: unknown; at?: unknown }[]; sessionId?: unknown; to?: unknown };
+    if (e.type === 'SCHEDULE_SET' && Array.isArray(pay.sessions)) for (const s of pay.sessions) if (typeof s?.id === 'string' && typeof s.at === 'string') starts.set(s.id, s.at);
+    if (e.type === 'SESSION_MOVED' && typeof pay.sessionId === 'string' && typeof pay.to === 'string') starts.set(pay.sessionId, pay.to);
     if (e.type !== 'REMINDER_DUE' && e.type !== 'EVALUATION_REMINDER_DUE') return null;
-    const pl = (e.payload ?? {}) as { sessionId?: string; daysBefore?: number };
-    const key = reminderKey(e, urn, programmeId, index);
+    const pl = (e.payload ?? {}) as { sessionId?: string; daysBefore?: number; at?: string };
+    const startsAt = pl.sessionId ? starts.get(pl.sessionId) : undefined;
+    const key = reminderKey(e, urn, programmeId, index, startsAt);
     return e.type === 'REMINDER_DUE'
-      ? reminderOutcomeWords(key, index, { label: 'Reminder', what: sessionWhat, about: sessionPassedWords(String(pl.sessionId ?? '')) })
-      : reminderOutcomeWords(key, index, { label: 'Evaluation reminder', what: `The end-of-year evaluation, ${pl.daysBefore} days before it is due`, about: 'the evaluation was already due' });
+      ? reminderOutcomeWords(key, index, { label: 'Reminder', what: `${sessionWhat} ${reminderCountdown(pl.at, startsAt, pl.daysBefore)}`, about: sessionPassedWords(String(pl.sessionId ?? '')) })
+      : reminderOutcomeWords(key, index, { label: 'Evaluation reminder', what: `The end-of-year evaluation, ${evaluationReminderLead(pl.at, pl.daysBefore)} before it is due`, about: 'the evaluation was already due' });
   };
 }
 

@@ -10,6 +10,9 @@
  * and why). Not pure (database and engine I/O).
  */
 import { generateSchedule, type ScheduleOptions, type GeneratedSession } from '../domain/calendar/schedule.js';
+import type { SchoolDays } from '../domain/calendar/reminder-day.js';
+import { schoolDaysForYear } from '../domain/calendar/school-days.js';
+import type { CalendarScope } from '../domain/calendar/terms.js';
 import type { Weekday } from '../domain/calendar/london.js';
 import { AT_THE_SCHOOL, type Programme, type SessionKind } from '../domain/catalogue/schema.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
@@ -140,8 +143,30 @@ export async function generateGroupSchedule(svc: Service, p: Principal, groupId:
   const all = [...byProgramme.entries()].flatMap(([programmeId, sessions]) => sessions.map((s) => ({ ...s, programmeId })));
   await saveGroupSessions(svc.db, groupId, all.map((s) => ({ sessionId: s.id, academicYear: year, programmeId: s.programmeId, kind: s.kind, at: s.at, place: s.place })));
   const policy = input.policy ?? machinePolicy();
-  const sent = await sendEach(svc, p, taking, (s) => ({ type: 'SCHEDULE_SET', at, sessions: byProgramme.get(s.programmeId!) ?? [], policy }));
+  const days = new Map<string, SchoolDays>();
+  for (const s of taking) days.set(s.urn, await schoolDaysOf(svc, s.urn, year));
+  const sent = await sendEach(svc, p, taking, (s) => ({ type: 'SCHEDULE_SET', at, sessions: byProgramme.get(s.programmeId!) ?? [], policy, schoolDays: days.get(s.urn)! }));
   return { groupId, groupVersion: version, academicYear: year, sessions: all.map(({ programmeId: _p, ...s }) => s), schools: [...sent, ...skipped] };
+}
+
+/**
+ * Whose term dates a school keeps: its local authority's, else its hub's,
+ * as domain/calendar/terms.ts resolves them. The service holds no term-date
+ * overrides yet, so every school follows the default England pattern; the
+ * scope names the school so that overrides, once held, apply here. Pure.
+ */
+export function calendarScopeOf(c: Pick<PathwayContext, 'school'>): CalendarScope {
+  return { ...(c.school?.hub ? { hub: c.school.hub } : {}), ...(c.school?.localAuthority ? { localAuthority: c.school.localAuthority } : {}) };
+}
+
+/**
+ * The open days a school's reminders follow in `academicYear`, recorded in
+ * its SCHEDULE_SET so that the machine moves a reminder off a closed day
+ * and a replay moves it the same way. Not pure (reads the school's state).
+ */
+async function schoolDaysOf(svc: Service, urn: string, academicYear: string): Promise<SchoolDays> {
+  const c = ((await svc.engine.state(urn)).snapshot as PersistedPathway).context;
+  return schoolDaysForYear(academicYear, calendarScopeOf(c));
 }
 
 async function sessionOf(svc: Service, group: WorkGroup, sessionId: string): Promise<GroupSession> {
@@ -311,7 +336,9 @@ export async function giveGroupDates(svc: Service, p: Principal, urn: string, gr
     }
   }
   const alreadyHeld = sessions.filter((s) => Date.parse(s.at) <= Date.parse(at)).length;
-  const event = { type: 'SCHEDULE_SET' as const, at, sessions: sessions.map((s) => ({ id: s.sessionId, kind: s.kind, at: s.at, place: s.place })), policy };
+  // The fellow member's policy, but the school's own term dates.
+  const schoolDays = await schoolDaysOf(svc, urn, school.academicYear);
+  const event = { type: 'SCHEDULE_SET' as const, at, sessions: sessions.map((s) => ({ id: s.sessionId, kind: s.kind, at: s.at, place: s.place })), policy, schoolDays };
   try {
     const r = await svc.engine.send(urn, event, { actor: p.id });
     return { sessions: sessions.length, alreadyHeld, version: r.version };

@@ -9,6 +9,7 @@
 import { academicYearOf, shiftAcademicYear, startYearOf } from '../domain/calendar/academic-year.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
 import { placeInWords } from '../domain/words/place.js';
+import { relativeDays } from '../domain/words/dates.js';
 import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
@@ -196,7 +197,9 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
     const r = /^reminder:(.+):(\d+)$/.exec(key);
     if (r) {
       const s = c.sessions.find((x) => x.id === r[1]);
-      upcoming.push({ kind: 'reminder', at: t.at, title: `Reminder email to the school: ${s ? sessionName(s.id, ofKind(s.kind), s.kind) : 'a session'} in ${r[2]} days` });
+      // Counted from the day it goes out, which may have moved off a closed day: not the policy's 14 in the timer's key.
+      const when = s ? relativeDays(s.at, t.at) : `in ${r[2]} days`;
+      upcoming.push({ kind: 'reminder', at: t.at, title: `Reminder email to the school: ${s ? sessionName(s.id, ofKind(s.kind), s.kind) : 'a session'} ${when}` });
     } else if (key.startsWith('evaluation-reminder:')) upcoming.push({ kind: 'reminder', at: t.at, title: 'Reminder email to the school: the end-of-year evaluation' });
     else if (key.startsWith('year-end:') && !c.evaluationSubmittedAt && c.programme?.evaluation.required) upcoming.push({ kind: 'deadline', at: t.at, title: 'End-of-year evaluation due' });
     else if (key.startsWith('year-end:')) upcoming.push({ kind: 'deadline', at: t.at, title: 'End of the academic year' });

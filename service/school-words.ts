@@ -9,6 +9,7 @@ import { programmeReadName, withoutCarriedNotes } from '../domain/words/group-na
 import type { Programme, Route, SessionKind } from '../domain/catalogue/schema.js';
 import { roleTitle } from '../domain/people.js';
 import type { SessionBounds } from '../machines/schedule-rules.js';
+import { evaluationReminderLead } from './reminder-lead.js';
 
 
 const SIGNATORY_WORDS: Record<string, string> = {
@@ -222,11 +223,12 @@ export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => stri
     case 'MASTERY_READY_JUDGED':
       return { title: p.ready ? 'Judged Mastery Ready' : 'Judged not yet Mastery Ready', ...(p.note ? { detail: capital(p.note) } : {}) };
     case 'REMINDER_DUE':
-      return { title: `Reminder sent: ${session(p.sessionId)} in ${p.daysBefore} ${Number(p.daysBefore) === 1 ? 'day' : 'days'}` };
+      // How far ahead: the school page's reminder reader adds it from the session's start when it fired (reminder-outcomes.ts).
+      return { title: `Reminder sent: ${session(p.sessionId)}` };
     case 'SESSION_CHECK_DUE':
       return { title: `Checked whether attendance at ${session(p.sessionId)} was recorded` };
     case 'EVALUATION_REMINDER_DUE':
-      return { title: `Evaluation reminder sent, ${p.daysBefore} days before it is due` };
+      return { title: `Evaluation reminder sent, ${evaluationReminderLead(typeof p.at === 'string' ? p.at : undefined, p.daysBefore)} before it is due` };
     case 'YEAR_ENDED':
       return { title: `The ${p.academicYear} academic year ended` };
     default:

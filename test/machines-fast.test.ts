@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import type { Programme } from '../domain/catalogue/schema.js';
+import { schoolDaysForYear } from '../domain/calendar/school-days.js';
 import { EventRejectedError } from '../domain/errors.js';
 import type { PathwayContext } from '../machines/context.js';
 import { acceptedEventTypes, fold, initialState, type PersistedPathway } from '../machines/decide.js';
@@ -86,6 +87,8 @@ function eventsOfProgramme(p: Programme): PathwayEvent[] {
     { type: 'COMMITMENT_SIGNED', at: day(9, 2), signatories: allSignatures(p).slice(1) },
     { type: 'SCHEDULE_SET', at: day(9, 5), sessions },
     { type: 'SCHEDULE_SET', at: day(9, 5), sessions: sessions.slice(0, 1) },
+    // With the school's open days recorded: the 14-day reminder of 12 January moves out of the Christmas holiday.
+    { type: 'SCHEDULE_SET', at: day(9, 5), sessions, schoolDays: schoolDaysForYear(p.academicYear) },
     { type: 'SCHEDULE_SET', at: day(9, 6), sessions: [{ id: 'v1', kind: 'visit', at: day(2, 4, '13:30'), place: 'school' }] },
     { type: 'GAP_TASK_COMPLETED', at: day(2, 1), task: 'bar models' },
     { type: 'RELEASE_DAYS_RECORDED', at: day(2, 2), days: 1 },

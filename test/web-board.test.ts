@@ -281,7 +281,7 @@ describe('hub web: the hub board and the school page', () => {
     expect(await payment.count()).toBe(1);
     expect(await payment.textContent()).toContain('Grant paid: £2,000');
     expect(await page.locator('.app-due').first().textContent()).toContain('Thursday 12 November 2026, 9am');
-    expect(await page.locator('.app-due').first().textContent()).toMatch(/Reminder email to the school: Meeting 3 of 6 in 14 days/);
+    expect(await page.locator('.app-due').first().textContent()).toMatch(/Monday 4 January 2027, 9amReminder email to the school: Meeting 3 of 6 in 10 days/);
     // The chart: an accessible SVG with the current step marked and the walked path.
     const chart = page.locator('.app-chart svg[role="img"]');
     expect(await chart.count()).toBe(1);

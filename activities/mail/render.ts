@@ -271,6 +271,8 @@ export function viewOf(message: MessageToRender, ctx: RenderContext = {}): Recor
     // The headteacher is asked to the first date only when it is still to come.
     firstSession: first && sessionsAhead.includes(first) ? first : null,
     headteacherAttendsFirst: d.headteacherAttendsFirst === true,
+    // The schedule recorded the school's open days: its reminders move off closed days (machines/reminder-time.ts).
+    remindersOnSchoolDays: d.remindersOnSchoolDays === true,
     due: dueAt ? longDate(dueAt) : '',
     dueCountdown: dueAt ? countdown(now, dueAt) : '',
     reason: str(d.reason),

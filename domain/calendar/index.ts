@@ -43,3 +43,5 @@ export {
   spreadSessions,
 } from './slots.js';
 export { generateSchedule, SCHEDULE_DEFAULTS, type GeneratedSession, type ScheduleOptions, type SlotChoice } from './schedule.js';
+export { SchoolDays, type DayIsOpen, openIn, reminderDay, shiftDate, datesApart, isWeekendDate } from './reminder-day.js';
+export { schoolDaysForYear } from './school-days.js';
