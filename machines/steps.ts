@@ -141,12 +141,21 @@ function sessionTimerKeys(c: PathwayContext, sessionId: string): string[] {
  * The reminder and attendance-check timers of one session, skipping reminders
  * already in the past at `now`. A reminder counted onto a day the school is
  * shut goes out on an open day instead, when the school's open days are
- * recorded (reminder-time.ts); its key keeps the policy's number of days.
+ * recorded (reminder-time.ts), and never onto the day of a nearer reminder
+ * of the same session; its key keeps the policy's number of days.
  */
 function timersForSession(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'at'>, now: string): { key: string; at: string; event: PathwayEvent }[] {
   const out: { key: string; at: string; event: PathwayEvent }[] = [];
+  // Nearest first: a reminder moved forward stops short of the next one's day, so the school never gets two on one day.
+  const when = new Map<number, string>();
+  let stopBefore = s.at;
+  for (const d of [...c.policy.daysBefore].sort((a, b) => a - b)) {
+    const at = reminderAt(daysBefore(s.at, d), stopBefore, c.schoolDays);
+    when.set(d, at);
+    if (c.schoolDays) stopBefore = at;
+  }
   for (const d of c.policy.daysBefore) {
-    const at = reminderAt(daysBefore(s.at, d), s.at, c.schoolDays);
+    const at = when.get(d)!;
     if (isBefore(now, at)) out.push({ key: `reminder:${s.id}:${d}`, at, event: { type: 'REMINDER_DUE', at, sessionId: s.id, daysBefore: d } });
   }
   const checkAt = daysAfter(s.at, c.policy.escalateAfterDays);

@@ -73,6 +73,18 @@ describe('the machine: reminder timers on school days', () => {
     expect(state.context.timers[`reminder:${christmas.id}:14`]!.at).toBe(london('2027-01-04', '13:30'));
   });
 
+  it('a session on Tuesday 5 January: its 14-day reminder does not join the 2-day one on Monday 4 January, but goes on the last day of the autumn term', () => {
+    // Meeting 3 moved from Thursday 14 to Tuesday 5 January.
+    const moved = sessions.map((s) => (s.at === london('2027-01-14', '13:30') ? { ...s, id: 'tue', at: london('2027-01-05', '13:30') } : s));
+    const events = history(true);
+    const state = fold(urn, events.map((e) => (e.type === 'SCHEDULE_SET' ? ({ ...e, sessions: moved } as PathwayEvent) : e)));
+    const two = state.context.timers['reminder:tue:2']!.at;
+    const fourteen = state.context.timers['reminder:tue:14']!.at;
+    expect(londonDateOf(two)).toBe('2027-01-04');
+    expect(londonDateOf(fourteen)).not.toBe(londonDateOf(two));
+    expect(londonDateOf(fourteen)).toBe('2026-12-18');
+  });
+
   it('an old SCHEDULE_SET (no open days recorded) folds to the timers it always did: counted back plainly, holidays included, as pathway@1.1.0 sets them', () => {
     const events = history(false);
     const now = fold(urn, events);
