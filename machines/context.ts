@@ -9,7 +9,13 @@ import type { Programme, PhaseKind, Signatory } from '../domain/catalogue/schema
 import type { PathwayEvent, ReminderPolicy, SchoolDetails, Teacher } from './events.js';
 import type { Leader, PlanAims, PlanProgress } from '../domain/people.js';
 
-export type SessionStatus = 'scheduled' | 'held' | 'missed' | 'cancelled';
+/**
+ * scheduled: to attend, or its attendance still to record; held, missed: its
+ * attendance recorded; cancelled; beforeJoining: one of the group's sessions
+ * held before the school joined the group (see joinedAt), so none of its
+ * attendance is expected, recorded or counted (1.3.0).
+ */
+export type SessionStatus = 'scheduled' | 'held' | 'missed' | 'cancelled' | 'beforeJoining';
 
 export interface SessionRecord {
   id: string;
@@ -78,6 +84,14 @@ export interface PathwayContext {
   /** The rules of the current phase, copied from the catalogue when the phase began. */
   programme: Programme | null;
   groupId: string | null;
+  /**
+   * When the school took its place in this phase's work group: the `at` of
+   * its SELECTED, of an ADVANCED naming the group, or of a RESUMED at
+   * `selected`. The group's sessions up to then are `beforeJoining` for it.
+   * Absent until then, and from snapshots before 1.3.0 (whose sessions are
+   * all expected, as they were).
+   */
+  joinedAt?: string;
   groupWith: string[];
   criteria: string[];
   signatories: Signatory[];
@@ -166,5 +180,6 @@ export function freshPhase(programme: Programme): Partial<PathwayContext> {
     // Absent (undefined), not null: snapshots written before 1.2.0 replay unchanged (undefined is not stored).
     leader: undefined,
     actionPlan: undefined,
+    joinedAt: undefined,
   };
 }

@@ -78,8 +78,10 @@ function eventsOfProgramme(p: Programme): PathwayEvent[] {
     { type: 'ELIGIBILITY_ASSESSED', at: day(6, 20), eligible: true, criteria: p.eligibility ? [p.eligibility.criteria[0]!.id] : [] },
     { type: 'ELIGIBILITY_ASSESSED', at: day(6, 20), eligible: true, criteria: [] },
     { type: 'ELIGIBILITY_ASSESSED', at: day(6, 20), eligible: false },
-    { type: 'SELECTED', at: day(6, 25), groupId: `wg-${p.id}`, groupSize: 2 },
-    { type: 'SELECTED', at: day(6, 25), groupId: `wg-${p.id}`, groupSize: 99 },
+    // Selected in the summer before the year (its sessions its own), or late, in January, after the first was held.
+    { type: 'SELECTED', at: london(`${y}-06-25`), groupId: `wg-${p.id}`, groupSize: 2 },
+    { type: 'SELECTED', at: london(`${y}-06-25`), groupId: `wg-${p.id}`, groupSize: 99 },
+    { type: 'SELECTED', at: day(1, 20), groupId: `wg-${p.id}`, groupSize: 2 },
     { type: 'WAITLISTED', at: day(6, 26), reason: 'full' },
     { type: 'DECLINED', at: day(6, 27), reason: 'full', alternative: 'Sustaining' },
     { type: 'COMMITMENT_SIGNED', at: day(9, 2), signatories: allSignatures(p) },
