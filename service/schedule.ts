@@ -290,9 +290,10 @@ export interface JoinedDates {
  * A school selected into a group after the group's year was planned gets the
  * group's dates, the ones its fellow members hold (moved dates as moved,
  * cancelled ones left out), so it has reminders and a dates email like them.
- * Sessions already past are kept: they count towards the programme's minimum
- * as for every member, and the hub records the newcomer's attendance at them
- * (usually missed). The reminder policy is a fellow member's, so the group's
+ * Sessions already past are kept, as held before the school joined (its
+ * rules date that from its SELECTED, machines/rules.ts heldBeforeJoining):
+ * no attendance is expected or chased at them, and its minimum counts only
+ * the sessions it can attend. The reminder policy is a fellow member's, so the group's
  * schools are reminded alike. A school whose rules refuse the dates keeps its
  * place; `refused` says why. Not pure.
  */
@@ -325,6 +326,6 @@ export async function giveGroupDates(svc: Service, p: Principal, urn: string, gr
 export function joinedDatesWords(d: JoinedDates): string {
   if (d.refused) return `The group’s dates were not given to the school: ${d.refused}.`;
   if (d.sessions === 0) return '';
-  const held = d.alreadyHeld ? ` ${d.alreadyHeld} of them had already taken place: record its attendance at ${d.alreadyHeld === 1 ? 'it' : 'them'}.` : '';
+  const held = d.alreadyHeld ? ` ${d.alreadyHeld} of them had already taken place, before it joined: no attendance is expected from it at ${d.alreadyHeld === 1 ? 'that one' : 'those'}.` : '';
   return `It has the group’s ${d.sessions} dates, and its headteacher and teachers are sent them.${held}`;
 }

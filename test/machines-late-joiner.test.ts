@@ -51,10 +51,10 @@ const timerKeys = (effects: Effect[]) => effects.filter((e) => e.type === 'timer
 
 /** The group's four Readiness workshops of 2020/21: two held before Christmas, two after. */
 const WORKSHOPS = [
-  { id: 'w1', kind: 'workshop', at: london('2020-11-10', '09:30') },
-  { id: 'w2', kind: 'workshop', at: london('2020-12-08', '09:30') },
-  { id: 'w3', kind: 'workshop', at: london('2021-01-12', '09:30') },
-  { id: 'w4', kind: 'workshop', at: london('2021-03-10', '09:30') },
+  { id: 'w1', kind: 'workshop' as const, at: london('2020-11-10', '09:30') },
+  { id: 'w2', kind: 'workshop' as const, at: london('2020-12-08', '09:30') },
+  { id: 'w3', kind: 'workshop' as const, at: london('2021-01-12', '09:30') },
+  { id: 'w4', kind: 'workshop' as const, at: london('2021-03-10', '09:30') },
 ];
 const JOINED = london('2021-01-05');
 
