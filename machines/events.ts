@@ -45,7 +45,15 @@ export const PathwayEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('DECLINED'), ...at, reason: z.string().min(1), alternative: z.string().optional() }),
   z.object({ type: z.literal('COMMITMENT_SIGNED'), ...at, signatories: z.array(Signatory).min(1) }),
   // --- the year's activity ---
-  z.object({ type: z.literal('SCHEDULE_SET'), ...at, sessions: z.array(ScheduledSession).min(1), policy: ReminderPolicy.default({ daysBefore: [14, 2], escalateAfterDays: 1, evaluationDaysBefore: [14] }) }),
+  // joinedLate: the group's dates as they stood when the school joined it (1.3.0): those held by then are not its own.
+  // Absent, the dates are the school's (a group's year planned, or recorded after the fact, with every member in it).
+  z.object({
+    type: z.literal('SCHEDULE_SET'),
+    ...at,
+    sessions: z.array(ScheduledSession).min(1),
+    policy: ReminderPolicy.default({ daysBefore: [14, 2], escalateAfterDays: 1, evaluationDaysBefore: [14] }),
+    joinedLate: z.boolean().optional(),
+  }),
   z.object({ type: z.literal('SESSION_MOVED'), ...at, sessionId: z.string(), to: Instant, place: z.string().optional() }),
   z.object({ type: z.literal('SESSION_CANCELLED'), ...at, sessionId: z.string(), reason: z.string().min(1) }),
   z.object({ type: z.literal('ATTENDANCE_RECORDED'), ...at, sessionId: z.string(), teachersPresent: z.number().int().min(0).max(2), headteacherPresent: z.boolean().default(false) }),

@@ -78,13 +78,13 @@ export function programmeMinimum(programme: PathwayContext['programme']): number
 }
 
 /**
- * Whether a session on instant `at` is one the school could not attend
- * because it had not yet joined its work group (`joinedAt`, 1.3.0): at or
- * before the moment it joined, as giveGroupDates counts "already taken
- * place". Without a joining date (before 1.3.0) every session is its own. Pure.
+ * Whether a session on instant `at` is one a school that joined its work
+ * group at `joinedAt` could not attend: at or before the moment it joined,
+ * as giveGroupDates counts "already taken place". No joining date, no such
+ * session. Pure.
  */
-export function heldBeforeJoining(context: Pick<PathwayContext, 'joinedAt'>, at: string): boolean {
-  return context.joinedAt !== undefined && !isBefore(context.joinedAt, at);
+export function heldBeforeJoining(joinedAt: string | undefined, at: string): boolean {
+  return joinedAt !== undefined && !isBefore(joinedAt, at);
 }
 
 /**

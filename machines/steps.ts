@@ -211,10 +211,14 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
   const byId = new Map(c.sessions.map((s) => [s.id, s]));
   const drop: string[] = [];
   const set: { key: string; at: string; event: PathwayEvent }[] = [];
+  // Given as a late joiner's (joinedLate), the group's sessions held by the time the school joined are not its own:
+  // no reminder, no attendance check, nothing to record. Only then: a year recorded after the fact, its selection
+  // dated after sessions it did attend, stays as it was. Its joining date is its selection's (else this event's).
+  const joined = c.joinedAt ?? e.at;
   for (const s of e.sessions as ScheduledSession[]) {
     drop.push(...sessionTimerKeys(ctx, s.id));
-    // A session the group held before this school joined it: no reminder, no attendance check, nothing to record.
-    const before = heldBeforeJoining(c, s.at);
+    const old = byId.get(s.id);
+    const before = heldBeforeJoining(joined, s.at) && (e.joinedLate === true || old?.status === 'beforeJoining');
     byId.set(s.id, { id: s.id, kind: s.kind, at: s.at, place: s.place, status: before ? 'beforeJoining' : 'scheduled', teachersPresent: 0, headteacherPresent: false });
     if (!before) set.push(...timersForSession(ctx, s, e.at));
   }
@@ -239,8 +243,9 @@ function firstCounted(sessions: SessionRecord[]): SessionRecord | undefined {
 
 export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, quiet: Quiet = false): Step {
   const old = c.sessions.find((s) => s.id === e.sessionId)!;
-  // Moved to a date after the school joined (a move is never into the past), a session held before is its own again.
-  const before = heldBeforeJoining(c, e.to);
+  // Moved to a date after the school joined (a move is never into the past), a session held before is its own again;
+  // a move never makes a session of its own one it could not attend.
+  const before = old.status === 'beforeJoining' && heldBeforeJoining(c.joinedAt, e.to);
   const moved = { ...old, at: e.to, place: e.place ?? old.place, status: before ? ('beforeJoining' as const) : ('scheduled' as const) };
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? moved : s));
   const timers = setTimers(c, before ? [] : timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId));

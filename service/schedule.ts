@@ -312,7 +312,8 @@ export async function giveGroupDates(svc: Service, p: Principal, urn: string, gr
     }
   }
   const alreadyHeld = sessions.filter((s) => Date.parse(s.at) <= Date.parse(at)).length;
-  const event = { type: 'SCHEDULE_SET' as const, at, sessions: sessions.map((s) => ({ id: s.sessionId, kind: s.kind, at: s.at, place: s.place })), policy };
+  // joinedLate: the dates held by the time it joined (this `at`, its selection's) are the group's, not the school's.
+  const event = { type: 'SCHEDULE_SET' as const, at, sessions: sessions.map((s) => ({ id: s.sessionId, kind: s.kind, at: s.at, place: s.place })), policy, joinedLate: true };
   try {
     const r = await svc.engine.send(urn, event, { actor: p.id });
     return { sessions: sessions.length, alreadyHeld, version: r.version };

@@ -87,6 +87,8 @@ function eventsOfProgramme(p: Programme): PathwayEvent[] {
     { type: 'COMMITMENT_SIGNED', at: day(9, 2), signatories: allSignatures(p) },
     { type: 'COMMITMENT_SIGNED', at: day(9, 2), signatories: allSignatures(p).slice(1) },
     { type: 'SCHEDULE_SET', at: day(9, 5), sessions },
+    // The group's dates given to a school selected late (those held by then are not its own).
+    { type: 'SCHEDULE_SET', at: day(1, 20), sessions, joinedLate: true },
     { type: 'SCHEDULE_SET', at: day(9, 5), sessions: sessions.slice(0, 1) },
     { type: 'SCHEDULE_SET', at: day(9, 6), sessions: [{ id: 'v1', kind: 'visit', at: day(2, 4, '13:30'), place: 'school' }] },
     { type: 'GAP_TASK_COMPLETED', at: day(2, 1), task: 'bar models' },

@@ -58,14 +58,14 @@ const WORKSHOPS = [
 ];
 const JOINED = london('2021-01-05');
 
-/** A Readiness school on the waiting list from the summer, selected in January, given the group's dates at once, then signed. */
+/** A Readiness school on the waiting list from the summer, selected in January, given the group's dates at once (as giveGroupDates gives them). */
 function lateJoiner(): School {
   return new School()
     .send({ type: 'APPLY', at: london('2020-06-01'), programme: primaryReadiness, school: primarySchool, teachers: twoTeachers })
     .send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-06-20'), eligible: true, criteria: [primaryReadiness.eligibility!.criteria[0]!.id] })
     .send({ type: 'WAITLISTED', at: london('2020-06-26'), reason: 'the work group is full' })
     .send({ type: 'SELECTED', at: JOINED, groupId: 'wg-r', groupSize: 8 })
-    .send({ type: 'SCHEDULE_SET', at: JOINED, sessions: WORKSHOPS });
+    .send({ type: 'SCHEDULE_SET', at: JOINED, sessions: WORKSHOPS, joinedLate: true });
 }
 
 /** A school selected in the summer, in the group all year. */
@@ -131,11 +131,31 @@ describe('a late joiner and the sessions held before it joined (pathway@1.3.0)',
     expect(s.status('w1')).toBe('cancelled');
   });
 
+  it('keeps a session held before it joined as such when the group sets its dates again', () => {
+    const s = lateJoiner().send(SIGN).send({ type: 'SCHEDULE_SET', at: london('2021-01-08'), sessions: WORKSHOPS });
+    expect(WORKSHOPS.map((w) => s.status(w.id))).toEqual(['beforeJoining', 'beforeJoining', 'scheduled', 'scheduled']);
+  });
+
   it('raises nothing on an attendance check of a session held before it joined', () => {
     const s = lateJoiner().send(SIGN).send(CHECK_W1);
     expect(s.last!.effects).toEqual([]);
     expect(s.state.context.escalations).toEqual([]);
     expect(s.summary.overdue).toBe(false);
+  });
+});
+
+describe('a year recorded after the fact (the schedule set after the selection, not given as a late joiner’s)', () => {
+  it('holds every session as the school’s, whatever the selection’s date: its attendance is recorded and counted', () => {
+    // As the README's command-line year does without --at: selected today, then the group's past year generated.
+    const s = new School()
+      .send({ type: 'APPLY', at: london('2020-06-01'), programme: primaryReadiness, school: primarySchool, teachers: twoTeachers })
+      .send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-06-20'), eligible: true, criteria: [primaryReadiness.eligibility!.criteria[0]!.id] })
+      .send({ type: 'SELECTED', at: london('2021-08-01'), groupId: 'wg-r', groupSize: 2 })
+      .send({ type: 'SCHEDULE_SET', at: london('2021-08-01'), sessions: WORKSHOPS })
+      .send({ ...SIGN, at: london('2021-08-01') });
+    expect(WORKSHOPS.map((w) => s.status(w.id))).toEqual(['scheduled', 'scheduled', 'scheduled', 'scheduled']);
+    s.send({ type: 'ATTENDANCE_RECORDED', at: london('2021-08-02'), sessionId: 'w1', teachersPresent: 2, headteacherPresent: true });
+    expect(s.summary).toMatchObject({ status: 'active', sessionsHeld: 1, sessionsRequired: 3 });
   });
 });
 
