@@ -10,6 +10,8 @@
  * still attend; its fellow member, whose attendance at them was never
  * recorded, is overdue until it withdraws. On PGlite and Postgres.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './helpers/db.js';
 import { HUB_A, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
@@ -141,5 +143,17 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
     expect(await overdueOnBoard()).toEqual([]);
     // The weekly digest reads the same flag.
     expect((await h.svc.engine.schools({ overdue: true })).map((s) => s.urn)).toEqual([]);
+  });
+
+  it('clears the overdue flag a withdrawn school kept in its stored summary from before the rule (migration 025), and no other', async () => {
+    // As a summary written before the rule left them: the withdrawn school and, for contrast, a school taking part.
+    const stale = async (urn: string) => h.svc.db.query(`UPDATE streams SET overdue = true, summary = jsonb_set(summary, '{overdue}', 'true'::jsonb) WHERE urn = $1`, [urn]);
+    await stale(first.school.urn);
+    await stale(late.school.urn);
+    expect((await overdueOnBoard()).sort()).toEqual([first.school.urn, late.school.urn].sort());
+    await h.svc.db.query(readFileSync(fileURLToPath(new URL('../store/migrations/025_left_schools_not_overdue.sql', import.meta.url)), 'utf8'));
+    expect(await overdueOnBoard()).toEqual([late.school.urn]);
+    expect((await h.svc.engine.schools({ overdue: true })).map((s) => s.urn)).toEqual([late.school.urn]);
+    expect((await h.svc.engine.state(first.school.urn)).summary.overdue).toBe(false);
   });
 });
