@@ -224,7 +224,9 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
   }
   const sessions = [...byId.values()].sort(byTime);
   const timers = setTimers(ctx, set, drop);
-  if (quiet) return merge({ patch: { policy: e.policy, sessions }, effects: [] }, timers);
+  // Selected before 1.3.0 kept no joining date: a late joiner's dates give it one, which later moves and refusals name.
+  const dated: Partial<PathwayContext> = e.joinedLate && c.joinedAt === undefined ? { joinedAt: joined } : {};
+  if (quiet) return merge({ patch: { policy: e.policy, sessions, ...dated }, effects: [] }, timers);
   // The year's dates to each school at once (with a calendar invite for each), not only 14 days before each.
   const live = sessions.filter((s) => s.status !== 'cancelled');
   const announce = notify(c, `schedule:${e.at}`, 'confirmation', 'schedule-announced', ['headteacher', 'teachers'], {
@@ -233,7 +235,7 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
     firstSession: firstCounted(live)?.id ?? null,
     decidedAt: e.at,
   });
-  return merge({ patch: { policy: e.policy, sessions }, effects: [announce] }, timers);
+  return merge({ patch: { policy: e.policy, sessions, ...dated }, effects: [announce] }, timers);
 }
 
 /** The first meeting or workshop by date among `sessions` (the one a headteacher may be asked to attend). */

@@ -136,6 +136,20 @@ describe('a late joiner and the sessions held before it joined (pathway@1.3.0)',
     expect(WORKSHOPS.map((w) => s.status(w.id))).toEqual(['beforeJoining', 'beforeJoining', 'scheduled', 'scheduled']);
   });
 
+  it('dates its joining from its dates when its selection, recorded before 1.3.0, kept none', () => {
+    const s = new School()
+      .send({ type: 'APPLY', at: london('2020-06-01'), programme: primaryReadiness, school: primarySchool, teachers: twoTeachers })
+      .send({ type: 'ELIGIBILITY_ASSESSED', at: london('2020-06-20'), eligible: true, criteria: [primaryReadiness.eligibility!.criteria[0]!.id] })
+      .send({ type: 'SELECTED', at: JOINED, groupId: 'wg-r', groupSize: 8 });
+    // As folded by 1.2.0: no joining date in the snapshot.
+    const { joinedAt: _dropped, ...context } = s.state.context;
+    s.state = { ...s.state, context };
+    s.send({ type: 'SCHEDULE_SET', at: london('2021-01-06'), sessions: WORKSHOPS, joinedLate: true }).send(SIGN);
+    expect(s.state.context.joinedAt).toBe(london('2021-01-06'));
+    expect(WORKSHOPS.map((w) => s.status(w.id))).toEqual(['beforeJoining', 'beforeJoining', 'scheduled', 'scheduled']);
+    expect(s.why({ type: 'ATTENDANCE_RECORDED', at: london('2021-01-07'), sessionId: 'w1', teachersPresent: 0 })).toContain('before the school joined its work group on 2021-01-06');
+  });
+
   it('raises nothing on an attendance check of a session held before it joined', () => {
     const s = lateJoiner().send(SIGN).send(CHECK_W1);
     expect(s.last!.effects).toEqual([]);
