@@ -21,6 +21,7 @@ import { createGroup } from '../service/groups.js';
 import { signCommitment, withdrawSchool } from '../service/schools.js';
 import { hubBoard } from '../service/board.js';
 import { sessionView } from '../service/group-view.js';
+import { describeEvent } from '../service/event-words.js';
 import { cancelGroupSession, generateGroupSchedule, joinedDatesWords, moveGroupSession } from '../service/schedule.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import { outboxFor } from '../store/outbox.js';
@@ -155,5 +156,13 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
     expect(await overdueOnBoard()).toEqual([late.school.urn]);
     expect((await h.svc.engine.schools({ overdue: true })).map((s) => s.urn)).toEqual([late.school.urn]);
     expect((await h.svc.engine.state(first.school.urn)).summary.overdue).toBe(false);
+  });
+});
+
+describe('a late joiner’s dates in its history', () => {
+  it('say they are the group’s, given on joining late, and an ordinary schedule says nothing of it', () => {
+    const sessions = [{ id: 'm1', kind: 'meeting', at: '2020-11-10T09:30:00Z' }];
+    expect(describeEvent('SCHEDULE_SET', { sessions, joinedLate: true }, [])).toBe('The year’s dates were set: 1 session; the group’s dates, given on joining it late (those already held are not the school’s to attend)');
+    expect(describeEvent('SCHEDULE_SET', { sessions }, [])).toBe('The year’s dates were set: 1 session');
   });
 });
