@@ -10,7 +10,13 @@ import type { PathwayEvent, ReminderPolicy, SchoolDetails, Teacher } from './eve
 import type { Leader, PlanAims, PlanProgress } from '../domain/people.js';
 import type { SchoolDays } from '../domain/calendar/reminder-day.js';
 
-export type SessionStatus = 'scheduled' | 'held' | 'missed' | 'cancelled';
+/**
+ * scheduled: to attend, or its attendance still to record; held, missed: its
+ * attendance recorded; cancelled; beforeJoining: one of the group's sessions
+ * held before the school joined the group (see joinedAt), so none of its
+ * attendance is expected, recorded or counted (1.3.0).
+ */
+export type SessionStatus = 'scheduled' | 'held' | 'missed' | 'cancelled' | 'beforeJoining';
 
 export interface SessionRecord {
   id: string;
@@ -79,6 +85,14 @@ export interface PathwayContext {
   /** The rules of the current phase, copied from the catalogue when the phase began. */
   programme: Programme | null;
   groupId: string | null;
+  /**
+   * When the school took its place in this phase's work group: the `at` of
+   * its SELECTED, of an ADVANCED naming the group, or of a RESUMED at
+   * `selected`. The group's sessions up to then are `beforeJoining` for it.
+   * Absent until then, and from snapshots before 1.3.0 (whose sessions are
+   * all expected, as they were).
+   */
+  joinedAt?: string;
   groupWith: string[];
   criteria: string[];
   signatories: Signatory[];
@@ -175,5 +189,6 @@ export function freshPhase(programme: Programme): Partial<PathwayContext> {
     leader: undefined,
     actionPlan: undefined,
     schoolDays: undefined,
+    joinedAt: undefined,
   };
 }

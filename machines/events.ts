@@ -49,7 +49,16 @@ export const PathwayEvent = z.discriminatedUnion('type', [
   // schoolDays: the school's open days over the year, recorded by the host so that a reminder falling on a day the
   // school is shut moves to an open one (domain/calendar/reminder-day.ts); absent (as in every schedule set before
   // it was recorded), reminders fall on the day counted back, as they did.
-  z.object({ type: z.literal('SCHEDULE_SET'), ...at, sessions: z.array(ScheduledSession).min(1), policy: ReminderPolicy.default({ daysBefore: [14, 2], escalateAfterDays: 1, evaluationDaysBefore: [14] }), schoolDays: SchoolDays.optional() }),
+  // joinedLate: the group's dates as they stood when the school joined it (1.3.0): those held by then are not its own.
+  // Absent, the dates are the school's (a group's year planned, or recorded after the fact, with every member in it).
+  z.object({
+    type: z.literal('SCHEDULE_SET'),
+    ...at,
+    sessions: z.array(ScheduledSession).min(1),
+    policy: ReminderPolicy.default({ daysBefore: [14, 2], escalateAfterDays: 1, evaluationDaysBefore: [14] }),
+    schoolDays: SchoolDays.optional(),
+    joinedLate: z.boolean().optional(),
+  }),
   z.object({ type: z.literal('SESSION_MOVED'), ...at, sessionId: z.string(), to: Instant, place: z.string().optional() }),
   z.object({ type: z.literal('SESSION_CANCELLED'), ...at, sessionId: z.string(), reason: z.string().min(1) }),
   z.object({ type: z.literal('ATTENDANCE_RECORDED'), ...at, sessionId: z.string(), teachersPresent: z.number().int().min(0).max(2), headteacherPresent: z.boolean().default(false) }),

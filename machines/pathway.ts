@@ -18,7 +18,13 @@ import { pathwaySetup } from './setup.js';
 // programme's load per leader), the Readiness year's Mastery Ready judgement, which ADVANCED into a
 // Development programme that requires it checks. Additive: every event 1.1.0 took is decided as before
 // (the requirement travels in the programme data, which older events do not carry). 1.1.0 is frozen in machines/v1_1.
-export const MACHINE_VERSION = 'pathway@1.2.0';
+// 1.3.0: a school given its group's dates after some were held (SCHEDULE_SET joinedLate, from giveGroupDates:
+// selected late, or moved in by a cohort transition into a year already planned) holds those as "before the
+// school joined": no attendance expected, no check or escalation, not its first workshop, and its minimum of
+// sessions capped at the ones it could attend. The joining date is the `at` of the SELECTED, ADVANCED or
+// RESUMED that gave it its group (context.joinedAt, kept from then on, which changes every snapshot after
+// a selection), so 1.2.0 is frozen in machines/v1_2 and a history recorded under it folds as it did.
+export const MACHINE_VERSION = 'pathway@1.3.0';
 
 const PHASES: readonly PhaseKind[] = ['trg', 'readiness', 'development', 'embedding', 'sustaining'];
 

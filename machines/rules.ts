@@ -72,9 +72,34 @@ export function countedSessions(context: Pick<PathwayContext, 'sessions'>): Sess
   return context.sessions.filter((s) => s.kind === 'meeting' || s.kind === 'workshop');
 }
 
-/** How many half-day meetings or workshops the programme requires. Pure. */
+/** The half-day meetings or workshops a programme asks of a school in its year (its rules' `min`). Pure. */
+export function programmeMinimum(programme: PathwayContext['programme']): number {
+  return (programme?.sessions ?? []).filter((r) => r.kind === 'meeting' || r.kind === 'workshop').reduce((n, r) => n + r.min, 0);
+}
+
+/**
+ * Whether a session on instant `at` is one a school that joined its work
+ * group at `joinedAt` could not attend: at or before the moment it joined,
+ * as giveGroupDates counts "already taken place". No joining date, no such
+ * session. Pure.
+ */
+export function heldBeforeJoining(joinedAt: string | undefined, at: string): boolean {
+  return joinedAt !== undefined && !isBefore(joinedAt, at);
+}
+
+/**
+ * How many half-day meetings or workshops the school must attend: the
+ * programme's minimum (at least four in the year, 000 and 003). A school
+ * that joined its group after some were held is asked for that minimum only
+ * as far as the sessions left to it allow (it cannot attend the others),
+ * so joining late never makes its evaluation unreachable. Pure.
+ */
 export function requiredSessions(context: PathwayContext): number {
-  return (context.programme?.sessions ?? []).filter((r) => r.kind === 'meeting' || r.kind === 'workshop').reduce((n, r) => n + r.min, 0);
+  const min = programmeMinimum(context.programme);
+  const counted = countedSessions(context);
+  if (!counted.some((s) => s.status === 'beforeJoining')) return min;
+  const couldAttend = counted.filter((s) => s.status !== 'cancelled' && s.status !== 'beforeJoining').length;
+  return Math.min(min, couldAttend);
 }
 
 /** Meetings/workshops held with at least one teacher present. Pure. */
@@ -82,10 +107,14 @@ export function sessionsHeld(context: PathwayContext): number {
   return countedSessions(context).filter((s) => s.status === 'held').length;
 }
 
-/** The first scheduled-or-held workshop/meeting by date, the one the headteacher must attend. Pure. */
+/**
+ * The first scheduled-or-held workshop/meeting by date, the one the
+ * headteacher must attend: for a school that joined late, the first after it
+ * joined. Pure.
+ */
 export function firstSession(context: Pick<PathwayContext, 'sessions'>): SessionRecord | undefined {
   return countedSessions(context)
-    .filter((s) => s.status !== 'cancelled')
+    .filter((s) => s.status !== 'cancelled' && s.status !== 'beforeJoining')
     .reduce<SessionRecord | undefined>((first, s) => (!first || isBefore(s.at, first.at) ? s : first), undefined);
 }
 
@@ -131,7 +160,8 @@ export const rules = {
       if (ids.has(s.id)) return `session id ${s.id} appears twice`;
       ids.add(s.id);
       const old = c.sessions.find((x) => x.id === s.id);
-      if (old && old.status !== 'scheduled') return `session ${s.id} is already ${old.status} and cannot be rescheduled`;
+      // A session held before the school joined has no attendance of its own: the group may set it again.
+      if (old && old.status !== 'scheduled' && old.status !== 'beforeJoining') return `session ${s.id} is already ${old.status} and cannot be rescheduled`;
     }
     return scheduleKeepsRules(c, e);
   }) as Rule<EventOf<'SCHEDULE_SET'>>,
@@ -139,7 +169,8 @@ export const rules = {
   sessionMovable: ((c, e) => {
     const s = c.sessions.find((x) => x.id === e.sessionId);
     if (!s) return `no session ${e.sessionId} in this school's schedule`;
-    if (s.status !== 'scheduled') return `session ${e.sessionId} is ${s.status}, only a scheduled session can be moved`;
+    // A session held before the school joined moves with its group (to a date the school can attend).
+    if (s.status !== 'scheduled' && s.status !== 'beforeJoining') return `session ${e.sessionId} is ${s.status}, only a scheduled session can be moved`;
     if (!isBefore(e.at, e.to)) return `a session cannot be moved into the past (${e.to} is not after ${e.at})`;
     return moveKeepsRules(c, e);
   }) as Rule<EventOf<'SESSION_MOVED'>>,
@@ -147,7 +178,7 @@ export const rules = {
   sessionCancellable: ((c, e) => {
     const s = c.sessions.find((x) => x.id === e.sessionId);
     if (!s) return `no session ${e.sessionId} in this school's schedule`;
-    return s.status === 'scheduled' ? null : `session ${e.sessionId} is ${s.status}, only a scheduled session can be cancelled`;
+    return s.status === 'scheduled' || s.status === 'beforeJoining' ? null : `session ${e.sessionId} is ${s.status}, only a scheduled session can be cancelled`;
   }) as Rule<EventOf<'SESSION_CANCELLED'>>,
 
   attendanceFits: ((c, e) => {
@@ -155,6 +186,9 @@ export const rules = {
     if (!s) return `no session ${e.sessionId} in this school's schedule`;
     if (s.status === 'cancelled') return `session ${e.sessionId} was cancelled`;
     if (s.status === 'held') return `attendance for session ${e.sessionId} is already recorded`;
+    if (s.status === 'beforeJoining') {
+      return `session ${e.sessionId} on ${londonDate(s.at)} was held before the school joined its work group on ${londonDate(c.joinedAt!)}: no attendance is expected from it there (rule beforeJoining)`;
+    }
     if (isBefore(e.at, s.at)) return `session ${e.sessionId} is on ${s.at}; attendance cannot be recorded before it happens (${e.at})`;
     return null;
   }) as Rule<EventOf<'ATTENDANCE_RECORDED'>>,

@@ -8,7 +8,7 @@ import { freshPhase } from './context.js';
 import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
 import { academicYearEnd, daysAfter, daysBefore, isBefore, laterBy, londonLabel } from './time.js';
-import { firstSession, requiredSessions, sessionsHeld } from './rules.js';
+import { firstSession, heldBeforeJoining, requiredSessions, sessionsHeld } from './rules.js';
 import { reminderAt } from './reminder-time.js';
 
 export interface Step {
@@ -192,9 +192,10 @@ export function closePhase(c: PathwayContext, outcome: PhaseRecord['outcome'], a
   return { patch: { ...cancel.patch, past: [...c.past, record] }, effects: cancel.effects };
 }
 
+/** Selected into a work group: the school's place in it dates from now (joinedAt), so sessions held before are not its own. */
 export function selected(c: PathwayContext, e: EventOf<'SELECTED'>): Step {
   return {
-    patch: { groupId: e.groupId },
+    patch: { groupId: e.groupId, joinedAt: e.at },
     effects: [notify(c, 'selected', 'confirmation', 'selected', ['headteacher', 'teachers'], { groupId: e.groupId, decidedAt: e.at })],
   };
 }
@@ -227,14 +228,22 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
   const byId = new Map(c.sessions.map((s) => [s.id, s]));
   const drop: string[] = [];
   const set: { key: string; at: string; event: PathwayEvent }[] = [];
+  // Given as a late joiner's (joinedLate), the group's sessions held by the time the school joined are not its own:
+  // no reminder, no attendance check, nothing to record. Only then: a year recorded after the fact, its selection
+  // dated after sessions it did attend, stays as it was. Its joining date is its selection's (else this event's).
+  const joined = c.joinedAt ?? e.at;
   for (const s of e.sessions as ScheduledSession[]) {
     drop.push(...sessionTimerKeys(ctx, s.id));
-    byId.set(s.id, { id: s.id, kind: s.kind, at: s.at, place: s.place, status: 'scheduled', teachersPresent: 0, headteacherPresent: false });
-    set.push(...timersForSession(ctx, s, e.at));
+    const old = byId.get(s.id);
+    const before = heldBeforeJoining(joined, s.at) && (e.joinedLate === true || old?.status === 'beforeJoining');
+    byId.set(s.id, { id: s.id, kind: s.kind, at: s.at, place: s.place, status: before ? 'beforeJoining' : 'scheduled', teachersPresent: 0, headteacherPresent: false });
+    if (!before) set.push(...timersForSession(ctx, s, e.at));
   }
   const sessions = [...byId.values()].sort(byTime);
   const timers = setTimers(ctx, set, drop);
-  if (quiet) return merge({ patch: { policy: e.policy, ...days, sessions }, effects: [] }, timers);
+  // Selected before 1.3.0 kept no joining date: a late joiner's dates give it one, which later moves and refusals name.
+  const dated: Partial<PathwayContext> = e.joinedLate && c.joinedAt === undefined ? { joinedAt: joined } : {};
+  if (quiet) return merge({ patch: { policy: e.policy, ...days, sessions, ...dated }, effects: [] }, timers);
   // The year's dates to each school at once (with a calendar invite for each), not only 14 days before each.
   const live = sessions.filter((s) => s.status !== 'cancelled');
   const announce = notify(c, `schedule:${e.at}`, 'confirmation', 'schedule-announced', ['headteacher', 'teachers'], {
@@ -245,7 +254,7 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
     ...(e.schoolDays ? { remindersOnSchoolDays: true } : {}),
     decidedAt: e.at,
   });
-  return merge({ patch: { policy: e.policy, ...days, sessions }, effects: [announce] }, timers);
+  return merge({ patch: { policy: e.policy, ...days, sessions, ...dated }, effects: [announce] }, timers);
 }
 
 /** The first meeting or workshop by date among `sessions` (the one a headteacher may be asked to attend). */
@@ -255,9 +264,12 @@ function firstCounted(sessions: SessionRecord[]): SessionRecord | undefined {
 
 export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, quiet: Quiet = false): Step {
   const old = c.sessions.find((s) => s.id === e.sessionId)!;
-  const moved = { ...old, at: e.to, place: e.place ?? old.place };
+  // Moved to a date after the school joined (a move is never into the past), a session held before is its own again;
+  // a move never makes a session of its own one it could not attend.
+  const before = old.status === 'beforeJoining' && heldBeforeJoining(c.joinedAt, e.to);
+  const moved = { ...old, at: e.to, place: e.place ?? old.place, status: before ? ('beforeJoining' as const) : ('scheduled' as const) };
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? moved : s));
-  const timers = setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId));
+  const timers = setTimers(c, before ? [] : timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId));
   if (quiet) return merge({ patch: { sessions }, effects: [] }, timers);
   return merge(
     { patch: { sessions }, effects: [] },
@@ -376,7 +388,8 @@ export function evaluationSubmitted(c: PathwayContext, e: EventOf<'EVALUATION_SU
  * the hub names the group the school continues in (`groupId`).
  */
 export function advanced(_c: PathwayContext, e: EventOf<'ADVANCED'>): Step {
-  return { patch: { ...freshPhase(e.programme), enteredAt: e.at, groupId: e.groupId ?? null }, effects: [] };
+  // Continuing in a named group, the school is in it from the transition on (its sessions of the new year before then are not its own).
+  return { patch: { ...freshPhase(e.programme), enteredAt: e.at, groupId: e.groupId ?? null, joinedAt: e.groupId ? e.at : undefined }, effects: [] };
 }
 
 /**
@@ -392,6 +405,8 @@ export function resumed(c: PathwayContext, e: EventOf<'RESUMED'>, to: 'applied' 
       deferredFrom: undefined,
       criteria: to === 'applied' ? [] : c.criteria,
       groupId: to === 'selected' ? c.groupId : null,
+      // Back in its group from the resumption on: the new year's sessions held while it was deferred are not its own.
+      joinedAt: to === 'selected' ? e.at : undefined,
     },
     effects: [],
   };

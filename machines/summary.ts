@@ -91,7 +91,7 @@ export function summarize(value: unknown, c: PathwayContext): SchoolSummary {
     academicYear: c.programme?.academicYear ?? null,
     groupId: c.groupId,
     // Overdue = something still outstanding (evaluation, attendance to record); a recorded missed session, or one recorded late, is history, escalated once.
-    overdue: status === 'overdue' || unrecordedSessions(c).length > 0,
+    overdue: status === 'overdue' || attendanceToChase(c, status).length > 0,
     sessionsHeld: sessionsHeld(c),
     sessionsRequired: requiredSessions(c),
     fundingPaidPence: c.fundingPaidPence,
@@ -157,6 +157,16 @@ export function unrecordedSessions(c: Pick<PathwayContext, 'escalations' | 'sess
     const s = c.sessions.find((x) => `unrecorded:${x.id}` === e);
     return s && s.status === 'scheduled' ? [s] : [];
   });
+}
+
+/**
+ * The sessions whose unrecorded attendance the hub still has to chase for a
+ * school in `status`: its unrecordedSessions, none once it has left the
+ * group (withdrawn, deferred), since nothing more is asked of it this year.
+ * What makes a school overdue, on its page, the board and the digest. Pure.
+ */
+export function attendanceToChase(c: Pick<PathwayContext, 'escalations' | 'sessions'>, status: string): PathwayContext['sessions'] {
+  return LEFT_STATUSES.includes(status) ? [] : unrecordedSessions(c);
 }
 
 /** The statuses in which a school is still in its phase's work group this year: an escalation then still asks for the hub. */

@@ -16,6 +16,7 @@ import type { PathwayEvent } from './events.js';
 import { MACHINE_VERSION } from './pathway.js';
 import * as v1 from './v1/decide.js';
 import * as v1_1 from './v1_1/decide.js';
+import * as v1_2 from './v1_2/decide.js';
 
 /** What a host needs of one version of the rules. */
 export interface Rules {
@@ -30,6 +31,8 @@ export interface Rules {
 /** Every released version, newest included. */
 export const RULES: Readonly<Record<string, Rules>> = {
   [MACHINE_VERSION]: { version: MACHINE_VERSION, decide, whyRejected, summaryOf, stateLabel, initialState },
+  // pathway@1.2.0, frozen in machines/v1_2 (the same event and snapshot types as 1.3.0 less the joining date and the sessions before it).
+  [v1_2.MACHINE_VERSION]: { version: v1_2.MACHINE_VERSION, decide: v1_2.decide, whyRejected: v1_2.whyRejected, summaryOf: v1_2.summaryOf, stateLabel: v1_2.stateLabel, initialState: v1_2.initialState } as unknown as Rules,
   // pathway@1.1.0, frozen in machines/v1_1 (the same event and snapshot types as 1.2.0 less the action plan and people).
   [v1_1.MACHINE_VERSION]: { version: v1_1.MACHINE_VERSION, decide: v1_1.decide, whyRejected: v1_1.whyRejected, summaryOf: v1_1.summaryOf, stateLabel: v1_1.stateLabel, initialState: v1_1.initialState } as unknown as Rules,
   // pathway@1.0.0, frozen in machines/v1 (its own event and snapshot types, the same JSON shapes).

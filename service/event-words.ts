@@ -88,7 +88,8 @@ export function describeEvent(type: string, e: Payload, sessions: KnownSession[]
       const list = (e.sessions as { id: string; kind: string; at: string }[]) ?? [];
       sessions.splice(0, sessions.length, ...list.map((s) => ({ id: s.id, kind: s.kind, at: s.at, cancelled: false })));
       const counted = list.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').length;
-      return `The year’s dates were set: ${list.length} ${list.length === 1 ? 'session' : 'sessions'}${counted && counted !== list.length ? `, ${counted} of them meetings or workshops` : ''}`;
+      const late = e.joinedLate === true ? '; the group’s dates, given on joining it late (those already held are not the school’s to attend)' : '';
+      return `The year’s dates were set: ${list.length} ${list.length === 1 ? 'session' : 'sessions'}${counted && counted !== list.length ? `, ${counted} of them meetings or workshops` : ''}${late}`;
     }
     case 'SESSION_MOVED': {
       const before = sessionName(sessions, String(e.sessionId));

@@ -81,8 +81,10 @@ export interface SessionView {
   nobodyCame: boolean;
   /** Some school's attendance at it can be recorded now (it has started; the school signed its commitment). */
   recordable: boolean;
-  /** The schools whose record holds this session. */
+  /** The schools whose record holds this session as theirs to attend. */
   schools: SchoolAttendance[];
+  /** Schools that joined the group after this session was held: it is in their record, no attendance is expected of them. */
+  joinedAfter: { urn: string; name: string }[];
   /** Schools whose attendance is recorded (held or missed). */
   recorded: number;
 }
@@ -190,8 +192,9 @@ export function yearToShow(years: string[], now: string, asked?: string): string
 }
 
 function firstCounted(sessions: SessionRecord[]): SessionRecord | undefined {
+  // As firstSession in machines/rules.ts: a late joiner's first is the first after it joined.
   return sessions
-    .filter((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status !== 'cancelled')
+    .filter((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status !== 'cancelled' && s.status !== 'beforeJoining')
     .reduce<SessionRecord | undefined>((first, s) => (!first || Date.parse(s.at) < Date.parse(first.at) ? s : first), undefined);
 }
 
@@ -215,10 +218,16 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
     const same = counters.get(`${s.programmeId}|${s.academicYear}|${s.kind}`) ?? [];
     const number = s.status === 'cancelled' ? 0 : same.findIndex((x) => x.sessionId === s.sessionId) + 1;
     const schools: SchoolAttendance[] = [];
+    const joinedAfter: SessionView['joinedAfter'] = [];
     for (const m of members) {
       const c = m.snapshot.context;
       const rec = c.sessions.find((x) => x.id === s.sessionId);
       if (!rec) continue;
+      // Not counted among the schools whose attendance is due or recorded: the session was held before it joined.
+      if (rec.status === 'beforeJoining') {
+        joinedAfter.push({ urn: m.urn, name: m.summary.name ?? `School ${m.urn}` });
+        continue;
+      }
       const headFirst = (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst) && firstCounted(c.sessions)?.id === s.sessionId;
       schools.push({
         urn: m.urn,
@@ -235,6 +244,7 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
       });
     }
     schools.sort((a, b) => a.name.localeCompare(b.name));
+    joinedAfter.sort((a, b) => a.name.localeCompare(b.name));
     const recorded = schools.filter((x) => x.status === 'held' || x.status === 'missed').length;
     const held = schools.some((x) => x.status === 'held');
     const words = kindWords(s.kind);
@@ -260,6 +270,7 @@ export function describeSessions(groupId: string, sessions: GroupSession[], memb
       nobodyCame: planned && past && schools.length > 0 && schools.every((x) => x.status === 'missed'),
       recordable: s.status !== 'cancelled' && past && schools.some((x) => x.accepting && (x.status === 'scheduled' || x.status === 'missed')),
       schools,
+      joinedAfter,
       recorded,
     };
   });

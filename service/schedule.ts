@@ -315,9 +315,10 @@ export interface JoinedDates {
  * A school selected into a group after the group's year was planned gets the
  * group's dates, the ones its fellow members hold (moved dates as moved,
  * cancelled ones left out), so it has reminders and a dates email like them.
- * Sessions already past are kept: they count towards the programme's minimum
- * as for every member, and the hub records the newcomer's attendance at them
- * (usually missed). The reminder policy is a fellow member's, so the group's
+ * Sessions already past are kept, as held before the school joined (its
+ * rules date that from its SELECTED, machines/rules.ts heldBeforeJoining):
+ * no attendance is expected or chased at them, and its minimum counts only
+ * the sessions it can attend. The reminder policy is a fellow member's, so the group's
  * schools are reminded alike. A school whose rules refuse the dates keeps its
  * place; `refused` says why. Not pure.
  */
@@ -336,9 +337,10 @@ export async function giveGroupDates(svc: Service, p: Principal, urn: string, gr
     }
   }
   const alreadyHeld = sessions.filter((s) => Date.parse(s.at) <= Date.parse(at)).length;
-  // The fellow member's policy, but the school's own term dates.
+  // The fellow member's policy, but the school's own term dates. joinedLate: the dates held by the time it joined
+  // (this `at`, its selection's) are the group's, not the school's.
   const schoolDays = await schoolDaysOf(svc, urn, school.academicYear);
-  const event = { type: 'SCHEDULE_SET' as const, at, sessions: sessions.map((s) => ({ id: s.sessionId, kind: s.kind, at: s.at, place: s.place })), policy, schoolDays };
+  const event = { type: 'SCHEDULE_SET' as const, at, sessions: sessions.map((s) => ({ id: s.sessionId, kind: s.kind, at: s.at, place: s.place })), policy, schoolDays, joinedLate: true };
   try {
     const r = await svc.engine.send(urn, event, { actor: p.id });
     return { sessions: sessions.length, alreadyHeld, version: r.version };
@@ -352,6 +354,6 @@ export async function giveGroupDates(svc: Service, p: Principal, urn: string, gr
 export function joinedDatesWords(d: JoinedDates): string {
   if (d.refused) return `The group’s dates were not given to the school: ${d.refused}.`;
   if (d.sessions === 0) return '';
-  const held = d.alreadyHeld ? ` ${d.alreadyHeld} of them had already taken place: record its attendance at ${d.alreadyHeld === 1 ? 'it' : 'them'}.` : '';
+  const held = d.alreadyHeld ? ` ${d.alreadyHeld} of them had already taken place, before it joined: no attendance is expected from it at ${d.alreadyHeld === 1 ? 'that one' : 'those'}.` : '';
   return `It has the group’s ${d.sessions} dates, and its headteacher and teachers are sent them.${held}`;
 }

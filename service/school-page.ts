@@ -13,7 +13,7 @@ import { relativeDays } from '../domain/words/dates.js';
 import { countedSessionName, countedSessionsName } from '../domain/words/kinds.js';
 import { acceptedEventTypes, type PersistedPathway } from '../machines/decide.js';
 import { schoolPathwayChart } from '../machines/school-chart.js';
-import { headteacherMissedFirst, LEFT_STATUSES, phaseAndStatus, unrecordedSessions, type SchoolSummary } from '../machines/summary.js';
+import { attendanceToChase, headteacherMissedFirst, LEFT_STATUSES, phaseAndStatus, type SchoolSummary } from '../machines/summary.js';
 import { phaseName } from '../domain/words/school-state.js';
 import { timelineYears, type TimelineYear } from './timeline-years.js';
 import { groupNames, personNames, schoolEvents, type GroupName } from '../store/board.js';
@@ -219,7 +219,7 @@ export async function schoolPage(svc: Service, p: Principal, urn: string): Promi
 
   const accepted = new Set(acceptedEventTypes(snapshot));
   const actions = p.role === 'auditor' ? [] : PAGE_ACTIONS.filter((a) => accepted.has(a));
-  const overdue: SchoolPage['overdue'] = unrecordedSessions(c).map((s) => {
+  const overdue: SchoolPage['overdue'] = attendanceToChase(c, st.summary.status).map((s) => {
     const name = sessionName(s.id, ofKind(s.kind), s.kind);
     return { text: attendanceOverdueWords(name, s.at), action: c.groupId && p.role !== 'auditor' ? { href: `/hub/groups/${encodeURIComponent(c.groupId)}/sessions/${encodeURIComponent(s.id)}#attendance`, text: `Record attendance at ${name}` } : null };
   });

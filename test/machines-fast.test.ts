@@ -79,13 +79,17 @@ function eventsOfProgramme(p: Programme): PathwayEvent[] {
     { type: 'ELIGIBILITY_ASSESSED', at: day(6, 20), eligible: true, criteria: p.eligibility ? [p.eligibility.criteria[0]!.id] : [] },
     { type: 'ELIGIBILITY_ASSESSED', at: day(6, 20), eligible: true, criteria: [] },
     { type: 'ELIGIBILITY_ASSESSED', at: day(6, 20), eligible: false },
-    { type: 'SELECTED', at: day(6, 25), groupId: `wg-${p.id}`, groupSize: 2 },
-    { type: 'SELECTED', at: day(6, 25), groupId: `wg-${p.id}`, groupSize: 99 },
+    // Selected in the summer before the year (its sessions its own), or late, in January, after the first was held.
+    { type: 'SELECTED', at: london(`${y}-06-25`), groupId: `wg-${p.id}`, groupSize: 2 },
+    { type: 'SELECTED', at: london(`${y}-06-25`), groupId: `wg-${p.id}`, groupSize: 99 },
+    { type: 'SELECTED', at: day(1, 20), groupId: `wg-${p.id}`, groupSize: 2 },
     { type: 'WAITLISTED', at: day(6, 26), reason: 'full' },
     { type: 'DECLINED', at: day(6, 27), reason: 'full', alternative: 'Sustaining' },
     { type: 'COMMITMENT_SIGNED', at: day(9, 2), signatories: allSignatures(p) },
     { type: 'COMMITMENT_SIGNED', at: day(9, 2), signatories: allSignatures(p).slice(1) },
     { type: 'SCHEDULE_SET', at: day(9, 5), sessions },
+    // The group's dates given to a school selected late (those held by then are not its own).
+    { type: 'SCHEDULE_SET', at: day(1, 20), sessions, joinedLate: true },
     { type: 'SCHEDULE_SET', at: day(9, 5), sessions: sessions.slice(0, 1) },
     // With the school's open days recorded: the 14-day reminder of 12 January moves out of the Christmas holiday.
     { type: 'SCHEDULE_SET', at: day(9, 5), sessions, schoolDays: schoolDaysForYear(p.academicYear) },

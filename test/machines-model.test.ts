@@ -35,7 +35,7 @@ import type { Effect, ReleaseFunding } from '../machines/effects.js';
 import { PathwayEvent, type PathwayEventType } from '../machines/events.js';
 import { pathwayMachine } from '../machines/pathway.js';
 import { phaseMachines, type PhaseInput } from '../machines/phase-machines.js';
-import { APPLICATION_PHASES, ROUTES, requiredSessions, sessionsHeld } from '../machines/rules.js';
+import { APPLICATION_PHASES, ROUTES, programmeMinimum, requiredSessions, sessionsHeld } from '../machines/rules.js';
 import { EFFECT_ACTION_TYPES } from '../machines/setup.js';
 import { timerKeyOf } from '../machines/steps.js';
 import { summarize } from '../machines/summary.js';
@@ -144,7 +144,7 @@ function scheduleFor(p: Programme) {
   const rule = p.sessions.find((r) => r.kind === 'meeting' || r.kind === 'workshop');
   const kind = rule?.kind ?? 'meeting';
   const y0 = startYear(p);
-  const n = requiredSessions({ programme: p } as Ctx);
+  const n = programmeMinimum(p);
   const months = [11, 12, 1, 2, 3, 4, 5, 6];
   const sessions = Array.from({ length: n + 1 }, (_, i) => {
     const m = months[i]!;
@@ -410,7 +410,9 @@ function checkState(s: StateLike, machine: AnyStateMachine): void {
     if (phaseNode.key !== 'prospective') same(c.programme?.phase, phaseNode.key, () => `programme of ${where()}`);
     check(summary.fundingPaidPence === c.fundingPaidPence, () => `summary funding of ${where()}`);
     check(summary.masteryReady === c.past.some((r) => r.phase === 'readiness' && r.outcome === 'completed'), () => `masteryReady of ${where()}`);
-    check(summary.overdue === (leaf === 'overdue' || c.sessions.some((x) => x.status === 'scheduled' && c.escalations.includes(`unrecorded:${x.id}`))), () => `overdue flag of ${where()}`);
+    // Attendance never recorded makes a school overdue while it is in its group; once it has withdrawn or deferred, the hub no longer chases it.
+    const chased = leaf !== 'withdrawn' && leaf !== 'deferred' && c.sessions.some((x) => x.status === 'scheduled' && c.escalations.includes(`unrecorded:${x.id}`));
+    check(summary.overdue === (leaf === 'overdue' || chased), () => `overdue flag of ${where()}`);
   }
 }
 

@@ -86,8 +86,8 @@ function heldYear(s: School): School {
 
 describe('pathway@1.2.0', () => {
   it('is the current version, and 1.1.0 and 1.0.0 stay registered for runs pinned to them', () => {
-    expect(MACHINE_VERSION).toBe('pathway@1.2.0');
-    expect(Object.keys(RULES).sort()).toEqual(['pathway@1.0.0', 'pathway@1.1.0', 'pathway@1.2.0']);
+    expect(MACHINE_VERSION).toBe('pathway@1.3.0');
+    expect(Object.keys(RULES).sort()).toEqual(['pathway@1.0.0', 'pathway@1.1.0', 'pathway@1.2.0', 'pathway@1.3.0']);
     expect(rulesFor('pathway@1.1.0').decide(initialState(URN) as never, parseEvent({ type: 'APPLY', at: london('2020-06-01'), programme: primaryReadiness, school: primarySchool, teachers: twoTeachers }) as never).machineVersion).toBe('pathway@1.1.0');
   });
 });

@@ -3,16 +3,25 @@
  * (a late joiner) gets the group's dates as its fellow members hold them:
  * moved dates as moved, cancelled ones left out, so it has reminders and a
  * dates email like them. Its email tells the dates to come apart from the
- * ones already past, and its calendar file holds only those to come. On
- * PGlite and Postgres.
+ * ones already past, and its calendar file holds only those to come. The
+ * dates held before it joined are not its own: once it has signed and the
+ * timers have fired, the hub lead is told of no attendance missing there,
+ * the board does not list it overdue, and it needs only the meetings it can
+ * still attend; its fellow member, whose attendance at them was never
+ * recorded, is overdue until it withdraws. On PGlite and Postgres.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './helpers/db.js';
 import { HUB_A, secondaryForm, startApi, type ApiHarness } from './api-harness.js';
 import type { Principal } from '../service/context.js';
 import { assessEligibility, selectApplication, submitApplication } from '../service/applications.js';
 import { createGroup } from '../service/groups.js';
-import { signCommitment } from '../service/schools.js';
+import { signCommitment, withdrawSchool } from '../service/schools.js';
+import { hubBoard } from '../service/board.js';
+import { sessionView } from '../service/group-view.js';
+import { describeEvent } from '../service/event-words.js';
 import { cancelGroupSession, generateGroupSchedule, joinedDatesWords, moveGroupSession } from '../service/schedule.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import { outboxFor } from '../store/outbox.js';
@@ -66,7 +75,7 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
     if (visit) expect(mine.some((s) => s.id === visit.id)).toBe(false);
     expect(joined.dates).toMatchObject({ sessions: theirs.length, alreadyHeld: 2 });
     expect(joined.version).toBe((await h.svc.engine.state(late.school.urn)).version);
-    expect(joinedDatesWords(joined.dates)).toBe(`It has the group’s ${theirs.length} dates, and its headteacher and teachers are sent them. 2 of them had already taken place: record its attendance at them.`);
+    expect(joinedDatesWords(joined.dates)).toBe(`It has the group’s ${theirs.length} dates, and its headteacher and teachers are sent them. 2 of them had already taken place, before it joined: no attendance is expected from it at those.`);
 
     // Its "selected" email says the dates follow (they are set); the first school's, selected before they were, says they will come.
     const selectedMail = async (urn: string) => (await h.svc.db.query<{ body: string }>("SELECT body FROM sent_messages WHERE urn = $1 AND template = 'selected'", [urn])).rows.map((r) => r.body).join('\n');
@@ -93,5 +102,67 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
     expect(past.length).toBe(2);
     for (const id of ahead) expect(reminded.has(id), `a reminder for ${id}`).toBe(true);
     for (const id of past) expect(reminded.has(id), `no reminder for ${id}, already past`).toBe(false);
+  });
+
+  /** The templates of the escalations to the hub lead in a school's outbox. */
+  const toHubLead = async (urn: string) =>
+    (await outboxFor(h.svc.db, urn)).map((x) => x.payload as { template?: string; to?: string[]; data?: Record<string, any> }).filter((x) => x.to?.includes('hubLead')).map((x) => `${x.template} ${x.data?.session ?? ''}`.trim());
+  const overdueOnBoard = async () => (await hubBoard(h.svc, root, HUB_A, {})).overdue.schools.map((s) => s.urn);
+
+  it('is not chased for the dates held before it joined: no "attendance not recorded" to the hub lead, not overdue, needs only what it can attend', async () => {
+    await signCommitment(h.svc, root, late.school.urn, { signatories: [...SIGNATORIES] });
+    // Every timer due by now fires: the checks of the two dates already held, for whichever school holds one.
+    await h.engine.tick(h.clock.now());
+    const c = ((await h.svc.engine.state(late.school.urn)).snapshot as PersistedPathway).context;
+    const past = c.sessions.filter((s) => Date.parse(s.at) <= Date.parse(h.clock.now()));
+    expect(past.length).toBe(2);
+
+    // The first school, in the group all along with nothing recorded, is chased for both; the late joiner for neither.
+    expect(await toHubLead(first.school.urn)).toEqual(past.map((s) => `attendance-missing ${s.id}`));
+    expect(await toHubLead(late.school.urn)).toEqual([]);
+    expect(past.map((s) => s.status)).toEqual(['beforeJoining', 'beforeJoining']);
+    const summary = (await h.svc.engine.state(late.school.urn)).summary;
+    expect(summary).toMatchObject({ status: 'active', overdue: false, sessionsHeld: 0 });
+    const counted = c.sessions.filter((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status === 'scheduled').length;
+    expect(summary.sessionsRequired).toBe(Math.min((await h.svc.engine.state(first.school.urn)).summary.sessionsRequired, counted));
+    expect(await overdueOnBoard()).toEqual([first.school.urn]);
+    // The session's page names it as joined after the session, not among the schools whose attendance is due.
+    const { session } = await sessionView(h.svc, root, group, past[0]!.id);
+    expect(session.joinedAfter.map((s) => s.urn)).toEqual([late.school.urn]);
+    expect(session.schools.map((s) => s.urn)).toEqual([first.school.urn]);
+    // Its page's upcoming list (as the API gives it) has nothing to record, only the dates to come.
+    const shown = await h.call('GET', `/schools/${late.school.urn}`, { as: 'admin' });
+    expect(shown.status).toBe(200);
+    expect(shown.body.upcoming.length).toBeGreaterThan(0);
+    expect(JSON.stringify(shown.body.upcoming)).not.toMatch(/attendance to record/);
+  });
+
+  it('no longer counts a school overdue for attendance never recorded once it has withdrawn', async () => {
+    expect(await overdueOnBoard()).toContain(first.school.urn);
+    await withdrawSchool(h.svc, root, first.school.urn, { reason: 'the maths lead has left' });
+    expect((await h.svc.engine.state(first.school.urn)).summary).toMatchObject({ status: 'withdrawn', overdue: false });
+    expect(await overdueOnBoard()).toEqual([]);
+    // The weekly digest reads the same flag.
+    expect((await h.svc.engine.schools({ overdue: true })).map((s) => s.urn)).toEqual([]);
+  });
+
+  it('clears the overdue flag a withdrawn school kept in its stored summary from before the rule (migration 025), and no other', async () => {
+    // As a summary written before the rule left them: the withdrawn school and, for contrast, a school taking part.
+    const stale = async (urn: string) => h.svc.db.query(`UPDATE streams SET overdue = true, summary = jsonb_set(summary, '{overdue}', 'true'::jsonb) WHERE urn = $1`, [urn]);
+    await stale(first.school.urn);
+    await stale(late.school.urn);
+    expect((await overdueOnBoard()).sort()).toEqual([first.school.urn, late.school.urn].sort());
+    await h.svc.db.query(readFileSync(fileURLToPath(new URL('../store/migrations/025_left_schools_not_overdue.sql', import.meta.url)), 'utf8'));
+    expect(await overdueOnBoard()).toEqual([late.school.urn]);
+    expect((await h.svc.engine.schools({ overdue: true })).map((s) => s.urn)).toEqual([late.school.urn]);
+    expect((await h.svc.engine.state(first.school.urn)).summary.overdue).toBe(false);
+  });
+});
+
+describe('a late joiner’s dates in its history', () => {
+  it('say they are the group’s, given on joining late, and an ordinary schedule says nothing of it', () => {
+    const sessions = [{ id: 'm1', kind: 'meeting', at: '2020-11-10T09:30:00Z' }];
+    expect(describeEvent('SCHEDULE_SET', { sessions, joinedLate: true }, [])).toBe('The year’s dates were set: 1 session; the group’s dates, given on joining it late (those already held are not the school’s to attend)');
+    expect(describeEvent('SCHEDULE_SET', { sessions }, [])).toBe('The year’s dates were set: 1 session');
   });
 });

@@ -115,7 +115,7 @@ describe('hub web: applications', () => {
     await page.getByRole('button', { name: 'Select into this group' }).click();
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('is selected into Readiness 2026/27, group 1');
     // The group's year is planned: the school joins it late, with its dates, and the banner says which have passed.
-    expect(await page.locator('.govuk-notification-banner').textContent()).toMatch(/It has the group’s \d+ dates, and its headteacher and teachers are sent them\. \d+ of them had already taken place: record its attendance at (it|them)\./);
+    expect(await page.locator('.govuk-notification-banner').textContent()).toMatch(/It has the group’s \d+ dates, and its headteacher and teachers are sent them\. \d+ of them had already taken place, before it joined: no attendance is expected from it at (that one|those)\./);
     await expectAccessible(page, 'application selected late');
     expect(await page.locator('.govuk-tag').first().textContent()).toContain('Selected, commitment to sign');
     expect(await page.locator('.govuk-summary-list').first().textContent()).toContain('Readiness 2026/27, group 1');

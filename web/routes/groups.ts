@@ -186,6 +186,7 @@ async function renderSession(
   const writable = canWrite(p, view.group.hub);
   const recordable = session.schools.filter((s) => s.accepting && (s.status === 'scheduled' || s.status === 'missed'));
   const waiting = session.schools.filter((s) => !s.accepting && s.status === 'scheduled');
+  // A school that joined after the session is not among its schools (group-view's joinedAfter): it does not stop a move.
   const movable = session.status !== 'cancelled' && session.recorded === 0 && session.schools.every((s) => s.status === 'scheduled');
   const values: SessionForm = extra.values ?? {};
   const defaultMove = { day: '', month: '', year: '', time: '', place: session.place ?? '' };

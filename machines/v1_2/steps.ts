@@ -1,0 +1,449 @@
+/**
+ * What each rule-governed step changes and which effects it asks for, as
+ * plain functions (context, event) -> { patch, effects }. The machine's
+ * actions apply the patch and emit the effects. Pure.
+ */
+import type { DeferredFrom, PathwayContext, PhaseRecord, SessionRecord } from './context.js';
+import { freshPhase } from './context.js';
+import type { Effect, MessageData, Notify, Recipient } from './effects.js';
+import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
+import { academicYearEnd, daysAfter, daysBefore, isBefore, laterBy, londonLabel } from './time.js';
+import { firstSession, requiredSessions, sessionsHeld } from './rules.js';
+
+export interface Step {
+  patch: Partial<PathwayContext>;
+  effects: Effect[];
+}
+
+/**
+ * A replay keeps the states and drops the effects: with `quiet` set, the steps
+ * run once per session or per timer (reminders, checks, schedules, attendance)
+ * skip building their messages, which were most of a replay's time. A step's
+ * patch never depends on it (test/machines-fast.test.ts folds both ways).
+ */
+export type Quiet = boolean;
+
+const none: Step = { patch: {}, effects: [] };
+
+function phaseKey(c: PathwayContext): string {
+  return `${c.urn}:${c.programme?.id ?? 'none'}`;
+}
+
+/**
+ * How long a half-day session lasts, in minutes: the catalogue counts sessions
+ * in half days (`lengthHalfDays`); 13:30 to 16:00 is one. Messages and calendar
+ * invites show the end time from it.
+ */
+export const HALF_DAY_MINUTES = 150;
+
+function byTime(a: Pick<SessionRecord, 'id' | 'at'>, b: Pick<SessionRecord, 'id' | 'at'>): number {
+  return isBefore(a.at, b.at) ? -1 : isBefore(b.at, a.at) ? 1 : a.id < b.id ? -1 : 1;
+}
+
+/** When a session starting at `at` ends: its kind's length in the programme's rules (one half day when none is given). */
+function endOf(c: PathwayContext, kind: SessionRecord['kind'], at: string): string {
+  const halfDays = c.programme?.sessions.find((r) => r.kind === kind)?.lengthHalfDays ?? 1;
+  return laterBy(at, halfDays * HALF_DAY_MINUTES);
+}
+
+/**
+ * A session as message data: its kind, ISO start and end, place, and its
+ * number among the sessions of its kind that are not cancelled ("meeting 2 of
+ * 6"), counted in `sessions` (the list after the change being announced).
+ */
+function sessionData(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'kind' | 'at' | 'place'>, sessions: Pick<SessionRecord, 'id' | 'kind' | 'at' | 'status'>[] = c.sessions): MessageData {
+  // Its place among them by date, counted rather than sorted: every reminder asks, and a fold asks for each.
+  let of = 0;
+  let me: Pick<SessionRecord, 'id' | 'at'> | undefined;
+  for (const x of sessions) {
+    if (x.kind !== s.kind || x.status === 'cancelled') continue;
+    of++;
+    if (x.id === s.id) me = x;
+  }
+  let n = 0;
+  if (me) for (const x of sessions) if (x.kind === s.kind && x.status !== 'cancelled' && (x === me || byTime(x, me) < 0)) n++;
+  return {
+    session: s.id,
+    kind: s.kind,
+    when: londonLabel(s.at),
+    startsAt: s.at,
+    endsAt: endOf(c, s.kind, s.at),
+    place: s.place,
+    n,
+    of,
+  };
+}
+
+function notify(c: PathwayContext, key: string, kind: Notify['kind'], template: string, to: Recipient[], data: Notify['data'] = {}): Notify {
+  return {
+    type: 'notify',
+    key: `${phaseKey(c)}:${key}`,
+    kind,
+    template,
+    to,
+    recipients: recipientsOf(c, to),
+    urn: c.urn,
+    data: {
+      school: c.school?.name ?? c.urn,
+      urn: c.urn,
+      hub: c.school?.hub ?? '',
+      programme: c.programme?.name ?? '',
+      programmeId: c.programme?.id ?? '',
+      phase: c.programme?.phase ?? '',
+      route: c.school?.route ?? '',
+      academicYear: c.programme?.academicYear ?? '',
+      leader: c.programme?.leader ?? '',
+      groupId: c.groupId,
+      headteacher: c.school?.headteacher.name ?? '',
+      ...data,
+    },
+  };
+}
+
+function recipientsOf(c: PathwayContext, to: Recipient[]): Notify['recipients'] {
+  const out: Notify['recipients'] = [];
+  for (const role of to) {
+    if (role === 'headteacher' && c.school) out.push({ role, ...c.school.headteacher });
+    if (role === 'headOfDepartment' && c.school?.headOfDepartment) out.push({ role, ...c.school.headOfDepartment });
+    if (role === 'teachers') for (const t of c.teachers) out.push({ role, name: t.name, email: t.email });
+  }
+  return out;
+}
+
+/** Set timer `key` (replacing one of the same key) and remember it in the context. */
+function setTimers(c: PathwayContext, timers: { key: string; at: string; event: PathwayEvent }[], dropKeys: string[] = []): Step {
+  const effects: Effect[] = [];
+  const dropped = new Set<string>();
+  for (const k of dropKeys) {
+    if (c.timers[k] && !dropped.has(k)) {
+      dropped.add(k);
+      effects.push({ type: 'timer.cancel', key: k });
+    }
+  }
+  const next = dropped.size > 0 ? without(c.timers, dropped) : { ...c.timers };
+  for (const t of timers) {
+    next[t.key] = { at: t.at, event: t.event };
+    effects.push({ type: 'timer.set', key: t.key, at: t.at, event: t.event });
+  }
+  return { patch: { timers: next }, effects };
+}
+
+function merge(...steps: Step[]): Step {
+  return steps.reduce<Step>((a, b) => ({ patch: { ...a.patch, ...b.patch }, effects: [...a.effects, ...b.effects] }), none);
+}
+
+function sessionTimerKeys(c: PathwayContext, sessionId: string): string[] {
+  return Object.keys(c.timers).filter((k) => k.startsWith(`reminder:${sessionId}:`) || k === `check:${sessionId}`);
+}
+
+/** The reminder and attendance-check timers of one session, skipping reminders already in the past at `now`. */
+function timersForSession(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'at'>, now: string): { key: string; at: string; event: PathwayEvent }[] {
+  const out: { key: string; at: string; event: PathwayEvent }[] = [];
+  for (const d of c.policy.daysBefore) {
+    const at = daysBefore(s.at, d);
+    if (isBefore(now, at)) out.push({ key: `reminder:${s.id}:${d}`, at, event: { type: 'REMINDER_DUE', at, sessionId: s.id, daysBefore: d } });
+  }
+  const checkAt = daysAfter(s.at, c.policy.escalateAfterDays);
+  out.push({ key: `check:${s.id}`, at: checkAt, event: { type: 'SESSION_CHECK_DUE', at: checkAt, sessionId: s.id } });
+  return out;
+}
+
+/** A new phase begins from an application. */
+/** An application received: the phase begins, and the headteacher is told it arrived and what happens next. */
+export function startPhase(c: PathwayContext, e: EventOf<'APPLY'>): Step {
+  const patch: Partial<PathwayContext> = { ...freshPhase(e.programme), enteredAt: e.at, school: e.school, teachers: e.teachers, groupWith: e.groupWith };
+  // Worded from the school and programme applied for, not the phase before it.
+  const applied = { ...c, ...patch };
+  return { patch, effects: [notify(applied, 'application', 'confirmation', 'application-received', ['headteacher'], { decidedAt: e.at })] };
+}
+
+/** Eligible, but the work groups are full: the school waits for a place, and its headteacher is told why. */
+export function waitlisted(c: PathwayContext, e: EventOf<'WAITLISTED'>): Step {
+  return { patch: { lastReason: e.reason }, effects: [notify(c, 'waitlisted', 'confirmation', 'waitlisted', ['headteacher'], { reason: e.reason, decidedAt: e.at })] };
+}
+
+/** Close the current phase into the record of past phases and drop its timers. */
+export function closePhase(c: PathwayContext, outcome: PhaseRecord['outcome'], at: string): Step {
+  if (!c.programme) return none;
+  const record: PhaseRecord = {
+    phase: c.programme.phase,
+    programmeId: c.programme.id,
+    academicYear: c.programme.academicYear,
+    outcome,
+    at,
+    fundingPaidPence: c.fundingPaidPence,
+  };
+  const cancel = setTimers(c, [], Object.keys(c.timers));
+  return { patch: { ...cancel.patch, past: [...c.past, record] }, effects: cancel.effects };
+}
+
+export function selected(c: PathwayContext, e: EventOf<'SELECTED'>): Step {
+  return {
+    patch: { groupId: e.groupId },
+    effects: [notify(c, 'selected', 'confirmation', 'selected', ['headteacher', 'teachers'], { groupId: e.groupId, decidedAt: e.at })],
+  };
+}
+
+export function declined(c: PathwayContext, e: EventOf<'DECLINED'> | EventOf<'ELIGIBILITY_ASSESSED'>): Step {
+  const reason = e.type === 'DECLINED' ? e.reason : (e.note ?? 'not eligible');
+  const alternative = e.type === 'DECLINED' ? (e.alternative ?? null) : null;
+  const closed = closePhase(c, 'declined', e.at);
+  return merge(closed, {
+    patch: { lastReason: reason, alternativeOffered: alternative },
+    effects: [notify(c, 'declined', 'confirmation', 'declined', ['headteacher'], { reason, alternative: alternative ?? '', decidedAt: e.at })],
+  });
+}
+
+/** Commitment signed: the phase becomes active, and the year-end timer is set. */
+export function committed(c: PathwayContext, e: EventOf<'COMMITMENT_SIGNED'>): Step {
+  const year = c.programme!.academicYear;
+  const end = academicYearEnd(year);
+  const timer = setTimers(c, [{ key: `year-end:${year}`, at: end, event: { type: 'YEAR_ENDED', at: end, academicYear: year } }]);
+  return merge({ patch: { signatories: e.signatories }, effects: [] }, timer, {
+    patch: {},
+    effects: [notify(c, 'committed', 'confirmation', 'commitment-confirmed', ['headteacher', 'teachers'], { decidedAt: e.at })],
+  });
+}
+
+export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet: Quiet = false): Step {
+  const ctx: PathwayContext = { ...c, policy: e.policy };
+  const byId = new Map(c.sessions.map((s) => [s.id, s]));
+  const drop: string[] = [];
+  const set: { key: string; at: string; event: PathwayEvent }[] = [];
+  for (const s of e.sessions as ScheduledSession[]) {
+    drop.push(...sessionTimerKeys(ctx, s.id));
+    byId.set(s.id, { id: s.id, kind: s.kind, at: s.at, place: s.place, status: 'scheduled', teachersPresent: 0, headteacherPresent: false });
+    set.push(...timersForSession(ctx, s, e.at));
+  }
+  const sessions = [...byId.values()].sort(byTime);
+  const timers = setTimers(ctx, set, drop);
+  if (quiet) return merge({ patch: { policy: e.policy, sessions }, effects: [] }, timers);
+  // The year's dates to each school at once (with a calendar invite for each), not only 14 days before each.
+  const live = sessions.filter((s) => s.status !== 'cancelled');
+  const announce = notify(c, `schedule:${e.at}`, 'confirmation', 'schedule-announced', ['headteacher', 'teachers'], {
+    sessions: live.map((s) => sessionData(c, s, live)),
+    headteacherAttendsFirst: (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst),
+    firstSession: firstCounted(live)?.id ?? null,
+    decidedAt: e.at,
+  });
+  return merge({ patch: { policy: e.policy, sessions }, effects: [announce] }, timers);
+}
+
+/** The first meeting or workshop by date among `sessions` (the one a headteacher may be asked to attend). */
+function firstCounted(sessions: SessionRecord[]): SessionRecord | undefined {
+  return sessions.filter((s) => s.kind === 'meeting' || s.kind === 'workshop').sort(byTime)[0];
+}
+
+export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, quiet: Quiet = false): Step {
+  const old = c.sessions.find((s) => s.id === e.sessionId)!;
+  const moved = { ...old, at: e.to, place: e.place ?? old.place };
+  const sessions = c.sessions.map((s) => (s.id === e.sessionId ? moved : s));
+  const timers = setTimers(c, timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId));
+  if (quiet) return merge({ patch: { sessions }, effects: [] }, timers);
+  return merge(
+    { patch: { sessions }, effects: [] },
+    timers,
+    { patch: {}, effects: [notify(c, `moved:${e.sessionId}:${e.to}`, 'confirmation', 'session-moved', ['teachers', 'headteacher'], { ...sessionData(c, moved, sessions), from: londonLabel(old.at), fromStartsAt: old.at, fromPlace: old.place, decidedAt: e.at })] },
+  );
+}
+
+export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLED'>, quiet: Quiet = false): Step {
+  const old = c.sessions.find((s) => s.id === e.sessionId)!;
+  const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status: 'cancelled' as const } : s));
+  const timers = setTimers(c, [], sessionTimerKeys(c, e.sessionId));
+  if (quiet) return merge({ patch: { sessions }, effects: [] }, timers);
+  return merge(
+    { patch: { sessions }, effects: [] },
+    timers,
+    { patch: {}, effects: [notify(c, `cancelled:${e.sessionId}`, 'confirmation', 'session-cancelled', ['teachers', 'headteacher'], { ...sessionData(c, old), reason: e.reason, decidedAt: e.at })] },
+  );
+}
+
+export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>, quiet: Quiet = false): Step {
+  const status = e.teachersPresent > 0 ? ('held' as const) : ('missed' as const);
+  const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status, teachersPresent: e.teachersPresent, headteacherPresent: e.headteacherPresent } : s));
+  const step = merge({ patch: { sessions }, effects: [] }, setTimers(c, [], [`check:${e.sessionId}`]));
+  // A missed session may be recorded again (corrected or confirmed); its escalation is raised once.
+  if (status === 'missed' && !c.escalations.includes(`missed:${e.sessionId}`)) {
+    const s = c.sessions.find((x) => x.id === e.sessionId)!;
+    if (!quiet) step.effects.push(notify(c, `missed:${e.sessionId}`, 'escalation', 'session-missed', ['hubLead', 'headteacher'], { ...sessionData(c, s), decidedAt: e.at }));
+    step.patch.escalations = [...c.escalations, `missed:${e.sessionId}`];
+  }
+  return step;
+}
+
+export function headteacherAbsent(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>): Step {
+  const s = firstSession(c);
+  return {
+    patch: { escalations: [...c.escalations, 'headteacher-first-workshop'] },
+    effects: [notify(c, 'headteacher-absent-first', 'escalation', 'headteacher-absent-first-workshop', ['hubLead', 'headteacher'], { ...(s ? sessionData(c, s) : {}), session: e.sessionId, when: s ? londonLabel(s.at) : londonLabel(e.at), decidedAt: e.at })],
+  };
+}
+
+export function releaseFunding(c: PathwayContext, e: PathwayEvent): Step {
+  const p = c.programme!;
+  const f = p.funding!;
+  return {
+    patch: { fundingPaidPence: f.amountPence },
+    effects: [
+      { type: 'funding.release', key: `${c.urn}:${p.id}:${p.academicYear}:grant`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, amountPence: f.amountPence, reason: `${f.purpose} (commitment signed, first meeting held ${e.at.slice(0, 10)})` },
+      notify(c, 'funding', 'confirmation', 'funding-released', ['headteacher'], { amount: `£${(f.amountPence / 100).toLocaleString('en-GB')}`, amountPence: f.amountPence, purpose: f.purpose, paidTo: f.recipient, fundingKey: `${c.urn}:${p.id}:${p.academicYear}:grant`, decidedAt: e.at }),
+    ],
+  };
+}
+
+export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>, quiet: Quiet = false): Step {
+  const forget = forgetTimer(c, `reminder:${e.sessionId}:${e.daysBefore}`);
+  if (quiet) return forget;
+  const s = c.sessions.find((x) => x.id === e.sessionId);
+  if (!s || s.status !== 'scheduled') return forget;
+  const first = firstSession(c);
+  const headFirst = first?.id === s.id && (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst);
+  const to: Recipient[] = s.kind === 'visit' || headFirst ? ['teachers', 'headteacher'] : ['teachers'];
+  return merge(forget, {
+    patch: {},
+    effects: [notify(c, `reminder:${s.id}:${s.at}:${e.daysBefore}`, 'reminder', headFirst ? 'first-workshop-reminder' : 'session-reminder', to, { ...sessionData(c, s), daysBefore: e.daysBefore, decidedAt: e.at })],
+  });
+}
+
+export function sessionCheckDue(c: PathwayContext, e: EventOf<'SESSION_CHECK_DUE'>, quiet: Quiet = false): Step {
+  const s = c.sessions.find((x) => x.id === e.sessionId)!;
+  // A session moved after its check fired gets a new check; its escalation is still raised once.
+  if (c.escalations.includes(`unrecorded:${e.sessionId}`)) return forgetTimer(c, `check:${e.sessionId}`);
+  return merge(forgetTimer(c, `check:${e.sessionId}`), {
+    patch: { escalations: [...c.escalations, `unrecorded:${e.sessionId}`] },
+    effects: quiet ? [] : [notify(c, `unrecorded:${e.sessionId}`, 'escalation', 'attendance-missing', ['hubLead'], { ...sessionData(c, s), decidedAt: e.at })],
+  });
+}
+
+export function requestEvaluation(c: PathwayContext, e: PathwayEvent): Step {
+  const p = c.programme!;
+  const due = academicYearEnd(p.academicYear);
+  // As for sessions, a reminder whose time has already passed is not set.
+  const timers = c.policy.evaluationDaysBefore
+    .map((d) => ({ d, at: daysBefore(due, d) }))
+    .filter(({ at }) => isBefore(e.at, at))
+    .map(({ d, at }) => ({ key: `evaluation-reminder:${d}`, at, event: { type: 'EVALUATION_REMINDER_DUE' as const, at, daysBefore: d } }));
+  return merge(
+    { patch: { evaluationRequested: true }, effects: [{ type: 'evaluation.request', key: `${c.urn}:${p.id}:${p.academicYear}:evaluation`, urn: c.urn, programmeId: p.id, academicYear: p.academicYear, dueBy: due, recipients: recipientsOf(c, ['headteacher', 'teachers']), data: notify(c, 'evaluation', 'reminder', 'evaluation-request', [], { due: londonLabel(due), dueAt: due, decidedAt: e.at }).data }] },
+    setTimers(c, timers),
+  );
+}
+
+export function evaluationReminder(c: PathwayContext, e: EventOf<'EVALUATION_REMINDER_DUE'>, quiet: Quiet = false): Step {
+  if (quiet) return forgetTimer(c, `evaluation-reminder:${e.daysBefore}`);
+  return merge(forgetTimer(c, `evaluation-reminder:${e.daysBefore}`), {
+    patch: {},
+    effects: [notify(c, `evaluation-reminder:${e.daysBefore}`, 'reminder', 'evaluation-reminder', ['headteacher', 'teachers'], { due: londonLabel(academicYearEnd(c.programme!.academicYear)), dueAt: academicYearEnd(c.programme!.academicYear), daysBefore: e.daysBefore, decidedAt: e.at })],
+  });
+}
+
+export function yearEndedOverdue(c: PathwayContext, e: EventOf<'YEAR_ENDED'>): Step {
+  return merge(forgetTimer(c, `year-end:${e.academicYear}`), {
+    patch: { escalations: [...c.escalations, 'evaluation-overdue'] },
+    // The sessions held against those required: a school short of them cannot have its evaluation recorded yet.
+    effects: [notify(c, 'evaluation-overdue', 'escalation', 'evaluation-overdue', ['hubLead', 'headteacher'], { year: e.academicYear, dueAt: academicYearEnd(e.academicYear), sessionsHeld: sessionsHeld(c), sessionsRequired: requiredSessions(c), decidedAt: e.at })],
+  });
+}
+
+export function evaluationSubmitted(c: PathwayContext, e: EventOf<'EVALUATION_SUBMITTED'>): Step {
+  const closed = closePhase(c, 'completed', e.at);
+  return merge({ patch: { evaluationSubmittedAt: e.at }, effects: [] }, closed);
+}
+
+/**
+ * A cohort transition: the next phase begins afresh. The old phase's work
+ * group is left behind (a TRG group does not lead a Readiness year) unless
+ * the hub names the group the school continues in (`groupId`).
+ */
+export function advanced(_c: PathwayContext, e: EventOf<'ADVANCED'>): Step {
+  return { patch: { ...freshPhase(e.programme), enteredAt: e.at, groupId: e.groupId ?? null }, effects: [] };
+}
+
+/**
+ * A deferred school resumes, in the new year's programme, at the state it
+ * left (`to`, from RESUME_TO): its eligibility stands once assessed, and its
+ * work group once selected.
+ */
+export function resumed(c: PathwayContext, e: EventOf<'RESUMED'>, to: 'applied' | 'eligible' | 'waitlisted' | 'selected'): Step {
+  return {
+    patch: {
+      ...freshPhase(e.programme),
+      enteredAt: e.at,
+      deferredFrom: undefined,
+      criteria: to === 'applied' ? [] : c.criteria,
+      groupId: to === 'selected' ? c.groupId : null,
+    },
+    effects: [],
+  };
+}
+
+export function deferred(c: PathwayContext, e: EventOf<'DEFERRED'>, from: DeferredFrom): Step {
+  return merge(closePhase(c, 'deferred', e.at), { patch: { deferredUntil: e.untilYear, deferredFrom: from, lastReason: e.reason }, effects: [] });
+}
+
+export function withdrawn(c: PathwayContext, e: EventOf<'WITHDRAWN'>): Step {
+  return merge(closePhase(c, 'withdrawn', e.at), {
+    patch: { lastReason: e.reason },
+    effects: [notify(c, 'withdrawn', 'confirmation', 'withdrawn', ['headteacher', 'hubLead'], { reason: e.reason, decidedAt: e.at })],
+  });
+}
+
+export function teacherReplaced(c: PathwayContext, e: EventOf<'TEACHER_REPLACED'>): Step {
+  const teachers = [...c.teachers];
+  teachers[e.slot - 1] = e.teacher;
+  return { patch: { teachers }, effects: [] };
+}
+
+/** A timer fired: it is no longer pending. */
+export function forgetTimer(c: PathwayContext, key: string): Step {
+  if (!c.timers[key]) return none;
+  return { patch: { timers: without(c.timers, new Set([key])) }, effects: [] };
+}
+
+// A copy without some keys, built rather than copied then deleted from: a
+// delete turns the copy into a slow dictionary, and replay copies timers on
+// nearly every event.
+function without<T>(record: Record<string, T>, keys: ReadonlySet<string>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k in record) if (!keys.has(k)) out[k] = record[k]!;
+  return out;
+}
+
+/** The key of the timer that produced a timer event. Pure. */
+export function timerKeyOf(e: PathwayEvent): string | null {
+  switch (e.type) {
+    case 'REMINDER_DUE': return `reminder:${e.sessionId}:${e.daysBefore}`;
+    case 'SESSION_CHECK_DUE': return `check:${e.sessionId}`;
+    case 'EVALUATION_REMINDER_DUE': return `evaluation-reminder:${e.daysBefore}`;
+    case 'YEAR_ENDED': return `year-end:${e.academicYear}`;
+    default: return null;
+  }
+}
+
+/** The school's Mastery Specialist or Readiness Lead for this phase (replacing an earlier one). */
+export function leaderAllocated(_c: PathwayContext, e: EventOf<'LEADER_ALLOCATED'>): Step {
+  return { patch: { leader: { ...e.leader, at: e.at } }, effects: [] };
+}
+
+/** The action plan on the 5 Big Ideas, made with the school's leader; no idea reviewed yet. */
+export function actionPlanCreated(c: PathwayContext, e: EventOf<'ACTION_PLAN_CREATED'>): Step {
+  const { at: _at, ...madeWith } = c.leader!;
+  return { patch: { actionPlan: { createdAt: e.at, madeWith, aims: e.aims, progress: {}, reviews: [] } }, effects: [] };
+}
+
+/** A review at a visit: the progress named on each idea replaces the earlier one. */
+export function actionPlanReviewed(c: PathwayContext, e: EventOf<'ACTION_PLAN_REVIEWED'>): Step {
+  const plan = c.actionPlan!;
+  const named = Object.fromEntries(Object.entries(e.progress).filter(([, v]) => v !== undefined));
+  return {
+    patch: { actionPlan: { ...plan, progress: { ...plan.progress, ...named }, reviews: [...plan.reviews, { at: e.at, sessionId: e.sessionId, progress: named, note: e.note }] } },
+    effects: [],
+  };
+}
+
+/** The Readiness year's Mastery Ready judgement (a later one replaces it). */
+export function masteryReadyJudged(c: PathwayContext, e: EventOf<'MASTERY_READY_JUDGED'>): Step {
+  const p = c.programme!;
+  return { patch: { masteryReady: { ready: e.ready, at: e.at, academicYear: p.academicYear, programmeId: p.id, note: e.note } }, effects: [] };
+}
