@@ -166,6 +166,8 @@ export function newDateBoundsWords(p: Pick<Programme, 'name' | 'academicYear'>, 
 interface EventLike {
   type: string;
   payload: unknown;
+  /** When it happened (a late joiner's dates are told from it). */
+  occurredAt?: string;
 }
 
 /** One event of a school's history in words: a title and, when useful, a detail line. Pure. */
@@ -188,8 +190,20 @@ export function eventWords(e: EventLike, ctx: { groupName?: (id: string) => stri
       return { title: 'Not offered a place', detail: `${capital(p.reason)}.${p.alternative ? ` Offered instead: ${p.alternative}.` : ''}` };
     case 'COMMITMENT_SIGNED':
       return { title: 'Commitment signed', detail: `Signed by ${andList((p.signatories ?? []).map(signatoryWords))}.` };
-    case 'SCHEDULE_SET':
+    case 'SCHEDULE_SET': {
+      // A late joiner's dates are the group's year: say which of them are its own, not "the first" of the group's.
+      const all: { id: string; at: string }[] = Array.isArray(p.sessions) ? [...p.sessions].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)) : [];
+      if (p.joinedLate === true && all.length) {
+        const joined = Date.parse(String(p.at ?? e.occurredAt ?? all[0]!.at));
+        const own = all.filter((s) => Date.parse(s.at) > joined);
+        const held = all.length - own.length;
+        return {
+          title: `Given the work group’s ${all.length} dates on joining it late`,
+          detail: `${held === 0 ? 'None was' : held === 1 ? '1 was' : `${held} were`} held before the school joined, and ${held === 1 ? 'is' : 'are'} not the school’s to attend.${own[0] ? ` Its first is ${session(own[0].id)} on ${whenWords(own[0].at)}.` : ''}`,
+        };
+      }
       return { title: `The year’s ${Array.isArray(p.sessions) ? p.sessions.length : ''} sessions were scheduled`.replace('  ', ' '), ...(Array.isArray(p.sessions) && p.sessions[0] ? { detail: `The first is on ${whenWords(p.sessions[0].at)}.` } : {}) };
+    }
     case 'SESSION_MOVED':
       return { title: `${session(p.sessionId)} moved`, detail: `Now on ${whenWords(p.to)}${p.place ? ` at ${p.place}` : ''}.` };
     case 'SESSION_CANCELLED':

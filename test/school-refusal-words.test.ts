@@ -45,4 +45,16 @@ describe('eventWords', () => {
     expect(eventWords(allocated('specialist'), { route: 'primary' }).title).toBe('Sam Okafor allocated as the school’s Mastery Specialist');
     expect(eventWords(allocated('readinessLead'), { route: 'primary' }).title).toBe('Sam Okafor allocated as the school’s Mastery Readiness Lead');
   });
+
+  it('tells a late joiner’s dates as the group’s, with how many were held before it joined and its own first, not the group’s first', () => {
+    const sessions = [
+      { id: 'primary-readiness-2026-27.workshop-01', kind: 'workshop', at: '2026-09-10T08:00:00Z' },
+      { id: 'primary-readiness-2026-27.visit-01', kind: 'visit', at: '2026-09-17T08:00:00Z' },
+      { id: 'primary-readiness-2026-27.workshop-02', kind: 'workshop', at: '2026-11-12T09:00:00Z' },
+    ];
+    const late = eventWords({ type: 'SCHEDULE_SET', occurredAt: '2026-11-10T09:00:00Z', payload: { sessions, joinedLate: true } }, { sessionOfKind: (k) => (k === 'workshop' ? 6 : 3) });
+    expect(late).toEqual({ title: 'Given the work group’s 3 dates on joining it late', detail: '2 were held before the school joined, and are not the school’s to attend. Its first is Workshop 2 of 6 on Thursday 12 November 2026, 9am.' });
+    // The group's own year reads as before.
+    expect(eventWords({ type: 'SCHEDULE_SET', occurredAt: '2026-09-01T09:00:00Z', payload: { sessions } }).title).toBe('The year’s 3 sessions were scheduled');
+  });
 });

@@ -169,6 +169,11 @@ describe('hub web: work groups', () => {
     expect(await page.textContent('main')).toContain(`${trg.places} of ${trg.maxSchools} places taken`);
   });
 
+  it('says in one sentence why a held session cannot be moved: attendance is recorded for both its schools, named once', async () => {
+    const page = await asStaff(`/hub/groups/${READY}/sessions/primary-readiness-2026-27.workshop-01`);
+    expect(await page.locator('#cancel').textContent()).toBe('It cannot be moved or cancelled, because attendance is recorded for Forest Town Primary School and Hollybrook Primary School.');
+  });
+
   it('a new date outside the programme’s academic year is an error on the date, in words, and nothing moves: not the group, not its school', async () => {
     const page = await asStaff(`/hub/groups/${DEV}`);
     const groupBefore = await web.api<GroupJson>('GET', `/groups/${DEV}`);

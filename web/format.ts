@@ -9,6 +9,7 @@ import { pounds } from '../domain/catalogue/describe.js';
 import { dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 import { phaseName, statusWords } from '../domain/words/school-state.js';
 import { countedSessionsName, sessionKindsOf } from '../domain/words/kinds.js';
+import { andList as andListWords } from '../service/school-words.js';
 
 export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 
@@ -20,6 +21,11 @@ export function money(pence: unknown): string {
 }
 
 export { phaseName, statusWords };
+
+/** "A, B and C" (service/school-words.ts andList), for a sentence that names several schools. Pure. */
+function andList(items: unknown): string {
+  return andListWords(Array.isArray(items) ? items.map(String) : []);
+}
 
 /** A GOV.UK tag colour for a status. Pure. */
 export function statusColour(status: unknown): string {
@@ -56,7 +62,7 @@ export function sessionsHeldLabel(programmeId: unknown): string {
 /** Adds the filters above to a Nunjucks environment. */
 export function addFilters(env: nunjucks.Environment): void {
   const filters: Record<string, (...args: never[]) => unknown> = {
-    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, timeOfDay, money, phaseName, statusWords, statusColour, relativeDays, plural, sessionsHeldLabel,
+    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, timeOfDay, money, phaseName, statusWords, statusColour, relativeDays, plural, sessionsHeldLabel, andList,
   };
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, fn as (...args: unknown[]) => unknown);
 }
