@@ -43,11 +43,14 @@ export async function schoolLinkFor(svc: Service, urn: string, now: string = svc
 }
 
 export interface MeetingForSchool {
+  /** The session's id (for the calendar file's UIDs, the same as the emails' invites; not shown). */
+  id: string;
   kind: SessionRecord['kind'];
   title: string;
   /** "Tuesday 4 November 2025, 1.30pm to 4pm". */
   when: string;
   startsAt: string;
+  endsAt: string;
   venue: string;
   /** Who from the school should be there, in words. */
   attend: string;
@@ -222,10 +225,12 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
       const withHead = headteacherFirst(c) && first?.id === s.id && c.school;
       const who = teachers ? `${teachers} (lead teachers)` : 'Your lead teachers';
       return {
+        id: s.id,
         kind: s.kind,
         title: `${kindInWords(s.kind)} ${n} of ${same.length}`,
         when: dateTimeSpan(s.at, endOf(c, s)),
         startsAt: s.at,
+        endsAt: endOf(c, s),
         venue: placeInWords(s.place, 'schoolLink'),
         attend: withHead ? `${who}, and the headteacher, ${c.school!.headteacher.name}` : who,
       };

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { expectAccessible, expectFitsPhone, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { schoolLinkFor } from '../service/school-link-view.js';
+import { sessionUid } from '../activities/mail/calendar.js';
 
 /** The element with the focus once the page's script has run ("DIV.govuk-error-summary"); waits a moment for the script. */
 async function focused(page: Page): Promise<string> {
@@ -24,6 +25,33 @@ const SCHOOL_DATA = /Riverside|Hollybrook|Kingsway|Minster|Gareth|Milburn|Priya|
 describe('headteacher page', () => {
   const web = useWebService();
   const browser = useBrowser();
+
+  it('gives the school’s dates to come as a calendar file, each under the UID its dates email used, so the two do not make two entries', async () => {
+    const link = await schoolLinkFor(web.service, '100004');
+    const page = await browser.page();
+    await page.goto(`${web.address}${link}`);
+    const rows = await page.locator('#meetings ~ table tbody tr').count();
+    const href = await page.getByRole('link', { name: 'Add these dates to your calendar' }).getAttribute('href');
+    expect(href).toBe(`${link}/calendar.ics`);
+    const res = await page.request.get(`${web.address}${href}`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-type']).toMatch(/^text\/calendar/);
+    expect(res.headers()['content-disposition']).toBe('attachment; filename="riverside-academy-dates.ics"');
+    // Long lines are folded (RFC 5545 3.1): unfold before reading.
+    const ics = (await res.text()).replace(/\r\n[ \t]/g, '');
+    const uids = [...ics.matchAll(/^UID:(.+)$/gm)].map((m) => m[1]!.trim());
+    expect(uids).toHaveLength(rows);
+    const st = await web.api<{ summary: { upcoming: { what: string; at: string }[] } }>('GET', '/schools/100004');
+    expect(st.status).toBe(200);
+    const snapshot = (await web.service.engine.state('100004')).snapshot as { context: { sessions: { id: string; at: string; status: string }[] } };
+    const ahead = snapshot.context.sessions.filter((s) => s.status === 'scheduled' && Date.parse(s.at) >= Date.parse(web.service.now()));
+    expect(uids.sort()).toEqual(ahead.map((s) => sessionUid('100004', s.id)).sort());
+    expect(ics).toContain('SUMMARY:East Midlands East Maths Hub: Work Group meeting 2 of 6');
+    // A link that does not open gives the page's refusal, not a file.
+    const bad = await page.request.get(`${web.address}${link.slice(0, -5)}xxxxx/calendar.ics`);
+    expect(bad.status()).toBeGreaterThanOrEqual(400);
+    expect(bad.headers()['content-type']).toMatch(/^text\/html/);
+  });
 
   it('opens the school’s page from a signed link without signing in', async () => {
     const link = await schoolLinkFor(web.service, '100004');

@@ -12,9 +12,12 @@ import { flash } from '../session.js';
 import { fieldError } from '../forms.js';
 import { longDate } from '../../domain/words/dates.js';
 import { commitmentFormByLink } from '../../service/commitment-form.js';
+import { schoolCalendar } from '../../service/school-calendar.js';
 
 /** The commitment form's address below a school's link: `<link>/commitment`. */
 export const COMMITMENT_SUFFIX = '/commitment';
+/** The school's dates to come as an .ics file, below its link. */
+export const CALENDAR_SUFFIX = '/calendar.ics';
 
 const REFUSED = {
   malformed: { status: 403, title: 'This link does not work', body: ['The web address is not complete. It may have been cut short when it was copied.', 'Open the link again from the email, or copy the whole address.'] },
@@ -67,9 +70,19 @@ export async function forSchoolsRoutes(app: FastifyInstance, svc: Service): Prom
   app.get<{ Params: { '*': string } }>('/for-schools/*', async (request, reply) => {
     private_(reply);
     const rest = request.params['*'];
+    if (rest.endsWith(CALENDAR_SUFFIX)) return sendCalendar(reply, rest.slice(0, -CALENDAR_SUFFIX.length), linkPath(request.url).slice(0, -CALENDAR_SUFFIX.length));
     if (rest.endsWith(COMMITMENT_SUFFIX)) return showCommitment(reply, rest.slice(0, -COMMITMENT_SUFFIX.length), linkPath(request.url).slice(0, -COMMITMENT_SUFFIX.length));
     return show(reply, rest, linkPath(request.url));
   });
+
+  /** The school's dates to come as a calendar file; a link that does not open gets the page's refusal, a school with none its page. */
+  async function sendCalendar(reply: FastifyReply, token: string, pagePath: string): Promise<FastifyReply> {
+    const opened = await openSchoolLink(svc, token);
+    if (!opened.ok) return show(reply, token, pagePath);
+    const file = schoolCalendar(opened.view, svc.now());
+    if (!file) return reply.redirect(`${pagePath}#meetings`, 303);
+    return reply.type('text/calendar; charset=utf-8').header('content-disposition', `attachment; filename="${file.filename}"`).send(file.content);
+  }
 
   /** The commitment form to print, from the school's link (the "selected" email points here). */
   async function showCommitment(reply: FastifyReply, token: string, pagePath: string): Promise<FastifyReply> {
