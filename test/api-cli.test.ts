@@ -191,7 +191,7 @@ describe('npm start and the operator CLI on a PGlite folder', () => {
     expect(groups.out).toMatch(/emeast-readiness-2026-1\s+east-midlands-east\s+primary-readiness-2026-27\s+2026\/27\s+2\/8/);
     const refused = await pathway('--db', db, 'schools', 'attend', '100008', 'no-such-session', '--teachers', '2');
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/school 100008 cannot take ATTENDANCE_RECORDED while readiness\/applied/);
+    expect(refused.err).toMatch(/school 100008 \(Readiness: application received\) cannot take ATTENDANCE_RECORDED: /);
     const missing = await pathway('--db', db, 'groups', 'show', 'no-such-group');
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('no work group no-such-group');

@@ -195,7 +195,7 @@ describe('pathway CLI: bad input and faults', () => {
   });
 
   it('applying twice: exit 2, the state does not take it', async () => {
-    expectOneLine(await run('applications', 'submit', form), /school 122657 cannot take APPLY while readiness\/applied/);
+    expectOneLine(await run('applications', 'submit', form), /school 122657 \(Readiness: application received\) cannot take APPLY: /);
   });
 
   it('an unknown URN: exit 2, one line', async () => {
@@ -204,7 +204,7 @@ describe('pathway CLI: bad input and faults', () => {
   });
 
   it('an event the state does not accept: exit 2, saying why', async () => {
-    expectOneLine(await run('schools', 'event', URN, 'EVALUATION_SUBMITTED', '--at', '2020-03-25'), /cannot take EVALUATION_SUBMITTED while readiness\/applied: .*accepted: .*ELIGIBILITY_ASSESSED/);
+    expectOneLine(await run('schools', 'event', URN, 'EVALUATION_SUBMITTED', '--at', '2020-03-25'), /\(Readiness: application received\) cannot take EVALUATION_SUBMITTED: .*accepted: .*ELIGIBILITY_ASSESSED/);
     expectOneLine(await run('schools', 'event', URN, 'ELIGIBILITY_ASSESSED', '--at', '2020-03-25', '--data', '{"eligible":true,"criteria":["likesMaths"]}'), /eligibility needs at least 1 of: .*ofstedRiOrInadequate.*got likesMaths/);
   });
 
