@@ -6,6 +6,8 @@
  * Pure: the page's view comes in.
  */
 import { makeInvite } from '../activities/mail/calendar.js';
+import { hubName } from '../activities/mail/render.js';
+import { calendarFileName } from './group-calendar.js';
 import type { HeadteacherView } from './school-link-view.js';
 
 /** The .ics text and a file name for the school's sessions to come; null when none are planned. `now`: when it is made (its SEQUENCE and DTSTAMP). Pure. */
@@ -13,7 +15,7 @@ export function schoolCalendar(v: HeadteacherView, now: string): { content: stri
   if (!v.meetings.length) return null;
   const programme = v.programme ?? 'Teaching for Mastery';
   // Named as the emails' invites name it ("East Midlands East Maths Hub: Work Group meeting 2 of 6").
-  const hub = /Maths Hub$/.test(v.hub) ? v.hub : `${v.hub} Maths Hub`;
+  const hub = hubName(v.hub);
   const invite = makeInvite({
     urn: v.urn,
     decidedAt: now,
@@ -28,6 +30,5 @@ export function schoolCalendar(v: HeadteacherView, now: string): { content: stri
       description: `${programme}, ${hub}. ${m.title}: ${m.when}. Where: ${m.venue}. Who: ${m.attend}.${v.group ? ` Led by ${v.group.lead.name}.` : ''}`,
     })),
   });
-  const base = `${v.school} dates`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
-  return { content: invite.content, filename: `${base || 'school-dates'}.ics` };
+  return { content: invite.content, filename: calendarFileName(v.school, 'dates') };
 }

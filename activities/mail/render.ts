@@ -138,7 +138,8 @@ export function programmeTitle(name: string): string {
   return name.replace(/\s*\((rules|amount)[^)]*\)\s*$/i, '').replace(/\s+\d{4}\/\d{2}$/, '').trim();
 }
 
-function hubName(hub: string): string {
+/** A hub as the emails name it: its catalogue name ("East Midlands East Maths Hub"), else the given one with "Maths Hub". Pure. */
+export function hubName(hub: string): string {
   const h = hub ? findHub(hub) : undefined;
   if (h) return h.name;
   return hub ? (/maths hub$/i.test(hub) ? hub : `${hub} Maths Hub`) : 'your Maths Hub';
