@@ -72,7 +72,7 @@ export function errorReply(err: unknown): { status: number; body: Body } {
     // The rule a refusal names ("(rule leaderLoad, seed 000: ...)"), and the request field it is about where a route knows it.
     const rule = /\(rule (\w+)/.exec(err.why)?.[1];
     const field = (err as { field?: unknown }).field;
-    return { status: 422, body: { error: err.message, reason: err.why, state: err.state, event: err.eventType, ...(rule ? { rule } : {}), ...(typeof field === 'string' ? { field } : {}) } };
+    return { status: 422, body: { error: err.message, reason: err.why, state: err.state, phase: err.phase, status: err.status, event: err.eventType, ...(rule ? { rule } : {}), ...(typeof field === 'string' ? { field } : {}) } };
   }
   if (err instanceof RefusedError) return { status: 422, body: { error: err.message } };
   if (err instanceof DatabaseUnavailableError) return { status: 503, body: { error: 'the database is unavailable; try again shortly' } };

@@ -91,7 +91,7 @@ const ERROR_EXAMPLES: Record<string, Json> = {
   '409': { error: 'school 108514 is at version 5, not 4: reload and try again', currentVersion: 5, requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },
   '413': { error: 'the request body is too large: at most 256 KB', requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },
   '415': { error: 'send the body as JSON (Content-Type: application/json)', requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },
-  '422': { error: 'school 108514 cannot take GAP_TASK_COMPLETED while applied: the school has not started its phase', requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },
+  '422': { error: 'school 108514 (Development: application received) cannot take GAP_TASK_COMPLETED: the school has not started its phase', reason: 'the school has not started its phase', state: 'development/applied', phase: 'development', status: 'applied', event: 'GAP_TASK_COMPLETED', requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },
   '423': { error: 'school 108514: its history was found changed at version 4; an admin must sign it off', requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },
   '429': { error: 'too many failed authentications from 203.0.113.7: wait 42 s', requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },
   '503': { error: 'the database is unavailable; try again shortly', requestId: '6f1c2a9e-3d4b-4c5a-9e8f-0a1b2c3d4e5f' },

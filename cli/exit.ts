@@ -4,7 +4,6 @@
  * to have their classes at hand. Pure.
  */
 import { ValidationError, sentence } from '../domain/errors.js';
-import { stateWords } from '../domain/words/school-state.js';
 
 /** Errors caused by what the caller asked (exit 2), by name: bad input, a rule refused, not found, stale version. */
 const CALLER_ERRORS = new Set([
@@ -47,16 +46,8 @@ export function nextStepCommand(next: { kind: string; groupId?: string }): strin
   }
 }
 
-/** A refused event with the school's state as the pages name it: "school 122657 (Readiness: application received) cannot take APPLY: …". Pure. */
-function refusedEvent(err: Error & { urn?: unknown; eventType?: unknown; state?: unknown; why?: unknown }): string | null {
-  if (typeof err.urn !== 'string' || typeof err.eventType !== 'string' || typeof err.state !== 'string' || typeof err.why !== 'string') return null;
-  const [phase, status] = err.state.includes('/') ? err.state.split('/') : ['none', err.state];
-  return `school ${err.urn} (${stateWords({ phase: phase!, status: status! })}) cannot take ${err.eventType}: ${err.why}`;
-}
-
 export function describeError(err: unknown): string {
   if (err instanceof ValidationError) return ['invalid input:', ...err.problems.map((p) => `  ${sentence(p)}`)].join('\n');
-  if (err instanceof Error && err.name === 'EventRejectedError') return refusedEvent(err) ?? err.message;
   if (err instanceof Error) {
     const next = err.name === 'UnknownSchoolError' ? { kind: 'apply' } : (err as { next?: { kind: string; groupId?: string } }).next;
     const command = next ? nextStepCommand(next) : null;

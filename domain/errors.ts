@@ -3,6 +3,7 @@
  * turning of zod issues into plain sentences. Pure.
  */
 import type { z } from 'zod';
+import { stateWords } from './words/school-state.js';
 
 export interface Problem {
   /** Dotted field path, e.g. "teachers.1.email" ("(root)" for the whole input). */
@@ -75,11 +76,24 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, wha
   return r.data;
 }
 
-/** The event is well formed but the school's current state does not accept it. HTTP 409/422, CLI exit 2. */
+/**
+ * The event is well formed but the school's current state does not accept it.
+ * HTTP 422, CLI exit 2. The message names the state as the pages do
+ * ("school 122657 (Readiness: application received) cannot take APPLY: …");
+ * `state` keeps the engine's "phase/status" for programs, and `phase` and
+ * `status` split it.
+ */
 export class EventRejectedError extends Error {
   override readonly name = 'EventRejectedError';
+  /** The school's phase ("readiness"; "none" before any). */
+  readonly phase: string;
+  /** The school's status ("applied"). */
+  readonly status: string;
   constructor(readonly urn: string, readonly eventType: string, readonly state: string, readonly why: string) {
-    super(`school ${urn} cannot take ${eventType} while ${state}: ${why}`);
+    const [phase, status] = state.includes('/') ? state.split('/', 2) : ['none', state];
+    super(`school ${urn} (${stateWords({ phase: phase!, status: status! })}) cannot take ${eventType}: ${why}`);
+    this.phase = phase!;
+    this.status = status!;
   }
 }
 

@@ -190,7 +190,7 @@ describe('refusals name what is wrong', () => {
     const err = new School().refusal(apply(secondaryDev, primarySchool));
     expect(err.eventType).toBe('APPLY');
     expect(err.why).toBe('programme sec-dev-2020 is for secondary schools, but the school is primary');
-    expect(err.message).toContain('school 123456 cannot take APPLY while prospective');
+    expect(err.message).toContain('school 123456 (Not yet applied) cannot take APPLY:');
   });
 
   it('a route the school is not on', () => {
@@ -755,6 +755,6 @@ describe('the fold is deterministic and its snapshots are plain JSON', () => {
   it('a stored history that no longer replays fails loudly', () => {
     const events = history();
     const broken = [...events.slice(0, 4), parseEvent(attend('m1', london('2020-11-10', '16:00')))];
-    expect(() => fold(URN, broken)).toThrow(/cannot take ATTENDANCE_RECORDED while development\/active: no session m1/);
+    expect(() => fold(URN, broken)).toThrow(/\(Development: taking part\) cannot take ATTENDANCE_RECORDED: no session m1/);
   });
 });

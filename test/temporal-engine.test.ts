@@ -41,7 +41,7 @@ describe('a refused Update, back in the domain\'s words', () => {
   it('maps each failure type to its typed error with the fields the workflow sent', () => {
     const rejected = engineErrorFrom(updateFailed(FailureType.rejected, { urn: '1', eventType: 'SELECTED', state: 'development/applied', why: 'SELECTED is not accepted now; accepted: ELIGIBILITY_ASSESSED' }), '1');
     expect(rejected).toBeInstanceOf(EventRejectedError);
-    expect((rejected as Error).message).toBe('school 1 cannot take SELECTED while development/applied: SELECTED is not accepted now; accepted: ELIGIBILITY_ASSESSED');
+    expect((rejected as Error).message).toBe('school 1 (Development: application received) cannot take SELECTED: SELECTED is not accepted now; accepted: ELIGIBILITY_ASSESSED');
 
     const conflict = engineErrorFrom(updateFailed(FailureType.conflict, { urn: '1', expected: 3, actual: 4 }), '1');
     expect(conflict).toBeInstanceOf(VersionConflictError);
@@ -141,7 +141,7 @@ describe('the cohort activities', () => {
     const c = client({ update: () => Promise.reject(updateFailed(FailureType.rejected, { urn: '200003', eventType: 'ADVANCED', state: 'development/active', why: 'ADVANCED is not accepted now' })) });
     const acts = createCohortActivities(c as never);
     const outcome = await acts.sendSchoolEvent({ urn: '200003', event: advance, actor: 'ops', updateId: 'cohort-x:200003' });
-    expect(outcome).toEqual({ urn: '200003', ok: false, reason: 'school 200003 cannot take ADVANCED while development/active: ADVANCED is not accepted now' });
+    expect(outcome).toEqual({ urn: '200003', ok: false, reason: 'school 200003 (Development: taking part) cannot take ADVANCED: ADVANCED is not accepted now' });
     expect(c.calls[0]).toEqual({ id: 'school-200003', options: { args: [{ event: advance, actor: 'ops' }], updateId: 'cohort-x:200003' } });
   });
 

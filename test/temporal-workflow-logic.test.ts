@@ -490,7 +490,7 @@ describe('a cohort transition', () => {
     expect(report).toMatchObject({ from: '2020/21', to: '2021/22', groupId: 'wg', dryRun: false, total: 6, succeeded: 4, failed: 2 });
     expect(report.outcomes.map((o) => o.urn)).toEqual(urns);
     expect(report.outcomes.find((o) => o.urn === '200001')).toEqual({ urn: '200001', ok: true, phase: 'embedding', status: 'selected', version: 11 });
-    expect(report.outcomes.find((o) => o.urn === '200003')).toMatchObject({ ok: false, reason: expect.stringContaining('cannot take ADVANCED while development/applied') });
+    expect(report.outcomes.find((o) => o.urn === '200003')).toMatchObject({ ok: false, reason: expect.stringContaining('(Development: application received) cannot take ADVANCED:') });
     expect(report.outcomes.find((o) => o.urn === '200005')).toMatchObject({ ok: false, reason: "could not reach the school's workflow: connect ECONNREFUSED 10.0.0.5:7233" });
 
     // Each school was sent the event once (the two done before the crash were not sent again), with a stable update id.
@@ -508,7 +508,7 @@ describe('a cohort transition', () => {
     expect(report).toMatchObject({ dryRun: true, total: 7, succeeded: 4, failed: 3 });
     expect(report.outcomes.find((o) => o.urn === '200002')).toEqual({ urn: '200002', ok: true, phase: 'embedding', status: 'selected', version: null });
     expect(report.outcomes.find((o) => o.urn === '299999')).toMatchObject({ ok: false, reason: expect.stringContaining('no school with URN 299999') });
-    expect(report.outcomes.find((o) => o.urn === '200003')).toMatchObject({ ok: false, reason: expect.stringContaining('cannot take ADVANCED while development/applied') });
+    expect(report.outcomes.find((o) => o.urn === '200003')).toMatchObject({ ok: false, reason: expect.stringContaining('(Development: application received) cannot take ADVANCED:') });
     expect(fake.executed.sendSchoolEvent).toBeUndefined();
     expect(summaryOf(world.snapshots.get('200002')!).phase).toBe('development');
   });

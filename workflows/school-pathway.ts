@@ -461,7 +461,8 @@ function checkVersion(urn: string, expected: number | undefined, actual: number)
 function rejectedFailure(urn: string, eventType: string, state: string, why: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: FailureType.rejected,
-    message: `school ${urn} cannot take ${eventType} while ${state}: ${why}`,
+    // Worded as the embedded host words it, the state as the pages name it.
+    message: new EventRejectedError(urn, eventType, state, why).message,
     nonRetryable: true,
     details: [{ urn, eventType, state, why }],
   });

@@ -40,7 +40,7 @@ export function refusalWords(err: Error, ctx: RefusalContext): string[] {
     m = /^work group (\S+) would have (\d+) schools; .* allows up to (\d+)$/.exec(why);
     if (m) return [`The group size rule: a work group of this programme has at most ${m[3]} schools.`, `${labelOf(m[1]!, ctx)} is full, so ${ctx.school} cannot join it. Choose another group, or put the school on the waiting list.`];
     if (/ is not accepted now/.test(why)) {
-      const now = err.state.split('/').pop() ?? ctx.status;
+      const now = err.status;
       return [`Decisions on an application come in order: assess eligibility, then select, waitlist or decline.`, `${ctx.school} is now “${statusWords(now).toLowerCase()}”, so you cannot ${ctx.decision} it at this point.`];
     }
     return [`The programme’s rules refused this: ${why.replace(/\b[A-Z][A-Z_]{3,}\b/g, 'this decision')}.`];

@@ -142,7 +142,7 @@ export async function applicationNewRoutes(app: FastifyInstance, svc: Service): 
       if (err instanceof EventRejectedError || err instanceof RefusedError) {
         const urn = (form.school as { urn?: string }).urn ?? '';
         const text = err instanceof EventRejectedError && / is not accepted now/.test(err.why)
-          ? `The school with URN ${urn} is already on the pathway (${statusWords(err.state.split('/').pop() ?? '').toLowerCase()}), so it cannot apply now`
+          ? `The school with URN ${urn} is already on the pathway (${statusWords(err.status).toLowerCase()}), so it cannot apply now`
           : `The programme’s rules refused this application: ${(err instanceof EventRejectedError ? err.why : err.message).replace(/\b[A-Z][A-Z_]{3,}\b/g, 'this')}`;
         return renderForm(reply, ctx, programme, body, { errors: [{ text, href: '#school-urn' }], fieldErrors: { 'school-urn': text }, warnings: [] }, 422);
       }
