@@ -272,6 +272,32 @@ describe('every message kind', () => {
     expect(owed.text).not.toContain('cannot be recorded yet');
   });
 
+  it('counts a late joiner’s dates in words that agree: "your remaining date", "after one of its dates", "catch up on it"', () => {
+    // Joined on 21 October: meeting 1 (2 October) was before, meeting 2 (4 November) is ahead.
+    const one = renderMessage({ template: 'schedule-announced', urn: '137001', data: sample() }, ctx);
+    expect(one.subject).toBe('Maths Hub: your remaining date for Secondary Teaching for Mastery Development Work Group, 2025/26');
+    for (const part of [one.text, one.html]) {
+      const t = part.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+      expect(t).toContain('Kingsmead Academy has one date of Secondary Teaching for Mastery Development Work Group still to come this year (2025/26).');
+      expect(t).toContain('The school joined the work group after one of its dates had taken place');
+      expect(t).toContain('will agree with you how the school’s teachers catch up on it.');
+      expect(t).toContain('The calendar file attached puts the date still to come in your calendar.');
+    }
+    const more = { ...sample(), decidedAt: '2025-11-10T10:00:00Z', sessions: ['2025-10-02', '2025-11-04', '2025-12-02', '2026-01-13', '2026-02-03'].map((d, i) => session(`secondary-development-2025-26.meeting-0${i + 1}`, `${d}T13:30:00Z`, `${d}T16:00:00Z`, i + 1, 5)) };
+    const three = renderMessage({ template: 'schedule-announced', urn: '137001', data: more }, ctx);
+    expect(three.subject).toBe('Maths Hub: your 3 remaining dates for Secondary Teaching for Mastery Development Work Group, 2025/26');
+    const t = three.text.replace(/\s+/g, ' ');
+    expect(t).toContain('Kingsmead Academy has 3 dates of');
+    expect(t).toContain('after 2 of its dates had taken place');
+    expect(t).toContain('catch up on them.');
+    expect(t).toContain('puts every date still to come in your calendar');
+  });
+
+  it('keeps a blank line before the link at the end of the hub lead’s overdue evaluation email', () => {
+    const hub = renderMessage({ template: 'evaluation-overdue', urn: '137001', data: sample() }, ctx);
+    expect(hub.text).toMatch(/Please follow up with the school\.\n\nOpen the school’s page: /);
+  });
+
   it('refuses an unknown template, naming the known ones', () => {
     expect(() => renderMessage({ template: 'nope', urn: '1', data: {} })).toThrow(/no message template "nope"; known: application-received, waitlisted, selected, declined/);
   });

@@ -54,7 +54,10 @@ export function exampleContext(): RenderContext {
 
 /** A rendered example of message kind `kind` (one of MESSAGE_KINDS). Pure. */
 export function exampleMessage(kind: string): RenderedMessage {
-  return renderMessage({ template: kind, urn: '137001', data: exampleData() }, exampleContext());
+  const data = exampleData();
+  // The evaluation reminder goes out before the evaluation is due (31 August), on the last day of the summer term, not when the meeting's messages do.
+  if (kind === 'evaluation-reminder') Object.assign(data, { decidedAt: '2026-07-21T09:00:00+01:00' });
+  return renderMessage({ template: kind, urn: '137001', data }, exampleContext());
 }
 
 /** Every kind with its rendered example. Pure. */
