@@ -15,7 +15,7 @@ import { findHub } from '../domain/catalogue/hubs.js';
 import { SCHOOL_LINK_PATH, schoolLinkExpiry, schoolLinkToken, schoolLinkUrl, verifySchoolLink } from '../domain/school-link.js';
 import { parseEvent, whyRejected, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayContext, SessionRecord } from '../machines/context.js';
-import { firstSession } from '../machines/rules.js';
+import { firstSession, requiredSessions, sessionsHeld } from '../machines/rules.js';
 import { HALF_DAY_MINUTES } from '../machines/steps.js';
 import { academicYearEnd } from '../machines/time.js';
 import { phaseAndStatus } from '../machines/summary.js';
@@ -56,6 +56,20 @@ export interface MeetingForSchool {
   attend: string;
 }
 
+/** A session of this year already past, and what the hub recorded of the school at it. */
+export interface SessionSoFar {
+  id: string;
+  kind: SessionRecord['kind'];
+  /** "Workshop 1 of 6", numbered as the upcoming ones are. */
+  title: string;
+  /** "Thursday 10 September 2026, 9am to 11.30am". */
+  when: string;
+  /** What was recorded, in words: "2 teachers attended", "No teacher from your school attended", "Not recorded yet: …". */
+  recorded: string;
+  /** Whether the school's attendance there falls short: nobody came, or it is not recorded yet. */
+  attention: boolean;
+}
+
 export interface AskOfSchool {
   /** Short heading: "Sign the commitment". */
   title: string;
@@ -77,6 +91,10 @@ export interface HeadteacherView {
   programme: string | null;
   academicYear: string | null;
   meetings: MeetingForSchool[];
+  /** This year's sessions already past, oldest first, with what was recorded (pastSessions). */
+  sessionsSoFar: SessionSoFar[];
+  /** The counted sessions attended and the number required (null before a phase with sessions). */
+  attendance: { held: number; required: number } | null;
   /** Whether school visits are among the meetings to come (the page then says "meetings and visits"). */
   visitsAhead: boolean;
   /** What the programme's counted sessions are called: "meetings", "workshops"; one of them: "meeting", "workshop". */
@@ -145,6 +163,8 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
         programme: c.programme ? programmeReadName(c.programme.name) : null,
         academicYear: c.programme?.academicYear ?? null,
         meetings,
+        sessionsSoFar: pastSessions(c, now),
+        attendance: c.programme && c.sessions.length > 0 ? { held: sessionsHeld(c), required: requiredSessions(c) } : null,
         visitsAhead: meetings.some((m) => m.kind === 'visit'),
         sessionsName: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind)),
         sessionName: countedSessionName((c.programme?.sessions ?? []).map((r) => r.kind)),
@@ -234,6 +254,38 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
         venue: placeInWords(s.place, 'schoolLink'),
         attend: withHead ? `${who}, and the headteacher, ${c.school!.headteacher.name}` : who,
       };
+    });
+}
+
+/**
+ * The school's sessions of this year that have started, oldest first, each
+ * with what the hub recorded of the school there, so that a headteacher told
+ * "we missed your school" can see the record. Cancelled sessions are left
+ * out, as they are from the upcoming ones. Pure.
+ */
+export function pastSessions(c: PathwayContext, now: string): SessionSoFar[] {
+  const live = c.sessions.filter((s) => s.status !== 'cancelled').sort(byTime);
+  const first = firstSession(c);
+  const headAsked = headteacherFirst(c);
+  return live
+    .filter((s) => Date.parse(s.at) < Date.parse(now))
+    .map((s) => {
+      const same = live.filter((x) => x.kind === s.kind);
+      const n = same.findIndex((x) => x.id === s.id) + 1;
+      const base = { id: s.id, kind: s.kind, title: `${kindInWords(s.kind)} ${n} of ${same.length}`, when: dateTimeSpan(s.at, endOf(c, s)) };
+      switch (s.status) {
+        case 'held': {
+          const who = s.teachersPresent === 1 ? '1 teacher attended' : `${s.teachersPresent} teachers attended`;
+          const head = headAsked && first?.id === s.id ? (s.headteacherPresent ? ', with the headteacher' : '; the headteacher was not there') : s.headteacherPresent ? ', with the headteacher' : '';
+          return { ...base, recorded: `${who}${head}`, attention: headAsked && first?.id === s.id && !s.headteacherPresent };
+        }
+        case 'missed':
+          return { ...base, recorded: 'No teacher from your school attended', attention: true };
+        case 'beforeJoining':
+          return { ...base, recorded: 'Before your school joined the work group: not for your school to attend', attention: false };
+        default:
+          return { ...base, recorded: 'Not recorded yet: the hub records who came after each session', attention: true };
+      }
     });
 }
 

@@ -8,6 +8,9 @@ import { createActivities } from '../activities/index.js';
 import type { Mailer } from '../activities/mail/mailer.js';
 import type { RequestEvaluation } from '../machines/effects.js';
 import { serviceKey } from '../store/ops/keys.js';
+import { pastSessions } from '../service/school-link-view.js';
+import type { PathwayContext, SessionRecord } from '../machines/context.js';
+import { programmeFor } from '../domain/catalogue/programmes.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
 
 const KEY = Buffer.alloc(32, 7);
@@ -41,6 +44,36 @@ describe('signed school links', () => {
     expect(verifySchoolLink(Buffer.alloc(32, 8), token, NOW)).toMatchObject({ ok: false, reason: 'tampered' });
     expect(verifySchoolLink(KEY, token.slice(0, 40), NOW)).toMatchObject({ ok: false, reason: 'malformed' });
     expect(verifySchoolLink(KEY, 'not a token', NOW)).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('what the headteacher’s page says was recorded so far this year', () => {
+  const rec = (id: string, at: string, status: SessionRecord['status'], teachersPresent = 0, headteacherPresent = false, kind: SessionRecord['kind'] = 'workshop'): SessionRecord => ({ id, kind, at, place: 'The Minster School', status, teachersPresent, headteacherPresent });
+  const context = (sessions: SessionRecord[]) => ({ programme: programmeFor('primary', 'readiness', '2026/27')!, sessions }) as unknown as PathwayContext;
+
+  it('says who came to each session already past, that the hub has not recorded one yet, and leaves out what is cancelled or still to come', () => {
+    const c = context([
+      rec('w1', '2026-09-10T08:00:00Z', 'held', 2, false),
+      rec('v1', '2026-09-17T08:00:00Z', 'scheduled', 0, false, 'visit'),
+      rec('w2', '2026-10-08T08:00:00Z', 'missed'),
+      rec('w3', '2026-10-15T08:00:00Z', 'cancelled'),
+      rec('w4', '2026-11-12T09:00:00Z', 'scheduled'),
+    ]);
+    expect(pastSessions(c, '2026-11-10T09:00:00Z').map((s) => [s.title, s.recorded, s.attention])).toEqual([
+      // The programme asks the headteacher to the first workshop.
+      ['Workshop 1 of 3', '2 teachers attended; the headteacher was not there', true],
+      ['School visit 1 of 1', 'Not recorded yet: the hub records who came after each session', true],
+      ['Workshop 2 of 3', 'No teacher from your school attended', true],
+    ]);
+    expect(pastSessions(c, '2026-11-10T09:00:00Z')[0]!.when).toBe('Thursday 10 September 2026, 9am to 11.30am');
+  });
+
+  it('says the sessions before a late joiner joined were not for it to attend, and asks the headteacher to its own first', () => {
+    const c = context([rec('w1', '2026-09-10T08:00:00Z', 'beforeJoining'), rec('w2', '2026-10-08T08:00:00Z', 'held', 1, true)]);
+    expect(pastSessions(c, '2026-11-10T09:00:00Z').map((s) => [s.title, s.recorded, s.attention])).toEqual([
+      ['Workshop 1 of 2', 'Before your school joined the work group: not for your school to attend', false],
+      ['Workshop 2 of 2', '1 teacher attended, with the headteacher', false],
+    ]);
   });
 });
 

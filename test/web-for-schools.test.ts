@@ -30,7 +30,7 @@ describe('headteacher page', () => {
     const link = await schoolLinkFor(web.service, '100004');
     const page = await browser.page();
     await page.goto(`${web.address}${link}`);
-    const rows = await page.locator('#meetings ~ table tbody tr').count();
+    const rows = await page.locator('#meetings + table tbody tr').count();
     const href = await page.getByRole('link', { name: 'Add these dates to your calendar' }).getAttribute('href');
     expect(href).toBe(`${link}/calendar.ics`);
     const res = await page.request.get(`${web.address}${href}`);
@@ -64,15 +64,23 @@ describe('headteacher page', () => {
     const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
     expect(main).toContain('Your school is in the Development phase');
     // The next meeting, with when, where and who should attend; the next is 12 November 2026 (the page's today is 10 November).
-    const first = page.locator('#meetings ~ table tbody tr').first();
+    const first = page.locator('#meetings + table tbody tr').first();
     expect(await first.locator('th, td').allTextContents()).toEqual(['Work Group meeting 2 of 6', 'Thursday 12 November 2026, 9am to 11.30am', 'The Minster School, Southwell', 'Gareth Milburn and Aisha Rahman (lead teachers)']);
     // A school visit is at the school itself, not at the group's venue; the heading says visits are listed too.
     expect(await page.locator('#meetings').textContent()).toBe('Upcoming meetings and visits');
-    expect(await page.locator('#meetings ~ table thead th').first().textContent()).toBe('Meeting or visit');
-    const visit = page.locator('#meetings ~ table tbody tr', { hasText: 'School visit 2 of 3' });
+    expect(await page.locator('#meetings + table thead th').first().textContent()).toBe('Meeting or visit');
+    const visit = page.locator('#meetings + table tbody tr', { hasText: 'School visit 2 of 3' });
     expect(await visit.locator('td').nth(1).textContent()).toBe('At your school');
     expect(main).toContain('Secondary Teaching for Mastery Development Work Group 2026/27.');
     expect(main).not.toContain('rules carried forward');
+    // What was recorded of the school so far this year, so that a headteacher told "we missed your school" can see the record.
+    expect(await page.locator('#so-far').textContent()).toBe('So far this year');
+    expect(main).toContain('Your lead teachers have attended 1 of the 6 meetings the programme asks for this year.');
+    const soFar = page.locator('#so-far + p + table tbody tr');
+    expect(await soFar.first().locator('th, td').allTextContents()).toEqual(['Work Group meeting 1 of 6', 'Thursday 10 September 2026, 9am to 11.30am', '2 teachers attended']);
+    expect(await soFar.filter({ hasText: 'School visit 1 of 3' }).locator('td').nth(1).textContent()).toBe('Not recorded yet: the hub records who came after each session');
+    // None of the sessions to come is among them.
+    expect(await soFar.filter({ hasText: 'meeting 2 of 6' }).count()).toBe(0);
     // What is asked now, and the grant paid.
     expect(main).toContain('Release the two lead teachers');
     expect(main).toMatch(/should be released to attend every meeting \(\d still to come this year\)/);
@@ -117,8 +125,11 @@ describe('headteacher page', () => {
     expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toMatch(/should be released to attend every workshop \(\d still to come this year\)/);
     expect((await page.locator('.app-asks').textContent())!.replace(/\s+/g, ' ')).toContain('Between workshops the lead teachers try out in class what they learned (gap tasks).');
     expect(await page.locator('#meetings').textContent()).toBe('Upcoming workshops and visits');
-    expect(await page.locator('#meetings ~ table thead th').first().textContent()).toBe('Workshop or visit');
-    expect(await page.locator('#meetings ~ table tbody tr').first().locator('th').textContent()).toMatch(/^Workshop \d of 6$/);
+    expect(await page.locator('#meetings + table thead th').first().textContent()).toBe('Workshop or visit');
+    expect(await page.locator('#meetings + table tbody tr').first().locator('th').textContent()).toMatch(/^Workshop \d of 6$/);
+    // Its headteacher was asked to the first workshop and was not there: the record says so, in bold.
+    const first = page.locator('#so-far + p + table tbody tr', { hasText: 'Workshop 1 of 6' });
+    expect(await first.locator('td strong').textContent()).toBe('2 teachers attended; the headteacher was not there');
     await expectAccessible(page, 'headteacher page readiness');
   });
 
