@@ -172,6 +172,8 @@ describe('hub web: work groups', () => {
   it('says in one sentence why a held session cannot be moved: attendance is recorded for both its schools, named once', async () => {
     const page = await asStaff(`/hub/groups/${READY}/sessions/primary-readiness-2026-27.workshop-01`);
     expect(await page.locator('#cancel').textContent()).toBe('It cannot be moved or cancelled, because attendance is recorded for Forest Town Primary School and Hollybrook Primary School.');
+    // Two schools are "both", not "all 2".
+    expect(await page.locator('.govuk-summary-list__row', { hasText: 'Attendance' }).locator('dd').innerText()).toBe('Recorded for both schools');
   });
 
   it('a new date outside the programme’s academic year is an error on the date, in words, and nothing moves: not the group, not its school', async () => {
