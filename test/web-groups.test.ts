@@ -176,6 +176,17 @@ describe('hub web: work groups', () => {
     expect(await page.locator('.govuk-summary-list__row', { hasText: 'Attendance' }).locator('dd').innerText()).toBe('Recorded for both schools');
   });
 
+  it('says before a session who is expected at it: each school taking part and its lead teachers by name', async () => {
+    const page = await asStaff(`/hub/groups/${READY}/sessions/primary-readiness-2026-27.workshop-02`);
+    expect((await page.locator('#expected li').allInnerTexts()).map((t) => t.trim())).toEqual([
+      'Forest Town Primary School: Sam Okoro and Ellie Walsh (lead teachers)',
+      'Hollybrook Primary School: Tom Bradley and Nadia Kowalski (lead teachers)',
+    ]);
+    // A held session lists what was recorded instead.
+    await page.goto(`${web.address}/hub/groups/${READY}/sessions/primary-readiness-2026-27.workshop-01`);
+    expect(await page.locator('#expected').count()).toBe(0);
+  });
+
   it('a new date outside the programme’s academic year is an error on the date, in words, and nothing moves: not the group, not its school', async () => {
     const page = await asStaff(`/hub/groups/${DEV}`);
     const groupBefore = await web.api<GroupJson>('GET', `/groups/${DEV}`);
