@@ -13,7 +13,9 @@ import { whyRejected, stateLabel, parseEvent, type PersistedPathway } from '../m
 import type { SendResult } from '../host/engine.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { saveForm, formFor } from '../store/ops/forms.js';
-import { getGroup, listGroups, placesOf, releasePlace, reservePlace, type WorkGroup } from '../store/ops/groups.js';
+import { getGroup, groupSessions, listGroups, placesOf, releasePlace, reservePlace, type WorkGroup } from '../store/ops/groups.js';
+import { dateTime } from '../domain/words/dates.js';
+import { countedSessionsName } from '../domain/words/kinds.js';
 import { assertWrite, hubIdOf, hubLabel, resolveHub } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError, RefusedError } from './errors.js';
@@ -275,6 +277,7 @@ export async function selectApplication(
     ({ group, notes } = await chooseGroup(svc, st.summary, partners));
   }
 
+  await refuseGroupWithNothingLeft(svc, group, st.summary.academicYear, at);
   const reserved = await reservePlace(svc.db, { groupId: group.id, urn, addedBy: p.id, ...(o.groupVersion !== undefined ? { expectedVersion: o.groupVersion } : {}) });
   if (!reserved.ok) {
     if (reserved.why === 'no-group') throw new NotFoundError('work group', group.id);
@@ -291,4 +294,21 @@ export async function selectApplication(
   // Selected stands from here: a failure giving the dates must not give the place back.
   const dates = await giveGroupDates(svc, p, urn, group.id, at);
   return { ...result, ...(dates.version !== undefined ? { version: dates.version } : {}), groupId: group.id, groupSize: reserved.size, groupVersion: reserved.version, notes, dates };
+}
+
+/**
+ * Refuses a place in a group whose year is planned and whose meetings or
+ * workshops have all been held by `at`: a school joining then could attend
+ * none of them, and its rules would ask it for none (machines/rules.ts
+ * requiredSessions), so it would go straight to its evaluation having taken no
+ * part. The hub puts it on the waiting list or chooses another group instead.
+ * A group with no dates yet is not refused: its year is still to plan. Not pure.
+ */
+async function refuseGroupWithNothingLeft(svc: Service, group: WorkGroup, academicYear: string | null, at: string): Promise<void> {
+  if (!academicYear) return;
+  const counted = (await groupSessions(svc.db, group.id, academicYear)).filter((s) => s.status !== 'cancelled' && (s.kind === 'meeting' || s.kind === 'workshop'));
+  if (counted.length === 0 || counted.some((s) => Date.parse(s.at) > Date.parse(at))) return;
+  const last = counted[counted.length - 1]!;
+  const name = countedSessionsName(counted.map((s) => s.kind));
+  throw new RefusedError(`${group.name} has held all its ${name} of ${academicYear} (the last on ${dateTime(last.at)}), so a school joining it now could attend none of them; put the school on the waiting list, or choose a group with ${name} still to come`);
 }

@@ -25,6 +25,8 @@ import { describeEvent } from '../service/event-words.js';
 import { cancelGroupSession, generateGroupSchedule, joinedDatesWords, moveGroupSession } from '../service/schedule.js';
 import type { PersistedPathway } from '../machines/decide.js';
 import { outboxFor } from '../store/outbox.js';
+import { groupSessions, placesOf } from '../store/ops/groups.js';
+import { RefusedError } from '../service/errors.js';
 import { renderMessage } from '../activities/mail/render.js';
 
 const root: Principal = { id: 'fixture', name: 'fixture maker', role: 'admin', hubs: [] };
@@ -156,6 +158,22 @@ describe.each(dbTargets())('a late joiner gets its group’s dates ($name)', (ta
     expect(await overdueOnBoard()).toEqual([late.school.urn]);
     expect((await h.svc.engine.schools({ overdue: true })).map((s) => s.urn)).toEqual([late.school.urn]);
     expect((await h.svc.engine.state(first.school.urn)).summary.overdue).toBe(false);
+  });
+
+  it('refuses a place in a group that has held all its meetings of the year, in words, and reserves nothing', async () => {
+    const last = secondaryForm(3);
+    await applyAndAssess(last);
+    const meetings = (await groupSessions(h.svc.db, group, '2020/21')).filter((x) => x.kind === 'meeting' && x.status !== 'cancelled');
+    h.clock.advanceTo(new Date(Date.parse(meetings.at(-1)!.at) + 86_400_000).toISOString());
+    const before = await h.svc.engine.state(last.school.urn);
+    const refused = await selectApplication(h.svc, root, last.school.urn, { groupId: group }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RefusedError);
+    expect((refused as Error).message).toMatch(/^.+ has held all its meetings of 2020\/21 \(the last on \w+day \d+ \w+ 2021, [\d.:]+[ap]m\), so a school joining it now could attend none of them; put the school on the waiting list, or choose a group with meetings still to come$/);
+    // Nothing changed: the school is still eligible, at the same version, and holds no place.
+    const after = await h.svc.engine.state(last.school.urn);
+    expect(after.version).toBe(before.version);
+    expect(after.summary.status).toBe('eligible');
+    expect((await placesOf(h.svc.db, group)).map((x) => x.urn)).not.toContain(last.school.urn);
   });
 });
 
