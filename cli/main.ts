@@ -55,6 +55,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .version(packageVersion(), '-V, --version', 'print the version of Mastery Pathway')
     .option('--db <folder|postgres-url>', 'database: a PGlite folder or a postgres:// URL (default: DATABASE_URL, else ./.pglite)')
     .option('--wide', 'print tables at full width instead of fitting them to the terminal')
+    .helpCommand('help [command]', 'Show help for a command')
     .addHelpText('after', '\nOlder names (apply, status, history, event, attend, schools apply|assess|select|waitlist|decline, groups add, users contact|contacts)\nstill work; each says what it is called now. Settings: see "Settings" in README.md.')
     .showHelpAfterError()
     .exitOverride();

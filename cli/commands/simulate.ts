@@ -104,7 +104,7 @@ export function simulationMailer(mail: string | undefined, schools: number, dbTa
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('run a realistic Maths Hub through the embedded engine on a simulated clock and print a summary; the same options on the same database resume an interrupted run')
+    .description('Run a realistic Maths Hub through the embedded engine on a simulated clock and print a summary; the same options on the same database resume an interrupted run')
     .requiredOption('--schools <n>', 'how many schools (1 to 99999)')
     .requiredOption('--years <n>', 'how many academic years (1 to 9)')
     .option('--seed <n>', 'PRNG seed: the same seed plans the same hub', '1')

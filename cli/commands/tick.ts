@@ -17,7 +17,7 @@ import { londonWhen } from '../render.js';
 export function register(program: Command): void {
   program
     .command('tick')
-    .description('fire every timer due up to DATE, in order, on a simulated clock; prints how many fired and the effects carried out')
+    .description('Fire every timer due up to DATE, in order, on a simulated clock; prints how many fired and the effects carried out')
     .requiredOption('--until <date>', 'a date (the end of that London day) or an ISO instant with offset')
     .option('--json', 'print {fired, effects: {done, failed}, until} as JSON')
     .action(async (options: { until: string; json?: boolean }, command: Command) => {

@@ -51,7 +51,7 @@ function schoolOf(r: FormValidation): string {
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('check an application form (JSON): every problem at once; exit 0 valid, 2 invalid')
+    .description('Check an application form (JSON): every problem at once; exit 0 valid, 2 invalid')
     .argument('<form.json>', 'the form file, e.g. examples/forms/primary-readiness-2020.json')
     .option('--json', 'print {ok, kind, problems:[{path, message, value, severity}]}')
     .action(async (file: string, options: { json?: boolean }) => {
