@@ -1,34 +1,20 @@
 /**
- * Smoke test of `npm run bench`: every bench runs at tiny sizes and prints
- * every figure with its baseline, ratio and target. No timing is asserted
- * (speed targets live in the benches only). Uses the test Postgres server
- * (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test); the
- * bench creates and drops its own database.
+ * Smoke test of `npm run bench`, the benches of the event log (fold,
+ * durable, replay, whatif): each runs at tiny sizes and prints every figure
+ * with its baseline, ratio and target (test/helpers/bench-smoke.ts); the
+ * service benches are in bench-smoke-services.test.ts, so that the two halves
+ * run side by side. Uses the test Postgres server (TEST_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test); the bench creates and drops its
+ * own database.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { benchPostgresUrl } from '../bench/pg.js';
-import type { BenchRow } from '../bench/report.js';
-import { BENCHES, main, runBenches } from '../bench/run.js';
-import { postgresTestUrl } from './helpers/db.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'pathway-bench-smoke-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { main } from '../bench/run.js';
+import { smokeRun } from './helpers/bench-smoke.js';
 
 describe('npm run bench at tiny sizes', () => {
-  it('runs fold, durable, replay, whatif, pglite and api, and prints every figure beside its baseline', async () => {
-    let printed = '';
-    const resultsFile = join(dir, 'latest.json');
-    const outcome = await runBenches(
-      { schools: 6, years: 2, seed: 7, workers: 2, postgresUrl: postgresTestUrl(), progress: false, quick: true },
-      BENCHES,
-      { out: (s) => (printed += s), resultsFile },
-    );
-    expect(outcome.errors).toEqual([]);
-
-    const names = outcome.rows.map((r) => `${r.bench}: ${r.name}`);
+  it('runs fold, durable, replay and whatif, and prints every figure beside its baseline', async () => {
+    const { names } = await smokeRun(['fold', 'durable', 'replay', 'whatif']);
     for (const expected of [
       'fold: fold: decide per event, 1 thread',
       'fold: fold: live snapshot, 1 thread',
@@ -44,33 +30,12 @@ describe('npm run bench at tiny sizes', () => {
       'replay: replay: 6M events (PROJECTED), store',
       'replay: replay every stream (lean: (position, urn, payload) + state kept per stream)',
       'replay: replay: 6M events (PROJECTED), lean',
-      'pglite: events through the embedded host on PGlite, 6 x 2',
-      'pglite: peak RSS of the host process on PGlite, 6 x 2',
-      'pglite: PGlite folder after the simulation, 6 x 2',
     ]) {
       expect(names).toContain(expected);
     }
-    for (const r of outcome.rows as BenchRow[]) {
-      expect(Number.isFinite(r.figure.value) && r.figure.value > 0, `${r.name}: ${r.figure.value}`).toBe(true);
-      // The table shows the figure, and the baseline and ratio wherever the row has one.
-      expect(printed).toContain(r.name);
-      if (r.baseline) {
-        expect(Number.isFinite(r.baseline.value) && r.baseline.value > 0, `${r.name} baseline: ${r.baseline.value}`).toBe(true);
-        expect(r.ratio && Number.isFinite(r.ratio.value)).toBe(true);
-      }
-      // A smoke run judges no target.
-      expect(r.met ?? null).toBeNull();
-    }
     expect(names.some((n) => /^whatif: whatif transition --from \d{4}\/\d{2}$/.test(n)), names.join('\n')).toBe(true);
     expect(names.some((n) => /^whatif: whatif --rules: \d+ Development grants \+£500$/.test(n)), names.join('\n')).toBe(true);
-    // The API bench either reports rows or says why it was skipped.
-    expect(outcome.rows.some((r) => r.bench === 'api') || /skipped api: /.test(printed)).toBe(true);
-    expect(printed).toMatch(/\| figure +\| value +\| baseline +\| ratio +\| target +\| met\?/);
-
-    const saved = JSON.parse(readFileSync(resultsFile, 'utf8')) as { rows: BenchRow[]; errors: unknown[] };
-    expect(saved.rows).toHaveLength(outcome.rows.length);
-    expect(saved.errors).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('refuses an unknown bench name and a size that is not a whole number, with exit code 2', async () => {
     const err: string[] = [];
