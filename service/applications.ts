@@ -297,18 +297,24 @@ export async function selectApplication(
 }
 
 /**
- * Refuses a place in a group whose year is planned and whose meetings or
- * workshops have all been held by `at`: a school joining then could attend
- * none of them, and its rules would ask it for none (machines/rules.ts
- * requiredSessions), so it would go straight to its evaluation having taken no
- * part. The hub puts it on the waiting list or chooses another group instead.
- * A group with no dates yet is not refused: its year is still to plan. Not pure.
+ * Whether a group's year is planned and all its meetings or workshops have
+ * been held by `at`: a school joining then could attend none of them, and
+ * its rules would ask it for none (machines/rules.ts requiredSessions), so it
+ * would go straight to its evaluation having taken no part. The last of them
+ * and what they are called ("meetings"), or null when the group takes
+ * schools (no dates yet, or some still to come). Not pure (reads the group's sessions).
  */
+export async function groupYearOver(svc: Service, group: WorkGroup, academicYear: string, at: string): Promise<{ last: string; sessionsName: string } | null> {
+  const counted = (await groupSessions(svc.db, group.id, academicYear)).filter((s) => s.status !== 'cancelled' && (s.kind === 'meeting' || s.kind === 'workshop'));
+  if (counted.length === 0 || counted.some((s) => Date.parse(s.at) > Date.parse(at))) return null;
+  return { last: counted[counted.length - 1]!.at, sessionsName: countedSessionsName(counted.map((s) => s.kind)) };
+}
+
+/** Refuses a place in a group whose year is over (groupYearOver): the hub puts the school on the waiting list or chooses another group. Not pure. */
 async function refuseGroupWithNothingLeft(svc: Service, group: WorkGroup, academicYear: string | null, at: string): Promise<void> {
   if (!academicYear) return;
-  const counted = (await groupSessions(svc.db, group.id, academicYear)).filter((s) => s.status !== 'cancelled' && (s.kind === 'meeting' || s.kind === 'workshop'));
-  if (counted.length === 0 || counted.some((s) => Date.parse(s.at) > Date.parse(at))) return;
-  const last = counted[counted.length - 1]!;
-  const name = countedSessionsName(counted.map((s) => s.kind));
-  throw new RefusedError(`${group.name} has held all its ${name} of ${academicYear} (the last on ${dateTime(last.at)}), so a school joining it now could attend none of them; put the school on the waiting list, or choose a group with ${name} still to come`);
+  const over = await groupYearOver(svc, group, academicYear, at);
+  if (!over) return;
+  const name = over.sessionsName;
+  throw new RefusedError(`${group.name} has held all its ${name} of ${academicYear} (the last on ${dateTime(over.last)}), so a school joining it now could attend none of them; put the school on the waiting list, or choose a group with ${name} still to come`);
 }

@@ -176,6 +176,12 @@ describe('hub web: work groups', () => {
     expect(await page.locator('.govuk-summary-list__row', { hasText: 'Attendance' }).locator('dd').innerText()).toBe('Recorded for both schools');
   });
 
+  it('offers no "Add a school" on a group that has held all its meetings of its year, and says why', async () => {
+    const page = await asStaff('/hub/groups/emeast-trg-2018-1');
+    expect(await page.locator('#urn').count()).toBe(0);
+    expect((await page.locator('.govuk-inset-text').textContent())!.trim()).toBe('This group has held all its meetings of 2018/19 (the last on Thursday 27 June 2019, 9am), so no more schools can be added: a school joining now could attend none of them. Put a school waiting for a place on the waiting list, or add it to a group with meetings still to come.');
+  });
+
   it('says before a session who is expected at it: each school taking part and its lead teachers by name', async () => {
     const page = await asStaff(`/hub/groups/${READY}/sessions/primary-readiness-2026-27.workshop-02`);
     expect((await page.locator('#expected li').allInnerTexts()).map((t) => t.trim())).toEqual([

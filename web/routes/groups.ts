@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findHub } from '../../domain/catalogue/hubs.js';
-import { programmesFor } from '../../domain/catalogue/programmes.js';
+import { programmeById, programmesFor } from '../../domain/catalogue/programmes.js';
 import { academicYearOf, nextAcademicYear } from '../../domain/calendar/academic-year.js';
 import { atLondon } from '../../domain/calendar/london.js';
 import { EventRejectedError, ValidationError, VersionConflictError } from '../../domain/errors.js';
@@ -19,6 +19,7 @@ import type { Principal, Service } from '../../service/context.js';
 import { assertWrite, hubLabel } from '../../service/access.js';
 import { AlreadyExistsError, RefusedError, SessionChangeRefused } from '../../service/errors.js';
 import { addSchoolToGroup, createGroup } from '../../service/groups.js';
+import { groupYearOver } from '../../service/applications.js';
 import { cancelGroupSession, checkGroupSessionMove, generateGroupSchedule, joinedDatesWords, moveGroupSession, type SchoolOutcome } from '../../service/schedule.js';
 import { listSchools, recordAttendance } from '../../service/schools.js';
 import { groupView, hubGroupRows, sessionView, timesMoved, type GroupView, type SessionView } from '../../service/group-view.js';
@@ -139,7 +140,10 @@ async function renderGroup(svc: Service, p: Principal, request: FastifyRequest<{
   const year = one((request.query as Record<string, unknown> | undefined)?.year) || undefined;
   const view = await groupView(svc, p, request.params.id, year);
   const writable = canWrite(p, view.group.hub);
-  const candidates = writable && !view.full ? await addableSchools(svc, p, view) : [];
+  const programmeYear = programmeById(view.group.programmeId)?.academicYear;
+  // A group that has held all its meetings of its year takes no more schools (service/applications.ts groupYearOver).
+  const yearOver = writable && !view.full && programmeYear ? await groupYearOver(svc, view.group, programmeYear, svc.now()) : null;
+  const candidates = writable && !view.full && !yearOver ? await addableSchools(svc, p, view) : [];
   return reply.page(
     'groups/show.njk',
     {
@@ -149,6 +153,7 @@ async function renderGroup(svc: Service, p: Principal, request: FastifyRequest<{
       months: monthGrids(view.sessions.map((s) => ({ sessionId: s.sessionId, label: s.label, ...splitLabel(s.label), startsAt: s.startsAt, status: s.status })), view.now, view.group.hub),
       canWrite: writable,
       candidates,
+      yearOver: yearOver ? { ...yearOver, year: programmeYear } : null,
       values: {},
       breadcrumbs: [{ text: 'Work groups', href: '/hub/groups' + (p.role === 'admin' ? `?hub=${view.group.hub}` : '') }, { text: view.group.name }],
       ...NO_ERRORS,
