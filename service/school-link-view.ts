@@ -327,7 +327,7 @@ export function asksOfSchool(c: PathwayContext, status: string, now: string, can
     asks.push({ title: 'The headteacher at the first workshop', text: `The headteacher, ${c.school.headteacher.name}, must attend the first workshop on ${dateTime(first.at)}.`, urgent: false });
   }
   if (inPhase && p.sessions.some((r) => r.gapTasksBetween) && status !== 'evaluating' && status !== 'overdue') {
-    asks.push({ title: 'Gap tasks', text: `Between ${countedSessionsName(p.sessions.map((r) => r.kind))} the lead teachers try out in class what they learned (gap tasks). ${c.gapTasks === 0 ? 'None is recorded yet.' : c.gapTasks === 1 ? '1 gap task is recorded so far.' : `${c.gapTasks} gap tasks are recorded so far.`}`, urgent: false });
+    asks.push({ title: 'Gap tasks', text: `Between ${countedSessionsName(p.sessions.map((r) => r.kind))} the lead teachers try out in class what they learned (gap tasks). ${c.gapTasks === 0 ? 'The hub has recorded none yet.' : c.gapTasks === 1 ? '1 gap task is recorded so far.' : `${c.gapTasks} gap tasks are recorded so far.`}`, urgent: false });
   }
   if (inPhase && p.evaluation.required && !c.evaluationSubmittedAt) {
     const due = longDate(academicYearEnd(p.academicYear));
