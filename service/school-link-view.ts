@@ -163,7 +163,7 @@ export async function openSchoolLink(svc: Service, token: string): Promise<Opene
         programme: c.programme ? programmeReadName(c.programme.name) : null,
         academicYear: c.programme?.academicYear ?? null,
         meetings,
-        sessionsSoFar: pastSessions(c, now),
+        sessionsSoFar: pastSessions(c, now, status),
         attendance: c.programme && c.sessions.length > 0 ? { held: sessionsHeld(c), required: requiredSessions(c) } : null,
         visitsAhead: meetings.some((m) => m.kind === 'visit'),
         sessionsName: countedSessionsName((c.programme?.sessions ?? []).map((r) => r.kind)),
@@ -263,7 +263,9 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
  * "we missed your school" can see the record. Cancelled sessions are left
  * out, as they are from the upcoming ones. Pure.
  */
-export function pastSessions(c: PathwayContext, now: string): SessionSoFar[] {
+export function pastSessions(c: PathwayContext, now: string, status = 'active'): SessionSoFar[] {
+  // A school that has left the group is asked for nothing more: a session not recorded is no longer to put right.
+  const left = status === 'withdrawn' || status === 'deferred';
   const live = c.sessions.filter((s) => s.status !== 'cancelled').sort(byTime);
   const first = firstSession(c);
   const headAsked = headteacherFirst(c);
@@ -284,7 +286,7 @@ export function pastSessions(c: PathwayContext, now: string): SessionSoFar[] {
         case 'beforeJoining':
           return { ...base, recorded: 'Before your school joined the work group: not for your school to attend', attention: false };
         default:
-          return { ...base, recorded: 'Not recorded yet: the hub records who came after each session', attention: true };
+          return left ? { ...base, recorded: 'Not recorded', attention: false } : { ...base, recorded: 'Not recorded yet: the hub records who came after each session', attention: true };
       }
     });
 }

@@ -66,6 +66,8 @@ describe('what the headteacher’s page says was recorded so far this year', () 
       ['Workshop 2 of 3', 'No teacher from your school attended', true],
     ]);
     expect(pastSessions(c, '2026-11-10T09:00:00Z')[0]!.when).toBe('Thursday 10 September 2026, 9am to 11.30am');
+    // A school that has withdrawn is asked for nothing more: a session not recorded is not flagged.
+    expect(pastSessions(c, '2026-11-10T09:00:00Z', 'withdrawn')[1]).toMatchObject({ recorded: 'Not recorded', attention: false });
   });
 
   it('says the sessions before a late joiner joined were not for it to attend, and asks the headteacher to its own first', () => {
