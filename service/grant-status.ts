@@ -21,8 +21,11 @@ export function grantStatus(c: PathwayContext, status: string, paidAt: string | 
   const p = c.programme;
   if (!p) return { status: 'none', text: 'There is no grant until the school has a place.' };
   const f = p.funding;
+  const notTakingPart = status === 'withdrawn' || status === 'declined' || status === 'deferred';
   if (!f) {
     const later = p.fundingLater;
+    // A school that left is not promised the later phase's grant.
+    if (notTakingPart && c.fundingPaidPence === 0) return { status: 'none', text: 'This phase has no grant of its own, and no grant is paid while the school is not taking part.' };
     return later
       ? {
           status: 'none',
@@ -34,7 +37,7 @@ export function grantStatus(c: PathwayContext, status: string, paidAt: string | 
   }
   const to = f.recipient === 'department' ? 'the maths department' : 'the school';
   if (c.fundingPaidPence > 0) return { status: 'paid', text: `${pounds(c.fundingPaidPence)} was paid to ${to}${paidAt ? ` on ${longDate(paidAt)}` : ''}.` };
-  if (status === 'withdrawn' || status === 'declined' || status === 'deferred') return { status: 'none', text: 'No grant is paid while the school is not taking part.' };
+  if (notTakingPart) return { status: 'none', text: 'No grant is paid while the school is not taking part.' };
   const signed = status !== 'selected' && status !== 'applied' && status !== 'eligible' && status !== 'waitlisted';
   const firstHeld = c.sessions.some((s) => (s.kind === 'meeting' || s.kind === 'workshop') && s.status === 'held');
   const still = [signed ? null : 'the commitment is signed', firstHeld ? null : 'the first meeting is held'].filter((x): x is string => x !== null);

@@ -9,6 +9,7 @@ import type { Mailer } from '../activities/mail/mailer.js';
 import type { RequestEvaluation } from '../machines/effects.js';
 import { serviceKey } from '../store/ops/keys.js';
 import { pastSessions } from '../service/school-link-view.js';
+import { grantStatus } from '../service/grant-status.js';
 import type { PathwayContext, SessionRecord } from '../machines/context.js';
 import { programmeFor } from '../domain/catalogue/programmes.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
@@ -76,6 +77,16 @@ describe('what the headteacher’s page says was recorded so far this year', () 
       ['Workshop 1 of 2', 'Before your school joined the work group: not for your school to attend', false],
       ['Workshop 2 of 2', '1 teacher attended, with the headteacher', false],
     ]);
+  });
+});
+
+describe('the grant on the headteacher’s page', () => {
+  it('promises a Readiness school taking part the Development grant, and one that withdrew nothing', () => {
+    const c = { programme: programmeFor('primary', 'readiness', '2026/27')!, sessions: [], fundingPaidPence: 0 } as unknown as PathwayContext;
+    expect(grantStatus(c, 'active', null).text).toMatch(/^This phase has no grant of its own\. £1,000 is paid when the school takes part in the Development phase in 2027\/28/);
+    for (const left of ['withdrawn', 'deferred', 'declined']) {
+      expect(grantStatus(c, left, null).text).toBe('This phase has no grant of its own, and no grant is paid while the school is not taking part.');
+    }
   });
 });
 
