@@ -180,6 +180,7 @@ describe('hub web: work groups', () => {
     const page = await asStaff('/hub/groups/emeast-trg-2018-1');
     expect(await page.locator('#urn').count()).toBe(0);
     expect((await page.locator('.govuk-inset-text').textContent())!.trim()).toBe('This group has held all its meetings of 2018/19 (the last on Thursday 27 June 2019, 9am), so no more schools can be added: a school joining now could attend none of them. Put a school waiting for a place on the waiting list, or add it to a group with meetings still to come.');
+    await expectAccessible(page, 'group whose year is over');
   });
 
   it('says before a session who is expected at it: each school taking part and its lead teachers by name', async () => {
@@ -188,6 +189,7 @@ describe('hub web: work groups', () => {
       'Forest Town Primary School: Sam Okoro and Ellie Walsh (lead teachers)',
       'Hollybrook Primary School: Tom Bradley and Nadia Kowalski (lead teachers)',
     ]);
+    await expectAccessible(page, 'session planned, who is expected');
     // A held session lists what was recorded instead.
     await page.goto(`${web.address}/hub/groups/${READY}/sessions/primary-readiness-2026-27.workshop-01`);
     expect(await page.locator('#expected').count()).toBe(0);
