@@ -145,6 +145,8 @@ describe('auditor pages', () => {
     await page.goto(`${web.address}/audit/schools/100001`);
     expect(await summaryText(page, 'Status')).toBe('Completed');
     expect(await summaryText(page, 'Earlier phases')).toBe('None');
+    // The TRG pilot pays no grant: not "Nothing yet" for a phase completed years ago.
+    expect(await summaryText(page, 'Grant paid this phase')).toBe('None: this phase has no grant');
     // Empty boxes: the school today.
     await stateOn(page, '', '', '');
     expect(new URL(page.url()).search).toBe('');

@@ -9,6 +9,7 @@ import { pounds } from '../domain/catalogue/describe.js';
 import { dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
 import { phaseName, statusWords } from '../domain/words/school-state.js';
 import { countedSessionsName, sessionKindsOf } from '../domain/words/kinds.js';
+import { programmeById } from '../domain/catalogue/programmes.js';
 import { andList as andListWords } from '../service/school-words.js';
 
 export { clockTime, dateTime, dayDate, hhmm, isoDate, longDate, relativeDays, shortDate, shortDateTime, timeOfDay } from '../domain/words/dates.js';
@@ -59,10 +60,28 @@ export function sessionsHeldLabel(programmeId: unknown): string {
   return `${countedSessionsName(sessionKindsOf(programmeId), true)} held`;
 }
 
+/**
+ * The grant paid in a school's phase, for the audit's state list: the amount;
+ * "None: this phase has no grant" when its programme pays none; "None" once
+ * the school has finished or left the phase without one; else "Nothing yet".
+ * Pure (reads the catalogue).
+ */
+export function grantPaidWords(s: { fundingPaidPence?: unknown; programmeId?: unknown; status?: unknown }): string {
+  if (Number(s.fundingPaidPence) > 0) return money(s.fundingPaidPence);
+  let funded = true;
+  try {
+    funded = typeof s.programmeId === 'string' && s.programmeId !== '' ? programmeById(s.programmeId).funding != null : true;
+  } catch {
+    funded = true;
+  }
+  if (!funded) return 'None: this phase has no grant';
+  return ['completed', 'withdrawn', 'declined', 'deferred'].includes(String(s.status)) ? 'None' : 'Nothing yet';
+}
+
 /** Adds the filters above to a Nunjucks environment. */
 export function addFilters(env: nunjucks.Environment): void {
   const filters: Record<string, (...args: never[]) => unknown> = {
-    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, timeOfDay, money, phaseName, statusWords, statusColour, relativeDays, plural, sessionsHeldLabel, andList,
+    longDate, dayDate, dateTime, shortDateTime, shortDate, isoDate, hhmm, timeOfDay, money, phaseName, statusWords, statusColour, relativeDays, plural, sessionsHeldLabel, andList, grantPaidWords,
   };
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, fn as (...args: unknown[]) => unknown);
 }
