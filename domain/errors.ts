@@ -83,6 +83,17 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, wha
  * `state` keeps the engine's "phase/status" for programs, and `phase` and
  * `status` split it.
  */
+/** The refusal in words: "school 122657 (Readiness: application received) cannot take APPLY: …", from the engine's "phase/status" state. Pure. */
+export function rejectedMessage(urn: string, eventType: string, state: string, why: string): string {
+  const [phase, status] = splitState(state);
+  return `school ${urn} (${stateWords({ phase, status })}) cannot take ${eventType}: ${why}`;
+}
+
+function splitState(state: string): [string, string] {
+  const [phase, status] = state.includes('/') ? state.split('/', 2) : ['none', state];
+  return [phase!, status!];
+}
+
 export class EventRejectedError extends Error {
   override readonly name = 'EventRejectedError';
   /** The school's phase ("readiness"; "none" before any). */
@@ -90,10 +101,8 @@ export class EventRejectedError extends Error {
   /** The school's status ("applied"). */
   readonly status: string;
   constructor(readonly urn: string, readonly eventType: string, readonly state: string, readonly why: string) {
-    const [phase, status] = state.includes('/') ? state.split('/', 2) : ['none', state];
-    super(`school ${urn} (${stateWords({ phase: phase!, status: status! })}) cannot take ${eventType}: ${why}`);
-    this.phase = phase!;
-    this.status = status!;
+    super(rejectedMessage(urn, eventType, state, why));
+    [this.phase, this.status] = splitState(state);
   }
 }
 

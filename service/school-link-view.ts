@@ -18,7 +18,7 @@ import type { PathwayContext, SessionRecord } from '../machines/context.js';
 import { firstSession, requiredSessions, sessionsHeld } from '../machines/rules.js';
 import { HALF_DAY_MINUTES } from '../machines/steps.js';
 import { academicYearEnd } from '../machines/time.js';
-import { phaseAndStatus } from '../machines/summary.js';
+import { LEFT_STATUSES, phaseAndStatus } from '../machines/summary.js';
 import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '../domain/errors.js';
 import { payments } from '../store/ledger.js';
 import { serviceKey } from '../store/ops/keys.js';
@@ -228,6 +228,17 @@ function endOf(c: PathwayContext, s: SessionRecord): string {
   return new Date(Date.parse(s.at) + halfDays * HALF_DAY_MINUTES * 60_000).toISOString();
 }
 
+/** The sessions that are not cancelled, in time order: what "Workshop 2 of 6" counts among. */
+function liveSessions(c: PathwayContext): SessionRecord[] {
+  return c.sessions.filter((s) => s.status !== 'cancelled').sort(byTime);
+}
+
+/** "Workshop 2 of 6": `s` numbered among the live sessions of its kind. */
+function sessionTitle(live: readonly SessionRecord[], s: SessionRecord): string {
+  const same = live.filter((x) => x.kind === s.kind);
+  return `${kindInWords(s.kind)} ${same.findIndex((x) => x.id === s.id) + 1} of ${same.length}`;
+}
+
 function headteacherFirst(c: PathwayContext): boolean {
   return (c.programme?.sessions ?? []).some((r) => r.headteacherAttendsFirst);
 }
@@ -236,18 +247,16 @@ function headteacherFirst(c: PathwayContext): boolean {
 export function upcomingMeetings(c: PathwayContext, now: string): MeetingForSchool[] {
   const teachers = listInWords(c.teachers.map((t) => t.name));
   const first = firstSession(c);
-  const live = c.sessions.filter((s) => s.status !== 'cancelled').sort(byTime);
+  const live = liveSessions(c);
   return live
     .filter((s) => s.status === 'scheduled' && Date.parse(s.at) >= Date.parse(now))
     .map((s) => {
-      const same = live.filter((x) => x.kind === s.kind);
-      const n = same.findIndex((x) => x.id === s.id) + 1;
       const withHead = headteacherFirst(c) && first?.id === s.id && c.school;
       const who = teachers ? `${teachers} (lead teachers)` : 'Your lead teachers';
       return {
         id: s.id,
         kind: s.kind,
-        title: `${kindInWords(s.kind)} ${n} of ${same.length}`,
+        title: sessionTitle(live, s),
         when: dateTimeSpan(s.at, endOf(c, s)),
         startsAt: s.at,
         endsAt: endOf(c, s),
@@ -265,21 +274,19 @@ export function upcomingMeetings(c: PathwayContext, now: string): MeetingForScho
  */
 export function pastSessions(c: PathwayContext, now: string, status = 'active'): SessionSoFar[] {
   // A school that has left the group is asked for nothing more: a session not recorded is no longer to put right.
-  const left = status === 'withdrawn' || status === 'deferred';
-  const live = c.sessions.filter((s) => s.status !== 'cancelled').sort(byTime);
+  const left = LEFT_STATUSES.includes(status);
+  const live = liveSessions(c);
   const first = firstSession(c);
   const headAsked = headteacherFirst(c);
   return live
     .filter((s) => Date.parse(s.at) < Date.parse(now))
     .map((s) => {
-      const same = live.filter((x) => x.kind === s.kind);
-      const n = same.findIndex((x) => x.id === s.id) + 1;
-      const base = { id: s.id, kind: s.kind, title: `${kindInWords(s.kind)} ${n} of ${same.length}`, when: dateTimeSpan(s.at, endOf(c, s)) };
+      const base = { id: s.id, kind: s.kind, title: sessionTitle(live, s), when: dateTimeSpan(s.at, endOf(c, s)) };
       switch (s.status) {
         case 'held': {
           const who = s.teachersPresent === 1 ? '1 teacher attended' : `${s.teachersPresent} teachers attended`;
-          const head = headAsked && first?.id === s.id ? (s.headteacherPresent ? ', with the headteacher' : '; the headteacher was not there') : s.headteacherPresent ? ', with the headteacher' : '';
-          return { ...base, recorded: `${who}${head}`, attention: headAsked && first?.id === s.id && !s.headteacherPresent };
+          const headMissed = headAsked && first?.id === s.id && !s.headteacherPresent;
+          return { ...base, recorded: `${who}${s.headteacherPresent ? ', with the headteacher' : headMissed ? '; the headteacher was not there' : ''}`, attention: headMissed };
         }
         case 'missed':
           return { ...base, recorded: 'No teacher from your school attended', attention: true };

@@ -9,7 +9,7 @@
  * so it stays small for any cohort. Deterministic: no Node built-ins, no clock.
  */
 import { ActivityFailure, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { EventRejectedError, ValidationError } from '../domain/errors.js';
+import { ValidationError, rejectedMessage } from '../domain/errors.js';
 import { decide, parseEvent, stateLabel, whyRejected } from '../machines/decide.js';
 import { cohortProgressQuery, schoolWorkflowId, type CohortActivities, type CohortOutcome, type CohortEvent, type CohortReport, type CohortTransitionInput } from './messages.js';
 import type { PathwayEvent } from '../machines/events.js';
@@ -71,7 +71,7 @@ async function transitionOne(urn: string, sent: CohortEvent, event: PathwayEvent
     const state = await readSchoolState(urn);
     if (state === null) return { urn, ok: false, reason: `no school with URN ${urn} (no workflow ${schoolWorkflowId(urn)})` };
     const why = whyRejected(state.snapshot, event);
-    if (why !== null) return { urn, ok: false, reason: new EventRejectedError(urn, event.type, stateLabel(state.snapshot), why).message };
+    if (why !== null) return { urn, ok: false, reason: rejectedMessage(urn, event.type, stateLabel(state.snapshot), why) };
     const after = decide(state.snapshot, event).summary;
     return { urn, ok: true, phase: after.phase, status: after.status, version: null };
   } catch (err) {

@@ -42,7 +42,7 @@ import {
 } from '@temporalio/workflow';
 import { SuggestContinueAsNewReason } from '@temporalio/common';
 import type { PathwayActivities } from '../activities/types.js';
-import { EventRejectedError, ValidationError } from '../domain/errors.js';
+import { EventRejectedError, ValidationError, rejectedMessage } from '../domain/errors.js';
 import { parseEvent, type PersistedPathway } from '../machines/decide.js';
 import type { Effect } from '../machines/effects.js';
 import { TIMER_EVENTS, type PathwayEvent } from '../machines/events.js';
@@ -462,7 +462,7 @@ function rejectedFailure(urn: string, eventType: string, state: string, why: str
   return ApplicationFailure.create({
     type: FailureType.rejected,
     // Worded as the embedded host words it, the state as the pages name it.
-    message: new EventRejectedError(urn, eventType, state, why).message,
+    message: rejectedMessage(urn, eventType, state, why),
     nonRetryable: true,
     details: [{ urn, eventType, state, why }],
   });
