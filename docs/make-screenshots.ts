@@ -12,11 +12,12 @@ import { chromium } from 'playwright-core';
 import { startServer } from '../cli/commands/serve.js';
 import { SimulatedClock } from '../host/clock.js';
 import { exampleMessage } from '../activities/mail/examples.js';
+import { CHROMIUM } from '../test/helpers/chromium.js';
 
 const OUT = join(import.meta.dirname, 'images');
 const dir = mkdtempSync(join(tmpdir(), 'pathway-shots-'));
 const server = await startServer({ db: join(dir, 'db'), port: 0, host: '127.0.0.1', demo: true, clock: new SimulatedClock('2026-11-10T09:00:00Z'), mailbox: join(dir, 'mailbox'), say: () => undefined });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/London' })).newPage();
   await page.goto(`${server.address}/sign-in`);
