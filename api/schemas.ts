@@ -211,6 +211,7 @@ export const TransitionOut = z.object({
   dryRun: z.boolean(),
   counts: z.record(z.string(), z.number()),
   datesGiven: z.number().int().optional().describe('Schools moved into a work group whose next year was already planned, and given its dates'),
+  datesWithheld: z.string().optional().describe('Why the schools moved (or, in a dry run, that would move) into the work group are not given its dates: it has held all its sessions of that year'),
   rows: z.array(
     z.object({
       urn: z.string(),

@@ -268,7 +268,11 @@ export function renderTransition(r: TransitionReport): string {
   const head = `${r.dryRun ? 'Dry run (nothing changed)' : 'Cohort transition'} ${r.from} -> ${r.to}: ${describeCounts(r.counts)}.`;
   if (r.rows.length === 0) return `${head}\nNo schools in this cohort.`;
   const rows = r.rows.map((x) => [x.urn, x.name ?? '', `${x.fromPhase} (${x.fromStatus})`, x.toPhase ? `${x.toPhase} ${r.to}` : '-', x.outcome, x.reason ?? '']);
-  return `${head}\n${renderTable(['urn', 'school', 'from', 'to', 'outcome', 'why not'], rows)}`;
+  const dates = [
+    ...(r.datesGiven ? [`${r.datesGiven} school${r.datesGiven === 1 ? '' : 's'} given the work group's dates for ${r.to}, already planned.`] : []),
+    ...(r.datesWithheld ? [`${r.datesWithheld}.`] : []),
+  ];
+  return [head, renderTable(['urn', 'school', 'from', 'to', 'outcome', 'why not'], rows), ...dates].join('\n');
 }
 
 /** People with tokens as a table (times in London); the revoked column only when someone's token was revoked. Pure. */

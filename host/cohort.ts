@@ -44,6 +44,8 @@ export interface TransitionReport {
   counts: Record<TransitionOutcome, number>;
   /** Schools moved into a work group whose next year was already planned, and given its dates (service/cohorts.ts). */
   datesGiven?: number;
+  /** Why the schools moved (or that would move) into a work group are not given its dates: the group had held all of that year's sessions (service/cohorts.ts). */
+  datesWithheld?: string;
 }
 
 export interface TransitionOptions {

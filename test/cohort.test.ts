@@ -15,6 +15,7 @@ import { recordAttendance, signCommitment, submitEvaluation, withdrawSchool } fr
 import { generateGroupSchedule } from '../service/schedule.js';
 import type { Principal } from '../service/context.js';
 import { runCohortTransition } from '../service/cohorts.js';
+import { renderTransition } from '../cli/render.js';
 import { dbTargets } from './helpers/db.js';
 import { startApi, type ApiHarness } from './api-harness.js';
 import type { PersistedPathway } from '../machines/decide.js';
@@ -168,6 +169,24 @@ describe.each(dbTargets())('cohort transition ($name)', (target) => {
     // Hub staff of another hub see none of these schools.
     const other = await h.call('POST', '/cohorts/transition', { as: 'staffB', body: { from: '2020/21', to: '2021/22', dryRun: true } });
     expect(other.body.rows).toEqual([]);
+  });
+
+  it('gives no dates from a group whose next year is over: the dry run says so, and the move leaves the school without them', async () => {
+    // A year later `late` sends its overdue evaluation; by then the group has held every meeting of 2021/22 planned above.
+    h.clock.advanceTo('2022-08-01T12:00:00+01:00');
+    await submitEvaluation(h.svc, admin, late, { at: '2022-07-30T10:00:00+01:00' });
+    const dry = await runCohortTransition(h.svc, admin, { from: '2020/21', to: '2021/22', groupId, dryRun: true });
+    expect(row(dry, late).outcome).toBe('would move');
+    expect(dry.datesWithheld).toMatch(/^Primary .* group 1 has held all its meetings of 2021\/22 \(the last on .* 2022.*\), so the school that moves would not be given its dates: after the move, choose it a group with meetings still to come$/);
+    const run = await runCohortTransition(h.svc, admin, { from: '2020/21', to: '2021/22', groupId, at: '2022-08-01T10:00:00+01:00' });
+    expect(row(run, late).outcome).toBe('moved');
+    expect(run.datesGiven).toBeUndefined();
+    expect(run.datesWithheld).toMatch(/had held all its meetings of 2021\/22 .*, so the school moved was not given its dates: choose it a group with meetings still to come$/);
+    const moved = (await h.engine.state(late)).snapshot as PersistedPathway;
+    expect(moved.context.sessions).toEqual([]);
+    expect(moved.value).not.toHaveProperty('embedding', 'evaluationDue');
+    const printed = renderTransition(run);
+    expect(printed.split('\n').at(-1)).toBe(`${run.datesWithheld}.`);
   });
 
   it('says when the catalogue has no programme for the next year', () => {
