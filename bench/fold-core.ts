@@ -67,9 +67,10 @@ export async function foldShard(manifest: HistoryManifest, shard: number, shards
 
     const streams = parsed.map((h) => h.events.map((e) => e.event));
     if (t.schools === 0) {
-      // V8 compiles the fold on its first calls: folded once untimed, so that a small shard (a worker's share of
-      // 200 schools is one chunk) is not measured cold; a long replay pays that compilation once.
-      for (let i = 0; i < Math.min(20, parsed.length); i++) fold(parsed[i]!.urn, streams[i]!);
+      // V8 compiles the fold on its first calls: the first chunk is folded once untimed, so that a shard is not
+      // measured while V8 is still compiling it (20 schools were too few: at 1,000 schools on 2 threads each
+      // thread's timed pass ran about a fifth slower than after a longer warm-up); a long replay pays that once.
+      for (let i = 0; i < parsed.length; i++) fold(parsed[i]!.urn, streams[i]!);
     }
     t0 = performance.now();
     const decided = parsed.map((h, i) => fold(h.urn, streams[i]!));

@@ -159,13 +159,16 @@ export function decide(persisted: PersistedPathway, event: PathwayEvent): Decisi
 export function fold(urn: string, events: Iterable<PathwayEvent>, from: PersistedPathway = initialState(urn)): PersistedPathway {
   let value = from.value;
   let context = from.context;
+  let owned = false;
   for (const e of events) {
-    // Only the state is kept: the steps skip building effects.
-    const next = fastTransition(value, context, e, { effects: false });
+    // Only the state is kept: the steps skip building effects. After the first event changes it, the context is
+    // this fold's own copy, which nobody else sees until the fold returns: later events fill it in place.
+    const next = fastTransition(value, context, e, { effects: false, ownsContext: owned });
     if (!next) {
       const here = persistedState(value, context);
       throw new EventRejectedError(context.urn, e.type, stateLabel(here), whyNotTaken(here, e) ?? `the rules for ${e.type} do not allow it now`);
     }
+    owned ||= next.context !== context;
     value = next.value;
     context = next.context;
   }

@@ -284,14 +284,18 @@ export interface FastStep {
  * context), as XState's `transition()` gives them; null when no transition
  * of the state takes the event (XState's `can()` is false). With
  * `{ effects: false }` (a replay, which keeps only the state) the effects
- * come back empty and are not built. Pure.
+ * come back empty and are not built. With `{ ownsContext: true }` the caller
+ * hands `context` over as a copy nobody else holds (a fold's, after its
+ * first event): the steps' patches fill it in place instead of copying it
+ * for every event; its nested values are still only replaced, never changed.
+ * Pure (it changes no object the caller still shares).
  */
-export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent, options: { effects?: boolean } = {}): FastStep | null {
+export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent, options: { effects?: boolean; ownsContext?: boolean } = {}): FastStep | null {
   const leaf = leafOf(value);
   const t = firstEnabled(candidatesFor(leaf, event.type), context, event);
   // As XState's can(): a transition that neither moves nor acts takes nothing.
   if (!t || (!t.target?.length && t.actions.length === 0)) return null;
-  const run: Run = { leaf, context, owned: false, effects: options.effects === false ? null : [] };
+  const run: Run = { leaf, context, owned: options.ownsContext === true, effects: options.effects === false ? null : [] };
   take(run, t, event);
   // Eventless transitions, until the state is at rest.
   for (let i = 0; i < 100; i++) {

@@ -121,6 +121,7 @@ function setTimers(c: PathwayContext, timers: { key: string; at: string; event: 
       effects.push({ type: 'timer.cancel', key: k });
     }
   }
+  if (dropped.size === 0 && timers.length === 0) return { patch: {}, effects };
   const next = dropped.size > 0 ? without(c.timers, dropped) : { ...c.timers };
   for (const t of timers) {
     next[t.key] = { at: t.at, event: t.event };
@@ -432,7 +433,7 @@ export function teacherReplaced(c: PathwayContext, e: EventOf<'TEACHER_REPLACED'
 /** A timer fired: it is no longer pending. */
 export function forgetTimer(c: PathwayContext, key: string): Step {
   if (!c.timers[key]) return none;
-  return { patch: { timers: without(c.timers, new Set([key])) }, effects: [] };
+  return { patch: { timers: withoutKey(c.timers, key) }, effects: [] };
 }
 
 // A copy without some keys, built rather than copied then deleted from: a
@@ -441,6 +442,13 @@ export function forgetTimer(c: PathwayContext, key: string): Step {
 function without<T>(record: Record<string, T>, keys: ReadonlySet<string>): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k in record) if (!keys.has(k)) out[k] = record[k]!;
+  return out;
+}
+
+// The same for one key, without a Set: a replay forgets a timer on every other event.
+function withoutKey<T>(record: Record<string, T>, key: string): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k in record) if (k !== key) out[k] = record[k]!;
   return out;
 }
 

@@ -181,6 +181,9 @@ describe('the fast fold equals XState transition()', () => {
       fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 30 }), (choices) => {
         let [snap] = initialTransition(pathwayMachine, { urn: '100009' });
         let persisted = persist(snap);
+        // The events taken, and the state after each: the whole sequence is folded again at the end.
+        const takenEvents: PathwayEvent[] = [];
+        const states: PersistedPathway[] = [persisted as PersistedPathway];
         choices.forEach((n, i) => {
           const all = candidates(snap.context as PathwayContext, i);
           // Half the steps pick among the events that move a school on through its year (those the state
@@ -220,7 +223,17 @@ describe('the fast fold equals XState transition()', () => {
           same({ value: fast!.value, context: fast!.context }, { value: persisted.value, context: persisted.context }, () => `next state of ${where()}`);
           // decide()'s fold, whose steps run quiet (no effects built), writes the snapshot exactly as getPersistedSnapshot() does.
           same(fold('100009', [e], before as never), persisted, () => `fold() snapshot of ${where()}`);
+          takenEvents.push(e);
+          states.push(persisted as PersistedPathway);
         });
+        // A fold of many events fills its own copy of the context in place: it ends where XState does, from
+        // the start or from a state part-way, and leaves the state it started from as it was.
+        same(fold('100009', takenEvents), persisted, () => `fold() of the ${takenEvents.length} events taken`);
+        const mid = Math.floor(takenEvents.length / 2);
+        const from = states[mid]!;
+        const fromBefore = canonicalJson(from);
+        same(fold('100009', takenEvents.slice(mid), from as never), persisted, () => `fold() of the last ${takenEvents.length - mid} events taken`);
+        check(canonicalJson(from) === fromBefore, () => `fold() changed the state it started from (event ${mid} of ${takenEvents.length})`);
       }),
       { numRuns: RUNS, seed: 20261130 },
     );
