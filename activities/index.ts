@@ -10,7 +10,7 @@ import { appendEvent, readStream } from '../store/event-log.js';
 import { saveStream } from '../store/streams.js';
 import { recordPayment } from '../store/ledger.js';
 import { asTamperedError } from '../store/tamper.js';
-import { claimMessage, claimMessages, messageFactsAndSenders, messageRecorded, messagesRecorded, recordMailProblem, recordSentMessage, releaseMessageClaim, type MessageFacts } from '../store/messages.js';
+import { claimMessage, claimMessages, messageFactsAndSenders, messageRecorded, messagesRecorded, recordMailProblem, recordSentMessage, recordSentMessages, releaseMessageClaim, type MessageFacts, type SentMessageInput } from '../store/messages.js';
 import { liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, InjectedFault } from '../store/faults.js';
 import type { MailSenders } from '../store/ops/mail-senders.js';
@@ -234,8 +234,8 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
     throw new MessageBeingSentError(key);
   }
 
-  /** Hands one claimed message to the transport and records it as sent; a failed send gives the claim back. */
-  async function sendClaimed(r: Ready, owner: string): Promise<Delivered> {
+  /** Hands one claimed message to the transport; a failed send gives the claim back. Its Message-ID. */
+  async function handOver(r: Ready, owner: string): Promise<string> {
     const { effect, part } = r.d;
     let messageId: string;
     try {
@@ -256,18 +256,28 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
       throw err;
     }
     fault('mail.after-send');
-    const recorded = await recordSentMessage(db, {
-      key: part.key,
-      urn: effect.urn,
-      template: part.template,
+    return messageId;
+  }
+
+  /** The record of a message handed to the transport. */
+  function sentRecord(r: Ready): SentMessageInput {
+    return {
+      key: r.d.part.key,
+      urn: r.d.effect.urn,
+      template: r.d.part.template,
       recipients: r.to.map((t) => t.email),
       subject: r.message.subject,
       body: r.message.text,
       html: r.message.html,
       transport: mailer.transport,
       sentAt: now(),
-    });
-    return { sent: recorded, messageId };
+    };
+  }
+
+  /** Hands one claimed message to the transport and records it as sent. */
+  async function sendClaimed(r: Ready, owner: string): Promise<Delivered> {
+    const messageId = await handOver(r, owner);
+    return { sent: await recordSentMessage(db, sentRecord(r)), messageId };
   }
 
   /**
@@ -328,7 +338,22 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
         else await settle(r.at, async () => (await releaseMessageClaim(db, r.d.part.key, owner), { sent: false, messageId: null }));
       }
       for (let i = 0; i < toSend.length; i++) fault('mail.after-claim');
-      await eachLimited(toSend, SEND_PARALLEL, (r) => settle(r.at, () => sendClaimed(r, owner)));
+      if (!mailer.idempotent) await eachLimited(toSend, SEND_PARALLEL, (r) => settle(r.at, () => sendClaimed(r, owner)));
+      else {
+        // The transport keeps one copy a key: the sends are recorded together, after them all (one commit, not one each).
+        const handed: { r: Ready; messageId: string }[] = [];
+        await eachLimited(toSend, SEND_PARALLEL, (r) => settle(r.at, async () => (handed.push({ r, messageId: await handOver(r, owner) }), { sent: false, messageId: null })));
+        let recorded: Set<string> | null = null;
+        let failure: unknown = null;
+        try {
+          recorded = await recordSentMessages(db, handed.map((h) => sentRecord(h.r)));
+        } catch (err) {
+          failure = err;
+        }
+        for (const h of handed) {
+          out[h.r.at] = recorded ? { status: 'fulfilled', value: { sent: recorded.has(h.r.d.part.key), messageId: h.messageId } } : { status: 'rejected', reason: failure };
+        }
+      }
     } finally {
       for (const f of flights) sendingNow.delete(f);
     }

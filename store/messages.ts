@@ -76,8 +76,8 @@ const toMessage = (r: MessageRow): SentMessage => ({
   note: r.note,
 });
 
-/** Records a sent (or skipped) email unless its key is there already. True if it was new. Not pure. */
-export async function recordSentMessage(db: Db, input: SentMessageInput): Promise<boolean> {
+/** A sent message's row as stored, checked: every problem named by field, the rule and the value (ValidationError). Pure. */
+function sentMessageRow(input: SentMessageInput): unknown[] {
   const c = new Checks('sent message');
   c.text('key', input.key);
   c.text('urn', input.urn);
@@ -93,15 +93,46 @@ export async function recordSentMessage(db: Db, input: SentMessageInput): Promis
   c.text('transport', input.transport);
   const sentAt = input.sentAt === undefined ? null : c.instant('sentAt', input.sentAt);
   c.done();
+  return [input.key, input.urn, input.template, input.recipients, input.subject, input.body ?? null, input.transport, sentAt, status, input.note ?? null, input.html ?? null];
+}
+
+/** Records a sent (or skipped) email unless its key is there already. True if it was new. Not pure. */
+export async function recordSentMessage(db: Db, input: SentMessageInput): Promise<boolean> {
+  const row = sentMessageRow(input);
   // The send-claim (claimMessage) goes in the same statement: once recorded, no claim is needed.
   const r = await db.query(
     `WITH dropped AS (DELETE FROM message_claims WHERE key = $1)
      INSERT INTO sent_messages (key, urn, template, recipients, subject, body, transport, sent_at, status, note, html)
      VALUES ($1, $2, $3, $4::text[], $5, $6, $7, coalesce($8::timestamptz, now()), $9, $10, $11)
      ON CONFLICT (key) DO NOTHING`,
-    [input.key, input.urn, input.template, input.recipients, input.subject, input.body ?? null, input.transport, sentAt, status, input.note ?? null, input.html ?? null],
+    row,
   );
   return r.rowCount > 0;
+}
+
+/**
+ * recordSentMessage for many messages in one statement (and one commit): the
+ * keys that were new. For a transport that delivers a key once however often
+ * it is handed it (the mailbox folder), whose messages a crash before this
+ * record only sends to it again, to no effect. Not pure.
+ */
+export async function recordSentMessages(db: Db, inputs: readonly SentMessageInput[]): Promise<Set<string>> {
+  if (inputs.length === 0) return new Set();
+  const rows = inputs.map(sentMessageRow);
+  const col = (i: number) => rows.map((r) => r[i]);
+  // recipients, a list per row, go as JSON: unnest() would flatten an array of arrays.
+  const r = await db.query<{ key: string }>(
+    `WITH dropped AS (DELETE FROM message_claims WHERE key = ANY($1::text[]))
+     INSERT INTO sent_messages (key, urn, template, recipients, subject, body, transport, sent_at, status, note, html)
+     SELECT m.key, m.urn, m.template, ARRAY(SELECT jsonb_array_elements_text(m.recipients)), m.subject, m.body, m.transport,
+            coalesce(m.sent_at, now()), m.status, m.note, m.html
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::text[])
+            AS m(key, urn, template, recipients, subject, body, transport, sent_at, status, note, html)
+     ON CONFLICT (key) DO NOTHING
+     RETURNING key`,
+    [col(0), col(1), col(2), col(3).map((x) => JSON.stringify(x)), col(4), col(5), col(6), col(7), col(8), col(9), col(10)],
+  );
+  return new Set(r.rows.map((x) => x.key));
 }
 
 /**

@@ -17,8 +17,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
 import { VersionConflictError } from '../domain/errors.js';
-import { createActivities, MessageBeingSentError } from '../activities/index.js';
-import type { Mailer } from '../activities/mail/mailer.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActivities, createHostActivities, MessageBeingSentError } from '../activities/index.js';
+import { createMailer, type Mailer } from '../activities/mail/mailer.js';
 import { armFaults, disarmFaults, InjectedFault } from '../store/faults.js';
 import { sentMessage } from '../store/messages.js';
 import type { Db } from '../store/db.js';
@@ -91,6 +94,57 @@ describe.each(dbTargets())('faults in the send path on $name', (target) => {
     expect(mailer.sent.map((m) => m.messageId)).toEqual([mailer.sent[0]!.messageId, mailer.sent[0]!.messageId]);
     expect((await acts.notify(notify)).sent).toBe(false);
     expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('the mailbox folder, which keeps one file a key: a batch is recorded in one statement after its sends, and a crash part-way delivers each message once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pathway-mailbox-batch-'));
+    try {
+      const mailer = createMailer({ mailboxDir: dir });
+      expect(mailer.idempotent).toBe(true);
+      let records = 0;
+      const counted = new Proxy(t.db, {
+        get(target, prop) {
+          if (prop === 'query') return (sql: string, params?: unknown[]) => (/INSERT INTO sent_messages/.test(sql) && records++, target.query(sql, params));
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const acts = createHostActivities({ db: counted, mailer, now: () => '2020-07-20T12:00:00Z' });
+      const notifies = [selectedSchool().notify, selectedSchool().notify, selectedSchool().notify];
+      const urns = notifies.map((n) => n.urn);
+      // Only this test's rows: the database is shared with the tests before it.
+      const mine = async () => (await t.db.query<{ key: string; status: string }>('SELECT key, status FROM sent_messages WHERE urn = ANY($1::text[]) ORDER BY key', [urns])).rows;
+      const claimsBefore = (await t.db.query<{ key: string }>('SELECT key FROM message_claims')).rows.map((r) => r.key);
+      const claims = async () => (await t.db.query('SELECT 1 FROM message_claims WHERE NOT (key = ANY($1::text[]))', [claimsBefore])).rowCount;
+      const files = () => readdirSync(dir).filter((f) => f.endsWith('.eml'));
+      armFaults({ 'mail.after-send': 2 });
+      await expect(acts.notifyMany(notifies)).rejects.toBeInstanceOf(InjectedFault);
+      // Two were in the folder when the process "died"; none is recorded yet: they are recorded together, after the sends.
+      expect(files().length).toBeGreaterThanOrEqual(2);
+      expect(await mine()).toEqual([]);
+      disarmFaults();
+      // A restarted host: every claim's owner is dead. Each message is handed to the folder again; those already
+      // there are not written twice; all are recorded, in one statement.
+      const dead = t.db.kind === 'postgres' ? 'session:killed-host:1:dead' : 'process:killed-host:1:dead';
+      expect(await claims()).toBeGreaterThanOrEqual(2);
+      await t.db.query('UPDATE message_claims SET owner = $1 WHERE NOT (key = ANY($2::text[]))', [dead, claimsBefore]);
+      records = 0;
+      const outcomes = await acts.notifyMany(notifies);
+      expect(outcomes.map((o) => o.status === 'fulfilled' && o.value.sent)).toEqual([true, true, true]);
+      expect(records).toBe(1);
+      const stored = await mine();
+      expect(stored.length).toBeGreaterThanOrEqual(3);
+      expect(stored.every((r) => r.status === 'sent')).toBe(true);
+      // One file a message, each once; nothing claimed any more; a third attempt sends and records nothing.
+      expect(files()).toHaveLength(stored.length);
+      expect(await claims()).toBe(0);
+      records = 0;
+      expect((await acts.notifyMany(notifies)).map((o) => o.status === 'fulfilled' && o.value.sent)).toEqual([false, false, false]);
+      expect(records).toBe(0);
+      expect(files()).toHaveLength(stored.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a connection lost while recording the send: the same host’s retry a month later records it as sent, not as too late', async () => {

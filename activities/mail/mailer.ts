@@ -5,7 +5,8 @@
  */
 import { settings, type Environment } from '../../config/load.js';
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile, access, readdir, unlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile, readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type nodemailerModule from 'nodemailer';
@@ -34,6 +35,14 @@ export interface OutgoingMessage {
 
 export interface Mailer {
   readonly transport: 'smtp' | 'mailbox' | 'none';
+  /**
+   * True when the transport itself delivers a key once however often it is
+   * handed it (the mailbox folder keeps one file a key; `none` delivers
+   * nothing): the host may then record a batch of sends in one statement
+   * after them all, since a crash in between only hands them over again.
+   * Otherwise (SMTP) each send is recorded as soon as it is made.
+   */
+  readonly idempotent?: boolean;
   send(message: OutgoingMessage): Promise<{ messageId: string; duplicate: boolean }>;
   describe(): string;
   close(): Promise<void>;
@@ -95,6 +104,9 @@ function mailOf(m: OutgoingMessage, from: string) {
     text: m.text,
     ...(m.html ? { html: m.html } : {}),
     ...(m.ics ? { icalEvent: { method: m.ics.method, content: m.ics.content, filename: m.ics.filename } } : {}),
+    // Quoted-printable, as nodemailer picks for text that is mostly Latin letters (all of ours) after counting
+    // them in every part, twice: named here, it need not count.
+    textEncoding: 'quoted-printable' as const,
     messageId: messageIdOf(m.key),
     headers: { 'X-Pathway-Key': m.key },
   };
@@ -149,12 +161,14 @@ function mailboxMailer(dir: string, from: string): Mailer {
   let ready: Promise<unknown> | null = null;
   return {
     transport: 'mailbox',
+    idempotent: true,
     async send(m) {
       ready ??= mkdir(dir, { recursive: true }).then(() => removeStaleTempFiles(dir));
       await ready;
       const messageId = messageIdOf(m.key);
       const file = join(dir, mailboxFileOf(m.key));
-      if (await exists(file)) return { messageId, duplicate: true };
+      // existsSync: a missing file is the common case, and fs/promises' access() builds an Error for it.
+      if (existsSync(file)) return { messageId, duplicate: true };
       transporter ??= nodemailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
       const info = await transporter.sendMail(mailOf(m, from));
       // Write then rename, so a crash never leaves half a message in the mailbox.
@@ -166,15 +180,6 @@ function mailboxMailer(dir: string, from: string): Mailer {
     describe: () => `mailbox folder ${dir}`,
     close: async () => transporter?.close(),
   };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -199,6 +204,7 @@ async function removeStaleTempFiles(dir: string): Promise<void> {
 export function noMailer(): Mailer {
   return {
     transport: 'none',
+    idempotent: true,
     send: async (m) => ({ messageId: messageIdOf(m.key), duplicate: false }),
     describe: () => 'no mailbox (messages recorded, not kept)',
     close: async () => undefined,
