@@ -14,6 +14,7 @@ import { decide, initialState, parseEvent, type PersistedPathway } from '../mach
 import type { Effect, Notify } from '../machines/effects.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import { renderMessage } from '../activities/mail/render.js';
+import { buildInvite, makeInvite, sessionUid } from '../activities/mail/calendar.js';
 
 const programme = programmeFor('secondary', 'development', '2025/26')!;
 const sessions = generateSchedule(programme, '2025/26');
@@ -127,5 +128,25 @@ describe('calendar invites, parsed with ical.js', () => {
   it('messages that are not about one session carry no invite', () => {
     const selected = a.notices.find((n) => n.template === 'selected')!;
     expect(renderMessage({ template: selected.template, urn: a.urn, data: selected.data }).ics).toBeUndefined();
+  });
+});
+
+describe('invites made again for the next school of a group', () => {
+  it("are the bytes ical-generator writes for that school, under the school's own UIDs", () => {
+    const description = 'Bring the gap task from the last meeting — the bar models, with your class’s work — and £10 for lunch. '.repeat(3);
+    const list = meetings.slice(0, 3).map((s, i) => ({ sessionId: s.id, startsAt: s.at, endsAt: s.at, title: `Work group meeting ${i + 1}`, location: 'Ash Grove Academy, Leicester', description }));
+    for (const cancel of [false, true]) {
+      for (const sessionsOf of [list.slice(0, 1), list]) {
+        const base = { sessions: sessionsOf, decidedAt: '2025-09-05T10:00:00+01:00', cancel, calendarName: 'East Midlands East Maths Hub', organizer: { name: 'Ann Smith', email: 'ann@hub.example' } };
+        const first = makeInvite({ ...base, urn: '100001' });
+        const next = makeInvite({ ...base, urn: '100002' });
+        expect(first).toEqual(buildInvite({ ...base, urn: '100001' }));
+        expect(next).toEqual(buildInvite({ ...base, urn: '100002' }));
+        expect(next.content).not.toContain('zzzz');
+        const uids = (c: string) => [...c.matchAll(/^UID:(.+)$/gm)].map((m) => m[1]!.trim());
+        expect(uids(next.content)).toEqual(sessionsOf.map((s) => sessionUid('100002', s.sessionId)));
+        expect(uids(first.content)).not.toEqual(uids(next.content));
+      }
+    }
   });
 });

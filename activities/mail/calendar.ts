@@ -45,21 +45,54 @@ export function sequenceAt(decidedAt: string): number {
   return Math.max(0, Math.floor((t - EPOCH) / 60_000));
 }
 
-/** An invite for `sessions` of school `urn` (one for a session message, the year for an announcement). Pure. */
-export function makeInvite(o: {
+export interface InviteInput {
   urn: string;
   sessions: InviteSession[];
   decidedAt: string;
   cancel?: boolean;
   calendarName: string;
   organizer: { name: string; email: string };
-}): Invite {
+}
+
+/**
+ * The schools of a work group are sent the same session's invite at the same
+ * moment, identical but for the UIDs: ical-generator's text is kept, with a
+ * stand-in of the same length for each UID (so the lines fold the same), and
+ * the next school's UIDs are put in. ical-generator 10 folds its lines one
+ * character at a time through a new TextEncoder each, which cost a
+ * simulation more than the rest of its calendar work (fixed in 11, which
+ * needs Node 22).
+ */
+const made = new Map<string, string>();
+const MADE_MAX = 1_000;
+
+/** A stand-in UID: as long as sessionUid's, and never one (p and z are not hex digits). */
+function standInUid(i: number): string {
+  return `p${String(i).padStart(6, '0')}${'z'.repeat(25)}@mastery-pathway`;
+}
+
+/** An invite for `sessions` of school `urn` (one for a session message, the year for an announcement). Pure (its cache holds only what it returns). */
+export function makeInvite(o: InviteInput): Invite {
+  const key = JSON.stringify([o.sessions, o.decidedAt, o.cancel === true, o.calendarName, o.organizer]);
+  let text = made.get(key);
+  if (text === undefined) {
+    text = buildInvite(o, o.sessions.map((_, i) => standInUid(i))).content;
+    if (made.size >= MADE_MAX) made.clear();
+    made.set(key, text);
+  }
+  let content = text;
+  o.sessions.forEach((s, i) => (content = content.split(standInUid(i)).join(sessionUid(o.urn, s.sessionId))));
+  return { method: o.cancel ? 'CANCEL' : 'PUBLISH', content, filename: inviteFilename(o) };
+}
+
+/** The invite as ical-generator writes it, each session under the UID given. Pure. */
+export function buildInvite(o: InviteInput, uids: readonly string[] = o.sessions.map((s) => sessionUid(o.urn, s.sessionId))): Invite {
   const method = o.cancel ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH;
   const cal = ical({ name: o.calendarName, method, prodId: { company: 'Maths Hubs', product: 'Mastery Pathway', language: 'EN' } });
   const sequence = sequenceAt(o.decidedAt);
-  for (const s of o.sessions) {
+  o.sessions.forEach((s, i) => {
     cal.createEvent({
-      id: sessionUid(o.urn, s.sessionId),
+      id: uids[i]!,
       sequence,
       stamp: new Date(o.decidedAt),
       start: new Date(s.startsAt),
@@ -70,6 +103,10 @@ export function makeInvite(o: {
       organizer: { name: o.organizer.name, email: o.organizer.email },
       status: o.cancel ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     });
-  }
-  return { method: o.cancel ? 'CANCEL' : 'PUBLISH', content: cal.toString(), filename: o.cancel ? 'cancelled.ics' : o.sessions.length > 1 ? 'dates.ics' : 'invite.ics' };
+  });
+  return { method: o.cancel ? 'CANCEL' : 'PUBLISH', content: cal.toString(), filename: inviteFilename(o) };
+}
+
+function inviteFilename(o: InviteInput): string {
+  return o.cancel ? 'cancelled.ics' : o.sessions.length > 1 ? 'dates.ics' : 'invite.ics';
 }
