@@ -154,9 +154,12 @@ export function createActivities(deps: ActivityDeps): PathwayActivities {
 export interface HostActivities extends PathwayActivities {
   /**
    * Many notify effects at once: the reads, the send-claims and the checks
-   * after them are one statement each for the whole batch; each message is
-   * still recorded as sent right after its own send, so a crash can send
-   * again at most the messages in the transport at that moment, as before.
+   * after them are one statement each for the whole batch. Over SMTP each
+   * message is recorded as sent right after its own send, so a crash can send
+   * again at most the messages in the transport at that moment. A transport
+   * that keeps one copy a key (Mailer.idempotent: the mailbox folder) has the
+   * batch's sends recorded in one statement after them all: a crash before
+   * it hands them to the transport again, which keeps none twice.
    * An outcome per effect, in order; an InjectedFault (a test's crash) is
    * thrown, not returned.
    */
@@ -284,8 +287,9 @@ export function createHostActivities(deps: ActivityDeps): HostActivities {
    * Sends each part once, given what is known of them all (`facts`, read
    * with their senders): one claim of all that are to go out (claim before
    * the send so two attempts never both send; record "sent" only after it),
-   * one check after the claim, then each send and its record. An outcome per
-   * part, in order.
+   * one check after the claim, then each send and its record (for a
+   * transport that keeps one copy a key, the sends, then one record of them
+   * all). An outcome per part, in order.
    */
   async function deliverAll(parts: readonly Delivery[], facts: Map<string, MessageFacts>): Promise<PromiseSettledResult<Delivered>[]> {
     const out: PromiseSettledResult<Delivered>[] = new Array(parts.length);
