@@ -44,4 +44,4 @@ USER node
 
 # The hub service listens on 3000.
 EXPOSE 3000
-CMD ["node", "bin/pathway.mjs", "serve", "--host", "0.0.0.0", "--port", "3000"]
+CMD ["node", "--max-semi-space-size=64", "bin/pathway.mjs", "serve", "--host", "0.0.0.0", "--port", "3000"]

@@ -8,7 +8,7 @@
  * replay bench and dropped by the caller. Not pure.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR } from './history-file.js';
@@ -36,13 +36,25 @@ export interface DurableResult {
   graphile: GraphileResult | null;
 }
 
+/**
+ * The V8 options `npm start` gives the server (a young generation of 64 MB a
+ * half instead of 16: a host's garbage is short-lived, and collecting it
+ * every 16 MB cost it about a sixth of its CPU), so that the simulation's
+ * host runs as the service does. Read from package.json, not copied.
+ */
+export function hostNodeOptions(): string[] {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts.start!.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('bin/pathway.mjs')).filter((w) => w.startsWith('--'));
+}
+
 /** Runs the simulation in a child process (so its RSS is its own) and resolves with its report; `where` names the database for the progress bar. */
 export function runSimChild(task: DurableSimTask, showProgress: boolean, where = 'Postgres'): Promise<DurableSimResult> {
   const entry = fileURLToPath(new URL('./ts-entry.mjs', import.meta.url));
   const file = fileURLToPath(new URL('./durable-sim.ts', import.meta.url));
   const bar = progress(`durable simulation: ${task.schools.toLocaleString('en-GB')} schools x ${task.years} years through the embedded host on ${where}`, 0, 'simulated days', showProgress);
   return new Promise((resolve, reject) => {
-    const child = fork(entry, [file], { execArgv: [], env: { ...process.env, PATHWAY_BENCH_CHILD: 'durable-sim' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry, [file], { execArgv: hostNodeOptions(), env: { ...process.env, PATHWAY_BENCH_CHILD: 'durable-sim' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
     child.on('message', (m: DurableSimMessage) => {
       if (m.type === 'progress') bar.update(m.daysDone, `${m.events.toLocaleString('en-GB')} events stored`, m.daysTotal);

@@ -221,8 +221,13 @@ describe('the stack', () => {
     }
     expect(services.hub!.environment!.PATHWAY_ENGINE).toBe('temporal');
     expect(services.worker!.environment!.PATHWAY_ENGINE).toBeUndefined();
-    expect(services.worker!.command).toEqual(['node', 'bin/pathway.mjs', 'worker']);
-    expect(services.hub!.command).toEqual(['node', 'bin/pathway.mjs', 'serve', '--host', '0.0.0.0', '--port', '3000']);
+    // With the V8 options npm start gives the server and npm run worker the worker (a larger young generation).
+    const nodeOptions = (script: string) => script.split(/\s+/).filter((w) => w.startsWith('--'));
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(nodeOptions(pkg.scripts.start!)).toEqual(['--max-semi-space-size=64']);
+    expect(services.worker!.command).toEqual(['node', ...nodeOptions(pkg.scripts.worker!), 'bin/pathway.mjs', 'worker']);
+    expect(services.hub!.command).toEqual(['node', ...nodeOptions(pkg.scripts.start!), 'bin/pathway.mjs', 'serve', '--host', '0.0.0.0', '--port', '3000']);
+    expect(dockerfile).toContain(`CMD ["node", ${nodeOptions(pkg.scripts.start!).map((o) => JSON.stringify(o)).join(', ')}, "bin/pathway.mjs", "serve"`);
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres', POSTGRES_USER: services.postgres!.environment!.POSTGRES_USER });
   });
 
