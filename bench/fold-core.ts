@@ -25,6 +25,9 @@ import { canonicalJson } from '../store/hash.js';
 import { historyLines, type HistoryManifest } from './history-file.js';
 import type { RecordedEvent } from './histories.js';
 
+/** Chunks (of 100 schools) a shard folds untimed as well before its timed pass reaches them. */
+const WARM_CHUNKS = 3;
+
 export interface StoredHistory {
   urn: string;
   route: string;
@@ -60,16 +63,18 @@ export async function foldShard(manifest: HistoryManifest, shard: number, shards
   const t: FoldTotals = { schools: 0, events: 0, parseMs: 0, decideMs: 0, liveMs: 0, mismatches: [] };
   // Each school's decided final state, as a digest: compared with the live pass's without holding every state.
   const decidedDigest = new Map<string, string>();
+  let chunks = 0;
   for await (const chunk of historyLines(manifest, { shard, shards, chunk: 100 })) {
     let t0 = performance.now();
     const parsed = chunk.map((line) => JSON.parse(line) as StoredHistory);
     t.parseMs += performance.now() - t0;
 
     const streams = parsed.map((h) => h.events.map((e) => e.event));
-    if (t.schools === 0) {
-      // V8 compiles the fold on its first calls: the first chunk is folded once untimed, so that a shard is not
-      // measured while V8 is still compiling it (20 schools were too few: at 1,000 schools on 2 threads each
-      // thread's timed pass ran about a fifth slower than after a longer warm-up); a long replay pays that once.
+    if (chunks++ < WARM_CHUNKS) {
+      // V8 compiles the fold on its first calls, on threads that share the 2 cores with the folding threads:
+      // the first chunks are also folded once untimed, so that a shard is measured at the rate of a long replay,
+      // which pays that compilation once (at 2,000 schools on 2 threads, one chunk of warm-up left each
+      // thread's timed pass at 122,000 events/s, three at 140,000-160,000; 6M events would spend 1% warming).
       for (let i = 0; i < parsed.length; i++) fold(parsed[i]!.urn, streams[i]!);
     }
     t0 = performance.now();
