@@ -39,8 +39,9 @@ export interface DurableResult {
 /**
  * The V8 options `npm start` gives the server (a young generation of 64 MB a
  * half instead of 16: a host's garbage is short-lived, and collecting it
- * every 16 MB cost it about a sixth of its CPU), so that the simulation's
- * host runs as the service does. Read from package.json, not copied.
+ * every 16 MB cost the simulations measured 6-18% of their CPU), so that the
+ * simulation's host runs as the service does. Read from package.json, not
+ * copied.
  */
 export function hostNodeOptions(): string[] {
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
