@@ -14,6 +14,7 @@ import type { PathwayContext } from './context.js';
 import type { Effect } from './effects.js';
 import { PathwayEvent, type PathwayEventInput } from './events.js';
 import { fastTransition } from './fast.js';
+import type { Fresh } from './steps.js';
 import { MACHINE_VERSION, pathwayMachine } from './pathway.js';
 import { RULES_FOR_EVENT, rules } from './rules.js';
 import { backdated } from './backdating.js';
@@ -160,10 +161,12 @@ export function fold(urn: string, events: Iterable<PathwayEvent>, from: Persiste
   let value = from.value;
   let context = from.context;
   let owned = false;
+  const fresh: Fresh = new WeakSet();
   for (const e of events) {
     // Only the state is kept: the steps skip building effects. After the first event changes it, the context is
-    // this fold's own copy, which nobody else sees until the fold returns: later events fill it in place.
-    const next = fastTransition(value, context, e, { effects: false, ownsContext: owned });
+    // this fold's own copy, which nobody else sees until the fold returns: later events fill it in place, and
+    // change in place the timer tables earlier events made.
+    const next = fastTransition(value, context, e, { effects: false, ownsContext: owned, fresh });
     if (!next) {
       const here = persistedState(value, context);
       throw new EventRejectedError(context.urn, e.type, stateLabel(here), whyNotTaken(here, e) ?? `the rules for ${e.type} do not allow it now`);

@@ -22,6 +22,7 @@ import type { Effect } from './effects.js';
 import type { PathwayEvent } from './events.js';
 import { pathwayMachine } from './pathway.js';
 import { EFFECT_ACTION_TYPES, GUARDS, STEPS, type GuardFn, type StepFn } from './setup.js';
+import type { Fresh } from './steps.js';
 
 type Ctx = PathwayContext;
 
@@ -199,11 +200,13 @@ interface Run {
   owned: boolean;
   /** null when the caller drops the effects (a replay): the steps run quiet. */
   effects: Effect[] | null;
+  /** The timer tables the caller's fold made (steps.ts's Fresh), or none. */
+  fresh: Fresh;
 }
 
 function act(run: Run, steps: readonly Bound<StepFn>[], e: PathwayEvent): void {
   for (const step of steps) {
-    const { patch, effects } = step.fn(run.context, e, step.params, run.effects === null);
+    const { patch, effects } = step.fn(run.context, e, step.params, run.effects === null, run.fresh);
     // The caller's context is never changed: the first patch copies it, later ones of the same event fill
     // that copy (nobody else holds it yet), as XState's assign would give but without a copy per action.
     let patched = false;
@@ -287,15 +290,16 @@ export interface FastStep {
  * come back empty and are not built. With `{ ownsContext: true }` the caller
  * hands `context` over as a copy nobody else holds (a fold's, after its
  * first event): the steps' patches fill it in place instead of copying it
- * for every event; its nested values are still only replaced, never changed.
- * Pure (it changes no object the caller still shares).
+ * for every event; its nested values are still only replaced, never changed,
+ * except the timer tables in `fresh`, which the same caller's steps made
+ * (steps.ts's Fresh). Pure (it changes no object the caller still shares).
  */
-export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent, options: { effects?: boolean; ownsContext?: boolean } = {}): FastStep | null {
+export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent, options: { effects?: boolean; ownsContext?: boolean; fresh?: Fresh } = {}): FastStep | null {
   const leaf = leafOf(value);
   const t = firstEnabled(candidatesFor(leaf, event.type), context, event);
   // As XState's can(): a transition that neither moves nor acts takes nothing.
   if (!t || (!t.target?.length && t.actions.length === 0)) return null;
-  const run: Run = { leaf, context, owned: options.ownsContext === true, effects: options.effects === false ? null : [] };
+  const run: Run = { leaf, context, owned: options.ownsContext === true, effects: options.effects === false ? null : [], fresh: options.fresh };
   take(run, t, event);
   // Eventless transitions, until the state is at rest.
   for (let i = 0; i < 100; i++) {

@@ -12,7 +12,7 @@ import type { Effect } from './effects.js';
 import type { PathwayEvent } from './events.js';
 import { resumesAt, rules } from './rules.js';
 import * as steps from './steps.js';
-import type { Step } from './steps.js';
+import type { Fresh, Step } from './steps.js';
 import type { PhaseKind, Programme, Route } from '../domain/catalogue/schema.js';
 
 type Ctx = PathwayContext;
@@ -22,9 +22,11 @@ type Ev = PathwayEvent;
 export type GuardFn = (c: Ctx, e: Ev, params: any) => boolean;
 /**
  * An action: a step of (context, event, params) -> the context patch and the
- * effects; `quiet` when the caller drops the effects (steps.ts's Quiet).
+ * effects; `quiet` when the caller drops the effects (steps.ts's Quiet);
+ * `fresh`, the timer tables a fold made, which it may change in place
+ * (steps.ts's Fresh).
  */
-export type StepFn = (c: Ctx, e: any, params: any, quiet?: boolean) => Step;
+export type StepFn = (c: Ctx, e: any, params: any, quiet?: boolean, fresh?: Fresh) => Step;
 
 const ok = (rule: (c: Ctx, e: any) => string | null): GuardFn => (c, e) => rule(c, e) === null;
 const none: Step = { patch: {}, effects: [] };
@@ -71,13 +73,13 @@ export const STEPS = {
   setSchedule: (c, e, _p, quiet) => steps.scheduleSet(c, e, quiet),
   moveSession: (c, e, _p, quiet) => steps.sessionMoved(c, e, quiet),
   cancelSession: (c, e, _p, quiet) => steps.sessionCancelled(c, e, quiet),
-  recordAttendance: (c, e, _p, quiet) => steps.attendance(c, e, quiet),
+  recordAttendance: (c, e, _p, quiet, fresh) => steps.attendance(c, e, quiet, fresh),
   escalateIfHeadteacherAbsent: (c, e) =>
     (rules.headteacherMissedFirst(c, e) ?? (c.escalations.includes('headteacher-first-workshop') ? 'already raised' : null)) === null ? steps.headteacherAbsent(c, e) : none,
   releaseFundingIfDue: (c, e) => (rules.fundingDue(c, e) === null ? steps.releaseFunding(c, e) : none),
   recordGapTask: (c) => ({ patch: { gapTasks: Math.min(c.gapTasks + 1, 99) }, effects: [] }),
   recordReleaseDays: (c, e) => ({ patch: { releaseDays: c.releaseDays + e.days }, effects: [] }),
-  remind: (c, e, _p, quiet) => steps.reminderDue(c, e, quiet),
+  remind: (c, e, _p, quiet, fresh) => steps.reminderDue(c, e, quiet, fresh),
   escalateUnrecorded: (c, e, _p, quiet) => steps.sessionCheckDue(c, e, quiet),
   requestEvaluation: steps.requestEvaluation,
   remindEvaluation: (c, e, _p, quiet) => steps.evaluationReminder(c, e, quiet),
@@ -92,9 +94,9 @@ export const STEPS = {
   createActionPlan: steps.actionPlanCreated,
   reviewActionPlan: steps.actionPlanReviewed,
   judgeMasteryReady: steps.masteryReadyJudged,
-  forgetTimer: (c, e) => {
+  forgetTimer: (c, e, _p, _quiet, fresh) => {
     const key = steps.timerKeyOf(e);
-    return key ? steps.forgetTimer(c, key) : none;
+    return key ? steps.forgetTimer(c, key, fresh) : none;
   },
 } satisfies Record<string, StepFn>;
 

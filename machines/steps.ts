@@ -3,7 +3,7 @@
  * plain functions (context, event) -> { patch, effects }. The machine's
  * actions apply the patch and emit the effects. Pure.
  */
-import type { DeferredFrom, PathwayContext, PhaseRecord, SessionRecord } from './context.js';
+import type { DeferredFrom, PathwayContext, PendingTimer, PhaseRecord, SessionRecord } from './context.js';
 import { freshPhase } from './context.js';
 import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
@@ -23,6 +23,28 @@ export interface Step {
  * patch never depends on it (test/machines-fast.test.ts folds both ways).
  */
 export type Quiet = boolean;
+
+/**
+ * The timer tables a fold's own steps made, which nobody outside the fold
+ * holds yet: a later event of the same fold may change one of them in place
+ * rather than copy it. A replay forgets a timer on every other event, and a
+ * copy of the table for each was an eighth of the fold. Without it (decide,
+ * XState) every change copies. The state a step hands back is the same
+ * either way (test/machines-fast.test.ts).
+ */
+export type Fresh = WeakSet<object> | undefined;
+
+/** The table to change: `c.timers` itself when the fold made it, else a copy (marked as the fold's). */
+function writableTimers(c: PathwayContext, fresh: Fresh, drop?: ReadonlySet<string> | string): Record<string, PendingTimer> {
+  if (fresh?.has(c.timers)) {
+    if (typeof drop === 'string') delete c.timers[drop];
+    else if (drop) for (const k of drop) delete c.timers[k];
+    return c.timers;
+  }
+  const next = drop === undefined ? { ...c.timers } : typeof drop === 'string' ? withoutKey(c.timers, drop) : without(c.timers, drop);
+  fresh?.add(next);
+  return next;
+}
 
 const none: Step = { patch: {}, effects: [] };
 
@@ -112,7 +134,7 @@ function recipientsOf(c: PathwayContext, to: Recipient[]): Notify['recipients'] 
 }
 
 /** Set timer `key` (replacing one of the same key) and remember it in the context. */
-function setTimers(c: PathwayContext, timers: { key: string; at: string; event: PathwayEvent }[], dropKeys: string[] = []): Step {
+function setTimers(c: PathwayContext, timers: { key: string; at: string; event: PathwayEvent }[], dropKeys: string[] = [], fresh?: Fresh): Step {
   const effects: Effect[] = [];
   const dropped = new Set<string>();
   for (const k of dropKeys) {
@@ -122,7 +144,7 @@ function setTimers(c: PathwayContext, timers: { key: string; at: string; event: 
     }
   }
   if (dropped.size === 0 && timers.length === 0) return { patch: {}, effects };
-  const next = dropped.size > 0 ? without(c.timers, dropped) : { ...c.timers };
+  const next = writableTimers(c, fresh, dropped.size > 0 ? dropped : undefined);
   for (const t of timers) {
     next[t.key] = { at: t.at, event: t.event };
     effects.push({ type: 'timer.set', key: t.key, at: t.at, event: t.event });
@@ -291,10 +313,10 @@ export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLE
   );
 }
 
-export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>, quiet: Quiet = false): Step {
+export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>, quiet: Quiet = false, fresh?: Fresh): Step {
   const status = e.teachersPresent > 0 ? ('held' as const) : ('missed' as const);
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status, teachersPresent: e.teachersPresent, headteacherPresent: e.headteacherPresent } : s));
-  const step = merge({ patch: { sessions }, effects: [] }, setTimers(c, [], [`check:${e.sessionId}`]));
+  const step = merge({ patch: { sessions }, effects: [] }, setTimers(c, [], [`check:${e.sessionId}`], fresh));
   // A missed session may be recorded again (corrected or confirmed); its escalation is raised once.
   if (status === 'missed' && !c.escalations.includes(`missed:${e.sessionId}`)) {
     const s = c.sessions.find((x) => x.id === e.sessionId)!;
@@ -324,8 +346,8 @@ export function releaseFunding(c: PathwayContext, e: PathwayEvent): Step {
   };
 }
 
-export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>, quiet: Quiet = false): Step {
-  const forget = forgetTimer(c, `reminder:${e.sessionId}:${e.daysBefore}`);
+export function reminderDue(c: PathwayContext, e: EventOf<'REMINDER_DUE'>, quiet: Quiet = false, fresh?: Fresh): Step {
+  const forget = forgetTimer(c, `reminder:${e.sessionId}:${e.daysBefore}`, fresh);
   if (quiet) return forget;
   const s = c.sessions.find((x) => x.id === e.sessionId);
   if (!s || s.status !== 'scheduled') return forget;
@@ -431,9 +453,9 @@ export function teacherReplaced(c: PathwayContext, e: EventOf<'TEACHER_REPLACED'
 }
 
 /** A timer fired: it is no longer pending. */
-export function forgetTimer(c: PathwayContext, key: string): Step {
+export function forgetTimer(c: PathwayContext, key: string, fresh?: Fresh): Step {
   if (!c.timers[key]) return none;
-  return { patch: { timers: withoutKey(c.timers, key) }, effects: [] };
+  return { patch: { timers: writableTimers(c, fresh, key) }, effects: [] };
 }
 
 // A copy without some keys, built rather than copied then deleted from: a
