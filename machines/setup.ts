@@ -70,7 +70,7 @@ export const STEPS = {
   waitlist: steps.waitlisted,
   decline: steps.declined,
   commit: steps.committed,
-  setSchedule: (c, e, _p, quiet) => steps.scheduleSet(c, e, quiet),
+  setSchedule: (c, e, _p, quiet, fresh) => steps.scheduleSet(c, e, quiet, fresh),
   moveSession: (c, e, _p, quiet) => steps.sessionMoved(c, e, quiet),
   cancelSession: (c, e, _p, quiet) => steps.sessionCancelled(c, e, quiet),
   recordAttendance: (c, e, _p, quiet, fresh) => steps.attendance(c, e, quiet, fresh),

@@ -7,7 +7,7 @@ import type { DeferredFrom, PathwayContext, PendingTimer, PhaseRecord, SessionRe
 import { freshPhase } from './context.js';
 import type { Effect, MessageData, Notify, Recipient } from './effects.js';
 import type { EventOf, PathwayEvent, ScheduledSession } from './events.js';
-import { academicYearEnd, daysAfter, daysBefore, isBefore, laterBy, londonLabel } from './time.js';
+import { academicYearEnd, daysAfter, daysBefore, isBefore, laterBy, londonLabel, millis } from './time.js';
 import { firstSession, heldBeforeJoining, requiredSessions, sessionsHeld } from './rules.js';
 import { reminderAt } from './reminder-time.js';
 
@@ -61,6 +61,13 @@ export const HALF_DAY_MINUTES = 150;
 
 function byTime(a: Pick<SessionRecord, 'id' | 'at'>, b: Pick<SessionRecord, 'id' | 'at'>): number {
   return isBefore(a.at, b.at) ? -1 : isBefore(b.at, a.at) ? 1 : a.id < b.id ? -1 : 1;
+}
+
+/** `sessions` in byTime's order, each instant read once (a year's schedule is sorted on every SCHEDULE_SET of a replay). */
+function sortedByTime<T extends Pick<SessionRecord, 'id' | 'at'>>(sessions: T[]): T[] {
+  const keyed = sessions.map((s) => ({ t: millis(s.at), s }));
+  keyed.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.s.id < b.s.id ? -1 : 1));
+  return keyed.map((k) => k.s);
 }
 
 /** When a session starting at `at` ends: its kind's length in the programme's rules (one half day when none is given). */
@@ -156,8 +163,8 @@ function merge(...steps: Step[]): Step {
   return steps.reduce<Step>((a, b) => ({ patch: { ...a.patch, ...b.patch }, effects: [...a.effects, ...b.effects] }), none);
 }
 
-function sessionTimerKeys(c: PathwayContext, sessionId: string): string[] {
-  return Object.keys(c.timers).filter((k) => k.startsWith(`reminder:${sessionId}:`) || k === `check:${sessionId}`);
+function sessionTimerKeys(c: PathwayContext, sessionId: string, keys: readonly string[] = Object.keys(c.timers)): string[] {
+  return keys.filter((k) => k.startsWith(`reminder:${sessionId}:`) || k === `check:${sessionId}`);
 }
 
 /**
@@ -244,7 +251,7 @@ export function committed(c: PathwayContext, e: EventOf<'COMMITMENT_SIGNED'>): S
   });
 }
 
-export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet: Quiet = false): Step {
+export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet: Quiet = false, fresh?: Fresh): Step {
   // The open days come with each schedule: one set without them (as before they were recorded) counts reminders back plainly.
   const days: Partial<PathwayContext> = e.schoolDays || c.schoolDays ? { schoolDays: e.schoolDays } : {};
   const ctx: PathwayContext = { ...c, policy: e.policy, ...days };
@@ -255,15 +262,16 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
   // no reminder, no attendance check, nothing to record. Only then: a year recorded after the fact, its selection
   // dated after sessions it did attend, stays as it was. Its joining date is its selection's (else this event's).
   const joined = c.joinedAt ?? e.at;
+  const keys = Object.keys(c.timers);
   for (const s of e.sessions as ScheduledSession[]) {
-    drop.push(...sessionTimerKeys(ctx, s.id));
+    drop.push(...sessionTimerKeys(ctx, s.id, keys));
     const old = byId.get(s.id);
-    const before = heldBeforeJoining(joined, s.at) && (e.joinedLate === true || old?.status === 'beforeJoining');
+    const before = (e.joinedLate === true || old?.status === 'beforeJoining') && heldBeforeJoining(joined, s.at);
     byId.set(s.id, { id: s.id, kind: s.kind, at: s.at, place: s.place, status: before ? 'beforeJoining' : 'scheduled', teachersPresent: 0, headteacherPresent: false });
     if (!before) set.push(...timersForSession(ctx, s, e.at));
   }
-  const sessions = [...byId.values()].sort(byTime);
-  const timers = setTimers(ctx, set, drop);
+  const sessions = sortedByTime([...byId.values()]);
+  const timers = setTimers(ctx, set, drop, fresh);
   // Selected before 1.3.0 kept no joining date: a late joiner's dates give it one, which later moves and refusals name.
   const dated: Partial<PathwayContext> = e.joinedLate && c.joinedAt === undefined ? { joinedAt: joined } : {};
   if (quiet) return merge({ patch: { policy: e.policy, ...days, sessions, ...dated }, effects: [] }, timers);
