@@ -126,6 +126,7 @@ const CHECK_NAMES: Record<VerifyFinding['check'], string> = {
   checkpoint: 'Does not match the signed checkpoint',
   ledger: 'Funding ledger changed',
   signature: 'Checkpoint cannot be trusted',
+  replay: 'State does not follow from the history',
 };
 
 export interface IntegrityFindingView {
@@ -167,6 +168,9 @@ export function integrityView(r: VerifyReport, names: ReadonlyMap<string, string
     `${count(r.checked.schools, 'school history', 'school histories')}: each event still matches its hash and links to the one before.`,
     `The funding ledger, ${count(r.checked.ledgerRows, 'payment')}: each row still matches its hash and follows the row before; rows cannot be changed or deleted.`,
     cp ? `Checkpoint ${cp.id}: every school and payment it signed is still in the log, unchanged.` : 'No signed checkpoint to compare with yet.',
+    ...(r.checked.replayed === null
+      ? []
+      : [`${count(r.checked.replayed, 'event')} run through the rules again, school by school: each school’s current state, which its pages show and its next decision starts from, and every snapshot kept along the way are what its events give.`]),
   ];
   const checkpoint = cp
     ? {

@@ -13,7 +13,11 @@
  *      auditor (--checkpoint FILE): every school it signed is still there,
  *      its signed head is still in the log (an ancestor of, or equal to,
  *      today's head: the chain check covers the rest), and the ledger row
- *      it signed is still the same row.
+ *      it signed is still the same row;
+ *   4. with `replay`, every school's events folded through the machines
+ *      again (store/replay.ts) give every state the database keeps for it:
+ *      its periodic snapshots and its current state, which the pages and
+ *      the next decision read.
  *
  * A chain re-computed after a forgery passes check 1 and is found by check
  * 3; a truncated tail with `streams` rolled back, or a deleted school, is
@@ -25,6 +29,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { verifyStream } from '../store/event-log.js';
 import { checkStream } from '../store/tamper.js';
+import { replayStreams } from '../store/replay.js';
 import { ledgerRowHash } from '../store/ledger.js';
 import {
   checkpointById,
@@ -44,8 +49,8 @@ import type { Principal, Service } from './context.js';
 
 /** One thing found wrong. */
 export interface VerifyFinding {
-  /** 'chain': a school's hash chain; 'checkpoint': the log does not extend a signed checkpoint; 'ledger': the ledger's chain; 'signature': a checkpoint itself. */
-  check: 'chain' | 'checkpoint' | 'ledger' | 'signature';
+  /** 'chain': a school's hash chain; 'checkpoint': the log does not extend a signed checkpoint; 'ledger': the ledger's chain; 'signature': a checkpoint itself; 'replay': a state kept for a school is not what its events give. */
+  check: 'chain' | 'checkpoint' | 'ledger' | 'signature' | 'replay';
   /** The school's URN; null for a checkpoint finding about no one school. */
   school: string | null;
   /** The event version (chain, checkpoint) or null. */
@@ -59,7 +64,8 @@ export interface VerifyReport {
   clean: boolean;
   /** What was asked: every school or some, and the checkpoint compared with. */
   scope: { schools: string[] | 'all'; since: number | null; checkpointFile: string | null };
-  checked: { schools: number; ledgerRows: number };
+  /** `replayed`: the events folded again by the replay check; null when it was not asked for. */
+  checked: { schools: number; ledgerRows: number; replayed: number | null };
   /** The checkpoint compared with, and whether its signature was checked; null when there is none. */
   checkpoint: { id: number; createdAt: string; treeSize: number; root: string; source: 'database' | 'file'; signature: 'valid' | 'invalid' | 'not checked' } | null;
   findings: VerifyFinding[];
@@ -79,6 +85,10 @@ export interface VerifyLogOptions {
   key?: SigningKey | null;
   /** Where the key was looked for, for the note when there is none. */
   keyFile?: string;
+  /** Also fold every school's events again and compare the states kept for it (check 4; default false: it reads the whole log once more). */
+  replay?: boolean;
+  /** Called as the replay check goes: events folded so far, of how many. */
+  onReplayProgress?: (events: number, total: number) => void;
   /** Record chain findings in tamper_findings, stopping the school (default true). */
   record?: boolean;
   /** Schools checked at once (Postgres runs them on separate connections). */
@@ -183,10 +193,21 @@ export async function verifyLog(db: Db, options: VerifyLogOptions = {}): Promise
   // 2 and 3b. The ledger's chain, and the row the checkpoint signed.
   const ledgerRows = await checkLedger(db, reference, findings, only);
 
+  // 4. The states kept for each school, against its events folded again.
+  let replayed: number | null = null;
+  if (options.replay) {
+    replayed = 0;
+    const total = only ? null : Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0]!.n);
+    for await (const r of replayStreams(db, { ...(only ? { urns: [...only] } : {}), onProgress: (n) => options.onReplayProgress?.(n, total ?? n) })) {
+      replayed += r.events;
+      if (r.problem) findings.push(finding({ check: 'replay', school: r.urn, version: r.problem.version, what: r.problem.what }));
+    }
+  }
+
   return {
     clean: findings.length === 0,
     scope: { schools: only ? [...only] : 'all', since: options.since ?? null, checkpointFile: options.exported?.file ?? null },
-    checked: { schools: urns.length, ledgerRows },
+    checked: { schools: urns.length, ledgerRows, replayed },
     checkpoint: cp ? { id: cp.id, createdAt: cp.createdAt, treeSize: cp.treeSize, root: cp.root, source, signature } : null,
     findings,
     notes,

@@ -5,7 +5,8 @@
  * is proved extended by a log that grew since; a copy whose heads were
  * edited is refused (its signature); a truncated tail exits 1 naming the
  * school and version, against the database's checkpoint and the exported
- * one; bad input exits 2 naming the option and the rule.
+ * one; `--replay` folds every event again and says so; bad input exits 2
+ * naming the option and the rule.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -73,6 +74,12 @@ describe('pathway checkpoint and pathway verify on a PGlite folder', () => {
     expect(clean.status).toBe(0);
     expect(clean.stdout).toMatch(/^Verified 2 schools, each from version 1, and 0 ledger rows \(no checkpoint to compare with\)/);
     expect(clean.stdout).toMatch(/Clean: every event and ledger row is as recorded/);
+    // --replay folds the six events again and compares each school's current state with them.
+    const replayed = run('verify', '--replay');
+    expect(replayed.stderr).toBe('');
+    expect(replayed.status).toBe(0);
+    expect(replayed.stdout).toMatch(/^Verified 2 schools, .*; replayed 6 events through the rules and compared every state kept, in [\d.]+ s\./);
+    expect(replayed.stdout).toMatch(/every state kept is what the events give\.$/m);
     const cp = run('checkpoint', '--export', exported);
     expect(cp.status).toBe(0);
     expect(cp.stdout).toMatch(/^Signed checkpoint 1 \(.*\): 2 schools and 0 ledger rows, root [0-9a-f]{64}/);

@@ -1,8 +1,10 @@
 /**
- * `pathway verify [urns...] [--all] [--since N] [--checkpoint FILE] [--public-key FILE] [--json]`:
+ * `pathway verify [urns...] [--all] [--since N] [--checkpoint FILE] [--public-key FILE] [--replay] [--json]`:
  * checks every school's hash chain, the funding ledger's chain, and that the
  * log extends the last signed checkpoint (or checkpoint N, or a checkpoint an
- * auditor exported and kept: `pathway checkpoint --export`). Each finding
+ * auditor exported and kept: `pathway checkpoint --export`); with --replay,
+ * that every school's events folded through the rules again give the states
+ * the database keeps for it (store/replay.ts). Each finding
  * names the school, the version or ledger row, and what is wrong. Exit 0
  * clean, 1 with findings, 2 for bad input. A school found broken is stopped
  * until an admin signs it off (`pathway audit sign-off`).
@@ -24,8 +26,9 @@ export function renderVerifyReport(r: VerifyReport): string {
   const against = r.checkpoint
     ? ` against checkpoint ${r.checkpoint.id} of ${r.checkpoint.createdAt} (${r.checkpoint.source === 'file' ? `exported, ${r.scope.checkpointFile}` : 'in the database'}; signature ${r.checkpoint.signature})`
     : ' (no checkpoint to compare with)';
-  const lines = [`Verified ${scope}${how}, and ${r.checked.ledgerRows} ledger row${r.checked.ledgerRows === 1 ? '' : 's'}${against}, in ${(r.elapsedMs / 1000).toFixed(2)} s.`];
-  if (r.clean) lines.push('Clean: every event and ledger row is as recorded, and the log extends what was signed.');
+  const replayed = r.checked.replayed === null ? '' : `; replayed ${r.checked.replayed.toLocaleString('en-GB')} event${r.checked.replayed === 1 ? '' : 's'} through the rules and compared every state kept`;
+  const lines = [`Verified ${scope}${how}, and ${r.checked.ledgerRows} ledger row${r.checked.ledgerRows === 1 ? '' : 's'}${against}${replayed}, in ${(r.elapsedMs / 1000).toFixed(2)} s.`];
+  if (r.clean) lines.push(`Clean: every event and ledger row is as recorded, and the log extends what was signed${r.checked.replayed === null ? '' : '; every state kept is what the events give'}.`);
   else {
     lines.push(`${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}:`, '');
     lines.push(renderTable(['check', 'school', 'version', 'ledger row', 'what is wrong'], r.findings.map((f) => [f.check, f.school ?? '-', f.version === null ? '-' : String(f.version), f.ledgerRow === null ? '-' : String(f.ledgerRow), f.what])));
@@ -58,6 +61,21 @@ export async function readExport(file: string, publicKeyFile: string | undefined
   return { content, publicKeyPem: content.publicKey, keyFrom: `${file} (the key in the file: keep a copy elsewhere, or give --public-key)` };
 }
 
+/**
+ * The replay check's progress on stderr, when it is a terminal and the
+ * output is not JSON: a line rewritten about once a second. Not pure.
+ */
+function replayProgress(json: boolean): ((events: number, total: number) => void) | undefined {
+  if (json || !process.stderr.isTTY) return undefined;
+  let shown = 0;
+  return (events, total) => {
+    const now = performance.now();
+    if (now - shown < 1000 && events < total) return;
+    shown = now;
+    process.stderr.write(`\rReplaying: ${events.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} events${events >= total ? '\n' : ''}`);
+  };
+}
+
 /** Registers `verify`. Not pure. */
 export function register(program: Command): void {
   program
@@ -68,8 +86,9 @@ export function register(program: Command): void {
     .option('--since <checkpoint>', 'compare with checkpoint N, and check each chain only after the version it signed')
     .option('--checkpoint <file>', 'compare with a checkpoint exported by pathway checkpoint --export')
     .option('--public-key <file>', 'with --checkpoint: the public key to trust (default: <file>.pub.pem beside it, else the key in the file)')
+    .option('--replay', 'also fold every school\'s events through the rules again and compare each state kept (snapshots, current state); reads the whole log once more')
     .option('--json', 'print JSON')
-    .action(async (urns: string[], o: { all?: boolean; since?: string; checkpoint?: string; publicKey?: string; json?: boolean }, cmd: Command) => {
+    .action(async (urns: string[], o: { all?: boolean; since?: string; checkpoint?: string; publicKey?: string; replay?: boolean; json?: boolean }, cmd: Command) => {
       if (o.all && urns.length > 0) throw new UsageError(`choose --all or school URNs (${urns.join(', ')}), not both`);
       for (const u of urns) if (!/^\d{6}$/.test(u)) throw new UsageError(`urn must be a school URN of exactly 6 digits (got ${JSON.stringify(u)})`);
       const since = wholeNumber('--since', o.since, 1);
@@ -95,6 +114,7 @@ export function register(program: Command): void {
             ...(exported && publicKey ? { exported: { file: o.checkpoint!, content: exported.content, publicKey } } : {}),
             key,
             keyFile: file,
+            ...(o.replay ? { replay: true, onReplayProgress: replayProgress(o.json === true) } : {}),
           });
           if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
           else process.stdout.write(`${renderVerifyReport(report)}\n`);
