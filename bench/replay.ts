@@ -8,10 +8,11 @@
  *  - store: the store's `readAll` (every column, position order) and `fold()`
  *    of machines/decide.ts per event from the school's persisted state, as
  *    the engine's history() replays;
- *  - lean (bench code, what the product could do): only (position, urn,
- *    payload) in keyset batches, each stream's state kept between its
- *    events and folded by the fast fold (machines/fast.ts, proved equal to
- *    XState's transition()), a batch's events of one stream in one fold.
+ *  - verify --replay (store/replay.ts, what `pathway verify --replay`
+ *    runs): the columns a fold needs in (urn, version) keyset batches, one
+ *    school after another, a school's run of events in one fold, and every
+ *    state kept for it (snapshots, the current state) compared with the
+ *    fold; its COPY baseline streams the same columns in the same order.
  *
  * Every replayed state is then checked against the snapshot the host stored.
  * Targets: at most 2x the COPY time; 6M events in under 10 s. Not pure.
@@ -25,19 +26,20 @@ import { EVENT_COLUMNS } from './durable.js';
 import { copyOutDiscarded } from './pg.js';
 import { progress } from './progress.js';
 import { TARGET_EVENTS, fmt, log, type BenchOptions, type BenchRow } from './report.js';
-import { upcastRows } from '../store/rules.js';
+import { replayStreams } from '../store/replay.js';
 
 const TARGET_RATIO = 2;
 const TARGET_SECONDS = 10;
 /** Rows per readAll query. */
 const STORE_BATCH = 2000;
-/** Rows per lean query: small enough that reading the next batch overlaps the fold of this one from the start. */
-const LEAN_BATCH = 2000;
-const LEAN_COLUMNS = 'position, urn, payload';
+/** The columns the replay check reads (store/replay.ts), in its order. */
+const REPLAY_COLUMNS = 'urn, version, type, machine_version, payload, state';
 
 interface Pass {
   name: string;
   columns: string;
+  /** The order the pass reads in, which its COPY baseline uses too. */
+  order: string;
   events: number;
   streams: number;
   ms: number;
@@ -79,43 +81,28 @@ async function storePass(db: Db, expected: number, show: boolean): Promise<Omit<
   const ms = performance.now() - started;
   bar.update(events);
   bar.finish();
-  return { name: 'store readAll + fold() per event', columns: EVENT_COLUMNS, events, streams: states.size, ms, foldMs, states };
+  return { name: 'store readAll + fold() per event', columns: EVENT_COLUMNS, order: 'position', events, streams: states.size, ms, foldMs, states };
 }
 
-/** The lean way: three columns in keyset batches, each stream's state kept between its events (the fast fold, no persisting per event). */
-async function leanPass(db: Db, expected: number, show: boolean): Promise<Omit<Pass, 'copyMs' | 'mismatches'> & { states: Map<string, unknown> }> {
-  const bar = progress('replay (lean: payload only, state kept per stream)', expected, 'events', show);
-  const live = new Map<string, PersistedPathway>();
+/**
+ * The product's replay check (`pathway verify --replay`, store/replay.ts): every school's events in (urn, version)
+ * batches, folded school by school, each state kept (snapshots, streams) compared with the fold.
+ */
+async function replayCheckPass(db: Db, expected: number, show: boolean): Promise<Omit<Pass, 'copyMs' | 'mismatches'> & { states: Map<string, unknown>; problems: string[] }> {
+  const bar = progress('replay (verify --replay: school by school, every kept state compared)', expected, 'events', show);
+  const states = new Map<string, unknown>();
+  const problems: string[] = [];
   let events = 0;
-  let foldMs = 0;
-  const read = (after: number) => db.query<{ position: number; urn: string; payload: PathwayEvent; state: unknown }>(`SELECT ${LEAN_COLUMNS}, NULL AS state FROM events WHERE position > $1 ORDER BY position LIMIT $2`, [after, LEAN_BATCH]);
   const started = performance.now();
-  let next = read(-1);
-  for (;;) {
-    const r = await next;
-    const full = r.rows.length === LEAN_BATCH;
-    // The next batch is read while this one is folded, as store readAll does.
-    if (full) next = read(r.rows[r.rows.length - 1]!.position);
-    // A row refers to its programme's rules by reference (store/rules.ts): fold the programme it names.
-    await upcastRows(db, r.rows);
-    const t0 = performance.now();
-    // Each stream's events of the batch folded in one call, in their order: streams do not depend on each other,
-    // and a fold of several events keeps its own copy of the state between them instead of copying it each time.
-    const byStream = new Map<string, PathwayEvent[]>();
-    for (const row of r.rows) {
-      const list = byStream.get(row.urn);
-      if (list) list.push(row.payload);
-      else byStream.set(row.urn, [row.payload]);
-    }
-    for (const [urn, list] of byStream) live.set(urn, fold(urn, list, live.get(urn) ?? initialState(urn)));
-    foldMs += performance.now() - t0;
-    events += r.rows.length;
-    bar.update(events);
-    if (!full) break;
+  for await (const r of replayStreams(db, { onProgress: (n) => bar.update(n) })) {
+    events += r.events;
+    states.set(r.urn, r.state);
+    if (r.problem) problems.push(`${r.urn} at version ${r.problem.version}: ${r.problem.what}`);
   }
   const ms = performance.now() - started;
   bar.finish();
-  return { name: 'lean: (position, urn, payload) + state kept per stream', columns: LEAN_COLUMNS, events, streams: live.size, ms, foldMs, states: live };
+  // The fold is not timed apart here: reading runs beside it (the next batch is read while this one is folded).
+  return { name: 'verify --replay: school by school, every kept state compared', columns: REPLAY_COLUMNS, order: 'urn, version', events, streams: states.size, ms, foldMs: NaN, states, problems };
 }
 
 /** Replays the database at `url` (filled by the durable bench) both ways, each against COPY TO STDOUT of its columns. */
@@ -124,11 +111,12 @@ export async function runReplayBench(opts: BenchOptions, url: string, expectedEv
   try {
     const stored = await storedSnapshots(db);
     const passes: Pass[] = [];
-    for (const run of [storePass, leanPass]) {
-      const { states, ...p } = await run(db, expectedEvents, opts.progress);
+    for (const run of [storePass, replayCheckPass]) {
+      const { states, problems, ...p } = { problems: [] as string[], ...(await run(db, expectedEvents, opts.progress)) };
       if (p.events !== expectedEvents) throw new Error(`replay (${p.name}) read ${p.events} events but the simulation stored ${expectedEvents}`);
-      const copy = await copyOutDiscarded(url, `SELECT ${p.columns} FROM events ORDER BY position`);
-      log(`replay: COPY TO STDOUT of (${p.columns}) streamed ${(copy.bytes / 1e6).toFixed(1)} MB in ${fmt(copy.ms / 1000)} s`);
+      if (problems.length > 0) throw new Error(`replay (${p.name}) found ${problems.length} school(s) whose kept states differ from their events, e.g. ${problems.slice(0, 3).join('; ')}`);
+      const copy = await copyOutDiscarded(url, `SELECT ${p.columns} FROM events ORDER BY ${p.order}`);
+      log(`replay: COPY TO STDOUT of (${p.columns}) in ${p.order} order streamed ${(copy.bytes / 1e6).toFixed(1)} MB in ${fmt(copy.ms / 1000)} s`);
       passes.push({ ...p, copyMs: copy.ms, mismatches: differing(states, stored) });
     }
     const mismatches = [...new Set(passes.flatMap((p) => p.mismatches))];
@@ -142,18 +130,18 @@ function replayRows(opts: BenchOptions, p: Pass): BenchRow[] {
   const judge = (ok: boolean) => (opts.quick ? null : ok);
   const rate = (p.events / p.ms) * 1000;
   const copyRate = (p.events / p.copyMs) * 1000;
-  const split = `reading ${fmt((p.ms - p.foldMs) / 1000)} s, folding ${fmt(p.foldMs / 1000)} s`;
+  const split = Number.isNaN(p.foldMs) ? 'reading beside folding' : `reading ${fmt((p.ms - p.foldMs) / 1000)} s, folding ${fmt(p.foldMs / 1000)} s`;
   const check =
     p.mismatches.length === 0
       ? `all ${p.streams.toLocaleString('en-GB')} replayed states equal the stored snapshots`
       : `${p.mismatches.length} replayed state(s) differ from the stored snapshot, e.g. ${p.mismatches.slice(0, 3).join(', ')}`;
-  const short = p.name.startsWith('store') ? 'store' : 'lean';
+  const short = p.name.startsWith('store') ? 'store' : 'verify --replay';
   return [
     {
       bench: 'replay',
       name: `replay every stream (${p.name})`,
       figure: { label: 'replay time', value: p.ms / 1000, unit: 's' },
-      baseline: { label: `COPY TO STDOUT of (${p.columns === EVENT_COLUMNS ? 'all columns' : p.columns}), discarded`, value: p.copyMs / 1000, unit: 's' },
+      baseline: { label: `COPY TO STDOUT of (${p.columns === EVENT_COLUMNS ? 'all columns' : p.columns}) in ${p.order} order, discarded`, value: p.copyMs / 1000, unit: 's' },
       ratio: { value: p.ms / p.copyMs, meaning: 'of COPY-out time' },
       target: `<= ${TARGET_RATIO}x COPY-out time`,
       met: judge(p.ms / p.copyMs <= TARGET_RATIO),

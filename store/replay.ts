@@ -14,12 +14,13 @@
  * call (machines/decide.ts fold keeps its own copy of the state between
  * them). Not pure (reads the database); the folding is the machines'.
  */
+import { createHash } from 'node:crypto';
 import { initialState, summaryOf, type PersistedPathway } from '../machines/decide.js';
 import type { PathwayEvent } from '../machines/events.js';
 import { foldFor } from '../machines/versions.js';
 import { stateWords } from '../domain/words/school-state.js';
 import type { Db } from './db.js';
-import { upcastRows } from './rules.js';
+import { compactRow, upcastRows } from './rules.js';
 
 /** What the replay found of one school. */
 export interface StreamReplay {
@@ -30,6 +31,8 @@ export interface StreamReplay {
   state: PersistedPathway | null;
   /** The first thing found wrong, or null. */
   problem: { version: number; what: string } | null;
+  /** The kept states compared: by digest alone (equal), or read whole (the digest differed, or an old row's own state). */
+  compared: { byDigest: number; whole: number };
 }
 
 export interface ReplayOptions {
@@ -50,11 +53,24 @@ interface Row {
   state: unknown;
 }
 
-/** A state kept for a school at one version: a periodic snapshot or the current state in `streams`. */
+/**
+ * A state kept for a school at one version: a periodic snapshot or the
+ * current state in `streams`, as the sha256 of the text Postgres gives of
+ * its jsonb. The state itself is read only when the digest of the fold's
+ * state in that text form differs: a kept state is as large as a school's
+ * events, and reading them all doubled the check's time.
+ */
 interface Kept {
   version: number;
-  state: unknown;
+  digest: string;
+  table: 'snapshots' | 'streams';
   where: string;
+}
+
+/** A kept state whose digest the fold's state did not match: read whole and compared exactly before it is called different. */
+interface Suspect {
+  kept: Kept;
+  state: PersistedPathway;
 }
 
 /** The same state in the words a person reads, and where two states first differ. Pure. */
@@ -110,11 +126,60 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return n === 0;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** jsonb's order of object keys: shorter (in UTF-8 bytes) first, then by bytes; for ASCII keys, by length then code units. */
+function byAsciiKey(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+function byUtf8Key(a: string, b: string): number {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length - y.length || Buffer.compare(x, y);
+}
+
+/**
+ * A JSON value as Postgres prints it from jsonb (`value::text`): keys in
+ * jsonb's order, ", " and ": " between items. Numbers JavaScript writes in
+ * exponent form print otherwise in Postgres; such a state only misses the
+ * fast comparison and is then compared whole. Pure.
+ */
+export function jsonbText(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ', ') + jsonbText(v[i]);
+    return `${out}]`;
+  }
+  const o = v as Record<string, unknown>;
+  const keys: string[] = [];
+  let ascii = true;
+  for (const k in o) {
+    if (o[k] === undefined) continue;
+    keys.push(k);
+    if (ascii && NON_ASCII.test(k)) ascii = false;
+  }
+  keys.sort(ascii ? byAsciiKey : byUtf8Key);
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ', '}${JSON.stringify(keys[i])}: ${jsonbText(o[keys[i]!])}`;
+  return `${out}}`;
+}
+
+/** The digest the database gives of a kept state (`sha256` of its jsonb text), computed from a state here. Pure. */
+function digestOf(state: unknown): string {
+  return createHash('sha256').update(jsonbText(state)).digest('hex');
+}
+
 /** One school's replay, fed its events in version order, batch by batch. */
 class StreamFold {
   events = 0;
   state: PersistedPathway | null;
   problem: StreamReplay['problem'] = null;
+  /** Kept states whose digest differed, to be read whole (replayStreams does, between batches). */
+  suspects: Suspect[] = [];
+  /** Kept states found equal by digest, and read whole. */
+  compared = { byDigest: 0, whole: 0 };
   private version = 0;
   private readonly keptAt: Set<number>;
 
@@ -148,27 +213,34 @@ class StreamFold {
       this.version = last.version;
       this.events += run.length;
       if (last.state != null) this.compare(last.version, last.state, 'the state stored with the event');
-      while (this.kept.length > 0 && this.kept[0]!.version <= this.version) {
-        const k = this.kept.shift()!;
-        this.compare(k.version, k.state, k.where);
-      }
+      while (this.kept.length > 0 && this.kept[0]!.version <= this.version) this.check(this.kept.shift()!);
       i = j;
     }
   }
 
-  /** After the school's last event: a state kept for a later version means the log lost events. */
+  /** After the school's last event (its suspects read): a state kept for a later version means the log lost events. */
   finish(): StreamReplay {
     const beyond = this.kept.find((k) => k.version > this.version);
     if (beyond && this.state !== null) this.fail(beyond.version, `${beyond.where} is for version ${beyond.version}, but the log ends at version ${this.version}`);
-    return { urn: this.urn, events: this.events, state: this.state, problem: this.problem };
+    return { urn: this.urn, events: this.events, state: this.state, problem: this.problem, compared: { ...this.compared } };
   }
 
   private checked(row: Row): boolean {
     return row.state != null || this.keptAt.has(row.version);
   }
 
-  private compare(version: number, stored: unknown, where: string): void {
-    if (this.state !== null && !sameJson(this.state, stored)) this.fail(version, `${where} at version ${version} is not what the events give: ${difference(this.state, stored)}`);
+  /** Compares a kept state, read whole, with `state` (the fold's at its version). */
+  compare(version: number, stored: unknown, where: string, state: PersistedPathway | null = this.state): void {
+    this.compared.whole++;
+    if (state !== null && !sameJson(state, stored)) this.fail(version, `${where} at version ${version} is not what the events give: ${difference(state, stored)}`);
+  }
+
+  private check(k: Kept): void {
+    if (this.state === null) return;
+    // Snapshots keep the programme by reference (store/rules.ts), as they were written.
+    const form = k.table === 'snapshots' ? compactRow(undefined, this.state).state : this.state;
+    if (digestOf(form) === k.digest) this.compared.byDigest++;
+    else this.suspects.push({ kept: k, state: this.state });
   }
 
   private refused(fold: ReturnType<typeof foldFor>, run: readonly Row[]): void {
@@ -189,8 +261,9 @@ class StreamFold {
     this.state = null;
   }
 
+  /** Keeps the earliest problem by version (a kept state read whole after later events were folded may be earlier). */
   private fail(version: number, what: string): void {
-    if (this.problem === null) this.problem = { version, what };
+    if (this.problem === null || version < this.problem.version) this.problem = { version, what };
   }
 }
 
@@ -232,6 +305,7 @@ export async function* replayStreams(db: Db, options: ReplayOptions = {}): Async
         current = new StreamFold(urn, kept.get(urn) ?? []);
       }
       current.take(rows.slice(i, j));
+      await readSuspects(db, current);
       i = j;
     }
     events += rows.length;
@@ -241,19 +315,30 @@ export async function* replayStreams(db: Db, options: ReplayOptions = {}): Async
   if (current) yield current.finish();
 }
 
-/** The periodic snapshots and the current state of these schools, by school, in version order. Not pure. */
+/** The digests of the periodic snapshots and the current state of these schools, by school, in version order. Not pure. */
 async function keptStates(db: Db, urns: string[]): Promise<Map<string, Kept[]>> {
   const out = new Map<string, Kept[]>();
   if (urns.length === 0) return out;
-  const [snaps, streams] = await Promise.all([
-    db.query<{ urn: string; version: number; state: unknown; payload: unknown }>('SELECT urn, version, state, NULL AS payload FROM snapshots WHERE urn = ANY($1::text[]) ORDER BY urn, version', [urns]),
-    db.query<{ urn: string; version: number; state: unknown; payload: unknown }>('SELECT urn, version, snapshot AS state, NULL AS payload FROM streams WHERE urn = ANY($1::text[])', [urns]),
-  ]);
-  await upcastRows(db, [...snaps.rows, ...streams.rows]);
-  for (const r of snaps.rows) push(out, r.urn, { version: r.version, state: r.state, where: `the snapshot kept` });
-  for (const r of streams.rows) push(out, r.urn, { version: r.version, state: r.state, where: 'the current state (streams)' });
-  for (const list of out.values()) list.sort((a, b) => a.version - b.version);
+  const r = await db.query<{ urn: string; version: number; digest: string; kept: 'snapshots' | 'streams' }>(
+    `SELECT urn, version, encode(sha256(convert_to(state::text, 'UTF8')), 'hex') AS digest, 'snapshots' AS kept FROM snapshots WHERE urn = ANY($1::text[])
+     UNION ALL
+     SELECT urn, version, encode(sha256(convert_to(snapshot::text, 'UTF8')), 'hex'), 'streams' FROM streams WHERE urn = ANY($1::text[])`,
+    [urns],
+  );
+  for (const x of r.rows) push(out, x.urn, { version: x.version, digest: x.digest, table: x.kept, where: x.kept === 'snapshots' ? 'the snapshot kept' : 'the current state (streams)' });
+  // At one version a snapshot comes before the current state: the first difference named is the earlier kept.
+  for (const list of out.values()) list.sort((a, b) => a.version - b.version || (a.table === b.table ? 0 : a.table === 'snapshots' ? -1 : 1));
   return out;
+}
+
+/** Reads whole the kept states whose digest differed, and compares them exactly. Not pure. */
+async function readSuspects(db: Db, fold: StreamFold): Promise<void> {
+  for (const { kept, state } of fold.suspects.splice(0)) {
+    const sql = kept.table === 'snapshots' ? 'SELECT state, NULL AS payload FROM snapshots WHERE urn = $1 AND version = $2' : 'SELECT snapshot AS state, NULL AS payload FROM streams WHERE urn = $1 AND version = $2';
+    const rows = (await db.query<{ state: unknown; payload: unknown }>(sql, [fold.urn, kept.version])).rows;
+    await upcastRows(db, rows);
+    fold.compare(kept.version, rows[0]?.state ?? null, kept.where, state);
+  }
 }
 
 function push(map: Map<string, Kept[]>, urn: string, k: Kept): void {

@@ -28,8 +28,8 @@ describe('npm run bench at tiny sizes', () => {
       'durable: peak RSS of the host process',
       'replay: replay every stream (store readAll + fold() per event)',
       'replay: replay: 6M events (PROJECTED), store',
-      'replay: replay every stream (lean: (position, urn, payload) + state kept per stream)',
-      'replay: replay: 6M events (PROJECTED), lean',
+      'replay: replay every stream (verify --replay: school by school, every kept state compared)',
+      'replay: replay: 6M events (PROJECTED), verify --replay',
     ]) {
       expect(names).toContain(expected);
     }
