@@ -85,7 +85,7 @@ function difference(replayed: PersistedPathway, stored: unknown): string {
     b = 'a state the machines cannot read';
   }
   if (a !== b) return `the rules give ${a}, the database keeps ${b}`;
-  return `both read ${a}, but they differ at ${firstDifference(replayed, stored)}`;
+  return `both read ${a}, but they differ in ${firstDifference(replayed, stored).replace(/^state\./, '')}`;
 }
 
 /** The first path (dotted) at which two JSON values differ. Pure. */
@@ -325,7 +325,7 @@ async function keptStates(db: Db, urns: string[]): Promise<Map<string, Kept[]>> 
      SELECT urn, version, encode(sha256(convert_to(snapshot::text, 'UTF8')), 'hex'), 'streams' FROM streams WHERE urn = ANY($1::text[])`,
     [urns],
   );
-  for (const x of r.rows) push(out, x.urn, { version: x.version, digest: x.digest, table: x.kept, where: x.kept === 'snapshots' ? 'the snapshot kept' : 'the current state (streams)' });
+  for (const x of r.rows) push(out, x.urn, { version: x.version, digest: x.digest, table: x.kept, where: x.kept === 'snapshots' ? 'the snapshot kept' : 'the current state kept' });
   // At one version a snapshot comes before the current state: the first difference named is the earlier kept.
   for (const list of out.values()) list.sort((a, b) => a.version - b.version || (a.table === b.table ? 0 : a.table === 'snapshots' ? -1 : 1));
   return out;

@@ -103,7 +103,7 @@ describe.each(dbTargets())('the replay check on $name', (target) => {
       [URN.snapshot, 50],
       [URN.event, attended],
     ]);
-    expect(replay[0]!.what).toMatch(/^the current state \(streams\) at version \d+ is not what the events give: both read Development: completed, but they differ at state\.context\.gapTasks$/);
+    expect(replay[0]!.what).toMatch(/^the current state kept at version \d+ is not what the events give: both read Development: completed, but they differ in context\.gapTasks$/);
     expect(replay[1]!.what).toMatch(/^the snapshot kept at version 50 is not what the events give: the rules give Development: taking part, the database keeps Withdrawn$/);
     expect(replay[2]!.what).toContain(`version ${attended} (ATTENDANCE_RECORDED) does not replay:`);
     expect(replay[2]!.what).toContain('no-such-session');

@@ -101,6 +101,8 @@ describe('audit checks and the outbox page', () => {
     const schools = (await web.api<{ schools: unknown[] }>('GET', '/schools')).body.schools.length;
     expect(await words(page, '#result')).toMatch(/^No findings Every school’s history and the funding ledger are as they were recorded, and the log still holds everything checkpoint \d+ signed\./);
     expect(await words(page, '#checked')).toContain(`${schools} school histories: each event still matches its hash`);
+    const events = (await web.service.db.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0]!.n;
+    expect(await words(page, '#checked')).toContain(`${Number(events).toLocaleString('en-GB')} events run through the rules again, school by school: each school’s current state`);
     const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
     expect(main).toMatch(/Checkpoint \d+, signed \d+ \w+ 20\d\d/);
     expect(main).toContain('Today’s log extends it: nothing recorded up to then has been changed, removed or re-chained since');
@@ -124,12 +126,17 @@ describe('audit checks and the outbox page', () => {
     const changed = (await web.api<{ entries: { version: number; type: string }[] }>('GET', '/schools/100010/history')).body.entries.find((e) => e.type === 'DECLINED')!;
     await page.getByRole('link', { name: 'Check again' }).click();
     await page.locator('#result').waitFor({ timeout: 60_000 });
-    expect(await words(page, '#result')).toContain('1 finding: the log is not what was recorded.');
+    // Two findings of the one change: its hash no longer matches, and the state kept from the event as it was is
+    // not what the changed event gives (the reason the school was told).
+    expect(await words(page, '#result')).toContain('2 findings: the log is not what was recorded.');
     const row = (await page.locator('#findings tbody tr').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-    expect(row).toHaveLength(1);
+    expect(row).toHaveLength(2);
     expect(row[0]).toContain('School history changed');
     expect(row[0]).toContain('Meadow Park School');
     expect(row[0]).toContain(`Event ${changed.version}`);
+    expect(row[1]).toContain('State does not follow from the history');
+    expect(row[1]).toContain('Meadow Park School');
+    expect(row[1]).toMatch(/The current state kept at version \d+ is not what the events give: both read .*, but they differ in context\.lastReason$/);
     await expectAccessible(page, 'integrity check finding');
 
     const staff = await web.addUser({ name: 'Hal Hubstaff', role: 'hub_staff', hubs: [HUB] });

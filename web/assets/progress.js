@@ -12,7 +12,11 @@ if (box) {
         window.location.reload();
         return;
       }
-      if (p.total > 0) {
+      if (p.events > 0) {
+        bar.max = p.events;
+        bar.value = p.replayed;
+        text.textContent = `Every school history checked. Running the rules again: ${p.replayed} of ${p.events} ${p.events === 1 ? 'event' : 'events'}.`;
+      } else if (p.total > 0) {
         bar.max = p.total;
         bar.value = p.checked;
         text.textContent = `${p.checked} of ${p.total} school ${p.total === 1 ? 'history' : 'histories'} checked.`;

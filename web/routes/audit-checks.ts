@@ -43,6 +43,9 @@ interface CheckJob {
   startedAt: string;
   checked: number;
   total: number;
+  /** The replay check, after the chains: events folded again so far, of how many. */
+  replayed: number;
+  events: number;
   report: VerifyReport | null;
   error: string | null;
 }
@@ -118,7 +121,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
   const start = (p: Principal): CheckJob => {
     const running = [...jobs.values()].find((j) => j.owner === p.id && !j.report && !j.error);
     if (running) return running;
-    const job: CheckJob = { id: randomUUID(), owner: p.id, startedAt: svc.now(), checked: 0, total: 0, report: null, error: null };
+    const job: CheckJob = { id: randomUUID(), owner: p.id, startedAt: svc.now(), checked: 0, total: 0, replayed: 0, events: 0, report: null, error: null };
     jobs.set(job.id, job);
     for (const [id, j] of jobs) if (jobs.size > JOBS_KEPT && (j.report || j.error)) jobs.delete(id);
     void (async () => {
@@ -135,6 +138,12 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
         onProgress: (checked, total) => {
           job.checked = checked;
           job.total = total;
+        },
+        // The auditor's check runs the rules again too: the states the pages show must be what the events give.
+        replay: true,
+        onReplayProgress: (replayed, events) => {
+          job.replayed = replayed;
+          job.events = events;
         },
       });
     })().then(
@@ -167,7 +176,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
     }
     return reply.page('audit/integrity.njk', {
       title: 'Integrity check',
-      job: { id: job.id, checked: job.checked, total: job.total, running: !job.report && !job.error, error: job.error, startedAt: job.startedAt },
+      job: { id: job.id, checked: job.checked, total: job.total, replayed: job.replayed, events: job.events, running: !job.report && !job.error, error: job.error, startedAt: job.startedAt },
       view,
       latest: cp ? { id: cp.id, when: whenWords(cp.createdAt), entries: cp.treeSize } : null,
       breadcrumbs: [{ text: 'Audit', href: '/audit' }, { text: 'Integrity check' }],
@@ -179,7 +188,7 @@ export async function auditCheckRoutes(app: FastifyInstance, svc: Service): Prom
     if (!p) return reply;
     const job = jobOf(p, request.query.check);
     if (!job) return reply.code(404).header('cache-control', 'no-store').send({ done: true, checked: 0, total: 0 });
-    return reply.header('cache-control', 'no-store').send({ done: !!(job.report || job.error), checked: job.checked, total: job.total });
+    return reply.header('cache-control', 'no-store').send({ done: !!(job.report || job.error), checked: job.checked, total: job.total, replayed: job.replayed, events: job.events });
   });
 
   app.get('/audit/integrity/checkpoint', async (request, reply) => {
