@@ -162,11 +162,13 @@ export function fold(urn: string, events: Iterable<PathwayEvent>, from: Persiste
   let context = from.context;
   let owned = false;
   const fresh: Fresh = new WeakSet();
+  // Only the state is kept: the steps skip building effects. After the first event changes it, the context is
+  // this fold's own copy, which nobody else sees until the fold returns: later events fill it in place, and
+  // change in place the timer tables earlier events made.
+  const before = { effects: false, ownsContext: false, fresh };
+  const after = { effects: false, ownsContext: true, fresh };
   for (const e of events) {
-    // Only the state is kept: the steps skip building effects. After the first event changes it, the context is
-    // this fold's own copy, which nobody else sees until the fold returns: later events fill it in place, and
-    // change in place the timer tables earlier events made.
-    const next = fastTransition(value, context, e, { effects: false, ownsContext: owned, fresh });
+    const next = fastTransition(value, context, e, owned ? after : before);
     if (!next) {
       const here = persistedState(value, context);
       throw new EventRejectedError(context.urn, e.type, stateLabel(here), whyNotTaken(here, e) ?? `the rules for ${e.type} do not allow it now`);

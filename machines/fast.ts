@@ -276,6 +276,9 @@ function take(run: Run, t: AnyTransitionDefinition, e: PathwayEvent): void {
   run.leaf = m.leaf;
 }
 
+/** The effects of a transition whose caller drops them: one empty list, never added to. */
+const NO_EFFECTS: Effect[] = Object.freeze([]) as unknown as Effect[];
+
 export interface FastStep {
   value: unknown;
   context: Ctx;
@@ -304,7 +307,7 @@ export function fastTransition(value: unknown, context: Ctx, event: PathwayEvent
   // Eventless transitions, until the state is at rest.
   for (let i = 0; i < 100; i++) {
     const always = firstEnabled(eventlessFor(run.leaf), run.context, event);
-    if (!always) return { value: valueOf(run.leaf), context: run.context, effects: run.effects ?? [] };
+    if (!always) return { value: valueOf(run.leaf), context: run.context, effects: run.effects ?? NO_EFFECTS };
     take(run, always, event);
   }
   return fail('eventless transitions did not come to rest after 100 microsteps');

@@ -110,6 +110,15 @@ export function requiredSessions(context: PathwayContext): number {
   return joinedLate ? Math.min(min, couldAttend) : min;
 }
 
+/**
+ * Whether the school has attended the meetings/workshops its phase asks
+ * for: the rule obligationsMet as a yes or no. The chart asks it after every
+ * event of a running phase, so it builds no refusal. Pure.
+ */
+export function obligationsMetNow(context: PathwayContext): boolean {
+  return sessionsHeld(context) >= requiredSessions(context);
+}
+
 /** Meetings/workshops held with at least one teacher present. Pure. */
 export function sessionsHeld(context: PathwayContext): number {
   let held = 0;
@@ -204,9 +213,8 @@ export const rules = {
   }) as Rule<EventOf<'ATTENDANCE_RECORDED'>>,
 
   obligationsMet: ((c) => {
-    const need = requiredSessions(c);
-    const held = sessionsHeld(c);
-    return held >= need ? null : `${c.programme?.name} needs at least ${need} meetings/workshops attended before evaluation; ${held} so far`;
+    if (obligationsMetNow(c)) return null;
+    return `${c.programme?.name} needs at least ${requiredSessions(c)} meetings/workshops attended before evaluation; ${sessionsHeld(c)} so far`;
   }) as Rule,
 
   advanceFits: ((c, e) => {

@@ -54,23 +54,32 @@ export type SessionBounds = { months: { from: string; to: string }[] } | { year:
 
 /** The bounds of a session of `kind` in programme `p` (see SessionBounds). Pure. */
 export function sessionBounds(p: Programme, kind: SessionKind): SessionBounds {
-  const windows = p.sessions.filter((r) => r.kind === kind && r.window).map((r) => r.window!);
-  return windows.length > 0 ? { months: windows } : { year: yearDates(p) };
+  // Read for every session of every schedule a replay folds: kept per programme (an immutable value) and kind.
+  let byKind = bounded.get(p);
+  if (!byKind) bounded.set(p, (byKind = new Map()));
+  let b = byKind.get(kind);
+  if (!b) {
+    const windows = p.sessions.filter((r) => r.kind === kind && r.window).map((r) => r.window!);
+    byKind.set(kind, (b = windows.length > 0 ? { months: windows } : { year: yearDates(p) }));
+  }
+  return b;
 }
+const bounded = new WeakMap<Programme, Map<SessionKind, SessionBounds>>();
 
 /** Why a session of `kind` on instant `at` is outside the programme's months for it, or null. */
 function outsideWindow(p: Programme, kind: SessionKind, id: string, at: string): string | null {
   const date = londonDate(at);
-  const rules = p.sessions.filter((r) => r.kind === kind);
   const bounds = sessionBounds(p, kind);
+  const rules = () => p.sessions.filter((r) => r.kind === kind);
   if ('months' in bounds) {
-    if (bounds.months.some((w) => date.slice(0, 7) >= w.from && date.slice(0, 7) <= w.to)) return null;
+    const month = date.slice(0, 7);
+    for (const w of bounds.months) if (month >= w.from && month <= w.to) return null;
     const w = bounds.months.map((x) => `${monthWords(x.from)} to ${monthWords(x.to)}`).join(' or ');
-    return `${kind} ${id} on ${dateWords(date)} is outside the months ${p.name} holds its ${KIND_WORDS[kind][1]}: ${w} (rule sessions.${kind}.window, ${seeds(rules)})`;
+    return `${kind} ${id} on ${dateWords(date)} is outside the months ${p.name} holds its ${KIND_WORDS[kind][1]}: ${w} (rule sessions.${kind}.window, ${seeds(rules())})`;
   }
   const year = bounds.year;
   if (date >= year.from && date <= year.to) return null;
-  return `${kind} ${id} on ${dateWords(date)} is outside ${p.name}'s year, ${dateWords(year.from)} to ${dateWords(year.to)} (rule academicYear${rules.length ? `, ${seeds(rules)}` : ''})`;
+  return `${kind} ${id} on ${dateWords(date)} is outside ${p.name}'s year, ${dateWords(year.from)} to ${dateWords(year.to)} (rule academicYear${rules().length ? `, ${seeds(rules())}` : ''})`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { enqueueActions, setup } from 'xstate';
 import type { DeferredFrom, PathwayContext, PathwayInput } from './context.js';
 import type { Effect } from './effects.js';
 import type { PathwayEvent } from './events.js';
-import { resumesAt, rules } from './rules.js';
+import { obligationsMetNow, resumesAt, rules } from './rules.js';
 import * as steps from './steps.js';
 import type { Fresh, Step } from './steps.js';
 import type { PhaseKind, Programme, Route } from '../domain/catalogue/schema.js';
@@ -45,7 +45,8 @@ export const GUARDS = {
   sessionMovable: ok(rules.sessionMovable),
   sessionCancellable: ok(rules.sessionCancellable),
   attendanceFits: ok(rules.attendanceFits),
-  obligationsMet: ok(rules.obligationsMet),
+  // The rule as a yes or no: an eventless transition asks it after every event, and its refusal was never read.
+  obligationsMet: (c) => obligationsMetNow(c),
   sessionUnrecorded: ok(rules.sessionUnrecorded),
   deferralFits: ok(rules.deferralFits),
   ownYearEnded: (c, e) => e.type === 'YEAR_ENDED' && e.academicYear === c.programme?.academicYear,

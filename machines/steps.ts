@@ -159,8 +159,15 @@ function setTimers(c: PathwayContext, timers: { key: string; at: string; event: 
   return { patch: { timers: next }, effects };
 }
 
+/** The steps one after another: later patches over earlier ones, effects in order. */
 function merge(...steps: Step[]): Step {
-  return steps.reduce<Step>((a, b) => ({ patch: { ...a.patch, ...b.patch }, effects: [...a.effects, ...b.effects] }), none);
+  const patch: Partial<PathwayContext> = {};
+  const effects: Effect[] = [];
+  for (const s of steps) {
+    Object.assign(patch, s.patch);
+    for (const f of s.effects) effects.push(f);
+  }
+  return { patch, effects };
 }
 
 function sessionTimerKeys(c: PathwayContext, sessionId: string, keys: readonly string[] = Object.keys(c.timers)): string[] {
@@ -179,7 +186,7 @@ function timersForSession(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'at'>
   // Nearest first: a reminder moved forward stops short of the next one's day, so the school never gets two on one day.
   const when = new Map<number, string>();
   let stopBefore = s.at;
-  for (const d of [...c.policy.daysBefore].sort((a, b) => a - b)) {
+  for (const d of ascending(c.policy.daysBefore)) {
     const at = reminderAt(daysBefore(s.at, d), stopBefore, c.schoolDays);
     when.set(d, at);
     if (c.schoolDays) stopBefore = at;
@@ -191,6 +198,14 @@ function timersForSession(c: PathwayContext, s: Pick<SessionRecord, 'id' | 'at'>
   const checkAt = daysAfter(s.at, c.policy.escalateAfterDays);
   out.push({ key: `check:${s.id}`, at: checkAt, event: { type: 'SESSION_CHECK_DUE', at: checkAt, sessionId: s.id } });
   return out;
+}
+
+// A policy's days, nearest first, sorted once per policy: a schedule counts them back for each of its sessions.
+const sortedDays = new WeakMap<readonly number[], readonly number[]>();
+function ascending(days: readonly number[]): readonly number[] {
+  let sorted = sortedDays.get(days);
+  if (!sorted) sortedDays.set(days, (sorted = [...days].sort((a, b) => a - b)));
+  return sorted;
 }
 
 /** A new phase begins from an application. */
