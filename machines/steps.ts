@@ -46,7 +46,9 @@ function writableTimers(c: PathwayContext, fresh: Fresh, drop?: ReadonlySet<stri
   return next;
 }
 
-const none: Step = { patch: {}, effects: [] };
+/** No effects: one empty list for the steps that have none, which nobody adds to (merge copies). */
+const NO_EFFECTS: Effect[] = Object.freeze([]) as unknown as Effect[];
+const none: Step = Object.freeze({ patch: Object.freeze({}), effects: NO_EFFECTS }) as Step;
 
 function phaseKey(c: PathwayContext): string {
   return `${c.urn}:${c.programme?.id ?? 'none'}`;
@@ -478,7 +480,7 @@ export function teacherReplaced(c: PathwayContext, e: EventOf<'TEACHER_REPLACED'
 /** A timer fired: it is no longer pending. */
 export function forgetTimer(c: PathwayContext, key: string, fresh?: Fresh): Step {
   if (!c.timers[key]) return none;
-  return { patch: { timers: writableTimers(c, fresh, key) }, effects: [] };
+  return { patch: { timers: writableTimers(c, fresh, key) }, effects: NO_EFFECTS };
 }
 
 // A copy without some keys, built rather than copied then deleted from: a
