@@ -8,7 +8,10 @@
  *    each school's replayed state equal to its current state in `streams`;
  *  - a current state changed in `streams`, a periodic snapshot changed, and
  *    an event changed so the rules refuse it are each found, named by
- *    school, version and what differs, and the fourth school stays clean.
+ *    school, version and what differs, and the fourth school stays clean;
+ *  - a history written before compact events (each row keeping its state)
+ *    replays clean, each row's state compared whole, and a row whose kept
+ *    state was not what its event gives is named.
  * PGlite and Postgres.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../host/embedded.js';
 import { SimulatedClock } from '../host/clock.js';
 import type { PathwayEventInput } from '../machines/events.js';
+import { decide, initialState, parseEvent, type PersistedPathway } from '../machines/decide.js';
+import { MACHINE_VERSION } from '../machines/pathway.js';
+import { appendWithState } from './helpers/old-rows.js';
 import { replayStreams, sameJson, type StreamReplay } from '../store/replay.js';
 import { verifyLog } from '../service/verify.js';
 import type { Store } from '../store/index.js';
@@ -110,5 +116,24 @@ describe.each(dbTargets())('the replay check on $name', (target) => {
     // The changed event breaks its chain too; nothing is said of the untouched school.
     expect(report.findings.some((f) => f.check === 'chain' && f.school === URN.event)).toBe(true);
     expect(report.findings.some((f) => f.school === URN.clean)).toBe(false);
+  });
+
+  it('replays a history whose rows keep their own states (before compact events), and names a row whose state is not its event\'s', async () => {
+    const old = '630009';
+    let state: PersistedPathway = initialState(old);
+    const first = events.slice(0, 8).map((x) => parseEvent(x));
+    for (const [i, event] of first.entries()) {
+      state = decide(state, event).snapshot;
+      // The seventh row keeps a state with two gap tasks more than its event gives, as a bug or a forger might have.
+      const kept = i === 6 ? { ...state, context: { ...state.context, gapTasks: state.context.gapTasks + 2 } } : state;
+      await appendWithState(t.db, { urn: old, expectedVersion: i, type: event.type, payload: event, occurredAt: event.at, actor: 'ops', machineVersion: MACHINE_VERSION, state: kept });
+    }
+    const [r] = await (async () => {
+      const out: StreamReplay[] = [];
+      for await (const x of replayStreams(t.db, { urns: [old], batch: 3 })) out.push(x);
+      return out;
+    })();
+    expect(r).toMatchObject({ urn: old, events: 8, compared: { byDigest: 0, whole: 8 } });
+    expect(r!.problem).toEqual({ version: 7, what: expect.stringMatching(/^the state stored with the event at version 7 is not what the events give: both read Development: .*, but they differ in context\.gapTasks$/) });
   });
 });
