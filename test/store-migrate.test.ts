@@ -60,6 +60,18 @@ describe.each(dbTargets())('migrations on $name', (target) => {
     }, { migrate: false });
   });
 
+  it('stores large states with lz4 where the server has it (Postgres), and keeps the default where it has not (PGlite)', async () => {
+    await withTestDb(target, async (db) => {
+      const r = await db.query<{ col: string; compression: string }>(
+        `SELECT attrelid::regclass::text || '.' || attname AS col, attcompression::text AS compression FROM pg_attribute
+          WHERE (attrelid = 'streams'::regclass AND attname = 'snapshot') OR (attrelid = 'snapshots'::regclass AND attname = 'state') OR (attrelid = 'outbox'::regclass AND attname = 'payload')
+          ORDER BY 1`,
+      );
+      const want = target.name === 'postgres' ? 'l' : '';
+      expect(r.rows).toEqual(['outbox.payload', 'snapshots.state', 'streams.snapshot'].map((col) => ({ col, compression: want })));
+    });
+  });
+
   it('applies only the new file when one is added', async () => {
     await withTestDb(target, async (db) => {
       const dir = migrationsCopy();
