@@ -23,6 +23,7 @@ import { FINGERPRINTS_SQL, fingerprintUnchanged, OPEN_FINDINGS_SQL, openFindings
 import { compactRow, keepRules } from '../store/rules.js';
 import { keepSnapshots, snapshotDue, type Snapshot } from '../store/snapshots.js';
 import type { SendResult } from './engine.js';
+import type { HeadCache, KnownHead } from './head-cache.js';
 
 export interface BatchItem {
   urn: string;
@@ -55,6 +56,8 @@ export interface BatchOutcome {
   rejected: { index: number; error: EventRejectedError }[];
   /** Each stored event's physical row version (xmin and ctid, as AppendedEvent.rowMark), by "urn@version". */
   rowMarks: Map<string, string>;
+  /** The streams' heads as this batch wrote them, for the caller's HeadCache once the transaction has committed. */
+  heads: Map<string, KnownHead>;
 }
 
 export interface BatchOptions {
@@ -62,6 +65,8 @@ export interface BatchOptions {
   onRejected?: 'throw' | 'skip';
   /** Timers being fired by this batch: deleted before the events' own timer effects apply. */
   firedTimers?: { urn: string; key: string }[];
+  /** Heads this process wrote: a stream whose row is still as written is not read back (host/head-cache.ts). */
+  known?: HeadCache;
 }
 
 interface Head {
@@ -112,22 +117,26 @@ export async function tryLockStreams(tx: Db, urns: string[]): Promise<Set<string
  * fingerprints of `checked` (which must read as remembered), and `n` log
  * positions with the transaction's time (the v2 hash covers both).
  */
-async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<string, Fingerprint>) {
+async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<string, Fingerprint>, known: HeadCache | undefined) {
+  const marks = known?.marksOf(urns) ?? { urns: [], marks: [] };
   const r = await tx.query<{
-    streams: { urn: string; version: number; snapshot: PersistedPathway; summary: SchoolSummary }[] | null;
+    streams: { urn: string; version: number; snapshot: PersistedPathway | null; summary: SchoolSummary | null }[] | null;
     events: { urn: string; version: number; hash: string }[] | null;
     findings: OpenFindingRow[] | null;
     fingerprints: FingerprintRow[] | null;
     recorded_at: string;
     positions: (number | string)[];
   }>(
-    `SELECT (SELECT json_agg(json_build_object('urn', s.urn, 'version', s.version, 'snapshot', s.snapshot, 'summary', s.summary)) FROM streams s WHERE s.urn = ANY($1::text[])) AS streams,
+    `SELECT (SELECT json_agg(CASE WHEN k.mark = s.version || '@' || s.xmin::text THEN json_build_object('urn', s.urn, 'version', s.version)
+                                  ELSE json_build_object('urn', s.urn, 'version', s.version, 'snapshot', s.snapshot, 'summary', s.summary) END)
+               FROM streams s LEFT JOIN unnest($4::text[], $5::text[]) AS k(urn, mark) ON k.urn = s.urn
+              WHERE s.urn = ANY($1::text[])) AS streams,
             (SELECT json_agg(e) FROM (SELECT DISTINCT ON (urn) urn, version, hash FROM events WHERE urn = ANY($1::text[]) ORDER BY urn, version DESC) e) AS events,
             (SELECT json_agg(f) FROM (${OPEN_FINDINGS_SQL('$1')}) f) AS findings,
             (SELECT json_agg(p) FROM (${FINGERPRINTS_SQL('$3')}) p) AS fingerprints,
             now() AS recorded_at,
             array(SELECT nextval('events_position_seq') FROM generate_series(1, $2::int)) AS positions`,
-    [urns, n, [...checked.keys()]],
+    [urns, n, [...checked.keys()], marks.urns, marks.marks],
   );
   const row = r.rows[0]!;
   const changed = new Set((row.fingerprints ?? []).filter((f) => !fingerprintUnchanged(checked.get(f.urn)!, f)).map((f) => f.urn));
@@ -137,7 +146,9 @@ async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<st
     const e = hashes.get(s.urn);
     // The log and the snapshot moved together or something removed events: refuse, as appendEvent does.
     if (!e || e.version !== s.version) throw new VersionConflictError(s.urn, s.version, e?.version ?? 0);
-    heads.set(s.urn, { version: s.version, hash: e.hash, snapshot: s.snapshot, summary: s.summary });
+    // No snapshot in the row: it is still the row this process wrote, whose head it keeps.
+    const kept = s.snapshot === undefined ? known!.get(s.urn)! : null;
+    heads.set(s.urn, { version: s.version, hash: e.hash, snapshot: kept ? kept.snapshot : s.snapshot, summary: kept ? kept.summary : s.summary });
   }
   for (const e of row.events ?? []) if (!heads.has(e.urn)) throw new VersionConflictError(e.urn, 0, e.version);
   return { heads, stopped: openFindingsOf(row.findings ?? []), changed, slots: { recorded_at: row.recorded_at, positions: row.positions } };
@@ -156,19 +167,20 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   const results: (SendResult | null)[] = [];
   const rejected: BatchOutcome['rejected'] = [];
   const rowMarks = new Map<string, string>();
-  if (items.length === 0) return { results, rejected, rowMarks };
+  const written = new Map<string, KnownHead>();
+  if (items.length === 0) return { results, rejected, rowMarks, heads: written };
   const urns = [...new Set(items.map((i) => i.urn))];
   await lockStreams(tx, urns);
   // A school stopped by a tampered history is refused here, as the database would (store/tamper.ts), so a timer batch goes on for the others.
   // The v2 hash covers position and recording time: one slot per item, taken before the rows are written (a refused item leaves a gap, as a rolled-back insert would).
   const checked = new Map<string, Fingerprint>();
   for (const i of items) if (i.fingerprint && !checked.has(i.urn)) checked.set(i.urn, i.fingerprint);
-  const { heads, stopped, changed, slots } = await readBatchStart(tx, urns, items.length, checked);
+  const { heads, stopped, changed, slots } = await readBatchStart(tx, urns, items.length, checked, options.known);
 
   // Compact rows (migration 023): no state in the event; a snapshot where one is due.
-  const events: { urn: string[]; version: number[]; type: string[]; payload: string[]; occurredAt: string[]; actor: string[]; machineVersion: string[]; prevHash: (string | null)[]; hash: string[]; position: number[] } = {
-    urn: [], version: [], type: [], payload: [], occurredAt: [], actor: [], machineVersion: [], prevHash: [], hash: [], position: [],
-  };
+  // Rows as JSON objects, sent as one jsonb document each for the events and the heads (jsonb_to_recordset):
+  // an array parameter would escape every quote of every state and payload once more.
+  const events: { urn: string; version: number; type: string; payload: unknown; occurred_at: string; actor: string; machine_version: string; prev_hash: string | null; hash: string; position: number }[] = [];
   const snapshots: Snapshot[] = [];
   const touched = new Map<string, Head>();
   // Final operation per timer: the fired ones go first, then each event's effects in order.
@@ -217,17 +229,8 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     const compact = compactRow(item.event, undefined);
     for (const [h, r] of compact.rules) rules.set(h, r);
     const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: compact.payload, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: null, prevHash: head?.hash ?? null });
-    events.urn.push(item.urn);
-    events.version.push(next);
-    events.type.push(item.event.type);
-    events.payload.push(JSON.stringify(compact.payload));
-    events.occurredAt.push(occurredAt);
-    events.actor.push(item.actor);
-    events.machineVersion.push(decision.machineVersion);
+    events.push({ urn: item.urn, version: next, type: item.event.type, payload: compact.payload, occurred_at: occurredAt, actor: item.actor, machine_version: decision.machineVersion, prev_hash: head?.hash ?? null, hash, position });
     if (snapshotDue(next, item.event.type)) snapshots.push({ urn: item.urn, version: next, machineVersion: decision.machineVersion, state: decision.snapshot });
-    events.prevHash.push(head?.hash ?? null);
-    events.hash.push(hash);
-    events.position.push(position);
     const after: Head = { version: next, hash, snapshot: decision.snapshot, summary: decision.summary };
     heads.set(item.urn, after);
     touched.set(item.urn, after);
@@ -239,35 +242,46 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     results.push({ urn: item.urn, version: next, summary: decision.summary, effects: decision.effects });
   });
 
-  if (events.urn.length > 0) {
+  if (events.length > 0) {
     await keepRules(tx, rules.values());
     // The events and the streams' new heads in one statement (a statement fewer per write); every stored event touched its stream.
-    const s = [...touched].map(([urn, h]) => ({ urn, h, sum: h.summary! }));
-    const inserted = await tx.query<{ urn: string; version: number; row_mark: string; xid: string }>(
+    const streamRows = [...touched].map(([urn, h]) => {
+      const sum = h.summary!;
+      return { urn, version: h.version, snapshot: h.snapshot, summary: sum, route: sum.route ?? null, hub: sum.hub ?? null, phase: sum.phase ?? null, status: sum.status ?? null, programme_id: sum.programmeId ?? null, academic_year: sum.academicYear ?? null, group_id: sum.groupId ?? null, overdue: sum.overdue ?? false };
+    });
+    const inserted = await tx.query<{ urn: string; version: number | null; row_mark: string | null; xid: string | null; head_mark: string | null }>(
       `WITH appended AS (
          INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
-         SELECT u.*, $11::timestamptz, $12::smallint FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS u
+         SELECT e.*, $2::timestamptz, $3::smallint
+           FROM jsonb_to_recordset($1::jsonb) AS e(urn text, version int, type text, payload jsonb, occurred_at timestamptz, actor text, machine_version text, prev_hash text, hash text, position bigint)
          RETURNING urn, version, xmin::text || ctid::text AS row_mark, txid_current()::text AS xid),
        heads AS (
          INSERT INTO streams (urn, version, snapshot, summary, route, hub, phase, status, programme_id, academic_year, group_id, overdue, updated_at)
-         SELECT u.*, now() FROM unnest($13::text[], $14::int[], $15::jsonb[], $16::jsonb[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::boolean[]) AS u
+         SELECT h.*, now()
+           FROM jsonb_to_recordset($4::jsonb) AS h(urn text, version int, snapshot jsonb, summary jsonb, route text, hub text, phase text, status text, programme_id text, academic_year text, group_id text, overdue boolean)
          ON CONFLICT (urn) DO UPDATE SET
            version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, summary = EXCLUDED.summary,
            route = EXCLUDED.route, hub = EXCLUDED.hub, phase = EXCLUDED.phase, status = EXCLUDED.status,
            programme_id = EXCLUDED.programme_id, academic_year = EXCLUDED.academic_year, group_id = EXCLUDED.group_id,
            overdue = EXCLUDED.overdue, updated_at = EXCLUDED.updated_at
-         WHERE streams.version <= EXCLUDED.version)
-       SELECT * FROM appended`,
-      [
-        events.urn, events.version, events.type, events.payload, events.occurredAt, events.actor, events.machineVersion, events.prevHash, events.hash, events.position, slots.recorded_at, CURRENT_HASH_VERSION,
-        s.map((x) => x.urn), s.map((x) => x.h.version), s.map((x) => JSON.stringify(x.h.snapshot)), s.map((x) => JSON.stringify(x.sum)),
-        s.map((x) => x.sum.route ?? null), s.map((x) => x.sum.hub ?? null), s.map((x) => x.sum.phase ?? null), s.map((x) => x.sum.status ?? null),
-        s.map((x) => x.sum.programmeId ?? null), s.map((x) => x.sum.academicYear ?? null), s.map((x) => x.sum.groupId ?? null), s.map((x) => x.sum.overdue ?? false),
-      ],
+         WHERE streams.version <= EXCLUDED.version
+         RETURNING urn, version || '@' || xmin::text AS mark)
+       SELECT urn, version, row_mark, xid, NULL AS head_mark FROM appended
+       UNION ALL SELECT urn, NULL, NULL, NULL, mark FROM heads`,
+      [JSON.stringify(events), slots.recorded_at, CURRENT_HASH_VERSION, JSON.stringify(streamRows)],
     );
-    for (const r of inserted.rows) rowMarks.set(`${r.urn}@${r.version}`, r.row_mark);
+    let xid: string | null = null;
+    for (const r of inserted.rows) {
+      if (r.head_mark !== null) {
+        const h = touched.get(r.urn)!;
+        written.set(r.urn, { mark: r.head_mark, snapshot: h.snapshot!, summary: h.summary! });
+      } else {
+        rowMarks.set(`${r.urn}@${r.version}`, r.row_mark!);
+        xid ??= r.xid;
+      }
+    }
     // The transaction has its id now (it wrote): tx() asks the server about it if COMMIT's answer is lost.
-    tx.noteTransactionId?.(inserted.rows[0]!.xid);
+    if (xid !== null) tx.noteTransactionId?.(xid);
     await keepSnapshots(tx, snapshots);
     fault('event.after-append');
   }
@@ -293,5 +307,5 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
       [outbox.map((o) => o.key), outbox.map((o) => o.urn), outbox.map((o) => o.type), outbox.map((o) => o.payload), outbox.map((o) => o.notBefore)],
     );
   }
-  return { results, rejected, rowMarks };
+  return { results, rejected, rowMarks, heads: written };
 }

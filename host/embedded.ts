@@ -32,6 +32,7 @@ import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from 
 import { DateTime } from 'luxon';
 import { historyFromLog, type CheckedHistory } from './history.js';
 import { decideAndStoreMany, tryLockStreams, WriteRefusedError, type BatchItem, type BatchOutcome } from './embedded-batch.js';
+import { HeadCache } from './head-cache.js';
 
 export interface EmbeddedEngineOptions {
   /** A PGlite folder, "memory://", or a postgres:// URL; default DATABASE_URL else ./.pglite. */
@@ -65,7 +66,7 @@ export interface SendManyItem {
   expectedVersion?: number;
 }
 
-export interface SendManyResult extends Omit<BatchOutcome, 'rowMarks'> {
+export interface SendManyResult extends Omit<BatchOutcome, 'rowMarks' | 'heads'> {
   /** How many events were stored. */
   sent: number;
 }
@@ -106,6 +107,8 @@ export class EmbeddedEngine implements Engine {
   private queuedDrain: Promise<DrainReport> | null = null;
   /** A write's transaction is being committed (commitWrite): later writes wait in waitingWrites and go together after it. */
   private committing = false;
+  /** The heads this engine wrote, so that its next write to a school need not read the state back. */
+  private readonly heads = new HeadCache();
   private waitingWrites: QueuedWrite[] = [];
   private schedulerTimer: NodeJS.Timeout | null = null;
   private schedulerRun: Promise<unknown> = Promise.resolve();
@@ -210,7 +213,8 @@ export class EmbeddedEngine implements Engine {
     let latest: string | null = null;
     for (const p of parsed) if (latest === null || Date.parse(p.event.at) > Date.parse(latest)) latest = p.event.at;
     if (latest !== null) this.advanceClock(latest);
-    const { rowMarks: _marks, ...outcome } = await this.db.tx((tx) => decideAndStoreMany(tx, parsed, options));
+    const { rowMarks: _marks, heads, ...outcome } = await this.db.tx((tx) => decideAndStoreMany(tx, parsed, { ...options, known: this.heads }));
+    this.heads.keep(heads);
     fault('event.after-commit');
     if (this.options.dispatch !== 'manual') await this.drainOutbox();
     return { ...outcome, sent: outcome.results.filter((r) => r !== null).length };
@@ -236,7 +240,7 @@ export class EmbeddedEngine implements Engine {
     let outcome: BatchOutcome | undefined;
     for (let attempt = 1; !outcome; attempt++) {
       try {
-        outcome = await this.db.tx((tx) => decideAndStoreMany(tx, [batchItemOf(this.db, w)]));
+        outcome = await this.db.tx((tx) => decideAndStoreMany(tx, [batchItemOf(this.db, w)], { known: this.heads }));
       } catch (err) {
         // Changed since this process verified it: verified in full (throwing if tampered), then tried again.
         if (err instanceof StreamChangedError && attempt < 3) await assertNotTampered(this.db, w.urn);
@@ -244,6 +248,7 @@ export class EmbeddedEngine implements Engine {
         else throw asTamperedError(err);
       }
     }
+    this.heads.keep(outcome.heads);
     const result = outcome.results[0]!;
     rememberStored(this.db, outcome, result);
     return result;
@@ -270,7 +275,7 @@ export class EmbeddedEngine implements Engine {
     if (group.length === 1) return alone(group[0]!);
     let outcome: BatchOutcome;
     try {
-      outcome = await this.db.tx((tx) => decideAndStoreMany(tx, group.map((w) => batchItemOf(this.db, w)), { onRejected: 'skip' }));
+      outcome = await this.db.tx((tx) => decideAndStoreMany(tx, group.map((w) => batchItemOf(this.db, w)), { onRejected: 'skip', known: this.heads }));
     } catch (err) {
       // Refused as a whole before anything was written (its transaction rolled back): each alone, for its own answer.
       if (err instanceof VersionConflictError || err instanceof UnknownSchoolError || err instanceof EventRejectedError || err instanceof ValidationError || err instanceof StreamChangedError || err instanceof WriteRefusedError || asTamperedError(err) instanceof TamperedSchoolError) {
@@ -281,6 +286,7 @@ export class EmbeddedEngine implements Engine {
       for (const w of group) w.reject(err);
       return;
     }
+    this.heads.keep(outcome.heads);
     const refused = new Set(outcome.rejected.map((r) => r.index));
     const results = outcome.results;
     for (let i = 0; i < group.length; i++) {
@@ -355,17 +361,18 @@ export class EmbeddedEngine implements Engine {
         const outcome = await decideAndStoreMany(
           tx,
           timers.map((t) => ({ urn: t.urn, event: parseEvent(t.event), actor: 'timer' })),
-          { onRejected: 'skip', firedTimers: timers.map((t) => ({ urn: t.urn, key: t.key })) },
+          { onRejected: 'skip', firedTimers: timers.map((t) => ({ urn: t.urn, key: t.key })), known: this.heads },
         );
         // A timer whose event the state no longer takes is dropped, and said so; it is not an error of the host.
         for (const r of outcome.rejected) this.log?.warn({ urn: timers[r.index]!.urn, key: timers[r.index]!.key, reason: r.error.message }, 'timer dropped');
-        return { busy: false as const, fired: timers.length, dueAt: lastDue };
+        return { busy: false as const, fired: timers.length, dueAt: lastDue, heads: outcome.heads };
       });
       if (batch === null) break;
       if (batch.busy) {
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
+      this.heads.keep(batch.heads);
       fired += batch.fired;
       fault('timer.after-fire');
       onProgress?.(fired, batch.dueAt);
