@@ -131,7 +131,8 @@ async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<st
                                   ELSE json_build_object('urn', s.urn, 'version', s.version, 'snapshot', s.snapshot, 'summary', s.summary) END)
                FROM streams s LEFT JOIN unnest($4::text[], $5::text[]) AS k(urn, mark) ON k.urn = s.urn
               WHERE s.urn = ANY($1::text[])) AS streams,
-            (SELECT json_agg(e) FROM (SELECT DISTINCT ON (urn) urn, version, hash FROM events WHERE urn = ANY($1::text[]) ORDER BY urn, version DESC) e) AS events,
+            (SELECT json_agg(e) FROM (SELECT u.urn, l.version, l.hash FROM unnest($1::text[]) AS u(urn)
+                                        CROSS JOIN LATERAL (SELECT version, hash FROM events WHERE urn = u.urn ORDER BY version DESC LIMIT 1) l) e) AS events,
             (SELECT json_agg(f) FROM (${OPEN_FINDINGS_SQL('$1')}) f) AS findings,
             (SELECT json_agg(p) FROM (${FINGERPRINTS_SQL('$3')}) p) AS fingerprints,
             now() AS recorded_at,
