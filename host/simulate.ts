@@ -32,6 +32,16 @@ import { insertPerson } from '../store/ops/people.js';
 /** Recorded as the actor of every event the simulated hub staff send. */
 export const SIMULATION_ACTOR = 'hub-simulation';
 
+/** Above this many schools a simulation keeps no copy of its emails unless asked: they are still rendered and recorded in sent_messages, but a mailbox would hold tens of thousands of files. */
+export const MAILBOX_LIMIT = 100;
+
+/**
+ * How a simulation's engine carries out effects: once a simulated day, by
+ * simulateHub's own drains, not after every write and every timer batch.
+ * `pathway simulate` and the bench both run it so.
+ */
+export const SIMULATION_DISPATCH = 'manual' as const;
+
 /** Simulated schools get URNs from here up (real URNs are six digits; these stay clear of the common ranges). */
 export const SIMULATION_URN_BASE = 900_001;
 

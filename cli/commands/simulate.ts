@@ -13,7 +13,7 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { SimulatedClock } from '../../host/clock.js';
-import { simulateHub, checkSimulationOptions, SimulationMismatchError, type SimulationProgress, type SimulationSummary } from '../../host/simulate.js';
+import { simulateHub, checkSimulationOptions, MAILBOX_LIMIT, SIMULATION_DISPATCH, SimulationMismatchError, type SimulationProgress, type SimulationSummary } from '../../host/simulate.js';
 import { ValidationError } from '../../domain/errors.js';
 import { withEmbeddedEngine } from '../engine.js';
 import { cliConfig } from '../context.js';
@@ -89,8 +89,7 @@ function progressReporter(): { update(p: SimulationProgress): void; stop(): void
   };
 }
 
-/** Above this many schools a simulation keeps no mailbox unless asked (`--mail mailbox`). */
-export const MAILBOX_LIMIT = 100;
+export { MAILBOX_LIMIT };
 
 /** The mailer `--mail` asks for: "none" keeps no copy; "mailbox" (or SMTP_URL) keeps them; by default none above MAILBOX_LIMIT schools. Reads the environment. */
 export function simulationMailer(mail: string | undefined, schools: number, dbTarget: string): Mailer {
@@ -129,7 +128,7 @@ export function register(program: Command): void {
       const clock = new SimulatedClock('1970-01-01T00:00:00Z');
       const progress = progressReporter();
       // The simulation carries out effects once a simulated day, not after every event.
-      const summary = await withEmbeddedEngine(command, { clock, dispatch: 'manual', mailer, longRunning: true }, (engine) =>
+      const summary = await withEmbeddedEngine(command, { clock, dispatch: SIMULATION_DISPATCH, mailer, longRunning: true }, (engine) =>
         simulateHub({ engine, schools, years, seed, start: o.start, ...(o.hub ? { hub: o.hub } : {}), batchSize, onProgress: (p) => progress.update(p) })
           .catch((err: unknown) => {
             throw err instanceof SimulationMismatchError ? new UsageError(err.message) : err;
