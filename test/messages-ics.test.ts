@@ -132,7 +132,7 @@ describe('calendar invites, parsed with ical.js', () => {
 });
 
 describe('invites made again for the next school of a group', () => {
-  it("are the bytes ical-generator writes for that school, under the school's own UIDs", () => {
+  it("are the bytes ical-generator writes for that school, under the school's own UIDs, stamp and sequence", () => {
     const description = 'Bring the gap task from the last meeting — the bar models, with your class’s work — and £10 for lunch. '.repeat(3);
     const list = meetings.slice(0, 3).map((s, i) => ({ sessionId: s.id, startsAt: s.at, endsAt: s.at, title: `Work group meeting ${i + 1}`, location: 'Ash Grove Academy, Leicester', description }));
     for (const cancel of [false, true]) {
@@ -140,8 +140,12 @@ describe('invites made again for the next school of a group', () => {
         const base = { sessions: sessionsOf, decidedAt: '2025-09-05T10:00:00+01:00', cancel, calendarName: 'East Midlands East Maths Hub', organizer: { name: 'Ann Smith', email: 'ann@hub.example' } };
         const first = makeInvite({ ...base, urn: '100001' });
         const next = makeInvite({ ...base, urn: '100002' });
+        // Each school of a group is selected, and so sent its dates, at a moment of its own.
+        const later = { ...base, urn: '100003', decidedAt: '2025-09-12T16:47:31.250+01:00' };
         expect(first).toEqual(buildInvite({ ...base, urn: '100001' }));
         expect(next).toEqual(buildInvite({ ...base, urn: '100002' }));
+        expect(makeInvite(later)).toEqual(buildInvite(later));
+        expect(makeInvite(later).content).toContain('\r\nDTSTAMP:20250912T154731Z\r\n');
         expect(next.content).not.toContain('zzzz');
         const uids = (c: string) => [...c.matchAll(/^UID:(.+)$/gm)].map((m) => m[1]!.trim());
         expect(uids(next.content)).toEqual(sessionsOf.map((s) => sessionUid('100002', s.sessionId)));

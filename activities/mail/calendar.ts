@@ -55,13 +55,15 @@ export interface InviteInput {
 }
 
 /**
- * The schools of a work group are sent the same session's invite at the same
- * moment, identical but for the UIDs: ical-generator's text is kept, with a
- * stand-in of the same length for each UID (so the lines fold the same), and
- * the next school's UIDs are put in. ical-generator 10 folds its lines one
- * character at a time through a new TextEncoder each, which cost a
- * simulation more than the rest of its calendar work (fixed in 11, which
- * needs Node 22).
+ * The schools of a work group are sent the same sessions' invite, identical
+ * but for the UIDs and for when it was decided (DTSTAMP, SEQUENCE): each
+ * school's schedule announcement is decided when that school was selected.
+ * ical-generator's text is kept with stand-ins of the same length for the
+ * UIDs (so the lines fold the same) and for the stamp and sequence (lines of
+ * their own, far too short to fold), and the school's own are put in.
+ * ical-generator 10 folds its lines one character at a time through a new
+ * TextEncoder each, which cost a simulation more than the rest of its
+ * calendar work (fixed in 11, which needs Node 22).
  */
 const made = new Map<string, string>();
 const MADE_MAX = 1_000;
@@ -71,16 +73,27 @@ function standInUid(i: number): string {
   return `p${String(i).padStart(6, '0')}${'z'.repeat(25)}@mastery-pathway`;
 }
 
+/** The stand-in decision time: before any programme, so no real stamp is ever it. */
+const STAND_IN_DECIDED = '2000-01-01T00:00:00Z';
+// Whole lines (a folded line goes on with a space, so no text of a description starts one).
+const STAND_IN_STAMP = '\r\nDTSTAMP:20000101T000000Z\r\n';
+const STAND_IN_SEQUENCE = `\r\nSEQUENCE:${sequenceAt(STAND_IN_DECIDED)}\r\n`;
+
+/** The DTSTAMP line of an instant, as ical-generator writes it (UTC, whole seconds). Pure. */
+function stampLine(decidedAt: string): string {
+  return `\r\nDTSTAMP:${new Date(decidedAt).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}\r\n`;
+}
+
 /** An invite for `sessions` of school `urn` (one for a session message, the year for an announcement). Pure (its cache holds only what it returns). */
 export function makeInvite(o: InviteInput): Invite {
-  const key = JSON.stringify([o.sessions, o.decidedAt, o.cancel === true, o.calendarName, o.organizer]);
+  const key = JSON.stringify([o.sessions, o.cancel === true, o.calendarName, o.organizer]);
   let text = made.get(key);
   if (text === undefined) {
-    text = buildInvite(o, o.sessions.map((_, i) => standInUid(i))).content;
+    text = buildInvite({ ...o, decidedAt: STAND_IN_DECIDED }, o.sessions.map((_, i) => standInUid(i))).content;
     if (made.size >= MADE_MAX) made.clear();
     made.set(key, text);
   }
-  let content = text;
+  let content = text.split(STAND_IN_STAMP).join(stampLine(o.decidedAt)).split(STAND_IN_SEQUENCE).join(`\r\nSEQUENCE:${sequenceAt(o.decidedAt)}\r\n`);
   o.sessions.forEach((s, i) => (content = content.split(standInUid(i)).join(sessionUid(o.urn, s.sessionId))));
   return { method: o.cancel ? 'CANCEL' : 'PUBLISH', content, filename: inviteFilename(o) };
 }
