@@ -14,7 +14,8 @@ import { decide, initialState, parseEvent, type PersistedPathway } from '../mach
 import type { Effect, Notify } from '../machines/effects.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import { renderMessage } from '../activities/mail/render.js';
-import { buildInvite, makeInvite, sessionUid } from '../activities/mail/calendar.js';
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { buildInvite, makeInvite, sequenceAt, sessionUid } from '../activities/mail/calendar.js';
 
 const programme = programmeFor('secondary', 'development', '2025/26')!;
 const sessions = generateSchedule(programme, '2025/26');
@@ -152,5 +153,25 @@ describe('invites made again for the next school of a group', () => {
         expect(uids(first.content)).not.toEqual(uids(next.content));
       }
     }
+  });
+});
+
+describe('lines folded as ical-generator folds them', () => {
+  it('at 75 octets, counting multi-byte characters, the same text as with the real TextEncoder', () => {
+    const o = {
+      urn: '100009',
+      sessions: [{ sessionId: 's1', startsAt: '2025-10-01T08:00:00Z', endsAt: '2025-10-01T11:00:00Z', title: 'Maths Hub: Work group meeting 1 — “bar models” £10 lunch 😀 ' + 'é'.repeat(90), location: 'Ash Grove Academy, Leicester', description: 'Pupils’ work — £10 — 数学 '.repeat(12) }],
+      decidedAt: '2025-09-05T10:00:00+01:00',
+      calendarName: 'East Midlands East Maths Hub',
+      organizer: { name: 'Ann Smith', email: 'ann@hub.example' },
+    };
+    const ours = buildInvite(o).content;
+    // ical-generator's own output, its TextEncoder left as it is.
+    const cal = ical({ name: o.calendarName, method: ICalCalendarMethod.PUBLISH, prodId: { company: 'Maths Hubs', product: 'Mastery Pathway', language: 'EN' } });
+    cal.createEvent({ id: sessionUid(o.urn, 's1'), sequence: sequenceAt(o.decidedAt), stamp: new Date(o.decidedAt), start: new Date(o.sessions[0]!.startsAt), end: new Date(o.sessions[0]!.endsAt), summary: o.sessions[0]!.title, location: o.sessions[0]!.location, description: o.sessions[0]!.description, organizer: o.organizer, status: ICalEventStatus.CONFIRMED });
+    expect(ours).toBe(cal.toString());
+    for (const line of ours.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+    expect(globalThis.TextEncoder).toBe(TextEncoder);
+    expect(new TextEncoder().encode('£')).toBeInstanceOf(Uint8Array);
   });
 });
