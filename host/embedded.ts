@@ -26,7 +26,7 @@ import { BadEffectError, createHostActivities, eachLimited, type HostActivities 
 import { createMailer, defaultMailboxDir, MailTransportDownError, type Mailer } from '../activities/mail/mailer.js';
 import { defaultTarget } from '../store/db.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
-import { ConnectionLostError } from '../store/reconnect.js';
+import { ConnectionLostError, isConnectionLoss } from '../store/reconnect.js';
 import { SimulatedClock, systemClock, type Clock } from './clock.js';
 import type { Engine, SchoolFilter, SchoolState, SendOptions, SendResult } from './engine.js';
 import { DateTime } from 'luxon';
@@ -83,10 +83,29 @@ const LEASE_MS = 5 * 60_000;
 const DISPATCH_PARALLEL = 8;
 /** Outbox items a drain claims per pass. */
 const CLAIM_LIMIT = 50;
-/** Times a drain asks to record an effect's failure when the connection is lost under it. */
-const MARK_TRIES = 3;
+/**
+ * Times a drain asks to record an effect done or failed when the connection is
+ * lost under it, pausing 50 ms, then twice as long each time (about 6 s in
+ * all). A kill of the server's connections cuts the pool's idle ones too, and
+ * each try may meet one of those before the pool has noticed; left
+ * unrecorded, the effects stay leased to this live host for the lease's 5
+ * minutes (issue 12).
+ */
+const MARK_TRIES = 8;
 /** A tick waits this long at most (real time) for an effect's retry before moving the clock past it. */
 const SETTLE_MS = 1_000;
+
+/** Runs an idempotent write again while it fails for a lost connection, MARK_TRIES times at most. */
+async function whileConnectionLost<T>(write: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (e instanceof InjectedFault || !(e instanceof ConnectionLostError || isConnectionLoss(e)) || tries >= MARK_TRIES) throw e;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** (tries - 1)));
+    }
+  }
+}
 
 /** "2021-03-01" (end of that London day) or an ISO instant, as an instant. Pure. */
 export function endOfDayOrInstant(at: string): string {
@@ -474,14 +493,7 @@ export class EmbeddedEngine implements Engine {
         // The connection that failed the effect was often cut by the same outage as the pool's idle ones, so this write may meet one too. Left
         // unrecorded, the failure would fail the drain and leave the pass's effects leased to this live host for the lease's 5 minutes (issue 12).
         // Asked again while only this claim's owner may apply it (the first that lands drops the claim), the attempt is counted once.
-        for (let tries = 1; ; tries++) {
-          try {
-            await markFailed(this.db, item.key, message, retryAfter, lease.owner);
-            break;
-          } catch (e) {
-            if (e instanceof InjectedFault || !(e instanceof ConnectionLostError) || tries >= MARK_TRIES) throw e;
-          }
-        }
+        await whileConnectionLost(() => markFailed(this.db, item.key, message, retryAfter, lease.owner));
         this.log?.error({ key: item.key, attempts, permanent, err: err instanceof Error ? err.message : String(err) }, 'effect failed');
       };
       const one = async (item: (typeof items)[number]) => {
@@ -518,11 +530,8 @@ export class EmbeddedEngine implements Engine {
       const parallel = this.db.kind === 'postgres' ? DISPATCH_PARALLEL : 1;
       await Promise.all([mail(), eachLimited(others, parallel, one)]);
       // The pass's effects are marked done together; one that was performed and not yet marked is performed again after a crash, harmlessly (its key).
-      // Marking done is idempotent: a connection cut under it is met by asking once more (the next statement reconnects), not by leaving the effects leased.
-      await markManyDone(this.db, performed, now).catch((err: unknown) => {
-        if (err instanceof InjectedFault) throw err;
-        return markManyDone(this.db, performed, now);
-      });
+      // Marking done is idempotent: a connection cut under it is met by asking again (the next statement reconnects), not by leaving the effects leased.
+      await whileConnectionLost(() => markManyDone(this.db, performed, now));
       done += performed.length;
       // Every effect of the pass met a mail server that is down: stop here rather than try them again at once, round and round.
       if (mailDown === items.length) return { done, failed };
