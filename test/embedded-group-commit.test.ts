@@ -12,28 +12,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../host/embedded.js';
 import { SimulatedClock } from '../host/clock.js';
-import { programmeFor } from '../domain/catalogue/programmes.js';
 import { EventRejectedError, VersionConflictError } from '../domain/errors.js';
 import type { Store } from '../store/index.js';
 import { readStream, verifyStream } from '../store/event-log.js';
 import { TamperedSchoolError } from '../store/tamper.js';
 import type { Db } from '../store/db.js';
 import { dbTargets, useTestDb } from './helpers/db.js';
+import { apply, eligible, selected, signedAt } from './helpers/secondary-school.js';
 
-const secondary = programmeFor('secondary', 'development', '2020/21')!;
-const apply = (urn: string) => ({
-  type: 'APPLY' as const,
-  at: '2020-07-01T12:00:00+01:00',
-  programme: secondary,
-  school: { name: `School ${urn}`, route: 'secondary' as const, hub: 'Cambridge', headteacher: { name: 'Head Teacher', email: `head@${urn}.example` }, headOfDepartment: { name: 'Head of Maths', email: `hod@${urn}.example` } },
-  teachers: [
-    { name: 'Advocate One', email: `one@${urn}.example`, role: 'headOfDepartment' },
-    { name: 'Advocate Two', email: `two@${urn}.example`, role: 'aspiringLeader' },
-  ],
-});
-const eligible = { type: 'ELIGIBILITY_ASSESSED' as const, at: '2020-07-02T12:00:00+01:00', eligible: true };
-const selected = (urn: string) => ({ type: 'SELECTED' as const, at: '2020-07-03T12:00:00+01:00', groupId: `g-${urn}`, groupSize: 2 });
-const signedEarly = { type: 'COMMITMENT_SIGNED' as const, at: '2020-07-03T12:00:00+01:00', signatories: ['headteacher' as const, 'headOfDepartment' as const, 'teacher1' as const, 'teacher2' as const] };
+const signedEarly = signedAt('2020-07-03T12:00:00+01:00');
 
 /** `db` with its transactions counted. */
 function counting(db: Db): { db: Db; transactions: () => number } {
