@@ -9,7 +9,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { SimulatedClock } from '../host/clock.js';
 import { createEmbeddedEngine } from '../host/embedded.js';
-import { MAILBOX_LIMIT, SIMULATION_DISPATCH, simulateHub } from '../host/simulate.js';
+import { keepsMailbox, SIMULATION_DISPATCH, simulateHub } from '../host/simulate.js';
 import { createMailer, noMailer } from '../activities/mail/mailer.js';
 import { openStore } from '../store/index.js';
 import type { Db } from '../store/db.js';
@@ -72,9 +72,9 @@ export async function runDurableSim(task: DurableSimTask, report: (m: DurableSim
   mkdirSync(task.mailbox, { recursive: true });
   const store = await openStore(task.url);
   // The simulation's first applications open up to 14 months before its first year (2018/19).
-  // As `pathway simulate` runs it: effects once a simulated day; above MAILBOX_LIMIT schools each email is
+  // As `pathway simulate` runs it: effects once a simulated day; above its school limit (keepsMailbox) each email is
   // rendered and recorded in sent_messages but no copy is kept (a mailbox file each would be most of the time).
-  const mailer = task.schools > MAILBOX_LIMIT ? noMailer() : createMailer({ mailboxDir: task.mailbox });
+  const mailer = keepsMailbox(task.schools) ? createMailer({ mailboxDir: task.mailbox }) : noMailer();
   const engine = await createEmbeddedEngine({ store, clock: new SimulatedClock('2017-01-01T00:00:00Z'), mailer, dispatch: SIMULATION_DISPATCH });
   // Time the ticks, which fire the timers: the figure set beside a job queue's jobs per second.
   let tickMs = 0;

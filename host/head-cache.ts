@@ -1,7 +1,7 @@
 /**
  * The stream heads (stored snapshot and summary) this process last wrote, so
  * that its next write to a school need not read the 6-8 KB snapshot back
- * from the database (issue 10: at 200 schools x 2 years that read was 31 MB
+ * from the database (issue 10: at 100 schools x 2 years that read was 31 MB
  * of the host's traffic). A head is used only while the streams row is the
  * very row version this process wrote: the batch's head read compares the
  * row's version and physical version (xmin), which any other write to the

@@ -35,6 +35,11 @@ export const SIMULATION_ACTOR = 'hub-simulation';
 /** Above this many schools a simulation keeps no copy of its emails unless asked: they are still rendered and recorded in sent_messages, but a mailbox would hold tens of thousands of files. */
 export const MAILBOX_LIMIT = 100;
 
+/** Whether a simulation of this many schools keeps a mailbox copy of each email when not told (`--mail`). Pure. */
+export function keepsMailbox(schools: number): boolean {
+  return schools <= MAILBOX_LIMIT;
+}
+
 /**
  * How a simulation's engine carries out effects: once a simulated day, by
  * simulateHub's own drains, not after every write and every timer batch.

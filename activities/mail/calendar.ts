@@ -90,7 +90,8 @@ export function makeInvite(o: InviteInput): Invite {
   let text = made.get(key);
   if (text === undefined) {
     text = buildInvite({ ...o, decidedAt: STAND_IN_DECIDED }, o.sessions.map((_, i) => standInUid(i))).content;
-    if (made.size >= MADE_MAX) made.clear();
+    // The oldest out, not all: with many groups, emptying it dropped the invites of groups still being written to.
+    if (made.size >= MADE_MAX) made.delete(made.keys().next().value!);
     made.set(key, text);
   }
   let content = text.split(STAND_IN_STAMP).join(stampLine(o.decidedAt)).split(STAND_IN_SEQUENCE).join(`\r\nSEQUENCE:${sequenceAt(o.decidedAt)}\r\n`);

@@ -13,7 +13,7 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { SimulatedClock } from '../../host/clock.js';
-import { simulateHub, checkSimulationOptions, MAILBOX_LIMIT, SIMULATION_DISPATCH, SimulationMismatchError, type SimulationProgress, type SimulationSummary } from '../../host/simulate.js';
+import { simulateHub, checkSimulationOptions, keepsMailbox, MAILBOX_LIMIT, SIMULATION_DISPATCH, SimulationMismatchError, type SimulationProgress, type SimulationSummary } from '../../host/simulate.js';
 import { ValidationError } from '../../domain/errors.js';
 import { withEmbeddedEngine } from '../engine.js';
 import { cliConfig } from '../context.js';
@@ -93,7 +93,7 @@ export { MAILBOX_LIMIT };
 
 /** The mailer `--mail` asks for: "none" keeps no copy; "mailbox" (or SMTP_URL) keeps them; by default none above MAILBOX_LIMIT schools. Reads the environment. */
 export function simulationMailer(mail: string | undefined, schools: number, dbTarget: string): Mailer {
-  const choice = mail ?? (schools > MAILBOX_LIMIT ? 'none' : 'mailbox');
+  const choice = mail ?? (keepsMailbox(schools) ? 'mailbox' : 'none');
   if (choice === 'none') return noMailer();
   if (choice === 'mailbox') return createMailer({ mailboxDir: defaultMailboxDir(dbTarget) });
   throw new UsageError(`--mail must be "mailbox" or "none", not ${JSON.stringify(mail)}`);
