@@ -65,6 +65,39 @@ export interface TestDatabase {
  * migration files, so a changed migration makes a new one.
  */
 async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: string }> {
+  const kept = templates.get(migrated);
+  if (kept && existsSync(kept.file)) return kept;
+  const made = await makePgliteTemplate(migrated);
+  templates.set(migrated, made);
+  return made;
+}
+
+/** The dumps this process has read, by "migrated": a test file opens dozens of databases from the same one. */
+const templates = new Map<boolean, { blob: Blob; file: string }>();
+
+/**
+ * A dump held in memory whose bytes PGlite's loadDataDir reads at the cost of
+ * one copy. Node 20's Blob.arrayBuffer() reads a 40 MB dump in 64 KB pieces
+ * and joins them, about 0.3 s of CPU each time; with reading the file and
+ * copying it into a new Blob that was over half of a test database's 1.2 s
+ * (.scratch measurements, 2026-12-04). Each database gets its own copy: PGlite
+ * keeps slices of it as its files.
+ */
+class TemplateDump extends Blob {
+  readonly #bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    super([], { type: 'application/x-tar' });
+    this.#bytes = bytes;
+  }
+  override get size(): number {
+    return this.#bytes.byteLength;
+  }
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return Promise.resolve(this.#bytes.slice().buffer);
+  }
+}
+
+async function makePgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: string }> {
   // The package's exports hide package.json; find it beside the resolved entry (…/pglite/dist/index.cjs).
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const version = (JSON.parse(readFileSync(join(dirname(dirname(entry)), 'package.json'), 'utf8')) as { version: string }).version;
@@ -73,7 +106,7 @@ async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: st
     .digest('hex')
     .slice(0, 16);
   const file = join(tmpdir(), `pathway-pglite-template-${key}.tar`);
-  if (existsSync(file)) return { blob: new Blob([readFileSync(file)]), file };
+  if (existsSync(file)) return { blob: new TemplateDump(readFileSync(file)), file };
   const db = await openDb('memory://');
   try {
     if (migrated) await migrate(db);
@@ -82,7 +115,7 @@ async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: st
     const partial = `${file}.${process.pid}.partial`;
     writeFileSync(partial, Buffer.from(await blob.arrayBuffer()));
     renameSync(partial, file);
-    return { blob, file };
+    return { blob: new TemplateDump(new Uint8Array(await blob.arrayBuffer())), file };
   } finally {
     await db.close();
   }
@@ -132,6 +165,7 @@ async function openPgliteFromTemplate(migrated: boolean): Promise<Db> {
   } catch {
     // A damaged template: drop it (the next file makes a new one) and start from scratch.
     rmSync(template.file, { force: true });
+    templates.delete(migrated);
     return openDb('memory://');
   }
 }
