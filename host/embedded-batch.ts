@@ -16,7 +16,7 @@ import type { PathwayEvent } from '../machines/events.js';
 import type { Effect } from '../machines/effects.js';
 import type { SchoolSummary } from '../machines/summary.js';
 import { EventRejectedError, UnknownSchoolError, VersionConflictError } from '../domain/errors.js';
-import type { Db } from '../store/db.js';
+import { prepared, type Db } from '../store/db.js';
 import { CURRENT_HASH_VERSION, eventHashV2 } from '../store/hash.js';
 import { fault } from '../store/faults.js';
 import { FINGERPRINTS_SQL, fingerprintUnchanged, OPEN_FINDINGS_SQL, openFindingsOf, StreamChangedError, TamperedSchoolError, type Fingerprint, type FingerprintRow, type OpenFindingRow } from '../store/tamper.js';
@@ -76,6 +76,14 @@ interface Head {
   summary: SchoolSummary | null;
 }
 
+/** One stream's advisory lock, held to the end of the transaction. */
+const LOCK_ONE_SQL = prepared("SELECT pg_advisory_xact_lock(hashtextextended('pathway.stream:' || $1, 0))");
+/** Several streams' locks, taken in the order given (a CTE with OFFSET 0 is not flattened). */
+const LOCK_MANY_SQL = prepared(
+  `SELECT count(pg_advisory_xact_lock(hashtextextended('pathway.stream:' || u, 0)))
+       FROM (SELECT u FROM unnest($1::text[]) WITH ORDINALITY AS a(u, n) ORDER BY n OFFSET 0) s`,
+);
+
 /**
  * Takes every stream's advisory lock (the one lockStream takes), in URN
  * order so that two batches cannot deadlock each other. Must run inside a
@@ -84,13 +92,12 @@ interface Head {
 export async function lockStreams(tx: Db, urns: string[]): Promise<void> {
   const sorted = [...new Set(urns)].sort();
   if (sorted.length === 1) {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('pathway.stream:' || $1, 0))", [sorted[0]]);
+    await tx.query(LOCK_ONE_SQL, [sorted[0]]);
     return;
   }
   // A CTE with OFFSET 0 is not flattened, so the locks are taken in the sorted order.
   await tx.query(
-    `SELECT count(pg_advisory_xact_lock(hashtextextended('pathway.stream:' || u, 0)))
-       FROM (SELECT u FROM unnest($1::text[]) WITH ORDINALITY AS a(u, n) ORDER BY n OFFSET 0) s`,
+    LOCK_MANY_SQL,
     [sorted],
   );
 }
@@ -110,6 +117,20 @@ export async function tryLockStreams(tx: Db, urns: string[]): Promise<Set<string
   return new Set(r.rows.filter((x) => x.locked).map((x) => x.u));
 }
 
+/** readBatchStart's one statement: heads (no snapshot where the kept mark still holds), last hashes, open findings, fingerprints, time, positions. */
+const HEAD_READ_SQL = prepared(
+  `SELECT (SELECT json_agg(CASE WHEN k.mark = s.version || '@' || s.xmin::text THEN json_build_object('urn', s.urn, 'version', s.version)
+                                  ELSE json_build_object('urn', s.urn, 'version', s.version, 'snapshot', s.snapshot, 'summary', s.summary) END)
+               FROM streams s LEFT JOIN unnest($4::text[], $5::text[]) AS k(urn, mark) ON k.urn = s.urn
+              WHERE s.urn = ANY($1::text[])) AS streams,
+            (SELECT json_agg(e) FROM (SELECT u.urn, l.version, l.hash FROM unnest($1::text[]) AS u(urn)
+                                        CROSS JOIN LATERAL (SELECT version, hash FROM events WHERE urn = u.urn ORDER BY version DESC LIMIT 1) l) e) AS events,
+            (SELECT json_agg(f) FROM (${OPEN_FINDINGS_SQL('$1')}) f) AS findings,
+            (SELECT json_agg(p) FROM (${FINGERPRINTS_SQL('$3')}) p) AS fingerprints,
+            now() AS recorded_at,
+            array(SELECT nextval('events_position_seq') FROM generate_series(1, $2::int)) AS positions`,
+);
+
 /**
  * What a batch reads before it decides, in one statement after the locks:
  * each stream's head (its stored snapshot and its last event's hash, which
@@ -127,16 +148,7 @@ async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<st
     recorded_at: string;
     positions: (number | string)[];
   }>(
-    `SELECT (SELECT json_agg(CASE WHEN k.mark = s.version || '@' || s.xmin::text THEN json_build_object('urn', s.urn, 'version', s.version)
-                                  ELSE json_build_object('urn', s.urn, 'version', s.version, 'snapshot', s.snapshot, 'summary', s.summary) END)
-               FROM streams s LEFT JOIN unnest($4::text[], $5::text[]) AS k(urn, mark) ON k.urn = s.urn
-              WHERE s.urn = ANY($1::text[])) AS streams,
-            (SELECT json_agg(e) FROM (SELECT u.urn, l.version, l.hash FROM unnest($1::text[]) AS u(urn)
-                                        CROSS JOIN LATERAL (SELECT version, hash FROM events WHERE urn = u.urn ORDER BY version DESC LIMIT 1) l) e) AS events,
-            (SELECT json_agg(f) FROM (${OPEN_FINDINGS_SQL('$1')}) f) AS findings,
-            (SELECT json_agg(p) FROM (${FINGERPRINTS_SQL('$3')}) p) AS fingerprints,
-            now() AS recorded_at,
-            array(SELECT nextval('events_position_seq') FROM generate_series(1, $2::int)) AS positions`,
+    HEAD_READ_SQL,
     [urns, n, [...checked.keys()], marks.urns, marks.marks],
   );
   const row = r.rows[0]!;
@@ -154,6 +166,28 @@ async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<st
   for (const e of row.events ?? []) if (!heads.has(e.urn)) throw new VersionConflictError(e.urn, 0, e.version);
   return { heads, stopped: openFindingsOf(row.findings ?? []), changed, slots: { recorded_at: row.recorded_at, positions: row.positions } };
 }
+
+/** The events and the streams' new heads in one statement; returns each event's row mark and each head's new mark. */
+const APPEND_SQL = prepared(
+  `WITH appended AS (
+         INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
+         SELECT e.*, $2::timestamptz, $3::smallint
+           FROM jsonb_to_recordset($1::jsonb) AS e(urn text, version int, type text, payload jsonb, occurred_at timestamptz, actor text, machine_version text, prev_hash text, hash text, position bigint)
+         RETURNING urn, version, xmin::text || ctid::text AS row_mark, txid_current()::text AS xid),
+       heads AS (
+         INSERT INTO streams (urn, version, snapshot, summary, route, hub, phase, status, programme_id, academic_year, group_id, overdue, updated_at)
+         SELECT h.*, now()
+           FROM jsonb_to_recordset($4::jsonb) AS h(urn text, version int, snapshot jsonb, summary jsonb, route text, hub text, phase text, status text, programme_id text, academic_year text, group_id text, overdue boolean)
+         ON CONFLICT (urn) DO UPDATE SET
+           version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, summary = EXCLUDED.summary,
+           route = EXCLUDED.route, hub = EXCLUDED.hub, phase = EXCLUDED.phase, status = EXCLUDED.status,
+           programme_id = EXCLUDED.programme_id, academic_year = EXCLUDED.academic_year, group_id = EXCLUDED.group_id,
+           overdue = EXCLUDED.overdue, updated_at = EXCLUDED.updated_at
+         WHERE streams.version <= EXCLUDED.version
+         RETURNING urn, version || '@' || xmin::text AS mark)
+       SELECT urn, version, row_mark, xid, NULL AS head_mark FROM appended
+       UNION ALL SELECT urn, NULL, NULL, NULL, mark FROM heads`,
+);
 
 /**
  * Decides `items` in order (several for one school see each other's
@@ -251,24 +285,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
       return { urn, version: h.version, snapshot: h.snapshot, summary: sum, route: sum.route ?? null, hub: sum.hub ?? null, phase: sum.phase ?? null, status: sum.status ?? null, programme_id: sum.programmeId ?? null, academic_year: sum.academicYear ?? null, group_id: sum.groupId ?? null, overdue: sum.overdue ?? false };
     });
     const inserted = await tx.query<{ urn: string; version: number | null; row_mark: string | null; xid: string | null; head_mark: string | null }>(
-      `WITH appended AS (
-         INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
-         SELECT e.*, $2::timestamptz, $3::smallint
-           FROM jsonb_to_recordset($1::jsonb) AS e(urn text, version int, type text, payload jsonb, occurred_at timestamptz, actor text, machine_version text, prev_hash text, hash text, position bigint)
-         RETURNING urn, version, xmin::text || ctid::text AS row_mark, txid_current()::text AS xid),
-       heads AS (
-         INSERT INTO streams (urn, version, snapshot, summary, route, hub, phase, status, programme_id, academic_year, group_id, overdue, updated_at)
-         SELECT h.*, now()
-           FROM jsonb_to_recordset($4::jsonb) AS h(urn text, version int, snapshot jsonb, summary jsonb, route text, hub text, phase text, status text, programme_id text, academic_year text, group_id text, overdue boolean)
-         ON CONFLICT (urn) DO UPDATE SET
-           version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, summary = EXCLUDED.summary,
-           route = EXCLUDED.route, hub = EXCLUDED.hub, phase = EXCLUDED.phase, status = EXCLUDED.status,
-           programme_id = EXCLUDED.programme_id, academic_year = EXCLUDED.academic_year, group_id = EXCLUDED.group_id,
-           overdue = EXCLUDED.overdue, updated_at = EXCLUDED.updated_at
-         WHERE streams.version <= EXCLUDED.version
-         RETURNING urn, version || '@' || xmin::text AS mark)
-       SELECT urn, version, row_mark, xid, NULL AS head_mark FROM appended
-       UNION ALL SELECT urn, NULL, NULL, NULL, mark FROM heads`,
+      APPEND_SQL,
       [JSON.stringify(events), slots.recorded_at, CURRENT_HASH_VERSION, JSON.stringify(streamRows)],
     );
     let xid: string | null = null;
@@ -290,21 +307,21 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   const drop = ops.filter((o) => !o.set);
   const set = ops.filter((o) => o.set);
   if (drop.length > 0) {
-    await tx.query('DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS d(urn, key) WHERE t.urn = d.urn AND t.key = d.key', [drop.map((o) => o.urn), drop.map((o) => o.key)]);
+    await tx.query(prepared('DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS d(urn, key) WHERE t.urn = d.urn AND t.key = d.key'), [drop.map((o) => o.urn), drop.map((o) => o.key)]);
   }
   if (set.length > 0) {
     await tx.query(
-      `INSERT INTO timers (urn, key, due_at, event, created_by_version)
+      prepared(`INSERT INTO timers (urn, key, due_at, event, created_by_version)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::int[])
-       ON CONFLICT (urn, key) DO UPDATE SET due_at = EXCLUDED.due_at, event = EXCLUDED.event, created_by_version = EXCLUDED.created_by_version`,
+       ON CONFLICT (urn, key) DO UPDATE SET due_at = EXCLUDED.due_at, event = EXCLUDED.event, created_by_version = EXCLUDED.created_by_version`),
       [set.map((o) => o.urn), set.map((o) => o.key), set.map((o) => o.set!.dueAt), set.map((o) => JSON.stringify(o.set!.event)), set.map((o) => o.set!.createdByVersion)],
     );
   }
   if (outbox.length > 0) {
     await tx.query(
-      `INSERT INTO outbox (key, urn, type, payload, next_attempt_at)
+      prepared(`INSERT INTO outbox (key, urn, type, payload, next_attempt_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
-       ON CONFLICT (key) DO NOTHING`,
+       ON CONFLICT (key) DO NOTHING`),
       [outbox.map((o) => o.key), outbox.map((o) => o.urn), outbox.map((o) => o.type), outbox.map((o) => o.payload), outbox.map((o) => o.notBefore)],
     );
   }

@@ -325,7 +325,8 @@ class PgPoolDb implements Db {
       };
       client.on('error', onError);
       try {
-        const got: pg.QueryResult | pg.QueryResult[] = await client.query(sql, params as unknown[] | undefined);
+        const q = pgQuery(sql, params);
+        const got: pg.QueryResult | pg.QueryResult[] = typeof q === 'string' ? await client.query(sql, params as unknown[] | undefined) : await client.query(q);
         // Several statements (exec) answer with one result each: the last one stands for them.
         const r = Array.isArray(got) ? got[got.length - 1]! : got;
         return { rows: (r?.rows ?? []) as T[], rowCount: r?.rowCount ?? r?.rows?.length ?? 0 };
@@ -638,7 +639,8 @@ class PgTxDb extends TxHandle implements Db {
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     this.checkLive();
     try {
-      const r = await this.client.query(sql, params as unknown[] | undefined);
+      const q = pgQuery(sql, params);
+      const r = typeof q === 'string' ? await this.client.query(sql, params as unknown[] | undefined) : await this.client.query(q);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     } catch (err) {
       throw mapPgError(err, this.url, this.label);
@@ -688,6 +690,27 @@ class Mutex {
   get busy(): boolean {
     return this.#busy;
   }
+}
+
+/**
+ * Statements run so often that parsing and planning them each time shows
+ * (a write's head read planned in 0.44 ms and ran in 0.31): on Postgres each
+ * is prepared once per connection under a name of its own and its plan
+ * reused. Only statements whose text is fixed belong here: every distinct
+ * text stays prepared on every connection for its life.
+ */
+const PREPARED = new Map<string, string>();
+
+/** Marks `sql` as one to prepare once per Postgres connection (see PREPARED); returns it unchanged. */
+export function prepared(sql: string): string {
+  if (!PREPARED.has(sql)) PREPARED.set(sql, `pathway_${PREPARED.size + 1}`);
+  return sql;
+}
+
+/** What node-postgres is given for `sql`: its prepared statement's name where it has one. */
+function pgQuery(sql: string, params: readonly unknown[] | undefined): string | pg.QueryConfig {
+  const name = params ? PREPARED.get(sql) : undefined;
+  return name ? { name, text: sql, values: params as unknown[] } : sql;
 }
 
 /** Postgres settings for a short-lived PGlite: a small buffer pool (see OpenDbOptions.longRunning). */

@@ -9,7 +9,7 @@
  * time on the database clock, so a claim left by a host that died is taken
  * over at once by the next host whatever its simulated clock says.
  */
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import { Checks } from './input.js';
 import { ownerDeadSql } from './effect-hosts.js';
 
@@ -141,7 +141,7 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
   }
   // In a transaction of its own when not in one: a connection cut before COMMIT is then rolled back and run again (store/db.ts), not a write of unknown fate.
   const r = await inTx(db, (tx) => tx.query<OutboxRow>(
-    `UPDATE outbox SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8 / 1000)
+    prepared(`UPDATE outbox SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8 / 1000)
       WHERE key IN (
         SELECT key FROM outbox
          WHERE ${claimable}
@@ -149,7 +149,7 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
          ORDER BY next_attempt_at, created_at, key
          LIMIT $2
          FOR UPDATE SKIP LOCKED)
-      RETURNING ${COLUMNS}`,
+      RETURNING ${COLUMNS}`),
     [n, limit, lease.owner, lease.leaseMs, lease.live],
   ));
   return r.rows.map(toItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
@@ -170,11 +170,11 @@ export async function drainProbe(db: Db, now: string, me: string): Promise<{ due
   c.text('me', me);
   c.done();
   const r = await db.query<{ due: boolean; foreign_claims: boolean; retry_ms: number | string | null }>(
-    `SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND (retry_at IS NULL OR retry_at <= now())) AS due,
+    prepared(`SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND (retry_at IS NULL OR retry_at <= now())) AS due,
             EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $2
                     UNION ALL SELECT 1 FROM message_claims WHERE owner <> $2) AS foreign_claims,
             (SELECT ceil(extract(epoch FROM min(retry_at) - now()) * 1000)::float8 FROM outbox
-              WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at IS NOT NULL) AS retry_ms`,
+              WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at IS NOT NULL) AS retry_ms`),
     [n, me],
   );
   const row = r.rows[0];
@@ -242,8 +242,8 @@ export async function markDone(db: Db, key: string, doneAt?: string): Promise<bo
 
 async function setDone(db: Db, keys: string[], at: string | null): Promise<number> {
   const r = await db.query(
-    `UPDATE outbox SET status = 'done', done_at = coalesce($2::timestamptz, now()), last_error = NULL, lease_owner = NULL, lease_until = NULL, retry_at = NULL
-      WHERE key = ANY($1::text[]) AND status <> 'done'`,
+    prepared(`UPDATE outbox SET status = 'done', done_at = coalesce($2::timestamptz, now()), last_error = NULL, lease_owner = NULL, lease_until = NULL, retry_at = NULL
+      WHERE key = ANY($1::text[]) AND status <> 'done'`),
     [keys, at],
   );
   return r.rowCount;

@@ -18,7 +18,7 @@
  * I/O) apart from the functions marked pure.
  */
 import type { Programme } from '../domain/catalogue/schema.js';
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import { canonicalJson } from './hash.js';
 import { createHash } from 'node:crypto';
 
@@ -89,9 +89,9 @@ export async function keepRules(tx: Db, rules: Iterable<{ id: string; hash: stri
   const list = [...new Map([...rules].map((r) => [r.hash, r])).values()];
   if (list.length === 0) return;
   await tx.query(
-    `INSERT INTO rules (id, hash, body)
+    prepared(`INSERT INTO rules (id, hash, body)
      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT DO NOTHING`),
     [list.map((r) => r.id), list.map((r) => r.hash), list.map((r) => JSON.stringify(r.body))],
   );
 }

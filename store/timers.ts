@@ -3,7 +3,7 @@
  * holding the event to send back to the machine when it falls due. Firing a
  * timer = deleting its row in the transaction that appends its event. Not pure.
  */
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import { Checks } from './input.js';
 
 export interface TimerInput {
@@ -72,11 +72,11 @@ export async function claimDueTimers(db: Db, until: string, limit: number): Prom
   c.wholeNumber('limit', limit, 1);
   c.done();
   const r = await db.query<TimerRow>(
-    `SELECT urn, key, due_at, event, created_by_version FROM timers
+    prepared(`SELECT urn, key, due_at, event, created_by_version FROM timers
       WHERE due_at <= $1
       ORDER BY due_at, urn, key
       LIMIT $2
-      FOR UPDATE SKIP LOCKED`,
+      FOR UPDATE SKIP LOCKED`),
     [u, limit],
   );
   return r.rows.map(toTimer);
