@@ -16,7 +16,8 @@
  * (when the bench server is reachable).
  * Not pure (databases, a server, a child process, the clock).
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Programme } from '../domain/catalogue/schema.js';
 import type { PathwayEventInput } from '../machines/events.js';
 import { programmeById } from '../domain/catalogue/programmes.js';
@@ -29,8 +30,10 @@ import { addUser } from '../service/users.js';
 import { createMailer } from '../activities/mail/mailer.js';
 import { fmt, log, type BenchOptions, type BenchRow } from './report.js';
 import { createBenchDatabase } from './pg.js';
+import { hostNodeOptions } from './durable.js';
+import type { ApiServerAsk, ApiServerMessage, ApiServerTask } from './api-server.js';
 
-const ACTOR = 'bench';
+export const ACTOR = 'bench';
 
 /**
  * The 2020/21 secondary Development programme with no sessions to attend, so
@@ -197,13 +200,10 @@ export function quantile(values: number[], q: number): number {
 async function latencyOn(opts: BenchOptions, db: string, where: string): Promise<BenchRow[]> {
   const rate = 200;
   const seconds = opts.quick ? 1 : 30;
-  const opened = await openService({ db, clock: new SimulatedClock('2020-09-10T09:00:00Z'), mailer: nullMailer() });
-  // The bench measures latency, not the per-token write limit (200 requests/s, a tenth of them writes, would meet it).
-  const app = await buildApi(opened.service, { limits: { writesPerMinute: 1_000_000 } });
+  // The server in a process of its own, as npm start runs it: its latency and RSS, not the bench process's.
+  const server = await startApiServer({ db, schools: opts.quick ? 10 : 200 });
   try {
-    const urns = await fillSchools(opened.embedded!, opts.quick ? 10 : 200, { activeOnly: true });
-    const { token } = await addUser(opened.service, { id: ACTOR, name: ACTOR, role: 'admin', hubs: [] }, { name: 'Bench Admin', role: 'admin' });
-    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { urns, token, base } = server;
     // 10 requests: 7 reads of one school, 2 filtered lists, 1 write.
     const mix = Array.from({ length: 10 }, (_, i) => {
       const urn = urns[(i * 37) % urns.length]!;
@@ -244,9 +244,9 @@ async function latencyOn(opts: BenchOptions, db: string, where: string): Promise
         const targets = urns.map((urn) =>
           kind === 'write' ? { kind, method: 'POST', path: `/schools/${urn}/gap-tasks`, body: { task: 'bench gap task' } } : { kind, method: 'GET', path: `/schools/${urn}` },
         );
-        const rssBefore = process.memoryUsage.rss();
+        const rssBefore = await server.rss();
         const load = await runLoader({ base, token, rate, seconds: alone, warmup, targets });
-        const rssAfter = process.memoryUsage.rss();
+        const rssAfter = await server.rss();
         // A change past what the service takes at once is refused with 503 (api/write-gate.ts): counted apart, not a failure.
         const busy = load.results.filter((r) => r[2] === 503);
         const bad = load.results.filter((r) => (r[2] < 200 || r[2] >= 300) && r[2] !== 503);
@@ -276,9 +276,56 @@ async function latencyOn(opts: BenchOptions, db: string, where: string): Promise
       row('API latency, POST /schools/{urn}/gap-tasks (one event appended)', ms('write'), 0.99),
     ];
   } finally {
-    await app.close();
-    await opened.close();
+    await server.stop();
   }
+}
+
+/** The hub service started in a child process (bench/api-server.ts) on `task.db`, listening on loopback, with its schools and an admin token. */
+async function startApiServer(task: ApiServerTask): Promise<{ base: string; token: string; urns: string[]; rss(): Promise<number>; stop(): Promise<void> }> {
+  const entry = fileURLToPath(new URL('./ts-entry.mjs', import.meta.url));
+  const file = fileURLToPath(new URL('./api-server.ts', import.meta.url));
+  const child = fork(entry, [file], { execArgv: hostNodeOptions(), env: { ...process.env, PATHWAY_BENCH_CHILD: 'api-server' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T extends ApiServerMessage['type']>(type: T): Promise<Extract<ApiServerMessage, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: ApiServerMessage) => {
+        if (m.type !== type && m.type !== 'error') return;
+        done();
+        if (m.type === 'error') reject(new Error(`the API bench's server failed: ${m.message}`));
+        else resolve(m as Extract<ApiServerMessage, { type: T }>);
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        done();
+        reject(new Error(`the API bench's server exited (${signal ?? `code ${code}`}) before it said ${type}`));
+      };
+      const done = () => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ready = next('ready');
+  child.send(task);
+  const { base, token, urns } = await ready.catch((err: unknown) => {
+    child.kill();
+    throw err;
+  });
+  return {
+    base,
+    token,
+    urns,
+    async rss() {
+      const answer = next('rss');
+      child.send({ type: 'rss' } satisfies ApiServerAsk);
+      return (await answer).bytes;
+    },
+    async stop() {
+      if (!child.connected) return;
+      const stopped = next('stopped');
+      child.send({ type: 'stop' } satisfies ApiServerAsk);
+      await stopped.finally(() => child.kill());
+    },
+  };
 }
 
 /** Both benches of the hub service, on PGlite and (when reachable) Postgres; rows for bench/run.ts's table. Not pure. */
