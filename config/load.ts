@@ -68,6 +68,7 @@ export function loadConfig(env: Environment, flags: Flags = {}): Config {
     mailboxDir: values.mailboxDir as string | undefined,
     hubLeadEmail: values.hubLeadEmail as string | undefined,
     pgPoolSize: (values.pgPoolSize as number | undefined) ?? DEFAULTS.pgPoolSize,
+    pgPreparedStatements: values.pgPreparedStatements === undefined ? DEFAULTS.pgPreparedStatements : values.pgPreparedStatements === 'on',
     maxWritesInFlight: (values.maxWritesInFlight as number | undefined) ?? DEFAULTS.maxWritesInFlight,
     engine: (values.engine as Config['engine'] | undefined) ?? DEFAULTS.engine,
     temporalAddress: values.temporalAddress as string | undefined,

@@ -64,6 +64,7 @@ export const SETTINGS = [
   { key: 'mailboxDir', env: 'MAILBOX_DIR', default: '`mailbox` beside the PGlite folder (./mailbox for Postgres)', meaning: 'the folder mail is written to when SMTP_URL is not set', schema: text },
   { key: 'hubLeadEmail', env: 'HUB_LEAD_EMAIL', default: 'lead@<hub>.mathshub.invalid (delivers nowhere)', meaning: 'where escalations and digests go for hubs with no lead contact set', schema: z.email({ error: 'must be an email address, e.g. lead@hub.example.org' }) },
   { key: 'pgPoolSize', env: 'PGPOOL_SIZE', default: '10', meaning: 'the most Postgres connections one process opens', schema: wholeNumber(1, 1000) },
+  { key: 'pgPreparedStatements', env: 'PATHWAY_PG_PREPARED_STATEMENTS', default: 'on', meaning: 'Postgres: prepare the statements every write runs once per connection; off behind a pooler that gives each transaction another server connection (PgBouncer in transaction mode without max_prepared_statements)', schema: z.enum(['on', 'off'], { error: 'must be on or off' }) },
   { key: 'maxWritesInFlight', env: 'PATHWAY_MAX_WRITES_IN_FLIGHT', default: '32', meaning: '`serve`: the most changes (POST, PUT, PATCH, DELETE) handled at once; one more is answered 503 with Retry-After at once, nothing saved, instead of waiting in an unbounded queue', schema: wholeNumber(1, 10000) },
   { key: 'engine', env: 'PATHWAY_ENGINE', default: 'embedded', meaning: 'the engine that runs the pathways: embedded (in this process) or temporal', schema: z.enum(ENGINES, { error: `must be one of ${ENGINES.join(', ')}` }) },
   { key: 'temporalAddress', env: 'TEMPORAL_ADDRESS', default: '(none; the temporal engine tries localhost:7233, `worker` needs it set)', meaning: 'the Temporal server, host:port', schema: z.string().trim().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233') },
@@ -95,6 +96,8 @@ export interface Config {
   mailboxDir: string | undefined;
   hubLeadEmail: string | undefined;
   pgPoolSize: number;
+  /** PATHWAY_PG_PREPARED_STATEMENTS: whether the hot statements are prepared once per Postgres connection. */
+  pgPreparedStatements: boolean;
   /** PATHWAY_MAX_WRITES_IN_FLIGHT: changes handled at once by `serve` before one more is refused with 503. */
   maxWritesInFlight: number;
   engine: (typeof ENGINES)[number];
@@ -123,6 +126,7 @@ export const DEFAULTS = {
   publicUrl: 'http://localhost:3000',
   mailFrom: 'Mastery Pathway <pathway@mathshub.invalid>',
   pgPoolSize: 10,
+  pgPreparedStatements: true,
   maxWritesInFlight: 32,
   engine: 'embedded',
   temporalNamespace: 'default',

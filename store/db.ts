@@ -285,7 +285,7 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<Db> {
     if (problem) throw new DatabaseUnavailableError(label, problem.reason, problem.hint, { cause: err });
     throw err;
   }
-  return new PgPoolDb(pool, url, label, { ...DEFAULT_RECONNECT, ...options.reconnect });
+  return new PgPoolDb(pool, url, label, { ...DEFAULT_RECONNECT, ...options.reconnect }, settings().pgPreparedStatements);
 }
 
 /** A connection-level failure, tagged with whether the work may simply be run again. */
@@ -312,7 +312,14 @@ class PgPoolDb implements Db {
   #closed = false;
   /** Times work was run again on a new connection after the old one was lost. */
   #reconnects = 0;
-  constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly label: string, private readonly policy: ReconnectPolicy) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+    private readonly label: string,
+    private readonly policy: ReconnectPolicy,
+    /** Whether the statements marked prepared() are prepared (PATHWAY_PG_PREPARED_STATEMENTS). */
+    private readonly prepare: boolean,
+  ) {}
 
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     this.#checkOpen();
@@ -325,7 +332,7 @@ class PgPoolDb implements Db {
       };
       client.on('error', onError);
       try {
-        const q = pgQuery(sql, params);
+        const q = pgQuery(sql, params, this.prepare);
         const got: pg.QueryResult | pg.QueryResult[] = typeof q === 'string' ? await client.query(sql, params as unknown[] | undefined) : await client.query(q);
         // Several statements (exec) answer with one result each: the last one stands for them.
         const r = Array.isArray(got) ? got[got.length - 1]! : got;
@@ -373,7 +380,7 @@ class PgPoolDb implements Db {
         onLost(new Lost(err, true, 'running a transaction'));
       };
       client.on('error', onError);
-      const handle = new PgTxDb(client, this.url, this.label);
+      const handle = new PgTxDb(client, this.url, this.label, this.prepare);
       let xid: string | null = null;
       let committing = false;
       let aborted = false;
@@ -628,7 +635,7 @@ class PgTxDb extends TxHandle implements Db {
   readonly kind = 'postgres' as const;
   /** The transaction's id, when a statement of the caller read it (noteTransactionId). */
   noted: string | null = null;
-  constructor(private readonly client: pg.PoolClient, private readonly url: string, label: string) {
+  constructor(private readonly client: pg.PoolClient, private readonly url: string, label: string, private readonly prepare: boolean) {
     super(label);
   }
 
@@ -639,7 +646,7 @@ class PgTxDb extends TxHandle implements Db {
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     this.checkLive();
     try {
-      const q = pgQuery(sql, params);
+      const q = pgQuery(sql, params, this.prepare);
       const r = typeof q === 'string' ? await this.client.query(sql, params as unknown[] | undefined) : await this.client.query(q);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     } catch (err) {
@@ -697,7 +704,10 @@ class Mutex {
  * (a write's head read planned in 0.44 ms and ran in 0.31): on Postgres each
  * is prepared once per connection under a name of its own and its plan
  * reused. Only statements whose text is fixed belong here: every distinct
- * text stays prepared on every connection for its life.
+ * text stays prepared on every connection for its life. A connection pooler
+ * that hands each transaction another server connection (PgBouncer in
+ * transaction mode without max_prepared_statements) cannot keep them:
+ * PATHWAY_PG_PREPARED_STATEMENTS=off sends every statement unnamed.
  */
 const PREPARED = new Map<string, string>();
 
@@ -708,8 +718,8 @@ export function prepared(sql: string): string {
 }
 
 /** What node-postgres is given for `sql`: its prepared statement's name where it has one. */
-function pgQuery(sql: string, params: readonly unknown[] | undefined): string | pg.QueryConfig {
-  const name = params ? PREPARED.get(sql) : undefined;
+function pgQuery(sql: string, params: readonly unknown[] | undefined, prepare: boolean): string | pg.QueryConfig {
+  const name = prepare && params ? PREPARED.get(sql) : undefined;
   return name ? { name, text: sql, values: params as unknown[] } : sql;
 }
 

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       mailboxDir: undefined,
       hubLeadEmail: undefined,
       pgPoolSize: 10,
+      pgPreparedStatements: true,
       maxWritesInFlight: 32,
       engine: 'embedded',
       temporalAddress: undefined,
@@ -52,6 +53,8 @@ describe('loadConfig', () => {
     );
     expect(c).toMatchObject({ db: 'postgres://u@h:5432/hub', dbIsDefault: false, port: 9090, host: '0.0.0.0', demo: true, logLevel: 'info', publicUrl: 'https://hub.example.org', smtpUrl: 'smtp://mail:25', hubLeadEmail: 'lead@example.org', pgPoolSize: 4, engine: 'temporal', temporalAddress: 'temporal:7233' });
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/a' }, { db: '/srv/db' })).toMatchObject({ db: '/srv/db', dbIsDefault: false });
+    expect(loadConfig({ PATHWAY_PG_PREPARED_STATEMENTS: 'off' }).pgPreparedStatements).toBe(false);
+    expect(() => loadConfig({ PATHWAY_PG_PREPARED_STATEMENTS: 'no' })).toThrow('PATHWAY_PG_PREPARED_STATEMENTS must be on or off (got "no")');
   });
 
   it('names every bad value at once: the setting, the rule, the value', () => {
