@@ -25,8 +25,6 @@ import { transitionCohort } from '../host/cohort.js';
 import { SimulatedClock } from '../host/clock.js';
 import type { EmbeddedEngine } from '../host/embedded.js';
 import { openService } from '../service/open.js';
-import { buildApi } from '../api/server.js';
-import { addUser } from '../service/users.js';
 import { createMailer } from '../activities/mail/mailer.js';
 import { fmt, log, type BenchOptions, type BenchRow } from './report.js';
 import { createBenchDatabase } from './pg.js';

@@ -189,6 +189,19 @@ const APPEND_SQL = prepared(
        UNION ALL SELECT urn, NULL, NULL, NULL, mark FROM heads`,
 );
 
+/** Timers the batch cancelled or fired, by (urn, key). */
+const DROP_TIMERS_SQL = prepared('DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS d(urn, key) WHERE t.urn = d.urn AND t.key = d.key');
+
+/** Timers the batch set, each replacing the one of its key. */
+const SET_TIMERS_SQL = prepared(`INSERT INTO timers (urn, key, due_at, event, created_by_version)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::int[])
+       ON CONFLICT (urn, key) DO UPDATE SET due_at = EXCLUDED.due_at, event = EXCLUDED.event, created_by_version = EXCLUDED.created_by_version`);
+
+/** The batch's effects into the outbox, once each key. */
+const OUTBOX_SQL = prepared(`INSERT INTO outbox (key, urn, type, payload, next_attempt_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
+       ON CONFLICT (key) DO NOTHING`);
+
 /**
  * Decides `items` in order (several for one school see each other's
  * results) and stores them in the transaction `tx`: events, snapshots,
@@ -307,21 +320,17 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   const drop = ops.filter((o) => !o.set);
   const set = ops.filter((o) => o.set);
   if (drop.length > 0) {
-    await tx.query(prepared('DELETE FROM timers t USING unnest($1::text[], $2::text[]) AS d(urn, key) WHERE t.urn = d.urn AND t.key = d.key'), [drop.map((o) => o.urn), drop.map((o) => o.key)]);
+    await tx.query(DROP_TIMERS_SQL, [drop.map((o) => o.urn), drop.map((o) => o.key)]);
   }
   if (set.length > 0) {
     await tx.query(
-      prepared(`INSERT INTO timers (urn, key, due_at, event, created_by_version)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::int[])
-       ON CONFLICT (urn, key) DO UPDATE SET due_at = EXCLUDED.due_at, event = EXCLUDED.event, created_by_version = EXCLUDED.created_by_version`),
+      SET_TIMERS_SQL,
       [set.map((o) => o.urn), set.map((o) => o.key), set.map((o) => o.set!.dueAt), set.map((o) => JSON.stringify(o.set!.event)), set.map((o) => o.set!.createdByVersion)],
     );
   }
   if (outbox.length > 0) {
     await tx.query(
-      prepared(`INSERT INTO outbox (key, urn, type, payload, next_attempt_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
-       ON CONFLICT (key) DO NOTHING`),
+      OUTBOX_SQL,
       [outbox.map((o) => o.key), outbox.map((o) => o.urn), outbox.map((o) => o.type), outbox.map((o) => o.payload), outbox.map((o) => o.notBefore)],
     );
   }

@@ -105,6 +105,32 @@ export async function enqueue(db: Db, item: OutboxInput): Promise<boolean> {
   return r.rowCount > 0;
 }
 
+/** Pending, due by $1 (school time), its retry wait over. */
+const CLAIMABLE = `status = 'pending' AND next_attempt_at <= $1
+         AND (retry_at IS NULL OR retry_at <= now())`;
+
+/** claimPending with a lease: claims up to $2 claimable rows free of a live claim for owner $3 for $4 ms ($5: the live owners, or null). */
+const CLAIM_LEASED_SQL = prepared(`UPDATE outbox SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8 / 1000)
+      WHERE key IN (
+        SELECT key FROM outbox
+         WHERE ${CLAIMABLE}
+           AND (lease_owner IS NULL OR lease_until <= now() OR (lease_owner <> $3 AND ${ownerDeadSql('lease_owner', 5)}))
+         ORDER BY next_attempt_at, created_at, key
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+      RETURNING ${COLUMNS}`);
+
+/** drainProbe's one read: due ($1, not $2's claims), foreign claims, soonest retry. */
+const DRAIN_PROBE_SQL = prepared(`SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND (retry_at IS NULL OR retry_at <= now())) AS due,
+            EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $2
+                    UNION ALL SELECT 1 FROM message_claims WHERE owner <> $2) AS foreign_claims,
+            (SELECT ceil(extract(epoch FROM min(retry_at) - now()) * 1000)::float8 FROM outbox
+              WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at IS NOT NULL) AS retry_ms`);
+
+/** Marks the keys $1 done at $2 (now when null). */
+const SET_DONE_SQL = prepared(`UPDATE outbox SET status = 'done', done_at = coalesce($2::timestamptz, now()), last_error = NULL, lease_owner = NULL, lease_until = NULL, retry_at = NULL
+      WHERE key = ANY($1::text[]) AND status <> 'done'`);
+
 /**
  * Up to `limit` pending effects due at or before `now` (school time), oldest
  * due first, skipping rows another transaction has locked, rows waiting for
@@ -125,13 +151,11 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
     c.wholeNumber('lease.leaseMs', lease.leaseMs, 1);
   }
   c.done();
-  const claimable = `status = 'pending' AND next_attempt_at <= $1
-         AND (retry_at IS NULL OR retry_at <= now())`;
   if (lease === undefined) {
     if (!db.inTransaction) throw new Error('claimPending without a lease must run inside db.tx(): its row locks last only as long as the transaction');
     const r = await db.query<OutboxRow>(
       `SELECT ${COLUMNS} FROM outbox
-        WHERE ${claimable} AND (lease_owner IS NULL OR lease_until <= now())
+        WHERE ${CLAIMABLE} AND (lease_owner IS NULL OR lease_until <= now())
         ORDER BY next_attempt_at, created_at, key
         LIMIT $2
         FOR UPDATE SKIP LOCKED`,
@@ -141,15 +165,7 @@ export async function claimPending(db: Db, now: string, limit: number, lease?: C
   }
   // In a transaction of its own when not in one: a connection cut before COMMIT is then rolled back and run again (store/db.ts), not a write of unknown fate.
   const r = await inTx(db, (tx) => tx.query<OutboxRow>(
-    prepared(`UPDATE outbox SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8 / 1000)
-      WHERE key IN (
-        SELECT key FROM outbox
-         WHERE ${claimable}
-           AND (lease_owner IS NULL OR lease_until <= now() OR (lease_owner <> $3 AND ${ownerDeadSql('lease_owner', 5)}))
-         ORDER BY next_attempt_at, created_at, key
-         LIMIT $2
-         FOR UPDATE SKIP LOCKED)
-      RETURNING ${COLUMNS}`),
+    CLAIM_LEASED_SQL,
     [n, limit, lease.owner, lease.leaseMs, lease.live],
   ));
   return r.rows.map(toItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
@@ -170,11 +186,7 @@ export async function drainProbe(db: Db, now: string, me: string): Promise<{ due
   c.text('me', me);
   c.done();
   const r = await db.query<{ due: boolean; foreign_claims: boolean; retry_ms: number | string | null }>(
-    prepared(`SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND (retry_at IS NULL OR retry_at <= now())) AS due,
-            EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $2
-                    UNION ALL SELECT 1 FROM message_claims WHERE owner <> $2) AS foreign_claims,
-            (SELECT ceil(extract(epoch FROM min(retry_at) - now()) * 1000)::float8 FROM outbox
-              WHERE status = 'pending' AND next_attempt_at <= $1 AND retry_at IS NOT NULL) AS retry_ms`),
+    DRAIN_PROBE_SQL,
     [n, me],
   );
   const row = r.rows[0];
@@ -242,8 +254,7 @@ export async function markDone(db: Db, key: string, doneAt?: string): Promise<bo
 
 async function setDone(db: Db, keys: string[], at: string | null): Promise<number> {
   const r = await db.query(
-    prepared(`UPDATE outbox SET status = 'done', done_at = coalesce($2::timestamptz, now()), last_error = NULL, lease_owner = NULL, lease_until = NULL, retry_at = NULL
-      WHERE key = ANY($1::text[]) AND status <> 'done'`),
+    SET_DONE_SQL,
     [keys, at],
   );
   return r.rowCount;

@@ -80,6 +80,11 @@ export function compactRow(payload: unknown, state: unknown): CompactRow {
   return { payload: outPayload, state: outState, rules };
 }
 
+/** Rules versions not stored yet (an existing row is left as it is). */
+const KEEP_RULES_SQL = prepared(`INSERT INTO rules (id, hash, body)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+     ON CONFLICT DO NOTHING`);
+
 /**
  * Keeps rules that rows refer to (once: the table is keyed by id and hash,
  * and an existing row is left as it is), in the caller's transaction so they
@@ -89,9 +94,7 @@ export async function keepRules(tx: Db, rules: Iterable<{ id: string; hash: stri
   const list = [...new Map([...rules].map((r) => [r.hash, r])).values()];
   if (list.length === 0) return;
   await tx.query(
-    prepared(`INSERT INTO rules (id, hash, body)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
-     ON CONFLICT DO NOTHING`),
+    KEEP_RULES_SQL,
     [list.map((r) => r.id), list.map((r) => r.hash), list.map((r) => JSON.stringify(r.body))],
   );
 }

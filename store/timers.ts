@@ -58,6 +58,13 @@ export async function cancelTimer(db: Db, urn: string, key: string): Promise<boo
   return r.rowCount > 0;
 }
 
+/** Due timers, earliest first, skipping rows another transaction holds. */
+const CLAIM_DUE_SQL = prepared(`SELECT urn, key, due_at, event, created_by_version FROM timers
+      WHERE due_at <= $1
+      ORDER BY due_at, urn, key
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED`);
+
 /**
  * Locks and returns up to `limit` timers due at or before `until`, earliest
  * first (then by urn, key). Timers another transaction has claimed are
@@ -72,11 +79,7 @@ export async function claimDueTimers(db: Db, until: string, limit: number): Prom
   c.wholeNumber('limit', limit, 1);
   c.done();
   const r = await db.query<TimerRow>(
-    prepared(`SELECT urn, key, due_at, event, created_by_version FROM timers
-      WHERE due_at <= $1
-      ORDER BY due_at, urn, key
-      LIMIT $2
-      FOR UPDATE SKIP LOCKED`),
+    CLAIM_DUE_SQL,
     [u, limit],
   );
   return r.rows.map(toTimer);

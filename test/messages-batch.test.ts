@@ -44,6 +44,13 @@ async function engineWithLosses(db: Db, intercept: (sql: string, run: () => Prom
   return { engine, mailer };
 }
 
+/** Two schools' notify effects in the outbox, due now. */
+async function twoPendingNotes(db: Db) {
+  const effects = [selectedSchool().notify, selectedSchool().notify];
+  for (const e of effects) await enqueue(db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
+  return effects;
+}
+
 describe.each(dbTargets())('messages in one batch on $name', (target) => {
   const t = useTestDb(target);
 
@@ -102,8 +109,7 @@ describe.each(dbTargets())('messages in one batch on $name', (target) => {
       }
     });
     try {
-      const effects = [selectedSchool().notify, selectedSchool().notify];
-      for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
+      const effects = await twoPendingNotes(t.db);
       // The drain does not fail: the batch's claim was one statement for both, so both are marked failed, their retry (1 ms) comes round, and the same drain sends them.
       expect(await engine.drainOutbox()).toMatchObject({ done: 2, failed: 2 });
       expect((await t.db.query<{ status: string; attempts: number; lease_owner: string | null }>('SELECT status, attempts, lease_owner FROM outbox ORDER BY key')).rows).toEqual([
@@ -132,8 +138,7 @@ describe.each(dbTargets())('messages in one batch on $name', (target) => {
       }
     });
     try {
-      const effects = [selectedSchool().notify, selectedSchool().notify];
-      for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
+      const effects = await twoPendingNotes(t.db);
       expect(await engine.drainOutbox()).toMatchObject({ done: 2, failed: 2 });
       expect(marks).toBe(0);
       expect((await t.db.query<{ status: string; attempts: number; lease_owner: string | null }>('SELECT status, attempts, lease_owner FROM outbox WHERE key = ANY($1::text[]) ORDER BY key', [effects.map((e) => e.key)])).rows).toEqual([
@@ -155,8 +160,7 @@ describe.each(dbTargets())('messages in one batch on $name', (target) => {
       }
     });
     try {
-      const effects = [selectedSchool().notify, selectedSchool().notify];
-      for (const e of effects) await enqueue(t.db, { key: e.key, urn: e.urn, type: 'notify', payload: e, notBefore: NOW });
+      const effects = await twoPendingNotes(t.db);
       expect(await engine.drainOutbox()).toMatchObject({ done: 2, failed: 0 });
       expect(cuts).toBe(0);
       expect((await t.db.query<{ status: string; lease_owner: string | null }>('SELECT status, lease_owner FROM outbox WHERE key = ANY($1::text[]) ORDER BY key', [effects.map((e) => e.key)])).rows).toEqual([

@@ -66,7 +66,7 @@ export interface TestDatabase {
  */
 async function pgliteTemplate(migrated: boolean): Promise<{ blob: Blob; file: string }> {
   const kept = templates.get(migrated);
-  if (kept && existsSync(kept.file)) return kept;
+  if (kept) return kept;
   const made = await makePgliteTemplate(migrated);
   templates.set(migrated, made);
   return made;
