@@ -6,7 +6,7 @@
  * cores. Not pure (threads, files, clock).
  */
 import { availableParallelism } from 'node:os';
-import { foldShard, type FoldTotals } from './fold-core.js';
+import type { FoldTotals } from './fold-core.js';
 import { ensureHistories, type HistoryManifest } from './history-file.js';
 import { progress } from './progress.js';
 import { TARGET_EVENTS, fmt, log, type BenchOptions, type BenchRow } from './report.js';
@@ -50,8 +50,9 @@ export async function runFoldBench(opts: BenchOptions): Promise<FoldResult> {
   const manifest = await ensureHistories({ schools: opts.schools, years: opts.years, seed: opts.seed }, { threads: opts.workers, progress: opts.progress });
   log(`fold: ${manifest.schools.toLocaleString('en-GB')} schools, ${manifest.events.toLocaleString('en-GB')} events (${(manifest.bytes / 1e6).toFixed(1)} MB of JSON), histories ${manifest.key}`);
 
+  // One worker thread, with the same young generation as each of the parallel pass's (bench/threads.ts).
   const bar1 = progress('fold on 1 thread (parse, decide, live)', manifest.schools, 'schools', opts.progress);
-  const single = await foldShard(manifest, 0, 1, (n) => bar1.update(n));
+  const single = combine(await runSharded<FoldTotals>(1, () => ({ task: 'fold', manifest, shard: 0, shards: 1 }), (n) => bar1.update(n)));
   bar1.finish();
 
   const threads = Math.max(1, opts.workers);

@@ -70,16 +70,20 @@ const bounded = new WeakMap<Programme, Map<SessionKind, SessionBounds>>();
 function outsideWindow(p: Programme, kind: SessionKind, id: string, at: string): string | null {
   const date = londonDate(at);
   const bounds = sessionBounds(p, kind);
-  const rules = () => p.sessions.filter((r) => r.kind === kind);
   if ('months' in bounds) {
     const month = date.slice(0, 7);
     for (const w of bounds.months) if (month >= w.from && month <= w.to) return null;
     const w = bounds.months.map((x) => `${monthWords(x.from)} to ${monthWords(x.to)}`).join(' or ');
-    return `${kind} ${id} on ${dateWords(date)} is outside the months ${p.name} holds its ${KIND_WORDS[kind][1]}: ${w} (rule sessions.${kind}.window, ${seeds(rules())})`;
+    return `${kind} ${id} on ${dateWords(date)} is outside the months ${p.name} holds its ${KIND_WORDS[kind][1]}: ${w} (rule sessions.${kind}.window, ${seeds(rulesOf(p, kind))})`;
   }
   const year = bounds.year;
   if (date >= year.from && date <= year.to) return null;
-  return `${kind} ${id} on ${dateWords(date)} is outside ${p.name}'s year, ${dateWords(year.from)} to ${dateWords(year.to)} (rule academicYear${rules().length ? `, ${seeds(rules())}` : ''})`;
+  const rules = rulesOf(p, kind);
+  return `${kind} ${id} on ${dateWords(date)} is outside ${p.name}'s year, ${dateWords(year.from)} to ${dateWords(year.to)} (rule academicYear${rules.length ? `, ${seeds(rules)}` : ''})`;
+}
+
+function rulesOf(p: Programme, kind: SessionKind): SessionRule[] {
+  return p.sessions.filter((r) => r.kind === kind);
 }
 
 /**
@@ -88,20 +92,46 @@ function outsideWindow(p: Programme, kind: SessionKind, id: string, at: string):
  * requiredSessions in rules.ts) are counted here; support visits are agreed
  * with each school and may be set apart from the year's meetings.
  */
-function countBroken(p: Programme, sessions: Pick<SessionRecord, 'kind' | 'status'>[]): string | null {
-  const kinds = [...new Set(p.sessions.map((r) => r.kind))].filter((k) => k === 'meeting' || k === 'workshop');
-  for (const kind of kinds) {
-    const rules = p.sessions.filter((r) => r.kind === kind);
-    const min = rules.reduce((n, r) => n + r.min, 0);
-    const max = rules.every((r) => r.max !== undefined) ? rules.reduce((n, r) => n + r.max!, 0) : undefined;
-    const n = sessions.filter((s) => s.kind === kind && s.status !== 'cancelled').length;
-    // A missed session's place may be taken by a catch-up: the cap counts the sessions a school can still attend or has attended.
-    const offered = sessions.filter((s) => s.kind === kind && s.status !== 'cancelled' && s.status !== 'missed').length;
+function countBroken(p: Programme, sessions: readonly Pick<SessionRecord, 'kind' | 'status'>[]): string | null {
+  for (const { kind, rules, min, max } of countedKinds(p)) {
+    let n = 0;
+    let offered = 0;
+    for (const s of sessions) {
+      if (s.kind !== kind || s.status === 'cancelled') continue;
+      n++;
+      // A missed session's place may be taken by a catch-up: the cap counts the sessions a school can still attend or has attended.
+      if (s.status !== 'missed') offered++;
+    }
     const [one, many] = KIND_WORDS[kind];
     if (n < min) return `${p.name} needs at least ${min} ${min === 1 ? one : many}; the schedule would hold ${n} (rule sessions.${kind}.min, ${seeds(rules)})`;
     if (max !== undefined && offered > max) return `${p.name} offers at most ${max} ${max === 1 ? one : many}; the schedule would hold ${offered} (rule sessions.${kind}.max, ${seeds(rules)})`;
   }
   return null;
+}
+
+/** The kinds a programme counts (meetings, workshops), each with its rules and their summed min and max (none when a rule sets none). */
+interface CountedKind {
+  kind: SessionKind;
+  rules: SessionRule[];
+  min: number;
+  max: number | undefined;
+}
+
+// Asked for every schedule a replay folds: worked out once per programme (an immutable value).
+const counted = new WeakMap<Programme, CountedKind[]>();
+function countedKinds(p: Programme): CountedKind[] {
+  let out = counted.get(p);
+  if (!out) {
+    const kinds = [...new Set(p.sessions.map((r) => r.kind))].filter((k) => k === 'meeting' || k === 'workshop');
+    out = kinds.map((kind) => {
+      const rules = rulesOf(p, kind);
+      const min = rules.reduce((n, r) => n + r.min, 0);
+      const max = rules.every((r) => r.max !== undefined) ? rules.reduce((n, r) => n + r.max!, 0) : undefined;
+      return { kind, rules, min, max };
+    });
+    counted.set(p, out);
+  }
+  return out;
 }
 
 /** SCHEDULE_SET: the school's sessions after the event (old ones by id replaced) keep the count and window rules. */

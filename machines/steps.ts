@@ -143,20 +143,21 @@ function recipientsOf(c: PathwayContext, to: Recipient[]): Notify['recipients'] 
 }
 
 /** Set timer `key` (replacing one of the same key) and remember it in the context. */
-function setTimers(c: PathwayContext, timers: { key: string; at: string; event: PathwayEvent }[], dropKeys: string[] = [], fresh?: Fresh): Step {
+function setTimers(c: PathwayContext, timers: { key: string; at: string; event: PathwayEvent }[], dropKeys: readonly string[] = [], fresh?: Fresh, quiet: Quiet = false): Step {
+  // Quiet (a replay), no effect is built: a replay sets and drops timers on most of its events.
   const effects: Effect[] = [];
   const dropped = new Set<string>();
   for (const k of dropKeys) {
     if (c.timers[k] && !dropped.has(k)) {
       dropped.add(k);
-      effects.push({ type: 'timer.cancel', key: k });
+      if (!quiet) effects.push({ type: 'timer.cancel', key: k });
     }
   }
   if (dropped.size === 0 && timers.length === 0) return { patch: {}, effects };
   const next = writableTimers(c, fresh, dropped.size > 0 ? dropped : undefined);
   for (const t of timers) {
     next[t.key] = { at: t.at, event: t.event };
-    effects.push({ type: 'timer.set', key: t.key, at: t.at, event: t.event });
+    if (!quiet) effects.push({ type: 'timer.set', key: t.key, at: t.at, event: t.event });
   }
   return { patch: { timers: next }, effects };
 }
@@ -173,7 +174,10 @@ function merge(...steps: Step[]): Step {
 }
 
 function sessionTimerKeys(c: PathwayContext, sessionId: string, keys: readonly string[] = Object.keys(c.timers)): string[] {
-  return keys.filter((k) => k.startsWith(`reminder:${sessionId}:`) || k === `check:${sessionId}`);
+  // The keys named once, not for every timer: a schedule asks for each of its sessions.
+  const reminders = `reminder:${sessionId}:`;
+  const check = `check:${sessionId}`;
+  return keys.filter((k) => k === check || k.startsWith(reminders));
 }
 
 /**
@@ -288,7 +292,7 @@ export function scheduleSet(c: PathwayContext, e: EventOf<'SCHEDULE_SET'>, quiet
     if (!before) set.push(...timersForSession(ctx, s, e.at));
   }
   const sessions = sortedByTime([...byId.values()]);
-  const timers = setTimers(ctx, set, drop, fresh);
+  const timers = setTimers(ctx, set, drop, fresh, quiet);
   // Selected before 1.3.0 kept no joining date: a late joiner's dates give it one, which later moves and refusals name.
   const dated: Partial<PathwayContext> = e.joinedLate && c.joinedAt === undefined ? { joinedAt: joined } : {};
   if (quiet) return merge({ patch: { policy: e.policy, ...days, sessions, ...dated }, effects: [] }, timers);
@@ -317,7 +321,7 @@ export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, qui
   const before = old.status === 'beforeJoining' && heldBeforeJoining(c.joinedAt, e.to);
   const moved = { ...old, at: e.to, place: e.place ?? old.place, status: before ? ('beforeJoining' as const) : ('scheduled' as const) };
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? moved : s));
-  const timers = setTimers(c, before ? [] : timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId));
+  const timers = setTimers(c, before ? [] : timersForSession(c, moved, e.at), sessionTimerKeys(c, e.sessionId), undefined, quiet);
   if (quiet) return merge({ patch: { sessions }, effects: [] }, timers);
   return merge(
     { patch: { sessions }, effects: [] },
@@ -329,7 +333,7 @@ export function sessionMoved(c: PathwayContext, e: EventOf<'SESSION_MOVED'>, qui
 export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLED'>, quiet: Quiet = false): Step {
   const old = c.sessions.find((s) => s.id === e.sessionId)!;
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status: 'cancelled' as const } : s));
-  const timers = setTimers(c, [], sessionTimerKeys(c, e.sessionId));
+  const timers = setTimers(c, [], sessionTimerKeys(c, e.sessionId), undefined, quiet);
   if (quiet) return merge({ patch: { sessions }, effects: [] }, timers);
   return merge(
     { patch: { sessions }, effects: [] },
@@ -341,7 +345,7 @@ export function sessionCancelled(c: PathwayContext, e: EventOf<'SESSION_CANCELLE
 export function attendance(c: PathwayContext, e: EventOf<'ATTENDANCE_RECORDED'>, quiet: Quiet = false, fresh?: Fresh): Step {
   const status = e.teachersPresent > 0 ? ('held' as const) : ('missed' as const);
   const sessions = c.sessions.map((s) => (s.id === e.sessionId ? { ...s, status, teachersPresent: e.teachersPresent, headteacherPresent: e.headteacherPresent } : s));
-  const step = merge({ patch: { sessions }, effects: [] }, setTimers(c, [], [`check:${e.sessionId}`], fresh));
+  const step = merge({ patch: { sessions }, effects: [] }, setTimers(c, [], [`check:${e.sessionId}`], fresh, quiet));
   // A missed session may be recorded again (corrected or confirmed); its escalation is raised once.
   if (status === 'missed' && !c.escalations.includes(`missed:${e.sessionId}`)) {
     const s = c.sessions.find((x) => x.id === e.sessionId)!;
