@@ -20,7 +20,7 @@ import { prepared, type Db } from '../store/db.js';
 import { CURRENT_HASH_VERSION, eventHashV2 } from '../store/hash.js';
 import { fault } from '../store/faults.js';
 import { FINGERPRINTS_SQL, fingerprintUnchanged, OPEN_FINDINGS_SQL, openFindingsOf, StreamChangedError, TamperedSchoolError, type Fingerprint, type FingerprintRow, type OpenFindingRow } from '../store/tamper.js';
-import { compactRow, keepRules } from '../store/rules.js';
+import { compactRow, upcastStates, type CompactRow } from '../store/rules.js';
 import { keepSnapshots, snapshotDue, type Snapshot } from '../store/snapshots.js';
 import type { SendResult } from './engine.js';
 import type { HeadCache, KnownHead } from './head-cache.js';
@@ -154,6 +154,7 @@ async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<st
   const row = r.rows[0]!;
   const changed = new Set((row.fingerprints ?? []).filter((f) => !fingerprintUnchanged(checked.get(f.urn)!, f)).map((f) => f.urn));
   const heads = new Map<string, Head>();
+  const fromTable: Head[] = [];
   const hashes = new Map((row.events ?? []).map((e) => [e.urn, e]));
   for (const s of row.streams ?? []) {
     const e = hashes.get(s.urn);
@@ -161,15 +162,28 @@ async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<st
     if (!e || e.version !== s.version) throw new VersionConflictError(s.urn, s.version, e?.version ?? 0);
     // No snapshot in the row: it is still the row this process wrote, whose head it keeps.
     const kept = s.snapshot === undefined ? known!.get(s.urn)! : null;
-    heads.set(s.urn, { version: s.version, hash: e.hash, snapshot: kept ? kept.snapshot : s.snapshot, summary: kept ? kept.summary : s.summary });
+    const head: Head = { version: s.version, hash: e.hash, snapshot: kept ? kept.snapshot : s.snapshot, summary: kept ? kept.summary : s.summary };
+    if (!kept && head.snapshot) fromTable.push(head);
+    heads.set(s.urn, head);
   }
   for (const e of row.events ?? []) if (!heads.has(e.urn)) throw new VersionConflictError(e.urn, 0, e.version);
+  // Heads read from the table hold their programme by reference (saved since 2026-12-04): whole again, as the machines fold it.
+  if (fromTable.length > 0) (await upcastStates(tx, fromTable.map((h) => h.snapshot))).forEach((s, i) => (fromTable[i]!.snapshot = s as PersistedPathway));
   return { heads, stopped: openFindingsOf(row.findings ?? []), changed, slots: { recorded_at: row.recorded_at, positions: row.positions } };
 }
 
-/** The events and the streams' new heads in one statement; returns each event's row mark and each head's new mark. */
+/**
+ * The events, the streams' new heads and the rules they refer to, in one
+ * statement; returns each event's row mark and each head's new mark. Every
+ * head refers to its programme's rules, so they go with it rather than in a
+ * statement of their own (a rules version already kept is left as it is).
+ */
 const APPEND_SQL = prepared(
-  `WITH appended AS (
+  `WITH kept_rules AS (
+         INSERT INTO rules (id, hash, body)
+         SELECT r.id, r.hash, r.body FROM jsonb_to_recordset($5::jsonb) AS r(id text, hash text, body jsonb)
+         ON CONFLICT DO NOTHING),
+       appended AS (
          INSERT INTO events (urn, version, type, payload, occurred_at, actor, machine_version, prev_hash, hash, position, recorded_at, hash_version)
          SELECT e.*, $2::timestamptz, $3::smallint
            FROM jsonb_to_recordset($1::jsonb) AS e(urn text, version int, type text, payload jsonb, occurred_at timestamptz, actor text, machine_version text, prev_hash text, hash text, position bigint)
@@ -235,7 +249,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   const timerOps = new Map<string, { urn: string; key: string; set?: { dueAt: string; event: PathwayEvent; createdByVersion: number } }>();
   for (const t of options.firedTimers ?? []) timerOps.set(`${t.urn}\u0000${t.key}`, { urn: t.urn, key: t.key });
   const outbox: { key: string; urn: string; type: string; payload: string; notBefore: string }[] = [];
-  const rules: Parameters<typeof keepRules>[1] extends Iterable<infer R> ? Map<string, R> : never = new Map();
+  const rules: CompactRow['rules'] = new Map();
 
   items.forEach((item, index) => {
     const head = heads.get(item.urn);
@@ -273,7 +287,7 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
     const next = version + 1;
     const position = Number(slots.positions[index]);
     // Rules by reference, as appendEvent stores them (store/rules.ts).
-    // Only the payload is stored: its programme by reference. A snapshot's rules are kept by keepSnapshots.
+    // Only the payload is stored: its programme by reference. The head's and the snapshots' rules are kept with them.
     const compact = compactRow(item.event, undefined);
     for (const [h, r] of compact.rules) rules.set(h, r);
     const hash = eventHashV2({ position, recordedAt: slots.recorded_at, urn: item.urn, version: next, type: item.event.type, payload: compact.payload, occurredAt, actor: item.actor, machineVersion: decision.machineVersion, state: null, prevHash: head?.hash ?? null });
@@ -291,15 +305,17 @@ export async function decideAndStoreMany(tx: Db, items: BatchItem[], options: Ba
   });
 
   if (events.length > 0) {
-    await keepRules(tx, rules.values());
-    // The events and the streams' new heads in one statement (a statement fewer per write); every stored event touched its stream.
+    // The events, the streams' new heads and their rules in one statement (statements fewer per write); every stored event touched its stream.
     const streamRows = [...touched].map(([urn, h]) => {
       const sum = h.summary!;
-      return { urn, version: h.version, snapshot: h.snapshot, summary: sum, route: sum.route ?? null, hub: sum.hub ?? null, phase: sum.phase ?? null, status: sum.status ?? null, programme_id: sum.programmeId ?? null, academic_year: sum.academicYear ?? null, group_id: sum.groupId ?? null, overdue: sum.overdue ?? false };
+      // The programme by reference, as the periodic snapshots keep it: a head is rewritten with every event.
+      const compact = compactRow(undefined, h.snapshot);
+      for (const [hash, r] of compact.rules) rules.set(hash, r);
+      return { urn, version: h.version, snapshot: compact.state, summary: sum, route: sum.route ?? null, hub: sum.hub ?? null, phase: sum.phase ?? null, status: sum.status ?? null, programme_id: sum.programmeId ?? null, academic_year: sum.academicYear ?? null, group_id: sum.groupId ?? null, overdue: sum.overdue ?? false };
     });
     const inserted = await tx.query<{ urn: string; version: number | null; row_mark: string | null; xid: string | null; head_mark: string | null }>(
       APPEND_SQL,
-      [JSON.stringify(events), slots.recorded_at, CURRENT_HASH_VERSION, JSON.stringify(streamRows)],
+      [JSON.stringify(events), slots.recorded_at, CURRENT_HASH_VERSION, JSON.stringify(streamRows), JSON.stringify([...rules.values()])],
     );
     let xid: string | null = null;
     for (const r of inserted.rows) {

@@ -145,6 +145,14 @@ export async function upcastRows<R extends { payload: unknown; state: unknown }>
   return rows;
 }
 
+/** States as read from `streams` or `snapshots`, each with its programme upcast as upcastRows does; the same array, changed in place. Not pure. */
+export async function upcastStates(db: Db, states: unknown[]): Promise<unknown[]> {
+  const rows = states.map((state) => ({ payload: undefined as unknown, state }));
+  await upcastRows(db, rows);
+  rows.forEach((r, i) => (states[i] = r.state));
+  return states;
+}
+
 /**
  * The first row of a stream whose references do not resolve to intact
  * rules, and why: the rules table has no such rules, or their body no longer

@@ -6,6 +6,7 @@
 import { VersionConflictError } from '../domain/errors.js';
 import type { Db } from './db.js';
 import { Checks } from './input.js';
+import { compactRow, keepRules, upcastStates } from './rules.js';
 
 /**
  * The summary fields the store indexes. A caller's summary may carry any other
@@ -58,13 +59,17 @@ export interface StreamFilter {
 /**
  * Writes a stream's snapshot and summary at `version`. Overwriting with the
  * same version is allowed (rebuilding a projection); an older version than the
- * one saved throws VersionConflictError and changes nothing. Not pure.
+ * one saved throws VersionConflictError and changes nothing. The snapshot's
+ * programme is kept by reference, as the periodic snapshots keep it (its
+ * rules into the rules table in the same transaction); loadStream gives it
+ * back whole. Not pure.
  */
 export async function saveStream<S extends StreamSummary>(db: Db, input: SaveStreamInput<S>): Promise<void> {
   const c = new Checks('stream');
   c.text('urn', input.urn);
   c.wholeNumber('version', input.version, 1);
-  const snapshotJson = c.json('snapshot', input.snapshot);
+  const compact = compactRow(undefined, input.snapshot);
+  const snapshotJson = c.json('snapshot', compact.state);
   const summaryJson = c.json('summary', input.summary);
   if (input.summary === null || typeof input.summary !== 'object' || Array.isArray(input.summary)) c.add('summary', 'must be an object', undefined);
   else {
@@ -76,6 +81,7 @@ export async function saveStream<S extends StreamSummary>(db: Db, input: SaveStr
     if (o !== undefined && o !== null && typeof o !== 'boolean') c.add('summary.overdue', 'must be true or false', o);
   }
   c.done();
+  await keepRules(db, compact.rules.values());
   const s = input.summary;
   const r = await db.query(
     `INSERT INTO streams (urn, version, snapshot, summary, route, hub, phase, status, programme_id, academic_year, group_id, overdue, updated_at)
@@ -107,8 +113,10 @@ interface StreamRow {
 }
 
 /**
- * A stream's saved state, or null when the urn has none. With forUpdate (inside
- * a transaction) the row stays locked against other writers until it ends. Not pure.
+ * A stream's saved state, or null when the urn has none, its programme whole
+ * (a row saved before 2026-12-04 holds a copy, a later one a reference). With
+ * forUpdate (inside a transaction) the row stays locked against other writers
+ * until it ends. Not pure.
  */
 export async function loadStream<S = StreamSummary>(db: Db, urn: string, options: { forUpdate?: boolean } = {}): Promise<StoredStream<S> | null> {
   const r = await db.query<StreamRow>(
@@ -116,7 +124,9 @@ export async function loadStream<S = StreamSummary>(db: Db, urn: string, options
     [urn],
   );
   const row = r.rows[0];
-  return row ? { urn: row.urn, version: row.version, snapshot: row.snapshot, summary: row.summary as S, updatedAt: row.updated_at } : null;
+  if (!row) return null;
+  const [snapshot] = await upcastStates(db, [row.snapshot]);
+  return { urn: row.urn, version: row.version, snapshot, summary: row.summary as S, updatedAt: row.updated_at };
 }
 
 /** Streams matching every given filter field, in urn order, without their snapshots. Not pure. */
