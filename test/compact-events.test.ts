@@ -8,7 +8,8 @@
  *  - the state after every version, read from the nearest snapshot, equals
  *    the fold of the events from version 1, and the stream's current state
  *    (its programme by reference, like a snapshot's) equals the fold of all
- *    of them;
+ *    of them, also after a head saved with its programme copied in (as
+ *    before 2026-12-04) is extended;
  *  - the audit's history replays clean and verifies;
  *  - the grant's payment names the event after which the fold first shows
  *    it paid, found without any stored state.
@@ -98,6 +99,34 @@ describe.each(dbTargets())('compact events on $name', (target) => {
     expect(h).toMatchObject({ replayMatches: true, replayError: null, tampered: null });
     expect(h.stateAt).toMatchObject({ phase: 'development', status: 'completed' });
     expect(await verifyStream(t.db, URN)).toBeNull();
+  });
+
+  it('extends a school whose current state was saved with its programme copied in (before 2026-12-04)', async () => {
+    const urn = '620002';
+    const first = await createEmbeddedEngine({ store: storeOf(t.db), clock: new SimulatedClock('2026-05-01T00:00:00Z'), mailbox });
+    try {
+      await first.send(urn, e.apply, { actor: 'ops' });
+    } finally {
+      await first.close();
+    }
+    const whole = (await loadStream(t.db, urn))!.snapshot as PersistedPathway;
+    // As a head was saved before: its programme whole.
+    await t.db.query('UPDATE streams SET snapshot = $2::jsonb WHERE urn = $1', [urn, JSON.stringify(whole)]);
+    const hash = rulesHash(year.programme);
+    // A new engine (nothing remembered) reads the head from the table and writes the next event.
+    const next = await createEmbeddedEngine({ store: storeOf(t.db), clock: new SimulatedClock('2026-05-01T00:00:00Z'), mailbox });
+    try {
+      await next.send(urn, e.eligible, { actor: 'ops' });
+    } finally {
+      await next.close();
+    }
+    const row = (await t.db.query<{ snapshot: PersistedPathway }>('SELECT snapshot FROM streams WHERE urn = $1', [urn])).rows[0]!.snapshot;
+    // Written again by reference.
+    expect(row.context.programme).toMatchObject({ rulesHash: hash });
+    const stored = (await readStream(t.db, urn)).map((x) => x.payload as PathwayEvent);
+    expect(stored.map((x) => x.type)).toEqual(['APPLY', 'ELIGIBILITY_ASSESSED']);
+    expect(canonicalJson((await loadStream(t.db, urn))!.snapshot)).toBe(canonicalJson(fold(urn, stored)));
+    expect(await verifyStream(t.db, urn)).toBeNull();
   });
 
   it("dates the grant at the event after which the fold first shows it paid, with no stored state", async () => {
