@@ -332,8 +332,7 @@ class PgPoolDb implements Db {
       };
       client.on('error', onError);
       try {
-        const q = pgQuery(sql, params, this.prepare);
-        const got: pg.QueryResult | pg.QueryResult[] = typeof q === 'string' ? await client.query(sql, params as unknown[] | undefined) : await client.query(q);
+        const got: pg.QueryResult | pg.QueryResult[] = await pgQuery(client, sql, params, this.prepare);
         // Several statements (exec) answer with one result each: the last one stands for them.
         const r = Array.isArray(got) ? got[got.length - 1]! : got;
         return { rows: (r?.rows ?? []) as T[], rowCount: r?.rowCount ?? r?.rows?.length ?? 0 };
@@ -646,8 +645,7 @@ class PgTxDb extends TxHandle implements Db {
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     this.checkLive();
     try {
-      const q = pgQuery(sql, params, this.prepare);
-      const r = typeof q === 'string' ? await this.client.query(sql, params as unknown[] | undefined) : await this.client.query(q);
+      const r: pg.QueryResult = await pgQuery(this.client, sql, params, this.prepare);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     } catch (err) {
       throw mapPgError(err, this.url, this.label);
@@ -717,10 +715,10 @@ export function prepared(sql: string): string {
   return sql;
 }
 
-/** What node-postgres is given for `sql`: its prepared statement's name where it has one. */
-function pgQuery(sql: string, params: readonly unknown[] | undefined, prepare: boolean): string | pg.QueryConfig {
+/** Runs `sql` on `client`, as its prepared statement where it has one (and `prepare` is on). */
+function pgQuery(client: pg.ClientBase, sql: string, params: readonly unknown[] | undefined, prepare: boolean): Promise<pg.QueryResult> {
   const name = prepare && params ? PREPARED.get(sql) : undefined;
-  return name ? { name, text: sql, values: params as unknown[] } : sql;
+  return name ? client.query({ name, text: sql, values: params as unknown[] }) : client.query(sql, params as unknown[] | undefined);
 }
 
 /** Postgres settings for a short-lived PGlite: a small buffer pool (see OpenDbOptions.longRunning). */

@@ -121,7 +121,7 @@ const CLAIM_LEASED_SQL = prepared(`UPDATE outbox SET lease_owner = $3, lease_unt
       RETURNING ${COLUMNS}`);
 
 /** drainProbe's one read: due ($1, not $2's claims), foreign claims, soonest retry. */
-const DRAIN_PROBE_SQL = prepared(`SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND (retry_at IS NULL OR retry_at <= now())) AS due,
+const DRAIN_PROBE_SQL = prepared(`SELECT EXISTS (SELECT 1 FROM outbox WHERE ${CLAIMABLE}) AS due,
             EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $2
                     UNION ALL SELECT 1 FROM message_claims WHERE owner <> $2) AS foreign_claims,
             (SELECT ceil(extract(epoch FROM min(retry_at) - now()) * 1000)::float8 FROM outbox
