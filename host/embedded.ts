@@ -18,7 +18,7 @@ import { openStore, type Store } from '../store/index.js';
 import type { Db } from '../store/db.js';
 import { asTamperedError, assertNotTampered, knownFingerprint, rememberOwnWrite, StreamChangedError, TamperedSchoolError } from '../store/tamper.js';
 import { listStreams, loadStream } from '../store/streams.js';
-import { claimDueTimers, nextDueAt } from '../store/timers.js';
+import { claimDueTimers, nextDueAt, type TimerLane } from '../store/timers.js';
 import { claimPending, drainProbe, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
@@ -354,10 +354,20 @@ export class EmbeddedEngine implements Engine {
    * transaction. A school another writer holds is skipped and retried. A
    * simulated clock moves to each batch's last due time. Effects are carried
    * out as time passes.
+   *
+   * `lanes` (default: 2 on Postgres when effects are carried out by the
+   * caller's drain, else 1) run side by side, each on its own connection
+   * with its own share of the schools (store/timers.ts TimerLane): while one
+   * lane's batch is in Postgres, the next is decided here. A school is in one
+   * lane only, so its timers still fire one after another, in due order. With
+   * effects carried out inline there is one lane: each batch's effects go out
+   * at that batch's time, not at a later time another lane moved the clock to.
    */
-  async tick(until: string, onProgress?: (fired: number, at: string) => void, options: { batch?: number } = {}): Promise<TickReport> {
+  async tick(until: string, onProgress?: (fired: number, at: string) => void, options: { batch?: number; lanes?: number } = {}): Promise<TickReport> {
     const limit = endOfDayOrInstant(until);
     const batchSize = options.batch ?? 200;
+    const lanes = options.lanes ?? (this.db.kind === 'postgres' && this.options.dispatch === 'manual' ? 2 : 1);
+    if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError(`tick: lanes must be a whole number of at least 1 (got ${lanes})`);
     let fired = 0;
     const effects = { done: 0, failed: 0 };
     // Effects left due by a tick that failed (the database lost, issue 12) go out at the time they were due, before later timers fire.
@@ -366,40 +376,49 @@ export class EmbeddedEngine implements Engine {
       effects.done += r.done;
       effects.failed += r.failed;
     }
-    for (;;) {
-      const batch = await this.db.tx(async (tx) => {
-        const due = await claimDueTimers(tx, limit, batchSize);
-        if (due.length === 0) return null;
-        const first = new Map<string, (typeof due)[number]>();
-        for (const t of due) if (!first.has(t.urn)) first.set(t.urn, t);
-        const free = await tryLockStreams(tx, [...first.keys()]);
-        const timers = [...first.values()].filter((t) => free.has(t.urn));
-        if (timers.length === 0) return { busy: true as const, fired: 0, dueAt: due[0]!.dueAt };
-        const lastDue = timers.reduce((a, t) => (Date.parse(t.dueAt) > Date.parse(a) ? t.dueAt : a), timers[0]!.dueAt);
-        this.advanceClock(lastDue);
-        const outcome = await decideAndStoreMany(
-          tx,
-          timers.map((t) => ({ urn: t.urn, event: parseEvent(t.event), actor: 'timer' })),
-          { onRejected: 'skip', firedTimers: timers.map((t) => ({ urn: t.urn, key: t.key })), known: this.heads },
-        );
-        // A timer whose event the state no longer takes is dropped, and said so; it is not an error of the host.
-        for (const r of outcome.rejected) this.log?.warn({ urn: timers[r.index]!.urn, key: timers[r.index]!.key, reason: r.error.message }, 'timer dropped');
-        return { busy: false as const, fired: timers.length, dueAt: lastDue, heads: outcome.heads };
-      });
-      if (batch === null) break;
-      if (batch.busy) {
-        await new Promise((r) => setTimeout(r, 5));
-        continue;
+    const lane = async (share: TimerLane | undefined) => {
+      for (;;) {
+        const batch = await this.db.tx(async (tx) => {
+          const due = await claimDueTimers(tx, limit, batchSize, share);
+          if (due.length === 0) return null;
+          const first = new Map<string, (typeof due)[number]>();
+          for (const t of due) if (!first.has(t.urn)) first.set(t.urn, t);
+          const free = await tryLockStreams(tx, [...first.keys()]);
+          const timers = [...first.values()].filter((t) => free.has(t.urn));
+          if (timers.length === 0) return { busy: true as const, fired: 0, dueAt: due[0]!.dueAt };
+          const lastDue = timers.reduce((a, t) => (Date.parse(t.dueAt) > Date.parse(a) ? t.dueAt : a), timers[0]!.dueAt);
+          this.advanceClock(lastDue);
+          const outcome = await decideAndStoreMany(
+            tx,
+            timers.map((t) => ({ urn: t.urn, event: parseEvent(t.event), actor: 'timer' })),
+            { onRejected: 'skip', firedTimers: timers.map((t) => ({ urn: t.urn, key: t.key })), known: this.heads },
+          );
+          // A timer whose event the state no longer takes is dropped, and said so; it is not an error of the host.
+          for (const r of outcome.rejected) this.log?.warn({ urn: timers[r.index]!.urn, key: timers[r.index]!.key, reason: r.error.message }, 'timer dropped');
+          return { busy: false as const, fired: timers.length, dueAt: lastDue, heads: outcome.heads };
+        });
+        if (batch === null) return;
+        if (batch.busy) {
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
+        this.heads.keep(batch.heads);
+        fired += batch.fired;
+        fault('timer.after-fire');
+        onProgress?.(fired, batch.dueAt);
+        if (this.options.dispatch !== 'manual') {
+          const r = await this.drainSettled();
+          effects.done += r.done;
+          effects.failed += r.failed;
+        }
       }
-      this.heads.keep(batch.heads);
-      fired += batch.fired;
-      fault('timer.after-fire');
-      onProgress?.(fired, batch.dueAt);
-      if (this.options.dispatch !== 'manual') {
-        const r = await this.drainSettled();
-        effects.done += r.done;
-        effects.failed += r.failed;
-      }
+    };
+    if (lanes === 1) await lane(undefined);
+    else {
+      // Every lane ends (or fails) before the tick does: none is left writing behind an error.
+      const ended = await Promise.allSettled(Array.from({ length: lanes }, (_, i) => lane({ lane: i, of: lanes })));
+      const failed = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     this.advanceClock(limit);
     if (this.options.dispatch !== 'manual') {

@@ -738,11 +738,10 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     pending.delete(day);
     if (resume && day < resume.day) continue;
     if (resume && day === resume.day) events = events.filter((e) => !(resume.doneUpTo.has(e.urn) && Date.parse(e.at) <= resume.doneUpTo.get(e.urn)!));
+    // Every timer due by noon fires here (catchUp asks again after each day's tick, so a timer a fired one set is
+    // not missed); a further tick at noon would only claim nothing, so the clock is moved to noon by hand.
     await catchUp(noonOf(day));
-    const ticked = await engine.tick(noonOf(day));
-    run.timersFired += ticked.fired;
-    run.effectsDone += ticked.effects.done;
-    run.effectsFailed += ticked.effects.failed;
+    if (engine.clock instanceof SimulatedClock) engine.clock.advanceTo(noonOf(day));
     events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     for (let i = 0; i < events.length; i += batchSize) {
       const chunk = events.slice(i, i + batchSize);

@@ -65,23 +65,37 @@ const CLAIM_DUE_SQL = prepared(`SELECT urn, key, due_at, event, created_by_versi
       LIMIT $2
       FOR UPDATE SKIP LOCKED`);
 
+/** The same, for the schools of one lane: those whose URN hashes to `lane` of `lanes`. */
+const CLAIM_DUE_LANE_SQL = prepared(`SELECT urn, key, due_at, event, created_by_version FROM timers
+      WHERE due_at <= $1 AND (hashtext(urn)::bigint + 2147483648) % $3 = $4
+      ORDER BY due_at, urn, key
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED`);
+
+/** Which share of the schools a claim takes: a school is in one lane only, so lanes claiming side by side never hold one school's timers apart. */
+export interface TimerLane {
+  lane: number;
+  of: number;
+}
+
 /**
  * Locks and returns up to `limit` timers due at or before `until`, earliest
- * first (then by urn, key). Timers another transaction has claimed are
- * skipped, so concurrent schedulers never fire the same one. Must run inside
- * db.tx(); the caller appends each timer's event and cancelTimer()s it there.
- * Not pure.
+ * first (then by urn, key); with `lane`, only those of that lane's schools.
+ * Timers another transaction has claimed are skipped, so concurrent
+ * schedulers never fire the same one. Must run inside db.tx(); the caller
+ * appends each timer's event and cancelTimer()s it there. Not pure.
  */
-export async function claimDueTimers(db: Db, until: string, limit: number): Promise<StoredTimer[]> {
+export async function claimDueTimers(db: Db, until: string, limit: number, lane?: TimerLane): Promise<StoredTimer[]> {
   if (!db.inTransaction) throw new Error('claimDueTimers must run inside db.tx(): its row locks last only as long as the transaction');
   const c = new Checks('claimDueTimers');
   const u = c.instant('until', until);
   c.wholeNumber('limit', limit, 1);
+  if (lane) {
+    c.wholeNumber('lane.of', lane.of, 1);
+    if (c.wholeNumber('lane.lane', lane.lane, 0) >= lane.of) throw new RangeError(`claimDueTimers: lane.lane must be below lane.of (${lane.of}); got ${lane.lane}`);
+  }
   c.done();
-  const r = await db.query<TimerRow>(
-    CLAIM_DUE_SQL,
-    [u, limit],
-  );
+  const r = lane && lane.of > 1 ? await db.query<TimerRow>(CLAIM_DUE_LANE_SQL, [u, limit, lane.of, lane.lane]) : await db.query<TimerRow>(CLAIM_DUE_SQL, [u, limit]);
   return r.rows.map(toTimer);
 }
 

@@ -59,6 +59,24 @@ describe.each(dbTargets())('timers on $name', (target) => {
     expect(await nextDueAt(t.db)).toBeNull();
   });
 
+  it('splits due timers into lanes by school: each lane claims its own, together all of them', async () => {
+    const urns = ['400101', '400102', '400103', '400104', '400105', '400106', '400107', '400108'];
+    for (const urn of urns) for (const key of ['a', 'b']) await upsertTimer(t.db, { urn, key, dueAt: '2031-01-01T09:00:00Z', event: {}, createdByVersion: 1 });
+    const until = '2031-01-01T12:00:00Z';
+    const all = await t.db.tx((tx) => claimDueTimers(tx, until, 100));
+    const lanes = await Promise.all([0, 1, 2].map((lane) => t.db.tx((tx) => claimDueTimers(tx, until, 100, { lane, of: 3 }))));
+    const name = (x: StoredTimer) => `${x.urn}/${x.key}`;
+    // Disjoint, and together every due timer; each lane in due order.
+    expect(lanes.flat().map(name).sort()).toEqual(all.map(name).sort());
+    for (const lane of lanes) expect(lane.map(name)).toEqual(all.map(name).filter((n) => lane.some((x) => name(x) === n)));
+    // A school's timers are all in one lane.
+    for (const urn of urns) expect(lanes.filter((lane) => lane.some((x) => x.urn === urn))).toHaveLength(1);
+    // With 8 schools, more than one lane has work (the split is by school, not all in one).
+    expect(lanes.filter((lane) => lane.length > 0).length).toBeGreaterThan(1);
+    await expect(t.db.tx((tx) => claimDueTimers(tx, until, 100, { lane: 3, of: 3 }))).rejects.toThrow('lane.lane must be below lane.of (3); got 3');
+    for (const x of all) await cancelTimer(t.db, x.urn, x.key);
+  });
+
   it('fires a timer once: its event is appended and its row deleted in one transaction', async () => {
     await appendEvent(t.db, { urn: '400010', expectedVersion: 0, type: 'APPLY', payload: {}, occurredAt: '2021-01-01T00:00:00Z', actor: 'ops', machineVersion: 'm1', state: {} });
     await upsertTimer(t.db, { urn: '400010', key: 'reminder:s1:2', dueAt: '2021-03-01T09:00:00Z', event: reminder('s1', '2021-03-01T09:00:00Z'), createdByVersion: 1 });
