@@ -47,6 +47,16 @@ export function keepsMailbox(schools: number): boolean {
  */
 export const SIMULATION_DISPATCH = 'manual' as const;
 
+/** Lanes a simulated day's hub events are sent in side by side, on Postgres (host/embedded.ts's tick runs as many). */
+const SEND_LANES = 2;
+
+/** The lane of a school: a hash of its URN. Pure. */
+function laneOf(urn: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < urn.length; i++) h = (Math.imul(h, 31) + urn.charCodeAt(i)) | 0;
+  return (h >>> 0) % lanes;
+}
+
 /** Simulated schools get URNs from here up (real URNs are six digits; these stay clear of the common ranges). */
 export const SIMULATION_URN_BASE = 900_001;
 
@@ -743,14 +753,28 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     await catchUp(noonOf(day));
     if (engine.clock instanceof SimulatedClock) engine.clock.advanceTo(noonOf(day));
     events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    for (let i = 0; i < events.length; i += batchSize) {
-      const chunk = events.slice(i, i + batchSize);
-      const r = await engine.sendMany(chunk.map((e) => ({ urn: e.urn, event: e.event, actor: SIMULATION_ACTOR })), { onRejected: 'skip' });
-      run.sent += r.sent;
-      r.rejected.forEach((x) => rejected(chunk[x.index]!, x.error));
-      const refused = new Set(r.rejected.map((x) => x.index));
-      const places = chunk.flatMap((e, i) => (e.event.type === 'SELECTED' && !refused.has(i) ? [{ groupId: e.event.groupId, urn: e.urn, addedBy: SIMULATION_ACTOR }] : []));
-      if (places.length > 0) await insertPlaces(engine.db, places);
+    const sendLane = async (laneEvents: PlannedEvent[]) => {
+      for (let i = 0; i < laneEvents.length; i += batchSize) {
+        const chunk = laneEvents.slice(i, i + batchSize);
+        const r = await engine.sendMany(chunk.map((e) => ({ urn: e.urn, event: e.event, actor: SIMULATION_ACTOR })), { onRejected: 'skip' });
+        run.sent += r.sent;
+        r.rejected.forEach((x) => rejected(chunk[x.index]!, x.error));
+        const refused = new Set(r.rejected.map((x) => x.index));
+        const places = chunk.flatMap((e, i) => (e.event.type === 'SELECTED' && !refused.has(i) ? [{ groupId: e.event.groupId, urn: e.urn, addedBy: SIMULATION_ACTOR }] : []));
+        if (places.length > 0) await insertPlaces(engine.db, places);
+      }
+    };
+    // On Postgres the day's events go in lanes side by side, each lane its own schools in time order (a school's
+    // events stay in order; schools do not depend on one another's): one lane's batch is decided here while
+    // another's is written. PGlite is one connection: one lane.
+    const lanes = engine.db.kind === 'postgres' ? SEND_LANES : 1;
+    if (lanes === 1) await sendLane(events);
+    else {
+      const byLane = Array.from({ length: lanes }, () => [] as PlannedEvent[]);
+      for (const e of events) byLane[laneOf(e.urn, lanes)]!.push(e);
+      const ended = await Promise.allSettled(byLane.map(sendLane));
+      const failed = ended.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     await drain();
     options.onProgress?.({ day, daysDone: Math.min(daysTotal, daysBetween(firstDay, day)), daysTotal, events: run.sent, timersFired: run.timersFired });
