@@ -47,8 +47,8 @@ export function keepsMailbox(schools: number): boolean {
  */
 export const SIMULATION_DISPATCH = 'manual' as const;
 
-/** Lanes a simulated day's hub events are sent in side by side, on Postgres (host/embedded.ts's tick runs as many). */
-const SEND_LANES = 2;
+/** Lanes side by side on Postgres, for a day's hub events and the ticks (SimulationOptions.lanes). */
+const LANES = 2;
 
 /** The lane of a school: a hash of its URN. Pure. */
 function laneOf(urn: string, lanes: number): number {
@@ -74,6 +74,13 @@ export interface SimulationOptions {
   hub?: string;
   /** Events sent to the engine per transaction when it can take several (default 500). */
   batchSize?: number;
+  /**
+   * Lanes side by side, each with its own share of the schools, for the day's hub events (default 2 on
+   * Postgres, 1 on PGlite, which is one connection) and, when given, for the engine's ticks (whose own
+   * default is the same when effects wait for the drain). A school's events keep their order in any
+   * number of lanes.
+   */
+  lanes?: number;
   onProgress?: (p: SimulationProgress) => void;
 }
 
@@ -647,6 +654,8 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
   const plan = new HubPlan(schools, start, options.years, options.seed, hub.id);
   const urns = schools.map((s) => s.urn);
   const batchSize = options.batchSize ?? 500;
+  const lanes = options.lanes ?? (engine.db.kind === 'postgres' ? LANES : 1);
+  if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError(`simulate: lanes must be a whole number of at least 1 (got ${lanes})`);
   // The Readiness Lead the simulated schools are allocated to is one of the hub's people, as a hub's own leaders are
   // (the school page then names them among the hub's people). Kept if there already: a resumed run adds nobody.
   await insertPerson(engine.db, { id: SIMULATED_READINESS_LEAD.id, hub: hub.id, name: SIMULATED_READINESS_LEAD.name, email: `readiness.lead@${hub.id}.example`, role: 'readinessLead', createdBy: SIMULATION_ACTOR });
@@ -715,7 +724,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
       const next = await engine.nextDueAt();
       if (next === null || Date.parse(next) > Date.parse(until)) break;
       const dayEnd = DateTime.fromISO(londonDateOf(next), { zone: LONDON }).endOf('day').toISO()!;
-      const ticked = await engine.tick(Date.parse(dayEnd) < Date.parse(until) ? dayEnd : until);
+      const ticked = await engine.tick(Date.parse(dayEnd) < Date.parse(until) ? dayEnd : until, undefined, { lanes: options.lanes });
       run.timersFired += ticked.fired;
       run.effectsDone += ticked.effects.done;
       run.effectsFailed += ticked.effects.failed;
@@ -766,8 +775,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     };
     // On Postgres the day's events go in lanes side by side, each lane its own schools in time order (a school's
     // events stay in order; schools do not depend on one another's): one lane's batch is decided here while
-    // another's is written. PGlite is one connection: one lane.
-    const lanes = engine.db.kind === 'postgres' ? SEND_LANES : 1;
+    // another's is written.
     if (lanes === 1) await sendLane(events);
     else {
       const byLane = Array.from({ length: lanes }, () => [] as PlannedEvent[]);
@@ -780,7 +788,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     options.onProgress?.({ day, daysDone: Math.min(daysTotal, daysBetween(firstDay, day)), daysTotal, events: run.sent, timersFired: run.timersFired });
   }
   await catchUp(endDay);
-  const last = await engine.tick(endDay);
+  const last = await engine.tick(endDay, undefined, { lanes: options.lanes });
   run.timersFired += last.fired;
   run.effectsDone += last.effects.done;
   run.effectsFailed += last.effects.failed;
