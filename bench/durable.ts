@@ -181,7 +181,7 @@ function timerRows(opts: BenchOptions, sim: DurableSimResult, g: GraphileResult 
       target: '>= 1x (goal 2x)',
       met: opts.quick ? null : ours >= theirs,
       note:
-        `${sim.timersFired.toLocaleString('en-GB')} timers fired in ${fmt(sim.tickMs / 1000)} s of tick (each decided, stored with its timers and outbox rows; their effects are carried out by the day's drain, ` +
+        `${sim.timersFired.toLocaleString('en-GB')} timers fired in ${fmt(sim.tickMs / 1000)} s of tick (two lanes side by side, each its own schools; each timer decided, stored with its timers and outbox rows; their effects are carried out by the day's drain, ` +
         `as \`pathway simulate\` runs, and counted in the durable row's time, not here); ` +
         `graphile-worker ${g.version} (the last release for Node 20), same Postgres: ${g.jobs.toLocaleString('en-GB')} jobs queued by SQL add_jobs (${QUEUE_CHUNK.toLocaleString('en-GB')} a statement) in ${fmt(g.queueMs / 1000)} s ` +
         `(${fmt((g.jobs / g.queueMs) * 1000)} jobs/s), run by a worker of concurrency ${g.concurrency} in ${fmt(g.runMs / 1000)} s (${fmt((g.jobs / g.runMs) * 1000)} jobs/s)`,
