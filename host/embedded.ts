@@ -19,6 +19,7 @@ import type { Db } from '../store/db.js';
 import { asTamperedError, assertNotTampered, knownFingerprint, rememberOwnWrite, StreamChangedError, TamperedSchoolError } from '../store/tamper.js';
 import { listStreams, loadStream } from '../store/streams.js';
 import { claimDueTimers, nextDueAt, type TimerLane } from '../store/timers.js';
+import { checkLanes, runLanes } from './lanes.js';
 import { claimPending, drainProbe, markFailed, markManyDone, nextRetryWithin, releaseDeadClaims } from '../store/outbox.js';
 import { holdLiveness, liveOwnersFor, ownerFor, reapDeadHosts } from '../store/effect-hosts.js';
 import { fault, faultsArmed, InjectedFault } from '../store/faults.js';
@@ -366,8 +367,7 @@ export class EmbeddedEngine implements Engine {
   async tick(until: string, onProgress?: (fired: number, at: string) => void, options: { batch?: number; lanes?: number } = {}): Promise<TickReport> {
     const limit = endOfDayOrInstant(until);
     const batchSize = options.batch ?? 200;
-    const lanes = options.lanes ?? (this.db.kind === 'postgres' && this.options.dispatch === 'manual' ? 2 : 1);
-    if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError(`tick: lanes must be a whole number of at least 1 (got ${lanes})`);
+    const lanes = checkLanes(options.lanes ?? (this.db.kind === 'postgres' && this.options.dispatch === 'manual' ? 2 : 1), 'tick');
     let fired = 0;
     const effects = { done: 0, failed: 0 };
     // Effects left due by a tick that failed (the database lost, issue 12) go out at the time they were due, before later timers fire.
@@ -376,7 +376,7 @@ export class EmbeddedEngine implements Engine {
       effects.done += r.done;
       effects.failed += r.failed;
     }
-    const lane = async (share: TimerLane | undefined) => {
+    const lane = async (share: TimerLane) => {
       for (;;) {
         const batch = await this.db.tx(async (tx) => {
           const due = await claimDueTimers(tx, limit, batchSize, share);
@@ -413,13 +413,7 @@ export class EmbeddedEngine implements Engine {
         }
       }
     };
-    if (lanes === 1) await lane(undefined);
-    else {
-      // Every lane ends (or fails) before the tick does: none is left writing behind an error.
-      const ended = await Promise.allSettled(Array.from({ length: lanes }, (_, i) => lane({ lane: i, of: lanes })));
-      const failed = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
-      if (failed) throw failed.reason;
-    }
+    await runLanes(lanes, (i) => lane({ lane: i, of: lanes }));
     this.advanceClock(limit);
     if (this.options.dispatch !== 'manual') {
       const r = await this.drainSettled();

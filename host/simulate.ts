@@ -27,6 +27,7 @@ import type { EmbeddedEngine } from './embedded.js';
 import { SimulatedClock } from './clock.js';
 import { defaultGroupName, groupNumberOf } from '../domain/words/group-name.js';
 import { getGroup, insertGroup, insertPlaces, saveGroupSessions } from '../store/ops/groups.js';
+import { checkLanes, laneOf, runLanes } from './lanes.js';
 import { insertPerson } from '../store/ops/people.js';
 
 /** Recorded as the actor of every event the simulated hub staff send. */
@@ -49,13 +50,6 @@ export const SIMULATION_DISPATCH = 'manual' as const;
 
 /** Lanes side by side on Postgres, for a day's hub events and the ticks (SimulationOptions.lanes). */
 const LANES = 2;
-
-/** The lane of a school: a hash of its URN. Pure. */
-function laneOf(urn: string, lanes: number): number {
-  let h = 0;
-  for (let i = 0; i < urn.length; i++) h = (Math.imul(h, 31) + urn.charCodeAt(i)) | 0;
-  return (h >>> 0) % lanes;
-}
 
 /** Simulated schools get URNs from here up (real URNs are six digits; these stay clear of the common ranges). */
 export const SIMULATION_URN_BASE = 900_001;
@@ -654,8 +648,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
   const plan = new HubPlan(schools, start, options.years, options.seed, hub.id);
   const urns = schools.map((s) => s.urn);
   const batchSize = options.batchSize ?? 500;
-  const lanes = options.lanes ?? (engine.db.kind === 'postgres' ? LANES : 1);
-  if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError(`simulate: lanes must be a whole number of at least 1 (got ${lanes})`);
+  const lanes = checkLanes(options.lanes ?? (engine.db.kind === 'postgres' ? LANES : 1), 'simulate');
   // The Readiness Lead the simulated schools are allocated to is one of the hub's people, as a hub's own leaders are
   // (the school page then names them among the hub's people). Kept if there already: a resumed run adds nobody.
   await insertPerson(engine.db, { id: SIMULATED_READINESS_LEAD.id, hub: hub.id, name: SIMULATED_READINESS_LEAD.name, email: `readiness.lead@${hub.id}.example`, role: 'readinessLead', createdBy: SIMULATION_ACTOR });
@@ -776,14 +769,7 @@ export async function simulateHub(options: SimulationOptions): Promise<Simulatio
     // On Postgres the day's events go in lanes side by side, each lane its own schools in time order (a school's
     // events stay in order; schools do not depend on one another's): one lane's batch is decided here while
     // another's is written.
-    if (lanes === 1) await sendLane(events);
-    else {
-      const byLane = Array.from({ length: lanes }, () => [] as PlannedEvent[]);
-      for (const e of events) byLane[laneOf(e.urn, lanes)]!.push(e);
-      const ended = await Promise.allSettled(byLane.map(sendLane));
-      const failed = ended.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-      if (failed) throw failed.reason;
-    }
+    await runLanes(lanes, (lane) => sendLane(events.filter((e) => laneOf(e.urn, lanes) === lane)));
     await drain();
     options.onProgress?.({ day, daysDone: Math.min(daysTotal, daysBetween(firstDay, day)), daysTotal, events: run.sent, timersFired: run.timersFired });
   }
