@@ -47,7 +47,7 @@ export interface FoldResult {
 
 /** Runs the fold bench at opts' sizes and returns its rows. */
 export async function runFoldBench(opts: BenchOptions): Promise<FoldResult> {
-  const manifest = await ensureHistories({ schools: opts.schools, years: opts.years, seed: opts.seed }, { threads: opts.workers, progress: opts.progress });
+  const manifest = await ensureHistories({ schools: opts.foldSchools ?? opts.schools, years: opts.years, seed: opts.seed }, { threads: opts.workers, progress: opts.progress });
   log(`fold: ${manifest.schools.toLocaleString('en-GB')} schools, ${manifest.events.toLocaleString('en-GB')} events (${(manifest.bytes / 1e6).toFixed(1)} MB of JSON), histories ${manifest.key}`);
 
   // One worker thread, with the same young generation as each of the parallel pass's (bench/threads.ts).
@@ -109,15 +109,19 @@ function foldRows(opts: BenchOptions, manifest: HistoryManifest, single: FoldTot
       met: judge(r2 >= TARGET_EVENTS / TARGET_SECONDS),
       note: `${sizes}; ${scaled}; each thread's pass timed, the slowest counts`,
     });
+    // With 6M events folded on 2 threads the time is measured: the slowest thread's pass over its share.
+    const measured = n >= TARGET_EVENTS && threads === TARGET_CORES;
+    const seconds = measured ? parallel[m.key] / 1000 : projected;
+    const parseSeconds = measured ? parallel.parseMs / 1000 : TARGET_EVENTS / p2;
     rows.push({
       bench: 'fold',
-      name: `fold: 6M events on 2 cores (PROJECTED), ${m.label}`,
-      figure: { label: 'projected time', value: projected, unit: 's' },
-      baseline: { label: 'JSON.parse of 6M, 2 cores', value: TARGET_EVENTS / p2, unit: 's' },
-      ratio: { value: projected / (TARGET_EVENTS / p2), meaning: 'of JSON.parse time' },
+      name: measured ? `fold: ${n.toLocaleString('en-GB')} events on 2 cores (measured), ${m.label}` : `fold: 6M events on 2 cores (PROJECTED), ${m.label}`,
+      figure: { label: measured ? 'time' : 'projected time', value: seconds, unit: 's' },
+      baseline: { label: measured ? 'JSON.parse of the same, 2 cores' : 'JSON.parse of 6M, 2 cores', value: parseSeconds, unit: 's' },
+      ratio: { value: seconds / parseSeconds, meaning: 'of JSON.parse time' },
       target: `< ${TARGET_SECONDS} s`,
-      met: judge(projected < TARGET_SECONDS),
-      note: `from ${fmt(rN)} events/s on ${threads} threads over ${n.toLocaleString('en-GB')} events (${scaled})`,
+      met: judge(seconds < TARGET_SECONDS),
+      note: measured ? `${n.toLocaleString('en-GB')} events folded on 2 worker threads, each thread's pass timed, the slowest counts` : `from ${fmt(rN)} events/s on ${threads} threads over ${n.toLocaleString('en-GB')} events (${scaled})`,
     });
   }
   return rows;

@@ -19,6 +19,7 @@ import { initialState, summaryOf, type PersistedPathway } from '../machines/deci
 import type { PathwayEvent } from '../machines/events.js';
 import { foldFor } from '../machines/versions.js';
 import { stateWords } from '../domain/words/school-state.js';
+import { jsonbText } from './jsonb-text.js';
 import type { Db } from './db.js';
 import { compactRow, upcastRows } from './rules.js';
 
@@ -124,46 +125,6 @@ export function sameJson(a: unknown, b: unknown): boolean {
   }
   for (const k in y) if (y[k] !== undefined) n--;
   return n === 0;
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** jsonb's order of object keys: shorter (in UTF-8 bytes) first, then by bytes; for ASCII keys, by length then code units. */
-function byAsciiKey(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-function byUtf8Key(a: string, b: string): number {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length - y.length || Buffer.compare(x, y);
-}
-
-/**
- * A JSON value as Postgres prints it from jsonb (`value::text`): keys in
- * jsonb's order, ", " and ": " between items. Numbers JavaScript writes in
- * exponent form print otherwise in Postgres; such a state only misses the
- * fast comparison and is then compared whole. Pure.
- */
-export function jsonbText(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) {
-    let out = '[';
-    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ', ') + jsonbText(v[i]);
-    return `${out}]`;
-  }
-  const o = v as Record<string, unknown>;
-  const keys: string[] = [];
-  let ascii = true;
-  for (const k in o) {
-    if (o[k] === undefined) continue;
-    keys.push(k);
-    if (ascii && NON_ASCII.test(k)) ascii = false;
-  }
-  keys.sort(ascii ? byAsciiKey : byUtf8Key);
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ', '}${JSON.stringify(keys[i])}: ${jsonbText(o[keys[i]!])}`;
-  return `${out}}`;
 }
 
 /** The digest the database gives of a kept state (`sha256` of its jsonb text), computed from a state here. Pure. */
