@@ -13,7 +13,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from './errors.js';
-import { VACUUM_EVERY_COMMITS, vacuumDeadRows } from './pglite-vacuum.js';
+import { PostgresVacuum, VACUUM_EVERY_COMMITS, vacuumDeadRows } from './vacuum.js';
 import { ConnectionLostError, DEFAULT_RECONNECT, finalConnectionError, isConnectionLoss, isReadOnlyStatement, pause, reasonOf, type ReconnectPolicy } from './reconnect.js';
 
 export { ConnectionLostError, type ReconnectPolicy } from './reconnect.js';
@@ -104,6 +104,8 @@ export interface OpenDbOptions {
    * Ignored for Postgres.
    */
   longRunning?: boolean;
+  /** Postgres whose autovacuum is off: commits between two looks at the tables' dead rows (default 200; store/vacuum.ts). */
+  vacuumEveryCommits?: number;
 }
 
 /** The default data location: DATABASE_URL when set and not empty (in `env`, else in the configuration), else the folder ./.pglite. */
@@ -285,7 +287,8 @@ async function openPostgres(url: string, options: OpenDbOptions): Promise<Db> {
     if (problem) throw new DatabaseUnavailableError(label, problem.reason, problem.hint, { cause: err });
     throw err;
   }
-  return new PgPoolDb(pool, url, label, { ...DEFAULT_RECONNECT, ...options.reconnect }, settings().pgPreparedStatements);
+  const vacuum = new PostgresVacuum(url, label, { every: options.vacuumEveryCommits });
+  return new PgPoolDb(pool, url, label, { ...DEFAULT_RECONNECT, ...options.reconnect }, settings().pgPreparedStatements, vacuum);
 }
 
 /** A connection-level failure, tagged with whether the work may simply be run again. */
@@ -319,6 +322,8 @@ class PgPoolDb implements Db {
     private readonly policy: ReconnectPolicy,
     /** Whether the statements marked prepared() are prepared (PATHWAY_PG_PREPARED_STATEMENTS). */
     private readonly prepare: boolean,
+    /** The vacuum a server without autovacuum lacks (store/vacuum.ts): told of every commit. */
+    private readonly vacuum: PostgresVacuum,
   ) {}
 
   async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
@@ -400,6 +405,7 @@ class PgPoolDb implements Db {
         committing = true;
         const commit = await client.query('COMMIT');
         if (commit.command === 'ROLLBACK') throw new TransactionAbortedError(this.label);
+        this.vacuum.commit();
         return result;
       } catch (err) {
         if (broken !== undefined || isConnectionLoss(err)) {
@@ -586,6 +592,7 @@ class PgPoolDb implements Db {
     const probe = this.#probe;
     this.#probe = null;
     await probe?.client.end().catch(() => undefined);
+    await this.vacuum.close();
     await this.pool.end();
   }
 
@@ -909,7 +916,7 @@ class PgliteDb implements Db {
     });
   }
 
-  /** The autovacuum PGlite has no worker for (store/pglite-vacuum.ts), run in the mutex after a commit. Its failure fails no write. */
+  /** The autovacuum PGlite has no worker for (store/vacuum.ts), run in the mutex after a commit. Its failure fails no write. */
   async #vacuum(): Promise<void> {
     try {
       await vacuumDeadRows(this.pglite);

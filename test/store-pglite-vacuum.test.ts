@@ -2,12 +2,12 @@
  * A PGlite folder (npm start's default) does not grow without end: PGlite
  * runs no autovacuum worker and no checkpointer, so the store vacuums the
  * tables with many old row versions every so many commits
- * (store/pglite-vacuum.ts) and bounds the write-ahead log kept.
+ * (store/vacuum.ts) and bounds the write-ahead log kept.
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../store/db.js';
-import { VACUUM_EVERY_COMMITS } from '../store/pglite-vacuum.js';
+import { VACUUM_EVERY_COMMITS } from '../store/vacuum.js';
 
 /** About 4 KB that Postgres cannot compress, so each version of a row is stored out of line (TOAST), as a snapshot is. */
 function body(n: number): string {
