@@ -139,7 +139,9 @@ const HEAD_READ_SQL = prepared(
  * positions with the transaction's time (the v2 hash covers both).
  */
 async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<string, Fingerprint>, known: HeadCache | undefined) {
-  const marks = known?.marksOf(urns) ?? { urns: [], marks: [] };
+  // The heads are taken with their marks: another batch (a lane beside this one, a concurrent request) may
+  // push them out of the cache before the read answers that the row is still the one this process wrote.
+  const marks = known?.marksOf(urns) ?? { urns: [], marks: [], heads: new Map<string, KnownHead>() };
   const r = await tx.query<{
     streams: { urn: string; version: number; snapshot: PersistedPathway | null; summary: SchoolSummary | null }[] | null;
     events: { urn: string; version: number; hash: string }[] | null;
@@ -160,8 +162,8 @@ async function readBatchStart(tx: Db, urns: string[], n: number, checked: Map<st
     const e = hashes.get(s.urn);
     // The log and the snapshot moved together or something removed events: refuse, as appendEvent does.
     if (!e || e.version !== s.version) throw new VersionConflictError(s.urn, s.version, e?.version ?? 0);
-    // No snapshot in the row: it is still the row this process wrote, whose head it keeps.
-    const kept = s.snapshot === undefined ? known!.get(s.urn)! : null;
+    // No snapshot in the row: it is still the row this process wrote, whose head it kept.
+    const kept = s.snapshot === undefined ? marks.heads.get(s.urn)! : null;
     const head: Head = { version: s.version, hash: e.hash, snapshot: kept ? kept.snapshot : s.snapshot, summary: kept ? kept.summary : s.summary };
     if (!kept && head.snapshot) fromTable.push(head);
     heads.set(s.urn, head);

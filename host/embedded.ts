@@ -57,6 +57,8 @@ export interface EmbeddedEngineOptions {
   leaseMs?: number;
   /** Real milliseconds to wait at most for Postgres to end the session of a host on this machine that died holding claims (default 30 s; see store/effect-hosts.ts reapDeadHosts). */
   reapWaitMs?: number;
+  /** Stream heads kept in memory after a write (default DEFAULT_HEADS_KEPT; host/head-cache.ts). */
+  headsKept?: number;
 }
 
 /** One event of a sendMany batch. */
@@ -128,7 +130,7 @@ export class EmbeddedEngine implements Engine {
   /** A write's transaction is being committed (commitWrite): later writes wait in waitingWrites and go together after it. */
   private committing = false;
   /** The heads this engine wrote, so that its next write to a school need not read the state back. */
-  private readonly heads = new HeadCache();
+  private readonly heads: HeadCache;
   private waitingWrites: QueuedWrite[] = [];
   private schedulerTimer: NodeJS.Timeout | null = null;
   private schedulerRun: Promise<unknown> = Promise.resolve();
@@ -143,6 +145,7 @@ export class EmbeddedEngine implements Engine {
     private readonly ownsStore: boolean,
   ) {
     this.activities = createHostActivities({ db: store.db, mailer, now: () => (clock === systemClock ? undefined : clock.now()) });
+    this.heads = new HeadCache(options.headsKept);
   }
 
   get db(): Db {

@@ -59,14 +59,15 @@ export class HeadCache {
     }
   }
 
-  /** The URNs and marks to send with a head read: the statement returns no snapshot for a row that still has its mark. */
-  marksOf(urns: readonly string[]): { urns: string[]; marks: string[] } {
-    const out = { urns: [] as string[], marks: [] as string[] };
+  /** The URNs and marks to send with a head read (the statement returns no snapshot for a row that still has its mark), and those heads, to use then: the cache may drop them meanwhile. */
+  marksOf(urns: readonly string[]): { urns: string[]; marks: string[]; heads: Map<string, KnownHead> } {
+    const out = { urns: [] as string[], marks: [] as string[], heads: new Map<string, KnownHead>() };
     for (const u of urns) {
-      const h = this.heads.get(u);
+      const h = this.get(u);
       if (h) {
         out.urns.push(u);
         out.marks.push(h.mark);
+        out.heads.set(u, h);
       }
     }
     return out;

@@ -127,7 +127,13 @@ describe('HeadCache', () => {
     expect(c.size).toBe(2);
     expect(c.get('2')).toBeUndefined();
     expect(c.get('1')).toBeDefined();
-    expect(c.marksOf(['1', '2', '3'])).toEqual({ urns: ['1', '3'], marks: ['1@1', '1@1'] });
+    const marks = c.marksOf(['1', '2', '3']);
+    expect(marks).toMatchObject({ urns: ['1', '3'], marks: ['1@1', '1@1'] });
+    // The heads go with their marks: a keep() that pushes them out before the head read answers does not lose them.
+    c.keep([['4', head('4')], ['5', head('5')]]);
+    expect(c.get('1')).toBeUndefined();
+    expect([...marks.heads.keys()]).toEqual(['1', '3']);
+    expect(marks.heads.get('1')!.summary).toMatchObject({ urn: '1' });
   });
 
   it('freezes what it keeps, so a caller cannot change the state the next write starts from', () => {
