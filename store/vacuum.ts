@@ -25,16 +25,15 @@ import pg from 'pg';
 export const VACUUM_EVERY_COMMITS = 200;
 
 /** Postgres's autovacuum defaults: vacuum a table once its dead rows pass 50 plus a fifth of its live rows. */
-const DEAD_ROWS_SQL = `SELECT format('%I.%I', schemaname, relname) AS name
-  FROM pg_stat_user_tables
- WHERE n_dead_tup > 50 + 0.2 * n_live_tup
- ORDER BY n_dead_tup DESC`;
+const VACUUM_DUE = 'n_dead_tup > 50 + 0.2 * n_live_tup';
+/** And analyze it once the rows changed since the last analyze pass 50 plus a tenth of the live rows. */
+const ANALYZE_DUE = 'n_mod_since_analyze > 50 + 0.1 * n_live_tup';
 
-/** The same, and analyze once the rows changed since the last analyze pass 50 plus a tenth of the live rows. */
-const DUE_SQL = `SELECT format('%I.%I', schemaname, relname) AS name, n_dead_tup > 50 + 0.2 * n_live_tup AS vacuum
-  FROM pg_stat_user_tables
- WHERE n_dead_tup > 50 + 0.2 * n_live_tup OR n_mod_since_analyze > 50 + 0.1 * n_live_tup
- ORDER BY n_dead_tup DESC`;
+const DEAD_ROWS_SQL = `SELECT format('%I.%I', schemaname, relname) AS name
+  FROM pg_stat_user_tables WHERE ${VACUUM_DUE} ORDER BY n_dead_tup DESC`;
+
+const DUE_SQL = `SELECT format('%I.%I', schemaname, relname) AS name, ${VACUUM_DUE} AS vacuum
+  FROM pg_stat_user_tables WHERE ${VACUUM_DUE} OR ${ANALYZE_DUE} ORDER BY n_dead_tup DESC`;
 
 /** Vacuums each table past the threshold. Must run outside a transaction, with nothing else on the connection. */
 export async function vacuumDeadRows(pglite: PGlite): Promise<void> {
