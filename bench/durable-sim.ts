@@ -13,6 +13,7 @@ import { keepsMailbox, SIMULATION_DISPATCH, simulateHub } from '../host/simulate
 import { createMailer, noMailer } from '../activities/mail/mailer.js';
 import { openStore } from '../store/index.js';
 import type { Db } from '../store/db.js';
+import { useHostHeap } from '../bin/host-heap.mjs';
 
 export interface DurableSimTask {
   url: string;
@@ -69,6 +70,8 @@ async function counters(db: Db): Promise<{ commits: number; walSyncs: number | n
 
 /** Runs the simulation described by `task`; progress goes to `report`. */
 export async function runDurableSim(task: DurableSimTask, report: (m: DurableSimMessage) => void = () => undefined): Promise<DurableSimResult> {
+  // As `pathway simulate` and the server run (bin/pathway.mjs): a long-running host's heap growth.
+  useHostHeap();
   mkdirSync(task.mailbox, { recursive: true });
   const store = await openStore(task.url);
   // The simulation's first applications open up to 14 months before its first year (2018/19).

@@ -8,6 +8,7 @@
 // figure without a build).
 import { setFlagsFromString } from 'node:v8';
 import { staleness } from './source-stamp.mjs';
+import { useHostHeap } from './host-heap.mjs';
 
 // Half the CPU of a short command (`pathway schools show`: 1.2 s of CPU by
 // default, 0.65 s without) goes on V8 optimising PGlite's WebAssembly with
@@ -23,7 +24,8 @@ function commandWord(args) {
   }
   return undefined;
 }
-if (!LONG_RUNNING.has(commandWord(process.argv.slice(2)))) setFlagsFromString('--liftoff-only');
+if (LONG_RUNNING.has(commandWord(process.argv.slice(2)))) useHostHeap();
+else setFlagsFromString('--liftoff-only');
 
 const stale = process.env.PATHWAY_START === 'tsx' ? 'PATHWAY_START=tsx' : staleness();
 if (process.env.PATHWAY_SHOW_START === '1') {
