@@ -11,6 +11,7 @@ import { openService } from '../service/open.js';
 import { buildApi } from '../api/server.js';
 import { addUser } from '../service/users.js';
 import { ACTOR, fillSchools, nullMailer } from './api.js';
+import { useHostHeap } from '../bin/host-heap.mjs';
 
 export interface ApiServerTask {
   db: string;
@@ -46,6 +47,8 @@ async function serve(task: ApiServerTask, say: (m: ApiServerMessage) => void): P
 
 // As a forked child: the task in the first message; then answers "rss" and "stop".
 if (process.send && process.env.PATHWAY_BENCH_CHILD === 'api-server') {
+  // As `npm start` runs the server (bin/pathway.mjs): a long-running host's heap growth.
+  useHostHeap();
   process.once('message', (task: ApiServerTask) => {
     serve(task, (m) => process.send!(m)).catch((err: unknown) => {
       process.send!({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies ApiServerMessage);
