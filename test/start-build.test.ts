@@ -100,7 +100,7 @@ function touch(file: string, seconds: number): void {
 describe('the compiled start on a small project', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'pathway-start-build-'));
-    for (const f of ['bin/pathway.mjs', 'bin/build.mjs', 'bin/source-stamp.mjs', 'tsconfig.build.json', 'cli/lazy.ts']) {
+    for (const f of ['bin/pathway.mjs', 'bin/build.mjs', 'bin/source-stamp.mjs', 'bin/host-heap.mjs', 'tsconfig.build.json', 'cli/lazy.ts']) {
       mkdirSync(dirname(join(dir, f)), { recursive: true });
       copyFileSync(join(REPO, f), join(dir, f));
     }
