@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import { createBenchDatabase } from './pg.js';
+import { progress } from './progress.js';
 
 export interface GraphileResult {
   /** graphile-worker's version, from its package.json. */
@@ -31,8 +32,11 @@ function graphileVersion(): string {
   return (require('graphile-worker/package.json') as { version: string }).version;
 }
 
-/** Queues `jobs` due no-op jobs and runs them with a worker of `concurrency`, on a fresh database on `serverUrl`. */
-export async function runGraphileBaseline(serverUrl: string, jobs: number, concurrency = 8): Promise<GraphileResult> {
+/**
+ * Queues `jobs` due no-op jobs and runs them with a worker of `concurrency`, on a fresh database on `serverUrl`;
+ * at the full size this takes a quarter of an hour, so both steps show their progress on stderr unless `showProgress` is false.
+ */
+export async function runGraphileBaseline(serverUrl: string, jobs: number, concurrency = 8, showProgress = true): Promise<GraphileResult> {
   const { run, runMigrations, Logger } = await import('graphile-worker');
   let closing = false;
   const logger = quietLogger(Logger, () => closing);
@@ -44,6 +48,7 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
     let queueMs: number;
     try {
       const started = performance.now();
+      const queued = progress(`durable: graphile-worker ${graphileVersion()} baseline, queueing`, jobs, 'jobs', showProgress);
       // graphile-worker's batch entry point, QUEUE_CHUNK jobs a statement: its one-at-a-time add_job slows as the queue fills (375 a second at 70,000 jobs).
       for (let from = 1; from <= jobs; from += QUEUE_CHUNK) {
         await client.query(
@@ -51,12 +56,15 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
              SELECT ROW('noop', json_build_object('n', n), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec FROM generate_series($1::int, $2::int) n))`,
           [from, Math.min(jobs, from + QUEUE_CHUNK - 1)],
         );
+        queued.update(Math.min(jobs, from + QUEUE_CHUNK - 1));
       }
       queueMs = performance.now() - started;
+      queued.finish();
     } finally {
       await client.end();
     }
     let done = 0;
+    const ran = progress(`durable: graphile-worker ${graphileVersion()} baseline, running (concurrency ${concurrency})`, jobs, 'jobs', showProgress);
     const started = performance.now();
     let finished = 0;
     // The worker's pool is ours, so it is ended before the database is dropped (a drop WITH (FORCE) under a live pool kills its connections, and an unheard pool error ends the process).
@@ -72,8 +80,10 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
     });
     await new Promise<void>((resolve, reject) => {
       runner.events.on('job:success', () => {
-        if (++done === jobs) {
+        ran.update(++done);
+        if (done === jobs) {
           finished = performance.now();
+          ran.finish();
           resolve();
         }
       });

@@ -27,6 +27,7 @@ import { copyOutDiscarded } from './pg.js';
 import { progress } from './progress.js';
 import { TARGET_EVENTS, fmt, log, type BenchOptions, type BenchRow } from './report.js';
 import { replayStreams } from '../store/replay.js';
+import { upcastStates } from '../store/rules.js';
 
 const TARGET_RATIO = 2;
 const TARGET_SECONDS = 10;
@@ -54,9 +55,11 @@ export interface ReplayResult {
   mismatches: string[];
 }
 
+/** Each school's current state as the host stored it, its programme whole (a head keeps the rules by reference since 2026-12-04), as loadStream gives it. */
 async function storedSnapshots(db: Db): Promise<Map<string, unknown>> {
   const r = await db.query<{ urn: string; snapshot: unknown }>('SELECT urn, snapshot FROM streams');
-  return new Map(r.rows.map((x) => [x.urn, x.snapshot]));
+  const states = await upcastStates(db, r.rows.map((x) => x.snapshot));
+  return new Map(r.rows.map((x, i) => [x.urn, states[i]]));
 }
 
 function differing(replayed: Map<string, unknown>, stored: Map<string, unknown>): string[] {

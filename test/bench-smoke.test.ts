@@ -14,7 +14,7 @@ import { smokeRun } from './helpers/bench-smoke.js';
 
 describe('npm run bench at tiny sizes', () => {
   it('runs fold, durable, replay and whatif, and prints every figure beside its baseline', async () => {
-    const { names } = await smokeRun(['fold', 'durable', 'replay', 'whatif']);
+    const { names, rows } = await smokeRun(['fold', 'durable', 'replay', 'whatif']);
     for (const expected of [
       'fold: fold: decide per event, 1 thread',
       'fold: fold: live snapshot, 1 thread',
@@ -33,6 +33,10 @@ describe('npm run bench at tiny sizes', () => {
     ]) {
       expect(names).toContain(expected);
     }
+    // Each replay ends with every school's replayed state checked against the state its host stored (its programme whole).
+    const replays = rows.filter((r) => r.bench === 'replay' && r.name.startsWith('replay every stream'));
+    expect(replays).toHaveLength(2);
+    for (const r of replays) expect(r.note).toMatch(/all 6 replayed states equal the stored snapshots/);
     expect(names.some((n) => /^whatif: whatif transition --from \d{4}\/\d{2}$/.test(n)), names.join('\n')).toBe(true);
     expect(names.some((n) => /^whatif: whatif --rules: \d+ Development grants \+£500$/.test(n)), names.join('\n')).toBe(true);
   }, 600_000);
