@@ -100,7 +100,7 @@ export async function runDurableBench(opts: BenchOptions): Promise<DurableResult
     await execSql(database.url, 'DROP TABLE events_copy');
     if (copy.rows !== sim.events) throw new Error(`COPY took ${copy.rows} rows but the simulation stored ${sim.events}`);
     log(`durable: graphile-worker baseline: ${sim.timersFired.toLocaleString('en-GB')} no-op jobs queued and run on a fresh database`);
-    const graphile = sim.timersFired > 0 ? await runGraphileBaseline(opts.postgresUrl, sim.timersFired, undefined, opts.progress) : null;
+    const graphile = sim.timersFired > 0 ? await runGraphileBaseline(opts.postgresUrl, sim.timersFired, { progress: opts.progress }) : null;
     return { rows: [...durableRows(opts, sim, copy), ...timerRows(opts, sim, graphile)], database, sim, copy: { ...copy, bytes }, graphile };
   } catch (err) {
     await database.drop().catch(() => undefined);

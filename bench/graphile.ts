@@ -33,11 +33,16 @@ function graphileVersion(): string {
 }
 
 /**
- * Queues `jobs` due no-op jobs and runs them with a worker of `concurrency`, on a fresh database on `serverUrl`;
- * at the full size this takes a quarter of an hour, so both steps show their progress on stderr unless `showProgress` is false.
+ * Queues `jobs` due no-op jobs and runs them with a worker of `concurrency` (default 8), on a fresh database on `serverUrl`;
+ * at the full size this takes a quarter of an hour, so both steps show their progress on stderr unless `progress` is false.
  */
-export async function runGraphileBaseline(serverUrl: string, jobs: number, concurrency = 8, showProgress = true): Promise<GraphileResult> {
+export async function runGraphileBaseline(
+  serverUrl: string,
+  jobs: number,
+  { concurrency = 8, progress: showProgress = true }: { concurrency?: number; progress?: boolean } = {},
+): Promise<GraphileResult> {
   const { run, runMigrations, Logger } = await import('graphile-worker');
+  const version = graphileVersion();
   let closing = false;
   const logger = quietLogger(Logger, () => closing);
   const database = await createBenchDatabase(serverUrl);
@@ -48,7 +53,7 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
     let queueMs: number;
     try {
       const started = performance.now();
-      const queued = progress(`durable: graphile-worker ${graphileVersion()} baseline, queueing`, jobs, 'jobs', showProgress);
+      const queued = progress(`durable: graphile-worker ${version} baseline, queueing`, jobs, 'jobs', showProgress);
       // graphile-worker's batch entry point, QUEUE_CHUNK jobs a statement: its one-at-a-time add_job slows as the queue fills (375 a second at 70,000 jobs).
       for (let from = 1; from <= jobs; from += QUEUE_CHUNK) {
         await client.query(
@@ -64,7 +69,7 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
       await client.end();
     }
     let done = 0;
-    const ran = progress(`durable: graphile-worker ${graphileVersion()} baseline, running (concurrency ${concurrency})`, jobs, 'jobs', showProgress);
+    const ran = progress(`durable: graphile-worker ${version} baseline, running (concurrency ${concurrency})`, jobs, 'jobs', showProgress);
     const started = performance.now();
     let finished = 0;
     // The worker's pool is ours, so it is ended before the database is dropped (a drop WITH (FORCE) under a live pool kills its connections, and an unheard pool error ends the process).
@@ -91,7 +96,7 @@ export async function runGraphileBaseline(serverUrl: string, jobs: number, concu
     });
     await runner.stop();
     await pool.end();
-    return { version: graphileVersion(), jobs, concurrency, queueMs, runMs: finished - started };
+    return { version, jobs, concurrency, queueMs, runMs: finished - started };
   } finally {
     closing = true;
     await database.drop().catch(() => undefined);
