@@ -105,6 +105,11 @@ describe('audit checks and the outbox page', () => {
     expect(await words(page, '#checked')).toContain(`${Number(events).toLocaleString('en-GB')} events run through the rules again, school by school: each school’s current state`);
     const main = (await page.locator('main').textContent())!.replace(/\s+/g, ' ');
     expect(main).toMatch(/Checkpoint \d+, signed \d+ \w+ 20\d\d/);
+    // The check's time and the checkpoint's are both real time, though the service's school clock is set to another day.
+    const today = new Date().toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+    expect(await words(page, '#result')).toContain(` ${today}, `);
+    expect(await words(page, '#result')).toMatch(/Checked \w+day \d+ \w+ 20\d\d, /);
+    expect(main).toContain(`signed ${today}`);
     expect(main).toContain('Today’s log extends it: nothing recorded up to then has been changed, removed or re-chained since');
     expect(main).toContain('Its signature is valid');
     await expectAccessible(page, 'integrity check clean');
