@@ -14,6 +14,8 @@ if (!files) throw new Error('MUTATION_TEST_FILES: not set; run through npm run m
 // Set after merging: mergeConfig would add these to the shared `include`, not replace it.
 const config = mergeConfig(shared, defineConfig({}));
 config.test.include = JSON.parse(files);
+// One project of the named files: the shared config's projects (isolated and shared files) would each add every test file.
+delete config.test.projects;
 // Stryker's vitest runner runs the tests in worker threads, and a worker thread
 // refuses V8 flags such as the shared config's --liftoff-only ("Failed to start
 // threads worker" for every file): the flag is for forked processes only.

@@ -99,7 +99,8 @@ describe('heartbeats of a slow send', () => {
 
   it('reach the activity context of the fake\'s executor too, and do nothing outside an activity', async () => {
     const beats: unknown[] = [];
-    const r = await runAttempt(withHeartbeat(slow, 10), [50], 1, (d) => beats.push(d));
+    // A send of 200 ms: ample time for three beats 10 ms apart even when the machine is busy (50 ms gave two under load).
+    const r = await runAttempt(withHeartbeat(slow, 10), [200], 1, (d) => beats.push(d));
     expect(r).toEqual({ ok: true, value: 'sent' });
     expect(beats.length).toBeGreaterThanOrEqual(3);
     await expect(withHeartbeat(slow, 10)(1)).resolves.toBe('sent');
