@@ -10,16 +10,20 @@ import SlowestFirst from './test/sequencer.js';
 const workers = availableParallelism() + 2;
 
 /**
- * Files that must each have a process of their own: they fake the clock or
- * mock modules (the Temporal tests), set environment variables the service
- * reads when it starts, or were seen to fail after another file had run in
- * the same process. Every other file shares its worker's modules with the
- * files before it: importing the service again for each file was about 290
- * of the suite's CPU-seconds (npm test 1,040 s with isolation everywhere,
- * 882 s without, on 2 cores).
+ * Files that must each have a process of their own. Some would change the
+ * process for the files after them: the Temporal tests fake the clock and
+ * mock modules; api-cli, cli-at and people run the CLI in-process, whose
+ * main() installs its settings for the rest of the process (config/load.ts),
+ * so a later file's SMTP_URL or signing key went unread; web-audit-checks
+ * sets an environment variable for its whole file. The others read such
+ * settings and failed after one of those in the same worker. Every other file
+ * shares its worker's modules with the files before it: importing the service
+ * again for each file was about 290 of the suite's CPU-seconds (npm test
+ * 1,040 s with isolation everywhere, 882 s without, on 2 cores).
  */
 const ISOLATED = [
   'test/temporal-*.test.ts',
+  'test/api-cli.test.ts',
   'test/api-year.test.ts',
   'test/reminders-smtp.test.ts',
   'test/store-prepared.test.ts',
