@@ -58,7 +58,7 @@ const sum = (f: (r: FileCpu) => number) => records.reduce((s, r) => s + f(r), 0)
 const s1 = (n: number) => n.toFixed(1);
 const lines = [
   '',
-  `CPU-seconds by test file (worker = the file's own process, its imports and tests; children = the processes it started and waited for)`,
+  `CPU-seconds by test file (worker = the file's imports and tests in its worker process, and the worker's start for the first file in it; children = the processes it started and waited for)`,
   `${'total'.padStart(7)} ${'worker'.padStart(7)} ${'children'.padStart(8)} ${'wall s'.padStart(7)}  file`,
   ...records.slice(0, opts.top).map((r) => `${s1(total(r)).padStart(7)} ${s1(r.workerCpu).padStart(7)} ${s1(r.childrenCpu).padStart(8)} ${s1(r.wall).padStart(7)}  ${relative(root, r.file)}`),
   '',

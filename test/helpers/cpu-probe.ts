@@ -4,8 +4,10 @@
  * (user + system, split into before and after this file's own imports
  * began) and the CPU of the child processes it started and waited for
  * (/proc/self/stat cutime + cstime: CLI commands, crash children, builds), so
- * scripts/test-cpu.ts can say which files cost the most. Each file runs in a
- * fresh worker (isolate), so the figures are the file's own. Not pure.
+ * scripts/test-cpu.ts can say which files cost the most. A file of the
+ * `shared` project (vitest.config.ts) may run in a worker that ran other
+ * files before it: its figures are then what the process used since this
+ * file's setup. Not pure.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,11 @@ import { afterAll } from 'vitest';
 const dir = process.env.PATHWAY_TEST_CPU_DIR;
 const atSetup = process.cpuUsage();
 const startedAt = performance.now();
+const childrenAtSetup = childrenCpu();
+// The first file in a worker also carries the worker's start; a later file in a shared worker only its own part.
+const probe = globalThis as { pathwayCpuProbeRan?: boolean };
+const firstInWorker = !probe.pathwayCpuProbeRan;
+probe.pathwayCpuProbeRan = true;
 
 /** CPU seconds of this process's waited-for children (Linux /proc; 0 elsewhere). */
 function childrenCpu(): number {
@@ -33,9 +40,9 @@ afterAll(({}, suite) => {
   const u = process.cpuUsage();
   const record = {
     file,
-    workerCpu: (u.user + u.system) / 1e6,
-    beforeFileCpu: (atSetup.user + atSetup.system) / 1e6,
-    childrenCpu: childrenCpu(),
+    workerCpu: (u.user + u.system - (firstInWorker ? 0 : atSetup.user + atSetup.system)) / 1e6,
+    beforeFileCpu: firstInWorker ? (atSetup.user + atSetup.system) / 1e6 : 0,
+    childrenCpu: firstInWorker ? childrenCpu() : childrenCpu() - childrenAtSetup,
     wall: (performance.now() - startedAt) / 1000,
   };
   writeFileSync(join(dir, `${process.pid}-${file.replace(/[^a-z0-9.-]+/gi, '_')}.json`), JSON.stringify(record));
