@@ -18,8 +18,9 @@ const workers = availableParallelism() + 2;
  * sets an environment variable for its whole file. The others read such
  * settings and failed after one of those in the same worker. Every other file
  * shares its worker's modules with the files before it: importing the service
- * again for each file was about 290 of the suite's CPU-seconds (npm test
- * 1,040 s with isolation everywhere, 882 s without, on 2 cores).
+ * again for each file was about a fifth of the suite's CPU (run one after the
+ * other on 2 cores: every file isolated 991.6 s and 1,448 CPU-seconds, these
+ * two projects 821.6 s and 1,162; docs/measurements.md).
  */
 const ISOLATED = [
   'test/temporal-*.test.ts',
