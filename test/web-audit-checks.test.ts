@@ -16,6 +16,7 @@ import type { Page } from 'playwright-core';
 import { downloadText, expectAccessible, screenshot, signIn, useBrowser, useWebService } from './helpers/browser.js';
 import { enqueue, markFailed } from '../store/outbox.js';
 import { exampleData } from '../activities/mail/examples.js';
+import { longDate } from '../domain/words/dates.js';
 
 // The server's checkpoints and the integrity page use one signing key, in a folder of this file's own.
 const keyDir = mkdtempSync(join(tmpdir(), 'pathway-key-'));
@@ -109,8 +110,7 @@ describe('audit checks and the outbox page', () => {
     const result = await words(page, '#result');
     expect(result).toMatch(/Checked \w+day \d+ \w+ 20\d\d, /);
     // Today in London, or yesterday when the check ran just before midnight.
-    const londonDay = (ms: number) => new Date(ms).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
-    const days = [londonDay(Date.now()), londonDay(Date.now() - 60_000)];
+    const days = [longDate(new Date().toISOString()), longDate(new Date(Date.now() - 60_000).toISOString())];
     expect(days.some((d) => result.includes(` ${d}, `) && main.includes(`signed ${d}`)), `${result} | ${main}`).toBe(true);
     expect(main).toContain('Today’s log extends it: nothing recorded up to then has been changed, removed or re-chained since');
     expect(main).toContain('Its signature is valid');
