@@ -252,29 +252,34 @@ export async function* replayStreams(db: Db, options: ReplayOptions = {}): Async
   let current = null as StreamFold | null;
   let events = 0;
   let next = read('', 0);
-  for (;;) {
-    const rows = await next;
-    const full = rows.length === batch;
-    if (full) next = read(rows[rows.length - 1]!.urn, rows[rows.length - 1]!.version);
-    await upcastRows(db, rows);
-    const kept = await keptStates(db, [...new Set(rows.map((r) => r.urn))].filter((u) => u !== current?.urn));
-    for (let i = 0; i < rows.length; ) {
-      const urn = rows[i]!.urn;
-      let j = i;
-      while (j < rows.length && rows[j]!.urn === urn) j++;
-      if (current?.urn !== urn) {
-        if (current) yield current.finish();
-        current = new StreamFold(urn, kept.get(urn) ?? []);
+  try {
+    for (;;) {
+      const rows = await next;
+      const full = rows.length === batch;
+      if (full) next = read(rows[rows.length - 1]!.urn, rows[rows.length - 1]!.version);
+      await upcastRows(db, rows);
+      const kept = await keptStates(db, [...new Set(rows.map((r) => r.urn))].filter((u) => u !== current?.urn));
+      for (let i = 0; i < rows.length; ) {
+        const urn = rows[i]!.urn;
+        let j = i;
+        while (j < rows.length && rows[j]!.urn === urn) j++;
+        if (current?.urn !== urn) {
+          if (current) yield current.finish();
+          current = new StreamFold(urn, kept.get(urn) ?? []);
+        }
+        current.take(rows.slice(i, j));
+        await readSuspects(db, current);
+        i = j;
       }
-      current.take(rows.slice(i, j));
-      await readSuspects(db, current);
-      i = j;
+      events += rows.length;
+      options.onProgress?.(events);
+      if (!full) break;
     }
-    events += rows.length;
-    options.onProgress?.(events);
-    if (!full) break;
+    if (current) yield current.finish();
+  } finally {
+    // A reader that stopped early leaves the next page being read: its connection comes back before this returns.
+    await next.catch(() => undefined);
   }
-  if (current) yield current.finish();
 }
 
 /** The digests of the periodic snapshots and the current state of these schools, by school, in version order. Not pure. */

@@ -11,7 +11,8 @@
  *    school, version and what differs, and the fourth school stays clean;
  *  - a history written before compact events (each row keeping its state)
  *    replays clean, each row's state compared whole, and a row whose kept
- *    state was not what its event gives is named.
+ *    state was not what its event gives is named;
+ *  - a replay stopped early gives its connections back.
  * PGlite and Postgres.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -148,5 +149,35 @@ describe.each(dbTargets())('the replay check on $name', (target) => {
     })();
     expect(r).toMatchObject({ urn: old, events: 8, compared: { byDigest: 0, whole: 8 } });
     expect(r!.problem).toEqual({ version: 7, what: expect.stringMatching(/^the state stored with the event at version 7 is not what the events give: both read Development: .*, but they differ in context\.gapTasks$/) });
+  });
+
+  it('gives its connections back when the reader stops early', async () => {
+    // Each page of events is read slowly, on a connection held meanwhile: a stop while the next page is being read would leave it lent.
+    const slowPages: Db = {
+      kind: t.db.kind,
+      inTransaction: false,
+      query: ((sql: string, params?: readonly unknown[]) =>
+        /FROM events\s+WHERE \(urn, version\) >/.test(sql)
+          ? t.db.tx(async (tx) => {
+              await new Promise((r) => setTimeout(r, 150));
+              return tx.query(sql, params);
+            })
+          : t.db.query(sql, params)) as Db['query'],
+      exec: (sql) => t.db.exec(sql),
+      tx: (fn) => t.db.tx(fn),
+      describe: () => t.db.describe(),
+      stats: () => t.db.stats(),
+      close: async () => undefined,
+    };
+    // The engine holds a connection of its own (its liveness lock): what is lent before the replay is lent after it, nothing more.
+    const lent = () => ({ lent: t.db.stats().total - t.db.stats().idle, waiting: t.db.stats().waiting });
+    const before = lent();
+    for await (const r of replayStreams(slowPages, { batch: 37 })) {
+      expect(r.urn).toBeTruthy();
+      break;
+    }
+    expect(lent()).toEqual(before);
+    // The database still answers and the replay still runs whole.
+    expect((await replayAll(t.db)).length).toBeGreaterThanOrEqual(4);
   });
 });
