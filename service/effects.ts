@@ -11,10 +11,10 @@ import { renderSubject } from '../activities/mail/render.js';
 import type { MessageData } from '../machines/effects.js';
 import { openEffects, outboxItem, retryNow, type OutboxItem } from '../store/outbox.js';
 import { sentMessage } from '../store/messages.js';
-import { readableHubs, resolveHub, assertAdmin, assertRead, assertWrite, hubIdOf } from './access.js';
+import { readableHubs, resolveHub, assertAdmin, assertRead, assertWrite, hubIdOf, hubLabel } from './access.js';
 import type { Principal, Service } from './context.js';
 import { NotFoundError, RefusedError } from './errors.js';
-import { listSchools, schoolState } from './schools.js';
+import { schoolState } from './schools.js';
 
 export interface EffectView {
   key: string;
@@ -99,6 +99,9 @@ export function effectView(item: OutboxItem, now: number): EffectView {
 /** The outstanding effects `p` may see, oldest due first. Not pure. */
 export async function listEffects(svc: Service, p: Principal, filter: EffectsFilter = {}): Promise<EffectView[]> {
   let urns: string[] | null = null;
+  // A hub's effects are chosen by the hub its schools' streams name, in the query: listing the hub's schools first read every summary (a fifth of the hub board's time).
+  let hubs: string[] | null = null;
+  const allowed = readableHubs(p);
   if (filter.urn !== undefined) {
     // Refused (unknown school, or outside the caller's hubs) exactly as reading the school is.
     await schoolState(svc, p, filter.urn);
@@ -106,11 +109,11 @@ export async function listEffects(svc: Service, p: Principal, filter: EffectsFil
   } else if (filter.hub !== undefined) {
     const h = resolveHub(filter.hub, 'hub');
     assertRead(p, h.id, `the effects of ${h.name}`);
-    urns = (await listSchools(svc, p, { hub: h.id })).map((s) => s.urn);
-  } else if (readableHubs(p) !== null) {
-    urns = (await listSchools(svc, p)).map((s) => s.urn);
+    hubs = [hubLabel(h)];
+  } else if (allowed !== null) {
+    hubs = allowed.map((id) => hubLabel(resolveHub(id)));
   }
-  const items = await openEffects(svc.db, { ...(filter.status ? { status: filter.status } : {}), ...(urns ? { urns } : {}), ...(filter.limit ? { limit: filter.limit } : {}) });
+  const items = await openEffects(svc.db, { ...(filter.status ? { status: filter.status } : {}), ...(urns ? { urns } : {}), ...(hubs ? { hubs } : {}), ...(filter.limit ? { limit: filter.limit } : {}) });
   const now = Date.parse((await svc.db.query<{ now: string }>('SELECT now() AS now')).rows[0]!.now);
   return items.map((i) => effectView(i, now));
 }

@@ -325,7 +325,13 @@ export async function outboxFor(db: Db, urn: string): Promise<OutboxItem[]> {
 }
 
 /** What `pathway effects` and GET /effects list: effects not carried out yet (pending) and those given up on (failed). */
-export type OpenEffectsFilter = { status?: 'pending' | 'failed'; urns?: string[]; limit?: number };
+export type OpenEffectsFilter = {
+  status?: 'pending' | 'failed';
+  urns?: string[];
+  /** Only the schools of these hubs, named as their streams keep them ("East Midlands East"): chosen in the query, not by listing every school first. */
+  hubs?: string[];
+  limit?: number;
+};
 
 /**
  * Outstanding effects, oldest due first: pending ones (waiting for their
@@ -336,9 +342,10 @@ export async function openEffects(db: Db, filter: OpenEffectsFilter = {}): Promi
   const r = await db.query<OutboxRow>(
     `SELECT ${COLUMNS} FROM outbox
       WHERE status <> 'done' AND ($1::text IS NULL OR status = $1) AND ($2::text[] IS NULL OR urn = ANY($2::text[]))
+        AND ($4::text[] IS NULL OR urn IN (SELECT s.urn FROM streams s WHERE s.hub = ANY($4::text[])))
       ORDER BY next_attempt_at, created_at, key
       LIMIT $3`,
-    [filter.status ?? null, filter.urns ?? null, filter.limit ?? 1000],
+    [filter.status ?? null, filter.urns ?? null, filter.limit ?? 1000, filter.hubs ?? null],
   );
   return r.rows.map(toItem);
 }

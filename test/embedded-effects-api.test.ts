@@ -54,6 +54,9 @@ describe.each(dbTargets())('GET /effects on $name', (target) => {
     for (const who of ['staffA', 'auditorA'] as const) expect(ours((await h.call('GET', '/effects', { as: who })).body).map((e) => e.key)).toEqual(['t:a:grant']);
     for (const who of ['staffB', 'auditorB'] as const) expect(ours((await h.call('GET', '/effects', { as: who })).body).map((e) => e.key)).toEqual(['t:b:mail']);
     expect(ours((await h.call('GET', `/effects?hub=${HUB_A}`, { as: 'staffA' })).body).map((e) => e.key)).toEqual(['t:a:grant']);
+    // An admin asking for one hub gets that hub's schools' effects alone.
+    expect(ours((await h.call('GET', `/effects?hub=${HUB_B}`, { as: 'admin' })).body).map((e) => e.key)).toEqual(['t:b:mail']);
+    expect(ours((await h.call('GET', `/effects?hub=${HUB_A}&status=pending`, { as: 'admin' })).body).map((e) => e.key)).toEqual(['t:a:grant']);
     const other = await h.call('GET', `/effects?hub=${HUB_B}`, { as: 'staffA' });
     expect(other.status).toBeGreaterThanOrEqual(400);
     expect(other.status).toBeLessThan(500);
